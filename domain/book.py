@@ -1,0 +1,93 @@
+"""Order books of binary markets, seen from YES and from NO.
+
+A YES bid at p is a NO ask at 1 - p, and a NO bid at q is a YES ask at 1 - q: the book
+is stored once, as the two bid ladders (what Kalshi's ``orderbook_fp`` and Polymarket's
+two tokens both publish), and every other view is derived.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+
+import attrs
+
+from domain.enums import OrderSide
+from domain.ids import MarketId
+
+ONE = Decimal(1)
+
+
+@attrs.frozen
+class Level:
+    price: Decimal
+    size: Decimal
+
+
+def _sorted_desc(levels: Iterable[Level]) -> tuple[Level, ...]:
+    merged: dict[Decimal, Decimal] = {}
+    for lv in levels:
+        if lv.size > 0:
+            merged[lv.price] = merged.get(lv.price, Decimal(0)) + lv.size
+    return tuple(Level(p, s) for p, s in sorted(merged.items(), reverse=True))
+
+
+@attrs.frozen
+class OrderBook:
+    """Bids for YES and bids for NO, best first."""
+
+    market_id: MarketId
+    yes_bids: tuple[Level, ...] = attrs.field(converter=_sorted_desc, default=())
+    no_bids: tuple[Level, ...] = attrs.field(converter=_sorted_desc, default=())
+
+    @classmethod
+    def from_yes_quotes(
+        cls, market_id: MarketId, bids: Iterable[Level], asks: Iterable[Level]
+    ) -> OrderBook:
+        """Build from a YES bid/ask ladder (a YES ask at a is a NO bid at 1 - a)."""
+        return cls(market_id, tuple(bids), tuple(Level(ONE - a.price, a.size) for a in asks))
+
+    def bids(self, side: OrderSide) -> tuple[Level, ...]:
+        return self.yes_bids if side is OrderSide.YES else self.no_bids
+
+    def asks(self, side: OrderSide) -> tuple[Level, ...]:
+        """Asks for ``side``, best (lowest) first: the other side's bids mirrored."""
+        return tuple(Level(ONE - lv.price, lv.size) for lv in self.bids(side.opposite))
+
+    def best_bid(self, side: OrderSide = OrderSide.YES) -> Decimal | None:
+        levels = self.bids(side)
+        return levels[0].price if levels else None
+
+    def best_ask(self, side: OrderSide = OrderSide.YES) -> Decimal | None:
+        levels = self.bids(side.opposite)
+        return ONE - levels[0].price if levels else None
+
+    def mid(self) -> Decimal | None:
+        bid, ask = self.best_bid(), self.best_ask()
+        if bid is None or ask is None:
+            return None
+        return (bid + ask) / 2
+
+    def microprice(self) -> Decimal | None:
+        """Mid weighted by the opposite sizes: leans toward the side about to be taken."""
+        if not self.yes_bids or not self.no_bids:
+            return None
+        bid, bid_size = self.yes_bids[0].price, self.yes_bids[0].size
+        ask, ask_size = ONE - self.no_bids[0].price, self.no_bids[0].size
+        return (bid * ask_size + ask * bid_size) / (bid_size + ask_size)
+
+    def is_crossed(self) -> bool:
+        bid, ask = self.best_bid(), self.best_ask()
+        return bid is not None and ask is not None and bid >= ask
+
+    def without(self, own: Mapping[tuple[OrderSide, Decimal], Decimal]) -> OrderBook:
+        """The book less our own resting size, keyed by (side, bid price)."""
+
+        def strip(side: OrderSide, levels: tuple[Level, ...]) -> tuple[Level, ...]:
+            return tuple(
+                Level(lv.price, lv.size - own.get((side, lv.price), Decimal(0))) for lv in levels
+            )
+
+        return OrderBook(
+            self.market_id, strip(OrderSide.YES, self.yes_bids), strip(OrderSide.NO, self.no_bids)
+        )

@@ -1,0 +1,82 @@
+"""The small closed vocabularies of the trading domain."""
+
+from __future__ import annotations
+
+import enum
+
+
+class Venue(enum.Enum):
+    KALSHI = "kalshi"
+    POLYMARKET = "polymarket"
+    PAPER = "paper"
+
+
+class OrderSide(enum.Enum):
+    """Which contract of a binary market: YES pays $1 if the event happens, NO if not."""
+
+    YES = "yes"
+    NO = "no"
+
+    @property
+    def opposite(self) -> OrderSide:
+        return OrderSide.NO if self is OrderSide.YES else OrderSide.YES
+
+
+class Action(enum.Enum):
+    BUY = "buy"
+    SELL = "sell"
+
+
+class OrderType(enum.Enum):
+    LIMIT = "limit"
+    # Neither venue has true market orders any more: MARKET is sent as a marketable
+    # limit with immediate-or-cancel at the signal's price.
+    MARKET = "market"
+
+
+class TimeInForce(enum.Enum):
+    GTC = "gtc"
+    GTD = "gtd"
+    IOC = "ioc"
+    FOK = "fok"
+
+
+class OrderStatus(enum.Enum):
+    PENDING = "pending"  # known locally, not yet sent
+    SUBMITTED = "submitted"  # sent, no answer yet
+    OPEN = "open"  # resting on the venue
+    PARTIALLY_FILLED = "partially_filled"
+    PENDING_CANCEL = "pending_cancel"
+    FILLED = "filled"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    UNKNOWN = "unknown"  # the submit's outcome was lost; reconcile by client order id
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in _TERMINAL
+
+    @property
+    def may_rest(self) -> bool:
+        """True while the venue may still hold this order (it can still fill)."""
+        return not self.is_terminal and self is not OrderStatus.PENDING
+
+
+_TERMINAL = frozenset(
+    {OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.REJECTED, OrderStatus.EXPIRED}
+)
+
+
+class TradingState(enum.Enum):
+    ACTIVE = "active"  # quoting normally
+    REDUCING = "reducing"  # only orders that reduce inventory may pass
+    HALTED = "halted"  # nothing passes; everything is cancelled
+
+
+class MarketStatus(enum.Enum):
+    UNOPENED = "unopened"
+    OPEN = "open"
+    PAUSED = "paused"
+    CLOSED = "closed"
+    SETTLED = "settled"

@@ -1,0 +1,65 @@
+"""A market as the strategy sees it: one snapshot, taken at ``as_of``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
+
+import attrs
+
+from domain.enums import MarketStatus
+from domain.ids import EventId, MarketId
+from domain.ticks import TickSpec
+
+
+class MarketView(Protocol):
+    """What the strategy reads from a market (``Market`` and test doubles satisfy it)."""
+
+    @property
+    def market_id(self) -> MarketId: ...
+    @property
+    def status(self) -> MarketStatus: ...
+    @property
+    def liquidity(self) -> Decimal: ...
+    @property
+    def volume(self) -> Decimal: ...
+    @property
+    def tick(self) -> TickSpec: ...
+    @property
+    def best_yes_bid(self) -> Decimal | None: ...
+    @property
+    def best_yes_ask(self) -> Decimal | None: ...
+    @property
+    def event_id(self) -> EventId | None: ...
+    @property
+    def hours_to_close(self) -> float | None: ...
+
+
+@attrs.frozen(kw_only=True)
+class Market:
+    """One venue market. Time to close is measured from ``as_of``, the snapshot's time,
+    so that code reading it stays pure."""
+
+    market_id: MarketId
+    title: str = ""
+    status: MarketStatus = MarketStatus.OPEN
+    event_id: EventId | None = None
+    tick: TickSpec = attrs.field(factory=lambda: TickSpec.uniform(Decimal("0.01")))
+    liquidity: Decimal = Decimal(0)
+    volume: Decimal = Decimal(0)
+    best_yes_bid: Decimal | None = None
+    best_yes_ask: Decimal | None = None
+    last_price: Decimal | None = None
+    close_time: datetime | None = None
+    as_of: datetime | None = None
+
+    @property
+    def hours_to_close(self) -> float | None:
+        if self.close_time is None or self.as_of is None:
+            return None
+        return (self.close_time - self.as_of).total_seconds() / 3600.0
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is MarketStatus.OPEN

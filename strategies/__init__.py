@@ -1,0 +1,1 @@
+"""Pure decision logic: no threads, no I/O, no clock reads."""
