@@ -59,8 +59,21 @@ _converter.register_structure_hook(str, _structure_str)
 attrs.resolve_types(MarketMakingConfig)
 
 
-def structure_config(data: dict[str, Any], source: str = "<config>") -> MarketMakingConfig:
-    """Build a config from plain data (parsed TOML); errors name ``source``, key and value."""
+def structure_config(
+    data: dict[str, Any], source: str = "<config>", base: MarketMakingConfig | None = None
+) -> MarketMakingConfig:
+    """Build a config from plain data (parsed TOML), over ``base`` (the defaults when
+    None); errors name ``source``, key and value."""
+    values = attrs.asdict(base, recurse=False) if base is not None else {}
+    values.update(structure_values(data, source))
+    try:
+        return MarketMakingConfig(**values)
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+
+
+def structure_values(data: dict[str, Any], source: str = "<config>") -> dict[str, Any]:
+    """Check every key and value type of ``data``; the typed values by key."""
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: expected a table of settings, got {data!r}")
     known = {f.name: f for f in attrs.fields(MarketMakingConfig)}
@@ -69,10 +82,7 @@ def structure_config(data: dict[str, Any], source: str = "<config>") -> MarketMa
         if key not in known:
             raise ConfigError(f"{source}: unknown key {key!r} (value {value!r})")
         values[key] = _structure_value(source, known[key], value)
-    try:
-        return MarketMakingConfig(**values)
-    except ConfigError as exc:
-        raise ConfigError(f"{source}: {exc}") from None
+    return values
 
 
 def _structure_value(source: str, field: attrs.Attribute[Any], value: Any) -> Any:

@@ -10,6 +10,17 @@ class Venue(enum.Enum):
     POLYMARKET = "polymarket"
     PAPER = "paper"
 
+    # ordered by name, so that MarketIds of different venues sort (``select_markets``)
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Venue):
+            return NotImplemented
+        return self.value < other.value
+
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, Venue):
+            return NotImplemented
+        return self.value > other.value
+
 
 class OrderSide(enum.Enum):
     """Which contract of a binary market: YES pays $1 if the event happens, NO if not."""

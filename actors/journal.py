@@ -1,0 +1,457 @@
+"""``JournalActor``: the single writer of the journal, and its messages.
+
+Everyone tells it ``Record…`` messages; it writes each one whole (one savepoint per
+message) and commits in batches: when its inbox is empty, or every ``batch_size``
+messages. ``Flush`` (asked) and stopping always commit, durably. Commits follow message
+order, so what survives a crash is always a prefix of what was told: a fill cursor is
+never durable without the fills told before it.
+
+An exception while writing is not swallowed: the messages before it in the batch are
+committed, the failing one leaves nothing, and the actor crashes (pykka calls
+``on_failure``; the ``on_failure`` callback given at start tells the supervisor).
+
+Reads (``predmm status``, recovery) do not go through the actor: open the file with
+``Journal.open_read_only`` from any thread or process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Protocol, runtime_checkable
+
+import attrs
+import pykka
+
+from actors.journal_store import (
+    SCHEMA_VERSION,
+    EventSummary,
+    FillOutcome,
+    Journal,
+    JournaledFill,
+    JournalError,
+    JournalStatus,
+    JournalVersionError,
+    MarketSummary,
+    OrderEventRecord,
+    PositionMismatch,
+    PositionRecord,
+    RestartRecord,
+    RunRecord,
+    TradingStateRecord,
+    fold_fills,
+    journal_status,
+    missing_fills,
+    position_mismatches,
+)
+from domain.enums import OrderStatus, TradingState, Venue
+from domain.ids import ClientOrderId, EventId, MarketId, VenueOrderId
+from domain.orders import Fill, Order, OrderEvent
+from strategies.inventory import InventoryTracker
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "EventSummary",
+    "FillOutcome",
+    "Flush",
+    "FlushResult",
+    "Journal",
+    "JournalActor",
+    "JournalError",
+    "JournalStatus",
+    "JournalVersionError",
+    "JournaledFill",
+    "MarketSummary",
+    "OrderEventRecord",
+    "PositionMismatch",
+    "PositionRecord",
+    "RecordCursor",
+    "RecordFill",
+    "RecordFillPage",
+    "RecordFillReversal",
+    "RecordOrder",
+    "RecordOrderEvent",
+    "RecordPosition",
+    "RecordRestart",
+    "RecordRun",
+    "RecordRunEnd",
+    "RecordTradingState",
+    "RestartRecord",
+    "RunRecord",
+    "TradingStateRecord",
+    "fold_fills",
+    "journal_status",
+    "missing_fills",
+    "position_mismatches",
+    "write",
+]
+
+
+@runtime_checkable
+class HasNow(Protocol):
+    def now(self) -> datetime: ...
+
+
+Clock = Callable[[], datetime] | HasNow  # a function, or an ``actors.clock.Clock``
+FailureCallback = Callable[[BaseException], None]
+
+# messages (all told, except Flush) -------------------------------------------------------
+# ``at`` is when it happened; None: the journal's clock at write time.
+
+
+@attrs.frozen(kw_only=True)
+class RecordRun:
+    run_id: str
+    config_digest: str
+    mode: str  # "sim", "paper", "live", ...
+    pid: int
+    at: datetime | None = None  # started at
+
+
+@attrs.frozen(kw_only=True)
+class RecordRunEnd:
+    run_id: str
+    reason: str = ""
+    at: datetime | None = None  # stopped at
+
+
+@attrs.frozen(kw_only=True)
+class RecordOrder:
+    """The order as it is now (inserted or replaced by client order id), with the event
+    that made it so (None: a plain snapshot)."""
+
+    order: Order
+    event: OrderEvent | None = None
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordOrderEvent:
+    """An event of a journaled order and its status after it."""
+
+    client_order_id: ClientOrderId
+    event: OrderEvent
+    status: OrderStatus
+    filled_quantity: Decimal | None = None  # None: unchanged
+    venue_order_id: VenueOrderId | None = None
+    reason: str = ""
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordFill:
+    """One fill; journaled once per (venue, fill id). ``cursor``: the venue's fill cursor
+    after it, saved in the same transaction."""
+
+    fill: Fill
+    cursor: str | None = None
+    at: datetime | None = None  # received at, when the fill has no received_ts
+
+
+@attrs.frozen(kw_only=True)
+class RecordFillPage:
+    """A page of fills fetched from the venue and the cursor after it, in one
+    transaction: the cursor is never durable without every fill of its page. Fills
+    journaled already are counted as duplicates."""
+
+    venue: Venue
+    fills: tuple[Fill, ...]
+    cursor: str | None = None
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordFillReversal:
+    """A provisional fill failed (Polymarket FAILED trade): it stops counting."""
+
+    fill: Fill
+    reason: str = ""
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordPosition:
+    """A market's position snapshot as its owner sees it, with its event link."""
+
+    market_id: MarketId
+    yes_contracts: Decimal
+    no_contracts: Decimal
+    avg_yes_price: Decimal
+    avg_no_price: Decimal
+    realized_pnl: Decimal
+    fees_paid: Decimal
+    event_id: EventId | None = None
+    at: datetime | None = None
+
+    @classmethod
+    def of(
+        cls,
+        tracker: InventoryTracker,
+        *,
+        market_id: MarketId,
+        event_id: EventId | None = None,
+        at: datetime | None = None,
+    ) -> RecordPosition:
+        return cls(
+            market_id=market_id,
+            yes_contracts=tracker.yes_contracts,
+            no_contracts=tracker.no_contracts,
+            avg_yes_price=tracker.avg_yes_price,
+            avg_no_price=tracker.avg_no_price,
+            realized_pnl=tracker.realized_pnl,
+            fees_paid=tracker.fees_paid,
+            event_id=event_id,
+            at=at,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class RecordRestart:
+    market_id: MarketId
+    reason: str
+    attempt: int = 0
+    quarantined: bool = False
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordTradingState:
+    state: TradingState
+    reason: str = ""
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordCursor:
+    venue: Venue
+    cursor: str
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Flush:
+    """Asked: answered with a ``FlushResult`` once everything told before it is
+    committed and fsynced."""
+
+
+@attrs.frozen(kw_only=True)
+class FlushResult:
+    records: int  # messages written since the actor started
+    duplicates: int  # fills that were journaled already (each counted once)
+    commits: int
+
+
+Record = (
+    RecordRun
+    | RecordRunEnd
+    | RecordOrder
+    | RecordOrderEvent
+    | RecordFill
+    | RecordFillPage
+    | RecordFillReversal
+    | RecordPosition
+    | RecordRestart
+    | RecordTradingState
+    | RecordCursor
+)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def write(journal: Journal, message: Record, now: datetime) -> list[FillOutcome]:
+    """Write one message through the store, whole or not at all (no commit); the
+    outcomes of the fills it carried."""
+    at = message.at or now
+    with journal.atomic():
+        match message:
+            case RecordFill(fill=fill, cursor=cursor):
+                return [journal.record_fill(fill, at=at, cursor=cursor)]
+            case RecordFillPage(venue=venue, fills=fills, cursor=cursor):
+                return _write_page(journal, venue, fills, cursor, at)
+            case RecordFillReversal(fill=fill, reason=reason):
+                return [journal.record_fill_reversal(fill, at=at, reason=reason)]
+            case RecordOrder(order=order, event=event):
+                journal.record_order(order, at=at, event=event)
+            case RecordOrderEvent():
+                _write_order_event(journal, message, at)
+            case RecordPosition():
+                journal.record_position(_position(message, at))
+            case RecordRestart(market_id=mid, reason=reason, attempt=n, quarantined=q):
+                journal.record_restart(
+                    market_id=mid, at=at, reason=reason, attempt=n, quarantined=q
+                )
+            case RecordTradingState(state=state, reason=reason):
+                journal.record_trading_state(state=state, at=at, reason=reason)
+            case RecordCursor(venue=venue, cursor=cursor):
+                journal.set_cursor(venue, cursor, at=at)
+            case RecordRun(run_id=run_id, config_digest=digest, mode=mode, pid=pid):
+                journal.record_run(
+                    run_id=run_id, started_at=at, config_digest=digest, mode=mode, pid=pid
+                )
+            case RecordRunEnd(run_id=run_id, reason=reason):
+                journal.record_run_end(run_id=run_id, stopped_at=at, reason=reason)
+    return []
+
+
+def _write_page(
+    journal: Journal, venue: Venue, fills: tuple[Fill, ...], cursor: str | None, at: datetime
+) -> list[FillOutcome]:
+    for fill in fills:
+        if fill.market_id.venue is not venue:
+            raise JournalError(f"fill {fill.fill_id} of {fill.market_id} in a {venue.value} page")
+    outcomes = [journal.record_fill(fill, at=at) for fill in fills]
+    if cursor is not None:
+        journal.set_cursor(venue, cursor, at=at)
+    return outcomes
+
+
+def _write_order_event(journal: Journal, m: RecordOrderEvent, at: datetime) -> None:
+    journal.record_order_event(
+        client_order_id=m.client_order_id,
+        event=m.event,
+        status=m.status,
+        at=at,
+        filled_quantity=m.filled_quantity,
+        venue_order_id=m.venue_order_id,
+        reason=m.reason,
+    )
+
+
+def _position(m: RecordPosition, at: datetime) -> PositionRecord:
+    return PositionRecord(
+        market_id=m.market_id,
+        event_id=m.event_id,
+        yes_contracts=m.yes_contracts,
+        no_contracts=m.no_contracts,
+        avg_yes_price=m.avg_yes_price,
+        avg_no_price=m.avg_no_price,
+        realized_pnl=m.realized_pnl,
+        fees_paid=m.fees_paid,
+        updated_at=at,
+    )
+
+
+_RECORD_TYPES = Record.__args__
+
+
+class JournalActor(pykka.ThreadingActor):
+    """The one writer of the journal file at ``path``.
+
+    ``JournalActor.start(path)`` creates or migrates the file before it returns and raises
+    ``JournalError`` / ``JournalVersionError`` if the file cannot be used. ``on_failure``
+    is called (in the actor's thread) with the exception that stops the actor: a failed
+    write, a failed Flush, or a failure to open in ``on_start``.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        synchronous: str = "NORMAL",
+        batch_size: int = 512,
+        clock: Clock = _utcnow,
+        on_failure: FailureCallback | None = None,
+        opener: Callable[..., Journal] = Journal.open,
+    ) -> None:
+        super().__init__()
+        if batch_size < 1:
+            raise JournalError(f"batch_size must be at least 1, got {batch_size}")
+        # pykka runs __init__ in the caller's thread: create or migrate the file here, so
+        # that ``start`` raises a bad journal (JournalVersionError, ...) to the caller and
+        # readers may open the file as soon as it returns. The actor's own connection is
+        # opened in on_start, in its thread (an sqlite3 connection stays in its thread).
+        Journal.open(path, synchronous=synchronous).close()
+        self._path = Path(path)
+        self._synchronous = synchronous
+        self._batch_size = batch_size
+        self._now: Callable[[], datetime] = clock.now if isinstance(clock, HasNow) else clock
+        self._failure_callback = on_failure
+        self._opener = opener
+        self._journal: Journal | None = None
+        self._pending = 0
+        self._records = 0
+        self._duplicates = 0
+        self._commits = 0
+
+    def on_start(self) -> None:
+        try:
+            self._journal = self._opener(self._path, synchronous=self._synchronous)
+        except Exception as exc:  # pykka only logs on_start failures: tell the watcher
+            self._notify(exc)
+            raise
+
+    def on_receive(self, message: Any) -> Any:
+        if isinstance(message, _RECORD_TYPES):
+            self._record(message)
+            return None
+        if isinstance(message, Flush):
+            self._flush()
+            return FlushResult(
+                records=self._records, duplicates=self._duplicates, commits=self._commits
+            )
+        raise JournalError(f"JournalActor cannot handle {type(message).__name__}: {message!r}")
+
+    def _record(self, message: Record) -> None:
+        journal = self._store()
+        try:
+            outcomes = write(journal, message, self._now())
+        except BaseException:
+            self._commit(durable=False)  # the batch's earlier messages are whole: keep them
+            raise
+        self._records += 1
+        self._pending += 1
+        self._duplicates += outcomes.count(FillOutcome.DUPLICATE)
+        if self._pending >= self._batch_size or self.actor_inbox.empty():
+            self._commit(durable=False)
+
+    def _flush(self) -> None:
+        # An asked message's exception goes back to the asker and pykka keeps the actor
+        # alive: a failed Flush stops it too, and tells the watcher.
+        try:
+            self._commit(durable=True)
+        except Exception as exc:
+            self._close()
+            self._notify(exc)
+            self.actor_ref.stop(block=False)
+            raise
+
+    def _commit(self, *, durable: bool) -> None:
+        journal = self._store()
+        if journal.in_transaction:
+            self._commits += 1
+        journal.commit(durable=durable)
+        self._pending = 0
+
+    def _store(self) -> Journal:
+        if self._journal is None:
+            raise JournalError(f"journal {self._path} is not open")
+        return self._journal
+
+    def on_stop(self) -> None:
+        if self._journal is not None:
+            self._commit(durable=True)
+            self._close()
+
+    def _close(self) -> None:
+        if self._journal is not None:
+            self._journal.close()  # a transaction still open is rolled back
+            self._journal = None
+
+    def _notify(self, exc: BaseException) -> None:
+        if self._failure_callback is not None:
+            self._failure_callback(exc)
+
+    def on_failure(
+        self,
+        exception_type: type[BaseException] | None,
+        exception_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._close()  # the failing message's batch was committed up to it
+        if exception_value is not None:
+            self._notify(exception_value)

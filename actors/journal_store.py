@@ -1,0 +1,1209 @@
+"""The journal's SQLite store: one file in WAL mode, written by one ``Journal`` (owned by
+the JournalActor) and read by any number of read-only ones, in this process or another
+(``predmm status`` while the daemon runs).
+
+Durability: ``synchronous=NORMAL`` by default. In WAL mode a committed transaction then
+survives the death of the process (SIGKILL, the fault model's case) and the file is never
+corrupted; only a power loss or OS crash may roll back the last few commits, and those are
+recovered like any crash: the fill cursor commits with its fills, so fills after it are
+fetched again from the venue, and open orders are reconciled against the venue.
+``commit(durable=True)`` (Flush, shutdown) fsyncs the log so that even a power loss keeps
+everything before it. Pass ``synchronous="FULL"`` to fsync every commit.
+
+Money is stored as TEXT decimals and read back as ``Decimal``; times as UTC ISO 8601 text
+with microseconds (fixed width, so text order is time order).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from domain.enums import Action, OrderSide, OrderStatus, OrderType, TimeInForce, TradingState, Venue
+from domain.errors import PredmmError
+from domain.ids import ClientOrderId, EventId, FillId, MarketId, VenueOrderId
+from domain.orders import Fill, Order, OrderEvent
+from platforms.venue import Position
+from strategies.inventory import InventoryTracker
+
+SCHEMA_VERSION = 1
+APPLICATION_ID = 0x70726D6D  # "prmm": marks a file as a predmm journal
+_SYNC_LEVELS = ("NORMAL", "FULL", "EXTRA")
+
+
+class JournalError(PredmmError):
+    """The journal file cannot be used as asked (missing, foreign, corrupt, misused)."""
+
+
+class JournalVersionError(JournalError):
+    """The journal's schema is newer than this code (or too old to read without migrating)."""
+
+
+class FillOutcome(enum.Enum):
+    INSERTED = "inserted"
+    DUPLICATE = "duplicate"  # the same venue fill id is journaled already: nothing changed
+    CONFIRMED = "confirmed"  # a provisional fill journaled earlier is now confirmed
+    REVERSED = "reversed"  # marked reversed (inserted as reversed if it was unknown)
+    ALREADY_REVERSED = "already_reversed"
+
+
+# schema ------------------------------------------------------------------------------
+
+_SCHEMA_V1 = """
+CREATE TABLE runs (
+    run_id TEXT PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    stopped_at TEXT,
+    stop_reason TEXT NOT NULL DEFAULT '',
+    config_digest TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    pid INTEGER NOT NULL
+);
+CREATE TABLE orders (
+    client_order_id TEXT PRIMARY KEY,
+    venue TEXT NOT NULL,
+    market_id TEXT NOT NULL,
+    side TEXT NOT NULL,
+    action TEXT NOT NULL,
+    order_type TEXT NOT NULL,
+    time_in_force TEXT NOT NULL,
+    post_only INTEGER NOT NULL,
+    price TEXT NOT NULL CHECK (typeof(price) = 'text'),
+    quantity TEXT NOT NULL CHECK (typeof(quantity) = 'text'),
+    status TEXT NOT NULL,
+    filled_quantity TEXT NOT NULL CHECK (typeof(filled_quantity) = 'text'),
+    venue_order_id TEXT,
+    created_at TEXT,
+    updated_at TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX orders_by_status ON orders (status, venue);
+CREATE TABLE order_events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    client_order_id TEXT NOT NULL REFERENCES orders (client_order_id),
+    event TEXT NOT NULL,
+    status_after TEXT NOT NULL,
+    filled_quantity TEXT NOT NULL CHECK (typeof(filled_quantity) = 'text'),
+    at TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX order_events_by_order ON order_events (client_order_id, seq);
+CREATE TABLE fills (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    venue TEXT NOT NULL,
+    fill_id TEXT NOT NULL,
+    market_id TEXT NOT NULL,
+    side TEXT NOT NULL,
+    action TEXT NOT NULL,
+    price TEXT NOT NULL CHECK (typeof(price) = 'text'),
+    quantity TEXT NOT NULL CHECK (typeof(quantity) = 'text'),
+    fee TEXT NOT NULL CHECK (typeof(fee) = 'text'),
+    is_taker INTEGER NOT NULL,
+    provisional INTEGER NOT NULL,
+    client_order_id TEXT,
+    venue_order_id TEXT,
+    venue_ts TEXT,
+    received_at TEXT NOT NULL,
+    reversed_at TEXT,
+    reversal_reason TEXT NOT NULL DEFAULT '',
+    UNIQUE (venue, fill_id)
+);
+CREATE INDEX fills_by_market ON fills (market_id, seq);
+CREATE TABLE positions (
+    market_id TEXT PRIMARY KEY,
+    venue TEXT NOT NULL,
+    event_id TEXT,
+    yes_contracts TEXT NOT NULL CHECK (typeof(yes_contracts) = 'text'),
+    no_contracts TEXT NOT NULL CHECK (typeof(no_contracts) = 'text'),
+    avg_yes_price TEXT NOT NULL CHECK (typeof(avg_yes_price) = 'text'),
+    avg_no_price TEXT NOT NULL CHECK (typeof(avg_no_price) = 'text'),
+    realized_pnl TEXT NOT NULL CHECK (typeof(realized_pnl) = 'text'),
+    fees_paid TEXT NOT NULL CHECK (typeof(fees_paid) = 'text'),
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE restarts (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    market_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    quarantined INTEGER NOT NULL
+);
+CREATE TABLE trading_states (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    state TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE TABLE kv (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+"""
+
+
+def _create_v1(conn: sqlite3.Connection) -> None:
+    for statement in _SCHEMA_V1.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+# MIGRATIONS[n] takes a version n - 1 file to version n, inside one transaction.
+# To change the schema: add MIGRATIONS[SCHEMA_VERSION + 1] and bump SCHEMA_VERSION.
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _create_v1}
+
+
+# values read back ----------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class JournaledFill:
+    seq: int
+    venue: Venue
+    fill: Fill
+    received_at: datetime
+    reversed_at: datetime | None = None
+    reversal_reason: str = ""
+
+    @property
+    def is_reversed(self) -> bool:
+        return self.reversed_at is not None
+
+
+@attrs.frozen(kw_only=True)
+class OrderEventRecord:
+    seq: int
+    client_order_id: ClientOrderId
+    event: str  # an OrderEvent value, or "snapshot"
+    status: OrderStatus
+    filled_quantity: Decimal
+    at: datetime
+    reason: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class PositionRecord:
+    market_id: MarketId
+    event_id: EventId | None
+    yes_contracts: Decimal
+    no_contracts: Decimal
+    avg_yes_price: Decimal
+    avg_no_price: Decimal
+    realized_pnl: Decimal
+    fees_paid: Decimal
+    updated_at: datetime
+
+
+@attrs.frozen(kw_only=True)
+class RestartRecord:
+    market_id: MarketId
+    at: datetime
+    reason: str
+    attempt: int
+    quarantined: bool
+
+
+@attrs.frozen(kw_only=True)
+class TradingStateRecord:
+    state: TradingState
+    reason: str
+    at: datetime
+
+
+@attrs.frozen(kw_only=True)
+class RunRecord:
+    run_id: str
+    started_at: datetime
+    stopped_at: datetime | None
+    stop_reason: str
+    config_digest: str
+    mode: str
+    pid: int
+
+
+# conversions ---------------------------------------------------------------------------
+
+
+def ts(value: datetime) -> str:
+    """A time as stored: UTC, microseconds, fixed width. A naive time is taken as UTC."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _ts_or_none(value: datetime | None) -> str | None:
+    return None if value is None else ts(value)
+
+
+def _dt(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def _dt_req(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def _money(value: Decimal) -> str:
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise JournalError(f"money must be a finite Decimal, got {value!r}")
+    return str(value)
+
+
+def _opt_id(value: object | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _row_to_order(row: sqlite3.Row) -> Order:
+    return Order(
+        client_order_id=ClientOrderId(row["client_order_id"]),
+        market_id=MarketId.parse(row["market_id"]),
+        side=OrderSide(row["side"]),
+        action=Action(row["action"]),
+        order_type=OrderType(row["order_type"]),
+        time_in_force=TimeInForce(row["time_in_force"]),
+        post_only=bool(row["post_only"]),
+        price=Decimal(row["price"]),
+        quantity=Decimal(row["quantity"]),
+        status=OrderStatus(row["status"]),
+        filled_quantity=Decimal(row["filled_quantity"]),
+        venue_order_id=None
+        if row["venue_order_id"] is None
+        else VenueOrderId(row["venue_order_id"]),
+        created_at=_dt(row["created_at"]),
+        reason=row["reason"],
+    )
+
+
+def _row_to_fill(row: sqlite3.Row) -> JournaledFill:
+    fill = Fill(
+        fill_id=FillId(row["fill_id"]),
+        market_id=MarketId.parse(row["market_id"]),
+        side=OrderSide(row["side"]),
+        action=Action(row["action"]),
+        price=Decimal(row["price"]),
+        quantity=Decimal(row["quantity"]),
+        fee=Decimal(row["fee"]),
+        is_taker=bool(row["is_taker"]),
+        provisional=bool(row["provisional"]),
+        client_order_id=_cid(row["client_order_id"]),
+        venue_order_id=None
+        if row["venue_order_id"] is None
+        else VenueOrderId(row["venue_order_id"]),
+        ts=_dt(row["venue_ts"]),
+        received_ts=_dt(row["received_at"]),
+    )
+    return JournaledFill(
+        seq=row["seq"],
+        venue=Venue(row["venue"]),
+        fill=fill,
+        received_at=_dt_req(row["received_at"]),
+        reversed_at=_dt(row["reversed_at"]),
+        reversal_reason=row["reversal_reason"],
+    )
+
+
+def _cid(text: str | None) -> ClientOrderId | None:
+    return None if text is None else ClientOrderId(text)
+
+
+def _cursor_key(venue: Venue) -> str:
+    return f"fill_cursor:{venue.value}"
+
+
+# the store -----------------------------------------------------------------------------
+
+
+class Journal:
+    """One connection to the journal file. Writers: exactly one (the JournalActor), made
+    with ``Journal.open``; readers: ``Journal.open_read_only``, any number, any process.
+    A ``Journal`` is used from the thread that opened it."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, *, read_only: bool) -> None:
+        self._conn = conn
+        self.path = path
+        self.read_only = read_only
+        self._in_atomic = False
+
+    # opening ---------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | Path, *, synchronous: str = "NORMAL") -> Journal:
+        """Open (creating or migrating) the journal for writing."""
+        if synchronous.upper() not in _SYNC_LEVELS:
+            raise JournalError(f"synchronous must be one of {_SYNC_LEVELS}, got {synchronous!r}")
+        path = Path(path)
+        conn = sqlite3.connect(path, isolation_level=None, timeout=5.0)
+        conn.row_factory = sqlite3.Row
+        try:
+            _check_identity(conn, path)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA synchronous={synchronous.upper()}")
+            conn.execute("PRAGMA foreign_keys=ON")
+            _migrate(conn, path)
+        except BaseException:
+            conn.close()
+            raise
+        return cls(conn, path, read_only=False)
+
+    @classmethod
+    def open_read_only(cls, path: str | Path) -> Journal:
+        """Open an existing journal for reading only (safe while the daemon writes)."""
+        path = Path(path)
+        if not path.is_file():
+            raise JournalError(f"no journal at {path}")
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
+        conn.row_factory = sqlite3.Row
+        try:
+            _check_identity(conn, path)
+            version = _user_version(conn)
+            if version != SCHEMA_VERSION:
+                raise JournalVersionError(_version_message(path, version, reading=True))
+            conn.execute("PRAGMA query_only=ON")
+        except BaseException:
+            conn.close()
+            raise
+        return cls(conn, path, read_only=True)
+
+    def close(self) -> None:
+        """Close; a transaction still open is rolled back (use ``commit`` first)."""
+        self._conn.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        return _user_version(self._conn)
+
+    # transactions ----------------------------------------------------------------------
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._conn.in_transaction
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Everything inside happens whole or not at all (a savepoint inside the current
+        transaction, which is begun if none is open). Nothing is committed here: see
+        ``commit``; ``transaction`` does both."""
+        self._require_writer()
+        if self._in_atomic:  # the outer block is whole already, this one with it
+            yield
+            return
+        if not self._conn.in_transaction:
+            self._conn.execute("BEGIN IMMEDIATE")
+        self._conn.execute("SAVEPOINT whole")
+        self._in_atomic = True
+        try:
+            yield
+        except BaseException:
+            if self._conn.in_transaction:  # some errors (disk full) end it already
+                self._conn.execute("ROLLBACK TO whole")
+                self._conn.execute("RELEASE whole")
+            raise
+        else:
+            self._conn.execute("RELEASE whole")
+        finally:
+            self._in_atomic = False
+
+    @contextlib.contextmanager
+    def transaction(self, *, durable: bool = False) -> Iterator[None]:
+        """``atomic`` and then ``commit``."""
+        with self.atomic():
+            yield
+        self.commit(durable=durable)
+
+    def commit(self, *, durable: bool = False) -> None:
+        """Commit what is pending. ``durable``: also fsync the log, so that everything
+        committed so far survives a power loss (not only a process crash)."""
+        self._require_writer()
+        if self._in_atomic:
+            raise JournalError("commit inside an atomic block would split it")
+        if self._conn.in_transaction:
+            self._conn.execute("COMMIT")
+        if durable:
+            self._durable_mark()
+
+    def rollback(self) -> None:
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
+
+    def _durable_mark(self) -> None:
+        # The safety level cannot change inside a transaction: write one small row in a
+        # FULL transaction, whose commit fsyncs the whole log (every earlier commit too).
+        level = self._conn.execute("PRAGMA synchronous").fetchone()[0]
+        self._conn.execute("PRAGMA synchronous=FULL")
+        try:
+            now = ts(datetime.now(UTC))
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._put("last_durable_commit", now, now)
+            self._conn.execute("COMMIT")
+        finally:
+            self._conn.execute(f"PRAGMA synchronous={int(level)}")
+
+    def _require_writer(self) -> None:
+        if self.read_only:
+            raise JournalError(f"journal {self.path} is open read-only")
+
+    # writes (each one whole, inside the current transaction) ------------------------------
+
+    def record_run(
+        self, *, run_id: str, started_at: datetime, config_digest: str, mode: str, pid: int
+    ) -> None:
+        with self.atomic():
+            self._conn.execute(
+                "INSERT INTO runs (run_id, started_at, config_digest, mode, pid)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (run_id, ts(started_at), config_digest, mode, pid),
+            )
+
+    def record_run_end(self, *, run_id: str, stopped_at: datetime, reason: str = "") -> None:
+        with self.atomic():
+            cur = self._conn.execute(
+                "UPDATE runs SET stopped_at = ?, stop_reason = ? WHERE run_id = ?",
+                (ts(stopped_at), reason, run_id),
+            )
+            if cur.rowcount != 1:
+                raise JournalError(f"run_id {run_id!r}: no such run in the journal")
+
+    def record_order(self, order: Order, *, at: datetime, event: OrderEvent | None = None) -> None:
+        """Insert or replace the order's row, and append an order event (``event`` or
+        ``"snapshot"``) with its status after."""
+        with self.atomic():
+            self._conn.execute(_UPSERT_ORDER, _order_params(order, at))
+            self._append_event(
+                order.client_order_id,
+                "snapshot" if event is None else event.value,
+                order.status,
+                order.filled_quantity,
+                at,
+                order.reason,
+            )
+
+    def record_order_event(
+        self,
+        *,
+        client_order_id: ClientOrderId,
+        event: OrderEvent,
+        status: OrderStatus,
+        at: datetime,
+        filled_quantity: Decimal | None = None,
+        venue_order_id: VenueOrderId | None = None,
+        reason: str = "",
+    ) -> None:
+        """Append an event to a journaled order and move its row to ``status``."""
+        with self.atomic():
+            row = self._conn.execute(
+                "SELECT filled_quantity FROM orders WHERE client_order_id = ?",
+                (str(client_order_id),),
+            ).fetchone()
+            if row is None:
+                raise JournalError(f"client_order_id {client_order_id}: no such order journaled")
+            filled = Decimal(row[0]) if filled_quantity is None else filled_quantity
+            self._conn.execute(
+                "UPDATE orders SET status = ?, filled_quantity = ?, updated_at = ?,"
+                " venue_order_id = COALESCE(?, venue_order_id),"
+                " reason = CASE WHEN ? = '' THEN reason ELSE ? END"
+                " WHERE client_order_id = ?",
+                (
+                    status.value,
+                    _money(filled),
+                    ts(at),
+                    _opt_id(venue_order_id),
+                    reason,
+                    reason,
+                    str(client_order_id),
+                ),
+            )
+            self._append_event(client_order_id, event.value, status, filled, at, reason)
+
+    def record_fill(self, fill: Fill, *, at: datetime, cursor: str | None = None) -> FillOutcome:
+        """Journal a fill once per (venue, fill id); ``at`` is its receive time when the
+        fill has none. ``cursor``: the venue's fill cursor after this fill, saved with it."""
+        with self.atomic():
+            outcome = self._insert_fill(fill, at)
+            if cursor is not None:
+                self.set_cursor(fill.market_id.venue, cursor, at=at)
+            return outcome
+
+    def record_fill_reversal(self, fill: Fill, *, at: datetime, reason: str = "") -> FillOutcome:
+        """Mark a fill reversed (a Polymarket FAILED trade): it no longer counts in
+        inventory. An unknown fill is journaled as reversed, so a late copy of it stays
+        out."""
+        with self.atomic():
+            key = (fill.market_id.venue.value, str(fill.fill_id))
+            row = self._conn.execute(
+                "SELECT reversed_at FROM fills WHERE venue = ? AND fill_id = ?", key
+            ).fetchone()
+            if row is not None and row[0] is not None:
+                return FillOutcome.ALREADY_REVERSED
+            if row is None:
+                self._insert_fill(fill, at)
+            self._conn.execute(
+                "UPDATE fills SET reversed_at = ?, reversal_reason = ?"
+                " WHERE venue = ? AND fill_id = ?",
+                (ts(at), reason, *key),
+            )
+            return FillOutcome.REVERSED
+
+    def record_position(self, position: PositionRecord) -> None:
+        """Save a market's position snapshot (its owner's view, with its event link)."""
+        p = position
+        with self.atomic():
+            self._conn.execute(
+                "INSERT OR REPLACE INTO positions (market_id, venue, event_id, yes_contracts,"
+                " no_contracts, avg_yes_price, avg_no_price, realized_pnl, fees_paid,"
+                " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    str(p.market_id),
+                    p.market_id.venue.value,
+                    _opt_id(p.event_id),
+                    *map(_money, (p.yes_contracts, p.no_contracts, p.avg_yes_price)),
+                    *map(_money, (p.avg_no_price, p.realized_pnl, p.fees_paid)),
+                    ts(p.updated_at),
+                ),
+            )
+
+    def record_restart(
+        self, *, market_id: MarketId, at: datetime, reason: str, attempt: int, quarantined: bool
+    ) -> None:
+        with self.atomic():
+            self._conn.execute(
+                "INSERT INTO restarts (market_id, at, reason, attempt, quarantined)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (str(market_id), ts(at), reason, attempt, int(quarantined)),
+            )
+
+    def record_trading_state(self, *, state: TradingState, at: datetime, reason: str = "") -> None:
+        with self.atomic():
+            self._conn.execute(
+                "INSERT INTO trading_states (state, reason, at) VALUES (?, ?, ?)",
+                (state.value, reason, ts(at)),
+            )
+
+    def set_cursor(self, venue: Venue, cursor: str, *, at: datetime) -> None:
+        with self.atomic():
+            self._put(_cursor_key(venue), cursor, ts(at))
+
+    def _put(self, key: str, value: str, at: str) -> None:
+        self._conn.execute(
+            "INSERT OR REPLACE INTO kv (key, value, updated_at) VALUES (?, ?, ?)", (key, value, at)
+        )
+
+    def _append_event(
+        self,
+        client_order_id: ClientOrderId,
+        event: str,
+        status: OrderStatus,
+        filled: Decimal,
+        at: datetime,
+        reason: str,
+    ) -> None:
+        self._conn.execute(
+            "INSERT INTO order_events (client_order_id, event, status_after, filled_quantity,"
+            " at, reason) VALUES (?, ?, ?, ?, ?, ?)",
+            (str(client_order_id), event, status.value, _money(filled), ts(at), reason),
+        )
+
+    def _insert_fill(self, fill: Fill, at: datetime) -> FillOutcome:
+        venue, fill_id = fill.market_id.venue.value, str(fill.fill_id)
+        cur = self._conn.execute(_INSERT_FILL, _fill_params(fill, at))
+        if cur.rowcount == 1:
+            return FillOutcome.INSERTED
+        if fill.provisional:
+            return FillOutcome.DUPLICATE
+        cur = self._conn.execute(
+            "UPDATE fills SET provisional = 0 WHERE venue = ? AND fill_id = ? AND provisional = 1",
+            (venue, fill_id),
+        )
+        return FillOutcome.CONFIRMED if cur.rowcount == 1 else FillOutcome.DUPLICATE
+
+    # reads -----------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads inside see one committed state of the file (one read transaction),
+        however the writer moves on meanwhile."""
+        if self._conn.in_transaction:
+            yield
+            return
+        self._conn.execute("BEGIN DEFERRED")
+        try:
+            yield
+        finally:
+            self._conn.execute("COMMIT")
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        return self._conn.execute(sql, tuple(params)).fetchall()
+
+    def fills(
+        self, since: datetime | None = None, market_id: MarketId | None = None
+    ) -> list[JournaledFill]:
+        """Journaled fills in journal order (reversed ones included, marked), received
+        at or after ``since``, of ``market_id``."""
+        where, params = _where(
+            ("received_at >= ?", None if since is None else ts(since)),
+            ("market_id = ?", _opt_id(market_id)),
+        )
+        return [
+            _row_to_fill(r) for r in self._rows(f"SELECT * FROM fills{where} ORDER BY seq", params)
+        ]
+
+    def last_fill(self, venue: Venue) -> JournaledFill | None:
+        rows = self._rows(
+            "SELECT * FROM fills WHERE venue = ? ORDER BY seq DESC LIMIT 1", (venue.value,)
+        )
+        return _row_to_fill(rows[0]) if rows else None
+
+    def fill_count(self) -> int:
+        return int(self._rows("SELECT count(*) FROM fills")[0][0])
+
+    def last_fills(self, n: int = 1) -> list[JournaledFill]:
+        """The last ``n`` fills journaled (any venue), oldest first."""
+        rows = self._rows("SELECT * FROM fills ORDER BY seq DESC LIMIT ?", (n,))
+        return [_row_to_fill(r) for r in reversed(rows)]
+
+    def fill_cursor(self, venue: Venue) -> str | None:
+        rows = self._rows("SELECT value FROM kv WHERE key = ?", (_cursor_key(venue),))
+        return rows[0][0] if rows else None
+
+    def known_fill_ids(self, venue: Venue, fill_ids: Iterable[FillId]) -> set[FillId]:
+        """Which of ``fill_ids`` are journaled for ``venue``."""
+        wanted = list(dict.fromkeys(str(f) for f in fill_ids))
+        known: set[FillId] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._rows(
+                f"SELECT fill_id FROM fills WHERE venue = ? AND fill_id IN ({marks})",
+                (venue.value, *chunk),
+            )
+            known.update(FillId(r[0]) for r in rows)
+        return known
+
+    def inventory(self, market_id: MarketId, *, max_inventory: int = 50) -> InventoryTracker:
+        """The market's holdings rebuilt from its journaled fills (reversed ones left out),
+        in journal order, by ``InventoryTracker.apply_fill``."""
+        return fold_fills(market_id, self.fills(market_id=market_id), max_inventory=max_inventory)
+
+    def market_ids(self) -> list[MarketId]:
+        """Every market the journal knows (fills, orders, positions, restarts)."""
+        rows = self._rows(
+            "SELECT market_id FROM fills UNION SELECT market_id FROM orders"
+            " UNION SELECT market_id FROM positions UNION SELECT market_id FROM restarts"
+        )
+        return sorted((MarketId.parse(r[0]) for r in rows), key=str)
+
+    def positions(self) -> list[PositionRecord]:
+        """The position snapshots saved with ``record_position``."""
+        return [
+            PositionRecord(
+                market_id=MarketId.parse(r["market_id"]),
+                event_id=None if r["event_id"] is None else EventId(r["event_id"]),
+                yes_contracts=Decimal(r["yes_contracts"]),
+                no_contracts=Decimal(r["no_contracts"]),
+                avg_yes_price=Decimal(r["avg_yes_price"]),
+                avg_no_price=Decimal(r["avg_no_price"]),
+                realized_pnl=Decimal(r["realized_pnl"]),
+                fees_paid=Decimal(r["fees_paid"]),
+                updated_at=_dt_req(r["updated_at"]),
+            )
+            for r in self._rows("SELECT * FROM positions ORDER BY market_id")
+        ]
+
+    def orders(
+        self,
+        *,
+        venue: Venue | None = None,
+        market_id: MarketId | None = None,
+        statuses: Iterable[OrderStatus] | None = None,
+    ) -> list[Order]:
+        """Journaled orders (their latest known state), oldest first."""
+        where, params = _where(
+            ("venue = ?", None if venue is None else venue.value),
+            ("market_id = ?", _opt_id(market_id)),
+        )
+        if statuses is not None:
+            values = [s.value for s in statuses]
+            where += (
+                " AND " if where else " WHERE "
+            ) + f"status IN ({','.join('?' * len(values))})"
+            params += values
+        rows = self._rows(f"SELECT * FROM orders{where} ORDER BY rowid", params)
+        return [_row_to_order(r) for r in rows]
+
+    def open_orders(self, venue: Venue | None = None) -> list[Order]:
+        """Orders the venue may still hold (sent and not terminal, UNKNOWN included)."""
+        live = [s for s in OrderStatus if s.may_rest]
+        return self.orders(venue=venue, statuses=live)
+
+    def order_events(self, client_order_id: ClientOrderId) -> list[OrderEventRecord]:
+        rows = self._rows(
+            "SELECT * FROM order_events WHERE client_order_id = ? ORDER BY seq",
+            (str(client_order_id),),
+        )
+        return [
+            OrderEventRecord(
+                seq=r["seq"],
+                client_order_id=ClientOrderId(r["client_order_id"]),
+                event=r["event"],
+                status=OrderStatus(r["status_after"]),
+                filled_quantity=Decimal(r["filled_quantity"]),
+                at=_dt_req(r["at"]),
+                reason=r["reason"],
+            )
+            for r in rows
+        ]
+
+    def restarts(self, market_id: MarketId | None = None) -> list[RestartRecord]:
+        where, params = _where(("market_id = ?", _opt_id(market_id)))
+        return [
+            RestartRecord(
+                market_id=MarketId.parse(r["market_id"]),
+                at=_dt_req(r["at"]),
+                reason=r["reason"],
+                attempt=r["attempt"],
+                quarantined=bool(r["quarantined"]),
+            )
+            for r in self._rows(f"SELECT * FROM restarts{where} ORDER BY seq", params)
+        ]
+
+    def trading_state(self) -> TradingStateRecord | None:
+        """The latest trading state change, or None if none was journaled."""
+        rows = self._rows("SELECT * FROM trading_states ORDER BY seq DESC LIMIT 1")
+        if not rows:
+            return None
+        r = rows[0]
+        return TradingStateRecord(
+            state=TradingState(r["state"]), reason=r["reason"], at=_dt_req(r["at"])
+        )
+
+    def runs(self) -> list[RunRecord]:
+        return [
+            RunRecord(
+                run_id=r["run_id"],
+                started_at=_dt_req(r["started_at"]),
+                stopped_at=_dt(r["stopped_at"]),
+                stop_reason=r["stop_reason"],
+                config_digest=r["config_digest"],
+                mode=r["mode"],
+                pid=r["pid"],
+            )
+            for r in self._rows("SELECT * FROM runs ORDER BY rowid")
+        ]
+
+    def status(
+        self,
+        *,
+        marks: dict[MarketId, Decimal] | None = None,
+        events: dict[MarketId, EventId] | None = None,
+    ) -> JournalStatus:
+        """See ``journal_status``."""
+        with self.snapshot():
+            return journal_status(self, marks=marks, events=events)
+
+    def get(self, key: str) -> str | None:
+        """A value of the key/value table (cursors, ``last_durable_commit``)."""
+        rows = self._rows("SELECT value FROM kv WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+
+def fold_fills(
+    market_id: MarketId, fills: Iterable[JournaledFill], *, max_inventory: int = 50
+) -> InventoryTracker:
+    """A fresh ``InventoryTracker`` fed ``fills`` in order, reversed ones left out."""
+    tracker = InventoryTracker(market_id=market_id, max_inventory=max_inventory)
+    for jf in fills:
+        if not jf.is_reversed:
+            _apply(tracker, jf.fill)
+    return tracker
+
+
+def _apply(tracker: InventoryTracker, fill: Fill) -> None:
+    try:
+        tracker.apply_fill(fill.side, fill.quantity, fill.price, fill.action, fill.fee)
+    except ValueError as exc:
+        raise JournalError(
+            f"fill {fill.fill_id} of {fill.market_id} does not apply to the journaled"
+            f" inventory: {exc}"
+        ) from exc
+
+
+def _where(*clauses: tuple[str, object | None]) -> tuple[str, list[object]]:
+    used = [(sql, value) for sql, value in clauses if value is not None]
+    if not used:
+        return "", []
+    return " WHERE " + " AND ".join(sql for sql, _ in used), [v for _, v in used]
+
+
+_UPSERT_ORDER = """
+INSERT INTO orders (client_order_id, venue, market_id, side, action, order_type,
+    time_in_force, post_only, price, quantity, status, filled_quantity, venue_order_id,
+    created_at, updated_at, reason)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (client_order_id) DO UPDATE SET
+    price = excluded.price, quantity = excluded.quantity, status = excluded.status,
+    filled_quantity = excluded.filled_quantity,
+    venue_order_id = COALESCE(excluded.venue_order_id, orders.venue_order_id),
+    created_at = COALESCE(orders.created_at, excluded.created_at),
+    updated_at = excluded.updated_at, reason = excluded.reason
+"""
+
+
+def _order_params(order: Order, at: datetime) -> tuple[object, ...]:
+    return (
+        str(order.client_order_id),
+        order.market_id.venue.value,
+        str(order.market_id),
+        order.side.value,
+        order.action.value,
+        order.order_type.value,
+        order.time_in_force.value,
+        int(order.post_only),
+        _money(order.price),
+        _money(order.quantity),
+        order.status.value,
+        _money(order.filled_quantity),
+        _opt_id(order.venue_order_id),
+        _ts_or_none(order.created_at),
+        ts(at),
+        order.reason,
+    )
+
+
+_INSERT_FILL = """
+INSERT OR IGNORE INTO fills (venue, fill_id, market_id, side, action, price, quantity, fee,
+    is_taker, provisional, client_order_id, venue_order_id, venue_ts, received_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+
+
+def _fill_params(fill: Fill, at: datetime) -> tuple[object, ...]:
+    return (
+        fill.market_id.venue.value,
+        str(fill.fill_id),
+        str(fill.market_id),
+        fill.side.value,
+        fill.action.value,
+        _money(fill.price),
+        _money(fill.quantity),
+        _money(fill.fee),
+        int(fill.is_taker),
+        int(fill.provisional),
+        _opt_id(fill.client_order_id),
+        _opt_id(fill.venue_order_id),
+        _ts_or_none(fill.ts),
+        ts(fill.received_ts or at),
+    )
+
+
+# schema version ------------------------------------------------------------------------
+
+
+def _user_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _check_identity(conn: sqlite3.Connection, path: Path) -> None:
+    try:
+        app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+        tables = conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise JournalError(f"{path} is not a predmm journal (not an SQLite file: {exc})") from None
+    if app_id == APPLICATION_ID or (app_id == 0 and tables == 0):
+        return
+    raise JournalError(f"{path} is not a predmm journal (application_id {app_id:#x})")
+
+
+def _version_message(path: Path, version: int, *, reading: bool) -> str:
+    if version > SCHEMA_VERSION:
+        return (
+            f"journal {path} has schema version {version}, newer than this predmm knows"
+            f" ({SCHEMA_VERSION}): upgrade predmm or use another journal file"
+        )
+    hint = "start the daemon once to migrate it" if reading else "it cannot be migrated"
+    return f"journal {path} has schema version {version}, expected {SCHEMA_VERSION}: {hint}"
+
+
+def _migrate(conn: sqlite3.Connection, path: Path) -> None:
+    """Bring the file to SCHEMA_VERSION, one migration per transaction."""
+    version = _user_version(conn)
+    if version > SCHEMA_VERSION:
+        raise JournalVersionError(_version_message(path, version, reading=False))
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            MIGRATIONS[target](conn)
+            conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+            conn.execute(f"PRAGMA user_version={target}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+
+# status ---------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class MarketSummary:
+    market_id: MarketId
+    event_id: EventId | None
+    yes_contracts: Decimal
+    no_contracts: Decimal
+    avg_yes_price: Decimal
+    avg_no_price: Decimal
+    net_position: Decimal
+    realized_pnl: Decimal
+    fees_paid: Decimal
+    mark: Decimal | None  # the YES mark given to ``status``
+    unrealized_pnl: Decimal | None  # None when contracts are held and no mark was given
+    open_orders: int
+    restarts: int
+    quarantined: bool
+    last_fill_at: datetime | None
+
+
+@attrs.frozen(kw_only=True)
+class EventSummary:
+    """One real-world event across venues: contracts summed over its markets."""
+
+    event_id: EventId
+    market_ids: tuple[MarketId, ...]
+    yes_contracts: Decimal
+    no_contracts: Decimal
+    net_position: Decimal
+    realized_pnl: Decimal
+    unrealized_pnl: Decimal | None  # None if a market of the event holds contracts unmarked
+
+
+@attrs.frozen(kw_only=True)
+class JournalStatus:
+    """What ``predmm status`` shows, read from the journal only."""
+
+    trading_state: TradingStateRecord | None
+    markets: tuple[MarketSummary, ...]
+    events: tuple[EventSummary, ...]
+    open_orders: tuple[Order, ...]
+    restarts: tuple[RestartRecord, ...]
+    quarantined: tuple[MarketId, ...]
+    fill_count: int
+    last_fill_at: datetime | None
+    realized_pnl: Decimal
+    unrealized_pnl: Decimal | None
+    fees_paid: Decimal
+    last_run: RunRecord | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: Decimals and times as strings, enums as values, ids as text."""
+        out = _jsonable(self)
+        assert isinstance(out, dict)
+        return out
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, MarketId | EventId | ClientOrderId | VenueOrderId | FillId):
+        return str(value)
+    if attrs.has(type(value)):
+        names = [f.name for f in attrs.fields(type(value))]  # type: ignore[arg-type]
+        return {name: _jsonable(getattr(value, name)) for name in names}
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _last_fill_time(fills: Sequence[JournaledFill]) -> datetime | None:
+    if not fills:
+        return None
+    last = fills[-1]
+    return last.fill.ts or last.received_at
+
+
+def _market_summary(
+    journal: Journal,
+    market_id: MarketId,
+    *,
+    event_id: EventId | None,
+    mark: Decimal | None,
+    open_orders: int,
+    restarts: Sequence[RestartRecord],
+) -> MarketSummary:
+    fills = journal.fills(market_id=market_id)
+    inv = fold_fills(market_id, fills)
+    return MarketSummary(
+        market_id=market_id,
+        event_id=event_id,
+        yes_contracts=inv.yes_contracts,
+        no_contracts=inv.no_contracts,
+        avg_yes_price=inv.avg_yes_price,
+        avg_no_price=inv.avg_no_price,
+        net_position=inv.net_position,
+        realized_pnl=inv.realized_pnl,
+        fees_paid=inv.fees_paid,
+        mark=mark,
+        unrealized_pnl=_unrealized(inv, mark),
+        open_orders=open_orders,
+        restarts=len(restarts),
+        quarantined=bool(restarts) and restarts[-1].quarantined,
+        last_fill_at=_last_fill_time(fills),
+    )
+
+
+def _unrealized(inv: InventoryTracker, mark: Decimal | None) -> Decimal | None:
+    if not inv.yes_contracts and not inv.no_contracts:
+        return Decimal(0)
+    return None if mark is None else inv.unrealized_pnl(mark)
+
+
+def _sum_or_none(values: Iterable[Decimal | None]) -> Decimal | None:
+    total = Decimal(0)
+    for v in values:
+        if v is None:
+            return None
+        total += v
+    return total
+
+
+def _event_summaries(markets: Sequence[MarketSummary]) -> tuple[EventSummary, ...]:
+    by_event: dict[EventId, list[MarketSummary]] = {}
+    for m in markets:
+        if m.event_id is not None:
+            by_event.setdefault(m.event_id, []).append(m)
+    return tuple(
+        EventSummary(
+            event_id=event_id,
+            market_ids=tuple(m.market_id for m in ms),
+            yes_contracts=sum((m.yes_contracts for m in ms), Decimal(0)),
+            no_contracts=sum((m.no_contracts for m in ms), Decimal(0)),
+            net_position=sum((m.net_position for m in ms), Decimal(0)),
+            realized_pnl=sum((m.realized_pnl for m in ms), Decimal(0)),
+            unrealized_pnl=_sum_or_none(m.unrealized_pnl for m in ms),
+        )
+        for event_id, ms in sorted(by_event.items(), key=lambda item: str(item[0]))
+    )
+
+
+def journal_status(
+    journal: Journal,
+    *,
+    marks: dict[MarketId, Decimal] | None = None,
+    events: dict[MarketId, EventId] | None = None,
+) -> JournalStatus:
+    """The journal's summary. Positions are rebuilt from fills; ``marks`` (YES prices)
+    give unrealized PnL; the event of a market comes from ``events`` or else from its
+    last ``record_position``."""
+    marks = marks or {}
+    event_of = {p.market_id: p.event_id for p in journal.positions()} | dict(events or {})
+    open_orders = journal.open_orders()
+    restarts = journal.restarts()
+    markets = tuple(
+        _market_summary(
+            journal,
+            mid,
+            event_id=event_of.get(mid),
+            mark=marks.get(mid),
+            open_orders=sum(1 for o in open_orders if o.market_id == mid),
+            restarts=[r for r in restarts if r.market_id == mid],
+        )
+        for mid in journal.market_ids()
+    )
+    runs = journal.runs()
+    return JournalStatus(
+        trading_state=journal.trading_state(),
+        markets=markets,
+        events=_event_summaries(markets),
+        open_orders=tuple(open_orders),
+        restarts=tuple(restarts),
+        quarantined=tuple(m.market_id for m in markets if m.quarantined),
+        fill_count=journal.fill_count(),
+        last_fill_at=_last_fill_time(journal.last_fills(1)),
+        realized_pnl=sum((m.realized_pnl for m in markets), Decimal(0)),
+        unrealized_pnl=_sum_or_none(m.unrealized_pnl for m in markets),
+        fees_paid=sum((m.fees_paid for m in markets), Decimal(0)),
+        last_run=runs[-1] if runs else None,
+    )
+
+
+# recovery --------------------------------------------------------------------------------
+
+
+def missing_fills(journal: Journal, venue_fills: Iterable[Fill]) -> list[Fill]:
+    """The fills of ``venue_fills`` (fetched from the venues after the journaled cursor)
+    that the journal does not hold, in their order, each once: journal them on restart
+    and a crash between a fill and its journal row loses nothing."""
+    pending = list(venue_fills)
+    known: set[tuple[Venue, FillId]] = set()
+    for venue in {f.market_id.venue for f in pending}:
+        ids = journal.known_fill_ids(
+            venue, (f.fill_id for f in pending if f.market_id.venue is venue)
+        )
+        known.update((venue, fid) for fid in ids)
+    out: list[Fill] = []
+    for fill in pending:
+        key = (fill.market_id.venue, fill.fill_id)
+        if key not in known:
+            known.add(key)
+            out.append(fill)
+    return out
+
+
+@attrs.frozen(kw_only=True)
+class PositionMismatch:
+    """A market whose net position (YES - NO) in the journal differs from the venue's."""
+
+    market_id: MarketId
+    journal_yes: Decimal
+    journal_no: Decimal
+    venue_yes: Decimal
+    venue_no: Decimal
+
+    def __str__(self) -> str:
+        return (
+            f"{self.market_id}: journal holds {self.journal_yes} YES / {self.journal_no} NO,"
+            f" the venue {self.venue_yes} YES / {self.venue_no} NO"
+        )
+
+
+def position_mismatches(
+    journal: Journal, venue: Venue, venue_positions: Iterable[Position]
+) -> list[PositionMismatch]:
+    """Markets of ``venue`` whose net position rebuilt from the journal's fills differs
+    from what the venue reports (a market the venue does not list holds nothing). Net,
+    because a venue may net YES against NO (Kalshi) where the journal keeps both. Run it
+    after the missing fills are journaled; a non-empty answer means: do not quote."""
+    reported = {p.market_id: p for p in venue_positions if p.market_id.venue is venue}
+    ours = [m for m in journal.market_ids() if m.venue is venue]
+    out: list[PositionMismatch] = []
+    for market_id in sorted(set(ours) | set(reported), key=str):
+        inv = journal.inventory(market_id)
+        theirs = reported.get(market_id)
+        venue_yes = Decimal(0) if theirs is None else theirs.yes_contracts
+        venue_no = Decimal(0) if theirs is None else theirs.no_contracts
+        if inv.net_position != venue_yes - venue_no:
+            out.append(
+                PositionMismatch(
+                    market_id=market_id,
+                    journal_yes=inv.yes_contracts,
+                    journal_no=inv.no_contracts,
+                    venue_yes=venue_yes,
+                    venue_no=venue_no,
+                )
+            )
+    return out

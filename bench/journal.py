@@ -1,0 +1,114 @@
+"""Journal throughput: records/s through the JournalActor (batched commits) and through
+the store with one commit per record (the idle worst case), for synchronous=NORMAL and
+FULL. Prints a table; the last line is one JSON object.
+
+    .venv/bin/python bench/journal.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pykka
+
+from actors.journal import (
+    Flush,
+    FlushResult,
+    Journal,
+    JournalActor,
+    RecordFill,
+    RecordOrder,
+    RecordOrderEvent,
+)
+from domain.enums import OrderSide, OrderStatus, Venue
+from domain.ids import ClientOrderId, FillId, MarketId
+from domain.orders import Fill, Order, OrderEvent
+from domain.testing import EPOCH
+
+MARKET = MarketId(Venue.KALSHI, "BENCH")
+
+
+def messages(n: int) -> list[object]:
+    """n records: an order, its accept, a fill (with cursor), cycling."""
+    out: list[object] = []
+    for i in range(n // 3 + 1):
+        cid = ClientOrderId(f"c{i}")
+        order = Order(
+            client_order_id=cid,
+            market_id=MARKET,
+            side=OrderSide.YES,
+            price=Decimal("0.42"),
+            quantity=Decimal(10),
+        ).on(OrderEvent.SUBMIT)
+        fill = Fill(
+            fill_id=FillId(f"f{i}"),
+            market_id=MARKET,
+            side=OrderSide.YES,
+            price=Decimal("0.42"),
+            quantity=Decimal(10),
+            client_order_id=cid,
+        )
+        out += [
+            RecordOrder(order=order, event=OrderEvent.SUBMIT, at=EPOCH),
+            RecordOrderEvent(
+                client_order_id=cid, event=OrderEvent.ACCEPT, status=OrderStatus.OPEN, at=EPOCH
+            ),
+            RecordFill(fill=fill, cursor=f"k{i}", at=EPOCH),
+        ]
+    return out[:n]
+
+
+def actor_rate(path: Path, n: int, synchronous: str) -> float:
+    batch = messages(n)
+    ref = JournalActor.start(path, synchronous=synchronous)
+    ref.ask(Flush(), timeout=30)
+    start = time.perf_counter()
+    for m in batch:
+        ref.tell(m)
+    result = ref.ask(Flush(), timeout=300)
+    elapsed = time.perf_counter() - start
+    ref.stop()
+    if not isinstance(result, FlushResult) or result.records != n:
+        raise RuntimeError(f"expected {n} records journaled, got {result}")
+    return n / elapsed
+
+
+def commit_each_rate(path: Path, n: int, synchronous: str) -> float:
+    from actors.journal import write
+
+    batch = messages(n)
+    with Journal.open(path, synchronous=synchronous) as journal:
+        start = time.perf_counter()
+        for m in batch:
+            write(journal, m, EPOCH)  # type: ignore[arg-type]
+            journal.commit()
+        return n / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer records")
+    args = parser.parse_args()
+    n_actor, n_each = (6_000, 600) if args.quick else (60_000, 3_000)
+    figures: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for sync in ("NORMAL", "FULL"):
+            key = sync.lower()
+            figures[f"actor_{key}_rps"] = actor_rate(Path(tmp, f"a-{key}.db"), n_actor, sync)
+            figures[f"commit_each_{key}_rps"] = commit_each_rate(
+                Path(tmp, f"c-{key}.db"), n_each, sync
+            )
+    pykka.ActorRegistry.stop_all()
+    print(f"{'case':<28}{'records/s':>12}")
+    for name, rate in figures.items():
+        print(f"{name:<28}{rate:>12,.0f}")
+    print(json.dumps({k: round(v) for k, v in figures.items()} | {"records": n_actor}))
+
+
+if __name__ == "__main__":
+    main()
