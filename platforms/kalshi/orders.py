@@ -1,0 +1,277 @@
+"""Order writes on Kalshi's V2 event-order endpoints: create (single and batched),
+amend, decrease, cancel (single, batched, all), with the fault model's rules: a 409
+``order_already_exists`` means the intent is already on the venue (look it up, never
+place twice); a refused order is a ``REJECTED`` result; a cancel of an order the venue
+no longer holds is ``CancelResult(cancelled=False)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+import attrs
+
+from domain.enums import OrderStatus, TimeInForce
+from domain.errors import (
+    DuplicateClientOrderId,
+    OrderNotFound,
+    OrderRejected,
+    VenueProtocolError,
+    VenueUnavailable,
+)
+from domain.ids import ClientOrderId, MarketId, VenueOrderId
+from domain.orders import Order
+from domain.ticks import TickSpec
+from platforms.kalshi import wire
+from platforms.kalshi.errors import ALREADY_EXISTS, code_is, parse_error_body, rejection_reason
+from platforms.kalshi.http import KalshiHttp
+from platforms.venue import CancelResult, Capabilities, PlaceResult
+
+ORDERS = "/portfolio/events/orders"
+BATCH = "/portfolio/events/orders/batched"
+DEFAULT_GTD_TTL_S = 60
+
+Lookup = Callable[[ClientOrderId, MarketId], Awaitable[Order | None]]
+
+
+@attrs.define(kw_only=True)
+class OrderDesk:
+    """The write side of one Kalshi account. ``ticks`` are the grids known from market
+    reads (orders on a known market are checked before they leave); ``lookup`` finds an
+    order by client order id."""
+
+    http: KalshiHttp
+    capabilities: Capabilities
+    ticks: dict[MarketId, TickSpec]
+    clock: Callable[[], datetime]
+    lookup: Lookup
+    order_ttl_s: int | None = None
+
+    async def place_orders(self, orders: Sequence[Order]) -> list[PlaceResult]:
+        """Up to ``capabilities.max_batch_create`` orders; one alone goes unbatched."""
+        if len(orders) > self.capabilities.max_batch_create:
+            raise ValueError(
+                f"{len(orders)} orders exceed max_batch_create {self.capabilities.max_batch_create}"
+            )
+        bodies = [self._create_body(o) for o in orders]
+        if len(orders) == 1:
+            return [await self._place_one(orders[0], bodies[0])]
+        return await self._place_batch(orders, bodies) if orders else []
+
+    def _create_body(self, order: Order) -> dict[str, Any]:
+        self._check_grid(order, order.price)
+        return wire.create_body(order, expiration_s=self._expiration(order))
+
+    def _check_grid(self, order: Order, price: Decimal) -> None:
+        """Refuse (OffGridPrice) a price off the grid of a market we have read."""
+        _, yes_price = wire.to_book_side(order.side, order.action, price)
+        tick = self.ticks.get(order.market_id)
+        if tick is not None:
+            tick.check(yes_price, f"YES price of order {order.client_order_id}")
+
+    def _expiration(self, order: Order) -> int | None:
+        ttl = self.order_ttl_s
+        if ttl is None and order.time_in_force is TimeInForce.GTD:
+            ttl = DEFAULT_GTD_TTL_S
+        if ttl is None or order.time_in_force not in (TimeInForce.GTC, TimeInForce.GTD):
+            return None
+        return int(self.clock().timestamp()) + ttl
+
+    async def _place_one(self, order: Order, body: dict[str, Any]) -> PlaceResult:
+        try:
+            payload = await self.http.call("POST", ORDERS, body=body, write=True)
+        except DuplicateClientOrderId:
+            return await self._already_placed(order)
+        except OrderRejected as exc:
+            return _rejected(order, rejection_reason(exc))
+        return PlaceResult(**wire.place_result_fields(order, payload))
+
+    async def _place_batch(
+        self, orders: Sequence[Order], bodies: list[dict[str, Any]]
+    ) -> list[PlaceResult]:
+        try:
+            payload = await self.http.call("POST", BATCH, body={"orders": bodies}, write=True)
+        except OrderRejected as exc:
+            return [_rejected(o, rejection_reason(exc)) for o in orders]
+        items = wire.field(payload, "orders", "Kalshi batch create answer")
+        if not isinstance(items, list) or len(items) != len(orders):
+            raise VenueProtocolError(
+                f"Kalshi batch create answered {len(items) if isinstance(items, list) else items!r}"
+                f" items for {len(orders)} orders: outcome unknown"
+            )
+        return [
+            await self._batch_item(o, _match(o, item, items))
+            for o, item in zip(orders, items, strict=True)
+        ]
+
+    async def _batch_item(self, order: Order, item: dict[str, Any]) -> PlaceResult:
+        if item.get("error"):
+            error = parse_error_body(item["error"])
+            if code_is(error, ALREADY_EXISTS):
+                return await self._already_placed(order)
+            return _rejected(order, error.describe())
+        return PlaceResult(**wire.place_result_fields(order, item))
+
+    async def _already_placed(self, order: Order) -> PlaceResult:
+        """A 409 ``order_already_exists``: the intent is on the venue; report that order."""
+        found = await self.lookup(order.client_order_id, order.market_id)
+        if found is None:
+            raise VenueUnavailable(
+                f"Kalshi holds client order id {order.client_order_id} (409) but does not "
+                "list it yet: outcome unknown, reconcile later"
+            )
+        return PlaceResult(
+            client_order_id=order.client_order_id,
+            status=found.status,
+            venue_order_id=found.venue_order_id,
+            filled_quantity=found.filled_quantity,
+            reason="already placed",
+        )
+
+    # changing and cancelling --------------------------------------------------------
+
+    async def amend_order(self, order: Order, price: Decimal, quantity: Decimal) -> PlaceResult:
+        """New price and/or new total size (``quantity`` counts what already filled, like
+        ``Order.quantity``). Changing price or growing size loses queue priority."""
+        oid = await self._venue_id(order)
+        if oid is None:
+            return _rejected(order, "not_found: no such order on Kalshi")
+        self._check_grid(order, price)
+        body = wire.amend_body(order, price, quantity)
+        try:
+            payload = await self.http.call(
+                "POST", f"{ORDERS}/{_seg(oid.value)}/amend", body=body, write=True
+            )
+        except (OrderRejected, OrderNotFound) as exc:
+            return _rejected(order, rejection_reason(exc))
+        return _amended(order, quantity, payload)
+
+    async def decrease_order(self, order: Order, remaining: Decimal) -> CancelResult:
+        """Shrink the resting size to ``remaining`` in place, keeping queue priority."""
+        oid = await self._venue_id(order)
+        if oid is None:
+            return CancelResult(
+                client_order_id=order.client_order_id, cancelled=False, reason="not_found"
+            )
+        body = {"reduce_to": wire.fmt_count(remaining), "market_ticker": order.market_id.symbol}
+        try:
+            payload = await self.http.call(
+                "POST", f"{ORDERS}/{_seg(oid.value)}/decrease", body=body, write=True
+            )
+        except (OrderRejected, OrderNotFound) as exc:
+            return CancelResult(
+                client_order_id=order.client_order_id, cancelled=False, reason=rejection_reason(exc)
+            )
+        left = wire.dec(payload, "remaining_count", "Kalshi decrease answer")
+        return CancelResult(
+            client_order_id=order.client_order_id,
+            cancelled=True,
+            reduced_by=max(order.remaining - left, Decimal(0)),
+        )
+
+    async def cancel_orders(self, orders: Sequence[Order]) -> list[CancelResult]:
+        if len(orders) > self.capabilities.max_batch_cancel:
+            limit = self.capabilities.max_batch_cancel
+            raise ValueError(f"{len(orders)} cancels exceed max_batch_cancel {limit}")
+        ids = [await self._venue_id(o) for o in orders]
+        known = [(o, i) for o, i in zip(orders, ids, strict=True) if i is not None]
+        results = {
+            o.client_order_id: _not_found(o, "unknown order")
+            for o, i in zip(orders, ids, strict=True)
+            if i is None
+        }
+        if len(known) == 1:
+            results[known[0][0].client_order_id] = await self._cancel_one(*known[0])
+        elif known:
+            results.update((r.client_order_id, r) for r in await self._cancel_batch(known))
+        return [results[o.client_order_id] for o in orders]
+
+    async def _venue_id(self, order: Order) -> VenueOrderId | None:
+        if order.venue_order_id is not None:
+            return order.venue_order_id
+        found = await self.lookup(order.client_order_id, order.market_id)
+        return found.venue_order_id if found is not None else None
+
+    async def _cancel_one(self, order: Order, oid: VenueOrderId) -> CancelResult:
+        params = {"market_ticker": order.market_id.symbol}
+        try:
+            payload = await self.http.call(
+                "DELETE", f"{ORDERS}/{_seg(oid.value)}", params=params, write=True
+            )
+        except OrderNotFound as exc:
+            return _not_found(order, rejection_reason(exc))
+        return _cancelled(order, payload)
+
+    async def _cancel_batch(self, pairs: list[tuple[Order, VenueOrderId]]) -> list[CancelResult]:
+        body = {
+            "orders": [{"order_id": i.value, "market_ticker": o.market_id.symbol} for o, i in pairs]
+        }
+        payload = await self.http.call("DELETE", BATCH, body=body, write=True)
+        items = wire.field(payload, "orders", "Kalshi batch cancel answer")
+        by_id = {item.get("order_id"): item for item in items if isinstance(item, dict)}
+        results = []
+        for order, oid in pairs:
+            item = by_id.get(oid.value)
+            if item is None or item.get("error"):
+                reason = parse_error_body(item["error"]).describe() if item else "not in the answer"
+                results.append(_not_found(order, reason))
+            else:
+                results.append(_cancelled(order, item))
+        return results
+
+    async def cancel_all(self) -> None:
+        """Cancel every resting order of the account on every shard."""
+        await self.http.call("DELETE", ORDERS, write=True)
+
+
+# results -----------------------------------------------------------------------
+
+
+def _seg(text: str) -> str:
+    return quote(text, safe="")
+
+
+def _rejected(order: Order, reason: str) -> PlaceResult:
+    return PlaceResult(
+        client_order_id=order.client_order_id, status=OrderStatus.REJECTED, reason=reason
+    )
+
+
+def _not_found(order: Order, reason: str) -> CancelResult:
+    return CancelResult(client_order_id=order.client_order_id, cancelled=False, reason=reason)
+
+
+def _cancelled(order: Order, payload: dict[str, Any]) -> CancelResult:
+    reduced = wire.dec(payload, "reduced_by", "Kalshi cancel answer")
+    return CancelResult(client_order_id=order.client_order_id, cancelled=True, reduced_by=reduced)
+
+
+def _match(order: Order, item: Any, items: list[Any]) -> dict[str, Any]:
+    """The batch answer item of ``order``: by client order id, else by position."""
+    for candidate in items:
+        if (
+            isinstance(candidate, dict)
+            and candidate.get("client_order_id") == order.client_order_id.value
+        ):
+            return candidate
+    if not isinstance(item, dict):
+        raise VenueProtocolError(f"Kalshi batch create item {item!r} is not an object")
+    return item
+
+
+def _amended(order: Order, quantity: Decimal, payload: dict[str, Any]) -> PlaceResult:
+    what = f"Kalshi amend answer for {order.client_order_id}"
+    filled = order.filled_quantity + (wire.opt_dec(payload, "fill_count", what) or Decimal(0))
+    remaining = wire.opt_dec(payload, "remaining_count", what)
+    if remaining is None:
+        remaining = quantity - filled
+    return PlaceResult(
+        client_order_id=order.client_order_id,
+        status=wire.placed_status(quantity, filled, remaining),
+        venue_order_id=VenueOrderId(wire.field(payload, "order_id", what)),
+        filled_quantity=filled,
+    )

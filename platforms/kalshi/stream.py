@@ -1,0 +1,77 @@
+"""The Kalshi feed loop: connect (signed upgrade), subscribe, read, resync, reconnect.
+
+An async generator that holds no nursery and no cancel scope across a ``yield``: the
+socket is read in the consumer's own task. A dropped socket invalidates every book,
+then the loop reconnects with jittered exponential backoff and resubscribes; a refused
+upgrade for bad credentials ends the stream with ``AuthenticationError``.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+import trio
+from loguru import logger
+
+from domain.ids import MarketId
+from platforms.kalshi.feed import FeedState
+from platforms.kalshi.http import RetryPolicy
+from platforms.kalshi.ws import WsClosed, WsConnection
+from platforms.venue import BookInvalidated, VenueEvent
+
+Opener = Callable[[], Awaitable[WsConnection]]
+
+
+async def feed_events(
+    open_connection: Opener,
+    market_ids: Sequence[MarketId],
+    *,
+    clock: Callable[[], datetime],
+    backoff: RetryPolicy,
+    idle_timeout: float,
+    rng: random.Random,
+    on_state: Callable[[FeedState], None] = lambda _: None,
+    observe: Callable[[VenueEvent], None] = lambda _: None,
+) -> AsyncIterator[VenueEvent]:
+    failures = 0
+    while True:
+        try:
+            conn = await open_connection()
+        except WsClosed as exc:
+            failures += 1
+            logger.info("kalshi ws connect failed", error=str(exc), failures=failures)
+            await trio.sleep(backoff.delay(min(failures, 8), rng))
+            continue
+        state = FeedState(market_ids)
+        on_state(state)
+        try:
+            for send in state.opening_commands():
+                await conn.send_json(send.payload)
+            while True:
+                message = await _receive(conn, idle_timeout)
+                events, sends = state.on_message(message, clock())
+                for send in sends:
+                    await conn.send_json(send.payload)
+                failures = 0
+                for event in events:
+                    observe(event)
+                    yield event
+        except WsClosed as exc:
+            logger.info("kalshi ws dropped", error=str(exc))
+        finally:
+            await conn.aclose()
+        for mid in market_ids:
+            yield BookInvalidated(market_id=mid, reason="websocket reconnect")
+        failures += 1
+        await trio.sleep(backoff.delay(min(failures, 8), rng))
+
+
+async def _receive(conn: WsConnection, idle_timeout: float) -> dict[str, Any]:
+    """The next message; a socket silent for ``idle_timeout`` (Kalshi pings every ~10 s)
+    counts as dropped."""
+    with trio.move_on_after(idle_timeout):
+        return await conn.receive_json()
+    raise WsClosed(f"Kalshi ws: nothing received for {idle_timeout} s")
