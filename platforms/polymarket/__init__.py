@@ -1,0 +1,43 @@
+"""Polymarket (CLOB V2 + Gamma): ``PolymarketPlatform`` and its signing primitives."""
+
+from platforms.polymarket._amounts import limit_amounts, market_amounts, round_config
+from platforms.polymarket._parse import MarketInfo
+from platforms.polymarket._platform import (
+    CAPABILITIES,
+    CLOB_URL,
+    GAMMA_URL,
+    MAX_BATCH,
+    WS_URL,
+    PolymarketPlatform,
+)
+from platforms.polymarket._signing import (
+    ApiCredentials,
+    SignedOrder,
+    SigningError,
+    UnsignedOrder,
+    Wallet,
+    hmac_signature,
+    l2_headers,
+)
+from platforms.polymarket._stream import open_stream
+
+__all__ = [
+    "CAPABILITIES",
+    "CLOB_URL",
+    "GAMMA_URL",
+    "MAX_BATCH",
+    "WS_URL",
+    "ApiCredentials",
+    "MarketInfo",
+    "PolymarketPlatform",
+    "SignedOrder",
+    "SigningError",
+    "UnsignedOrder",
+    "Wallet",
+    "hmac_signature",
+    "l2_headers",
+    "limit_amounts",
+    "market_amounts",
+    "open_stream",
+    "round_config",
+]

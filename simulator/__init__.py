@@ -1,0 +1,169 @@
+"""A local exchange that speaks Kalshi's and Polymarket's wire APIs on 127.0.0.1.
+
+``Simulator`` bundles the matching core (``simulator.exchange.Exchange``), the simulated
+clock, the seeded market flow, the fault plan, the accounts with their generated
+credentials and the listing metadata. ``simulator.server`` serves it over HTTP and
+websockets; ``simulator.testing.running_simulator`` starts it inside a trio run.
+See ``simulator/API.md``.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from datetime import datetime
+from decimal import Decimal
+
+import attrs
+
+from domain import EventId, MarketId, MarketStatus, Venue
+from simulator.credentials import (
+    CredentialStore,
+    KalshiKey,
+    PolymarketKey,
+    generate_kalshi_key,
+    generate_polymarket_key,
+)
+from simulator.exchange import (
+    AccountId,
+    Exchange,
+    SimClock,
+    TradeId,
+    TradePrinted,
+    TradeStatus,
+)
+from simulator.exchange.clock import DEFAULT_START
+from simulator.exchange.events import ExchangeEvent
+from simulator.faults import Faults
+from simulator.flow import Flow, FlowConfig
+from simulator.universe import Universe, default_universe
+
+__all__ = ["Simulator", "Trader"]
+
+
+@attrs.frozen(kw_only=True)
+class Trader:
+    """One participant: an account on each venue and the credentials of both."""
+
+    name: str
+    kalshi_account: AccountId
+    polymarket_account: AccountId
+    kalshi_key: KalshiKey
+    polymarket_key: PolymarketKey
+
+
+class Simulator:
+    """The whole simulated world, driven by ``advance(seconds)`` (no wall clock inside).
+
+    ``flow=False`` lists the markets with empty books and no other traders; tests and the
+    daemon then see only their own orders. ``maker`` is the market maker's Trader
+    (``maker_cash`` dollars on each venue)."""
+
+    def __init__(
+        self,
+        *,
+        seed: int = 1,
+        flow: bool = True,
+        faults: Faults | None = None,
+        start: datetime = DEFAULT_START,
+        universe: Universe | None = None,
+        maker_cash: Decimal = Decimal("10000"),
+        flow_config: FlowConfig | None = None,
+        mine_after_s: float = 2.0,
+        confirm_after_s: float = 4.0,
+    ) -> None:
+        self.seed = seed
+        self.clock = SimClock(start)
+        self.exchange = Exchange(clock=self.clock, seed=seed)
+        self.faults = faults or Faults(seed)
+        self.faults.bind_clock(self.clock.timestamp)
+        self.credentials = CredentialStore()
+        self.universe = universe or default_universe(start)
+        self.mine_after_s = mine_after_s
+        self.confirm_after_s = confirm_after_s
+        self._pending_trades: deque[TradeId] = deque()
+        self._paused_by_plan: set[MarketId] = set()
+        for spec in self.universe.specs:
+            self.exchange.list_market(spec, MarketStatus.OPEN)
+        self.exchange.subscribe(self._on_event, types=(TradePrinted,))
+        self.maker = self.create_trader("mm", cash=maker_cash)
+        self.flow = (
+            Flow(self.exchange, self.universe, seed=seed, config=flow_config) if flow else None
+        )
+
+    # participants -----------------------------------------------------------------
+
+    def create_trader(self, name: str, *, cash: Decimal = Decimal("10000")) -> Trader:
+        """Open an account on each venue with ``cash`` dollars, and generate credentials."""
+        kalshi = self.exchange.open_account(Venue.KALSHI, name, cash)
+        poly = self.exchange.open_account(Venue.POLYMARKET, name, cash)
+        return Trader(
+            name=name,
+            kalshi_account=kalshi,
+            polymarket_account=poly,
+            kalshi_key=self.credentials.add_kalshi(generate_kalshi_key(kalshi)),
+            polymarket_key=self.credentials.add_polymarket(generate_polymarket_key(poly)),
+        )
+
+    def kalshi_account(self, key_id: str) -> AccountId | None:
+        key = self.credentials.kalshi(key_id)
+        return key.account_id if key is not None else None
+
+    def polymarket_account(self, api_key: str) -> AccountId | None:
+        key = self.credentials.polymarket(api_key)
+        return key.account_id if key is not None else None
+
+    # listing ------------------------------------------------------------------------
+
+    def links(self) -> dict[EventId, tuple[MarketId, ...]]:
+        """Real-world events listed on both venues, with their markets."""
+        return self.universe.links()
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    # time ---------------------------------------------------------------------------
+
+    def advance(self, seconds: float) -> None:
+        """Move simulated time: scheduled pauses, GTD expiry, the flow's agents and
+        resolutions, and Polymarket trades' MATCHED -> MINED -> CONFIRMED progress."""
+        self.clock.advance(seconds)
+        self._apply_pauses()
+        self.exchange.expire_orders()
+        if self.flow is not None:
+            self.flow.advance(seconds)
+        self._progress_trades()
+
+    def _apply_pauses(self) -> None:
+        now = self.clock.timestamp()
+        for pause in self.faults.pauses:
+            mid = pause.market_id
+            status = self.exchange.status(mid)
+            inside = pause.start <= now < pause.end
+            if inside and status is MarketStatus.OPEN and mid not in self._paused_by_plan:
+                self._paused_by_plan.add(mid)
+                self.exchange.pause_market(mid)
+            elif not inside and mid in self._paused_by_plan and now >= pause.end:
+                self._paused_by_plan.discard(mid)
+                if status is MarketStatus.PAUSED:
+                    self.exchange.resume_market(mid)
+
+    def _on_event(self, event: ExchangeEvent) -> None:
+        if isinstance(event, TradePrinted) and event.trade.status is TradeStatus.MATCHED:
+            self._pending_trades.append(event.trade.trade_id)
+
+    def _progress_trades(self) -> None:
+        now = self.clock.now()
+        keep: deque[TradeId] = deque()
+        while self._pending_trades:
+            tid = self._pending_trades.popleft()
+            trade = self.exchange.trade(tid)
+            if trade is None or trade.status.is_final:
+                continue
+            age = (now - trade.ts).total_seconds()
+            if trade.status is TradeStatus.MATCHED and age >= self.mine_after_s:
+                trade = self.exchange.advance_trade(tid)
+            if trade.status is TradeStatus.MINED and age >= self.confirm_after_s:
+                trade = self.exchange.advance_trade(tid)
+            if not trade.status.is_final:
+                keep.append(tid)
+        self._pending_trades = keep

@@ -1,0 +1,110 @@
+"""``predmm sim``: run the local exchange standalone until Ctrl-C."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import click
+import trio
+
+from simulator import Simulator
+from simulator.credentials import write_kalshi_credentials, write_polymarket_credentials
+from simulator.server import SimulatorUrls, serve
+from simulator.testing import wall_clock_start
+
+
+def _write_credentials(sim: Simulator, urls: SimulatorUrls, directory: Path) -> list[Path]:
+    return [
+        write_kalshi_credentials(
+            directory,
+            sim.maker.kalshi_key,
+            base_url=urls.kalshi_base_url,
+            ws_url=urls.kalshi_ws_url,
+        ),
+        write_polymarket_credentials(
+            directory,
+            sim.maker.polymarket_key,
+            clob_url=urls.clob_url,
+            gamma_url=urls.gamma_url,
+            ws_url=urls.polymarket_ws_url,
+        ),
+    ]
+
+
+def _describe(urls: SimulatorUrls) -> list[str]:
+    return [
+        f"kalshi      {urls.kalshi_base_url}",
+        f"kalshi-ws   {urls.kalshi_ws_url}",
+        f"polymarket  {urls.clob_url}",
+        f"poly-ws     {urls.polymarket_ws_url}",
+        f"gamma       {urls.gamma_url}",
+    ]
+
+
+async def run_sim(
+    *,
+    seed: int,
+    flow: bool,
+    kalshi_port: int,
+    polymarket_port: int,
+    gamma_port: int,
+    credentials_out: Path | None,
+) -> None:
+    sim = Simulator(seed=seed, flow=flow, start=wall_clock_start())
+    async with trio.open_nursery() as nursery:
+        urls: SimulatorUrls = await nursery.start(
+            lambda task_status: serve(
+                sim,
+                kalshi_port=kalshi_port,
+                polymarket_port=polymarket_port,
+                gamma_port=gamma_port,
+                task_status=task_status,
+            )
+        )
+        for line in _describe(urls):
+            click.echo(line)
+        if credentials_out is not None:
+            for path in _write_credentials(sim, urls, credentials_out):
+                click.echo(f"wrote       {path}")
+        linked = ", ".join(str(e) for e in sim.links())
+        click.echo(f"markets     {len(sim.exchange.market_ids())} (on both venues: {linked})")
+        click.echo("simulator running; Ctrl-C to stop")
+        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            async for _ in signals:
+                break
+        nursery.cancel_scope.cancel()
+    click.echo("simulator stopped")
+
+
+@click.command("sim")
+@click.option("--kalshi-port", type=int, default=0, show_default=True, help="0: ephemeral")
+@click.option("--polymarket-port", type=int, default=0, show_default=True, help="0: ephemeral")
+@click.option("--gamma-port", type=int, default=0, show_default=True, help="0: ephemeral")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option(
+    "--credentials-out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="write kalshi.json, polymarket.json and the Kalshi PEM here",
+)
+@click.option("--no-flow", is_flag=True, help="no simulated traders: empty books")
+def sim(
+    kalshi_port: int,
+    polymarket_port: int,
+    gamma_port: int,
+    seed: int,
+    credentials_out: Path | None,
+    no_flow: bool,
+) -> None:
+    """Run the local Kalshi + Polymarket exchange on 127.0.0.1 until Ctrl-C."""
+    trio.run(
+        lambda: run_sim(
+            seed=seed,
+            flow=not no_flow,
+            kalshi_port=kalshi_port,
+            polymarket_port=polymarket_port,
+            gamma_port=gamma_port,
+            credentials_out=credentials_out,
+        )
+    )

@@ -1,0 +1,156 @@
+"""Generated test credentials of the simulator's accounts, and the files that hand them
+to a client (``kalshi.json``, ``polymarket.json``).
+
+Kalshi: an RSA key pair per account; the front end verifies RSA-PSS signatures against
+the registered public key, found by key id. Polymarket: an Ethereum key (the order
+signer) plus an L2 API key, secret (urlsafe base64) and passphrase, found by API key.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import uuid
+from pathlib import Path
+
+import attrs
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from eth_account import Account as EthAccount
+
+from simulator.exchange.model import AccountId
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class KalshiKey:
+    key_id: str
+    account_id: AccountId
+    private_key_pem: str
+    public_key_pem: str
+
+    def public_key(self) -> rsa.RSAPublicKey:
+        key = serialization.load_pem_public_key(self.public_key_pem.encode())
+        assert isinstance(key, rsa.RSAPublicKey)
+        return key
+
+    def __repr__(self) -> str:  # never print the private key
+        return f"KalshiKey(key_id={self.key_id!r}, account_id={self.account_id!r})"
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class PolymarketKey:
+    api_key: str
+    secret: str  # urlsafe base64, the L2 HMAC key
+    passphrase: str
+    private_key: str  # 0x hex of the signer's Ethereum key
+    address: str  # checksummed address of ``private_key``
+    account_id: AccountId
+
+    def __repr__(self) -> str:
+        return f"PolymarketKey(api_key={self.api_key!r}, address={self.address!r})"
+
+
+def generate_kalshi_key(account_id: AccountId) -> KalshiKey:
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private_pem = private.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    public_pem = (
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return KalshiKey(
+        key_id=str(uuid.uuid4()),
+        account_id=account_id,
+        private_key_pem=private_pem,
+        public_key_pem=public_pem,
+    )
+
+
+def generate_polymarket_key(account_id: AccountId) -> PolymarketKey:
+    wallet = EthAccount.create()
+    return PolymarketKey(
+        api_key=str(uuid.uuid4()),
+        secret=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        passphrase=secrets.token_hex(32),
+        private_key="0x" + bytes(wallet.key).hex(),
+        address=wallet.address,
+        account_id=account_id,
+    )
+
+
+class CredentialStore:
+    """Looks accounts up by Kalshi key id, Polymarket API key or signer address."""
+
+    def __init__(self) -> None:
+        self._kalshi: dict[str, KalshiKey] = {}
+        self._poly: dict[str, PolymarketKey] = {}
+        self._by_address: dict[str, PolymarketKey] = {}
+
+    def add_kalshi(self, key: KalshiKey) -> KalshiKey:
+        self._kalshi[key.key_id] = key
+        return key
+
+    def add_polymarket(self, key: PolymarketKey) -> PolymarketKey:
+        self._poly[key.api_key] = key
+        self._by_address[key.address.lower()] = key
+        return key
+
+    def kalshi(self, key_id: str) -> KalshiKey | None:
+        return self._kalshi.get(key_id)
+
+    def polymarket(self, api_key: str) -> PolymarketKey | None:
+        return self._poly.get(api_key)
+
+    def polymarket_by_address(self, address: str) -> PolymarketKey | None:
+        return self._by_address.get(address.lower())
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    os.chmod(path, 0o600)
+
+
+def write_kalshi_credentials(
+    directory: Path, key: KalshiKey, *, base_url: str, ws_url: str
+) -> Path:
+    """Write ``kalshi.json`` and the PEM it points to (mode 0600); return the json path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    pem = directory / "kalshi-private-key.pem"
+    _write_private(pem, key.private_key_pem)
+    body = {
+        "base_url": base_url,
+        "ws_url": ws_url,
+        "key_id": key.key_id,
+        "private_key_path": str(pem.resolve()),
+    }
+    out = directory / "kalshi.json"
+    _write_private(out, json.dumps(body, indent=2) + "\n")
+    return out
+
+
+def write_polymarket_credentials(
+    directory: Path, key: PolymarketKey, *, clob_url: str, gamma_url: str, ws_url: str
+) -> Path:
+    """Write ``polymarket.json`` (mode 0600); return its path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    body = {
+        "clob_url": clob_url,
+        "gamma_url": gamma_url,
+        "ws_url": ws_url,
+        "api_key": key.api_key,
+        "secret": key.secret,
+        "passphrase": key.passphrase,
+        "private_key": key.private_key,
+        "address": key.address,
+    }
+    out = directory / "polymarket.json"
+    _write_private(out, json.dumps(body, indent=2) + "\n")
+    return out

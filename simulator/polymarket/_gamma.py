@@ -1,0 +1,156 @@
+"""Gamma's ``GET /markets``: market metadata, served on its own app (its own port).
+
+``outcomes``, ``outcomePrices`` and ``clobTokenIds`` are JSON-encoded strings, as on
+the real venue: clients parse them a second time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from decimal import Decimal
+
+from domain import MarketStatus
+from simulator.exchange.model import MarketState
+from simulator.polymarket._shapes import num
+
+HALF = Decimal("0.5")
+
+
+def _iso(when: datetime | None) -> str | None:
+    if when is None:
+        return None
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def market_json(
+    state: MarketState,
+    number: int,
+    best: tuple[Decimal | None, Decimal | None],
+    fee_bps: int,
+) -> dict[str, object]:
+    """One Gamma market; ``best`` is the YES token's (best bid, best ask)."""
+    spec = state.spec
+    listing = spec.polymarket
+    assert listing is not None
+    bid, ask = best
+    yes = state.last_price if state.last_price is not None else _mid(bid, ask)
+    open_ = state.status is MarketStatus.OPEN
+    closed = state.status in (MarketStatus.CLOSED, MarketStatus.SETTLED)
+    tick = state.tick.step_at(HALF)
+    return {
+        "id": str(number),
+        "question": listing.question or spec.title,
+        "conditionId": spec.market_id.symbol,
+        "slug": listing.slug,
+        "endDate": _iso(spec.close_time),
+        "endDateIso": spec.close_time.date().isoformat() if spec.close_time else None,
+        "startDate": _iso(spec.open_time),
+        "category": listing.category,
+        "outcomes": json.dumps(list(listing.outcomes)),
+        "outcomePrices": json.dumps([num(yes), num(1 - yes)]),
+        "clobTokenIds": json.dumps([listing.yes_token_id, listing.no_token_id]),
+        "active": not closed,
+        "closed": closed,
+        "archived": False,
+        "acceptingOrders": open_,
+        "enableOrderBook": True,
+        "orderPriceMinTickSize": float(tick),
+        "orderMinSize": float(spec.min_order_size),
+        "liquidity": num(state.liquidity),
+        "liquidityNum": float(state.liquidity),
+        "liquidityClob": float(state.liquidity),
+        "volume": num(state.volume),
+        "volumeNum": float(state.volume),
+        "volumeClob": float(state.volume),
+        "bestBid": float(bid) if bid is not None else None,
+        "bestAsk": float(ask) if ask is not None else None,
+        "lastTradePrice": float(state.last_price) if state.last_price is not None else None,
+        "spread": float(ask - bid) if bid is not None and ask is not None else None,
+        "negRisk": listing.neg_risk,
+        "makerBaseFee": 0,
+        "takerBaseFee": fee_bps,
+        "rfqEnabled": False,
+    }
+
+
+def _mid(bid: Decimal | None, ask: Decimal | None) -> Decimal:
+    if bid is not None and ask is not None:
+        return (bid + ask) / 2
+    return HALF
+
+
+def _many(query: Mapping[str, list[str]], *names: str) -> set[str] | None:
+    values = [v for name in names for raw in query.get(name, []) for v in raw.split(",") if v]
+    return set(values) if values else None
+
+
+def _flag(query: Mapping[str, list[str]], name: str) -> bool | None:
+    raw = query.get(name)
+    if not raw:
+        return None
+    if raw[-1].lower() not in ("true", "false"):
+        raise ValueError(f"{name} must be true or false, got {raw[-1]!r}")
+    return raw[-1].lower() == "true"
+
+
+def _number(query: Mapping[str, list[str]], name: str) -> Decimal | None:
+    raw = query.get(name)
+    return Decimal(raw[-1]) if raw else None
+
+
+def filter_markets(
+    rows: Iterable[dict[str, object]], query: Mapping[str, list[str]]
+) -> list[dict[str, object]]:
+    """Apply Gamma's filters, ordering and ``limit``/``offset``; ValueError on bad input."""
+    tokens = _many(query, "clob_token_ids", "clob_token_ids[]", "clobTokenIds")
+    conditions = _many(query, "condition_ids", "condition_ids[]", "conditionIds")
+    slugs = _many(query, "slug", "slug[]")
+    ids = _many(query, "id", "id[]")
+    closed, active = _flag(query, "closed"), _flag(query, "active")
+    bounds: list[tuple[str, Callable[[Decimal, Decimal], bool], Decimal]] = []
+    for key, field in (("liquidity_num", "liquidityNum"), ("volume_num", "volumeNum")):
+        for suffix, ok in (("_min", Decimal.__ge__), ("_max", Decimal.__le__)):
+            bound = _number(query, key + suffix)
+            if bound is not None:
+                bounds.append((field, ok, bound))
+    out = []
+    for row in rows:
+        if tokens and not tokens & set(json.loads(str(row["clobTokenIds"]))):
+            continue
+        if conditions and row["conditionId"] not in conditions:
+            continue
+        if (slugs and row["slug"] not in slugs) or (ids and row["id"] not in ids):
+            continue
+        if (closed is not None and row["closed"] != closed) or (
+            active is not None and row["active"] != active
+        ):
+            continue
+        if not all(ok(Decimal(str(row[f])), b) for f, ok, b in bounds):
+            continue
+        out.append(row)
+    return _page(_order(out, query), query)
+
+
+def _order(
+    rows: list[dict[str, object]], query: Mapping[str, list[str]]
+) -> list[dict[str, object]]:
+    order = query.get("order")
+    if not order:
+        return rows
+    field = {"volume": "volumeNum", "liquidity": "liquidityNum"}.get(order[-1], order[-1])
+    ascending = _flag(query, "ascending")
+    return sorted(
+        rows,
+        key=lambda r: (r.get(field) is None, r.get(field) or 0),
+        reverse=ascending is False,
+    )
+
+
+def _page(rows: list[dict[str, object]], query: Mapping[str, list[str]]) -> list[dict[str, object]]:
+    limit = int(query["limit"][-1]) if query.get("limit") else 100
+    offset = int(query["offset"][-1]) if query.get("offset") else 0
+    if limit < 0 or offset < 0:
+        raise ValueError("limit and offset must be >= 0")
+    return rows[offset : offset + limit]
