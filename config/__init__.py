@@ -9,13 +9,17 @@ from config.loader import (
     structure_config,
 )
 from config.market_making import MarketMakingConfig
+from config.risk import EventLink, RiskConfig, risk_config_from_dict
 
 __all__ = [
     "PRESET_NAMES",
+    "EventLink",
     "MarketMakingConfig",
+    "RiskConfig",
     "config_to_dict",
     "dump_config",
     "load_config",
     "load_preset",
+    "risk_config_from_dict",
     "structure_config",
 ]

@@ -12,7 +12,7 @@ def _non_empty(_: object, attribute: attrs.Attribute[str], value: str) -> None:
         raise ValueError(f"{attribute.name} must be a non-empty string, got {value!r}")
 
 
-@attrs.frozen(order=True)
+@attrs.frozen(order=True, cache_hash=True)  # a dict key everywhere: hash it once
 class MarketId:
     """A market on one venue: the venue plus its own id (Kalshi ticker, Polymarket condition)."""
 
@@ -34,7 +34,7 @@ class MarketId:
             raise ValueError(f"market id {text!r}: {exc}") from None
 
 
-@attrs.frozen(order=True)
+@attrs.frozen(order=True, cache_hash=True)
 class _TextId:
     value: str = attrs.field(validator=_non_empty)
 

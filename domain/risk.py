@@ -1,0 +1,184 @@
+"""Exposure and limit arithmetic of binary markets, pure.
+
+A market's exposure is what is held (contracts and what they cost) plus what is resting.
+The worst case counts every resting order that hurts as filled and every one that helps
+as not filled, so a limit checked against it holds whatever fills next:
+
+* ``loss_if(yes_wins)``: cost of everything held and of the resting buys of the losing
+  side, less what the winning side pays; resting sells of the winning side lose their
+  payout less their proceeds;
+* ``directional(side)``: contracts that pay only if ``side`` wins, less those that pay
+  only if it loses (resting buys of ``side`` and resting sells of the other count).
+
+Linked markets (one event on both venues) share an outcome, so their losses add per
+outcome before the worst is taken: a YES here and a NO there hedge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import NamedTuple
+
+import attrs
+
+from domain.enums import Action, OrderSide
+from domain.ids import MarketId
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+
+
+@attrs.frozen(kw_only=True)
+class Terms:
+    """What one order could do: buy or sell ``quantity`` of ``side`` at ``price``."""
+
+    side: OrderSide
+    action: Action
+    price: Decimal
+    quantity: Decimal
+
+
+class Exposure(NamedTuple):
+    """One market (or a sum of linked markets) in worst-case terms, per outcome.
+
+    A NamedTuple rather than a frozen attrs class: the PortfolioActor builds several for
+    every reservation, and tuple construction is several times cheaper."""
+
+    loss_if_yes: Decimal = ZERO  # dollars lost if YES wins (negative: a gain)
+    loss_if_no: Decimal = ZERO
+    directional_yes: Decimal = ZERO  # contracts long the YES outcome
+    directional_no: Decimal = ZERO
+    yes_contracts: Decimal = ZERO  # held plus resting buys, per side (per-market limit)
+    no_contracts: Decimal = ZERO
+
+    @property
+    def worst_loss(self) -> Decimal:
+        return max(ZERO, self.loss_if_yes, self.loss_if_no)
+
+    @property
+    def contracts(self) -> Decimal:
+        """The worst-case directional net contracts, whichever side."""
+        return max(ZERO, self.directional_yes, self.directional_no)
+
+    def side_contracts(self, side: OrderSide) -> Decimal:
+        return self.yes_contracts if side is OrderSide.YES else self.no_contracts
+
+    def __add__(self, other: tuple[object, ...]) -> Exposure:  # type: ignore[override,unused-ignore]
+        assert isinstance(other, Exposure)
+        a, b = self, other
+        return Exposure(
+            a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3], a[4] + b[4], a[5] + b[5]
+        )
+
+    def __sub__(self, other: Exposure) -> Exposure:
+        a, b = self, other
+        return Exposure(
+            a[0] - b[0], a[1] - b[1], a[2] - b[2], a[3] - b[3], a[4] - b[4], a[5] - b[5]
+        )
+
+
+NONE = Exposure()
+
+
+def held(
+    yes_contracts: Decimal, no_contracts: Decimal, yes_cost: Decimal, no_cost: Decimal
+) -> Exposure:
+    """Contracts held and what they cost in total (not per contract)."""
+    cost = yes_cost + no_cost
+    return Exposure(
+        loss_if_yes=cost - yes_contracts,
+        loss_if_no=cost - no_contracts,
+        directional_yes=yes_contracts - no_contracts,
+        directional_no=no_contracts - yes_contracts,
+        yes_contracts=yes_contracts,
+        no_contracts=no_contracts,
+    )
+
+
+def resting(terms: Terms) -> Exposure:
+    """What a resting order adds in the worst case (only what hurts counts)."""
+    qty, price = terms.quantity, terms.price
+    if terms.action is Action.BUY:
+        # hurts if the other side wins: the cost is lost; helps otherwise (not counted)
+        if terms.side is OrderSide.YES:
+            return Exposure(loss_if_no=qty * price, directional_yes=qty, yes_contracts=qty)
+        return Exposure(loss_if_yes=qty * price, directional_no=qty, no_contracts=qty)
+    # a sell gives up a payout of 1 for price: hurts if the sold side wins
+    if terms.side is OrderSide.YES:
+        return Exposure(loss_if_yes=qty * (ONE - price), directional_no=qty)
+    return Exposure(loss_if_no=qty * (ONE - price), directional_yes=qty)
+
+
+def total(exposures: Iterable[Exposure]) -> Exposure:
+    out = Exposure()
+    for exposure in exposures:
+        out = out + exposure
+    return out
+
+
+def reduces(terms: Terms, net_position: Decimal) -> bool:
+    """True if the order only takes inventory toward flat (YES - NO = ``net_position``):
+    buying the short side or selling the long side, no more than the net."""
+    if terms.quantity > abs(net_position) or net_position == 0:
+        return False
+    long_side = OrderSide.YES if net_position > 0 else OrderSide.NO
+    if terms.action is Action.BUY:
+        return terms.side is not long_side
+    return terms.side is long_side
+
+
+@attrs.frozen(kw_only=True)
+class Limits:
+    """The limits one check applies (from RiskConfig and the strategy's position size)."""
+
+    market_contracts: Decimal
+    market_loss: Decimal
+    event_contracts: Decimal
+    event_loss: Decimal
+    venue_loss: Decimal
+    total_loss: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class Scope:
+    """The exposures an order changes, before it: its market, its event (on every venue),
+    the event's markets on the order's venue, that venue's total loss (summed per event)
+    and the total loss over everything (summed per event)."""
+
+    market_id: MarketId
+    market: Exposure
+    event: Exposure
+    event_on_venue: Exposure
+    venue_loss: Decimal
+    total_loss: Decimal
+
+
+def breach(scope: Scope, terms: Terms, limits: Limits) -> str | None:
+    """Why ``terms`` may not rest (the first limit it would pass), or None.
+
+    A limit already passed (a config change, a late fill) still lets through an order
+    that does not make that measure worse."""
+    add = resting(terms)
+    market, event = scope.market + add, scope.event + add
+    on_venue = scope.event_on_venue + add
+    d_venue = on_venue.worst_loss - scope.event_on_venue.worst_loss
+    d_event = event.worst_loss - scope.event.worst_loss
+    side = terms.side
+    checks = (
+        (
+            "market contracts",
+            scope.market.side_contracts(side),
+            market.side_contracts(side),
+            limits.market_contracts,
+        ),
+        ("market loss", scope.market.worst_loss, market.worst_loss, limits.market_loss),
+        ("event contracts", scope.event.contracts, event.contracts, limits.event_contracts),
+        ("event loss", scope.event.worst_loss, event.worst_loss, limits.event_loss),
+        ("venue loss", scope.venue_loss, scope.venue_loss + d_venue, limits.venue_loss),
+        ("total loss", scope.total_loss, scope.total_loss + d_event, limits.total_loss),
+    )
+    for name, before, after, limit in checks:
+        if after > limit and after > before:
+            return f"{name} {after} would pass its limit {limit} in {scope.market_id}"
+    return None

@@ -1,0 +1,1 @@
+"""Spawning, watching and restarting actors; the TradingEngine at the root."""
