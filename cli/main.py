@@ -9,6 +9,7 @@ import click
 
 from config import PRESET_NAMES, dump_config, load_config, load_preset
 from domain.errors import PredmmError
+from simulator.cli import sim
 
 
 def fail(message: str) -> None:
@@ -64,6 +65,9 @@ def config_show(preset: str | None) -> None:
     config = load_preset(preset) if preset else MarketMakingConfig()
     click.echo(f"# preset: {preset or 'defaults'}")
     click.echo(dump_config(config), nl=False)
+
+
+cli.add_command(sim)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -97,7 +97,13 @@ def sim(
     credentials_out: Path | None,
     no_flow: bool,
 ) -> None:
-    """Run the local Kalshi + Polymarket exchange on 127.0.0.1 until Ctrl-C."""
+    """Run the local Kalshi + Polymarket exchange on 127.0.0.1 until Ctrl-C.
+
+    \b
+    Examples:
+      predmm sim --seed 7 --credentials-out ./sim-creds
+      predmm run --sim-credentials ./sim-creds
+    """
     trio.run(
         lambda: run_sim(
             seed=seed,
