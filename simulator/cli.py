@@ -9,7 +9,11 @@ import click
 import trio
 
 from simulator import Simulator
-from simulator.credentials import write_kalshi_credentials, write_polymarket_credentials
+from simulator.credentials import (
+    write_event_links,
+    write_kalshi_credentials,
+    write_polymarket_credentials,
+)
 from simulator.server import SimulatorUrls, serve
 from simulator.testing import wall_clock_start
 
@@ -29,6 +33,7 @@ def _write_credentials(sim: Simulator, urls: SimulatorUrls, directory: Path) -> 
             gamma_url=urls.gamma_url,
             ws_url=urls.polymarket_ws_url,
         ),
+        write_event_links(directory, sim.links()),
     ]
 
 

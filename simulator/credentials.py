@@ -13,6 +13,7 @@ import json
 import os
 import secrets
 import uuid
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import attrs
@@ -20,6 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from eth_account import Account as EthAccount
 
+from domain.ids import EventId, MarketId
 from simulator.exchange.model import AccountId
 
 
@@ -153,4 +155,18 @@ def write_polymarket_credentials(
     }
     out = directory / "polymarket.json"
     _write_private(out, json.dumps(body, indent=2) + "\n")
+    return out
+
+
+def write_event_links(directory: Path, links: Mapping[EventId, Sequence[MarketId]]) -> Path:
+    """Write ``events.json``: the real-world events listed on both venues, as
+    ``[{"event_id": ..., "markets": ["kalshi:T", "polymarket:0x.."]}]`` (what a
+    ``[[risk.event_links]]`` table holds)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    body = [
+        {"event_id": str(event), "markets": [str(m) for m in markets]}
+        for event, markets in sorted(links.items())
+    ]
+    out = directory / "events.json"
+    out.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
     return out

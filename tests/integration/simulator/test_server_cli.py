@@ -33,6 +33,11 @@ def test_sim_command_runs_until_interrupted(tmp_path):
         poly = json.loads((out / "polymarket.json").read_text())
         assert kalshi["base_url"] == urls["kalshi"]
         assert poly["gamma_url"] == urls["gamma"]
+        events = json.loads((out / "events.json").read_text())
+        assert events
+        assert all(
+            {m.split(":")[0] for m in e["markets"]} == {"kalshi", "polymarket"} for e in events
+        )
         httpx.get(poly["gamma_url"] + "/markets", timeout=5)  # the port answers
         proc.send_signal(signal.SIGINT)
         rest, err = proc.communicate(timeout=15)
