@@ -660,6 +660,19 @@ class Journal:
             _row_to_fill(r) for r in self._rows(f"SELECT * FROM fills{where} ORDER BY seq", params)
         ]
 
+    def fills_after(self, seq: int, limit: int = 1000) -> list[JournaledFill]:
+        """Up to ``limit`` fills journaled after journal position ``seq`` (incremental reads)."""
+        rows = self._rows("SELECT * FROM fills WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit))
+        return [_row_to_fill(r) for r in rows]
+
+    def orders_after(self, rowid: int, limit: int = 1000) -> list[tuple[int, Order]]:
+        """Up to ``limit`` orders first journaled after ``rowid``, with their rowids."""
+        rows = self._rows(
+            "SELECT rowid AS _rowid, * FROM orders WHERE rowid > ? ORDER BY rowid LIMIT ?",
+            (rowid, limit),
+        )
+        return [(int(r["_rowid"]), _row_to_order(r)) for r in rows]
+
     def last_fill(self, venue: Venue) -> JournaledFill | None:
         rows = self._rows(
             "SELECT * FROM fills WHERE venue = ? ORDER BY seq DESC LIMIT 1", (venue.value,)

@@ -16,6 +16,7 @@ from simulator.credentials import (
 )
 from simulator.server import SimulatorUrls, serve
 from simulator.testing import wall_clock_start
+from simulator.universe import default_universe
 
 
 def _write_credentials(sim: Simulator, urls: SimulatorUrls, directory: Path) -> list[Path]:
@@ -56,7 +57,10 @@ async def run_sim(
     gamma_port: int,
     credentials_out: Path | None,
 ) -> None:
-    sim = Simulator(seed=seed, flow=flow, start=wall_clock_start())
+    start = wall_clock_start()
+    sim = Simulator(
+        seed=seed, flow=flow, start=start, universe=default_universe(start, history=True)
+    )
     async with trio.open_nursery() as nursery:
         urls: SimulatorUrls = await nursery.start(
             lambda task_status: serve(

@@ -11,7 +11,7 @@ import attrs
 
 from domain import EventId, MarketId, TickSpec, Venue
 from simulator.exchange.fees import FeeSpec
-from simulator.exchange.model import KalshiListing, MarketSpec, PolymarketListing
+from simulator.exchange.model import KalshiListing, MarketHistory, MarketSpec, PolymarketListing
 
 TAPERED_DECI_CENT = (
     {"start": "0.0000", "end": "0.1000", "step": "0.0010"},
@@ -52,6 +52,17 @@ def _hex(text: str) -> str:
     return "0x" + hashlib.sha256(text.encode()).hexdigest()
 
 
+def listed_history(key: str) -> MarketHistory:
+    """A deterministic past for a listed market: $8k-$40k of liquidity, 10k-60k
+    contracts of open interest, 40k-240k traded (the ranges of established markets)."""
+    h = int.from_bytes(hashlib.sha256(f"history:{key}".encode()).digest()[:8], "big")
+    return MarketHistory(
+        liquidity=Decimal(8000 + h % 32000),
+        open_interest=Decimal(10000 + (h >> 16) % 50000),
+        volume=Decimal(40000 + (h >> 32) % 200000),
+    )
+
+
 def _token(text: str) -> str:
     return str(int.from_bytes(hashlib.sha256(text.encode()).digest(), "big"))
 
@@ -67,9 +78,11 @@ def kalshi_spec(
     fee_type: str = "quadratic",
     tick: TickSpec | None = None,
     category: str = "",
+    history: MarketHistory | None = None,
 ) -> MarketSpec:
     return MarketSpec(
         market_id=MarketId(Venue.KALSHI, ticker),
+        history=history or MarketHistory(),
         title=title,
         tick=tick or TickSpec.uniform(Decimal("0.01")),
         fees=FeeSpec.kalshi(fee_type),
@@ -95,9 +108,11 @@ def polymarket_spec(
     tick: str = "0.01",
     fee_rate: str = "0",
     category: str = "",
+    history: MarketHistory | None = None,
 ) -> MarketSpec:
     return MarketSpec(
         market_id=MarketId(Venue.POLYMARKET, _hex(f"condition:{slug}")),
+        history=history or MarketHistory(),
         title=question,
         tick=TickSpec.polymarket(tick),
         fees=FeeSpec.polymarket(Decimal(fee_rate)),
@@ -177,7 +192,9 @@ _EVENTS = (
 )
 
 
-def default_universe(start: datetime, *, time_scale: float = 1.0) -> Universe:
+def default_universe(
+    start: datetime, *, time_scale: float = 1.0, history: bool = False
+) -> Universe:
     """Five Kalshi tickers and five Polymarket conditions; three questions are on both.
     Events resolve 8 to 24 hours after ``start``, times ``time_scale``."""
     specs: list[MarketSpec] = []
@@ -198,6 +215,7 @@ def default_universe(start: datetime, *, time_scale: float = 1.0) -> Universe:
                 series=series,
                 fee_type=fee_type,
                 tick=TickSpec.from_price_ranges(TAPERED_DECI_CENT) if tick == "tapered" else None,
+                history=listed_history(ticker) if history else None,
             )
             specs.append(spec)
             ids.append(spec.market_id)
@@ -211,6 +229,7 @@ def default_universe(start: datetime, *, time_scale: float = 1.0) -> Universe:
                 close=close,
                 tick=tick_size,
                 fee_rate=fee_rate,
+                history=listed_history(slug) if history else None,
             )
             specs.append(spec)
             ids.append(spec.market_id)

@@ -285,15 +285,16 @@ class ExchangeCore:
     def market(self, market_id: MarketId) -> MarketState:
         m = self._market(market_id)
         liquidity = sum((o.remaining * o.book_price for o in m.book.resting()), start=ZERO)
+        history = m.spec.history
         return MarketState(
             spec=m.spec,
             status=m.status,
             tick=m.tick,
             result=m.result,
-            volume=m.volume,
-            open_interest=m.open_interest,
+            volume=m.volume + history.volume,
+            open_interest=m.open_interest + history.open_interest,
             last_price=m.last_price,
-            liquidity=liquidity,
+            liquidity=liquidity + history.liquidity,
             book_seq=m.book.seq,
         )
 

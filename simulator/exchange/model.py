@@ -138,6 +138,18 @@ class PolymarketListing:
 
 
 @attrs.frozen(kw_only=True)
+class MarketHistory:
+    """What a market traded before the simulated day began, with traders outside the
+    simulation: added to the volume, open interest and liquidity the venues report, so
+    that listed markets look like the established markets the strategy's filters
+    (``min_liquidity``) are written for. Accounts and conservation do not see it."""
+
+    volume: Decimal = Decimal(0)
+    open_interest: Decimal = Decimal(0)
+    liquidity: Decimal = Decimal(0)
+
+
+@attrs.frozen(kw_only=True)
 class MarketSpec:
     """What is listed: fixed facts of one market (its live state is ``MarketState``)."""
 
@@ -151,6 +163,7 @@ class MarketSpec:
     min_order_size: Decimal = COUNT_STEP
     kalshi: KalshiListing | None = None
     polymarket: PolymarketListing | None = None
+    history: MarketHistory = attrs.field(factory=MarketHistory)
 
     @property
     def venue(self) -> Venue:
