@@ -1,0 +1,59 @@
+"""The JournalPort that tells the JournalActor (``actors/journal.py``) its messages."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import pykka
+
+from actors.clock import Clock
+from actors.journal import (
+    RecordFill,
+    RecordFillReversal,
+    RecordOrder,
+    RecordRestart,
+    RecordTradingState,
+)
+from domain.enums import TradingState
+from domain.ids import MarketId
+from domain.orders import Fill, Order, OrderEvent
+
+
+class ActorJournal:
+    def __init__(self, ref: pykka.ActorRef[Any], clock: Clock) -> None:
+        self._ref, self._clock = ref, clock
+
+    def _tell(self, message: object) -> None:
+        with contextlib.suppress(pykka.ActorDeadError):
+            self._ref.tell(message)
+
+    def order(self, order: Order, event: OrderEvent | None) -> None:
+        self._tell(RecordOrder(order=order, event=event, at=self._clock.now()))
+
+    def fill(self, fill: Fill, cursor: str | None) -> None:
+        self._tell(RecordFill(fill=fill, cursor=cursor, at=self._clock.now()))
+
+    def fill_reversal(self, fill: Fill, reason: str) -> None:
+        self._tell(RecordFillReversal(fill=fill, reason=reason, at=self._clock.now()))
+
+    def restart(self, market_id: MarketId, generation: int, reason: str) -> None:
+        self._tell(
+            RecordRestart(
+                market_id=market_id, reason=reason, attempt=generation, at=self._clock.now()
+            )
+        )
+
+    def quarantine(self, market_id: MarketId, generation: int, reason: str) -> None:
+        self._tell(
+            RecordRestart(
+                market_id=market_id,
+                reason=reason,
+                attempt=generation,
+                quarantined=True,
+                at=self._clock.now(),
+            )
+        )
+
+    def trading_state(self, state: TradingState, reason: str) -> None:
+        self._tell(RecordTradingState(state=state, reason=reason, at=self._clock.now()))

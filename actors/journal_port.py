@@ -1,0 +1,52 @@
+"""What the actors tell the journal, behind one small port.
+
+The JournalActor (``actors/journal.py``) is the single SQLite writer; the actors here do
+not depend on its message classes: they call a ``JournalPort``, and ``journal_port(ref)``
+builds the one that tells the JournalActor. Tests use a recording port.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from domain.enums import TradingState
+from domain.ids import MarketId
+from domain.orders import Fill, Order, OrderEvent
+
+
+class JournalPort(Protocol):
+    def order(self, order: Order, event: OrderEvent | None) -> None: ...
+    def fill(self, fill: Fill, cursor: str | None) -> None: ...
+    def fill_reversal(self, fill: Fill, reason: str) -> None: ...
+    def restart(self, market_id: MarketId, generation: int, reason: str) -> None: ...
+    def quarantine(self, market_id: MarketId, generation: int, reason: str) -> None: ...
+    def trading_state(self, state: TradingState, reason: str) -> None: ...
+
+
+class NullJournal:
+    """Journals nothing (benchmarks, and tests that do not look at the journal)."""
+
+    def order(self, order: Order, event: OrderEvent | None) -> None:
+        pass
+
+    def fill(self, fill: Fill, cursor: str | None) -> None:
+        pass
+
+    def fill_reversal(self, fill: Fill, reason: str) -> None:
+        pass
+
+    def restart(self, market_id: MarketId, generation: int, reason: str) -> None:
+        pass
+
+    def quarantine(self, market_id: MarketId, generation: int, reason: str) -> None:
+        pass
+
+    def trading_state(self, state: TradingState, reason: str) -> None:
+        pass
+
+
+def journal_port(ref: Any, clock: Any) -> JournalPort:
+    """The port that tells the JournalActor at ``ref``."""
+    from actors.journal_link import ActorJournal
+
+    return ActorJournal(ref, clock)

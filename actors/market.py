@@ -1,0 +1,579 @@
+"""MarketActor: one per quoted market, a thin shell over ``strategies``.
+
+It owns the market's inventory and its view of its live orders. On a (conflated) book
+update it asks the strategy for the desired YES and NO bids, diffs them against its live
+orders (keep what is unchanged; amend where the venue can; else cancel and replace),
+reserves the worst case with the PortfolioActor (an ``ask`` with a timeout: the only
+asks in the system go Market -> Portfolio and Market -> Platform) and tells the
+PlatformActor. Guards: quote age, price move, volume spike; exits through
+``strategies.market_making.exit_signal``. On stop it cancels its own orders.
+
+A restarted incarnation rebuilds its inventory from the PortfolioActor (seeded from the
+journal at start, then fed the same fills the journal records) and its live orders from
+the PlatformActor; its client order ids carry its generation, so they never collide.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import pykka
+from loguru import logger
+
+from actors.clock import Clock
+from actors.messages import (
+    AmendOrder,
+    AmendSettled,
+    AttachMarket,
+    ChildFailed,
+    DetachMarket,
+    FillReceived,
+    FillReverted,
+    GetOpenOrders,
+    GetPosition,
+    InjectFailure,
+    MarketChanged,
+    MarketDataChanged,
+    MarkPrice,
+    OrderClosed,
+    OrdersChanged,
+    OrdersClosed,
+    PositionView,
+    Reservation,
+    Reserve,
+    ReserveRequest,
+    Retire,
+    SubmitOrders,
+    Tick,
+    TradingStateChanged,
+)
+from actors.portfolio import apply_fill, revert_fill
+from actors.status import MarketStatus, StatusBoard
+from config.market_making import MarketMakingConfig
+from domain.book import Level, OrderBook
+from domain.enums import Action, OrderSide, OrderStatus, OrderType, TimeInForce, TradingState
+from domain.ids import ClientOrderId
+from domain.market import Market
+from domain.orders import Order
+from domain.risk import Terms, reduces
+from platforms.venue import Capabilities
+from strategies.inventory import InventoryTracker
+from strategies.market_making import exit_signal
+from strategies.quoting import Quote, compute_quotes, is_volume_spike, price_moved, quote_expired
+
+ZERO = Decimal(0)
+VOLUME_EWMA = Decimal("0.1")
+_QUOTING = (
+    OrderStatus.PENDING,
+    OrderStatus.SUBMITTED,
+    OrderStatus.OPEN,
+    OrderStatus.PARTIALLY_FILLED,
+    OrderStatus.UNKNOWN,
+)
+_AMENDABLE = (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED)
+
+
+@attrs.frozen(kw_only=True)
+class MarketDeps:
+    """What every MarketActor of one engine shares."""
+
+    config: MarketMakingConfig
+    capabilities: Capabilities
+    portfolio: pykka.ActorRef[Any]
+    platform: pykka.ActorRef[Any]
+    clock: Clock
+    run_id: str
+    supervisor: pykka.ActorRef[Any] | None = None
+    conflator: Any = None  # platforms.bridge.Conflator
+    board: StatusBoard | None = None
+    ask_timeout: float = 2.0
+
+
+class MarketActor(pykka.ThreadingActor):
+    def __init__(
+        self,
+        *,
+        market: Market,
+        deps: MarketDeps,
+        generation: int = 0,
+        state: TradingState = TradingState.ACTIVE,
+    ) -> None:
+        super().__init__()
+        self.market, self.deps, self.generation, self.state = market, deps, generation, state
+        self.market_id = market.market_id
+        self.config = deps.config
+        self.inventory = InventoryTracker(
+            market_id=market.market_id, max_inventory=deps.config.max_inventory
+        )
+        self.live: dict[ClientOrderId, Order] = {}
+        self.cancelling: set[ClientOrderId] = set()
+        self.exits: set[ClientOrderId] = set()
+        self.book: OrderBook | None = None
+        self.fair: Decimal | None = None
+        self.quoted_fair: Decimal | None = None
+        self.quoted_at: Any = None
+        self.stale = True
+        self.last_inputs: tuple[object, ...] | None = None
+        self.lost_quote = False
+        self.avg_traded: Decimal = ZERO
+        self.paused_until = -1.0
+        self.last_mark: Decimal | None = None
+        self.mark_unsent = False
+        self.seq = itertools.count(1)
+        self.prefix = f"{deps.run_id}-{market.market_id.symbol[-12:]}-g{generation}-"
+        self.retired = False
+        self.refused = False  # the last reservation was refused: retry when one is released
+        self.out_cancels: list[ClientOrderId] = []
+        self.out_amends: list[AmendOrder] = []
+        self.out_places: list[Order] = []
+        self.log = logger.bind(actor="market", market_id=str(market.market_id))
+
+    # lifecycle ------------------------------------------------------------------------
+
+    def on_start(self) -> None:
+        try:
+            self.deps.platform.tell(AttachMarket(market_id=self.market_id, ref=self.actor_ref))
+            self._recover()
+            if self.deps.conflator is not None:
+                self.deps.conflator.attach(self.market_id, self.actor_ref)
+            self._publish("quoting" if self.generation == 0 else "restarted")
+        except Exception as exc:  # pykka calls no on_failure for on_start: report it here
+            self._report_failure(exc)
+            raise
+
+    def _recover(self) -> None:
+        timeout = self.deps.ask_timeout
+        pos: PositionView = self.deps.portfolio.ask(  # type: ignore[assignment]
+            GetPosition(market_id=self.market_id), timeout=timeout
+        )
+        self.inventory.yes_contracts, self.inventory.no_contracts = (
+            pos.yes_contracts,
+            pos.no_contracts,
+        )
+        self.inventory.avg_yes_price, self.inventory.avg_no_price = (
+            pos.avg_yes_price,
+            pos.avg_no_price,
+        )
+        self.inventory.realized_pnl, self.inventory.fees_paid = pos.realized_pnl, pos.fees_paid
+        orders: tuple[Order, ...] = self.deps.platform.ask(  # type: ignore[assignment]
+            GetOpenOrders(market_id=self.market_id), timeout=timeout
+        )
+        for order in orders:
+            self.live[order.client_order_id] = order
+            if order.status is OrderStatus.PENDING_CANCEL:
+                self.cancelling.add(order.client_order_id)
+
+    def on_stop(self) -> None:
+        self._cancel(list(self.live))
+        self.out_amends, self.out_places = [], []
+        self._send()
+        self._detach()
+        self._publish("retired" if self.retired else "stopped")
+
+    def on_failure(self, exc_type: Any, exc_value: Any, tb: Any) -> None:
+        self._release_unsent()
+        self._detach()
+        self._report_failure(exc_value)
+
+    def _release_unsent(self) -> None:
+        """Reservations made for orders that never left this actor are given back."""
+        closed = tuple(
+            OrderClosed(client_order_id=o.client_order_id, filled_quantity=ZERO)
+            for o in self.out_places
+        )
+        settled = [
+            AmendSettled(
+                client_order_id=a.client_order_id, applied=False, price=a.price, quantity=a.quantity
+            )
+            for a in self.out_amends
+        ]
+        with contextlib.suppress(pykka.ActorDeadError):
+            if closed:
+                self.deps.portfolio.tell(OrdersClosed(closed=closed))
+            for message in settled:
+                self.deps.portfolio.tell(message)
+
+    def _report_failure(self, exc: BaseException | None) -> None:
+        self.log.opt(exception=exc).error("market actor failed: {exc!r}", exc=exc)
+        if self.deps.supervisor is not None:
+            failed = ChildFailed(
+                market_id=self.market_id, generation=self.generation, error=repr(exc)
+            )
+            with contextlib.suppress(pykka.ActorDeadError):
+                self.deps.supervisor.tell(failed)
+
+    def _detach(self) -> None:
+        if self.deps.conflator is not None:
+            self.deps.conflator.detach(self.market_id, self.actor_ref)
+        with contextlib.suppress(pykka.ActorDeadError):
+            self.deps.platform.tell(DetachMarket(market_id=self.market_id, ref=self.actor_ref))
+
+    # dispatch -------------------------------------------------------------------------
+
+    def on_receive(self, message: Any) -> None:
+        try:
+            self._dispatch(message)
+        finally:
+            self._send()
+
+    def _dispatch(self, message: Any) -> None:
+        match message:
+            case MarketDataChanged():
+                try:
+                    self._on_data(message)
+                finally:
+                    if self.deps.conflator is not None:
+                        self.deps.conflator.ready(self.market_id)
+            case OrdersChanged(orders=orders):
+                for order in orders:
+                    self._on_order(order)
+                # requote now if a release may let a refused order pass, or if the venue
+                # took a quote away (expired, cancelled by it, rejected)
+                if self.stale and (self.refused or self.lost_quote):
+                    self.lost_quote = False
+                    self._requote()
+            case FillReceived(fill=fill):
+                apply_fill(self.inventory, fill)
+                self.stale = True
+                self._requote()
+            case FillReverted(fill=fill):
+                revert_fill(self.inventory, fill)
+                self.stale = True
+                self._requote()
+            case Tick():
+                self._on_tick()
+            case TradingStateChanged(state=state):
+                self.state, self.stale = state, True
+                self._requote()
+            case MarketChanged(market=market):
+                self.market, self.stale = market, True
+                self._requote()
+            case Retire():
+                self.retired = True
+                self.actor_ref.stop(block=False)
+            case InjectFailure(reason=reason):
+                raise RuntimeError(f"{self.market_id}: {reason}")
+            case _:
+                raise TypeError(f"MarketActor {self.market_id}: unexpected {message!r}")
+
+    def _on_data(self, msg: MarketDataChanged) -> None:
+        now = self.deps.clock.monotonic()
+        if is_volume_spike(msg.traded, self.avg_traded, self.config.volume_spike_multiple):
+            self.paused_until = now + self.config.max_quote_age_seconds
+            self.log.warning("volume spike {v}: quotes pulled", v=msg.traded)
+        self.avg_traded += VOLUME_EWMA * (msg.traded - self.avg_traded)
+        self.book = msg.book
+        mid = msg.book.mid() if msg.book is not None else None
+        if mid is not None and mid != self.last_mark:
+            self.last_mark, self.mark_unsent = mid, True
+        self._requote()
+        if self.mark_unsent and self.last_mark is not None:  # no reservation carried it
+            self.mark_unsent = False
+            self.deps.portfolio.tell(MarkPrice(market_id=self.market_id, yes_price=self.last_mark))
+
+    def _on_order(self, order: Order) -> None:
+        coid = order.client_order_id
+        if order.status.is_terminal:
+            ours = coid in self.cancelling or coid in self.exits or coid not in self.live
+            self.lost_quote = self.lost_quote or not ours  # gone without our asking
+            self.live.pop(coid, None)
+            self.cancelling.discard(coid)
+            self.exits.discard(coid)
+            self.stale = True
+        elif coid in self.live:
+            self.live[coid] = order
+
+    def _on_tick(self) -> None:
+        now = self.deps.clock.now()
+        if quote_expired(self.quoted_at, now, self.config.max_quote_age_seconds):
+            self.stale = True
+        self._requote()
+        self._exit(self._view())  # the exit window moves with time, not with the book
+
+    # quoting --------------------------------------------------------------------------
+
+    def _view(self) -> Market | None:
+        book = self.book
+        if book is None or not self.market.is_open:
+            return None
+        return attrs.evolve(
+            self.market,
+            best_yes_bid=book.best_bid(),
+            best_yes_ask=book.best_ask(),
+            as_of=self.deps.clock.now(),
+        )
+
+    def _requote(self) -> None:
+        inputs = self._inputs()
+        if inputs == self.last_inputs and not self.stale:
+            return  # nothing the strategy reads has changed: the same quotes, the same exit
+        self.last_inputs = inputs
+        view = self._view()
+        self._exit(view)
+        desired = self._desired(view)
+        if not self._needs_requote(desired):
+            return
+        self._apply(desired)
+        self.stale = False
+        self.quoted_fair, self.quoted_at = self.fair, self.deps.clock.now()
+        self._publish("quoting" if desired else "idle")
+
+    def _inputs(self) -> tuple[object, ...]:
+        """What the strategy reads, cheaply: the top of the book less our own orders (the
+        sizes only for the microprice), the inventory, the state and the market."""
+        own = {(o.side, o.price): o.remaining for o in self._quotes().values()}
+        book, sized = self.book, self.config.fair_value_method == "microprice"
+        top = None
+        if book is not None:
+            top = (
+                _top(book.yes_bids, OrderSide.YES, own, sized),
+                _top(book.no_bids, OrderSide.NO, own, sized),
+            )
+        paused = self.deps.clock.monotonic() < self.paused_until
+        inv = self.inventory
+        return (
+            top,
+            inv.yes_contracts,
+            inv.no_contracts,
+            self.state,
+            id(self.market),
+            paused,
+            frozenset(own.items()),
+        )
+
+    def _desired(self, view: Market | None) -> dict[OrderSide, Quote]:
+        halted = self.state is TradingState.HALTED
+        if view is None or halted or self.deps.clock.monotonic() < self.paused_until:
+            self.fair = None
+            return {}
+        assert self.book is not None
+        own = {(o.side, o.price): o.remaining for o in self._quotes().values()}
+        decision = compute_quotes(view, self.inventory, self.config, self.book.without(own))
+        self.fair = decision.fair_value if decision is not None else None
+        quotes = {q.side: q for q in decision.quotes()} if decision is not None else {}
+        if self.state is TradingState.REDUCING:
+            quotes = self._reducing_only(quotes)
+        return quotes
+
+    def _reducing_only(self, quotes: dict[OrderSide, Quote]) -> dict[OrderSide, Quote]:
+        net = self.inventory.net_position
+        out = {}
+        for side, q in quotes.items():
+            size = min(q.size, abs(net))
+            if size > 0 and reduces(
+                Terms(side=side, action=Action.BUY, price=q.price, quantity=size), net
+            ):
+                out[side] = Quote(side, q.price, size)
+        return out
+
+    def _needs_requote(self, desired: dict[OrderSide, Quote]) -> bool:
+        if self.stale or set(desired) != set(self._quotes()):
+            return True
+        return self.fair is not None and price_moved(
+            self.quoted_fair, self.fair, self.config.price_change_requote_threshold
+        )
+
+    def _quotes(self) -> dict[OrderSide, Order]:
+        """Our resting (or about to rest) quote per side, not counting exits or cancels."""
+        out: dict[OrderSide, Order] = {}
+        for coid, order in self.live.items():
+            if coid in self.cancelling or coid in self.exits or order.status not in _QUOTING:
+                continue
+            if order.side in out:
+                self._cancel([coid])  # never two quotes on one side
+                continue
+            out[order.side] = order
+        return out
+
+    def _apply(self, desired: dict[OrderSide, Quote]) -> None:
+        have = self._quotes()
+        cancels: list[ClientOrderId] = []
+        places: list[Quote] = []
+        amends: list[tuple[Order, Quote]] = []
+        for side in (OrderSide.YES, OrderSide.NO):
+            want, order = desired.get(side), have.get(side)
+            if order is not None and want is not None and _same(order, want):
+                continue
+            if order is not None and want is not None and self._can_amend(order):
+                amends.append((order, want))
+                continue
+            if order is not None:
+                cancels.append(order.client_order_id)
+            if want is not None:
+                places.append(want)
+        self._cancel(cancels)
+        self._amend(amends)
+        self._place(places)
+
+    def _can_amend(self, order: Order) -> bool:
+        return self.deps.capabilities.amend and order.status in _AMENDABLE
+
+    # orders ---------------------------------------------------------------------------
+
+    def _next_id(self) -> ClientOrderId:
+        return ClientOrderId(f"{self.prefix}{next(self.seq)}")
+
+    def _reserve(self, requests: list[ReserveRequest]) -> tuple[Reservation, ...]:
+        if not requests:
+            return ()
+        mark = self.last_mark if self.mark_unsent else None
+        self.mark_unsent = False
+        reserve = Reserve(
+            market_id=self.market_id,
+            event_id=self.market.event_id,
+            requests=tuple(requests),
+            mark=mark,
+        )
+        try:
+            result: tuple[Reservation, ...] = self.deps.portfolio.ask(  # type: ignore[assignment]
+                reserve, timeout=self.deps.ask_timeout
+            )
+        except pykka.Timeout:
+            self.log.warning("portfolio did not answer a reservation in time: not placed")
+            return ()
+        self.refused = any(not r.granted for r in result)
+        return result
+
+    def _place(self, quotes: list[Quote], **extra: Any) -> list[Order]:
+        orders = [self._order(q, **extra) for q in quotes]
+        requests = [
+            ReserveRequest(client_order_id=o.client_order_id, terms=_terms(o)) for o in orders
+        ]
+        granted = {r.client_order_id for r in self._reserve(requests) if r.granted}
+        placing = tuple(o for o in orders if o.client_order_id in granted)
+        for order in placing:
+            self.live[order.client_order_id] = order
+        self.out_places.extend(placing)
+        return list(placing)
+
+    def _order(self, quote: Quote, **extra: Any) -> Order:
+        return Order(
+            client_order_id=self._next_id(),
+            market_id=self.market_id,
+            side=quote.side,
+            price=quote.price,
+            quantity=quote.size,
+            created_at=self.deps.clock.now(),
+            **extra,
+        )
+
+    def _amend(self, amends: list[tuple[Order, Quote]]) -> None:
+        requests = [
+            ReserveRequest(
+                client_order_id=o.client_order_id,
+                replaces=True,
+                terms=Terms(
+                    side=q.side,
+                    action=Action.BUY,
+                    price=q.price,
+                    quantity=o.filled_quantity + q.size,
+                ),
+            )
+            for o, q in amends
+        ]
+        granted = {r.client_order_id for r in self._reserve(requests) if r.granted}
+        for order, quote in amends:
+            coid = order.client_order_id
+            if coid not in granted:
+                self._cancel([coid])
+                continue
+            total = order.filled_quantity + quote.size
+            self.live[coid] = attrs.evolve(order, price=quote.price, quantity=total)
+            self.out_amends.append(
+                AmendOrder(client_order_id=coid, price=quote.price, quantity=total)
+            )
+
+    def _cancel(self, coids: list[ClientOrderId]) -> None:
+        todo = tuple(c for c in coids if c not in self.cancelling)
+        if not todo:
+            return
+        self.cancelling.update(todo)
+        self.out_cancels.extend(todo)
+
+    def _send(self) -> None:
+        """One message to the PlatformActor per handled message: cancels go first."""
+        if not (self.out_cancels or self.out_amends or self.out_places):
+            return
+        submit = SubmitOrders(
+            cancels=tuple(self.out_cancels),
+            amends=tuple(self.out_amends),
+            places=tuple(self.out_places),
+        )
+        self.out_cancels, self.out_amends, self.out_places = [], [], []
+        try:
+            self.deps.platform.tell(submit)
+        except pykka.ActorDeadError:
+            self.log.error("platform gone: {n} cancels not sent", n=len(submit.cancels))
+
+    def _exit(self, view: Market | None) -> None:
+        if view is None or self.exits or self.state is TradingState.HALTED:
+            return
+        signal = exit_signal(self.inventory, view, self.config)
+        if signal is None:
+            return
+        price = view.tick.round_ask(signal.target_price)
+        if price is None:
+            return
+        self.log.info("exit: {reason}", reason=signal.reason)
+        placed = self._place(
+            [Quote(signal.side, price, signal.size)],
+            order_type=OrderType.MARKET,
+            time_in_force=TimeInForce.IOC,
+            post_only=False,
+            reason=signal.reason,
+        )
+        self.exits.update(o.client_order_id for o in placed)
+
+    # status ---------------------------------------------------------------------------
+
+    def _publish(self, health: str) -> None:
+        board = self.deps.board
+        if board is None:
+            return
+        quotes = self._quotes() if health not in ("stopped", "retired") else {}
+        yes, no = quotes.get(OrderSide.YES), quotes.get(OrderSide.NO)
+        mark = self.last_mark
+        prior = board.market(self.market_id)
+        board.publish_market(
+            MarketStatus(
+                market_id=self.market_id,
+                health=health,
+                generation=self.generation,
+                restarts=prior.restarts if prior is not None else 0,
+                fair_value=self.fair,
+                yes_bid=yes.price if yes else None,
+                no_bid=no.price if no else None,
+                yes_contracts=self.inventory.yes_contracts,
+                no_contracts=self.inventory.no_contracts,
+                skew=self.inventory.skew_ratio,
+                realized_pnl=self.inventory.realized_pnl,
+                unrealized_pnl=self.inventory.unrealized_pnl(mark) if mark is not None else ZERO,
+                quoted_at=self.quoted_at,
+            )
+        )
+
+
+def _top(
+    levels: tuple[Level, ...],
+    side: OrderSide,
+    own: dict[tuple[OrderSide, Decimal], Decimal],
+    sized: bool,
+) -> tuple[Decimal, Decimal] | Decimal | None:
+    """The best level that is not only ours: its price (and what others show there)."""
+    for level in levels:
+        rest = level.size - own.get((side, level.price), ZERO)
+        if rest > 0:
+            return (level.price, rest) if sized else level.price
+    return None
+
+
+def _same(order: Order, quote: Quote) -> bool:
+    return order.price == quote.price and order.remaining == quote.size
+
+
+def _terms(order: Order) -> Terms:
+    return Terms(side=order.side, action=order.action, price=order.price, quantity=order.quantity)

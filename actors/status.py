@@ -1,0 +1,84 @@
+"""Read-only status for the operator: actors publish frozen views here, the trio thread
+(the status command, a dashboard) reads them without asking any actor.
+
+Publishing replaces one dict entry or one attribute with a new frozen value (atomic in
+CPython); readers copy. No actor waits on a reader.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import attrs
+
+from actors.messages import ExposureReport
+from domain.enums import TradingState
+from domain.ids import MarketId
+from domain.risk import Limits
+
+PUBLISH_EVERY = 0.2  # seconds between portfolio publications
+
+
+@attrs.frozen(kw_only=True)
+class MarketStatus:
+    market_id: MarketId
+    health: str  # "starting", "quoting", "idle", "restarting", "quarantined", "retired"
+    generation: int = 0
+    restarts: int = 0
+    fair_value: Decimal | None = None
+    yes_bid: Decimal | None = None
+    no_bid: Decimal | None = None
+    yes_contracts: Decimal = Decimal(0)
+    no_contracts: Decimal = Decimal(0)
+    skew: Decimal = Decimal(0)
+    realized_pnl: Decimal = Decimal(0)
+    unrealized_pnl: Decimal = Decimal(0)
+    quoted_at: datetime | None = None
+    note: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class EngineSnapshot:
+    trading_state: TradingState
+    markets: tuple[MarketStatus, ...]
+    exposure: ExposureReport | None
+    limits: Limits | None
+    quarantined: tuple[MarketId, ...]
+    restarts: int
+    running: bool
+
+
+class StatusBoard:
+    def __init__(self) -> None:
+        self._markets: dict[MarketId, MarketStatus] = {}
+        self._exposure: ExposureReport | None = None
+        self._limits: Limits | None = None
+        self._last_portfolio = -1e18
+        self.running = False
+
+    def publish_market(self, status: MarketStatus) -> None:
+        self._markets[status.market_id] = status
+
+    def market(self, market_id: MarketId) -> MarketStatus | None:
+        return self._markets.get(market_id)
+
+    def portfolio_due(self, now: float) -> bool:
+        return now - self._last_portfolio >= PUBLISH_EVERY
+
+    def publish_portfolio(self, report: ExposureReport, limits: Limits, now: float) -> None:
+        self._exposure, self._limits, self._last_portfolio = report, limits, now
+
+    def snapshot(self) -> EngineSnapshot:
+        # tuple() of a dict's values runs in C without releasing the GIL: a consistent copy
+        markets = tuple(sorted(self._markets.values(), key=lambda m: m.market_id))
+        exposure = self._exposure
+        return EngineSnapshot(
+            trading_state=exposure.state if exposure else TradingState.ACTIVE,
+            markets=markets,
+            exposure=exposure,
+            limits=self._limits,
+            quarantined=tuple(m.market_id for m in markets if m.health == "quarantined"),
+            restarts=sum(m.restarts for m in markets),
+            running=self.running,
+        )

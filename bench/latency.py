@@ -1,0 +1,390 @@
+"""Tick -> order latency of the actor runtime, beside the bare trio -> actor -> trio hop.
+
+    python bench/latency.py [--quick]
+
+* hop: a trio task tells an echo actor, which answers through the bridge
+  (``run_sync_soon`` into a memory channel) to the trio task;
+* tick -> order: a TradingEngine on an in-memory venue; each market gets 5 book updates
+  per second at 100, 500 and 1,000 markets. One update in five moves the fair value past
+  the requote threshold (the rest change sizes only: the strategy keeps its quotes); a
+  moving update makes the MarketActor reserve with the PortfolioActor and send a new
+  quote through the PlatformActor and the bridge's workers. Measured from that update
+  entering trio (pushed into the venue's stream) to the placement reaching the venue
+  client. The same is then run with every update moving the fair value (the worst case:
+  every update cancels and replaces both quotes); under conflation a late update is
+  measured from the newest one;
+* RSS per market: the process's resident memory with 2,000 markets quoting, less before;
+* restart: ``InjectFailure`` told to a MarketActor -> its successor's first placement
+  reaching the venue (zero backoff: the figure is the runtime's, add the policy's backoff).
+
+The last line is one JSON object. Figures depend on the machine and its load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import statistics
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import pykka
+import trio
+
+from actors.clock import ManualClock
+from actors.messages import GetChildren, InjectFailure
+from config.market_making import MarketMakingConfig
+from config.risk import RiskConfig
+from domain.book import Level, OrderBook
+from domain.enums import OrderStatus, Venue
+from domain.ids import ClientOrderId, MarketId
+from domain.market import Market
+from domain.orders import Order
+from domain.ticks import TickSpec
+from platforms.venue import (
+    BookUpdated,
+    CancelResult,
+    Capabilities,
+    FillPage,
+    PlaceResult,
+    Position,
+    VenueEvent,
+)
+from supervisors.engine import EngineTimings, TradingEngine
+from supervisors.logs import configure_logging
+from supervisors.policy import RestartPolicy
+
+T = TypeVar("T")
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+CAPS = Capabilities(
+    amend=False,
+    decrease=False,
+    max_batch_create=20,
+    max_batch_cancel=20,
+    post_only=True,
+    dead_man_switch=False,
+    fractional_counts=False,
+    write_tokens_per_s=Decimal(10**9),
+    write_burst=Decimal(10**9),
+    order_tokens=Decimal(1),
+    cancel_tokens=Decimal(1),
+)
+
+
+def percentile(samples: Sequence[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def rss_kib() -> int:
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * 4
+
+
+# the bare hop ----------------------------------------------------------------------------
+
+
+class Echo(pykka.ThreadingActor):
+    def __init__(self, token: trio.lowlevel.TrioToken, send: Any) -> None:
+        super().__init__()
+        self.token, self.send = token, send
+
+    def on_receive(self, message: Any) -> None:
+        self.token.run_sync_soon(self.send.send_nowait, message)
+
+
+async def bare_hop(samples: int) -> list[float]:
+    send, recv = trio.open_memory_channel[int](1)
+    echo = Echo.start(trio.lowlevel.current_trio_token(), send)
+    out = []
+    try:
+        for i in range(samples + 200):
+            start = time.perf_counter_ns()
+            echo.tell(i)
+            await recv.receive()
+            if i >= 200:
+                out.append((time.perf_counter_ns() - start) / 1000)
+    finally:
+        echo.stop()
+    return out
+
+
+# an in-memory venue that timestamps what reaches it ------------------------------------------
+
+
+class BenchVenue:
+    venue = Venue.KALSHI
+    capabilities = CAPS
+
+    def __init__(self, markets: int) -> None:
+        self.markets = [
+            Market(
+                market_id=MarketId(Venue.KALSHI, f"M{i:05d}"),
+                tick=TickSpec.uniform("0.01"),
+                liquidity=Decimal(50000),
+                volume=Decimal(1000),
+                best_yes_bid=Decimal("0.48"),
+                best_yes_ask=Decimal("0.52"),
+                close_time=T0 + timedelta(hours=48),
+                as_of=T0,
+            )
+            for i in range(markets)
+        ]
+        self.emitted: dict[MarketId, int] = {}
+        self.latencies: list[float] = []
+        self.placed: dict[MarketId, list[ClientOrderId]] = {}
+        self.watch: Callable[[Order], None] | None = None
+        self._sends: list[trio.MemorySendChannel[VenueEvent]] = []
+
+    def emit(
+        self, market_id: MarketId, bid: str, ask: str, size: int = 100, measure: bool = True
+    ) -> None:
+        book = OrderBook.from_yes_quotes(
+            market_id, [Level(Decimal(bid), Decimal(size))], [Level(Decimal(ask), Decimal(size))]
+        )
+        if measure:
+            self.emitted[market_id] = time.perf_counter_ns()
+        for send in self._sends:
+            send.send_nowait(BookUpdated(book=book))
+
+    async def get_markets(self, status: str = "open") -> list[Market]:
+        return list(self.markets)
+
+    async def get_order_book(self, market_id: MarketId) -> OrderBook:
+        raise NotImplementedError
+
+    async def place_orders(self, orders: Sequence[Order]) -> list[PlaceResult]:
+        now = time.perf_counter_ns()
+        for order in orders:
+            sent = self.emitted.pop(order.market_id, None)
+            if sent is not None:
+                self.latencies.append((now - sent) / 1000)
+            self.placed.setdefault(order.market_id, []).append(order.client_order_id)
+            if self.watch is not None:
+                self.watch(order)
+        return [
+            PlaceResult(client_order_id=o.client_order_id, status=OrderStatus.OPEN) for o in orders
+        ]
+
+    async def cancel_orders(self, orders: Sequence[Order]) -> list[CancelResult]:
+        return [
+            CancelResult(client_order_id=o.client_order_id, cancelled=True, reduced_by=o.remaining)
+            for o in orders
+        ]
+
+    async def amend_order(self, order: Order, price: Decimal, quantity: Decimal) -> PlaceResult:
+        raise NotImplementedError
+
+    async def cancel_all(self) -> int:
+        return 0
+
+    async def get_open_orders(self, market_id: MarketId | None = None) -> list[Order]:
+        return []
+
+    async def get_order(self, client_order_id: ClientOrderId, market_id: MarketId) -> Order | None:
+        return None
+
+    async def get_fills(self, cursor: str | None = None) -> FillPage:
+        return FillPage(fills=(), cursor=cursor)
+
+    async def get_positions(self) -> list[Position]:
+        return []
+
+    async def get_balance(self) -> Decimal:
+        return Decimal(0)
+
+    def stream(self, market_ids: Sequence[MarketId]) -> AsyncIterator[VenueEvent]:
+        send, recv = trio.open_memory_channel[VenueEvent](1_000_000)
+        self._sends.append(send)
+
+        async def events() -> AsyncIterator[VenueEvent]:
+            async with recv:
+                async for event in recv:
+                    yield event
+
+        return events()
+
+    async def aclose(self) -> None:
+        for send in self._sends:
+            send.close()
+
+
+def engine_for(venue: BenchVenue, markets: int) -> TradingEngine:
+    config = MarketMakingConfig(max_markets=markets, min_liquidity=Decimal(1000))
+    risk = RiskConfig(
+        max_venue_loss=Decimal(10**7),
+        max_total_loss=Decimal(10**7),
+        reducing_loss=Decimal(10**6),
+        daily_loss_limit=Decimal(10**6),
+    )
+    return TradingEngine(
+        config,
+        risk,
+        [venue],
+        clock=ManualClock(),
+        policy=RestartPolicy(intensity=10**6, min_backoff=0, max_backoff=0),
+        timings=EngineTimings(scan_interval=3600, tick_interval=3600, fill_poll_interval=3600),
+        handle_signals=False,
+    )
+
+
+async def with_engine(venue: BenchVenue, markets: int, body: Callable[..., Awaitable[T]]) -> T:
+    engine = engine_for(venue, markets)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(engine.run)
+        await trio.to_thread.run_sync(engine.started.wait, 60.0)
+        try:
+            return await body(engine)
+        finally:
+            engine.request_stop()
+
+
+async def wait_quoting(venue: BenchVenue, count: int, timeout: float = 120.0) -> None:
+    with trio.fail_after(timeout):
+        while sum(1 for ids in venue.placed.values() if ids) < count:
+            await trio.sleep(0.01)
+
+
+# tick -> order ------------------------------------------------------------------------------
+
+
+async def tick_to_order(
+    markets: int, seconds: float, rate: float = 5.0, move_every: int = 5
+) -> list[float]:
+    venue = BenchVenue(markets)
+
+    async def body(engine: TradingEngine) -> list[float]:
+        for m in venue.markets:
+            venue.emit(m.market_id, "0.48", "0.52")
+        await wait_quoting(venue, markets)
+        await trio.sleep(0.5)
+        venue.latencies.clear()
+        interval = 1.0 / (rate * markets)
+        start, n = trio.current_time(), 0
+        while trio.current_time() - start < seconds:
+            market, round_ = venue.markets[n % markets], n // markets
+            phase = round_ + n % markets  # markets move in turn, not all in one round
+            up = (phase // move_every) % 2 == 0  # every move_every-th update moves fair 0.04
+            moves = phase % move_every == 0
+            venue.emit(
+                market.market_id,
+                "0.52" if up else "0.48",
+                "0.56" if up else "0.52",
+                size=100 + round_ % 7,
+                measure=moves,
+            )
+            n += 1
+            await trio.sleep_until(start + n * interval)
+        await trio.sleep(0.5)
+        return list(venue.latencies)
+
+    return await with_engine(venue, markets, body)
+
+
+# memory and restart ----------------------------------------------------------------------
+
+
+async def rss_per_market(markets: int) -> float:
+    gc.collect()
+    before = rss_kib()
+    venue = BenchVenue(markets)
+
+    async def body(engine: TradingEngine) -> float:
+        for m in venue.markets:
+            venue.emit(m.market_id, "0.48", "0.52")
+        await wait_quoting(venue, markets)
+        gc.collect()
+        return (rss_kib() - before) / markets
+
+    return await with_engine(venue, markets, body)
+
+
+async def restart_latency(restarts: int) -> list[float]:
+    markets = max(restarts, 10)
+    venue = BenchVenue(markets)
+
+    async def body(engine: TradingEngine) -> list[float]:
+        for m in venue.markets:
+            venue.emit(m.market_id, "0.48", "0.52")
+        await wait_quoting(venue, markets)
+        children: Any = await trio.to_thread.run_sync(
+            lambda: engine.supervisor.ask(GetChildren(), timeout=10)  # type: ignore[union-attr]
+        )
+        out = []
+        for child in children[:restarts]:
+            arrived = trio.Event()
+            tag = f"-{child.market_id.symbol[-12:]}-g{child.generation + 1}-"
+            venue.watch = lambda o, t=tag, e=arrived: (
+                e.set() if t in o.client_order_id.value else None
+            )
+            start = time.perf_counter_ns()
+            child.ref.tell(InjectFailure(reason="benchmark"))
+            with trio.fail_after(10):
+                await arrived.wait()
+            out.append((time.perf_counter_ns() - start) / 1e6)
+        venue.watch = None
+        return out
+
+    return await with_engine(venue, markets, body)
+
+
+# main -------------------------------------------------------------------------------------
+
+
+async def main(quick: bool) -> dict[str, Any]:
+    seconds = 3.0 if quick else 10.0
+    levels = (100, 500) if quick else (100, 500, 1000)
+    hop = await bare_hop(3000 if quick else 20000)
+    result: dict[str, Any] = {
+        "hop_p50_us": round(statistics.median(hop), 1),
+        "hop_p99_us": round(percentile(hop, 0.99), 1),
+    }
+    print(
+        f"bare hop trio->actor->trio: p50 {result['hop_p50_us']} us, "
+        f"p99 {result['hop_p99_us']} us ({len(hop)} samples)",
+        flush=True,
+    )
+    for markets in levels:
+        for move_every in (5, 1):
+            lat = await tick_to_order(markets, seconds, move_every=move_every)
+            p50, p99 = statistics.median(lat), percentile(lat, 0.99)
+            what = "every update" if move_every == 1 else f"1 update in {move_every}"
+            print(
+                f"tick->order at {markets} markets x 5 updates/s, {what} requoting: "
+                f"p50 {p50:.1f} us, p99 {p99:.1f} us ({len(lat)} samples)",
+                flush=True,
+            )
+            key = f"{markets}" if move_every == 5 else f"{markets}_all_requote"
+            result[f"p50_us_{key}"], result[f"p99_us_{key}"] = round(p50, 1), round(p99, 1)
+            if markets == 500 and move_every == 5:
+                result["p50_us"], result["p99_us"] = round(p50, 1), round(p99, 1)
+    per_market = await rss_per_market(2000)
+    result["rss_kib_per_market"] = round(per_market, 1)
+    print(f"RSS per market at 2000 markets: {per_market:.1f} KiB", flush=True)
+    restarts = await restart_latency(10 if quick else 50)
+    result["restart_ms"] = round(statistics.median(restarts), 2)
+    result["restart_p99_ms"] = round(percentile(restarts, 0.99), 2)
+    print(
+        f"restart (crash -> quoting again, zero backoff): median {result['restart_ms']} ms, "
+        f"p99 {result['restart_p99_ms']} ms",
+        flush=True,
+    )
+    return result
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a reduced run (under a minute)")
+    args = parser.parse_args()
+    configure_logging("ERROR")
+    figures = trio.run(main, args.quick)
+    print(json.dumps(figures))

@@ -1,0 +1,313 @@
+"""The one crossing between pykka actor threads and the trio loop.
+
+trio runs in the main thread and owns every socket, timer and signal. Actors hand work
+to it without blocking: ``Bridge.submit`` schedules (``TrioToken.run_sync_soon``) a
+non-raising ``send_nowait`` into the venue's bounded memory channel; worker tasks run
+the job against the venue client and answer with a ``tell`` of ``JobDone``. Nothing
+here ever lets a ``BaseException`` (``trio.Cancelled``, ``RunFinishedError``) reach an
+actor thread: it would stop every actor in the process.
+
+Market data is conflated here, per market, before it reaches an actor (pykka inboxes
+are unbounded): the ``Conflator`` keeps the latest book of each market and tells it to
+the market's actor only when the actor has acknowledged the previous one.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import pykka
+import trio
+from loguru import logger
+
+from domain.book import OrderBook
+from domain.ids import MarketId
+from platforms.venue import VenueClient
+
+ZERO = Decimal(0)
+JOB_BUFFER = 1024
+DRAIN_BATCH = 256
+
+
+def safe_tell(ref: pykka.ActorRef[Any] | None, message: object) -> bool:
+    """Tell ``message``; False if the actor is gone (a dead actor is not an error here)."""
+    if ref is None:
+        return False
+    try:
+        ref.tell(message)
+    except pykka.ActorDeadError:
+        return False
+    return True
+
+
+@attrs.frozen(kw_only=True)
+class VenueJob:
+    """One call to a venue client, made by a worker task; the answer is told as JobDone."""
+
+    key: str
+    tag: object
+    run: Callable[[VenueClient], Awaitable[Any]]
+    reply_to: pykka.ActorRef[Any]
+
+
+@attrs.frozen(kw_only=True)
+class JobDone:
+    tag: object
+    result: Any = None
+    error: Exception | None = None
+
+
+@attrs.frozen(kw_only=True)
+class MarketDataChanged:
+    """The latest book of one market and the public volume traded since the last one.
+    ``book`` is None while the feed has lost the book (no quoting until it is whole)."""
+
+    market_id: MarketId
+    book: OrderBook | None
+    traded: Decimal = ZERO
+    last_trade: Decimal | None = None
+    received_ns: int = 0  # time.perf_counter_ns() when the newest update entered trio
+    conflated: int = 0  # updates replaced before this one was delivered
+
+
+@attrs.define
+class _Slot:
+    book: OrderBook | None = None
+    valid: bool = False
+    traded: Decimal = ZERO
+    last_trade: Decimal | None = None
+    received_ns: int = 0
+    pending: bool = False
+    in_flight: bool = False
+    conflated: int = 0
+
+
+class Bridge:
+    """Created inside ``trio.run`` (``Bridge(nursery)``); its public methods other than
+    the ``async`` ones and ``start_venue`` may be called from any thread."""
+
+    def __init__(self, nursery: trio.Nursery, job_buffer: int = JOB_BUFFER) -> None:
+        self._nursery = nursery
+        self._token = trio.lowlevel.current_trio_token()
+        self._job_buffer = job_buffer
+        self._senders: dict[str, trio.MemorySendChannel[VenueJob]] = {}
+        self.dropped = 0
+        self.finished = False
+        self._calls: deque[tuple[Callable[..., object], tuple[object, ...]]] = deque()
+        self.conflator = Conflator(self)
+
+    # any thread ------------------------------------------------------------------
+
+    def run_soon(self, fn: Callable[..., object], *args: object) -> bool:
+        """Run ``fn(*args)`` in the trio thread soon, in call order; never raises (False
+        if trio is gone). Calls queue in a deque; only the call that finds it empty wakes
+        the loop (``run_sync_soon`` writes to trio's wake-up socket every time)."""
+        if self.finished:
+            return False
+        self._calls.append((fn, args))  # deque.append is atomic: safe from any thread
+        if len(self._calls) == 1:
+            return self._wake()
+        return True
+
+    def _wake(self) -> bool:
+        try:
+            self._token.run_sync_soon(self._drain)
+        except BaseException:  # RunFinishedError, or anything at all: never into an actor
+            self.finished = True
+            return False
+        return True
+
+    def _drain(self) -> None:
+        for _ in range(DRAIN_BATCH):
+            try:
+                fn, args = self._calls[0]
+            except IndexError:
+                return
+            _guarded(fn, args)
+            self._calls.popleft()  # popped after running: producers see it non-empty
+        if self._calls:
+            self._wake()  # let other trio work in between long batches
+
+    def submit(self, job: VenueJob) -> bool:
+        """Hand ``job`` to its venue's workers; a full or closed channel answers the job
+        with an error instead (told like any answer)."""
+        return self.run_soon(self._put, job)
+
+    def call_later(self, delay: float, ref: pykka.ActorRef[Any], message: object) -> bool:
+        """Tell ``message`` to ``ref`` after ``delay`` seconds of trio time."""
+        return self.run_soon(self._nursery.start_soon, _tell_after, delay, ref, message)
+
+    # trio thread -------------------------------------------------------------------
+
+    def start_venue(self, key: str, client: VenueClient, workers: int = 4) -> None:
+        """Open ``key``'s job channel and start ``workers`` tasks calling ``client``."""
+        send, recv = trio.open_memory_channel[VenueJob](self._job_buffer)
+        self._senders[key] = send
+        for _ in range(workers):
+            self._nursery.start_soon(_worker, recv.clone(), client)
+        recv.close()
+
+    def close_venue(self, key: str) -> None:
+        send = self._senders.pop(key, None)
+        if send is not None:
+            send.close()
+
+    def _put(self, job: VenueJob) -> None:
+        send = self._senders.get(job.key)
+        try:
+            if send is None:
+                raise trio.ClosedResourceError(f"no venue workers for {job.key!r}")
+            send.send_nowait(job)
+        except (trio.WouldBlock, trio.ClosedResourceError, trio.BrokenResourceError) as exc:
+            self.dropped += 1
+            safe_tell(job.reply_to, JobDone(tag=job.tag, error=_dropped(job, exc)))
+
+    async def ask(
+        self,
+        ref: pykka.ActorRef[Any],
+        build: Callable[[Callable[[Any], None]], object],
+        timeout: float,
+    ) -> Any:
+        """Tell ``build(reply)`` and wait (in trio, without blocking the loop) until the
+        actor calls ``reply(value)``; raises ``trio.TooSlowError`` after ``timeout``."""
+        box: list[Any] = []
+        done = trio.Event()
+
+        def arrive(value: Any) -> None:
+            box.append(value)
+            done.set()
+
+        def reply(value: Any) -> None:
+            self.run_soon(arrive, value)
+
+        if not safe_tell(ref, build(reply)):
+            raise pykka.ActorDeadError(f"{ref} is not running")
+        with trio.fail_after(timeout):
+            await done.wait()
+        return box[0]
+
+
+def _dropped(job: VenueJob, exc: BaseException) -> Exception:
+    from domain.errors import VenueUnavailable
+
+    return VenueUnavailable(f"job {job.tag!r} for {job.key} not sent: {type(exc).__name__}")
+
+
+def _guarded(fn: Callable[..., object], args: tuple[object, ...]) -> None:
+    """Whatever runs from run_sync_soon must not raise (trio would crash the run)."""
+    try:
+        fn(*args)
+    except Exception:
+        logger.exception("bridge callback {fn} failed", fn=getattr(fn, "__qualname__", fn))
+
+
+async def _tell_after(delay: float, ref: pykka.ActorRef[Any], message: object) -> None:
+    await trio.sleep(max(0.0, delay))
+    safe_tell(ref, message)
+
+
+async def _worker(recv: trio.MemoryReceiveChannel[VenueJob], client: VenueClient) -> None:
+    async with recv:
+        async for job in recv:
+            try:
+                result = await job.run(client)
+            except Exception as exc:  # answered as an outcome; Cancelled propagates in trio
+                safe_tell(job.reply_to, JobDone(tag=job.tag, error=exc))
+            else:
+                safe_tell(job.reply_to, JobDone(tag=job.tag, result=result))
+
+
+class Conflator:
+    """Latest book per market, delivered one at a time per actor. Its state lives in the
+    trio thread; ``attach``, ``detach`` and ``ready`` may be called from any thread."""
+
+    def __init__(self, bridge: Bridge) -> None:
+        self._bridge = bridge
+        self._slots: dict[MarketId, _Slot] = {}
+        self._routes: dict[MarketId, pykka.ActorRef[Any]] = {}
+        self.delivered = 0
+
+    # any thread
+    def attach(self, market_id: MarketId, ref: pykka.ActorRef[Any]) -> None:
+        self._bridge.run_soon(self._attach, market_id, ref)
+
+    def detach(self, market_id: MarketId, ref: pykka.ActorRef[Any]) -> None:
+        self._bridge.run_soon(self._detach, market_id, ref)
+
+    def ready(self, market_id: MarketId) -> None:
+        """The actor has handled its last update: send the next, if any."""
+        self._bridge.run_soon(self._ready, market_id)
+
+    # trio thread
+    def offer_book(self, book: OrderBook, received_ns: int | None = None) -> None:
+        slot = self._slot(book.market_id)
+        slot.conflated += 1 if slot.pending else 0
+        slot.book, slot.valid, slot.pending = book, True, True
+        slot.received_ns = time.perf_counter_ns() if received_ns is None else received_ns
+        self._deliver(book.market_id, slot)
+
+    def offer_trade(self, market_id: MarketId, price: Decimal, size: Decimal) -> None:
+        slot = self._slot(market_id)
+        slot.traded += size
+        slot.last_trade = price
+        if slot.valid:
+            slot.pending = True
+            self._deliver(market_id, slot)
+
+    def invalidate(self, market_id: MarketId) -> None:
+        slot = self._slot(market_id)
+        slot.valid, slot.pending = False, True
+        self._deliver(market_id, slot)
+
+    def _slot(self, market_id: MarketId) -> _Slot:
+        slot = self._slots.get(market_id)
+        if slot is None:
+            slot = self._slots[market_id] = _Slot()
+        return slot
+
+    def _attach(self, market_id: MarketId, ref: pykka.ActorRef[Any]) -> None:
+        self._routes[market_id] = ref
+        slot = self._slot(market_id)
+        slot.in_flight = False
+        slot.pending = slot.pending or slot.book is not None
+        self._deliver(market_id, slot)
+
+    def _detach(self, market_id: MarketId, ref: pykka.ActorRef[Any]) -> None:
+        if self._routes.get(market_id) is ref:
+            del self._routes[market_id]
+
+    def _ready(self, market_id: MarketId) -> None:
+        slot = self._slot(market_id)
+        slot.in_flight = False
+        self._deliver(market_id, slot)
+
+    def _deliver(self, market_id: MarketId, slot: _Slot) -> None:
+        ref = self._routes.get(market_id)
+        if ref is None or slot.in_flight or not slot.pending:
+            return
+        message = MarketDataChanged(
+            market_id=market_id,
+            book=slot.book if slot.valid else None,
+            traded=slot.traded,
+            last_trade=slot.last_trade,
+            received_ns=slot.received_ns,
+            conflated=slot.conflated,
+        )
+        if safe_tell(ref, message):
+            slot.in_flight, slot.pending = True, False
+            slot.traded, slot.conflated = ZERO, 0
+            self.delivered += 1
+        else:
+            self._routes.pop(market_id, None)
+
+
+def backoff_delay(attempt: int, base: float = 0.05, cap: float = 5.0) -> float:
+    """Retry delay after ``attempt`` failures of a venue call (no jitter needed: one
+    PlatformActor per venue retries)."""
+    return min(cap, base * math.pow(2, max(0, attempt)))

@@ -1,0 +1,454 @@
+"""TradingEngine, the root: the usage guide's ``register_platform(...)``,
+``register_strategy(...)`` and ``await engine.run()``.
+
+``run`` must be awaited inside ``trio.run`` in the main thread: trio owns every socket
+(the venue clients), timer and signal. Start order: Journal -> Platforms -> Portfolio ->
+MarketSupervisor, then the feed, scan, tick and fill-poll tasks; stop in reverse.
+
+SIGINT/SIGTERM (or ``request_stop()``): stop quoting, cancel every resting order, flush
+the journal, return normally; a second signal forces the process out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import signal
+import sys
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pykka
+import trio
+from loguru import logger
+
+from actors.clock import Clock, SystemClock
+from actors.journal_port import JournalPort, NullJournal
+from actors.market import MarketDeps
+from actors.messages import (
+    AttachPortfolio,
+    BroadcastTick,
+    CancelAll,
+    CancelOrphans,
+    MarketsScanned,
+    PollFills,
+    StopMarkets,
+    Subscribe,
+    SyncOpenOrders,
+    VenueEventReceived,
+)
+from actors.platform import PlatformActor
+from actors.portfolio import PortfolioActor
+from actors.status import EngineSnapshot, StatusBoard
+from config.market_making import MarketMakingConfig
+from config.risk import RiskConfig
+from domain.enums import Venue
+from domain.errors import ConfigError
+from domain.ids import MarketId
+from domain.market import Market
+from platforms.bridge import Bridge, safe_tell
+from platforms.venue import (
+    BookInvalidated,
+    BookUpdated,
+    FillReversed,
+    MarketStatusChanged,
+    OrderFilled,
+    OrderUpdated,
+    TickSizeChanged,
+    TradePrinted,
+    VenueClient,
+)
+from strategies.inventory import InventoryTracker
+from strategies.quoting import select_markets
+from supervisors.markets import MarketSupervisor
+from supervisors.policy import RestartPolicy
+
+SWITCH_INTERVAL = 0.0005  # seconds: keeps GIL hand-offs between actor threads short
+
+
+@attrs.frozen(kw_only=True)
+class EngineTimings:
+    scan_interval: float = 60.0  # re-run market selection
+    tick_interval: float = 1.0  # quote-age and exit checks
+    fill_poll_interval: float = 30.0  # backstop for fills the stream dropped
+    ask_timeout: float = 2.0
+    stop_timeout: float = 15.0
+    feed_retry: float = 1.0
+
+
+def _force_exit() -> None:
+    pykka.ActorRegistry.stop_all(block=False)
+    os._exit(130)
+
+
+class TradingEngine:
+    def __init__(
+        self,
+        strategy_config: MarketMakingConfig | None = None,
+        risk_config: RiskConfig | None = None,
+        venues: Sequence[VenueClient] = (),
+        journal_path: str | Path | None = None,
+        *,
+        clock: Clock | None = None,
+        policy: RestartPolicy | None = None,
+        timings: EngineTimings | None = None,
+        journal: JournalPort | None = None,
+        run_id: str | None = None,
+        seed: int = 0,
+        handle_signals: bool = True,
+        force_exit: Callable[[], None] = _force_exit,
+    ) -> None:
+        self.config = strategy_config or MarketMakingConfig()
+        self.risk = risk_config or RiskConfig()
+        self.clients: dict[Venue, VenueClient] = {}
+        for client in venues:
+            self.register_platform(client)
+        self.journal_path = Path(journal_path) if journal_path is not None else None
+        self.clock = clock or SystemClock()
+        self.policy = policy or RestartPolicy()
+        self.timings = timings or EngineTimings()
+        self.run_id = run_id or uuid.uuid4().hex[:8]
+        self.seed, self.handle_signals, self.force_exit = seed, handle_signals, force_exit
+        self.board = StatusBoard()
+        self.started = threading.Event()
+        self.journal: JournalPort = journal or NullJournal()
+        self.platforms: dict[Venue, pykka.ActorRef[Any]] = {}
+        self.portfolio: pykka.ActorRef[Any] | None = None
+        self.supervisor: pykka.ActorRef[Any] | None = None
+        self.bridge: Bridge | None = None
+        self._journal_ref: pykka.ActorRef[Any] | None = None
+        self._token: trio.lowlevel.TrioToken | None = None
+        self._stop: trio.Event | None = None
+        self._feeds: dict[Venue, trio.CancelScope] = {}
+        self._subscribed: dict[Venue, frozenset[MarketId]] = {}
+        self.log = logger.bind(actor="engine")
+
+    # the usage guide's API -------------------------------------------------------------
+
+    def register_platform(self, client: VenueClient) -> None:
+        if client.venue in self.clients:
+            raise ConfigError(f"platform {client.venue.value} is registered twice")
+        self.clients[client.venue] = client
+
+    def register_strategy(self, strategy: Any) -> None:
+        """A ``MarketMakingStrategy`` (its config is used) or a ``MarketMakingConfig``."""
+        self.config = strategy if isinstance(strategy, MarketMakingConfig) else strategy.config
+
+    def request_stop(self) -> None:
+        """Ask for a graceful stop; safe from any thread."""
+        if self._token is not None and self._stop is not None:
+            with contextlib.suppress(trio.RunFinishedError):
+                self._token.run_sync_soon(self._stop.set)
+
+    def snapshot(self) -> EngineSnapshot:
+        """The latest published status; never waits on an actor."""
+        return self.board.snapshot()
+
+    # run -------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Run until ``request_stop()``, a signal, or the cancellation of the caller's
+        scope; each of them stops gracefully (the venue workers live until the end)."""
+        if not self.clients:
+            raise ConfigError("no platform registered: call register_platform(client) first")
+        sys.setswitchinterval(SWITCH_INTERVAL)
+        self._token = trio.lowlevel.current_trio_token()
+        self._stop = trio.Event()
+        try:
+            async with trio.open_nursery() as outer:
+                outer.start_soon(self._watch_outer_cancel)
+                with trio.CancelScope(shield=True):
+                    await self._run_shielded()
+                outer.cancel_scope.cancel()
+        finally:
+            self.board.running = False
+            self.started.clear()
+
+    async def _watch_outer_cancel(self) -> None:
+        try:
+            await trio.sleep_forever()
+        finally:
+            assert self._stop is not None
+            self._stop.set()
+
+    async def _run_shielded(self) -> None:
+        assert self._stop is not None
+        async with trio.open_nursery() as nursery:
+            self.bridge = Bridge(nursery)
+            try:
+                with trio.fail_after(self._t.stop_timeout * 2):
+                    await self._start(nursery)
+                await self._stop.wait()
+            finally:
+                await self._shutdown()
+                nursery.cancel_scope.cancel()
+
+    async def _start(self, nursery: trio.Nursery) -> None:
+        assert self.bridge is not None
+        if self.handle_signals and threading.current_thread() is threading.main_thread():
+            await nursery.start(self._signals)
+        positions, cursors, known = await self._recover()
+        for venue, client in self.clients.items():
+            self.bridge.start_venue(venue.value, client)
+            self.platforms[venue] = PlatformActor.start(
+                venue=venue,
+                capabilities=client.capabilities,
+                bridge=self.bridge,
+                clock=self.clock,
+                journal=self.journal,
+                fill_cursor=cursors.get(venue),
+                journaled_fills=known(venue),
+            )
+        self.portfolio = PortfolioActor.start(
+            risk=self.risk,
+            clock=self.clock,
+            journal=self.journal,
+            platforms=tuple(self.platforms.values()),
+            positions=positions,
+            max_position_size=self.config.max_position_size,
+            board=self.board,
+        )
+        for platform in self.platforms.values():
+            platform.tell(AttachPortfolio(portfolio=self.portfolio))
+            platform.tell(PollFills())
+            await self.bridge.ask(platform, lambda r: SyncOpenOrders(reply=r), self._t.ask_timeout)
+        self.supervisor = MarketSupervisor.start(
+            config=self.config,
+            deps_for=self._deps_for(),
+            clock=self.clock,
+            journal=self.journal,
+            bridge=self.bridge,
+            policy=self.policy,
+            seed=self.seed,
+        )
+        self.portfolio.tell(Subscribe(ref=self.supervisor))
+        selected = await self.scan(nursery)
+        for platform in self.platforms.values():  # orphans of a previous run: cancelled
+            platform.tell(CancelOrphans(keep=selected))
+        nursery.start_soon(self._scan_loop, nursery)
+        nursery.start_soon(self._every, self._t.tick_interval, self._tick)
+        nursery.start_soon(self._every, self._t.fill_poll_interval, self._poll_fills)
+        self.board.running = True
+        self.started.set()
+        self.log.info(
+            "engine {run} started on {venues}",
+            run=self.run_id,
+            venues=[v.value for v in self.clients],
+        )
+
+    def _digest(self) -> str:
+        text = repr((self.config, self.risk))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    @property
+    def _t(self) -> EngineTimings:
+        return self.timings
+
+    async def _recover(self) -> tuple[list[InventoryTracker], dict[Venue, str | None], Any]:
+        """Positions, fill cursors and journaled fill ids from the journal file."""
+        if self.journal_path is None:
+            return [], {}, lambda venue: None
+        from actors.journal import Flush, Journal, JournalActor, RecordRun
+        from actors.journal_link import ActorJournal
+
+        ref = self._journal_ref = JournalActor.start(self.journal_path)
+        self.journal = ActorJournal(ref, self.clock)
+        timeout = self._t.ask_timeout
+        await trio.to_thread.run_sync(lambda: ref.ask(Flush(), timeout=timeout))  # file ready
+        ref.tell(
+            RecordRun(
+                run_id=self.run_id,
+                config_digest=self._digest(),
+                mode="live",
+                pid=os.getpid(),
+                at=self.clock.now(),
+            )
+        )
+        reader = Journal.open_read_only(self.journal_path)
+        positions = [reader.inventory(m) for m in reader.market_ids()]
+        cursors = {v: reader.fill_cursor(v) for v in self.clients}
+        path = self.journal_path
+
+        def known(venue: Venue) -> Callable[[Sequence[Any]], set[Any]]:
+            def lookup(ids: Sequence[Any]) -> set[Any]:
+                with Journal.open_read_only(path) as journal:
+                    return journal.known_fill_ids(venue, ids)
+
+            return lookup
+
+        reader.close()
+        return positions, cursors, known
+
+    def _deps_for(self) -> Callable[[Venue], MarketDeps]:
+        assert self.bridge is not None
+        assert self.portfolio is not None
+        deps = {
+            venue: MarketDeps(
+                config=self.config,
+                capabilities=self.clients[venue].capabilities,
+                portfolio=self.portfolio,
+                platform=ref,
+                clock=self.clock,
+                run_id=self.run_id,
+                conflator=self.bridge.conflator,
+                board=self.board,
+                ask_timeout=self._t.ask_timeout,
+            )
+            for venue, ref in self.platforms.items()
+        }
+        return deps.__getitem__
+
+    # trio tasks ------------------------------------------------------------------------
+
+    async def _signals(self, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        assert self._stop is not None
+        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            task_status.started()
+            count = 0
+            async for signum in signals:
+                count += 1
+                if count == 1:
+                    self.log.warning("signal {s}: stopping gracefully", s=signum)
+                    self._stop.set()
+                else:
+                    self.log.error("second signal {s}: forcing exit", s=signum)
+                    self.force_exit()
+
+    async def _every(self, interval: float, action: Callable[[], None]) -> None:
+        while True:
+            await trio.sleep(interval)
+            action()
+
+    def _tick(self) -> None:
+        safe_tell(self.supervisor, BroadcastTick())
+
+    def _poll_fills(self) -> None:
+        for platform in self.platforms.values():
+            safe_tell(platform, PollFills())
+
+    async def _scan_loop(self, nursery: trio.Nursery) -> None:
+        while True:
+            await trio.sleep(self._t.scan_interval)
+            await self.scan(nursery)
+
+    async def scan(self, nursery: trio.Nursery | None = None) -> frozenset[MarketId]:
+        """Fetch every venue's open markets, hand them to the supervisor, and subscribe
+        the feeds to the selected ones."""
+        markets: list[Market] = []
+        for venue, client in self.clients.items():
+            try:
+                markets.extend(await client.get_markets(status="open"))
+            except Exception as exc:
+                self.log.error("scan of {v} failed: {exc!r}", v=venue.value, exc=exc)
+        safe_tell(self.supervisor, MarketsScanned(markets=tuple(markets), at=self.clock.now()))
+        selected, _ = select_markets(list(markets), self.config)
+        if nursery is not None:
+            for venue in self.clients:
+                ids = frozenset(m.market_id for m in selected if m.market_id.venue is venue)
+                if ids != self._subscribed.get(venue):
+                    self._subscribed[venue] = ids
+                    await self._restart_feed(nursery, venue, ids)
+        return frozenset(m.market_id for m in selected)
+
+    async def _restart_feed(
+        self, nursery: trio.Nursery, venue: Venue, ids: frozenset[MarketId]
+    ) -> None:
+        old = self._feeds.pop(venue, None)
+        if old is not None:
+            old.cancel()
+        scope = trio.CancelScope()
+        self._feeds[venue] = scope
+        await nursery.start(self._feed, scope, venue, sorted(ids))
+
+    async def _feed(
+        self,
+        scope: trio.CancelScope,
+        venue: Venue,
+        ids: list[MarketId],
+        task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+    ) -> None:
+        client, platform = self.clients[venue], self.platforms[venue]
+        with scope:
+            while True:
+                try:
+                    events = client.stream(ids)
+                    task_status.started()
+                    task_status = trio.TASK_STATUS_IGNORED
+                    async for event in events:
+                        self._route(event, platform)
+                except Exception as exc:
+                    self.log.warning(
+                        "feed {v} lost: {exc!r}; resubscribing", v=venue.value, exc=exc
+                    )
+                    for market_id in ids:
+                        self.bridge.conflator.invalidate(market_id)  # type: ignore[union-attr]
+                safe_tell(platform, PollFills())  # fills the gap may have hidden
+                await trio.sleep(self._t.feed_retry)
+
+    def _route(self, event: Any, platform: pykka.ActorRef[Any]) -> None:
+        conflator = self.bridge.conflator  # type: ignore[union-attr]
+        match event:
+            case BookUpdated(book=book):
+                conflator.offer_book(book)
+            case TradePrinted(market_id=market_id, price=price, size=size):
+                conflator.offer_trade(market_id, price, size)
+            case BookInvalidated(market_id=market_id):
+                conflator.invalidate(market_id)
+            case OrderFilled() | OrderUpdated() | FillReversed():
+                safe_tell(platform, VenueEventReceived(event=event))
+            case TickSizeChanged() | MarketStatusChanged():
+                safe_tell(self.supervisor, VenueEventReceived(event=event))
+            case _:
+                pass
+
+    # shutdown --------------------------------------------------------------------------
+
+    async def _shutdown(self) -> None:
+        assert self.bridge is not None
+        self.log.info("stopping: quoting off, cancelling every resting order")
+        timeout = self._t.stop_timeout
+        if self.supervisor is not None:
+            await self._ask(self.supervisor, lambda r: StopMarkets(reply=r), timeout)
+        for platform in self.platforms.values():
+            await self._ask(platform, lambda r: CancelAll(reason="shutdown", reply=r), timeout)
+        for ref in (self.supervisor, self.portfolio, *self.platforms.values()):
+            await _stop(ref, timeout)
+        if self._journal_ref is not None:
+            from actors.journal import RecordRunEnd
+
+            safe_tell(
+                self._journal_ref,
+                RecordRunEnd(run_id=self.run_id, reason="stopped", at=self.clock.now()),
+            )
+            await _stop(self._journal_ref, timeout)  # commits durably on stop
+        for scope in self._feeds.values():
+            scope.cancel()
+        for client in self.clients.values():
+            try:
+                await client.aclose()
+            except Exception as exc:
+                self.log.warning("closing {v}: {exc!r}", v=client.venue.value, exc=exc)
+        self.log.info("stopped")
+
+    async def _ask(self, ref: pykka.ActorRef[Any], build: Any, timeout: float) -> Any:
+        assert self.bridge is not None
+        try:
+            return await self.bridge.ask(ref, build, timeout)
+        except (trio.TooSlowError, pykka.ActorDeadError) as exc:
+            self.log.error("{ref} did not answer during shutdown: {exc!r}", ref=ref, exc=exc)
+            return None
+
+
+async def _stop(ref: pykka.ActorRef[Any] | None, timeout: float) -> None:
+    if ref is None:
+        return
+    try:
+        future = ref.stop(block=False)
+        await trio.to_thread.run_sync(lambda: future.get(timeout=timeout), abandon_on_cancel=True)
+    except (pykka.Timeout, pykka.ActorDeadError):
+        pass

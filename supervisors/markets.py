@@ -1,0 +1,266 @@
+"""MarketSupervisor: one_for_one over the MarketActors, like OTP's simple_one_for_one
+with transient children.
+
+* ``MarketsScanned`` (the scan task re-runs ``select_markets`` periodically): spawns an
+  actor per newly selected market and retires a market that dropped out (it cancels its
+  orders, then stops);
+* ``ChildFailed`` (from the child's ``on_failure``, or its guarded ``on_start``): the
+  market's orders are cancelled at once, then the market is restarted after a backoff
+  with jitter, or quarantined when it spent its restart budget (``supervisors.policy``);
+  the other markets are not touched;
+* a periodic ``BroadcastTick`` also sweeps for children that died without a report.
+
+Children are spawned from this actor's thread, never from the trio thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+import pykka
+from loguru import logger
+
+from actors.clock import Clock
+from actors.journal_port import JournalPort
+from actors.market import MarketActor, MarketDeps
+from actors.messages import (
+    BroadcastTick,
+    CancelMarketOrders,
+    ChildFailed,
+    ChildInfo,
+    GetChildren,
+    MarketChanged,
+    MarketsScanned,
+    RestartChild,
+    Retire,
+    StopMarkets,
+    Tick,
+    TradingStateChanged,
+    VenueEventReceived,
+)
+from actors.status import MarketStatus
+from config.market_making import MarketMakingConfig
+from domain.enums import TradingState, Venue
+from domain.ids import MarketId
+from domain.market import Market
+from platforms.venue import MarketStatusChanged, TickSizeChanged
+from strategies.quoting import select_markets
+from supervisors.policy import RestartPolicy, on_failure
+
+STOP_TIMEOUT = 10.0
+
+
+@attrs.define
+class _Child:
+    market: Market
+    ref: pykka.ActorRef[Any] | None = None
+    generation: int = 0
+    failures: tuple[float, ...] = ()
+    restarts: int = 0
+    quarantined: bool = False
+
+
+class MarketSupervisor(pykka.ThreadingActor):
+    def __init__(
+        self,
+        *,
+        config: MarketMakingConfig,
+        deps_for: Callable[[Venue], MarketDeps],
+        clock: Clock,
+        journal: JournalPort,
+        bridge: Any = None,
+        policy: RestartPolicy | None = None,
+        seed: int = 0,
+        on_quarantine: Callable[[MarketId, str], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.config, self.deps_for, self.clock, self.journal = config, deps_for, clock, journal
+        self.bridge, self.policy = bridge, policy or RestartPolicy()
+        self.rng = random.Random(seed)
+        self.on_quarantine = on_quarantine
+        self.children: dict[MarketId, _Child] = {}
+        self.state = TradingState.ACTIVE
+        self.stopping = False
+        self.log = logger.bind(actor="supervisor")
+
+    def on_receive(self, message: Any) -> Any:
+        match message:
+            case MarketsScanned(markets=markets):
+                self._scanned(markets)
+            case ChildFailed():
+                self._failed(message)
+            case RestartChild(market_id=market_id, generation=generation):
+                self._restart(market_id, generation)
+            case TradingStateChanged(state=state):
+                self.state = state
+                self._broadcast(message)
+            case BroadcastTick():
+                self._sweep()
+                self._broadcast(Tick())
+            case StopMarkets(reply=reply):
+                stopped = self._stop_all()
+                if reply is not None:
+                    reply(stopped)
+                return stopped
+            case VenueEventReceived(event=TickSizeChanged(market_id=market_id, tick=tick)):
+                self._market_changed(market_id, lambda m: attrs.evolve(m, tick=tick))
+            case VenueEventReceived(event=MarketStatusChanged(market=market)):
+                self._market_changed(market.market_id, lambda m: market)
+            case GetChildren():
+                return tuple(self._info(mid, c) for mid, c in sorted(self.children.items()))
+            case _:
+                raise TypeError(f"MarketSupervisor: unexpected {message!r}")
+        return None
+
+    def on_stop(self) -> None:
+        self._stop_all()
+
+    # spawning and retiring ------------------------------------------------------------
+
+    def _scanned(self, markets: tuple[Market, ...]) -> None:
+        if self.stopping:
+            return
+        selected, _ = select_markets(list(markets), self.config)
+        wanted = {m.market_id: m for m in selected if isinstance(m, Market)}
+        for market_id, market in wanted.items():
+            child = self.children.get(market_id)
+            if child is None:
+                self.children[market_id] = child = _Child(market)
+                self._spawn(market_id, child)
+            elif child.ref is not None and market != child.market:
+                child.market = market
+                _tell(child.ref, MarketChanged(market=market))
+        for market_id in [m for m in self.children if m not in wanted]:
+            self._retire(market_id)
+
+    def _market_changed(self, market_id: MarketId, change: Callable[[Market], Market]) -> None:
+        child = self.children.get(market_id)
+        if child is not None:
+            child.market = change(child.market)
+            if child.ref is not None:
+                _tell(child.ref, MarketChanged(market=child.market))
+
+    def _spawn(self, market_id: MarketId, child: _Child) -> None:
+        deps = attrs.evolve(self.deps_for(market_id.venue), supervisor=self.actor_ref)
+        child.ref = MarketActor.start(
+            market=child.market, deps=deps, generation=child.generation, state=self.state
+        )
+
+    def _retire(self, market_id: MarketId) -> None:
+        child = self.children.pop(market_id)
+        if child.ref is not None:
+            _tell(child.ref, Retire())  # cancels its orders on stop
+        elif child.quarantined:
+            self.log.info("quarantined market {m} dropped out of the scan", m=market_id)
+
+    # failures ------------------------------------------------------------------------
+
+    def _failed(self, msg: ChildFailed) -> None:
+        child = self.children.get(msg.market_id)
+        if child is None or msg.generation != child.generation or child.ref is None:
+            return  # a stale report (an older incarnation) or a retired market
+        child.ref = None
+        self._platform(msg.market_id).tell(CancelMarketOrders(market_id=msg.market_id))
+        decision = on_failure(self.policy, child.failures, self.clock.monotonic(), self.rng)
+        child.failures = decision.failures
+        if not decision.restart:
+            self.journal.quarantine(msg.market_id, child.generation, msg.error)
+            self._quarantine(msg.market_id, child, msg.error)
+            return
+        self.journal.restart(msg.market_id, child.generation, msg.error)
+        self.log.warning(
+            "market {m} failed ({err}); restart in {d:.3f} s",
+            m=msg.market_id,
+            err=msg.error,
+            d=decision.delay,
+        )
+        self._status(msg.market_id, child, "restarting", msg.error)
+        restart = RestartChild(market_id=msg.market_id, generation=child.generation)
+        if self.bridge is None or decision.delay <= 0:
+            self.actor_ref.tell(restart)
+        else:
+            self.bridge.call_later(decision.delay, self.actor_ref, restart)
+
+    def _restart(self, market_id: MarketId, generation: int) -> None:
+        child = self.children.get(market_id)
+        if child is None or child.generation != generation or child.quarantined or self.stopping:
+            return
+        child.generation += 1
+        child.restarts += 1
+        self._spawn(market_id, child)
+
+    def _quarantine(self, market_id: MarketId, child: _Child, error: str) -> None:
+        child.quarantined = True
+        reason = f"{len(child.failures)} failures within {self.policy.period:g} s; last {error}"
+        self.log.error("market {m} QUARANTINED: {reason}", m=market_id, reason=reason)
+        self._status(market_id, child, "quarantined", reason)
+        if self.on_quarantine is not None:
+            self.on_quarantine(market_id, reason)
+
+    def _sweep(self) -> None:
+        for market_id, child in list(self.children.items()):
+            if child.ref is not None and not child.ref.is_alive():
+                self._failed(
+                    ChildFailed(
+                        market_id=market_id,
+                        generation=child.generation,
+                        error="died without a report",
+                    )
+                )
+
+    # helpers --------------------------------------------------------------------------
+
+    def _platform(self, market_id: MarketId) -> pykka.ActorRef[Any]:
+        return self.deps_for(market_id.venue).platform
+
+    def _broadcast(self, message: object) -> None:
+        for child in self.children.values():
+            if child.ref is not None:
+                _tell(child.ref, message)
+
+    def _stop_all(self) -> int:
+        self.stopping = True
+        futures = []
+        for child in self.children.values():
+            if child.ref is not None:
+                futures.append(child.ref.stop(block=False))
+                child.ref = None
+        for future in futures:
+            try:
+                future.get(timeout=STOP_TIMEOUT)
+            except (pykka.Timeout, pykka.ActorDeadError):
+                self.log.error("a market actor did not stop in time")
+        return len(futures)
+
+    def _status(self, market_id: MarketId, child: _Child, health: str, note: str) -> None:
+        board = self.deps_for(market_id.venue).board
+        if board is None:
+            return
+        prior = board.market(market_id) or MarketStatus(market_id=market_id, health=health)
+        board.publish_market(
+            attrs.evolve(
+                prior,
+                health=health,
+                restarts=child.restarts,
+                generation=child.generation,
+                note=note,
+            )
+        )
+
+    def _info(self, market_id: MarketId, child: _Child) -> ChildInfo:
+        return ChildInfo(
+            market_id=market_id,
+            ref=child.ref,
+            generation=child.generation,
+            restarts=child.restarts,
+            quarantined=child.quarantined,
+        )
+
+
+def _tell(ref: pykka.ActorRef[Any], message: object) -> None:
+    with contextlib.suppress(pykka.ActorDeadError):
+        ref.tell(message)

@@ -1,0 +1,383 @@
+"""An in-memory venue implementing ``platforms.venue.VenueClient``, for the actor tests.
+
+A tiny matching book: our resting bids rest until a taker (``take``) trades into them.
+Failures are injected per call: ``fail("place", "429")``, ``fail("place", "lost")`` (the
+order IS placed, then the call times out), ``fail("cancel", "5xx")``; fills can be
+dropped from the stream (``drop_fills``: only ``get_fills`` shows them) or sent twice
+(``duplicate_fills``). Every request is logged in ``calls`` in the order it arrived.
+Used only from the trio thread.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import attrs
+import trio
+
+from domain.book import Level, OrderBook
+from domain.enums import Action, OrderSide, OrderStatus, OrderType, TimeInForce, Venue
+from domain.errors import RateLimited, VenueUnavailable
+from domain.ids import ClientOrderId, FillId, MarketId, VenueOrderId
+from domain.market import Market
+from domain.orders import Fill, Order
+from domain.ticks import TickSpec
+from platforms.venue import (
+    BookUpdated,
+    CancelResult,
+    Capabilities,
+    FillPage,
+    OrderFilled,
+    OrderUpdated,
+    PlaceResult,
+    Position,
+    VenueEvent,
+)
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def fake_capabilities(
+    *,
+    amend: bool = False,
+    batch: int = 20,
+    tokens_per_s: str = "100000",
+    burst: str = "100000",
+    order_tokens: str = "10",
+    cancel_tokens: str = "2",
+) -> Capabilities:
+    return Capabilities(
+        amend=amend,
+        decrease=amend,
+        max_batch_create=batch,
+        max_batch_cancel=batch,
+        post_only=True,
+        dead_man_switch=False,
+        fractional_counts=False,
+        write_tokens_per_s=Decimal(tokens_per_s),
+        write_burst=Decimal(burst),
+        order_tokens=Decimal(order_tokens),
+        cancel_tokens=Decimal(cancel_tokens),
+    )
+
+
+def fake_market(
+    venue: Venue,
+    symbol: str,
+    *,
+    event: str | None = None,
+    liquidity: str = "20000",
+    hours: float = 48.0,
+    bid: str = "0.48",
+    ask: str = "0.52",
+) -> Market:
+    from domain.ids import EventId
+
+    return Market(
+        market_id=MarketId(venue, symbol),
+        title=symbol,
+        event_id=EventId(event) if event else None,
+        tick=TickSpec.uniform("0.01"),
+        liquidity=Decimal(liquidity),
+        volume=Decimal(1000),
+        best_yes_bid=Decimal(bid),
+        best_yes_ask=Decimal(ask),
+        close_time=T0 + timedelta(hours=hours),
+        as_of=T0,
+    )
+
+
+def book_of(
+    market_id: MarketId, bid: str = "0.48", ask: str = "0.52", size: str = "500"
+) -> OrderBook:
+    return OrderBook.from_yes_quotes(
+        market_id, [Level(Decimal(bid), Decimal(size))], [Level(Decimal(ask), Decimal(size))]
+    )
+
+
+class Hub:
+    """Wakes ``wait_until`` of every venue sharing it when any of them is asked anything."""
+
+    def __init__(self) -> None:
+        self.changed = trio.Event()
+
+    def touch(self) -> None:
+        self.changed.set()
+        self.changed = trio.Event()
+
+    async def wait_until(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+        with trio.fail_after(timeout):
+            while not predicate():
+                await self.changed.wait()
+
+
+class FakeVenue:
+    def __init__(
+        self,
+        venue: Venue = Venue.KALSHI,
+        *,
+        capabilities: Capabilities | None = None,
+        markets: Sequence[Market] = (),
+        hub: Hub | None = None,
+    ) -> None:
+        self.venue = venue
+        self.capabilities = capabilities or fake_capabilities()
+        self.markets = {m.market_id: m for m in markets}
+        self.orders: dict[ClientOrderId, Order] = {}
+        self.fills: list[Fill] = []
+        self.calls: list[tuple[str, tuple[ClientOrderId, ...]]] = []
+        self.placements: dict[ClientOrderId, int] = {}  # how often each id was placed
+        self._failures: dict[str, deque[str]] = {}
+        self._streams: list[trio.MemorySendChannel[VenueEvent]] = []
+        self._ids = itertools.count(1)
+        self.drop_fills = 0
+        self.duplicate_fills = 0
+        self.closed = False
+        self.hub = hub or Hub()
+        self.gate: trio.Event | None = None  # placements wait for it while it is set
+        self.cancel_gate: trio.Event | None = None  # and cancels for this one
+        self.cancel_waiting = False
+
+    async def wait_until(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+        """Wait (trio) until ``predicate()`` holds, re-checking after every request."""
+        await self.hub.wait_until(predicate, timeout)
+
+    def _touch(self) -> None:
+        self.hub.touch()
+
+    # test controls ------------------------------------------------------------------
+
+    def fail(self, op: str, kind: str, times: int = 1) -> None:
+        self._failures.setdefault(op, deque()).extend([kind] * times)
+
+    def publish_book(self, book: OrderBook) -> None:
+        self._emit(BookUpdated(book=book))
+
+    def resting(self, market_id: MarketId | None = None) -> list[Order]:
+        return [
+            o
+            for o in self.orders.values()
+            if o.status in (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED)
+            and market_id in (None, o.market_id)
+        ]
+
+    def expire(self, coid: ClientOrderId) -> None:
+        """The venue takes an order away by itself (expiry, self-trade prevention, ...)."""
+        self._cancel(coid)
+        self._emit(self.update_event(self.orders[coid]))
+
+    def take(
+        self, market_id: MarketId, side: OrderSide, price: Decimal, size: Decimal
+    ) -> list[Fill]:
+        """A taker sells ``size`` of ``side`` down to ``price``: it fills our resting
+        bids of ``side`` at or above ``price``, best first."""
+        made: list[Fill] = []
+        bids = sorted(
+            (o for o in self.resting(market_id) if o.side is side and o.price >= price),
+            key=lambda o: (-o.price, o.created_at or T0),
+        )
+        for order in bids:
+            if size <= 0:
+                break
+            qty = min(size, order.remaining)
+            size -= qty
+            made.append(self._execute(order, qty, order.price))
+        return made
+
+    # VenueClient -------------------------------------------------------------------------
+
+    async def get_markets(self, status: str = "open") -> list[Market]:
+        await trio.lowlevel.checkpoint()
+        return list(self.markets.values())
+
+    async def get_order_book(self, market_id: MarketId) -> OrderBook:
+        await trio.lowlevel.checkpoint()
+        return book_of(market_id)
+
+    async def place_orders(self, orders: Sequence[Order]) -> list[PlaceResult]:
+        await trio.lowlevel.checkpoint()
+        if self.gate is not None:
+            await self.gate.wait()
+        self.calls.append(("place", tuple(o.client_order_id for o in orders)))
+        failure = self._failure("place")
+        if failure == "429":
+            raise RateLimited("429 too many requests", retry_after=0.0, status=429)
+        if failure == "5xx":
+            raise VenueUnavailable("503 before the order was taken", status=503)
+        results = [self._place(o) for o in orders]
+        if failure == "lost":
+            raise VenueUnavailable("timeout after the order was taken")
+        return results
+
+    async def cancel_orders(self, orders: Sequence[Order]) -> list[CancelResult]:
+        await trio.lowlevel.checkpoint()
+        if self.cancel_gate is not None:
+            self.cancel_waiting = True
+            self._touch()
+            await self.cancel_gate.wait()
+        self.calls.append(("cancel", tuple(o.client_order_id for o in orders)))
+        failure = self._failure("cancel")
+        if failure == "429":
+            raise RateLimited("429 too many requests", retry_after=0.0, status=429)
+        if failure == "5xx":
+            raise VenueUnavailable("503", status=503)
+        return [self._cancel(o.client_order_id) for o in orders]
+
+    async def amend_order(self, order: Order, price: Decimal, quantity: Decimal) -> PlaceResult:
+        await trio.lowlevel.checkpoint()
+        coid = order.client_order_id
+        self.calls.append(("amend", (coid,)))
+        self._touch()
+        held = self.orders.get(coid)
+        if held is None or held.status not in (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED):
+            return PlaceResult(client_order_id=coid, status=OrderStatus.CANCELLED, reason="gone")
+        new = attrs.evolve(held, price=price, quantity=max(quantity, held.filled_quantity))
+        if new.remaining <= 0:
+            new = attrs.evolve(new, status=OrderStatus.FILLED)
+        self.orders[coid] = new
+        return self._result(new)
+
+    async def cancel_all(self) -> int:
+        await trio.lowlevel.checkpoint()
+        self.calls.append(("cancel_all", ()))
+        self._touch()
+        live = self.resting()
+        for order in live:
+            self._cancel(order.client_order_id)
+        return len(live)
+
+    async def get_open_orders(self, market_id: MarketId | None = None) -> list[Order]:
+        await trio.lowlevel.checkpoint()
+        return self.resting(market_id)
+
+    async def get_order(self, client_order_id: ClientOrderId, market_id: MarketId) -> Order | None:
+        await trio.lowlevel.checkpoint()
+        self.calls.append(("get_order", (client_order_id,)))
+        self._touch()
+        return self.orders.get(client_order_id)
+
+    async def get_fills(self, cursor: str | None = None) -> FillPage:
+        await trio.lowlevel.checkpoint()
+        start = int(cursor) if cursor else 0
+        page = tuple(self.fills[start : start + 100])
+        return FillPage(fills=page, cursor=str(start + len(page)))
+
+    async def get_positions(self) -> list[Position]:
+        await trio.lowlevel.checkpoint()
+        held: dict[MarketId, list[Decimal]] = {}
+        for fill in self.fills:
+            pair = held.setdefault(fill.market_id, [ZERO, ZERO])
+            pair[0 if fill.side is OrderSide.YES else 1] += fill.quantity
+        return [
+            Position(market_id=m, yes_contracts=y, no_contracts=n) for m, (y, n) in held.items()
+        ]
+
+    async def get_balance(self) -> Decimal:
+        await trio.lowlevel.checkpoint()
+        return Decimal(10000)
+
+    def stream(self, market_ids: Sequence[MarketId]) -> AsyncIterator[VenueEvent]:
+        send, recv = trio.open_memory_channel[VenueEvent](100_000)
+        self._streams.append(send)
+        wanted = set(market_ids)
+
+        async def events() -> AsyncIterator[VenueEvent]:
+            async with recv:
+                async for event in recv:
+                    if not isinstance(event, BookUpdated) or event.book.market_id in wanted:
+                        yield event
+
+        return events()
+
+    async def aclose(self) -> None:
+        self.closed = True
+        for send in self._streams:
+            send.close()
+
+    # internals --------------------------------------------------------------------------
+
+    def _failure(self, op: str) -> str | None:
+        self._touch()
+        queue = self._failures.get(op)
+        return queue.popleft() if queue else None
+
+    def _place(self, order: Order) -> PlaceResult:
+        coid = order.client_order_id
+        held = self.orders.get(coid)
+        if held is not None:  # the same intent again: reported, never placed twice
+            return self._result(held)
+        self.placements[coid] = self.placements.get(coid, 0) + 1
+        market = self.markets.get(order.market_id)
+        if market is not None and not market.tick.is_on_grid(order.price):
+            return PlaceResult(client_order_id=coid, status=OrderStatus.REJECTED, reason="off grid")
+        vid = VenueOrderId(f"{self.venue.value}-{next(self._ids)}")
+        placed = attrs.evolve(order, status=OrderStatus.OPEN, venue_order_id=vid)
+        self.orders[coid] = placed
+        if order.time_in_force is TimeInForce.IOC or order.order_type is OrderType.MARKET:
+            self._execute(placed, placed.quantity, placed.price)
+        return self._result(self.orders[coid])
+
+    def _cancel(self, coid: ClientOrderId) -> CancelResult:
+        held = self.orders.get(coid)
+        if held is None or held.status not in (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED):
+            return CancelResult(client_order_id=coid, cancelled=False, reason="not found")
+        self.orders[coid] = attrs.evolve(held, status=OrderStatus.CANCELLED)
+        return CancelResult(client_order_id=coid, cancelled=True, reduced_by=held.remaining)
+
+    def _execute(self, order: Order, qty: Decimal, price: Decimal) -> Fill:
+        filled = order.filled_quantity + qty
+        status = OrderStatus.FILLED if filled >= order.quantity else OrderStatus.PARTIALLY_FILLED
+        self.orders[order.client_order_id] = attrs.evolve(
+            order, filled_quantity=filled, status=status
+        )
+        fill = Fill(
+            fill_id=FillId(f"{self.venue.value}-f{next(self._ids)}"),
+            market_id=order.market_id,
+            side=order.side,
+            price=price,
+            quantity=qty,
+            action=Action.BUY,
+            client_order_id=order.client_order_id,
+            venue_order_id=order.venue_order_id,
+        )
+        self.fills.append(fill)
+        if self.drop_fills:
+            self.drop_fills -= 1
+        else:
+            self._emit(OrderFilled(fill=fill))
+            if self.duplicate_fills:
+                self.duplicate_fills -= 1
+                self._emit(OrderFilled(fill=fill))
+        return fill
+
+    def _result(self, order: Order) -> PlaceResult:
+        return PlaceResult(
+            client_order_id=order.client_order_id,
+            status=order.status,
+            venue_order_id=order.venue_order_id,
+            filled_quantity=order.filled_quantity,
+        )
+
+    def _emit(self, event: VenueEvent) -> None:
+        for send in list(self._streams):
+            try:
+                send.send_nowait(event)
+            except (trio.ClosedResourceError, trio.BrokenResourceError):
+                self._streams.remove(send)
+
+    def update_event(self, order: Order) -> OrderUpdated:
+        assert order.venue_order_id is not None
+        return OrderUpdated(
+            client_order_id=order.client_order_id,
+            venue_order_id=order.venue_order_id,
+            market_id=order.market_id,
+            status=order.status,
+            filled_quantity=order.filled_quantity,
+            remaining_quantity=order.remaining,
+        )

@@ -1,0 +1,82 @@
+"""Running a TradingEngine on fake venues inside a trio test, and a recording journal."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import trio
+
+from actors.clock import ManualClock
+from config.market_making import MarketMakingConfig
+from config.risk import RiskConfig
+from domain.enums import TradingState
+from domain.ids import MarketId
+from domain.orders import Fill, Order, OrderEvent
+from supervisors.engine import EngineTimings, TradingEngine
+from supervisors.policy import RestartPolicy
+from tests.actors.fake_venue import FakeVenue
+
+QUIET = EngineTimings(
+    scan_interval=3600, tick_interval=3600, fill_poll_interval=3600, stop_timeout=10.0
+)
+FAST_RESTART = RestartPolicy(
+    intensity=3, period=3600, min_backoff=0.001, max_backoff=0.004, random_factor=0.2
+)
+
+
+def config(**changes: Any) -> MarketMakingConfig:
+    base = MarketMakingConfig(quote_size=10, max_markets=100, min_liquidity=Decimal(1000))
+    return attrs.evolve(base, **changes)
+
+
+@attrs.define
+class RecordingJournal:
+    orders: list[tuple[Order, OrderEvent | None]] = attrs.Factory(list)
+    fills: list[Fill] = attrs.Factory(list)
+    reversals: list[Fill] = attrs.Factory(list)
+    restarts: list[tuple[MarketId, int, str]] = attrs.Factory(list)
+    quarantines: list[tuple[MarketId, int, str]] = attrs.Factory(list)
+    states: list[tuple[TradingState, str]] = attrs.Factory(list)
+
+    def order(self, order: Order, event: OrderEvent | None) -> None:
+        self.orders.append((order, event))
+
+    def fill(self, fill: Fill, cursor: str | None) -> None:
+        self.fills.append(fill)
+
+    def fill_reversal(self, fill: Fill, reason: str) -> None:
+        self.reversals.append(fill)
+
+    def restart(self, market_id: MarketId, generation: int, reason: str) -> None:
+        self.restarts.append((market_id, generation, reason))
+
+    def quarantine(self, market_id: MarketId, generation: int, reason: str) -> None:
+        self.quarantines.append((market_id, generation, reason))
+
+    def trading_state(self, state: TradingState, reason: str) -> None:
+        self.states.append((state, reason))
+
+
+@asynccontextmanager
+async def running(venues: Sequence[FakeVenue], **kw: Any) -> AsyncIterator[TradingEngine]:
+    kw.setdefault("strategy_config", config())
+    kw.setdefault("risk_config", RiskConfig())
+    kw.setdefault("clock", ManualClock())
+    kw.setdefault("timings", QUIET)
+    kw.setdefault("policy", FAST_RESTART)
+    engine = TradingEngine(venues=venues, handle_signals=False, **kw)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(engine.run)
+        started = await trio.to_thread.run_sync(engine.started.wait, 10.0)
+        assert started, "engine did not start"
+        yield engine
+        engine.request_stop()
+
+
+async def ask(ref: Any, message: object, timeout: float = 5.0) -> Any:
+    """Ask an actor from a trio test without blocking the loop."""
+    return await trio.to_thread.run_sync(lambda: ref.ask(message, timeout=timeout))

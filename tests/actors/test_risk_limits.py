@@ -1,0 +1,158 @@
+"""Limits hold whatever fills: a seeded storm across both venues, the kill switch and
+the REDUCING state."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+
+import trio
+
+from actors.messages import ExposureReport, GetExposure, GetPlatformStats
+from config.risk import EventLink, RiskConfig
+from domain.enums import OrderSide, TradingState, Venue
+from domain.ids import EventId, MarketId
+from domain.orders import Order
+from domain.risk import Exposure, Terms, held, resting, total
+from tests.actors.fake_venue import FakeVenue, Hub, book_of, fake_market
+from tests.actors.harness import ask, config, running
+
+ZERO = Decimal(0)
+
+
+def linked_venues(events: int) -> tuple[FakeVenue, FakeVenue, RiskConfig]:
+    hub = Hub()
+    kalshi = FakeVenue(
+        Venue.KALSHI, hub=hub, markets=[fake_market(Venue.KALSHI, f"K{i}") for i in range(events)]
+    )
+    poly = FakeVenue(
+        Venue.POLYMARKET,
+        hub=hub,
+        markets=[fake_market(Venue.POLYMARKET, f"P{i}") for i in range(events)],
+    )
+    links = tuple(
+        EventLink(
+            event_id=EventId(f"E{i}"),
+            markets=(MarketId(Venue.KALSHI, f"K{i}"), MarketId(Venue.POLYMARKET, f"P{i}")),
+        )
+        for i in range(events)
+    )
+    risk = RiskConfig(
+        max_market_contracts=1000,
+        max_market_loss=Decimal(12),
+        max_event_contracts=30,
+        max_event_loss=Decimal(14),
+        max_venue_loss=Decimal(40),
+        max_total_loss=Decimal(60),
+        reducing_loss=Decimal(1000),
+        daily_loss_limit=Decimal(1000),
+        event_links=links,
+    )
+    return kalshi, poly, risk
+
+
+class Truth:
+    """What filled on the venues, per market (kept up to date incrementally)."""
+
+    def __init__(self, venues: list[FakeVenue]) -> None:
+        self.venues = venues
+        self.seen = {id(v): 0 for v in venues}
+        self.held: dict[MarketId, list[Decimal]] = {}
+
+    def refresh(self) -> None:
+        for venue in self.venues:
+            for fill in venue.fills[self.seen[id(venue)] :]:
+                row = self.held.setdefault(fill.market_id, [ZERO, ZERO, ZERO, ZERO])
+                k = 0 if fill.side is OrderSide.YES else 1
+                row[k] += fill.quantity
+                row[k + 2] += fill.notional
+            self.seen[id(venue)] = len(venue.fills)
+
+    def exposure(self, market_id: MarketId) -> Exposure:
+        """What filled plus every order still resting on the venue."""
+        venue = next(v for v in self.venues if market_id in v.markets)
+        yes, no, yes_cost, no_cost = self.held.get(market_id, [ZERO, ZERO, ZERO, ZERO])
+        rest = total(resting(_terms(o)) for o in venue.resting(market_id))
+        return held(yes, no, yes_cost, no_cost) + rest
+
+
+def _terms(order: Order) -> Terms:
+    return Terms(side=order.side, action=order.action, price=order.price, quantity=order.remaining)
+
+
+def check_limits(truth: Truth, risk: RiskConfig) -> None:
+    truth.refresh()
+    totals = ZERO
+    by_venue: dict[Venue, Decimal] = {}
+    for link in risk.event_links:
+        parts = [truth.exposure(m) for m in link.markets]
+        event = total(parts)
+        assert event.contracts <= risk.max_event_contracts, (link.event_id, event)
+        assert event.worst_loss <= risk.max_event_loss, (link.event_id, event)
+        for market_id, part in zip(link.markets, parts, strict=True):
+            assert part.worst_loss <= risk.max_market_loss
+            assert max(part.yes_contracts, part.no_contracts) <= risk.max_market_contracts
+            by_venue[market_id.venue] = by_venue.get(market_id.venue, ZERO) + part.worst_loss
+        totals += event.worst_loss
+    assert totals <= risk.max_total_loss
+    assert all(loss <= risk.max_venue_loss for loss in by_venue.values()), by_venue
+
+
+async def test_a_seeded_storm_of_fills_never_passes_any_limit() -> None:
+    kalshi, poly, risk = linked_venues(4)
+    venues = [kalshi, poly]
+    truth = Truth(venues)
+    rng = random.Random(20261123)
+    fills = 0
+    strategy = config(quote_size=3, max_position_size=1000)
+    async with running(venues, risk_config=risk, strategy_config=strategy) as engine:
+        with trio.fail_after(40):
+            while fills < 2000:
+                live = [o for v in venues for o in v.resting()]
+                if not live:  # a fresh book makes every market requote
+                    for venue in venues:
+                        for market_id in venue.markets:
+                            venue.publish_book(book_of(market_id))
+                    await kalshi.wait_until(lambda: any(v.resting() for v in venues), 5)
+                    continue
+                order = rng.choice(live)
+                venue = kalshi if order.market_id.venue is Venue.KALSHI else poly
+                size = Decimal(rng.randint(1, 3))
+                fills += len(venue.take(order.market_id, order.side, order.price, size))
+                check_limits(truth, risk)
+                await trio.lowlevel.checkpoint()
+        report: ExposureReport = await ask(engine.portfolio, GetExposure())
+        assert report.total_loss <= risk.max_total_loss
+        assert all(e.contracts <= risk.max_event_contracts for e in report.events)
+    check_limits(truth, risk)
+    assert not kalshi.resting()
+    assert not poly.resting()
+
+
+async def test_daily_loss_moves_to_reducing_then_the_kill_switch_halts_everything() -> None:
+    venue = FakeVenue(Venue.KALSHI, markets=[fake_market(Venue.KALSHI, s) for s in ("A", "B")])
+    a, b = MarketId(Venue.KALSHI, "A"), MarketId(Venue.KALSHI, "B")
+    risk = RiskConfig(reducing_loss=Decimal(1), daily_loss_limit=Decimal(3))
+    async with running([venue], risk_config=risk) as engine:
+        venue.publish_book(book_of(a))
+        venue.publish_book(book_of(b))
+        await venue.wait_until(lambda: len(venue.resting()) == 4)
+        bought = venue.take(a, OrderSide.YES, Decimal("0.01"), Decimal(10))
+        assert sum(f.quantity for f in bought) == 10  # long 10 YES near 0.48
+        venue.publish_book(book_of(a, bid="0.29", ask="0.31"))  # marked down: ~1.8 lost
+
+        def reducing_only() -> bool:
+            rest = venue.resting()
+            return bool(rest) and all(o.market_id == a and o.side is OrderSide.NO for o in rest)
+
+        await venue.wait_until(reducing_only)
+        report = await ask(engine.portfolio, GetExposure())
+        assert report.state is TradingState.REDUCING
+        assert all(o.quantity <= 10 for o in venue.resting())
+
+        venue.publish_book(book_of(a, bid="0.09", ask="0.11"))  # ~3.8 lost: past the limit
+        await venue.wait_until(lambda: ("cancel_all", ()) in venue.calls and not venue.resting())
+        report = await ask(engine.portfolio, GetExposure())
+        assert report.state is TradingState.HALTED
+        stats = await ask(engine.platforms[Venue.KALSHI], GetPlatformStats())
+        assert stats.live_orders == 0
