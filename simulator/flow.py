@@ -115,6 +115,14 @@ class Flow:
         self._lp_targets: dict[MarketId, tuple[tuple[OrderSide, Decimal | None], ...]] = {}
         self._lp_quoted_at: dict[MarketId, float] = {}
         self._next_noise = {mid: self._exp_gap() for mid in self._event_of}
+        self._open_books()
+
+    def _open_books(self) -> None:
+        """Markets open with the liquidity providers' quotes resting (a market maker that
+        starts at once sees two-sided books, as on an established venue)."""
+        for mid, event in self._event_of.items():
+            if not event.resolved and self.exchange.status(mid) is MarketStatus.OPEN:
+                self._provide(mid)
 
     def _new_event(self, plan: EventPlan) -> _Event:
         return _Event(
