@@ -63,10 +63,9 @@ from domain.risk import Terms, reduces
 from platforms.venue import Capabilities
 from strategies.inventory import InventoryTracker
 from strategies.market_making import exit_signal
-from strategies.quoting import Quote, compute_quotes, is_volume_spike, price_moved, quote_expired
+from strategies.quoting import Quote, VolumeMeter, compute_quotes, price_moved, quote_expired
 
 ZERO = Decimal(0)
-VOLUME_EWMA = Decimal("0.1")
 _QUOTING = (
     OrderStatus.PENDING,
     OrderStatus.SUBMITTED,
@@ -119,7 +118,10 @@ class MarketActor(pykka.ThreadingActor):
         self.stale = True
         self.last_inputs: tuple[object, ...] | None = None
         self.lost_quote = False
-        self.avg_traded: Decimal = ZERO
+        self.volume = VolumeMeter(
+            window_s=self.config.volume_spike_window_seconds,
+            lookback_s=self.config.volume_spike_lookback_seconds,
+        )
         self.paused_until = -1.0
         self.last_mark: Decimal | None = None
         self.mark_unsent = False
@@ -262,10 +264,10 @@ class MarketActor(pykka.ThreadingActor):
 
     def _on_data(self, msg: MarketDataChanged) -> None:
         now = self.deps.clock.monotonic()
-        if is_volume_spike(msg.traded, self.avg_traded, self.config.volume_spike_multiple):
+        self.volume.add(now, msg.traded)
+        if now >= self.paused_until and self.volume.spike(now, self.config.volume_spike_multiple):
             self.paused_until = now + self.config.max_quote_age_seconds
-            self.log.warning("volume spike {v}: quotes pulled", v=msg.traded)
-        self.avg_traded += VOLUME_EWMA * (msg.traded - self.avg_traded)
+            self.log.warning("volume spike {v}: quotes pulled", v=self.volume.rates(now))
         self.book = msg.book
         mid = msg.book.mid() if msg.book is not None else None
         if mid is not None and mid != self.last_mark:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 
@@ -12,7 +13,7 @@ from domain.errors import PredmmError
 from simulator.cli import sim
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     """One line on stderr and a non-zero exit: what a script or an operator can act on."""
     click.echo(f"predmm: error: {message}", err=True)
     sys.exit(2)
@@ -68,6 +69,185 @@ def config_show(preset: str | None) -> None:
 
 
 cli.add_command(sim)
+
+
+def venue_options(f: Any) -> Any:
+    """--config / --preset / --sim-credentials: which venues and settings."""
+    f = click.option(
+        "--sim-credentials",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Use a running 'predmm sim' (the directory its --credentials-out wrote).",
+    )(f)
+    f = click.option("--preset", type=click.Choice(PRESET_NAMES), help="Start from a preset.")(f)
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Settings for real venues (credentials from environment variables or key files).",
+    )(f)
+
+
+def run_options(
+    config_path: Path | None, preset: str | None, sim_credentials: Path | None, **more: Any
+) -> Any:
+    from cli.daemon import RunOptions, load_run_settings
+
+    if config_path is not None and sim_credentials is not None:
+        fail("give --config or --sim-credentials, not both")
+    opts = RunOptions(config=config_path, preset=preset, sim_credentials=sim_credentials, **more)
+    try:
+        return opts, load_run_settings(opts)
+    except PredmmError as exc:
+        fail(str(exc))
+
+
+@cli.command("run")
+@venue_options
+@click.option("--duration", type=click.FloatRange(min=0), help="Stop after this many seconds.")
+@click.option("--journal", type=click.Path(dir_okay=False, path_type=Path), help="SQLite journal.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Embedded simulator seed.")
+@click.option("--metrics-port", type=click.IntRange(0, 65535), help="Prometheus port (0: off).")
+@click.option("--log-json", is_flag=True, help="Structured (JSON) log lines.")
+@click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), help="Rotating log.")
+@click.option("--no-view", is_flag=True, help="Plain log lines instead of the live view.")
+def run_command(
+    config_path: Path | None,
+    preset: str | None,
+    sim_credentials: Path | None,
+    duration: float | None,
+    journal: Path | None,
+    seed: int,
+    metrics_port: int | None,
+    log_json: bool,
+    log_file: Path | None,
+    no_view: bool,
+) -> None:
+    """Market-make until Ctrl-C (or --duration). With no --config and no
+    --sim-credentials it starts the local simulator of both venues in-process and trades
+    there with paper money.
+
+    \b
+    Examples:
+      predmm run                                  # embedded simulator, live view
+      predmm run --duration 60 --preset aggressive
+      predmm run --sim-credentials ./sim-creds    # a separately running 'predmm sim'
+      predmm run --config predmm.toml             # real venues
+    """
+    import trio
+    from rich.console import Console
+
+    from cli.daemon import configure_logs, run_daemon
+
+    opts, settings = run_options(
+        config_path,
+        preset,
+        sim_credentials,
+        duration=duration,
+        journal=journal,
+        seed=seed,
+        metrics_port=metrics_port,
+        log_json=log_json,
+        log_file=log_file,
+        view=not no_view,
+    )
+    console = Console()
+    configure_logs(opts, live_view=console.is_terminal and not no_view)
+    try:
+        trio.run(run_daemon, opts, settings, console)
+    except PredmmError as exc:
+        fail(str(exc))
+
+
+@cli.command("status")
+@click.option(
+    "--journal",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("predmm.sqlite3"),
+    show_default=True,
+    help="The journal of a predmm run (it may still be running).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def status_command(journal: Path, as_json: bool) -> None:
+    """Positions, PnL, open orders, restarts and quoting quality, from the journal.
+
+    \b
+    Examples:
+      predmm status --journal predmm.sqlite3
+      predmm status --json | jq .realized_pnl
+    """
+    import json
+
+    from rich.console import Console
+
+    from cli.status import print_status, status_report
+
+    try:
+        report = status_report(journal)
+    except PredmmError as exc:
+        fail(str(exc))
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+    else:
+        print_status(report, Console())
+
+
+@cli.command("markets")
+@venue_options
+@click.option("--seed", type=int, default=1, show_default=True, help="Embedded simulator seed.")
+def markets_command(
+    config_path: Path | None, preset: str | None, sim_credentials: Path | None, seed: int
+) -> None:
+    """What the strategy would quote right now, and why every other market is skipped.
+
+    \b
+    Examples:
+      predmm markets                      # on the embedded simulator
+      predmm markets --config predmm.toml --preset conservative
+    """
+    import trio
+    from rich.console import Console
+
+    from cli.commands import list_markets
+
+    opts, settings = run_options(config_path, preset, sim_credentials, seed=seed)
+    _quiet_logs()
+    try:
+        trio.run(list_markets, opts, settings, Console())
+    except PredmmError as exc:
+        fail(str(exc))
+
+
+@cli.command("cancel-all")
+@venue_options
+def cancel_all_command(
+    config_path: Path | None, preset: str | None, sim_credentials: Path | None
+) -> None:
+    """Emergency: cancel every resting order on every configured venue.
+
+    \b
+    Examples:
+      predmm cancel-all --config predmm.toml
+      predmm cancel-all --sim-credentials ./sim-creds
+    """
+    import trio
+    from rich.console import Console
+
+    from cli.commands import cancel_everything
+
+    if config_path is None and sim_credentials is None:
+        fail("cancel-all needs the venues: give --config FILE or --sim-credentials DIR")
+    opts, settings = run_options(config_path, preset, sim_credentials)
+    _quiet_logs()
+    try:
+        trio.run(cancel_everything, opts, settings, Console())
+    except PredmmError as exc:
+        fail(str(exc))
+
+
+def _quiet_logs() -> None:
+    from supervisors.logs import configure_logging
+
+    configure_logging("WARNING")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -88,6 +88,8 @@ class MarketMakingConfig:
     max_quote_age_seconds: float = attrs.field(default=30.0, validator=_positive)
     price_change_requote_threshold: Decimal = _dec("0.02", _fraction)
     volume_spike_multiple: Decimal = _dec("3.0", _at_least_one)
+    volume_spike_window_seconds: float = attrs.field(default=60.0, validator=_positive)
+    volume_spike_lookback_seconds: float = attrs.field(default=900.0, validator=_positive)
     # forced exit before resolution
     exit_window_hours: float = attrs.field(default=2.0, validator=_non_negative)
     exit_min_inventory: int = _int(5, _non_negative)
@@ -110,6 +112,7 @@ class MarketMakingConfig:
         )
         _ordered(self, "quote_size", "max_inventory")
         _ordered(self, "exit_window_hours", "near_close_hours", "approaching_close_hours")
+        _ordered(self, "volume_spike_window_seconds", "volume_spike_lookback_seconds")
         if self.fair_value_method not in ("mid", "microprice"):
             raise ConfigError(
                 f"fair_value_method = {self.fair_value_method!r}: must be 'mid' or 'microprice'"

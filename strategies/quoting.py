@@ -6,6 +6,7 @@ measured from its ``as_of``) or as an argument.
 
 from __future__ import annotations
 
+from collections import deque
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 
@@ -229,6 +230,39 @@ def select_markets(
 
 
 # guards -----------------------------------------------------------------------
+
+
+@attrs.define
+class VolumeMeter:
+    """Traded volume over the last ``window_s`` against its average per window over the
+    last ``lookback_s``: the input of ``is_volume_spike``. Silent until half the lookback
+    has been seen (no average, no spike). Times are seconds on any monotonic clock."""
+
+    window_s: float = 60.0
+    lookback_s: float = 900.0
+    _trades: deque[tuple[float, Decimal]] = attrs.field(factory=deque)
+    _since: float | None = None
+
+    def add(self, now: float, quantity: Decimal) -> None:
+        if self._since is None:
+            self._since = now
+        if quantity > 0:
+            self._trades.append((now, quantity))
+        while self._trades and self._trades[0][0] <= now - self.lookback_s:
+            self._trades.popleft()
+
+    def rates(self, now: float) -> tuple[Decimal, Decimal] | None:
+        """(volume in the last window, average volume per window), or None while warming up."""
+        if self._since is None or now - self._since < self.lookback_s / 2:
+            return None
+        recent = sum((q for t, q in self._trades if t > now - self.window_s), ZERO)
+        total = sum((q for _, q in self._trades), ZERO)
+        windows = Decimal(repr(min(self.lookback_s, now - self._since) / self.window_s))
+        return recent, total / windows
+
+    def spike(self, now: float, multiple: Decimal) -> bool:
+        rates = self.rates(now)
+        return rates is not None and is_volume_spike(rates[0], rates[1], multiple)
 
 
 def is_volume_spike(recent_volume: Decimal, average_volume: Decimal, multiple: Decimal) -> bool:

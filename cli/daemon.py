@@ -1,0 +1,158 @@
+"""``predmm run``: the daemon. Picks the venues (the embedded simulator by default, a
+separately running ``predmm sim``, or real accounts from a config file), starts the
+TradingEngine with the live view, the metrics endpoint and the quality figures beside it,
+and stops gracefully on Ctrl-C, SIGTERM or the end of ``--duration``."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+import trio
+from loguru import logger
+
+from cli.metrics import serve_metrics
+from cli.stats import LiveStats
+from cli.venues import VenueSetup, from_settings, from_sim_credentials
+from cli.view import run_view
+from config.risk import RiskConfig
+from config.settings import Settings, load_settings
+from platforms.paper import wrap_if_paper
+from supervisors.engine import TradingEngine
+from supervisors.logs import configure_logging
+
+DEFAULT_JOURNAL = Path("predmm.sqlite3")
+
+
+@attrs.frozen(kw_only=True)
+class RunOptions:
+    config: Path | None = None
+    preset: str | None = None
+    sim_credentials: Path | None = None
+    duration: float | None = None
+    journal: Path | None = None
+    seed: int = 1
+    metrics_port: int | None = None
+    log_json: bool = False
+    log_file: Path | None = None
+    log_level: str = "INFO"
+    view: bool = True
+
+
+def load_run_settings(opts: RunOptions) -> Settings:
+    """The settings this run uses; every config error surfaces before anything starts."""
+    if opts.config is not None:
+        return load_settings(opts.config, preset=opts.preset)
+    from config.settings import settings_from_dict
+
+    return settings_from_dict({}, "<defaults>", preset=opts.preset)
+
+
+def configure_logs(opts: RunOptions, *, live_view: bool) -> None:
+    """stderr (warnings only under the live view, which owns the terminal) and a rotating
+    file; ``--log-json`` writes structured lines."""
+    configure_logging(
+        "WARNING" if live_view else opts.log_level,
+        sink=lambda message: sys.stderr.write(message),  # looked up late: rich redirects it
+        serialize=opts.log_json,
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
+    if opts.log_file is not None:
+        logger.add(
+            opts.log_file,
+            level=opts.log_level,
+            rotation="50 MB",
+            retention=10,
+            serialize=opts.log_json,
+            diagnose=False,
+            backtrace=False,
+            enqueue=True,
+        )
+
+
+@contextlib.asynccontextmanager
+async def venues_for(opts: RunOptions, settings: Settings) -> AsyncIterator[VenueSetup]:
+    """The venues: an embedded simulator (no config, no --sim-credentials), a running
+    ``predmm sim``, or the real venues of the config file."""
+    if opts.sim_credentials is not None:
+        yield from_sim_credentials(opts.sim_credentials)
+    elif opts.config is not None:
+        yield from_settings(settings)
+    else:
+        from cli.venues import from_running_simulator
+        from simulator.testing import running_simulator, wall_clock_start
+        from simulator.universe import default_universe
+
+        start = wall_clock_start()
+        universe = default_universe(start, history=True)
+        async with running_simulator(
+            seed=opts.seed, flow=True, start=start, universe=universe
+        ) as running:
+            yield from_running_simulator(running)
+
+
+def with_links(risk: RiskConfig, setup: VenueSetup) -> RiskConfig:
+    """Add the venues' known cross-venue links to the configured ones (config wins)."""
+    known = {m for link in risk.event_links for m in link.markets}
+    extra = tuple(link for link in setup.links if not known.intersection(link.markets))
+    return attrs.evolve(risk, event_links=risk.event_links + extra) if extra else risk
+
+
+async def run_daemon(opts: RunOptions, settings: Settings, console: Any = None) -> None:
+    journal = opts.journal or settings.daemon.journal or DEFAULT_JOURNAL
+    metrics_port = (
+        opts.metrics_port if opts.metrics_port is not None else settings.daemon.metrics_port
+    )
+    async with venues_for(opts, settings) as setup:
+        clients = tuple(wrap_if_paper(c, settings.strategy) for c in setup.clients)
+        for line in setup.description:
+            logger.bind(actor="daemon").info("venue {}", line)
+        engine = TradingEngine(
+            settings.strategy,
+            with_links(settings.risk, setup),
+            clients,
+            journal,
+            seed=opts.seed,
+        )
+        stats = LiveStats(engine, journal)
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(_run_engine, engine, nursery.cancel_scope)
+            for client in clients:
+                heartbeats = getattr(client, "run_heartbeats", None)
+                if heartbeats is not None:
+                    await nursery.start(heartbeats)
+            await _wait_started(engine)
+            nursery.start_soon(stats.run)
+            if metrics_port:
+                await nursery.start(serve_metrics, engine, stats, metrics_port)
+            if opts.view:
+                nursery.start_soon(
+                    lambda: run_view(engine.snapshot, stats.per_market, console=console)
+                )
+            if opts.duration is not None:
+                nursery.start_soon(_stop_after, engine, opts.duration)
+        for client in clients:
+            await client.aclose()
+
+
+async def _run_engine(engine: TradingEngine, scope: trio.CancelScope) -> None:
+    try:
+        await engine.run()
+    finally:
+        scope.cancel()  # the engine is done: stop the view, stats and metrics
+
+
+async def _wait_started(engine: TradingEngine) -> None:
+    while not engine.started.is_set():
+        await trio.sleep(0.05)
+
+
+async def _stop_after(engine: TradingEngine, seconds: float) -> None:
+    await trio.sleep(seconds)
+    logger.bind(actor="daemon").info("duration of {} s reached: stopping", seconds)
+    engine.request_stop()

@@ -1,0 +1,140 @@
+"""The Prometheus endpoint: a collector that reads the engine's snapshot and the live
+quality figures at scrape time (nothing is pushed from the actors), served by hypercorn
+under trio on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import trio
+from hypercorn.config import Config
+from hypercorn.trio import serve
+from prometheus_client import CollectorRegistry, make_asgi_app
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from cli.stats import LiveStats
+from domain.enums import TradingState
+from supervisors.engine import TradingEngine
+
+
+def _f(value: Decimal | int | float) -> float:
+    return float(value)
+
+
+class EngineCollector(Collector):
+    def __init__(self, engine: TradingEngine, stats: LiveStats | None = None) -> None:
+        self.engine, self.stats = engine, stats
+
+    def collect(self) -> Iterator[Metric]:
+        snap = self.engine.snapshot()
+        state = GaugeMetricFamily(
+            "predmm_trading_state", "1 for the current trading state", labels=["state"]
+        )
+        for s in TradingState:
+            state.add_metric([s.value], 1.0 if s is snap.trading_state else 0.0)
+        yield state
+        yield CounterMetricFamily("predmm_restarts", "market actor restarts", value=snap.restarts)
+        yield GaugeMetricFamily(
+            "predmm_quarantined_markets", "markets quarantined", value=len(snap.quarantined)
+        )
+        yield from self._markets(snap)
+        yield from self._exposure(snap)
+        if self.stats is not None:
+            yield from self._quality()
+
+    def _markets(self, snap: Any) -> Iterator[Metric]:
+        inventory = GaugeMetricFamily(
+            "predmm_inventory_contracts", "contracts held", labels=["market", "side"]
+        )
+        quotes = GaugeMetricFamily(
+            "predmm_quote_price", "our resting bid price", labels=["market", "side"]
+        )
+        pnl = GaugeMetricFamily("predmm_market_pnl_dollars", "market PnL", labels=["market"])
+        for m in snap.markets:
+            key = str(m.market_id)
+            inventory.add_metric([key, "yes"], _f(m.yes_contracts))
+            inventory.add_metric([key, "no"], _f(m.no_contracts))
+            for side, price in (("yes", m.yes_bid), ("no", m.no_bid)):
+                if price is not None:
+                    quotes.add_metric([key, side], _f(price))
+            pnl.add_metric([key], _f(m.realized_pnl + m.unrealized_pnl))
+        yield from (inventory, quotes, pnl)
+
+    def _exposure(self, snap: Any) -> Iterator[Metric]:
+        exp = snap.exposure
+        if exp is None:
+            return
+        pnl = GaugeMetricFamily("predmm_pnl_dollars", "portfolio PnL", labels=["kind"])
+        for kind, value in (
+            ("realized", exp.realized_pnl),
+            ("unrealized", exp.unrealized_pnl),
+            ("daily", exp.daily_pnl),
+        ):
+            pnl.add_metric([kind], _f(value))
+        yield pnl
+        contracts = GaugeMetricFamily(
+            "predmm_event_exposure_contracts", "net contracts per event", labels=["event"]
+        )
+        loss = GaugeMetricFamily(
+            "predmm_event_worst_loss_dollars", "worst-case loss per event", labels=["event"]
+        )
+        for e in exp.events:
+            contracts.add_metric([e.event_id], _f(e.contracts))
+            loss.add_metric([e.event_id], _f(e.worst_loss))
+        yield contracts
+        yield loss
+        yield GaugeMetricFamily(
+            "predmm_total_worst_loss_dollars", "worst-case loss, all", value=_f(exp.total_loss)
+        )
+
+    def _quality(self) -> Iterator[Metric]:
+        assert self.stats is not None
+        _, totals = self.stats.per_market()
+        if totals is None:
+            return
+        yield CounterMetricFamily("predmm_fills", "fills", value=totals.fills)
+        yield CounterMetricFamily(
+            "predmm_quoted_contracts", "contracts quoted", value=_f(totals.quoted_quantity)
+        )
+        yield GaugeMetricFamily("predmm_fill_rate", "filled / quoted", value=_f(totals.fill_rate))
+        yield GaugeMetricFamily(
+            "predmm_quote_uptime", "share of time two-sided", value=_f(totals.quote_uptime)
+        )
+        yield GaugeMetricFamily(
+            "predmm_spread_capture_dollars", "edge vs mid at fill", value=_f(totals.spread_capture)
+        )
+        markout = GaugeMetricFamily(
+            "predmm_markout_dollars", "markout after each fill", labels=["horizon"]
+        )
+        for h, v in sorted(totals.markouts.items()):
+            markout.add_metric([f"{h:g}s"], _f(v))
+        yield markout
+
+
+def metrics_app(engine: TradingEngine, stats: LiveStats | None = None) -> Any:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(EngineCollector(engine, stats))
+    return make_asgi_app(registry)
+
+
+async def serve_metrics(
+    engine: TradingEngine,
+    stats: LiveStats | None,
+    port: int,
+    *,
+    task_status: trio.TaskStatus[int] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Serve /metrics on 127.0.0.1:``port`` until cancelled; reports the bound port."""
+    config = Config()
+    config.bind = [f"127.0.0.1:{port}"]
+    config.accesslog = None
+    config.errorlog = None
+
+    class _Status:
+        def started(self, binds: list[str] | None = None) -> None:
+            task_status.started(int(binds[0].rsplit(":", 1)[1]) if binds else port)
+
+    await serve(metrics_app(engine, stats), config, task_status=_Status())

@@ -1,0 +1,117 @@
+"""Live market-making quality figures for the view, the metrics and ``predmm status``:
+fair values and two-sidedness sampled from the engine's snapshot every second, fills and
+quotes read incrementally from the journal (read-only; the JournalActor stays the only
+writer)."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import trio
+
+from actors.journal_store import Journal, JournalError
+from cli.status import write_live
+from domain.ids import MarketId
+from strategies.mm_metrics import MarketMakingStats, StatsSnapshot, combine
+from supervisors.engine import TradingEngine
+
+
+class LiveStats:
+    def __init__(
+        self,
+        engine: TradingEngine,
+        journal: Path,
+        *,
+        interval: float = 1.0,
+        publish_every: float = 5.0,
+    ) -> None:
+        self.engine, self.journal_path, self.interval = engine, journal, interval
+        self.publish_every = publish_every
+        self.markets: dict[str, MarketMakingStats] = {}
+        self._fair: dict[str, Decimal] = {}
+        self._fill_seq = 0
+        self._order_rowid = 0
+        self._reader: Journal | None = None
+
+    def _stats(self, key: str) -> MarketMakingStats:
+        return self.markets.setdefault(key, MarketMakingStats())
+
+    def sample(self, now: float) -> None:
+        """One round: fair values, quote state, new fills and new orders."""
+        for m in self.engine.snapshot().markets:
+            key = str(m.market_id)
+            st = self._stats(key)
+            if m.fair_value is not None:
+                st.on_mid(now, m.fair_value)
+                self._fair[key] = m.fair_value
+            st.on_quote_state(now, m.yes_bid is not None and m.no_bid is not None)
+        reader = self._open()
+        if reader is None:
+            return
+        with reader.snapshot():
+            fills = reader.fills_after(self._fill_seq)
+            orders = reader.orders_after(self._order_rowid)
+        for jf in fills:
+            self._fill_seq = jf.seq
+            f = jf.fill
+            if jf.is_reversed:
+                continue
+            key = str(f.market_id)
+            mid = self._fair.get(key)
+            ts = f.ts.timestamp() if f.ts is not None else now
+            self._stats(key).on_fill(ts, f.side, f.action, f.price, f.quantity, mid)
+        for rowid, order in orders:
+            self._order_rowid = rowid
+            self._stats(str(order.market_id)).on_quote(order.quantity)
+
+    def _open(self) -> Journal | None:
+        if self._reader is None:
+            try:
+                self._reader = Journal.open_read_only(self.journal_path)
+            except JournalError:
+                return None
+        return self._reader
+
+    def per_market(self) -> tuple[Mapping[str, StatsSnapshot], StatsSnapshot | None]:
+        now = time.time()
+        snaps = {k: s.snapshot(now) for k, s in self.markets.items()}
+        return snaps, combine(snaps.values()) if snaps else None
+
+    def publish(self) -> None:
+        """Write the live figures beside the journal for ``predmm status``."""
+        per_market, totals = self.per_market()
+        events = {}
+        for key in self._fair:
+            event = self.engine.risk.event_of(MarketId.parse(key))
+            if event is not None:
+                events[key] = str(event)
+        write_live(
+            self.journal_path,
+            marks=dict(self._fair),
+            events=events,
+            per_market=per_market,
+            totals=totals,
+            at=datetime.now(UTC).isoformat(),
+        )
+
+    async def run(self) -> None:
+        last_publish = 0.0
+        try:
+            while True:
+                now = time.time()
+                self.sample(now)
+                if now - last_publish >= self.publish_every:
+                    self.publish()
+                    last_publish = now
+                await trio.sleep(self.interval)
+        finally:
+            with contextlib.suppress(OSError):
+                self.sample(time.time())
+                self.publish()
+            if self._reader is not None:
+                self._reader.close()

@@ -1,0 +1,174 @@
+"""Building the venue clients the daemon trades through: from the settings file (real
+venues, secrets from the environment or key files), from the files ``predmm sim
+--credentials-out`` wrote, or from an in-process simulator."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from config.risk import EventLink
+from config.settings import Settings, resolve_secrets
+from domain.errors import ConfigError
+from platforms.kalshi import KalshiPlatform
+from platforms.polymarket import PolymarketPlatform
+from platforms.venue import VenueClient
+
+# the simulator's Kalshi front end rate-limits at the premier tier (a market maker's)
+SIMULATOR_KALSHI_TIER = "premier"
+
+
+@attrs.frozen(kw_only=True)
+class VenueSetup:
+    clients: tuple[VenueClient, ...]
+    links: tuple[EventLink, ...] = ()
+    description: tuple[str, ...] = ()
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path}: not valid JSON: {exc}") from None
+
+
+def _field(data: Mapping[str, Any], key: str, path: Path) -> str:
+    value = data.get(key) if isinstance(data, Mapping) else None
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{path}: missing or empty {key!r}")
+    return value
+
+
+def kalshi_from_file(path: Path) -> KalshiPlatform:
+    data = _read_json(path)
+    key_path = Path(_field(data, "private_key_path", path))
+    if not key_path.is_file():
+        raise ConfigError(f"{path}: private_key_path {key_path} is not a file")
+    return KalshiPlatform(
+        api_key=_field(data, "key_id", path),
+        api_secret=key_path,
+        base_url=_field(data, "base_url", path),
+        ws_url=_field(data, "ws_url", path),
+        tier=SIMULATOR_KALSHI_TIER,
+    )
+
+
+def polymarket_from_file(path: Path) -> PolymarketPlatform:
+    data = _read_json(path)
+    return PolymarketPlatform(
+        private_key=_field(data, "private_key", path),
+        api_key=_field(data, "api_key", path),
+        api_secret=_field(data, "secret", path),
+        api_passphrase=_field(data, "passphrase", path),
+        clob_url=_field(data, "clob_url", path),
+        gamma_url=_field(data, "gamma_url", path),
+        ws_url=_field(data, "ws_url", path),
+    )
+
+
+def links_from_file(path: Path) -> tuple[EventLink, ...]:
+    if not path.exists():
+        return ()
+    data = _read_json(path)
+    if not isinstance(data, list):
+        raise ConfigError(f"{path}: expected a list of event links")
+    try:
+        return tuple(EventLink(event_id=e["event_id"], markets=e["markets"]) for e in data)
+    except (KeyError, TypeError) as exc:
+        raise ConfigError(f"{path}: bad event link: {exc!r}") from None
+
+
+def from_sim_credentials(directory: Path) -> VenueSetup:
+    """The venues of a separately running ``predmm sim --credentials-out DIRECTORY``."""
+    kalshi, poly = directory / "kalshi.json", directory / "polymarket.json"
+    if not kalshi.exists() and not poly.exists():
+        raise ConfigError(
+            f"{directory}: no kalshi.json or polymarket.json "
+            "(run 'predmm sim --credentials-out DIR' first)"
+        )
+    clients: list[VenueClient] = []
+    described: list[str] = []
+    if kalshi.exists():
+        k = kalshi_from_file(kalshi)
+        clients.append(k)
+        described.append(f"kalshi      {_read_json(kalshi)['base_url']}")
+    if poly.exists():
+        clients.append(polymarket_from_file(poly))
+        described.append(f"polymarket  {_read_json(poly)['clob_url']}")
+    return VenueSetup(
+        clients=tuple(clients),
+        links=links_from_file(directory / "events.json"),
+        description=tuple(described),
+    )
+
+
+def from_settings(settings: Settings, environ: Mapping[str, str] | None = None) -> VenueSetup:
+    """The real venues of a settings file; every secret is resolved before anything starts."""
+    secrets = resolve_secrets(settings, environ)
+    clients: list[VenueClient] = []
+    described: list[str] = []
+    if settings.kalshi is not None:
+        clients.append(
+            KalshiPlatform(
+                api_key=secrets["kalshi.key_id"],
+                api_secret=secrets["kalshi.private_key"],
+                base_url=settings.kalshi.base_url,
+            )
+        )
+        described.append(f"kalshi      {settings.kalshi.base_url}")
+    if settings.polymarket is not None:
+        pm = settings.polymarket
+        clients.append(
+            PolymarketPlatform(
+                private_key=secrets["polymarket.private_key"],
+                api_key=secrets["polymarket.api_key"],
+                api_secret=secrets["polymarket.api_secret"],
+                api_passphrase=secrets["polymarket.api_passphrase"],
+                clob_url=pm.clob_url,
+                gamma_url=pm.gamma_url,
+                ws_url=pm.ws_url,
+            )
+        )
+        described.append(f"polymarket  {pm.clob_url}")
+    if not clients:
+        raise ConfigError("the config names no venue: add a [kalshi] or [polymarket] table")
+    return VenueSetup(clients=tuple(clients), description=tuple(described))
+
+
+def from_running_simulator(running: Any) -> VenueSetup:
+    """The venues of an in-process simulator (``simulator.testing.running_simulator``)."""
+    k, p = running.kalshi, running.polymarket
+    links = tuple(
+        EventLink(event_id=event, markets=markets) for event, markets in running.sim.links().items()
+    )
+    return VenueSetup(
+        clients=(
+            KalshiPlatform(
+                api_key=k.key_id,
+                api_secret=k.private_key_pem,
+                base_url=k.base_url,
+                ws_url=k.ws_url,
+                tier=SIMULATOR_KALSHI_TIER,
+            ),
+            PolymarketPlatform(
+                private_key=p.private_key,
+                api_key=p.api_key,
+                api_secret=p.secret,
+                api_passphrase=p.passphrase,
+                clob_url=p.clob_url,
+                gamma_url=p.gamma_url,
+                ws_url=p.ws_url,
+            ),
+        ),
+        links=links,
+        description=(
+            f"kalshi      {k.base_url} (embedded simulator)",
+            f"polymarket  {p.clob_url} (embedded simulator)",
+        ),
+    )

@@ -1,0 +1,152 @@
+"""The live status view: a rich table refreshed in place on a terminal, plain log lines
+when stdout is not one. Reads ``TradingEngine.snapshot()``; never asks an actor."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+import trio
+from loguru import logger
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from actors.status import EngineSnapshot, MarketStatus
+from domain.enums import TradingState
+from strategies.mm_metrics import StatsSnapshot
+
+STATE_STYLE = {
+    TradingState.ACTIVE: "bold green",
+    TradingState.REDUCING: "bold yellow",
+    TradingState.HALTED: "bold red",
+}
+HEALTH_STYLE = {"quoting": "green", "restarting": "yellow", "quarantined": "red"}
+
+
+def _money(value: Decimal | None, places: str = "0.01") -> str:
+    return "-" if value is None else f"{value.quantize(Decimal(places)):,}"
+
+
+def _price(value: Decimal | None) -> str:
+    return "-" if value is None else f"{value:.3f}".rstrip("0").rstrip(".")
+
+
+def _age(market: MarketStatus, now: float) -> str:
+    if market.quoted_at is None:
+        return "-"
+    return f"{max(0.0, now - market.quoted_at.timestamp()):.0f}s"
+
+
+def market_table(snap: EngineSnapshot, now: float, stats: Mapping[str, StatsSnapshot]) -> Table:
+    table = Table(title="markets", expand=True, title_justify="left")
+    for col in ("market", "fair", "YES bid", "NO bid", "YES", "NO", "skew", "PnL", "age"):
+        table.add_column(col, justify="left" if col == "market" else "right")
+    table.add_column("fills", justify="right")
+    table.add_column("health")
+    for m in snap.markets:
+        s = stats.get(str(m.market_id))
+        table.add_row(
+            str(m.market_id),
+            _price(m.fair_value),
+            _price(m.yes_bid),
+            _price(m.no_bid),
+            f"{m.yes_contracts:g}",
+            f"{m.no_contracts:g}",
+            f"{m.skew:+.2f}",
+            _money(m.realized_pnl + m.unrealized_pnl),
+            _age(m, now),
+            str(s.fills) if s else "0",
+            Text(
+                m.health + (f" ({m.restarts})" if m.restarts else ""),
+                style=HEALTH_STYLE.get(m.health, ""),
+            ),
+        )
+    return table
+
+
+def event_table(snap: EngineSnapshot) -> Table:
+    table = Table(title="events across venues", expand=True, title_justify="left")
+    for col in ("event", "net contracts", "limit", "worst loss $", "limit $"):
+        table.add_column(col, justify="left" if col == "event" else "right")
+    limits = snap.limits
+    for e in snap.exposure.events if snap.exposure else ():
+        table.add_row(
+            e.event_id,
+            f"{e.contracts:g}",
+            f"{limits.event_contracts:g}" if limits else "-",
+            _money(e.worst_loss),
+            _money(limits.event_loss) if limits else "-",
+        )
+    return table
+
+
+def header(snap: EngineSnapshot, totals: StatsSnapshot | None) -> Text:
+    exp = snap.exposure
+    text = Text()
+    text.append(f" {snap.trading_state.value.upper()} ", style=STATE_STYLE[snap.trading_state])
+    if exp is not None:
+        text.append(
+            f"  realized ${_money(exp.realized_pnl)}  unrealized ${_money(exp.unrealized_pnl)}"
+            f"  day ${_money(exp.daily_pnl)}  worst-case loss ${_money(exp.total_loss)}"
+        )
+    text.append(f"  restarts {snap.restarts}  quarantined {len(snap.quarantined)}")
+    if totals is not None:
+        text.append(
+            f"\n fills {totals.fills}  fill rate {totals.fill_rate:.1%}"
+            f"  spread capture ${_money(totals.spread_capture)}"
+            f"  uptime {totals.quote_uptime:.1%}"
+            + "".join(f"  markout {h:g}s ${_money(v)}" for h, v in sorted(totals.markouts.items()))
+        )
+    return text
+
+
+def render(
+    snap: EngineSnapshot,
+    now: float,
+    stats: Mapping[str, StatsSnapshot],
+    totals: StatsSnapshot | None,
+) -> Group:
+    return Group(header(snap, totals), market_table(snap, now, stats), event_table(snap))
+
+
+def summary_line(snap: EngineSnapshot, totals: StatsSnapshot | None) -> dict[str, Any]:
+    """The figures of one plain status line (for logs when stdout is not a terminal)."""
+    exp = snap.exposure
+    quoting = sum(1 for m in snap.markets if m.health == "quoting")
+    return {
+        "state": snap.trading_state.value,
+        "markets": len(snap.markets),
+        "quoting": quoting,
+        "quarantined": len(snap.quarantined),
+        "restarts": snap.restarts,
+        "realized": str(exp.realized_pnl) if exp else "0",
+        "unrealized": str(_money(exp.unrealized_pnl)) if exp else "0",
+        "fills": totals.fills if totals else 0,
+    }
+
+
+async def run_view(
+    snapshot: Callable[[], EngineSnapshot],
+    stats: Callable[[], tuple[Mapping[str, StatsSnapshot], StatsSnapshot | None]],
+    *,
+    console: Console | None = None,
+    interval: float = 1.0,
+    log_interval: float = 10.0,
+) -> None:
+    """Refresh until cancelled: a rich Live view on a terminal, else a log line every
+    ``log_interval`` seconds."""
+    console = console or Console()
+    if not console.is_terminal:
+        while True:
+            per_market, totals = stats()
+            logger.bind(actor="view").info("status {}", summary_line(snapshot(), totals))
+            await trio.sleep(log_interval)
+    with Live(console=console, auto_refresh=False, transient=False) as live:
+        while True:
+            per_market, totals = stats()
+            live.update(render(snapshot(), time.time(), per_market, totals), refresh=True)
+            await trio.sleep(interval)
