@@ -27,6 +27,7 @@ from supervisors.engine import TradingEngine
 from supervisors.logs import configure_logging
 
 DEFAULT_JOURNAL = Path("predmm.sqlite3")
+EMBEDDED_NOISE_PER_MIN = 30.0  # noise trades per market per minute on the embedded exchange
 
 
 @attrs.frozen(kw_only=True)
@@ -85,15 +86,25 @@ async def venues_for(opts: RunOptions, settings: Settings) -> AsyncIterator[Venu
         yield from_settings(settings)
     else:
         from cli.venues import from_running_simulator
-        from simulator.testing import running_simulator, wall_clock_start
-        from simulator.universe import default_universe
+        from simulator.testing import running_simulator
 
-        start = wall_clock_start()
-        universe = default_universe(start, history=True)
-        async with running_simulator(
-            seed=opts.seed, flow=True, start=start, universe=universe
-        ) as running:
+        async with running_simulator(seed=opts.seed, flow=True, **embedded_simulator()) as running:
             yield from_running_simulator(running)
+
+
+def embedded_simulator() -> dict[str, Any]:
+    """The embedded exchange: established markets (``history``) and a busy tape, so a
+    short run shows fills."""
+    from simulator.flow import FlowConfig
+    from simulator.testing import wall_clock_start
+    from simulator.universe import default_universe
+
+    start = wall_clock_start()
+    return {
+        "start": start,
+        "universe": default_universe(start, history=True),
+        "flow_config": FlowConfig(noise_rate_per_min=EMBEDDED_NOISE_PER_MIN),
+    }
 
 
 def with_links(risk: RiskConfig, setup: VenueSetup) -> RiskConfig:
@@ -104,22 +115,26 @@ def with_links(risk: RiskConfig, setup: VenueSetup) -> RiskConfig:
 
 
 async def run_daemon(opts: RunOptions, settings: Settings, console: Any = None) -> None:
-    journal = opts.journal or settings.daemon.journal or DEFAULT_JOURNAL
-    metrics_port = (
-        opts.metrics_port if opts.metrics_port is not None else settings.daemon.metrics_port
-    )
     async with venues_for(opts, settings) as setup:
-        clients = tuple(wrap_if_paper(c, settings.strategy) for c in setup.clients)
-        for line in setup.description:
-            logger.bind(actor="daemon").info("venue {}", line)
-        engine = TradingEngine(
-            settings.strategy,
-            with_links(settings.risk, setup),
-            clients,
-            journal,
-            seed=opts.seed,
-        )
-        stats = LiveStats(engine, journal)
+        await run_with_venues(opts, settings, setup, console)
+
+
+async def run_with_venues(
+    opts: RunOptions, settings: Settings, setup: VenueSetup, console: Any = None
+) -> TradingEngine:
+    """Trade on ``setup``'s venues until a signal, ``--duration`` or the engine stops;
+    returns the stopped engine. The venue clients are closed on the way out."""
+    journal = opts.journal or settings.daemon.journal or DEFAULT_JOURNAL
+    port = opts.metrics_port if opts.metrics_port is not None else settings.daemon.metrics_port
+    clients = tuple(wrap_if_paper(c, settings.strategy) for c in setup.clients)
+    log = logger.bind(actor="daemon")
+    for line in setup.description:
+        log.info("venue {}", line)
+    engine = TradingEngine(
+        settings.strategy, with_links(settings.risk, setup), clients, journal, seed=opts.seed
+    )
+    stats = LiveStats(engine, journal)
+    try:
         async with trio.open_nursery() as nursery:
             nursery.start_soon(_run_engine, engine, nursery.cancel_scope)
             for client in clients:
@@ -128,16 +143,20 @@ async def run_daemon(opts: RunOptions, settings: Settings, console: Any = None) 
                     await nursery.start(heartbeats)
             await _wait_started(engine)
             nursery.start_soon(stats.run)
-            if metrics_port:
-                await nursery.start(serve_metrics, engine, stats, metrics_port)
+            if port:
+                bound = await nursery.start(serve_metrics, engine, stats, port)
+                log.info("metrics on http://127.0.0.1:{}/metrics", bound)
             if opts.view:
                 nursery.start_soon(
                     lambda: run_view(engine.snapshot, stats.per_market, console=console)
                 )
             if opts.duration is not None:
                 nursery.start_soon(_stop_after, engine, opts.duration)
+    finally:
         for client in clients:
-            await client.aclose()
+            with trio.CancelScope(shield=True), contextlib.suppress(Exception):
+                await client.aclose()
+    return engine
 
 
 async def _run_engine(engine: TradingEngine, scope: trio.CancelScope) -> None:

@@ -188,7 +188,8 @@ def status_command(journal: Path, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(report, indent=2))
     else:
-        print_status(report, Console())
+        console = Console()
+        print_status(report, console if console.is_terminal else Console(width=200))
 
 
 @cli.command("markets")
@@ -212,7 +213,10 @@ def markets_command(
     opts, settings = run_options(config_path, preset, sim_credentials, seed=seed)
     _quiet_logs()
     try:
-        trio.run(list_markets, opts, settings, Console())
+        console = Console()
+        trio.run(
+            list_markets, opts, settings, console if console.is_terminal else Console(width=200)
+        )
     except PredmmError as exc:
         fail(str(exc))
 
