@@ -673,6 +673,11 @@ class Journal:
         )
         return [(int(r["_rowid"]), _row_to_order(r)) for r in rows]
 
+    def order_counts(self) -> dict[tuple[Venue, OrderStatus], int]:
+        """How many orders each venue has in each status."""
+        rows = self._rows("SELECT venue, status, count(*) FROM orders GROUP BY venue, status")
+        return {(Venue(r[0]), OrderStatus(r[1])): int(r[2]) for r in rows}
+
     def last_fill(self, venue: Venue) -> JournaledFill | None:
         rows = self._rows(
             "SELECT * FROM fills WHERE venue = ? ORDER BY seq DESC LIMIT 1", (venue.value,)

@@ -90,8 +90,40 @@ class EngineCollector(Collector):
             "predmm_total_worst_loss_dollars", "worst-case loss, all", value=_f(exp.total_loss)
         )
 
+    def _orders(self) -> Iterator[Metric]:
+        assert self.stats is not None
+        orders = CounterMetricFamily(
+            "predmm_orders", "orders by venue and current status", labels=["venue", "status"]
+        )
+        for (venue, status), n in sorted(self.stats.order_counts.items(), key=str):
+            orders.add_metric([venue.value, status.value], n)
+        yield orders
+        tokens = CounterMetricFamily(
+            "predmm_limiter_tokens_spent", "rate-limit tokens spent", labels=["venue"]
+        )
+        live = GaugeMetricFamily("predmm_live_orders", "orders resting", labels=["venue"])
+        queued = GaugeMetricFamily(
+            "predmm_queued_requests", "requests waiting for tokens", labels=["venue", "kind"]
+        )
+        unknown = GaugeMetricFamily(
+            "predmm_unknown_orders", "orders whose submit outcome is unknown", labels=["venue"]
+        )
+        dupes = CounterMetricFamily(
+            "predmm_duplicate_fills", "fills delivered twice (counted once)", labels=["venue"]
+        )
+        for venue, st in self.stats.platform_stats.items():
+            v = venue.value
+            tokens.add_metric([v], _f(st.tokens_spent))
+            live.add_metric([v], st.live_orders)
+            queued.add_metric([v, "place"], st.queued_placements)
+            queued.add_metric([v, "cancel"], st.queued_cancels)
+            unknown.add_metric([v], st.unknown_orders)
+            dupes.add_metric([v], st.duplicate_fills)
+        yield from (tokens, live, queued, unknown, dupes)
+
     def _quality(self) -> Iterator[Metric]:
         assert self.stats is not None
+        yield from self._orders()
         _, totals = self.stats.per_market()
         if totals is None:
             return
@@ -114,10 +146,14 @@ class EngineCollector(Collector):
         yield markout
 
 
-def metrics_app(engine: TradingEngine, stats: LiveStats | None = None) -> Any:
+def metrics_registry(engine: TradingEngine, stats: LiveStats | None = None) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(EngineCollector(engine, stats))
-    return make_asgi_app(registry)
+    return registry
+
+
+def metrics_app(engine: TradingEngine, stats: LiveStats | None = None) -> Any:
+    return make_asgi_app(metrics_registry(engine, stats))
 
 
 async def serve_metrics(

@@ -6,19 +6,30 @@ writer)."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
+import pykka
 import trio
 
 from actors.journal_store import Journal, JournalError
+from actors.messages import GetPlatformStats, PlatformStats
 from cli.status import write_live
+from domain.enums import OrderStatus, Venue
 from domain.ids import MarketId
 from strategies.mm_metrics import MarketMakingStats, StatsSnapshot, combine
 from supervisors.engine import TradingEngine
+
+
+def _ask_stats(ref: pykka.ActorRef[Any]) -> PlatformStats:
+    stats = ref.ask(GetPlatformStats(), timeout=1.0)
+    assert isinstance(stats, PlatformStats)
+    return stats
 
 
 class LiveStats:
@@ -37,6 +48,8 @@ class LiveStats:
         self._fill_seq = 0
         self._order_rowid = 0
         self._reader: Journal | None = None
+        self.order_counts: dict[tuple[Venue, OrderStatus], int] = {}
+        self.platform_stats: dict[Venue, PlatformStats] = {}
 
     def _stats(self, key: str) -> MarketMakingStats:
         return self.markets.setdefault(key, MarketMakingStats())
@@ -56,6 +69,7 @@ class LiveStats:
         with reader.snapshot():
             fills = reader.fills_after(self._fill_seq)
             orders = reader.orders_after(self._order_rowid)
+            self.order_counts = reader.order_counts()
         for jf in fills:
             self._fill_seq = jf.seq
             f = jf.fill
@@ -99,11 +113,22 @@ class LiveStats:
             at=datetime.now(UTC).isoformat(),
         )
 
+    async def poll_platforms(self) -> None:
+        """The PlatformActors' counters (tokens spent, queues, UNKNOWN orders), asked from
+        a worker thread so the trio loop never blocks on an actor."""
+        for venue, ref in list(self.engine.platforms.items()):
+            try:
+                stats = await trio.to_thread.run_sync(functools.partial(_ask_stats, ref))
+            except (pykka.ActorDeadError, pykka.Timeout):
+                continue
+            self.platform_stats[venue] = stats
+
     async def run(self) -> None:
         last_publish = 0.0
         try:
             while True:
                 now = time.time()
+                await self.poll_platforms()
                 self.sample(now)
                 if now - last_publish >= self.publish_every:
                     self.publish()
