@@ -34,6 +34,8 @@ class MarketView(Protocol):
     def event_id(self) -> EventId | None: ...
     @property
     def hours_to_close(self) -> float | None: ...
+    @property
+    def min_order_size(self) -> Decimal: ...
 
 
 @attrs.frozen(kw_only=True)
@@ -53,6 +55,7 @@ class Market:
     last_price: Decimal | None = None
     close_time: datetime | None = None
     as_of: datetime | None = None
+    min_order_size: Decimal = Decimal(0)  # the venue's smallest order (Polymarket: 5)
 
     @property
     def hours_to_close(self) -> float | None:

@@ -84,15 +84,18 @@ NONE = Exposure()
 def held(
     yes_contracts: Decimal, no_contracts: Decimal, yes_cost: Decimal, no_cost: Decimal
 ) -> Exposure:
-    """Contracts held and what they cost in total (not per contract)."""
+    """Contracts held and what they cost in total (not per contract). A YES+NO pair is
+    riskless (it pays $1 whatever happens; Kalshi nets it into cash at once), so only the
+    unpaired contracts of a side count against the per-side contract limit."""
     cost = yes_cost + no_cost
+    pairs = min(yes_contracts, no_contracts)
     return Exposure(
         loss_if_yes=cost - yes_contracts,
         loss_if_no=cost - no_contracts,
         directional_yes=yes_contracts - no_contracts,
         directional_no=no_contracts - yes_contracts,
-        yes_contracts=yes_contracts,
-        no_contracts=no_contracts,
+        yes_contracts=yes_contracts - pairs,
+        no_contracts=no_contracts - pairs,
     )
 
 

@@ -35,6 +35,7 @@ class FakeMarket:
     last_price: Decimal | None = None
     close_time: datetime | None = None
     as_of: datetime | None = None
+    min_order_size: Decimal = Decimal(0)
 
     @property
     def hours_to_close(self) -> float | None:

@@ -105,14 +105,21 @@ def inventory_adjustments(
 
 
 def room_to_buy(
-    side: OrderSide, inventory: InventoryTracker, config: MarketMakingConfig
+    side: OrderSide,
+    inventory: InventoryTracker,
+    config: MarketMakingConfig,
+    min_order_size: Decimal = ZERO,
 ) -> Decimal:
     """How many contracts of ``side`` we may still buy before net inventory passes
-    max_inventory or the side's holding passes max_position_size."""
+    max_inventory or the side's unpaired holding passes max_position_size (a YES+NO pair
+    is riskless and does not count)."""
     net = inventory.net_position if side is OrderSide.YES else -inventory.net_position
     by_inventory = Decimal(config.max_inventory) - net
-    by_position = Decimal(config.max_position_size) - inventory.contracts(side)
-    return max(ZERO, min(Decimal(config.quote_size), by_inventory, by_position))
+    unpaired = inventory.contracts(side) - inventory.matched_pairs
+    by_position = Decimal(config.max_position_size) - unpaired
+    wanted = max(Decimal(config.quote_size), min_order_size)  # the venue's minimum, at least
+    size = min(wanted, by_inventory, by_position)
+    return size if size > 0 and size >= min_order_size else ZERO
 
 
 def compute_quotes(
@@ -134,10 +141,10 @@ def compute_quotes(
     skipped: list[tuple[OrderSide, str]] = []
     yes_price = _post_only_bid(market, raw_bid, best_ask)
     ask_price = _post_only_ask(market, raw_ask, best_bid)
-    yes = _quote(OrderSide.YES, yes_price, inventory, config, skipped)
-    no = _quote(
-        OrderSide.NO, None if ask_price is None else ONE - ask_price, inventory, config, skipped
-    )
+    no_price = None if ask_price is None else ONE - ask_price
+    minimum = market.min_order_size
+    yes = _quote(OrderSide.YES, yes_price, inventory, config, minimum, skipped)
+    no = _quote(OrderSide.NO, no_price, inventory, config, minimum, skipped)
     return QuoteDecision(
         market_id=market.market_id,
         fair_value=fair,
@@ -175,12 +182,13 @@ def _quote(
     price: Decimal | None,
     inventory: InventoryTracker,
     config: MarketMakingConfig,
+    min_order_size: Decimal,
     skipped: list[tuple[OrderSide, str]],
 ) -> Quote | None:
     if price is None:
         skipped.append((side, "price outside the market's range"))
         return None
-    size = room_to_buy(side, inventory, config)
+    size = room_to_buy(side, inventory, config, min_order_size)
     if size <= 0:
         skipped.append((side, "would pass max_inventory or max_position_size"))
         return None

@@ -192,6 +192,7 @@ def market_from_gamma(p: Json, info: MarketInfo, as_of: datetime | None = None) 
         last_price=_opt_dec(p, "lastTradePrice"),
         close_time=ts(end) if end else None,
         as_of=as_of,
+        min_order_size=info.min_size,
     )
 
 

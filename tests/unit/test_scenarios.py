@@ -231,3 +231,29 @@ def test_a_closed_or_undated_market_is_skipped_with_a_reason():
     ]
     assert undated.hours_to_close is None
     assert closed.freeze().hours_to_close == 48
+
+
+def test_matched_pairs_do_not_use_up_the_position_limit():
+    strategy = MarketMakingStrategy(MarketMakingConfig(max_position_size=100))
+    market = create_test_market()
+    inv = strategy.inventory_for(market.market_id)
+    inv.yes_contracts, inv.no_contracts = D(100), D(100)  # flat: 100 riskless pairs
+    decision = strategy.quote(market)
+    assert decision is not None
+    assert decision.yes_bid is not None
+    assert decision.no_bid is not None
+    assert decision.yes_bid.size == decision.no_bid.size == 10
+
+
+def test_quotes_meet_the_venues_minimum_order_size():
+    hft = MarketMakingStrategy(MarketMakingConfig(quote_size=3))
+    market = create_test_market()
+    market.min_order_size = D(5)  # Polymarket
+    decision = hft.quote(market)
+    assert decision is not None
+    assert [q.size for q in decision.quotes()] == [D(5), D(5)]
+    hft.inventory_for(market.market_id).yes_contracts = D(47)  # room for 3 YES only
+    decision = hft.quote(market)
+    assert decision is not None
+    assert decision.yes_bid is None
+    assert decision.no_bid is not None
