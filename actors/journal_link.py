@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from typing import Any
 
 import pykka
@@ -10,12 +11,13 @@ import pykka
 from actors.clock import Clock
 from actors.journal import (
     RecordFill,
+    RecordFillPage,
     RecordFillReversal,
     RecordOrder,
     RecordRestart,
     RecordTradingState,
 )
-from domain.enums import TradingState
+from domain.enums import TradingState, Venue
 from domain.ids import MarketId
 from domain.orders import Fill, Order, OrderEvent
 
@@ -33,6 +35,11 @@ class ActorJournal:
 
     def fill(self, fill: Fill, cursor: str | None) -> None:
         self._tell(RecordFill(fill=fill, cursor=cursor, at=self._clock.now()))
+
+    def fill_page(self, venue: Venue, fills: Sequence[Fill], cursor: str | None) -> None:
+        self._tell(
+            RecordFillPage(venue=venue, fills=tuple(fills), cursor=cursor, at=self._clock.now())
+        )
 
     def fill_reversal(self, fill: Fill, reason: str) -> None:
         self._tell(RecordFillReversal(fill=fill, reason=reason, at=self._clock.now()))

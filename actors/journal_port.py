@@ -7,9 +7,10 @@ builds the one that tells the JournalActor. Tests use a recording port.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
-from domain.enums import TradingState
+from domain.enums import TradingState, Venue
 from domain.ids import MarketId
 from domain.orders import Fill, Order, OrderEvent
 
@@ -17,6 +18,11 @@ from domain.orders import Fill, Order, OrderEvent
 class JournalPort(Protocol):
     def order(self, order: Order, event: OrderEvent | None) -> None: ...
     def fill(self, fill: Fill, cursor: str | None) -> None: ...
+    def fill_page(self, venue: Venue, fills: Sequence[Fill], cursor: str | None) -> None:
+        """A fetched page's new fills and the venue's cursor after the page, journaled
+        in one transaction: the cursor is never durable without every fill before it."""
+        ...
+
     def fill_reversal(self, fill: Fill, reason: str) -> None: ...
     def restart(self, market_id: MarketId, generation: int, reason: str) -> None: ...
     def quarantine(self, market_id: MarketId, generation: int, reason: str) -> None: ...
@@ -30,6 +36,9 @@ class NullJournal:
         pass
 
     def fill(self, fill: Fill, cursor: str | None) -> None:
+        pass
+
+    def fill_page(self, venue: Venue, fills: Sequence[Fill], cursor: str | None) -> None:
         pass
 
     def fill_reversal(self, fill: Fill, reason: str) -> None:

@@ -142,7 +142,7 @@ class PlatformActor(pykka.ThreadingActor):
             case AmendOrder():
                 self._amend(message)
             case VenueEventReceived(event=OrderFilled(fill=fill)):
-                self._fill(fill, None)
+                self._fill(fill)
             case VenueEventReceived(event=FillReversed(fill=fill)):
                 self._reversed(fill)
             case VenueEventReceived(event=OrderUpdated() as update):
@@ -433,11 +433,17 @@ class PlatformActor(pykka.ThreadingActor):
             return
         ids = [f.fill_id for f in page.fills]
         known = self.journaled_fills(ids) if self.journaled_fills else set()
+        counted: list[Fill] = []
         for fill in page.fills:
             if fill.fill_id in known:  # counted in the positions the journal seeded
                 self.table.seen_fills.add(fill.fill_id)
                 continue
-            self._fill(fill, page.cursor)
+            new = self._count(fill)
+            if new is not None:
+                counted.append(new)
+        # one transaction: the page's cursor is never durable without its fills
+        if counted or page.cursor is not None:
+            self.journal.fill_page(self.venue, counted, page.cursor)
         if page.cursor is not None and page.cursor != self.cursor:
             self.cursor = page.cursor
             self._poll_fills()
@@ -450,20 +456,27 @@ class PlatformActor(pykka.ThreadingActor):
         for order in orders or ():
             self.table.adopt(order)
         reply: Reply | None = tag[1]
-        if reply is not None:
-            reply(len(orders or ()))
+        if reply is not None:  # the error itself: the engine must not quote blind
+            reply(error if error is not None else len(orders or ()))
 
     # helpers ------------------------------------------------------------------------
 
-    def _fill(self, venue_fill: Fill, cursor: str | None) -> None:
-        fill = self.table.fill(venue_fill)  # None: a duplicate
+    def _fill(self, venue_fill: Fill) -> None:
+        """A fill from the stream: counted and journaled once."""
+        fill = self._count(venue_fill)
+        if fill is not None:
+            self.journal.fill(fill, None)
+
+    def _count(self, venue_fill: Fill) -> Fill | None:
+        """Count a fill once and route it (None: a duplicate); the caller journals it."""
+        fill = self.table.fill(venue_fill)
         if fill is None:
-            return
+            return None
         message = FillReceived(fill=fill)
         safe_tell(self.routes.get(fill.market_id), message)
         safe_tell(self.portfolio, message)
-        self.journal.fill(fill, cursor)
         self._queue_deferred_cancels()
+        return fill
 
     def _reversed(self, fill: Fill) -> None:
         """Undo a counted fill once; one never seen is only journaled as reversed."""

@@ -156,6 +156,13 @@ def run_command(
         trio.run(run_daemon, opts, settings, console)
     except PredmmError as exc:
         fail(str(exc))
+    except BaseExceptionGroup as group:  # a refusal raised inside the daemon's nursery
+        from supervisors.engine import sole_predmm_error
+
+        sole = sole_predmm_error(group)
+        if sole is None:
+            raise
+        fail(str(sole))
 
 
 @cli.command("status")

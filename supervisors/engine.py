@@ -5,6 +5,11 @@
 (the venue clients), timer and signal. Start order: Journal -> Platforms -> Portfolio ->
 MarketSupervisor, then the feed, scan, tick and fill-poll tasks; stop in reverse.
 
+With a journal, nothing is quoted before each venue is reconciled with it
+(``supervisors.recovery``): the fills it missed are journaled, the positions must agree,
+the venue's open orders are adopted (or cancelled as orphans of markets not quoted) and
+the journal's other live orders closed. Otherwise ``run`` raises ``ReconciliationError``.
+
 SIGINT/SIGTERM (or ``request_stop()``): stop quoting, cancel every resting order, flush
 the journal, return normally; a second signal forces the process out.
 """
@@ -35,6 +40,7 @@ from actors.messages import (
     BroadcastTick,
     CancelAll,
     CancelOrphans,
+    GetOpenOrders,
     MarketsScanned,
     PollFills,
     StopMarkets,
@@ -48,9 +54,10 @@ from actors.status import EngineSnapshot, StatusBoard
 from config.market_making import MarketMakingConfig
 from config.risk import RiskConfig
 from domain.enums import Venue
-from domain.errors import ConfigError
+from domain.errors import ConfigError, PredmmError
 from domain.ids import MarketId
 from domain.market import Market
+from domain.orders import Order
 from platforms.bridge import Bridge, safe_tell
 from platforms.venue import (
     BookInvalidated,
@@ -67,8 +74,17 @@ from strategies.inventory import InventoryTracker
 from strategies.quoting import select_markets
 from supervisors.markets import MarketSupervisor
 from supervisors.policy import RestartPolicy
+from supervisors.recovery import (
+    ReconciliationError,
+    RecoveryRecord,
+    Write,
+    catch_up,
+    reconcile_venue,
+    settle_orders,
+)
 
 SWITCH_INTERVAL = 0.0005  # seconds: keeps GIL hand-offs between actor threads short
+RECOVERY_RETRIES = 3  # reads of a venue at start-up before predmm refuses to quote
 
 
 @attrs.frozen(kw_only=True)
@@ -126,6 +142,7 @@ class TradingEngine:
         self._stop: trio.Event | None = None
         self._feeds: dict[Venue, trio.CancelScope] = {}
         self._subscribed: dict[Venue, frozenset[MarketId]] = {}
+        self._end_reason = "stopped"
         self.log = logger.bind(actor="engine")
 
     # the usage guide's API -------------------------------------------------------------
@@ -165,6 +182,11 @@ class TradingEngine:
                 with trio.CancelScope(shield=True):
                     await self._run_shielded()
                 outer.cancel_scope.cancel()
+        except BaseExceptionGroup as group:
+            sole = sole_predmm_error(group)
+            if sole is None:
+                raise
+            raise sole from None
         finally:
             self.board.running = False
             self.started.clear()
@@ -181,12 +203,25 @@ class TradingEngine:
         async with trio.open_nursery() as nursery:
             self.bridge = Bridge(nursery)
             try:
-                with trio.fail_after(self._t.stop_timeout * 2):
-                    await self._start(nursery)
+                await self._start_in_time(nursery)
                 await self._stop.wait()
+            except PredmmError as exc:
+                self._end_reason = f"refused to start: {exc}"
+                raise
             finally:
                 await self._shutdown()
                 nursery.cancel_scope.cancel()
+
+    async def _start_in_time(self, nursery: trio.Nursery) -> None:
+        limit = self._t.stop_timeout * 2
+        try:
+            with trio.fail_after(limit):
+                await self._start(nursery)
+        except trio.TooSlowError:
+            raise ReconciliationError(
+                f"start-up (reconciliation with the venues) did not finish within {limit:g} s:"
+                " refusing to quote"
+            ) from None
 
     async def _start(self, nursery: trio.Nursery) -> None:
         assert self.bridge is not None
@@ -213,10 +248,13 @@ class TradingEngine:
             max_position_size=self.config.max_position_size,
             board=self.board,
         )
-        for platform in self.platforms.values():
+        adopted: list[Order] = []
+        for venue, platform in self.platforms.items():
             platform.tell(AttachPortfolio(portfolio=self.portfolio))
             platform.tell(PollFills())
-            await self.bridge.ask(platform, lambda r: SyncOpenOrders(reply=r), self._t.ask_timeout)
+            held = await self._adopt_open_orders(venue, platform)
+            await self._settle(venue, held)
+            adopted.extend(held)
         self.supervisor = MarketSupervisor.start(
             config=self.config,
             deps_for=self._deps_for(),
@@ -230,6 +268,12 @@ class TradingEngine:
         selected = await self.scan(nursery)
         for platform in self.platforms.values():  # orphans of a previous run: cancelled
             platform.tell(CancelOrphans(keep=selected))
+        orphans = sum(1 for o in adopted if o.market_id not in selected)
+        self.log.info(
+            "open orders on the venues: {a} adopted, {c} orphans being cancelled",
+            a=len(adopted) - orphans,
+            c=orphans,
+        )
         nursery.start_soon(self._scan_loop, nursery)
         nursery.start_soon(self._every, self._t.tick_interval, self._tick)
         nursery.start_soon(self._every, self._t.fill_poll_interval, self._poll_fills)
@@ -269,6 +313,7 @@ class TradingEngine:
                 at=self.clock.now(),
             )
         )
+        await self._reconcile(ref)
         reader = Journal.open_read_only(self.journal_path)
         positions = [reader.inventory(m) for m in reader.market_ids()]
         cursors = {v: reader.fill_cursor(v) for v in self.clients}
@@ -283,6 +328,103 @@ class TradingEngine:
 
         reader.close()
         return positions, cursors, known
+
+    async def _reconcile(self, ref: pykka.ActorRef[Any]) -> None:
+        """Journal every venue's fills that the journal lacks and check the positions
+        (``supervisors.recovery``); raises ``ReconciliationError`` before any quote."""
+        from actors.journal import Journal
+
+        assert self.journal_path is not None
+        write = self._journal_writer(ref)
+        with Journal.open_read_only(self.journal_path) as reader:
+            for client in self.clients.values():
+                done = await reconcile_venue(client, reader, write, retries=RECOVERY_RETRIES)
+                self.log.info(
+                    "recovery {v}: {n} fills recovered, {r} reversed,"
+                    " positions agree on {m} markets",
+                    v=done.venue,
+                    n=done.fills_recovered,
+                    r=done.fills_reversed,
+                    m=done.markets_checked,
+                )
+
+    async def _settle(self, venue: Venue, adopted: Sequence[Order]) -> None:
+        """Close in the journal the previous runs' orders that were not adopted: the
+        venue no longer held them when its open orders were read."""
+        from actors.journal import Journal
+
+        if self.journal_path is None or self._journal_ref is None:
+            return
+        write = self._journal_writer(self._journal_ref)
+        with Journal.open_read_only(self.journal_path) as reader:
+            closed = await settle_orders(
+                self.clients[venue], reader, write, adopted, retries=RECOVERY_RETRIES
+            )
+        self.log.info(
+            "recovery {v}: {c} journaled orders closed (gone from the venue, or adopted by its id)",
+            v=venue.value,
+            c=closed,
+        )
+
+    def _journal_writer(self, ref: pykka.ActorRef[Any]) -> Write:
+        """Tells the records to the JournalActor and returns once they are durable."""
+        from actors.journal import Flush
+
+        timeout = self._t.stop_timeout
+
+        async def write(records: Sequence[RecoveryRecord]) -> None:
+            for record in records:
+                ref.tell(record)
+            await trio.to_thread.run_sync(lambda: ref.ask(Flush(), timeout=timeout))
+
+        return write
+
+    async def _last_fills(self, ref: pykka.ActorRef[Any]) -> None:
+        """Fills the venues made while the orders were being cancelled, whose stream
+        messages may have come after the PlatformActor stopped: journaled now rather than
+        at the next start."""
+        from actors.journal import Journal
+
+        assert self.journal_path is not None
+        write = self._journal_writer(ref)
+        with trio.move_on_after(self._t.stop_timeout):
+            await write(())  # what the platforms told is committed: not fetched as missing
+            with Journal.open_read_only(self.journal_path) as reader:
+                for client in self.clients.values():
+                    try:
+                        fills = await catch_up(client, reader, write, retries=1)
+                    except PredmmError as exc:
+                        self.log.warning("last fills not read: {exc}", exc=exc)
+                        continue
+                    if fills:
+                        self.log.info(
+                            "{n} late fills of {v} journaled", n=len(fills), v=client.venue.value
+                        )
+
+    async def _adopt_open_orders(self, venue: Venue, platform: pykka.ActorRef[Any]) -> list[Order]:
+        """The venue's open orders join the order table before any market quotes (a
+        market then keeps, amends or cancels them: their intent is never placed again);
+        the orders adopted. A venue whose open orders cannot be read is not quoted."""
+        assert self.bridge is not None
+        answer: Any = None
+        for _ in range(RECOVERY_RETRIES + 1):
+            try:
+                answer = await self.bridge.ask(
+                    platform, lambda r: SyncOpenOrders(reply=r), self._t.stop_timeout
+                )
+            except trio.TooSlowError as exc:
+                answer = exc
+            if not isinstance(answer, Exception):
+                break
+        if isinstance(answer, Exception):
+            raise ReconciliationError(
+                f"reconciliation failed on {venue.value}: open orders not read"
+                f" ({type(answer).__name__}: {answer}): refusing to quote"
+            )
+        orders = await trio.to_thread.run_sync(
+            lambda: platform.ask(GetOpenOrders(market_id=None), timeout=self._t.ask_timeout)
+        )
+        return list(orders)
 
     def _deps_for(self) -> Callable[[Venue], MarketDeps]:
         assert self.bridge is not None
@@ -421,9 +563,12 @@ class TradingEngine:
         if self._journal_ref is not None:
             from actors.journal import RecordRunEnd
 
+            if self.platforms:  # (a start refused by reconciliation has nothing to add)
+                await self._last_fills(self._journal_ref)
+
             safe_tell(
                 self._journal_ref,
-                RecordRunEnd(run_id=self.run_id, reason="stopped", at=self.clock.now()),
+                RecordRunEnd(run_id=self.run_id, reason=self._end_reason, at=self.clock.now()),
             )
             await _stop(self._journal_ref, timeout)  # commits durably on stop
         for scope in self._feeds.values():
@@ -442,6 +587,21 @@ class TradingEngine:
         except (trio.TooSlowError, pykka.ActorDeadError) as exc:
             self.log.error("{ref} did not answer during shutdown: {exc!r}", ref=ref, exc=exc)
             return None
+
+
+def sole_predmm_error(group: BaseExceptionGroup[Any]) -> PredmmError | None:
+    """The one PredmmError that nested nurseries wrapped (a refusal to start), if that is
+    all the group holds: re-raised bare, the command line prints it as one line."""
+    leaves: list[BaseException] = []
+    stack: list[BaseException] = [group]
+    while stack:
+        exc = stack.pop()
+        if isinstance(exc, BaseExceptionGroup):
+            stack.extend(exc.exceptions)
+        else:
+            leaves.append(exc)
+    only = leaves[0] if len(leaves) == 1 else None
+    return only if isinstance(only, PredmmError) else None
 
 
 async def _stop(ref: pykka.ActorRef[Any] | None, timeout: float) -> None:

@@ -13,7 +13,7 @@ import trio
 from actors.clock import ManualClock
 from config.market_making import MarketMakingConfig
 from config.risk import RiskConfig
-from domain.enums import TradingState
+from domain.enums import TradingState, Venue
 from domain.ids import MarketId
 from domain.orders import Fill, Order, OrderEvent
 from supervisors.engine import EngineTimings, TradingEngine
@@ -37,6 +37,7 @@ def config(**changes: Any) -> MarketMakingConfig:
 class RecordingJournal:
     orders: list[tuple[Order, OrderEvent | None]] = attrs.Factory(list)
     fills: list[Fill] = attrs.Factory(list)
+    pages: list[tuple[Venue, tuple[Fill, ...], str | None]] = attrs.Factory(list)
     reversals: list[Fill] = attrs.Factory(list)
     restarts: list[tuple[MarketId, int, str]] = attrs.Factory(list)
     quarantines: list[tuple[MarketId, int, str]] = attrs.Factory(list)
@@ -47,6 +48,10 @@ class RecordingJournal:
 
     def fill(self, fill: Fill, cursor: str | None) -> None:
         self.fills.append(fill)
+
+    def fill_page(self, venue: Venue, fills: Sequence[Fill], cursor: str | None) -> None:
+        self.fills.extend(fills)
+        self.pages.append((venue, tuple(fills), cursor))
 
     def fill_reversal(self, fill: Fill, reason: str) -> None:
         self.reversals.append(fill)

@@ -46,7 +46,8 @@ async def test_twenty_seconds_on_the_embedded_exchange(tmp_path):
     )
     for market, net in venue_net.items():
         assert journal_net.get(market, Decimal(0)) == net, market
-    assert len(orders) == placed_on_venue > 0  # quoting happened, each order once
+    accepted = [o for o in orders if o.venue_order_id is not None]  # not refused on arrival
+    assert len(accepted) == placed_on_venue > 0  # quoting happened, each order once
     assert venue_fills  # the busy embedded tape trades with us within 20 s
 
     # no limit crossed: per market and per linked event
