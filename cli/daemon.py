@@ -15,8 +15,10 @@ from typing import Any
 import attrs
 import trio
 from loguru import logger
+from prometheus_client import CollectorRegistry
 
-from cli.metrics import serve_metrics
+from cli.instrument import InstrumentedVenue, VenueMetrics
+from cli.metrics import metrics_registry, serve_metrics
 from cli.stats import LiveStats
 from cli.venues import VenueSetup, from_settings, from_sim_credentials
 from cli.view import run_view
@@ -126,7 +128,11 @@ async def run_with_venues(
     returns the stopped engine. The venue clients are closed on the way out."""
     journal = opts.journal or settings.daemon.journal or DEFAULT_JOURNAL
     port = opts.metrics_port if opts.metrics_port is not None else settings.daemon.metrics_port
-    clients = tuple(wrap_if_paper(c, settings.strategy) for c in setup.clients)
+    registry = CollectorRegistry(auto_describe=False)
+    venue_metrics = VenueMetrics(registry)
+    clients = tuple(
+        InstrumentedVenue(wrap_if_paper(c, settings.strategy), venue_metrics) for c in setup.clients
+    )
     log = logger.bind(actor="daemon")
     for line in setup.description:
         log.info("venue {}", line)
@@ -134,6 +140,7 @@ async def run_with_venues(
         settings.strategy, with_links(settings.risk, setup), clients, journal, seed=opts.seed
     )
     stats = LiveStats(engine, journal)
+    metrics_registry(engine, stats, registry)
     try:
         async with trio.open_nursery() as nursery:
             nursery.start_soon(_run_engine, engine, nursery.cancel_scope)
@@ -144,7 +151,7 @@ async def run_with_venues(
             await _wait_started(engine)
             nursery.start_soon(stats.run)
             if port:
-                bound = await nursery.start(serve_metrics, engine, stats, port)
+                bound = await nursery.start(serve_metrics, registry, port)
                 log.info("metrics on http://127.0.0.1:{}/metrics", bound)
             if opts.view:
                 nursery.start_soon(

@@ -146,19 +146,17 @@ class EngineCollector(Collector):
         yield markout
 
 
-def metrics_registry(engine: TradingEngine, stats: LiveStats | None = None) -> CollectorRegistry:
-    registry = CollectorRegistry(auto_describe=False)
+def metrics_registry(
+    engine: TradingEngine, stats: LiveStats | None = None, registry: CollectorRegistry | None = None
+) -> CollectorRegistry:
+    """``registry`` (a new one if None) with the engine's collector added."""
+    registry = registry or CollectorRegistry(auto_describe=False)
     registry.register(EngineCollector(engine, stats))
     return registry
 
 
-def metrics_app(engine: TradingEngine, stats: LiveStats | None = None) -> Any:
-    return make_asgi_app(metrics_registry(engine, stats))
-
-
 async def serve_metrics(
-    engine: TradingEngine,
-    stats: LiveStats | None,
+    registry: CollectorRegistry,
     port: int,
     *,
     task_status: trio.TaskStatus[int] = trio.TASK_STATUS_IGNORED,
@@ -173,4 +171,4 @@ async def serve_metrics(
         def started(self, binds: list[str] | None = None) -> None:
             task_status.started(int(binds[0].rsplit(":", 1)[1]) if binds else port)
 
-    await serve(metrics_app(engine, stats), config, task_status=_Status())
+    await serve(make_asgi_app(registry), config, task_status=_Status())
