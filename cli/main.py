@@ -33,14 +33,28 @@ def config_group() -> None:
 @config_group.command("check")
 @click.argument("file", type=click.Path(path_type=Path))
 def config_check(file: Path) -> None:
-    """Validate FILE and print the settings it gives.
+    """Validate FILE and print the strategy settings it gives. FILE is either the
+    daemon's settings file (tables [strategy], [risk], [kalshi], [polymarket], [daemon])
+    or a strategy file (MarketMakingConfig keys at the top level, like the presets); for
+    a settings file it also says which secrets are not available.
 
     \b
-    Example:
-      predmm config check my-mm.toml
+    Examples:
+      predmm config check predmm.toml
+      predmm config check my-strategy.toml
     """
+    from config.settings import is_settings_file, load_settings, resolve_secrets
+
     try:
-        config = load_config(file)
+        if is_settings_file(file):
+            settings = load_settings(file)
+            config = settings.strategy
+            try:
+                resolve_secrets(settings)
+            except PredmmError as exc:
+                click.echo(f"# warning: {exc}")
+        else:
+            config = load_config(file)
     except PredmmError as exc:
         fail(str(exc))
     click.echo(f"# {file}: OK")

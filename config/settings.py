@@ -116,6 +116,17 @@ class Settings:
 _TOP = {"preset", "strategy", "risk", "kalshi", "polymarket", "daemon"}
 
 
+def is_settings_file(path: str | Path) -> bool:
+    """Whether ``path`` looks like the daemon's settings (a top-level table of its own)
+    rather than a flat strategy file; unreadable files answer False (the loader then
+    reports them)."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return False
+    return any(key in _TOP for key in data)
+
+
 def load_settings(path: str | Path, *, preset: str | None = None) -> Settings:
     """Read the daemon's TOML; ``preset`` (from the command line) overrides the file's."""
     path = Path(path)

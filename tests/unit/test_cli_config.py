@@ -30,3 +30,16 @@ def test_unknown_preset_is_a_usage_error():
     result = CliRunner().invoke(cli, ["config", "show", "--preset", "yolo"])
     assert result.exit_code == 2
     assert "'yolo' is not one of 'conservative', 'aggressive', 'hft'" in result.output
+
+
+def test_config_check_reads_a_daemon_settings_file_and_names_missing_secrets(tmp_path):
+    path = tmp_path / "predmm.toml"
+    path.write_text(
+        'preset = "aggressive"\n[strategy]\nbase_spread = "0.05"\n'
+        '[kalshi]\nkey_id_env = "PREDMM_TEST_NO_SUCH_VAR"\nprivate_key_env = "X"\n'
+    )
+    result = CliRunner().invoke(cli, ["config", "check", str(path)])
+    assert result.exit_code == 0, result.output
+    assert 'base_spread = "0.05"' in result.output
+    assert "max_inventory = 75" in result.output  # from the preset
+    assert "environment variable PREDMM_TEST_NO_SUCH_VAR is not set" in result.output
