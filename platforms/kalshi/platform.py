@@ -33,7 +33,6 @@ from platforms.kalshi.http import CallStats, KalshiHttp, RetryPolicy
 from platforms.kalshi.orders import OrderDesk
 from platforms.kalshi.signing import KalshiSigner, PrivateKey
 from platforms.kalshi.stream import feed_events
-from platforms.kalshi.ws import WsConnection
 from platforms.venue import (
     CancelResult,
     FillPage,
@@ -42,6 +41,7 @@ from platforms.venue import (
     TickSizeChanged,
     VenueEvent,
 )
+from platforms.ws import WsConnection
 
 DEFAULT_RETRY = RetryPolicy()
 DEFAULT_RECONNECT = RetryPolicy(attempts=1, base_delay=0.2, max_delay=10.0)
@@ -334,9 +334,8 @@ class KalshiPlatform:
 
     async def _open_ws(self) -> WsConnection:
         path = urlsplit(self.ws_url).path
-        return await WsConnection.open(
-            self.ws_url, self._signer.headers(self._now_ms(), "GET", path)
-        )
+        headers = self._signer.headers(self._now_ms(), "GET", path)
+        return await WsConnection.open(self.ws_url, headers=headers, label="Kalshi ws")
 
 
 def _seg(text: str) -> str:

@@ -8,6 +8,7 @@ upgrade for bad credentials ends the stream with ``AuthenticationError``.
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime
@@ -16,11 +17,12 @@ from typing import Any
 import trio
 from loguru import logger
 
+from domain.errors import VenueProtocolError
 from domain.ids import MarketId
 from platforms.kalshi.feed import FeedState
 from platforms.kalshi.http import RetryPolicy
-from platforms.kalshi.ws import WsClosed, WsConnection
 from platforms.venue import BookInvalidated, VenueEvent
+from platforms.ws import WsClosed, WsConnection
 
 Opener = Callable[[], Awaitable[WsConnection]]
 
@@ -49,12 +51,12 @@ async def feed_events(
         on_state(state)
         try:
             for send in state.opening_commands():
-                await conn.send_json(send.payload)
+                await conn.send_text(_encode(send.payload))
             while True:
                 message = await _receive(conn, idle_timeout)
                 events, sends = state.on_message(message, clock())
                 for send in sends:
-                    await conn.send_json(send.payload)
+                    await conn.send_text(_encode(send.payload))
                 failures = 0
                 for event in events:
                     observe(event)
@@ -73,5 +75,19 @@ async def _receive(conn: WsConnection, idle_timeout: float) -> dict[str, Any]:
     """The next message; a socket silent for ``idle_timeout`` (Kalshi pings every ~10 s)
     counts as dropped."""
     with trio.move_on_after(idle_timeout):
-        return await conn.receive_json()
+        return _decode(await conn.receive_text())
     raise WsClosed(f"Kalshi ws: nothing received for {idle_timeout} s")
+
+
+def _encode(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, separators=(",", ":"))
+
+
+def _decode(text: str) -> dict[str, Any]:
+    try:
+        message = json.loads(text)
+    except ValueError:
+        raise VenueProtocolError(f"Kalshi ws: message is not JSON: {text[:200]!r}") from None
+    if not isinstance(message, dict):
+        raise VenueProtocolError(f"Kalshi ws: message is not an object: {text[:200]!r}")
+    return message

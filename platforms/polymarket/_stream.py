@@ -34,7 +34,6 @@ from domain.ids import MarketId
 from domain.ticks import TickSpec
 from platforms.polymarket import _parse as parse
 from platforms.polymarket._parse import MarketInfo, TokenBook
-from platforms.polymarket._ws import LinkClosed, WsLink
 from platforms.venue import (
     BookInvalidated,
     BookUpdated,
@@ -45,13 +44,14 @@ from platforms.venue import (
     TradePrinted,
     VenueEvent,
 )
+from platforms.ws import WsClosed, WsConnection
 
 if TYPE_CHECKING:
     from platforms.polymarket._platform import PolymarketPlatform
 
 ONE = Decimal(1)
 PROVISIONAL = frozenset({"MATCHED", "MINED", "RETRYING"})
-_LINK_ERRORS = (LinkClosed, OSError, trio.BrokenResourceError)
+_LINK_ERRORS = (WsClosed, OSError, trio.BrokenResourceError)
 
 
 def _channel_url(base: str, channel: str) -> str:
@@ -245,7 +245,7 @@ async def _link(
     Started once the venue answered the first PING, so after it took the subscription
     (a connection's messages are handled in order). On the ``first`` connection, a user
     channel that hangs up before that answer refused our credentials."""
-    ws = await WsLink.open(url)
+    ws = await WsConnection.open(url, label="polymarket ws")
     ready = False
     try:
         await ws.send_text(subscribe)
@@ -258,7 +258,7 @@ async def _link(
                 text = await ws.receive_text()
             clock = trio.current_time()
             if text is None and clock >= heard + stale_after:
-                raise LinkClosed(f"polymarket ws silent for {stale_after} s")
+                raise WsClosed(f"polymarket ws silent for {stale_after} s")
             if clock >= next_ping:
                 await ws.send_text("PING")
                 next_ping = clock + ping_interval
@@ -271,7 +271,7 @@ async def _link(
             for msg in _messages(text):
                 for event in feed.handle(msg, now()):
                     await out.send(event)
-    except LinkClosed:
+    except WsClosed:
         if first and not ready and isinstance(feed, UserFeed):
             # the user channel hangs up on a subscription whose credentials it refuses
             raise AuthenticationError("polymarket user channel refused the API key") from None
