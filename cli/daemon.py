@@ -56,18 +56,20 @@ def load_run_settings(opts: RunOptions) -> Settings:
     return settings_from_dict({}, "<defaults>", preset=opts.preset)
 
 
-def configure_logs(opts: RunOptions, *, live_view: bool) -> None:
+def configure_logs(opts: RunOptions, settings: Settings, *, live_view: bool) -> None:
     """stderr (warnings only under the live view, which owns the terminal) and a rotating
-    file; ``--log-json`` writes structured lines."""
+    file (``--log-file``, else the config's ``[daemon] log_file``); ``--log-json`` writes
+    structured lines."""
     configure_logging(
         "WARNING" if live_view else opts.log_level,
         sink=lambda message: sys.stderr.write(message),  # looked up late: rich redirects it
         serialize=opts.log_json,
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
-    if opts.log_file is not None:
+    log_file = opts.log_file or settings.daemon.log_file
+    if log_file is not None:
         logger.add(
-            opts.log_file,
+            log_file,
             level=opts.log_level,
             rotation="50 MB",
             retention=10,

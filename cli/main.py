@@ -165,7 +165,7 @@ def run_command(
         view=not no_view,
     )
     console = Console()
-    configure_logs(opts, live_view=console.is_terminal and not no_view)
+    configure_logs(opts, settings, live_view=console.is_terminal and not no_view)
     try:
         trio.run(run_daemon, opts, settings, console)
     except PredmmError as exc:
