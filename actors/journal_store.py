@@ -274,9 +274,7 @@ def _row_to_order(row: sqlite3.Row) -> Order:
         quantity=Decimal(row["quantity"]),
         status=OrderStatus(row["status"]),
         filled_quantity=Decimal(row["filled_quantity"]),
-        venue_order_id=None
-        if row["venue_order_id"] is None
-        else VenueOrderId(row["venue_order_id"]),
+        venue_order_id=_vid(row["venue_order_id"]),
         created_at=_dt(row["created_at"]),
         reason=row["reason"],
     )
@@ -294,9 +292,7 @@ def _row_to_fill(row: sqlite3.Row) -> JournaledFill:
         is_taker=bool(row["is_taker"]),
         provisional=bool(row["provisional"]),
         client_order_id=_cid(row["client_order_id"]),
-        venue_order_id=None
-        if row["venue_order_id"] is None
-        else VenueOrderId(row["venue_order_id"]),
+        venue_order_id=_vid(row["venue_order_id"]),
         ts=_dt(row["venue_ts"]),
         received_ts=_dt(row["received_at"]),
     )
@@ -312,6 +308,10 @@ def _row_to_fill(row: sqlite3.Row) -> JournaledFill:
 
 def _cid(text: str | None) -> ClientOrderId | None:
     return None if text is None else ClientOrderId(text)
+
+
+def _vid(text: str | None) -> VenueOrderId | None:
+    return None if text is None else VenueOrderId(text)
 
 
 def _cursor_key(venue: Venue) -> str:
