@@ -5,7 +5,7 @@ venues, secrets from the environment or key files), from the files ``predmm sim
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -50,25 +50,36 @@ def kalshi_from_file(path: Path) -> KalshiPlatform:
     key_path = Path(_field(data, "private_key_path", path))
     if not key_path.is_file():
         raise ConfigError(f"{path}: private_key_path {key_path} is not a file")
-    return KalshiPlatform(
-        api_key=_field(data, "key_id", path),
-        api_secret=key_path,
-        base_url=_field(data, "base_url", path),
-        ws_url=_field(data, "ws_url", path),
-        tier=SIMULATOR_KALSHI_TIER,
-    )
+    key_id, base_url = _field(data, "key_id", path), _field(data, "base_url", path)
+    return _sim_kalshi(key_id, key_path, base_url, _field(data, "ws_url", path))
 
 
 def polymarket_from_file(path: Path) -> PolymarketPlatform:
     data = _read_json(path)
+    return _sim_polymarket(lambda key: _field(data, key, path))
+
+
+def _sim_kalshi(key_id: str, secret: str | Path, base_url: str, ws_url: str) -> KalshiPlatform:
+    return KalshiPlatform(
+        api_key=key_id,
+        api_secret=secret,
+        base_url=base_url,
+        ws_url=ws_url,
+        tier=SIMULATOR_KALSHI_TIER,
+    )
+
+
+def _sim_polymarket(credential: Callable[[str], str]) -> PolymarketPlatform:
+    """A Polymarket client from the simulator's credentials, by their names in
+    ``polymarket.json`` (and on ``PolymarketEndpoint``)."""
     return PolymarketPlatform(
-        private_key=_field(data, "private_key", path),
-        api_key=_field(data, "api_key", path),
-        api_secret=_field(data, "secret", path),
-        api_passphrase=_field(data, "passphrase", path),
-        clob_url=_field(data, "clob_url", path),
-        gamma_url=_field(data, "gamma_url", path),
-        ws_url=_field(data, "ws_url", path),
+        private_key=credential("private_key"),
+        api_key=credential("api_key"),
+        api_secret=credential("secret"),
+        api_passphrase=credential("passphrase"),
+        clob_url=credential("clob_url"),
+        gamma_url=credential("gamma_url"),
+        ws_url=credential("ws_url"),
     )
 
 
@@ -149,22 +160,8 @@ def from_running_simulator(running: Any) -> VenueSetup:
     )
     return VenueSetup(
         clients=(
-            KalshiPlatform(
-                api_key=k.key_id,
-                api_secret=k.private_key_pem,
-                base_url=k.base_url,
-                ws_url=k.ws_url,
-                tier=SIMULATOR_KALSHI_TIER,
-            ),
-            PolymarketPlatform(
-                private_key=p.private_key,
-                api_key=p.api_key,
-                api_secret=p.secret,
-                api_passphrase=p.passphrase,
-                clob_url=p.clob_url,
-                gamma_url=p.gamma_url,
-                ws_url=p.ws_url,
-            ),
+            _sim_kalshi(k.key_id, k.private_key_pem, k.base_url, k.ws_url),
+            _sim_polymarket(lambda key: str(getattr(p, key))),
         ),
         links=links,
         description=(
