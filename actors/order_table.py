@@ -5,12 +5,19 @@ one PlatformActor. Each change is reported to ``on_change(order, event, closed)`
 Venue answers can arrive late or out of order (a fill after its cancel, an update after
 a fill): an event for an order that is already finished is ignored, and an event that its
 state does not allow is logged and dropped rather than killing the venue's actor.
+
+The daemon runs for days: finished orders are kept only for the newest
+``RETAIN_CLOSED`` of them (long enough for any late fill or update to find its order),
+and fill ids for the newest ``RETAIN_FILLS`` (a duplicate arrives within seconds; the
+journal's unique fill ids are the last guard).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Hashable, Iterator
 from decimal import Decimal
+from typing import Generic, TypeVar
 
 import attrs
 from loguru import logger
@@ -25,6 +32,33 @@ E = OrderEvent
 S = OrderStatus
 ZERO = Decimal(0)
 OnChange = Callable[[Order, OrderEvent | None, bool], None]
+RETAIN_CLOSED = 20_000
+RETAIN_FILLS = 200_000
+K = TypeVar("K", bound=Hashable)
+
+
+class RecentIds(Generic[K]):
+    """A set that remembers only its newest ``limit`` members, forgetting the oldest."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._ids: set[K] = set()
+        self._order: deque[K] = deque()
+
+    def add(self, key: K) -> None:
+        if key in self._ids:
+            return
+        self._ids.add(key)
+        self._order.append(key)
+        if len(self._order) > self.limit:
+            self._ids.discard(self._order.popleft())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._ids
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
 
 _EVENT_FOR_STATUS = {
     S.OPEN: E.ACCEPT,
@@ -38,8 +72,15 @@ _EVENT_FOR_STATUS = {
 
 
 class OrderTable:
-    def __init__(self, on_change: OnChange) -> None:
+    def __init__(
+        self,
+        on_change: OnChange,
+        retain_closed: int = RETAIN_CLOSED,
+        retain_fills: int = RETAIN_FILLS,
+    ) -> None:
         self._on_change = on_change
+        self._retain_closed = retain_closed
+        self._closed: deque[ClientOrderId] = deque()  # finished orders, oldest first
         self._orders: dict[ClientOrderId, Order] = {}
         self._open: dict[MarketId, set[ClientOrderId]] = {}
         self._by_venue: dict[VenueOrderId, ClientOrderId] = {}
@@ -47,7 +88,7 @@ class OrderTable:
         self._awaiting: set[ClientOrderId] = set()  # cancel wanted, submit answer not yet in
         self._ready: list[ClientOrderId] = []
         self._unknown: set[ClientOrderId] = set()
-        self.seen_fills: set[FillId] = set()
+        self.seen_fills: RecentIds[FillId] = RecentIds(retain_fills)
         self.duplicate_fills = 0
         self.closed_count = 0
 
@@ -190,7 +231,7 @@ class OrderTable:
 
     def take_ready_cancels(self) -> list[ClientOrderId]:
         ready, self._ready = self._ready, []
-        return [c for c in ready if self._orders[c].status is S.PENDING_CANCEL]
+        return [c for c in ready if (o := self._orders.get(c)) and o.status is S.PENDING_CANCEL]
 
     # internals ----------------------------------------------------------------------
 
@@ -213,6 +254,19 @@ class OrderTable:
             elif order.status.is_terminal:
                 self._awaiting.discard(coid)
 
+    def __len__(self) -> int:
+        """Orders held: every live one and the newest finished ones."""
+        return len(self._orders)
+
+    def _forget_oldest(self) -> None:
+        while len(self._closed) > self._retain_closed:
+            coid = self._closed.popleft()
+            order = self._orders.pop(coid, None)
+            self._fill_qty.pop(coid, None)
+            vid = order.venue_order_id if order is not None else None
+            if vid is not None and self._by_venue.get(vid) == coid:
+                del self._by_venue[vid]
+
     def _store(self, order: Order, event: OrderEvent | None) -> None:
         coid = order.client_order_id
         self._orders[coid] = order
@@ -224,6 +278,8 @@ class OrderTable:
             self._unknown.discard(coid)
             self._awaiting.discard(coid)
             self.closed_count += 1
+            self._closed.append(coid)
+            self._forget_oldest()
         else:
             self._open.setdefault(order.market_id, set()).add(coid)
         self._on_change(order, event, closed)
