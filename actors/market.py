@@ -3,10 +3,11 @@
 It owns the market's inventory and its view of its live orders. On a (conflated) book
 update it asks the strategy for the desired YES and NO bids, diffs them against its live
 orders (keep what is unchanged; amend where the venue can; else cancel and replace),
-reserves the worst case with the PortfolioActor (an ``ask`` with a timeout: the only
-asks in the system go Market -> Portfolio and Market -> Platform) and tells the
-PlatformActor. Guards: quote age, price move, volume spike; exits through
-``strategies.market_making.exit_signal``. On stop it cancels its own orders.
+reserves the worst case with the PortfolioActor and submits to the PlatformActor, both
+by direct call (``actors.direct``: handled on this thread under the actor's lock, so
+the tick path wakes no other actor thread). Guards: quote age, price move, volume
+spike; exits through ``strategies.market_making.exit_signal``. On stop it cancels its
+own orders.
 
 A restarted incarnation rebuilds its inventory from the PortfolioActor (seeded from the
 journal at start, then fed the same fills the journal records) and its live orders from
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +27,7 @@ import pykka
 from loguru import logger
 
 from actors.clock import Clock
+from actors.direct import DirectRef
 from actors.messages import (
     AmendOrder,
     AmendSettled,
@@ -56,10 +59,12 @@ from actors.status import MarketStatus, StatusBoard
 from config.market_making import MarketMakingConfig
 from domain.book import Level, OrderBook
 from domain.enums import Action, OrderSide, OrderStatus, OrderType, TimeInForce, TradingState
-from domain.ids import ClientOrderId
+from domain.enums import MarketStatus as MarketStatusEnum
+from domain.ids import ClientOrderId, EventId, MarketId
 from domain.market import Market
 from domain.orders import Order
 from domain.risk import Terms, reduces
+from domain.ticks import TickSpec
 from platforms.venue import Capabilities
 from strategies.inventory import InventoryTracker
 from strategies.market_making import exit_signal
@@ -84,6 +89,8 @@ class MarketDeps:
     capabilities: Capabilities
     portfolio: pykka.ActorRef[Any]
     platform: pykka.ActorRef[Any]
+    portfolio_direct: DirectRef  # reservations and marks, on this actor's thread
+    platform_direct: DirectRef  # order submissions, on this actor's thread
     clock: Clock
     run_id: str
     supervisor: pykka.ActorRef[Any] | None = None
@@ -275,7 +282,10 @@ class MarketActor(pykka.ThreadingActor):
         self._requote()
         if self.mark_unsent and self.last_mark is not None:  # no reservation carried it
             self.mark_unsent = False
-            self.deps.portfolio.tell(MarkPrice(market_id=self.market_id, yes_price=self.last_mark))
+            with contextlib.suppress(pykka.ActorDeadError):
+                self.deps.portfolio_direct.call(
+                    MarkPrice(market_id=self.market_id, yes_price=self.last_mark)
+                )
 
     def _on_order(self, order: Order) -> None:
         coid = order.client_order_id
@@ -298,36 +308,33 @@ class MarketActor(pykka.ThreadingActor):
 
     # quoting --------------------------------------------------------------------------
 
-    def _view(self) -> Market | None:
+    def _view(self) -> LiveView | None:
         book = self.book
         if book is None or not self.market.is_open:
             return None
-        return attrs.evolve(
-            self.market,
-            best_yes_bid=book.best_bid(),
-            best_yes_ask=book.best_ask(),
-            as_of=self.deps.clock.now(),
-        )
+        return LiveView(self.market, book.best_bid(), book.best_ask(), self.deps.clock.now())
 
     def _requote(self) -> None:
-        inputs = self._inputs()
+        quotes = self._quotes()
+        inputs = self._inputs(quotes)
         if inputs == self.last_inputs and not self.stale:
             return  # nothing the strategy reads has changed: the same quotes, the same exit
         self.last_inputs = inputs
         view = self._view()
         self._exit(view)
-        desired = self._desired(view)
-        if not self._needs_requote(desired):
+        desired = self._desired(view, quotes)
+        if not self._needs_requote(desired, quotes):
             return
-        self._apply(desired)
+        self._apply(desired, quotes)
+        self._send()  # before the bookkeeping below: the tick path ends at the venue
         self.stale = False
         self.quoted_fair, self.quoted_at = self.fair, self.deps.clock.now()
         self._publish("quoting" if desired else "idle")
 
-    def _inputs(self) -> tuple[object, ...]:
+    def _inputs(self, quotes: dict[OrderSide, Order]) -> tuple[object, ...]:
         """What the strategy reads, cheaply: the top of the book less our own orders (the
         sizes only for the microprice), the inventory, the state and the market."""
-        own = {(o.side, o.price): o.remaining for o in self._quotes().values()}
+        own = {(o.side, o.price): o.remaining for o in quotes.values()}
         book, sized = self.book, self.config.fair_value_method == "microprice"
         top = None
         if book is not None:
@@ -347,13 +354,15 @@ class MarketActor(pykka.ThreadingActor):
             frozenset(own.items()),
         )
 
-    def _desired(self, view: Market | None) -> dict[OrderSide, Quote]:
+    def _desired(
+        self, view: LiveView | None, quotes: dict[OrderSide, Order]
+    ) -> dict[OrderSide, Quote]:
         halted = self.state is TradingState.HALTED
         if view is None or halted or self.deps.clock.monotonic() < self.paused_until:
             self.fair = None
             return {}
         assert self.book is not None
-        own = {(o.side, o.price): o.remaining for o in self._quotes().values()}
+        own = {(o.side, o.price): o.remaining for o in quotes.values()}
         decision = compute_quotes(view, self.inventory, self.config, self.book.without(own))
         self.fair = decision.fair_value if decision is not None else None
         quotes = {q.side: q for q in decision.quotes()} if decision is not None else {}
@@ -372,8 +381,10 @@ class MarketActor(pykka.ThreadingActor):
                 out[side] = Quote(side, q.price, size)
         return out
 
-    def _needs_requote(self, desired: dict[OrderSide, Quote]) -> bool:
-        if self.stale or set(desired) != set(self._quotes()):
+    def _needs_requote(
+        self, desired: dict[OrderSide, Quote], quotes: dict[OrderSide, Order]
+    ) -> bool:
+        if self.stale or desired.keys() != quotes.keys():
             return True
         return self.fair is not None and price_moved(
             self.quoted_fair, self.fair, self.config.price_change_requote_threshold
@@ -391,8 +402,7 @@ class MarketActor(pykka.ThreadingActor):
             out[order.side] = order
         return out
 
-    def _apply(self, desired: dict[OrderSide, Quote]) -> None:
-        have = self._quotes()
+    def _apply(self, desired: dict[OrderSide, Quote], have: dict[OrderSide, Order]) -> None:
         cancels: list[ClientOrderId] = []
         places: list[Quote] = []
         amends: list[tuple[Order, Quote]] = []
@@ -431,11 +441,9 @@ class MarketActor(pykka.ThreadingActor):
             mark=mark,
         )
         try:
-            result: tuple[Reservation, ...] = self.deps.portfolio.ask(  # type: ignore[assignment]
-                reserve, timeout=self.deps.ask_timeout
-            )
-        except pykka.Timeout:
-            self.log.warning("portfolio did not answer a reservation in time: not placed")
+            result: tuple[Reservation, ...] = self.deps.portfolio_direct.call(reserve)
+        except pykka.ActorDeadError:
+            self.log.warning("portfolio gone: nothing reserved, nothing placed")
             return ()
         self.refused = any(not r.granted for r in result)
         return result
@@ -507,11 +515,11 @@ class MarketActor(pykka.ThreadingActor):
         )
         self.out_cancels, self.out_amends, self.out_places = [], [], []
         try:
-            self.deps.platform.tell(submit)
+            self.deps.platform_direct.call(submit)
         except pykka.ActorDeadError:
             self.log.error("platform gone: {n} cancels not sent", n=len(submit.cancels))
 
-    def _exit(self, view: Market | None) -> None:
+    def _exit(self, view: LiveView | None) -> None:
         if view is None or self.exits or self.state is TradingState.HALTED:
             return
         signal = exit_signal(self.inventory, view, self.config)
@@ -557,6 +565,51 @@ class MarketActor(pykka.ThreadingActor):
                 quoted_at=self.quoted_at,
             )
         )
+
+
+class LiveView:
+    """The strategy's view of a market now: its listing, the book's best YES bid and ask
+    and the time (a ``MarketView``; cheaper than evolving the ``Market`` on every update)."""
+
+    __slots__ = ("as_of", "best_yes_ask", "best_yes_bid", "market")
+
+    def __init__(
+        self, market: Market, bid: Decimal | None, ask: Decimal | None, as_of: datetime
+    ) -> None:
+        self.market, self.best_yes_bid, self.best_yes_ask, self.as_of = market, bid, ask, as_of
+
+    @property
+    def market_id(self) -> MarketId:
+        return self.market.market_id
+
+    @property
+    def status(self) -> MarketStatusEnum:
+        return self.market.status
+
+    @property
+    def liquidity(self) -> Decimal:
+        return self.market.liquidity
+
+    @property
+    def volume(self) -> Decimal:
+        return self.market.volume
+
+    @property
+    def tick(self) -> TickSpec:
+        return self.market.tick
+
+    @property
+    def event_id(self) -> EventId | None:
+        return self.market.event_id
+
+    @property
+    def min_order_size(self) -> Decimal:
+        return self.market.min_order_size
+
+    @property
+    def hours_to_close(self) -> float | None:
+        close = self.market.close_time
+        return None if close is None else (close - self.as_of).total_seconds() / 3600.0
 
 
 def _top(

@@ -26,6 +26,7 @@ import pykka
 from loguru import logger
 
 from actors.clock import Clock
+from actors.direct import DirectActor, DirectRef
 from actors.journal_port import JournalPort
 from actors.messages import (
     AmendOrder,
@@ -57,7 +58,7 @@ from actors.messages import (
     SyncOpenOrders,
     VenueEventReceived,
 )
-from actors.order_table import OrderTable
+from actors.order_table import RETAIN_FILLS, OrderTable, RecentIds
 from domain.enums import OrderStatus, Venue
 from domain.errors import RateLimited, VenueUnavailable
 from domain.ids import ClientOrderId, FillId, MarketId
@@ -77,6 +78,7 @@ from platforms.venue import (
 
 E = OrderEvent
 _QUIET = (None, E.SUBMIT, E.CANCEL_REQUEST)
+_WRITES = ("place", "cancel", "amend", "sweep")  # jobs that count as in flight
 JournaledFills = Callable[[Sequence[FillId]], set[FillId]]
 
 
@@ -87,7 +89,7 @@ class _Amend:
     quantity: Decimal
 
 
-class PlatformActor(pykka.ThreadingActor):
+class PlatformActor(DirectActor):
     def __init__(
         self,
         *,
@@ -101,8 +103,9 @@ class PlatformActor(pykka.ThreadingActor):
         reconcile_delay: float = 0.2,
         fill_cursor: str | None = None,
         journaled_fills: JournaledFills | None = None,
+        direct: DirectRef | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(direct)
         self.venue, self.caps, self.bridge, self.clock = venue, capabilities, bridge, clock
         self.journal, self.key = journal, key or venue.value
         self.bucket = TokenBucket.for_venue(capabilities)
@@ -118,15 +121,16 @@ class PlatformActor(pykka.ThreadingActor):
         self.cursor, self.polling, self.journaled_fills = fill_cursor, False, journaled_fills
         self.halted = False
         self.drain: list[Reply] = []
+        self.outbox: list[VenueJob] = []
         self.changed: dict[MarketId, list[Order]] = {}
         self.closed: list[OrderClosed] = []
-        self.reversed: set[FillId] = set()
+        self.reversed: RecentIds[FillId] = RecentIds(RETAIN_FILLS)
         self.sweep: str = "none"  # none -> wanted -> sent -> done (venue-wide cancel)
         self.log = logger.bind(actor="platform", venue=venue.value)
 
     # dispatch ---------------------------------------------------------------------
 
-    def on_receive(self, message: Any) -> Any:
+    def handle(self, message: Any) -> Any:
         match message:
             case JobDone():
                 self._job_done(message)
@@ -184,6 +188,7 @@ class PlatformActor(pykka.ThreadingActor):
             case _:
                 raise TypeError(f"PlatformActor {self.venue.value}: unexpected {message!r}")
         self._pump()
+        self._send_jobs()
         self._flush()
         self._check_drained()
         return None
@@ -322,10 +327,17 @@ class PlatformActor(pykka.ThreadingActor):
 
     def _submit(self, tag: tuple[Any, ...], run: Callable[[VenueClient], Any]) -> None:
         self.in_flight += 1
-        job = VenueJob(key=self.key, tag=tag, run=run, reply_to=self.actor_ref)
-        if not self.bridge.submit(job):
-            self.in_flight -= 1
-            self.log.error("the trio loop is gone; {tag} not sent", tag=tag[0])
+        self.outbox.append(VenueJob(key=self.key, tag=tag, run=run, reply_to=self.actor_ref))
+
+    def _send_jobs(self) -> None:
+        """What one message made go out, to the trio workers with one wake-up."""
+        if not self.outbox:
+            return
+        jobs, self.outbox = self.outbox, []
+        if not self.bridge.submit_all(jobs):
+            writes = [j.tag[0] for j in jobs if j.tag[0] in _WRITES]  # type: ignore[index]
+            self.in_flight -= len(writes)
+            self.log.error("the trio loop is gone; {n} requests not sent", n=len(jobs))
 
     def _wake(self, delay: float) -> None:
         at = self.clock.monotonic() + delay
@@ -338,7 +350,7 @@ class PlatformActor(pykka.ThreadingActor):
 
     def _job_done(self, done: JobDone) -> None:
         kind = done.tag[0]  # type: ignore[index]
-        if kind in ("place", "cancel", "amend", "sweep"):
+        if kind in _WRITES:
             self.in_flight -= 1
         handler = getattr(self, f"_on_{kind}")
         handler(done.tag, done.result, done.error)
@@ -536,7 +548,7 @@ class PlatformActor(pykka.ThreadingActor):
 
     def _submit_read(self, tag: tuple[Any, ...], run: Callable[[VenueClient], Any]) -> None:
         """Reads are not write-rate-limited and do not count as in flight."""
-        self.bridge.submit(VenueJob(key=self.key, tag=tag, run=run, reply_to=self.actor_ref))
+        self.outbox.append(VenueJob(key=self.key, tag=tag, run=run, reply_to=self.actor_ref))
 
     def _backoff(self, retry_after: float | None) -> None:
         self.failures += 1

@@ -25,6 +25,7 @@ import pykka
 from loguru import logger
 
 from actors.clock import Clock
+from actors.direct import DirectActor, DirectRef
 from actors.journal_port import JournalPort
 from actors.messages import (
     AmendSettled,
@@ -60,6 +61,7 @@ from domain.risk import (
     Scope,
     Terms,
     breach,
+    exceeds,
     held,
     reduces,
     resting,
@@ -84,13 +86,13 @@ class _Reservation:
     def exposure(self) -> Exposure:
         if self.remaining <= 0 and self.amend is None:
             return NONE
-        out = resting(attrs.evolve(self.terms, quantity=self.remaining))
+        out = resting(self.terms, self.remaining)
         if self.amend is not None:
             out = out + resting(self.amend)
         return out
 
 
-class PortfolioActor(pykka.ThreadingActor):
+class PortfolioActor(DirectActor):
     def __init__(
         self,
         *,
@@ -101,8 +103,9 @@ class PortfolioActor(pykka.ThreadingActor):
         max_position_size: int | None = None,
         positions: Iterable[InventoryTracker] = (),
         board: StatusBoard | None = None,
+        direct: DirectRef | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(direct)
         self.risk, self.clock, self.journal = risk, clock, journal
         self.platforms = tuple(platforms)
         contracts = risk.max_market_contracts
@@ -148,7 +151,7 @@ class PortfolioActor(pykka.ThreadingActor):
 
     # dispatch -----------------------------------------------------------------------
 
-    def on_receive(self, message: Any) -> Any:
+    def handle(self, message: Any) -> Any:
         match message:
             case Reserve():
                 granted = self._reserve(message)
@@ -197,7 +200,33 @@ class PortfolioActor(pykka.ThreadingActor):
         if msg.mark is not None:
             self.marks[msg.market_id] = msg.mark
             self._repnl(msg.market_id)
+        together = self._reserve_together(msg.market_id, msg.requests)
+        if together is not None:
+            return together
         return tuple(self._reserve_one(msg.market_id, r) for r in msg.requests)
+
+    def _reserve_together(
+        self, market_id: MarketId, requests: tuple[ReserveRequest, ...]
+    ) -> tuple[Reservation, ...] | None:
+        """New resting buys (a market's quotes) granted in one check when together they
+        pass no limit (each alone then passes none); None: check them one by one."""
+        if len(requests) < 2 or self.state is not TradingState.ACTIVE:
+            return None
+        if any(r.replaces or r.terms.action is not Action.BUY for r in requests):
+            return None
+        adds = [resting(r.terms) for r in requests]
+        add = total(adds)
+        sides = {r.terms.side for r in requests}
+        if exceeds(self._scope(market_id), add, sides, self.limits) is not None:
+            return None
+        ids = self.by_market.setdefault(market_id, set())
+        for req in requests:
+            self.reservations[req.client_order_id] = _Reservation(
+                market_id, req.terms, req.terms.quantity
+            )
+            ids.add(req.client_order_id)
+        self._change(market_id, add)
+        return tuple(Reservation(client_order_id=r.client_order_id, granted=True) for r in requests)
 
     def _reserve_one(self, market_id: MarketId, req: ReserveRequest) -> Reservation:
         reason = self._refusal(market_id, req)

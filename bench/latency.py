@@ -28,6 +28,7 @@ import json
 import statistics
 import sys
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -143,18 +144,35 @@ class BenchVenue:
         self.latencies: list[float] = []
         self.placed: dict[MarketId, list[ClientOrderId]] = {}
         self.watch: Callable[[Order], None] | None = None
-        self._sends: list[trio.MemorySendChannel[VenueEvent]] = []
+        self._pending: deque[VenueEvent] = deque()
+        self._driver: AsyncIterator[VenueEvent] | None = None
+        self._driven = trio.Event()
+        self._wakeup = trio.Event()
+        self._closed = False
 
-    def emit(
+    def update(
         self, market_id: MarketId, bid: str, ask: str, size: int = 100, measure: bool = True
-    ) -> None:
+    ) -> BookUpdated:
+        """A book update, stamped as entering trio now if ``measure``."""
         book = OrderBook.from_yes_quotes(
             market_id, [Level(Decimal(bid), Decimal(size))], [Level(Decimal(ask), Decimal(size))]
         )
         if measure:
             self.emitted[market_id] = time.perf_counter_ns()
-        for send in self._sends:
-            send.send_nowait(BookUpdated(book=book))
+        return BookUpdated(book=book)
+
+    def emit(self, market_id: MarketId, bid: str, ask: str) -> None:
+        """Queue a book update for the stream (set-up; not measured)."""
+        self._pending.append(self.update(market_id, bid, ask, measure=False))
+        self._wakeup.set()
+
+    async def drive(self, updates: AsyncIterator[VenueEvent]) -> None:
+        """Feed ``updates`` through the stream and wait until they are all out. The
+        stream yields each as it is made, in the engine's feed task: like a websocket
+        reader, which parses and yields in one task, with no hop between tasks."""
+        self._driver, self._driven = updates, trio.Event()
+        self._wakeup.set()
+        await self._driven.wait()
 
     async def get_markets(self, status: str = "open") -> list[Market]:
         return list(self.markets)
@@ -203,19 +221,24 @@ class BenchVenue:
         return Decimal(0)
 
     def stream(self, market_ids: Sequence[MarketId]) -> AsyncIterator[VenueEvent]:
-        send, recv = trio.open_memory_channel[VenueEvent](1_000_000)
-        self._sends.append(send)
-
         async def events() -> AsyncIterator[VenueEvent]:
-            async with recv:
-                async for event in recv:
-                    yield event
+            while not self._closed:
+                while self._pending:
+                    yield self._pending.popleft()
+                if self._driver is not None:
+                    driver, self._driver = self._driver, None
+                    async for event in driver:
+                        yield event
+                    self._driven.set()
+                    continue
+                self._wakeup = trio.Event()
+                await self._wakeup.wait()
 
         return events()
 
     async def aclose(self) -> None:
-        for send in self._sends:
-            send.close()
+        self._closed = True
+        self._wakeup.set()
 
 
 def engine_for(venue: BenchVenue, markets: int) -> TradingEngine:
@@ -269,21 +292,24 @@ async def tick_to_order(
         await trio.sleep(0.5)
         venue.latencies.clear()
         interval = 1.0 / (rate * markets)
-        start, n = trio.current_time(), 0
-        while trio.current_time() - start < seconds:
-            market, round_ = venue.markets[n % markets], n // markets
-            phase = round_ + n % markets  # markets move in turn, not all in one round
-            up = (phase // move_every) % 2 == 0  # every move_every-th update moves fair 0.04
-            moves = phase % move_every == 0
-            venue.emit(
-                market.market_id,
-                "0.52" if up else "0.48",
-                "0.56" if up else "0.52",
-                size=100 + round_ % 7,
-                measure=moves,
-            )
-            n += 1
-            await trio.sleep_until(start + n * interval)
+
+        async def updates() -> AsyncIterator[VenueEvent]:
+            start, n = trio.current_time(), 0
+            while trio.current_time() - start < seconds:
+                market, round_ = venue.markets[n % markets], n // markets
+                phase = round_ + n % markets  # markets move in turn, not all in one round
+                up = (phase // move_every) % 2 == 0  # every move_every-th moves fair 0.04
+                yield venue.update(
+                    market.market_id,
+                    "0.52" if up else "0.48",
+                    "0.56" if up else "0.52",
+                    size=100 + round_ % 7,
+                    measure=phase % move_every == 0,
+                )
+                n += 1
+                await trio.sleep_until(start + n * interval)
+
+        await venue.drive(updates())
         await trio.sleep(0.5)
         return list(venue.latencies)
 

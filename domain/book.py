@@ -80,8 +80,17 @@ class OrderBook:
         bid, ask = self.best_bid(), self.best_ask()
         return bid is not None and ask is not None and bid >= ask
 
+    def _has_level(self, side: OrderSide, price: Decimal) -> bool:
+        for level in self.bids(side):  # best (highest) first
+            if level.price <= price:
+                return level.price == price
+        return False
+
     def without(self, own: Mapping[tuple[OrderSide, Decimal], Decimal]) -> OrderBook:
-        """The book less our own resting size, keyed by (side, bid price)."""
+        """The book less our own resting size, keyed by (side, bid price); the book
+        itself when none of those prices is in it (no copy)."""
+        if not any(self._has_level(side, price) for side, price in own):
+            return self
 
         def strip(side: OrderSide, levels: tuple[Level, ...]) -> tuple[Level, ...]:
             return tuple(

@@ -99,18 +99,20 @@ def held(
     )
 
 
-def resting(terms: Terms) -> Exposure:
-    """What a resting order adds in the worst case (only what hurts counts)."""
-    qty, price = terms.quantity, terms.price
+def resting(terms: Terms, quantity: Decimal | None = None) -> Exposure:
+    """What a resting order adds in the worst case (only what hurts counts); of
+    ``quantity`` contracts of it if given (what is left of it)."""
+    qty = terms.quantity if quantity is None else quantity
+    price = terms.price
     if terms.action is Action.BUY:
         # hurts if the other side wins: the cost is lost; helps otherwise (not counted)
         if terms.side is OrderSide.YES:
-            return Exposure(loss_if_no=qty * price, directional_yes=qty, yes_contracts=qty)
-        return Exposure(loss_if_yes=qty * price, directional_no=qty, no_contracts=qty)
+            return Exposure(ZERO, qty * price, qty, ZERO, qty, ZERO)
+        return Exposure(qty * price, ZERO, ZERO, qty, ZERO, qty)
     # a sell gives up a payout of 1 for price: hurts if the sold side wins
     if terms.side is OrderSide.YES:
-        return Exposure(loss_if_yes=qty * (ONE - price), directional_no=qty)
-    return Exposure(loss_if_no=qty * (ONE - price), directional_yes=qty)
+        return Exposure(qty * (ONE - price), ZERO, ZERO, qty, ZERO, ZERO)
+    return Exposure(ZERO, qty * (ONE - price), qty, ZERO, ZERO, ZERO)
 
 
 def total(exposures: Iterable[Exposure]) -> Exposure:
@@ -162,18 +164,28 @@ def breach(scope: Scope, terms: Terms, limits: Limits) -> str | None:
 
     A limit already passed (a config change, a late fill) still lets through an order
     that does not make that measure worse."""
-    add = resting(terms)
+    return exceeds(scope, resting(terms), (terms.side,), limits)
+
+
+def exceeds(
+    scope: Scope, add: Exposure, sides: Iterable[OrderSide], limits: Limits
+) -> str | None:
+    """The first limit that ``add`` (resting orders of ``sides`` in the scope's market)
+    would pass, or None; ``breach`` for one order or several at once. Resting buys only
+    add, so when several together pass no limit, each of them alone passes none."""
     market, event = scope.market + add, scope.event + add
     on_venue = scope.event_on_venue + add
     d_venue = on_venue.worst_loss - scope.event_on_venue.worst_loss
     d_event = event.worst_loss - scope.event.worst_loss
-    side = terms.side
     checks = (
-        (
-            "market contracts",
-            scope.market.side_contracts(side),
-            market.side_contracts(side),
-            limits.market_contracts,
+        *(
+            (
+                "market contracts",
+                scope.market.side_contracts(side),
+                market.side_contracts(side),
+                limits.market_contracts,
+            )
+            for side in sides
         ),
         ("market loss", scope.market.worst_loss, market.worst_loss, limits.market_loss),
         ("event contracts", scope.event.contracts, event.contracts, limits.event_contracts),

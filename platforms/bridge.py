@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -139,6 +139,10 @@ class Bridge:
         with an error instead (told like any answer)."""
         return self.run_soon(self._put, job)
 
+    def submit_all(self, jobs: Sequence[VenueJob]) -> bool:
+        """``submit`` each of ``jobs``, in order, with one wake-up of the loop."""
+        return self.run_soon(self._put_all, tuple(jobs))
+
     def call_later(self, delay: float, ref: pykka.ActorRef[Any], message: object) -> bool:
         """Tell ``message`` to ``ref`` after ``delay`` seconds of trio time."""
         return self.run_soon(self._nursery.start_soon, _tell_after, delay, ref, message)
@@ -167,6 +171,10 @@ class Bridge:
         except (trio.WouldBlock, trio.ClosedResourceError, trio.BrokenResourceError) as exc:
             self.dropped += 1
             safe_tell(job.reply_to, JobDone(tag=job.tag, error=_dropped(job, exc)))
+
+    def _put_all(self, jobs: tuple[VenueJob, ...]) -> None:
+        for job in jobs:
+            self._put(job)
 
     async def ask(
         self,

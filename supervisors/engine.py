@@ -33,6 +33,7 @@ import trio
 from loguru import logger
 
 from actors.clock import Clock, SystemClock
+from actors.direct import DirectRef
 from actors.journal_port import JournalPort, NullJournal
 from actors.market import MarketDeps
 from actors.messages import (
@@ -138,6 +139,8 @@ class TradingEngine:
         self.supervisor: pykka.ActorRef[Any] | None = None
         self.bridge: Bridge | None = None
         self._journal_ref: pykka.ActorRef[Any] | None = None
+        self.portfolio_direct = DirectRef("portfolio")
+        self.platform_direct: dict[Venue, DirectRef] = {}
         self._token: trio.lowlevel.TrioToken | None = None
         self._stop: trio.Event | None = None
         self._feeds: dict[Venue, trio.CancelScope] = {}
@@ -238,6 +241,7 @@ class TradingEngine:
                 journal=self.journal,
                 fill_cursor=cursors.get(venue),
                 journaled_fills=known(venue),
+                direct=self.platform_direct.setdefault(venue, DirectRef(f"{venue.value} platform")),
             )
         self.portfolio = PortfolioActor.start(
             risk=self.risk,
@@ -247,6 +251,7 @@ class TradingEngine:
             positions=positions,
             max_position_size=self.config.max_position_size,
             board=self.board,
+            direct=self.portfolio_direct,
         )
         adopted: list[Order] = []
         for venue, platform in self.platforms.items():
@@ -435,6 +440,8 @@ class TradingEngine:
                 capabilities=self.clients[venue].capabilities,
                 portfolio=self.portfolio,
                 platform=ref,
+                portfolio_direct=self.portfolio_direct,
+                platform_direct=self.platform_direct[venue],
                 clock=self.clock,
                 run_id=self.run_id,
                 conflator=self.bridge.conflator,
