@@ -355,14 +355,14 @@ class MarketActor(pykka.ThreadingActor):
         )
 
     def _desired(
-        self, view: LiveView | None, quotes: dict[OrderSide, Order]
+        self, view: LiveView | None, have: dict[OrderSide, Order]
     ) -> dict[OrderSide, Quote]:
         halted = self.state is TradingState.HALTED
         if view is None or halted or self.deps.clock.monotonic() < self.paused_until:
             self.fair = None
             return {}
         assert self.book is not None
-        own = {(o.side, o.price): o.remaining for o in quotes.values()}
+        own = {(o.side, o.price): o.remaining for o in have.values()}
         decision = compute_quotes(view, self.inventory, self.config, self.book.without(own))
         self.fair = decision.fair_value if decision is not None else None
         quotes = {q.side: q for q in decision.quotes()} if decision is not None else {}

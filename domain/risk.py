@@ -167,9 +167,7 @@ def breach(scope: Scope, terms: Terms, limits: Limits) -> str | None:
     return exceeds(scope, resting(terms), (terms.side,), limits)
 
 
-def exceeds(
-    scope: Scope, add: Exposure, sides: Iterable[OrderSide], limits: Limits
-) -> str | None:
+def exceeds(scope: Scope, add: Exposure, sides: Iterable[OrderSide], limits: Limits) -> str | None:
     """The first limit that ``add`` (resting orders of ``sides`` in the scope's market)
     would pass, or None; ``breach`` for one order or several at once. Resting buys only
     add, so when several together pass no limit, each of them alone passes none."""
