@@ -33,6 +33,7 @@ from actors.messages import (
     AmendSettled,
     AttachMarket,
     ChildFailed,
+    DataReady,
     DetachMarket,
     FillReceived,
     FillReverted,
@@ -231,12 +232,12 @@ class MarketActor(pykka.ThreadingActor):
 
     def _dispatch(self, message: Any) -> None:
         match message:
+            case DataReady():
+                data = self.deps.conflator.take(self.market_id)
+                if data is not None:
+                    self._on_data(data)
             case MarketDataChanged():
-                try:
-                    self._on_data(message)
-                finally:
-                    if self.deps.conflator is not None:
-                        self.deps.conflator.ready(self.market_id)
+                self._on_data(message)
             case OrdersChanged(orders=orders):
                 for order in orders:
                     self._on_order(order)

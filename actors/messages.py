@@ -1,6 +1,7 @@
 """The messages actors exchange: commands are imperative, events past tense, queries
-``Get…`` (answered by ``ask``, which only MarketActor uses, toward the PortfolioActor and
-the PlatformActor). All frozen; every field immutable."""
+``Get…`` (answered by ``ask``, which only a starting MarketActor and the engine use).
+``Reserve`` and ``SubmitOrders`` travel by direct call (``actors.direct``), on the
+MarketActor's thread. All frozen; every field immutable."""
 
 from __future__ import annotations
 
@@ -17,10 +18,10 @@ from domain.ids import ClientOrderId, EventId, MarketId
 from domain.market import Market
 from domain.orders import Fill, Order
 from domain.risk import Terms
-from platforms.bridge import JobDone, MarketDataChanged
+from platforms.bridge import DataReady, JobDone, MarketDataChanged
 from platforms.venue import VenueEvent
 
-__all__ = ["JobDone", "MarketDataChanged"]
+__all__ = ["DataReady", "JobDone", "MarketDataChanged"]
 
 Reply = Callable[[Any], None]
 Ref = pykka.ActorRef[Any]
@@ -219,7 +220,8 @@ class ReserveRequest:
 
 @attrs.frozen(kw_only=True)
 class Reserve:
-    """Ask: reserve the worst case of each order before it is placed."""
+    """Reserve the worst case of each order before it is placed (a direct call; the
+    answer is one ``Reservation`` per request)."""
 
     market_id: MarketId
     event_id: EventId | None

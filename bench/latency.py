@@ -103,6 +103,21 @@ class Echo(pykka.ThreadingActor):
         self.token.run_sync_soon(self.send.send_nowait, message)
 
 
+async def probe_hops(out: list[float], stop: trio.Event, every: float = 0.005) -> None:
+    """The bare hop again, sampled every ``every`` seconds until ``stop``: under load."""
+    send, recv = trio.open_memory_channel[int](1)
+    echo = Echo.start(trio.lowlevel.current_trio_token(), send)
+    try:
+        while not stop.is_set():
+            start = time.perf_counter_ns()
+            echo.tell(0)
+            await recv.receive()
+            out.append((time.perf_counter_ns() - start) / 1000)
+            await trio.sleep(every)
+    finally:
+        echo.stop()
+
+
 async def bare_hop(samples: int) -> list[float]:
     send, recv = trio.open_memory_channel[int](1)
     echo = Echo.start(trio.lowlevel.current_trio_token(), send)
@@ -281,11 +296,15 @@ async def wait_quoting(venue: BenchVenue, count: int, timeout: float = 120.0) ->
 
 
 async def tick_to_order(
-    markets: int, seconds: float, rate: float = 5.0, move_every: int = 5
-) -> list[float]:
+    markets: int, seconds: float, rate: float = 5.0, move_every: int = 5, warmup: float = 1.0
+) -> tuple[list[float], list[float]]:
+    """Tick -> order latencies after ``warmup`` seconds of the same load (the onset of
+    load after idle is not measured), and bare hops sampled meanwhile."""
     venue = BenchVenue(markets)
+    hops: list[float] = []
+    measured = trio.Event()
 
-    async def body(engine: TradingEngine) -> list[float]:
+    async def body(engine: TradingEngine) -> tuple[list[float], list[float]]:
         for m in venue.markets:
             venue.emit(m.market_id, "0.48", "0.52")
         await wait_quoting(venue, markets)
@@ -294,8 +313,12 @@ async def tick_to_order(
         interval = 1.0 / (rate * markets)
 
         async def updates() -> AsyncIterator[VenueEvent]:
-            start, n = trio.current_time(), 0
-            while trio.current_time() - start < seconds:
+            start, n, measuring = trio.current_time(), 0, warmup == 0
+            while trio.current_time() - start < warmup + seconds:
+                if not measuring and trio.current_time() - start >= warmup:
+                    venue.latencies.clear()
+                    measuring = True
+                    nursery.start_soon(probe_hops, hops, measured)
                 market, round_ = venue.markets[n % markets], n // markets
                 phase = round_ + n % markets  # markets move in turn, not all in one round
                 up = (phase // move_every) % 2 == 0  # every move_every-th moves fair 0.04
@@ -304,14 +327,16 @@ async def tick_to_order(
                     "0.52" if up else "0.48",
                     "0.56" if up else "0.52",
                     size=100 + round_ % 7,
-                    measure=phase % move_every == 0,
+                    measure=measuring and phase % move_every == 0,
                 )
                 n += 1
                 await trio.sleep_until(start + n * interval)
 
-        await venue.drive(updates())
+        async with trio.open_nursery() as nursery:
+            await venue.drive(updates())
+            measured.set()
         await trio.sleep(0.5)
-        return list(venue.latencies)
+        return list(venue.latencies), hops
 
     return await with_engine(venue, markets, body)
 
@@ -381,18 +406,29 @@ async def main(quick: bool) -> dict[str, Any]:
     )
     for markets in levels:
         for move_every in (5, 1):
-            lat = await tick_to_order(markets, seconds, move_every=move_every)
+            lat, hops = await tick_to_order(markets, seconds, move_every=move_every)
             p50, p99 = statistics.median(lat), percentile(lat, 0.99)
+            h50, h99 = statistics.median(hops), percentile(hops, 0.99)
             what = "every update" if move_every == 1 else f"1 update in {move_every}"
             print(
                 f"tick->order at {markets} markets x 5 updates/s, {what} requoting: "
-                f"p50 {p50:.1f} us, p99 {p99:.1f} us ({len(lat)} samples)",
+                f"p50 {p50:.1f} us, p99 {p99:.1f} us ({len(lat)} samples); "
+                f"bare hop meanwhile p50 {h50:.1f} us, p99 {h99:.1f} us",
                 flush=True,
             )
             key = f"{markets}" if move_every == 5 else f"{markets}_all_requote"
             result[f"p50_us_{key}"], result[f"p99_us_{key}"] = round(p50, 1), round(p99, 1)
+            result[f"hop_loaded_p50_us_{key}"] = round(h50, 1)
+            result[f"hop_loaded_p99_us_{key}"] = round(h99, 1)
             if markets == 500 and move_every == 5:
                 result["p50_us"], result["p99_us"] = round(p50, 1), round(p99, 1)
+                result["hop_loaded_p50_us"], result["hop_loaded_p99_us"] = h50, h99
+    result["p50_over_hop"] = round(result["p50_us"] / result["hop_p50_us"], 2)
+    result["p99_over_hop"] = round(result["p99_us"] / result["hop_p99_us"], 2)
+    result["p50_over_loaded_hop"] = round(result["p50_us"] / result["hop_loaded_p50_us"], 2)
+    result["p99_over_loaded_hop"] = round(result["p99_us"] / result["hop_loaded_p99_us"], 2)
+    for name in ("hop_loaded_p50_us", "hop_loaded_p99_us"):
+        result[name] = round(result[name], 1)
     per_market = await rss_per_market(2000)
     result["rss_kib_per_market"] = round(per_market, 1)
     print(f"RSS per market at 2000 markets: {per_market:.1f} KiB", flush=True)

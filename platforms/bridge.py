@@ -8,13 +8,15 @@ here ever lets a ``BaseException`` (``trio.Cancelled``, ``RunFinishedError``) re
 actor thread: it would stop every actor in the process.
 
 Market data is conflated here, per market, before it reaches an actor (pykka inboxes
-are unbounded): the ``Conflator`` keeps the latest book of each market and tells it to
-the market's actor only when the actor has acknowledged the previous one.
+are unbounded): the ``Conflator`` keeps the latest book of each market, tells the
+market's actor that one waits (at most one such message outstanding) and hands the
+newest state to the actor when it takes it.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -76,6 +78,13 @@ class MarketDataChanged:
     conflated: int = 0  # updates replaced before this one was delivered
 
 
+@attrs.frozen
+class DataReady:
+    """A market's latest book waits in the conflator: ``Conflator.take`` it."""
+
+    market_id: MarketId
+
+
 @attrs.define
 class _Slot:
     book: OrderBook | None = None
@@ -83,8 +92,8 @@ class _Slot:
     traded: Decimal = ZERO
     last_trade: Decimal | None = None
     received_ns: int = 0
-    pending: bool = False
-    in_flight: bool = False
+    pending: bool = False  # something new since the actor last took
+    notified: bool = False  # a DataReady is on its way or waiting in the inbox
     conflated: int = 0
 
 
@@ -232,11 +241,15 @@ async def _worker(recv: trio.MemoryReceiveChannel[VenueJob], client: VenueClient
 
 
 class Conflator:
-    """Latest book per market, delivered one at a time per actor. Its state lives in the
-    trio thread; ``attach``, ``detach`` and ``ready`` may be called from any thread."""
+    """Latest book per market; its actor is told ``DataReady`` when something new waits
+    and none is outstanding, and takes the newest state when it handles it (so a busy
+    actor sees only the newest book, and an idle one costs no acknowledgement back).
+    The slots are shared under one lock, held only to copy a few fields; the routes live
+    in the trio thread. ``attach``, ``detach`` and ``take`` may be called from any thread."""
 
     def __init__(self, bridge: Bridge) -> None:
         self._bridge = bridge
+        self._lock = threading.Lock()
         self._slots: dict[MarketId, _Slot] = {}
         self._routes: dict[MarketId, pykka.ActorRef[Any]] = {}
         self.delivered = 0
@@ -248,30 +261,55 @@ class Conflator:
     def detach(self, market_id: MarketId, ref: pykka.ActorRef[Any]) -> None:
         self._bridge.run_soon(self._detach, market_id, ref)
 
-    def ready(self, market_id: MarketId) -> None:
-        """The actor has handled its last update: send the next, if any."""
-        self._bridge.run_soon(self._ready, market_id)
+    def take(self, market_id: MarketId) -> MarketDataChanged | None:
+        """The market's newest state, once (None: nothing new since the last take)."""
+        with self._lock:
+            slot = self._slots.get(market_id)
+            if slot is None:
+                return None
+            slot.notified = False
+            if not slot.pending:
+                return None
+            message = MarketDataChanged(
+                market_id=market_id,
+                book=slot.book if slot.valid else None,
+                traded=slot.traded,
+                last_trade=slot.last_trade,
+                received_ns=slot.received_ns,
+                conflated=slot.conflated,
+            )
+            slot.pending, slot.traded, slot.conflated = False, ZERO, 0
+        self.delivered += 1
+        return message
 
     # trio thread
     def offer_book(self, book: OrderBook, received_ns: int | None = None) -> None:
-        slot = self._slot(book.market_id)
-        slot.conflated += 1 if slot.pending else 0
-        slot.book, slot.valid, slot.pending = book, True, True
-        slot.received_ns = time.perf_counter_ns() if received_ns is None else received_ns
-        self._deliver(book.market_id, slot)
+        stamp = time.perf_counter_ns() if received_ns is None else received_ns
+        with self._lock:
+            slot = self._slot(book.market_id)
+            slot.conflated += 1 if slot.pending else 0
+            slot.book, slot.valid, slot.pending, slot.received_ns = book, True, True, stamp
+            notify = self._claim(slot)
+        if notify:
+            self._notify(book.market_id)
 
     def offer_trade(self, market_id: MarketId, price: Decimal, size: Decimal) -> None:
-        slot = self._slot(market_id)
-        slot.traded += size
-        slot.last_trade = price
-        if slot.valid:
-            slot.pending = True
-            self._deliver(market_id, slot)
+        with self._lock:
+            slot = self._slot(market_id)
+            slot.traded += size
+            slot.last_trade = price
+            slot.pending = slot.pending or slot.valid
+            notify = slot.valid and self._claim(slot)
+        if notify:
+            self._notify(market_id)
 
     def invalidate(self, market_id: MarketId) -> None:
-        slot = self._slot(market_id)
-        slot.valid, slot.pending = False, True
-        self._deliver(market_id, slot)
+        with self._lock:
+            slot = self._slot(market_id)
+            slot.valid, slot.pending = False, True
+            notify = self._claim(slot)
+        if notify:
+            self._notify(market_id)
 
     def _slot(self, market_id: MarketId) -> _Slot:
         slot = self._slots.get(market_id)
@@ -279,40 +317,34 @@ class Conflator:
             slot = self._slots[market_id] = _Slot()
         return slot
 
+    def _claim(self, slot: _Slot) -> bool:
+        """Under the lock: True if the caller is to tell the actor (none outstanding)."""
+        if slot.notified or not slot.pending:
+            return False
+        slot.notified = True
+        return True
+
+    def _notify(self, market_id: MarketId) -> None:
+        ref = self._routes.get(market_id)
+        if ref is not None and safe_tell(ref, DataReady(market_id=market_id)):
+            return
+        self._routes.pop(market_id, None)
+        with self._lock:  # nobody to tell: the next attach tells its actor
+            self._slot(market_id).notified = False
+
     def _attach(self, market_id: MarketId, ref: pykka.ActorRef[Any]) -> None:
         self._routes[market_id] = ref
-        slot = self._slot(market_id)
-        slot.in_flight = False
-        slot.pending = slot.pending or slot.book is not None
-        self._deliver(market_id, slot)
+        with self._lock:
+            slot = self._slot(market_id)
+            slot.notified = False  # a DataReady to an earlier actor is lost with it
+            slot.pending = slot.pending or slot.book is not None
+            notify = self._claim(slot)
+        if notify:
+            self._notify(market_id)
 
     def _detach(self, market_id: MarketId, ref: pykka.ActorRef[Any]) -> None:
         if self._routes.get(market_id) is ref:
             del self._routes[market_id]
-
-    def _ready(self, market_id: MarketId) -> None:
-        slot = self._slot(market_id)
-        slot.in_flight = False
-        self._deliver(market_id, slot)
-
-    def _deliver(self, market_id: MarketId, slot: _Slot) -> None:
-        ref = self._routes.get(market_id)
-        if ref is None or slot.in_flight or not slot.pending:
-            return
-        message = MarketDataChanged(
-            market_id=market_id,
-            book=slot.book if slot.valid else None,
-            traded=slot.traded,
-            last_trade=slot.last_trade,
-            received_ns=slot.received_ns,
-            conflated=slot.conflated,
-        )
-        if safe_tell(ref, message):
-            slot.in_flight, slot.pending = True, False
-            slot.traded, slot.conflated = ZERO, 0
-            self.delivered += 1
-        else:
-            self._routes.pop(market_id, None)
 
 
 def backoff_delay(attempt: int, base: float = 0.05, cap: float = 5.0) -> float:

@@ -1,0 +1,80 @@
+"""Market data conflation (``platforms.bridge.Conflator``): an actor is told that data
+waits at most once until it takes it, and always takes the newest state."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import trio
+import trio.testing
+
+from domain.book import Level, OrderBook
+from domain.enums import Venue
+from domain.ids import MarketId
+from platforms.bridge import Bridge, DataReady
+
+M = MarketId(Venue.KALSHI, "KXCONF")
+D = Decimal
+
+
+class Inbox:
+    """Stands in for an actor's ref: records what it is told."""
+
+    def __init__(self) -> None:
+        self.told: list[Any] = []
+
+    def tell(self, message: Any) -> None:
+        self.told.append(message)
+
+
+def _book(bid: str, ask: str, size: int = 10) -> OrderBook:
+    return OrderBook.from_yes_quotes(M, [Level(D(bid), D(size))], [Level(D(ask), D(size))])
+
+
+async def test_a_busy_actor_is_told_once_and_takes_only_the_newest_book() -> None:
+    async with trio.open_nursery() as nursery:
+        conflator = Bridge(nursery).conflator
+        inbox = Inbox()
+        conflator.attach(M, inbox)  # type: ignore[arg-type]
+        await trio.testing.wait_all_tasks_blocked()
+        conflator.offer_book(_book("0.40", "0.45"), received_ns=1)
+        conflator.offer_book(_book("0.41", "0.45"), received_ns=2)
+        conflator.offer_trade(M, D("0.45"), D(3))
+        conflator.offer_book(_book("0.42", "0.45"), received_ns=3)
+        assert inbox.told == [DataReady(market_id=M)]
+
+        data = conflator.take(M)
+        assert data is not None
+        assert data.book == _book("0.42", "0.45")
+        assert (data.received_ns, data.traded, data.conflated) == (3, D(3), 2)
+        assert conflator.take(M) is None  # nothing new since
+
+        conflator.offer_book(_book("0.43", "0.45"))
+        assert inbox.told == [DataReady(market_id=M)] * 2  # taken: told again
+        nursery.cancel_scope.cancel()
+
+
+async def test_a_lost_book_reaches_the_actor_as_none_and_a_new_actor_gets_the_last_book() -> None:
+    async with trio.open_nursery() as nursery:
+        conflator = Bridge(nursery).conflator
+        first = Inbox()
+        conflator.attach(M, first)  # type: ignore[arg-type]
+        await trio.testing.wait_all_tasks_blocked()
+        conflator.offer_book(_book("0.40", "0.45"))
+        assert conflator.take(M) is not None
+        conflator.invalidate(M)
+        lost = conflator.take(M)
+        assert lost is not None
+        assert lost.book is None
+
+        conflator.offer_book(_book("0.44", "0.47"))
+        conflator.detach(M, first)  # type: ignore[arg-type]
+        second = Inbox()  # a restarted actor: told at once, takes the newest book
+        conflator.attach(M, second)  # type: ignore[arg-type]
+        await trio.testing.wait_all_tasks_blocked()
+        assert second.told == [DataReady(market_id=M)]
+        data = conflator.take(M)
+        assert data is not None
+        assert data.book == _book("0.44", "0.47")
+        nursery.cancel_scope.cancel()
