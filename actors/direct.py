@@ -11,8 +11,10 @@ reads or writes it); the two entries never interleave; a stopped or failed actor
 answers ``ActorDeadError``, and an exception raised while handling a direct call goes
 to the caller, as an ``ask``'s would.
 
-Only MarketActors make direct calls, and a handler never makes one: no thread ever
-holds two of these locks, so they cannot deadlock.
+MarketActors call the PortfolioActor and the PlatformActor; the PlatformActor's handler
+calls the PortfolioActor (so the portfolio hears of a fill or a closed order before any
+market can act on it); the PortfolioActor calls nothing. The locks are thus always
+taken in one order (platform, then portfolio) and cannot deadlock.
 """
 
 from __future__ import annotations

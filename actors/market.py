@@ -304,6 +304,8 @@ class MarketActor(pykka.ThreadingActor):
         now = self.deps.clock.now()
         if quote_expired(self.quoted_at, now, self.config.max_quote_age_seconds):
             self.stale = True
+        if self.refused:  # a limit another market held may have been released since
+            self.stale = True
         self._requote()
         self._exit(self._view())  # the exit window moves with time, not with the book
 

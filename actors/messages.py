@@ -31,7 +31,11 @@ Ref = pykka.ActorRef[Any]
 
 @attrs.frozen(kw_only=True)
 class AttachPortfolio:
+    """Where the PlatformActor reports fills and closed orders: by direct call when
+    ``direct`` is given, so the portfolio knows of them before any market does."""
+
     portfolio: Ref
+    direct: Any = None  # actors.direct.DirectRef
 
 
 @attrs.frozen(kw_only=True)
@@ -227,6 +231,14 @@ class Reserve:
     event_id: EventId | None
     requests: tuple[ReserveRequest, ...]
     mark: Decimal | None = None  # the market's latest YES mid, when it changed (saves a tell)
+
+
+@attrs.frozen(kw_only=True)
+class AdoptOrders:
+    """Orders found resting on a venue at start (a previous run's): reserved as they
+    are, whatever the limits say (they rest already; new orders then see them)."""
+
+    orders: tuple[Order, ...]
 
 
 @attrs.frozen(kw_only=True)

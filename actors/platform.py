@@ -114,6 +114,7 @@ class PlatformActor(DirectActor):
         self.cancel_q: deque[ClientOrderId] = deque()
         self.routes: dict[MarketId, pykka.ActorRef[Any]] = {}
         self.portfolio: pykka.ActorRef[Any] | None = None
+        self.portfolio_direct: DirectRef | None = None
         self.max_in_flight, self.in_flight = max_in_flight, 0
         self.reconcile_delay = reconcile_delay
         self.wake_at: float | None = None
@@ -177,8 +178,8 @@ class PlatformActor(DirectActor):
             case DetachMarket(market_id=market_id, ref=ref):
                 if self.routes.get(market_id) is ref:
                     del self.routes[market_id]
-            case AttachPortfolio(portfolio=portfolio):
-                self.portfolio = portfolio
+            case AttachPortfolio(portfolio=portfolio, direct=direct):
+                self.portfolio, self.portfolio_direct = portfolio, direct
             case GetOpenOrders(market_id=market_id):
                 return tuple(self.table.live(market_id))
             case GetPlatformStats():
@@ -485,8 +486,8 @@ class PlatformActor(DirectActor):
         if fill is None:
             return None
         message = FillReceived(fill=fill)
+        self._to_portfolio(message)  # first: see _to_portfolio
         safe_tell(self.routes.get(fill.market_id), message)
-        safe_tell(self.portfolio, message)
         self._queue_deferred_cancels()
         return fill
 
@@ -499,8 +500,8 @@ class PlatformActor(DirectActor):
             return
         self.reversed.add(fill.fill_id)
         message = FillReverted(fill=fill)
+        self._to_portfolio(message)
         safe_tell(self.routes.get(fill.market_id), message)
-        safe_tell(self.portfolio, message)
 
     def _changed(self, order: Order, event: OrderEvent | None, closed: bool) -> None:
         self.journal.order(order, event)
@@ -514,12 +515,24 @@ class PlatformActor(DirectActor):
             )
 
     def _flush(self) -> None:
-        """Tell what one message changed, one message per market and one to the portfolio."""
+        """Tell what one message changed: one message to the portfolio, then one per market."""
+        if self.closed:
+            self._to_portfolio(OrdersClosed(closed=tuple(self.closed)))
         for market_id, orders in self.changed.items():
             safe_tell(self.routes.get(market_id), OrdersChanged(orders=tuple(orders)))
-        if self.closed:
-            safe_tell(self.portfolio, OrdersClosed(closed=tuple(self.closed)))
         self.changed, self.closed = {}, []
+
+    def _to_portfolio(self, message: object) -> None:
+        """Fills, reversals, closed orders and amend outcomes reach the PortfolioActor
+        before any MarketActor hears of them (a direct call, when attached with one):
+        a market acting on the news never finds the portfolio behind it."""
+        if self.portfolio_direct is None:
+            safe_tell(self.portfolio, message)
+            return
+        try:
+            self.portfolio_direct.call(message)
+        except pykka.ActorDeadError:
+            self.log.error("portfolio gone: {m} not counted", m=type(message).__name__)
 
     def _cancelling(self, coid: ClientOrderId) -> bool:
         order = self.table.get(coid)
@@ -534,7 +547,7 @@ class PlatformActor(DirectActor):
         message = AmendSettled(
             client_order_id=coid, applied=applied, price=price, quantity=quantity
         )
-        safe_tell(self.portfolio, message)
+        self._to_portfolio(message)
 
     def _reconcile(self) -> None:
         for order in self.table.unknown():

@@ -28,6 +28,7 @@ from actors.clock import Clock
 from actors.direct import DirectActor, DirectRef
 from actors.journal_port import JournalPort
 from actors.messages import (
+    AdoptOrders,
     AmendSettled,
     CancelAll,
     EventExposure,
@@ -53,7 +54,7 @@ from actors.status import StatusBoard
 from config.risk import RiskConfig
 from domain.enums import Action, OrderSide, TradingState, Venue
 from domain.ids import ClientOrderId, EventId, MarketId
-from domain.orders import Fill
+from domain.orders import Fill, Order
 from domain.risk import (
     NONE,
     Exposure,
@@ -158,6 +159,9 @@ class PortfolioActor(DirectActor):
                 if message.mark is not None:
                     self._check_loss()
                 return granted
+            case AdoptOrders(orders=orders):
+                for order in orders:
+                    self._adopt(order)
             case FillReceived(fill=fill):
                 self._fill(fill)
             case FillReverted(fill=fill):
@@ -251,6 +255,19 @@ class PortfolioActor(DirectActor):
         if self.state is TradingState.REDUCING and not reduces(terms, self._reducible(market_id)):
             return "trading is REDUCING and the order does not reduce inventory"
         return breach(self._scope(market_id), terms, self.limits)
+
+    def _adopt(self, order: Order) -> None:
+        coid = order.client_order_id
+        if coid in self.reservations or order.status.is_terminal or order.remaining <= 0:
+            return
+        self._event_key(order.market_id)
+        terms = Terms(
+            side=order.side, action=order.action, price=order.price, quantity=order.quantity
+        )
+        res = _Reservation(order.market_id, terms, order.remaining, filled=order.filled_quantity)
+        self.reservations[coid] = res
+        self.by_market.setdefault(order.market_id, set()).add(coid)
+        self._change(order.market_id, res.exposure())
 
     def _reducible(self, market_id: MarketId) -> Decimal:
         """Net position less what resting reducing orders would already take off."""

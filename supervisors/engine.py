@@ -37,6 +37,7 @@ from actors.direct import DirectRef
 from actors.journal_port import JournalPort, NullJournal
 from actors.market import MarketDeps
 from actors.messages import (
+    AdoptOrders,
     AttachPortfolio,
     BroadcastTick,
     CancelAll,
@@ -255,11 +256,14 @@ class TradingEngine:
         )
         adopted: list[Order] = []
         for venue, platform in self.platforms.items():
-            platform.tell(AttachPortfolio(portfolio=self.portfolio))
+            platform.tell(AttachPortfolio(portfolio=self.portfolio, direct=self.portfolio_direct))
             platform.tell(PollFills())
             held = await self._adopt_open_orders(venue, platform)
             await self._settle(venue, held)
             adopted.extend(held)
+        # before any market quotes: a direct call, so no reservation can overtake it
+        message = AdoptOrders(orders=tuple(adopted))
+        await trio.to_thread.run_sync(self.portfolio_direct.call, message)
         self.supervisor = MarketSupervisor.start(
             config=self.config,
             deps_for=self._deps_for(),

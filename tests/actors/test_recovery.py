@@ -16,7 +16,7 @@ import trio
 
 from actors.clock import ManualClock
 from actors.journal import Journal, write
-from actors.messages import GetPlatformStats, GetPosition, PollFills
+from actors.messages import GetExposure, GetPlatformStats, GetPosition, PollFills
 from config.risk import RiskConfig
 from domain.enums import OrderSide, OrderStatus, Venue
 from domain.errors import VenueUnavailable
@@ -287,3 +287,23 @@ async def test_journaled_orders_gone_from_the_venue_are_closed_with_their_final_
         hashed.client_order_id: OrderStatus.CANCELLED,  # lives on as the adopted 0xabc
     }
     assert final[hashed.client_order_id].reason.startswith("adopted at recovery as 0xabc")
+
+
+async def test_adopted_orders_count_against_the_limits_until_they_close(tmp_path: Path) -> None:
+    venue = FakeVenue(Venue.KALSHI, markets=[fake_market(Venue.KALSHI, "K1")])
+    kept, orphan = an_order("old-K1-1", K1), an_order("old-K9-1", K9)
+    await venue.place_orders([kept, orphan])  # resting from a run that was killed
+    async with running([venue], journal_path=tmp_path / "j.sqlite3") as engine:
+        await venue.wait_until(lambda: venue.orders[orphan.client_order_id].status.is_terminal)
+
+        async def k1_held() -> Any:
+            report = await ask(engine.portfolio, GetExposure())
+            return report, {e.event_id: e.contracts for e in report.events}
+
+        with trio.fail_after(5):  # the orphan's reservation goes with its cancel
+            report, contracts = await k1_held()
+            while report.reservations != 1:
+                await trio.sleep(0.01)
+                report, contracts = await k1_held()
+        assert contracts[f"market:{K1}"] == Decimal(10)  # no book yet: still the old order
+        assert contracts[f"market:{K9}"] == 0
