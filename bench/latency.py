@@ -3,16 +3,20 @@
     python bench/latency.py [--quick]
 
 * hop: a trio task tells an echo actor, which answers through the bridge
-  (``run_sync_soon`` into a memory channel) to the trio task;
+  (``run_sync_soon`` into a memory channel) to the trio task; measured twice: idle,
+  before anything else (``hop_p50_us``, ``hop_p99_us``), and sampled every 5 ms during
+  each tick -> order run, under that run's load (``hop_loaded_*``);
 * tick -> order: a TradingEngine on an in-memory venue; each market gets 5 book updates
   per second at 100, 500 and 1,000 markets. One update in five moves the fair value past
   the requote threshold (the rest change sizes only: the strategy keeps its quotes); a
-  moving update makes the MarketActor reserve with the PortfolioActor and send a new
-  quote through the PlatformActor and the bridge's workers. Measured from that update
-  entering trio (pushed into the venue's stream) to the placement reaching the venue
-  client. The same is then run with every update moving the fair value (the worst case:
-  every update cancels and replaces both quotes); under conflation a late update is
-  measured from the newest one;
+  moving update makes the MarketActor reserve with the PortfolioActor and submit a new
+  quote through the PlatformActor (both direct calls) and the bridge's workers. Measured
+  from that update entering trio (yielded by the venue's stream in the engine's feed
+  task, as a websocket reader yields what it parsed) to the placement reaching the venue
+  client, after one second of the same load unmeasured (the onset of load after idle is
+  a transient). The same is then run with every update moving the fair value (the worst
+  case: every update cancels and replaces both quotes); under conflation a late update
+  is measured from the newest one;
 * RSS per market: the process's resident memory with 2,000 markets quoting, less before;
 * restart: ``InjectFailure`` told to a MarketActor -> its successor's first placement
   reaching the venue (zero backoff: the figure is the runtime's, add the policy's backoff).
