@@ -236,8 +236,6 @@ class MarketActor(pykka.ThreadingActor):
                 data = self.deps.conflator.take(self.market_id)
                 if data is not None:
                     self._on_data(data)
-            case MarketDataChanged():
-                self._on_data(message)
             case OrdersChanged(orders=orders):
                 for order in orders:
                     self._on_order(order)

@@ -335,9 +335,8 @@ class PlatformActor(DirectActor):
         if not self.outbox:
             return
         jobs, self.outbox = self.outbox, []
-        if not self.bridge.submit_all(jobs):
-            writes = [j.tag[0] for j in jobs if j.tag[0] in _WRITES]  # type: ignore[index]
-            self.in_flight -= len(writes)
+        if not self.bridge.submit(jobs):
+            self.in_flight -= sum(1 for j in jobs if j.tag[0] in _WRITES)  # type: ignore[index,misc]
             self.log.error("the trio loop is gone; {n} requests not sent", n=len(jobs))
 
     def _wake(self, delay: float) -> None:

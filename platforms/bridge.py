@@ -1,8 +1,8 @@
 """The one crossing between pykka actor threads and the trio loop.
 
 trio runs in the main thread and owns every socket, timer and signal. Actors hand work
-to it without blocking: ``Bridge.submit`` schedules (``TrioToken.run_sync_soon``) a
-non-raising ``send_nowait`` into the venue's bounded memory channel; worker tasks run
+to it without blocking: ``Bridge.submit`` schedules (``TrioToken.run_sync_soon``)
+non-raising ``send_nowait`` calls into the venue's bounded memory channel; worker tasks run
 the job against the venue client and answer with a ``tell`` of ``JobDone``. Nothing
 here ever lets a ``BaseException`` (``trio.Cancelled``, ``RunFinishedError``) reach an
 actor thread: it would stop every actor in the process.
@@ -143,13 +143,10 @@ class Bridge:
         if self._calls:
             self._wake()  # let other trio work in between long batches
 
-    def submit(self, job: VenueJob) -> bool:
-        """Hand ``job`` to its venue's workers; a full or closed channel answers the job
-        with an error instead (told like any answer)."""
-        return self.run_soon(self._put, job)
-
-    def submit_all(self, jobs: Sequence[VenueJob]) -> bool:
-        """``submit`` each of ``jobs``, in order, with one wake-up of the loop."""
+    def submit(self, jobs: Sequence[VenueJob]) -> bool:
+        """Hand ``jobs`` to their venue's workers, in order, with one wake-up of the loop;
+        a full or closed channel answers a job with an error instead (told like any
+        answer)."""
         return self.run_soon(self._put_all, tuple(jobs))
 
     def call_later(self, delay: float, ref: pykka.ActorRef[Any], message: object) -> bool:
@@ -252,7 +249,6 @@ class Conflator:
         self._lock = threading.Lock()
         self._slots: dict[MarketId, _Slot] = {}
         self._routes: dict[MarketId, pykka.ActorRef[Any]] = {}
-        self.delivered = 0
 
     # any thread
     def attach(self, market_id: MarketId, ref: pykka.ActorRef[Any]) -> None:
@@ -279,7 +275,6 @@ class Conflator:
                 conflated=slot.conflated,
             )
             slot.pending, slot.traded, slot.conflated = False, ZERO, 0
-        self.delivered += 1
         return message
 
     # trio thread
