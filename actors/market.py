@@ -452,7 +452,7 @@ class MarketActor(pykka.ThreadingActor):
     def _place(self, quotes: list[Quote], **extra: Any) -> list[Order]:
         orders = [self._order(q, **extra) for q in quotes]
         requests = [
-            ReserveRequest(client_order_id=o.client_order_id, terms=_terms(o)) for o in orders
+            ReserveRequest(client_order_id=o.client_order_id, terms=Terms.of(o)) for o in orders
         ]
         granted = {r.client_order_id for r in self._reserve(requests) if r.granted}
         placing = tuple(o for o in orders if o.client_order_id in granted)
@@ -629,7 +629,3 @@ def _top(
 
 def _same(order: Order, quote: Quote) -> bool:
     return order.price == quote.price and order.remaining == quote.size
-
-
-def _terms(order: Order) -> Terms:
-    return Terms(side=order.side, action=order.action, price=order.price, quantity=order.quantity)

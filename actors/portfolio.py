@@ -218,17 +218,12 @@ class PortfolioActor(DirectActor):
             return None
         if any(r.replaces or r.terms.action is not Action.BUY for r in requests):
             return None
-        adds = [resting(r.terms) for r in requests]
-        add = total(adds)
+        add = total(resting(r.terms) for r in requests)
         sides = {r.terms.side for r in requests}
         if exceeds(self._scope(market_id), add, sides, self.limits) is not None:
             return None
-        ids = self.by_market.setdefault(market_id, set())
         for req in requests:
-            self.reservations[req.client_order_id] = _Reservation(
-                market_id, req.terms, req.terms.quantity
-            )
-            ids.add(req.client_order_id)
+            self._hold(req.client_order_id, _Reservation(market_id, req.terms, req.terms.quantity))
         self._change(market_id, add)
         return tuple(Reservation(client_order_id=r.client_order_id, granted=True) for r in requests)
 
@@ -243,8 +238,7 @@ class PortfolioActor(DirectActor):
             self._change(market_id, existing.exposure() - before)
         else:
             res = _Reservation(market_id, req.terms, req.terms.quantity)
-            self.reservations[req.client_order_id] = res
-            self.by_market.setdefault(market_id, set()).add(req.client_order_id)
+            self._hold(req.client_order_id, res)
             self._change(market_id, res.exposure())
         return Reservation(client_order_id=req.client_order_id, granted=True)
 
@@ -261,13 +255,15 @@ class PortfolioActor(DirectActor):
         if coid in self.reservations or order.status.is_terminal or order.remaining <= 0:
             return
         self._event_key(order.market_id)
-        terms = Terms(
-            side=order.side, action=order.action, price=order.price, quantity=order.quantity
-        )
+        terms = Terms.of(order)
         res = _Reservation(order.market_id, terms, order.remaining, filled=order.filled_quantity)
-        self.reservations[coid] = res
-        self.by_market.setdefault(order.market_id, set()).add(coid)
+        self._hold(coid, res)
         self._change(order.market_id, res.exposure())
+
+    def _hold(self, coid: ClientOrderId, res: _Reservation) -> None:
+        """Keep ``res`` (its exposure is the caller's to add); ``_drop_if_done`` undoes it."""
+        self.reservations[coid] = res
+        self.by_market.setdefault(res.market_id, set()).add(coid)
 
     def _reducible(self, market_id: MarketId) -> Decimal:
         """Net position less what resting reducing orders would already take off."""

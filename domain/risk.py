@@ -24,6 +24,7 @@ import attrs
 
 from domain.enums import Action, OrderSide
 from domain.ids import MarketId
+from domain.orders import Order
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -37,6 +38,11 @@ class Terms:
     action: Action
     price: Decimal
     quantity: Decimal
+
+    @classmethod
+    def of(cls, order: Order) -> Terms:
+        """What ``order`` could do, all of it."""
+        return cls(side=order.side, action=order.action, price=order.price, quantity=order.quantity)
 
 
 class Exposure(NamedTuple):
