@@ -62,7 +62,7 @@ from domain.book import Level, OrderBook
 from domain.enums import Action, OrderSide, OrderStatus, OrderType, TimeInForce, TradingState
 from domain.enums import MarketStatus as MarketStatusEnum
 from domain.ids import ClientOrderId, EventId, MarketId
-from domain.market import Market
+from domain.market import Market, hours_between
 from domain.orders import Order
 from domain.risk import Terms, reduces
 from domain.ticks import TickSpec
@@ -609,8 +609,7 @@ class LiveView:
 
     @property
     def hours_to_close(self) -> float | None:
-        close = self.market.close_time
-        return None if close is None else (close - self.as_of).total_seconds() / 3600.0
+        return hours_between(self.as_of, self.market.close_time)
 
 
 def _top(

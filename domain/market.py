@@ -38,6 +38,13 @@ class MarketView(Protocol):
     def min_order_size(self) -> Decimal: ...
 
 
+def hours_between(start: datetime | None, end: datetime | None) -> float | None:
+    """Hours from ``start`` to ``end`` (a market's time to close); None if either is."""
+    if start is None or end is None:
+        return None
+    return (end - start).total_seconds() / 3600.0
+
+
 @attrs.frozen(kw_only=True)
 class Market:
     """One venue market. Time to close is measured from ``as_of``, the snapshot's time,
@@ -59,9 +66,7 @@ class Market:
 
     @property
     def hours_to_close(self) -> float | None:
-        if self.close_time is None or self.as_of is None:
-            return None
-        return (self.close_time - self.as_of).total_seconds() / 3600.0
+        return hours_between(self.as_of, self.close_time)
 
     @property
     def is_open(self) -> bool:
