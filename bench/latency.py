@@ -34,6 +34,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -107,35 +108,36 @@ class Echo(pykka.ThreadingActor):
         self.token.run_sync_soon(self.send.send_nowait, message)
 
 
+@asynccontextmanager
+async def echo_hop() -> AsyncIterator[Callable[[], Awaitable[float]]]:
+    """An echo actor; the function it yields makes one hop and returns it in µs."""
+    send, recv = trio.open_memory_channel[int](1)
+    echo = Echo.start(trio.lowlevel.current_trio_token(), send)
+
+    async def hop() -> float:
+        start = time.perf_counter_ns()
+        echo.tell(0)
+        await recv.receive()
+        return (time.perf_counter_ns() - start) / 1000
+
+    try:
+        yield hop
+    finally:
+        echo.stop()
+
+
+async def bare_hop(samples: int, warmup: int = 200) -> list[float]:
+    async with echo_hop() as hop:
+        out = [await hop() for _ in range(warmup + samples)]
+    return out[warmup:]
+
+
 async def probe_hops(out: list[float], stop: trio.Event, every: float = 0.005) -> None:
     """The bare hop again, sampled every ``every`` seconds until ``stop``: under load."""
-    send, recv = trio.open_memory_channel[int](1)
-    echo = Echo.start(trio.lowlevel.current_trio_token(), send)
-    try:
+    async with echo_hop() as hop:
         while not stop.is_set():
-            start = time.perf_counter_ns()
-            echo.tell(0)
-            await recv.receive()
-            out.append((time.perf_counter_ns() - start) / 1000)
+            out.append(await hop())
             await trio.sleep(every)
-    finally:
-        echo.stop()
-
-
-async def bare_hop(samples: int) -> list[float]:
-    send, recv = trio.open_memory_channel[int](1)
-    echo = Echo.start(trio.lowlevel.current_trio_token(), send)
-    out = []
-    try:
-        for i in range(samples + 200):
-            start = time.perf_counter_ns()
-            echo.tell(i)
-            await recv.receive()
-            if i >= 200:
-                out.append((time.perf_counter_ns() - start) / 1000)
-    finally:
-        echo.stop()
-    return out
 
 
 # an in-memory venue that timestamps what reaches it ------------------------------------------
