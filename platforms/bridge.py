@@ -280,31 +280,26 @@ class Conflator:
     # trio thread
     def offer_book(self, book: OrderBook, received_ns: int | None = None) -> None:
         stamp = time.perf_counter_ns() if received_ns is None else received_ns
-        with self._lock:
-            slot = self._slot(book.market_id)
+
+        def newest(slot: _Slot) -> None:
             slot.conflated += 1 if slot.pending else 0
             slot.book, slot.valid, slot.pending, slot.received_ns = book, True, True, stamp
-            notify = self._claim(slot)
-        if notify:
-            self._notify(book.market_id)
+
+        self._update(book.market_id, newest)
 
     def offer_trade(self, market_id: MarketId, price: Decimal, size: Decimal) -> None:
-        with self._lock:
-            slot = self._slot(market_id)
+        def traded(slot: _Slot) -> None:
             slot.traded += size
             slot.last_trade = price
-            slot.pending = slot.pending or slot.valid
-            notify = slot.valid and self._claim(slot)
-        if notify:
-            self._notify(market_id)
+            slot.pending = slot.pending or slot.valid  # no book: nothing to quote on yet
+
+        self._update(market_id, traded)
 
     def invalidate(self, market_id: MarketId) -> None:
-        with self._lock:
-            slot = self._slot(market_id)
+        def lost(slot: _Slot) -> None:
             slot.valid, slot.pending = False, True
-            notify = self._claim(slot)
-        if notify:
-            self._notify(market_id)
+
+        self._update(market_id, lost)
 
     def _slot(self, market_id: MarketId) -> _Slot:
         slot = self._slots.get(market_id)
@@ -312,12 +307,16 @@ class Conflator:
             slot = self._slots[market_id] = _Slot()
         return slot
 
-    def _claim(self, slot: _Slot) -> bool:
-        """Under the lock: True if the caller is to tell the actor (none outstanding)."""
-        if slot.notified or not slot.pending:
-            return False
-        slot.notified = True
-        return True
+    def _update(self, market_id: MarketId, change: Callable[[_Slot], None]) -> None:
+        """``change`` the market's slot under the lock; then tell its actor that something
+        new waits, unless nothing is new or a DataReady is already outstanding."""
+        with self._lock:
+            slot = self._slot(market_id)
+            change(slot)
+            notify = slot.pending and not slot.notified
+            slot.notified = slot.notified or notify
+        if notify:
+            self._notify(market_id)
 
     def _notify(self, market_id: MarketId) -> None:
         ref = self._routes.get(market_id)
@@ -329,13 +328,12 @@ class Conflator:
 
     def _attach(self, market_id: MarketId, ref: pykka.ActorRef[Any]) -> None:
         self._routes[market_id] = ref
-        with self._lock:
-            slot = self._slot(market_id)
+
+        def attached(slot: _Slot) -> None:
             slot.notified = False  # a DataReady to an earlier actor is lost with it
             slot.pending = slot.pending or slot.book is not None
-            notify = self._claim(slot)
-        if notify:
-            self._notify(market_id)
+
+        self._update(market_id, attached)
 
     def _detach(self, market_id: MarketId, ref: pykka.ActorRef[Any]) -> None:
         if self._routes.get(market_id) is ref:
