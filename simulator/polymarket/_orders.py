@@ -48,12 +48,9 @@ _DOMAIN_FIELDS = [
     {"name": "chainId", "type": "uint256"},
     {"name": "verifyingContract", "type": "address"},
 ]
-_TYPED_DATA_SIGN_FIELDS = [
+_TYPED_DATA_SIGN_FIELDS = [  # ERC-7739: the order, then the domain's fields, then a salt
     {"name": "contents", "type": "Order"},
-    {"name": "name", "type": "string"},
-    {"name": "version", "type": "string"},
-    {"name": "chainId", "type": "uint256"},
-    {"name": "verifyingContract", "type": "address"},
+    *_DOMAIN_FIELDS,
     {"name": "salt", "type": "bytes32"},
 ]
 
