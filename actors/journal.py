@@ -74,6 +74,7 @@ __all__ = [
     "RecordFillReversal",
     "RecordOrder",
     "RecordOrderEvent",
+    "RecordOrders",
     "RecordPosition",
     "RecordRestart",
     "RecordRun",
@@ -125,6 +126,15 @@ class RecordOrder:
 
     order: Order
     event: OrderEvent | None = None
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordOrders:
+    """``RecordOrder`` for each change, in order, in one write: what one message to the
+    PlatformActor changed."""
+
+    changes: tuple[tuple[Order, OrderEvent | None], ...]
     at: datetime | None = None
 
 
@@ -248,6 +258,7 @@ Record = (
     RecordRun
     | RecordRunEnd
     | RecordOrder
+    | RecordOrders
     | RecordOrderEvent
     | RecordFill
     | RecordFillPage
@@ -277,6 +288,8 @@ def write(journal: Journal, message: Record, now: datetime) -> list[FillOutcome]
                 return [journal.record_fill_reversal(fill, at=at, reason=reason)]
             case RecordOrder(order=order, event=event):
                 journal.record_order(order, at=at, event=event)
+            case RecordOrders(changes=changes):
+                journal.record_orders(changes, at=at)
             case RecordOrderEvent():
                 _write_order_event(journal, message, at)
             case RecordPosition():

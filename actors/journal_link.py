@@ -13,7 +13,7 @@ from actors.journal import (
     RecordFill,
     RecordFillPage,
     RecordFillReversal,
-    RecordOrder,
+    RecordOrders,
     RecordRestart,
     RecordTradingState,
 )
@@ -30,8 +30,8 @@ class ActorJournal:
         with contextlib.suppress(pykka.ActorDeadError):
             self._ref.tell(message)
 
-    def order(self, order: Order, event: OrderEvent | None) -> None:
-        self._tell(RecordOrder(order=order, event=event, at=self._clock.now()))
+    def orders(self, changes: Sequence[tuple[Order, OrderEvent | None]]) -> None:
+        self._tell(RecordOrders(changes=tuple(changes), at=self._clock.now()))
 
     def fill(self, fill: Fill, cursor: str | None) -> None:
         self._tell(RecordFill(fill=fill, cursor=cursor, at=self._clock.now()))

@@ -16,7 +16,11 @@ from domain.orders import Fill, Order, OrderEvent
 
 
 class JournalPort(Protocol):
-    def order(self, order: Order, event: OrderEvent | None) -> None: ...
+    def orders(self, changes: Sequence[tuple[Order, OrderEvent | None]]) -> None:
+        """Order changes (each order after its event; None: a snapshot), in order, in
+        one write."""
+        ...
+
     def fill(self, fill: Fill, cursor: str | None) -> None: ...
     def fill_page(self, venue: Venue, fills: Sequence[Fill], cursor: str | None) -> None:
         """A fetched page's new fills and the venue's cursor after the page, journaled
@@ -32,7 +36,7 @@ class JournalPort(Protocol):
 class NullJournal:
     """Journals nothing (benchmarks, and tests that do not look at the journal)."""
 
-    def order(self, order: Order, event: OrderEvent | None) -> None:
+    def orders(self, changes: Sequence[tuple[Order, OrderEvent | None]]) -> None:
         pass
 
     def fill(self, fill: Fill, cursor: str | None) -> None:

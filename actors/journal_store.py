@@ -480,15 +480,31 @@ class Journal:
     def record_order(self, order: Order, *, at: datetime, event: OrderEvent | None = None) -> None:
         """Insert or replace the order's row, and append an order event (``event`` or
         ``"snapshot"``) with its status after."""
+        self.record_orders([(order, event)], at=at)
+
+    def record_orders(
+        self, changes: Sequence[tuple[Order, OrderEvent | None]], *, at: datetime
+    ) -> None:
+        """``record_order`` for each change, in their order, whole or not at all: one
+        statement for the rows and one for the events, however many changes."""
+        stamp = ts(at)
         with self.atomic():
-            self._conn.execute(_UPSERT_ORDER, _order_params(order, at))
-            self._append_event(
-                order.client_order_id,
-                "snapshot" if event is None else event.value,
-                order.status,
-                order.filled_quantity,
-                at,
-                order.reason,
+            self._conn.executemany(
+                _UPSERT_ORDER, [_order_params(order, stamp) for order, _ in changes]
+            )
+            self._conn.executemany(
+                _INSERT_EVENT,
+                [
+                    (
+                        str(order.client_order_id),
+                        "snapshot" if event is None else event.value,
+                        order.status.value,
+                        _money(order.filled_quantity),
+                        stamp,
+                        order.reason,
+                    )
+                    for order, event in changes
+                ],
             )
 
     def record_order_event(
@@ -611,8 +627,7 @@ class Journal:
         reason: str,
     ) -> None:
         self._conn.execute(
-            "INSERT INTO order_events (client_order_id, event, status_after, filled_quantity,"
-            " at, reason) VALUES (?, ?, ?, ?, ?, ?)",
+            _INSERT_EVENT,
             (str(client_order_id), event, status.value, _money(filled), ts(at), reason),
         )
 
@@ -879,7 +894,14 @@ ON CONFLICT (client_order_id) DO UPDATE SET
 """
 
 
-def _order_params(order: Order, at: datetime) -> tuple[object, ...]:
+_INSERT_EVENT = """
+INSERT INTO order_events (client_order_id, event, status_after, filled_quantity, at, reason)
+VALUES (?, ?, ?, ?, ?, ?)
+"""
+
+
+def _order_params(order: Order, stamp: str) -> tuple[object, ...]:
+    """The row's values, updated at ``stamp`` (``ts`` of a time)."""
     return (
         str(order.client_order_id),
         order.market_id.venue.value,
@@ -895,7 +917,7 @@ def _order_params(order: Order, at: datetime) -> tuple[object, ...]:
         _money(order.filled_quantity),
         _opt_id(order.venue_order_id),
         _ts_or_none(order.created_at),
-        ts(at),
+        stamp,
         order.reason,
     )
 

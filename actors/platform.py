@@ -124,6 +124,7 @@ class PlatformActor(DirectActor):
         self.drain: list[Reply] = []
         self.outbox: list[VenueJob] = []
         self.changed: dict[MarketId, list[Order]] = {}
+        self.journal_out: list[tuple[Order, OrderEvent | None]] = []
         self.closed: list[OrderClosed] = []
         self.reversed: RecentIds[FillId] = RecentIds(RETAIN_FILLS)
         self.sweep: str = "none"  # none -> wanted -> sent -> done (venue-wide cancel)
@@ -455,6 +456,7 @@ class PlatformActor(DirectActor):
                 counted.append(new)
         # one transaction: the page's cursor is never durable without its fills
         if counted or page.cursor is not None:
+            self._journal_orders()
             self.journal.fill_page(self.venue, counted, page.cursor)
         if page.cursor is not None and page.cursor != self.cursor:
             self.cursor = page.cursor
@@ -477,6 +479,7 @@ class PlatformActor(DirectActor):
         """A fill from the stream: counted and journaled once."""
         fill = self._count(venue_fill)
         if fill is not None:
+            self._journal_orders()
             self.journal.fill(fill, None)
 
     def _count(self, venue_fill: Fill) -> Fill | None:
@@ -492,6 +495,7 @@ class PlatformActor(DirectActor):
 
     def _reversed(self, fill: Fill) -> None:
         """Undo a counted fill once; one never seen is only journaled as reversed."""
+        self._journal_orders()
         self.journal.fill_reversal(fill, "failed on chain")
         if fill.fill_id not in self.table.seen_fills or fill.fill_id in self.reversed:
             self.table.seen_fills.add(fill.fill_id)  # its late original must not count
@@ -503,7 +507,7 @@ class PlatformActor(DirectActor):
         safe_tell(self.routes.get(fill.market_id), message)
 
     def _changed(self, order: Order, event: OrderEvent | None, closed: bool) -> None:
-        self.journal.order(order, event)
+        self.journal_out.append((order, event))
         if closed or event not in _QUIET:  # the market made those changes itself
             self.changed.setdefault(order.market_id, []).append(order)
         if closed:
@@ -514,12 +518,21 @@ class PlatformActor(DirectActor):
             )
 
     def _flush(self) -> None:
-        """Tell what one message changed: one message to the portfolio, then one per market."""
+        """Tell what one message changed: the journal, then the portfolio (one message
+        each), then one message per market."""
+        self._journal_orders()
         if self.closed:
             self._to_portfolio(OrdersClosed(closed=tuple(self.closed)))
         for market_id, orders in self.changed.items():
             safe_tell(self.routes.get(market_id), OrdersChanged(orders=tuple(orders)))
         self.changed, self.closed = {}, []
+
+    def _journal_orders(self) -> None:
+        """The order changes not yet journaled, in one write; before any other journal
+        write too, so the journal keeps the order things happened in."""
+        if self.journal_out:
+            changes, self.journal_out = self.journal_out, []
+            self.journal.orders(changes)
 
     def _to_portfolio(self, message: object) -> None:
         """Fills, reversals, closed orders and amend outcomes reach the PortfolioActor

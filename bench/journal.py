@@ -1,6 +1,9 @@
 """Journal throughput: records/s through the JournalActor (batched commits) and through
 the store with one commit per record (the idle worst case), for synchronous=NORMAL and
-FULL. Prints a table; the last line is one JSON object.
+FULL; and order changes/s through the JournalActor told one ``RecordOrder`` per change
+against one ``RecordOrders`` per requote (the PlatformActor's way: the four changes one
+requote makes, two cancels asked and two placements sent, in one message). Prints a
+table; the last line is one JSON object.
 
     .venv/bin/python bench/journal.py [--quick]
 """
@@ -14,6 +17,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+import attrs
 import pykka
 
 from actors.journal import (
@@ -24,6 +28,7 @@ from actors.journal import (
     RecordFill,
     RecordOrder,
     RecordOrderEvent,
+    RecordOrders,
 )
 from domain.enums import OrderSide, OrderStatus, Venue
 from domain.ids import ClientOrderId, FillId, MarketId
@@ -78,6 +83,47 @@ def actor_rate(path: Path, n: int, synchronous: str) -> float:
     return n / elapsed
 
 
+def requotes(n: int) -> list[tuple[tuple[Order, OrderEvent | None], ...]]:
+    """n requotes' order changes: two resting quotes cancelled, two new ones sent."""
+    out = []
+    for i in range(n):
+        old = [
+            Order(
+                client_order_id=ClientOrderId(f"r{i}-{side.value}"),
+                market_id=MARKET,
+                side=side,
+                price=Decimal("0.42"),
+                quantity=Decimal(10),
+            )
+            for side in OrderSide
+        ]
+        new = [attrs.evolve(o, client_order_id=ClientOrderId(f"n{i}-{o.side.value}")) for o in old]
+        resting = [o.on(OrderEvent.SUBMIT).on(OrderEvent.ACCEPT) for o in old]
+        out.append(
+            tuple((o.on(OrderEvent.CANCEL_REQUEST), OrderEvent.CANCEL_REQUEST) for o in resting)
+            + tuple((o.on(OrderEvent.SUBMIT), OrderEvent.SUBMIT) for o in new)
+        )
+    return out
+
+
+def changes_rate(path: Path, n: int, batched: bool) -> float:
+    """Order changes/s through the JournalActor, per requote in one message or not."""
+    work = requotes(n // 4)
+    ref = JournalActor.start(path)
+    ref.ask(Flush(), timeout=30)
+    start = time.perf_counter()
+    for changes in work:
+        if batched:
+            ref.tell(RecordOrders(changes=changes, at=EPOCH))
+        else:
+            for order, event in changes:
+                ref.tell(RecordOrder(order=order, event=event, at=EPOCH))
+    ref.ask(Flush(), timeout=300)
+    elapsed = time.perf_counter() - start
+    ref.stop()
+    return 4 * len(work) / elapsed
+
+
 def commit_each_rate(path: Path, n: int, synchronous: str) -> float:
     from actors.journal import write
 
@@ -103,8 +149,13 @@ def main() -> None:
             figures[f"commit_each_{key}_rps"] = commit_each_rate(
                 Path(tmp, f"c-{key}.db"), n_each, sync
             )
+        for batched in (False, True):
+            key = "batched" if batched else "single"
+            figures[f"order_changes_{key}_cps"] = changes_rate(
+                Path(tmp, f"o-{key}.db"), n_actor, batched
+            )
     pykka.ActorRegistry.stop_all()
-    print(f"{'case':<28}{'records/s':>12}")
+    print(f"{'case':<28}{'per second':>12}")
     for name, rate in figures.items():
         print(f"{name:<28}{rate:>12,.0f}")
     print(json.dumps({k: round(v) for k, v in figures.items()} | {"records": n_actor}))

@@ -6,7 +6,8 @@
   (``run_sync_soon`` into a memory channel) to the trio task; measured twice: idle,
   before anything else (``hop_p50_us``, ``hop_p99_us``), and sampled every 5 ms during
   each tick -> order run, under that run's load (``hop_loaded_*``);
-* tick -> order: a TradingEngine on an in-memory venue; each market gets 5 book updates
+* tick -> order: a TradingEngine on an in-memory venue, journaling to a SQLite file in
+  a temporary directory as ``predmm run`` does; each market gets 5 book updates
   per second at 100, 500 and 1,000 markets. One update in five moves the fair value past
   the requote threshold (the rest change sizes only: the strategy keeps its quotes); a
   moving update makes the MarketActor reserve with the PortfolioActor and submit a new
@@ -31,6 +32,7 @@ import gc
 import json
 import statistics
 import sys
+import tempfile
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -262,7 +264,7 @@ class BenchVenue:
         self._wakeup.set()
 
 
-def engine_for(venue: BenchVenue, markets: int) -> TradingEngine:
+def engine_for(venue: BenchVenue, markets: int, journal: Path) -> TradingEngine:
     config = MarketMakingConfig(max_markets=markets, min_liquidity=Decimal(1000))
     risk = RiskConfig(
         max_venue_loss=Decimal(10**7),
@@ -274,6 +276,7 @@ def engine_for(venue: BenchVenue, markets: int) -> TradingEngine:
         config,
         risk,
         [venue],
+        journal,
         clock=ManualClock(),
         policy=RestartPolicy(intensity=10**6, min_backoff=0, max_backoff=0),
         timings=EngineTimings(scan_interval=3600, tick_interval=3600, fill_poll_interval=3600),
@@ -282,7 +285,12 @@ def engine_for(venue: BenchVenue, markets: int) -> TradingEngine:
 
 
 async def with_engine(venue: BenchVenue, markets: int, body: Callable[..., Awaitable[T]]) -> T:
-    engine = engine_for(venue, markets)
+    with tempfile.TemporaryDirectory(prefix="predmm-bench-") as scratch:
+        engine = engine_for(venue, markets, Path(scratch) / "journal.sqlite")
+        return await _running(engine, body)
+
+
+async def _running(engine: TradingEngine, body: Callable[..., Awaitable[T]]) -> T:
     async with trio.open_nursery() as nursery:
         nursery.start_soon(engine.run)
         await trio.to_thread.run_sync(engine.started.wait, 60.0)

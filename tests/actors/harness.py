@@ -35,7 +35,7 @@ def config(**changes: Any) -> MarketMakingConfig:
 
 @attrs.define
 class RecordingJournal:
-    orders: list[tuple[Order, OrderEvent | None]] = attrs.Factory(list)
+    changes: list[tuple[Order, OrderEvent | None]] = attrs.Factory(list)
     fills: list[Fill] = attrs.Factory(list)
     pages: list[tuple[Venue, tuple[Fill, ...], str | None]] = attrs.Factory(list)
     reversals: list[Fill] = attrs.Factory(list)
@@ -43,8 +43,8 @@ class RecordingJournal:
     quarantines: list[tuple[MarketId, int, str]] = attrs.Factory(list)
     states: list[tuple[TradingState, str]] = attrs.Factory(list)
 
-    def order(self, order: Order, event: OrderEvent | None) -> None:
-        self.orders.append((order, event))
+    def orders(self, changes: Sequence[tuple[Order, OrderEvent | None]]) -> None:
+        self.changes.extend(changes)
 
     def fill(self, fill: Fill, cursor: str | None) -> None:
         self.fills.append(fill)

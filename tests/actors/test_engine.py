@@ -66,7 +66,7 @@ async def test_engine_quotes_both_sides_of_every_market_then_shuts_down_clean() 
     assert poly.resting() == []
     assert kalshi.closed
     assert poly.closed
-    last = {o.client_order_id: o for o, _ in journal.orders}
+    last = {o.client_order_id: o for o, _ in journal.changes}
     assert len(last) == 6
     assert all(o.status.is_terminal for o in last.values())
     assert not engine.snapshot().running

@@ -164,7 +164,7 @@ async def test_a_lost_submit_is_unknown_until_reconciled_by_client_order_id(
     rig.platform.tell(PlaceOrders(orders=(order(1),)))
     await rig.venue.wait_until(lambda: ("get_order", (ClientOrderId("o1"),)) in rig.venue.calls)
     await eventually(lambda: rig.live(), lambda live: live[0].status is OrderStatus.OPEN)
-    journaled = [o.status for o, _ in rig.journal.orders]
+    journaled = [o.status for o, _ in rig.journal.changes]
     assert journaled == [
         OrderStatus.PENDING,
         OrderStatus.SUBMITTED,

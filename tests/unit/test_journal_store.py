@@ -391,6 +391,24 @@ def test_orders_keep_their_latest_state_and_every_event(journal: Journal) -> Non
     assert events[-1].filled_quantity == 4
 
 
+def test_a_batch_of_order_changes_is_written_in_order_and_whole(journal: Journal) -> None:
+    new, other = order("c1"), order("c2", price=D("0.55"))
+    placed = new.on(OrderEvent.SUBMIT)
+    cancelling = placed.on(OrderEvent.CANCEL_REQUEST)
+    with journal.transaction():
+        journal.record_orders([(new, None), (other, None), (placed, OrderEvent.SUBMIT)], at=EPOCH)
+    # a batch that cannot be written whole leaves nothing of itself
+    broken = order("c2", price=D("0.55"), filled_quantity=D("NaN"))
+    with pytest.raises(JournalError, match="finite"), journal.transaction():
+        journal.record_orders([(cancelling, OrderEvent.CANCEL_REQUEST), (broken, None)], at=EPOCH)
+    stored = {o.client_order_id.value: o for o in journal.orders()}
+    assert stored == {"c1": placed, "c2": other}
+    assert [(e.event, e.status) for e in journal.order_events(ClientOrderId("c1"))] == [
+        ("snapshot", OrderStatus.PENDING),
+        ("submit", OrderStatus.SUBMITTED),
+    ]
+
+
 def test_open_orders_are_those_the_venue_may_hold(journal: Journal) -> None:
     statuses = {
         "pending": OrderStatus.PENDING,
