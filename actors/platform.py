@@ -1,7 +1,9 @@
 """PlatformActor: one per venue. Holds the venue's order table (every order's state
 machine, ``domain.orders``), spends the venue's rate-limit tokens, and hands requests to
 the trio workers through the bridge. It never waits on I/O: answers come back as
-``JobDone`` tells, which is why a cancel never waits behind a queue of placements.
+``JobDone``s in its ``Answers`` box, taken at the start of every message it handles (its
+own thread's or a MarketActor's direct call), which is why a cancel never waits behind a
+queue of placements, and why requests keep flowing while its thread waits for the GIL.
 
 * client order ids are made by the MarketActors, unique per incarnation, and reused on
   every retry of one intent (a 429 re-sends the same order);
@@ -63,7 +65,7 @@ from domain.enums import OrderStatus, Venue
 from domain.errors import RateLimited, VenueUnavailable
 from domain.ids import ClientOrderId, FillId, MarketId
 from domain.orders import Fill, Order, OrderEvent
-from platforms.bridge import VenueJob, backoff_delay, safe_tell
+from platforms.bridge import Answers, AnswersReady, VenueJob, backoff_delay, safe_tell
 from platforms.limiter import TokenBucket
 from platforms.venue import (
     CancelResult,
@@ -110,6 +112,7 @@ class PlatformActor(DirectActor):
         self.journal, self.key = journal, key or venue.value
         self.bucket = TokenBucket.for_venue(capabilities)
         self.table = OrderTable(on_change=self._changed)
+        self.answers = Answers(self.actor_ref)
         self.place_q: deque[ClientOrderId | _Amend] = deque()
         self.cancel_q: deque[ClientOrderId] = deque()
         self.routes: dict[MarketId, pykka.ActorRef[Any]] = {}
@@ -133,9 +136,13 @@ class PlatformActor(DirectActor):
     # dispatch ---------------------------------------------------------------------
 
     def handle(self, message: Any) -> Any:
+        if isinstance(message, AnswersReady):
+            self.answers.rearm()
+        for done in self.answers.take():
+            self._job_done(done)
         match message:
-            case JobDone():
-                self._job_done(message)
+            case AnswersReady():
+                pass
             case SubmitOrders(cancels=cancels, amends=amends, places=places):
                 self._cancel(cancels)
                 for amend in amends:
@@ -329,7 +336,7 @@ class PlatformActor(DirectActor):
 
     def _submit(self, tag: tuple[Any, ...], run: Callable[[VenueClient], Any]) -> None:
         self.in_flight += 1
-        self.outbox.append(VenueJob(key=self.key, tag=tag, run=run, reply_to=self.actor_ref))
+        self.outbox.append(VenueJob(key=self.key, tag=tag, run=run, answer=self.answers.put))
 
     def _send_jobs(self) -> None:
         """What one message made go out, to the trio workers with one wake-up."""
@@ -573,7 +580,7 @@ class PlatformActor(DirectActor):
 
     def _submit_read(self, tag: tuple[Any, ...], run: Callable[[VenueClient], Any]) -> None:
         """Reads are not write-rate-limited and do not count as in flight."""
-        self.outbox.append(VenueJob(key=self.key, tag=tag, run=run, reply_to=self.actor_ref))
+        self.outbox.append(VenueJob(key=self.key, tag=tag, run=run, answer=self.answers.put))
 
     def _backoff(self, retry_after: float | None) -> None:
         self.failures += 1

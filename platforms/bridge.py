@@ -3,7 +3,7 @@
 trio runs in the main thread and owns every socket, timer and signal. Actors hand work
 to it without blocking: ``Bridge.submit`` schedules (``TrioToken.run_sync_soon``)
 non-raising ``send_nowait`` calls into the venue's bounded memory channel; worker tasks run
-the job against the venue client and answer with a ``tell`` of ``JobDone``. Nothing
+the job against the venue client and leave the ``JobDone`` in the actor's ``Answers``. Nothing
 here ever lets a ``BaseException`` (``trio.Cancelled``, ``RunFinishedError``) reach an
 actor thread: it would stop every actor in the process.
 
@@ -50,12 +50,13 @@ def safe_tell(ref: pykka.ActorRef[Any] | None, message: object) -> bool:
 
 @attrs.frozen(kw_only=True)
 class VenueJob:
-    """One call to a venue client, made by a worker task; the answer is told as JobDone."""
+    """One call to a venue client, made by a worker task; its answer (a JobDone) is
+    handed to ``answer`` in the trio thread, which must not block."""
 
     key: str
     tag: object
     run: Callable[[VenueClient], Awaitable[Any]]
-    reply_to: pykka.ActorRef[Any]
+    answer: Callable[[JobDone], object]
 
 
 @attrs.frozen(kw_only=True)
@@ -76,6 +77,46 @@ class MarketDataChanged:
     last_trade: Decimal | None = None
     received_ns: int = 0  # time.perf_counter_ns() when the newest update entered trio
     conflated: int = 0  # updates replaced before this one was delivered
+
+
+@attrs.frozen
+class AnswersReady:
+    """JobDones wait in the actor's ``Answers``."""
+
+
+class Answers:
+    """Where the trio workers leave one actor's JobDones. The actor takes them at the
+    start of every message it handles, whichever thread brings the message: its own, or
+    a caller's direct call (``actors.direct``). So a PlatformActor whose own thread
+    waits for the GIL behind hundreds of busy MarketActors still learns its answers,
+    from the markets' own calls, and keeps its requests flowing. The actor's thread is
+    told ``AnswersReady`` when answers arrive and none is outstanding, so an idle actor
+    learns them too; it calls ``rearm`` when it handles that message."""
+
+    def __init__(self, ref: pykka.ActorRef[Any]) -> None:
+        self._ref = ref
+        self._lock = threading.Lock()
+        self._waiting: list[JobDone] = []
+        self._told = False
+
+    def put(self, done: JobDone) -> None:
+        """Trio thread: leave one answer (never blocks)."""
+        with self._lock:
+            self._waiting.append(done)
+            tell, self._told = not self._told, True
+        if tell:
+            safe_tell(self._ref, AnswersReady())
+
+    def rearm(self) -> None:
+        """The actor's thread handles ``AnswersReady``: tell it again on the next answer."""
+        with self._lock:
+            self._told = False
+
+    def take(self) -> list[JobDone]:
+        """Every answer waiting, oldest first."""
+        with self._lock:
+            waiting, self._waiting = self._waiting, []
+        return waiting
 
 
 @attrs.frozen
@@ -176,7 +217,7 @@ class Bridge:
             send.send_nowait(job)
         except (trio.WouldBlock, trio.ClosedResourceError, trio.BrokenResourceError) as exc:
             self.dropped += 1
-            safe_tell(job.reply_to, JobDone(tag=job.tag, error=_dropped(job, exc)))
+            job.answer(JobDone(tag=job.tag, error=_dropped(job, exc)))
 
     def _put_all(self, jobs: tuple[VenueJob, ...]) -> None:
         for job in jobs:
@@ -232,9 +273,9 @@ async def _worker(recv: trio.MemoryReceiveChannel[VenueJob], client: VenueClient
             try:
                 result = await job.run(client)
             except Exception as exc:  # answered as an outcome; Cancelled propagates in trio
-                safe_tell(job.reply_to, JobDone(tag=job.tag, error=exc))
+                job.answer(JobDone(tag=job.tag, error=exc))
             else:
-                safe_tell(job.reply_to, JobDone(tag=job.tag, result=result))
+                job.answer(JobDone(tag=job.tag, result=result))
 
 
 class Conflator:

@@ -4,6 +4,7 @@ reconciled, fills counted once."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 import trio
 
 from actors.clock import ManualClock
+from actors.direct import DirectRef
 from actors.messages import (
     AttachMarket,
     CancelOrders,
@@ -212,3 +214,53 @@ async def test_an_order_cancelled_while_its_placement_was_refused_is_never_place
     assert rig.venue.placements == {}
     told = [o.status for m in await rig.seen() if isinstance(m, OrdersChanged) for o in m.orders]
     assert told == [OrderStatus.CANCELLED]
+
+
+class HeldPlatform(PlatformActor):
+    """A PlatformActor whose own thread can be held outside its lock, as a thread that
+    waits for the GIL behind hundreds of busy MarketActors is."""
+
+    def __init__(self, *, release: threading.Event, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.release = release
+
+    def on_receive(self, message: Any) -> Any:
+        if message == "hold":
+            assert self.release.wait(10.0)
+            return None
+        return super().on_receive(message)
+
+
+async def test_answers_reach_the_platform_through_direct_calls_while_its_thread_is_held(
+    nursery: trio.Nursery,
+) -> None:
+    venue = FakeVenue(
+        Venue.KALSHI, capabilities=fake_capabilities(), markets=[fake_market(Venue.KALSHI, "M")]
+    )
+    bridge = Bridge(nursery)
+    bridge.start_venue("kalshi", venue)
+    release, direct = threading.Event(), DirectRef("platform")
+    platform = HeldPlatform.start(
+        release=release,
+        venue=Venue.KALSHI,
+        capabilities=venue.capabilities,
+        bridge=bridge,
+        clock=ManualClock(),
+        journal=RecordingJournal(),
+        direct=direct,
+    )
+    try:
+        platform.tell("hold")  # its own thread handles nothing from now on
+        direct.call(PlaceOrders(orders=(order(1), order(2))))  # a market's direct call
+        await venue.wait_until(lambda: len(venue.resting()) == 2)
+
+        async def live() -> tuple[Order, ...]:  # what the next market's call finds
+            return direct.call(GetOpenOrders(market_id=M))  # type: ignore[no-any-return]
+
+        await eventually(live, lambda orders: {o.status for o in orders} == {OrderStatus.OPEN})
+        direct.call(CancelOrders(client_order_ids=(ClientOrderId("o1"),)))
+        await venue.wait_until(lambda: len(venue.resting()) == 1)
+        await eventually(live, lambda orders: [o.client_order_id.value for o in orders] == ["o2"])
+    finally:
+        release.set()
+        platform.stop()
