@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import attrs
 import trio
 
 from actors.clock import ManualClock
@@ -79,6 +81,21 @@ async def test_engine_with_nothing_quoted_stops_promptly() -> None:
         async with running([kalshi, poly]):
             pass
     assert ("cancel_all", ()) in kalshi.calls
+
+
+async def test_start_up_objects_are_frozen_out_of_collections_while_the_engine_runs() -> None:
+    kalshi, poly = two_venues()
+    gc.unfreeze()
+    async with running([kalshi, poly], timings=attrs.evolve(QUIET, gc_refreeze_interval=0.01)):
+        assert gc.get_freeze_count() > 0
+        first = gc.get_freeze_count()
+        made_since = [[n] for n in range(1000)]  # long-lived, tracked, made after start
+        with trio.fail_after(5):  # refrozen on its interval, with them
+            while gc.get_freeze_count() < first + len(made_since):
+                await trio.sleep(0.01)
+    assert gc.get_freeze_count() == 0  # collectable again once the engine is gone
+    async with running([kalshi, poly], timings=attrs.evolve(QUIET, gc_refreeze_interval=None)):
+        assert gc.get_freeze_count() == 0
 
 
 async def test_the_journal_is_consistent_after_shutdown_and_seeds_the_next_run(
