@@ -97,7 +97,6 @@ class MarketDeps:
     supervisor: pykka.ActorRef[Any] | None = None
     conflator: Any = None  # platforms.bridge.Conflator
     board: StatusBoard | None = None
-    ask_timeout: float = 2.0
 
 
 class MarketActor(pykka.ThreadingActor):
@@ -156,10 +155,10 @@ class MarketActor(pykka.ThreadingActor):
             raise
 
     def _recover(self) -> None:
-        timeout = self.deps.ask_timeout
-        pos: PositionView = self.deps.portfolio.ask(  # type: ignore[assignment]
-            GetPosition(market_id=self.market_id), timeout=timeout
-        )
+        """Inventory from the PortfolioActor, live orders from the PlatformActor: direct
+        calls, like the tick path's, so a start never waits for their threads (under
+        load those wait long for the GIL, and an ask would time out)."""
+        pos: PositionView = self.deps.portfolio_direct.call(GetPosition(market_id=self.market_id))
         self.inventory.yes_contracts, self.inventory.no_contracts = (
             pos.yes_contracts,
             pos.no_contracts,
@@ -169,8 +168,8 @@ class MarketActor(pykka.ThreadingActor):
             pos.avg_no_price,
         )
         self.inventory.realized_pnl, self.inventory.fees_paid = pos.realized_pnl, pos.fees_paid
-        orders: tuple[Order, ...] = self.deps.platform.ask(  # type: ignore[assignment]
-            GetOpenOrders(market_id=self.market_id), timeout=timeout
+        orders: tuple[Order, ...] = self.deps.platform_direct.call(
+            GetOpenOrders(market_id=self.market_id)
         )
         for order in orders:
             self.live[order.client_order_id] = order

@@ -28,6 +28,7 @@ The last line is one JSON object. Figures depend on the machine and its load.
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import gc
 import json
 import statistics
@@ -301,9 +302,15 @@ async def _running(engine: TradingEngine, body: Callable[..., Awaitable[T]]) -> 
 
 
 async def wait_quoting(venue: BenchVenue, count: int, timeout: float = 120.0) -> None:
-    with trio.fail_after(timeout):
-        while sum(1 for ids in venue.placed.values() if ids) < count:
-            await trio.sleep(0.01)
+    try:
+        with trio.fail_after(timeout):
+            while sum(1 for ids in venue.placed.values() if ids) < count:
+                await trio.sleep(0.01)
+    except trio.TooSlowError:
+        quoting = sum(1 for ids in venue.placed.values() if ids)
+        print(f"only {quoting} of {count} markets quoting after {timeout:g} s; every thread:")
+        faulthandler.dump_traceback(sys.stdout, all_threads=True)
+        raise
 
 
 # tick -> order ------------------------------------------------------------------------------
@@ -421,9 +428,16 @@ async def main(quick: bool) -> dict[str, Any]:
     for markets in levels:
         for move_every in (5, 1):
             lat, hops = await tick_to_order(markets, seconds, move_every=move_every)
+            what = "every update" if move_every == 1 else f"1 update in {move_every}"
+            if not lat:
+                print(
+                    f"tick->order at {markets} markets, {what} requoting: no measured update"
+                    " reached the venue in the run (saturated)",
+                    flush=True,
+                )
+                continue
             p50, p99 = statistics.median(lat), percentile(lat, 0.99)
             h50, h99 = statistics.median(hops), percentile(hops, 0.99)
-            what = "every update" if move_every == 1 else f"1 update in {move_every}"
             print(
                 f"tick->order at {markets} markets x 5 updates/s, {what} requoting: "
                 f"p50 {p50:.1f} us, p99 {p99:.1f} us ({len(lat)} samples); "

@@ -473,7 +473,6 @@ class TradingEngine:
                 run_id=self.run_id,
                 conflator=self.bridge.conflator,
                 board=self.board,
-                ask_timeout=self._t.ask_timeout,
             )
             for venue, ref in self.platforms.items()
         }
