@@ -18,6 +18,9 @@
   a transient). The same is then run with every update moving the fair value (the worst
   case: every update cancels and replaces both quotes); under conflation a late update
   is measured from the newest one;
+* % of a core: the CPU time each kind of thread used during the measured seconds
+  (MarketActor, MainThread: trio, JournalActor, PlatformActor, ...), from Linux's
+  schedstat; the GIL lets Python run on about one core at a time;
 * RSS per market: the process's resident memory with 2,000 markets quoting, less before;
 * restart: ``InjectFailure`` told to a MarketActor -> its successor's first placement
   reaching the venue (zero backoff: the figure is the runtime's, add the policy's backoff).
@@ -34,6 +37,7 @@ import json
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -316,14 +320,38 @@ async def wait_quoting(venue: BenchVenue, count: int, timeout: float = 120.0) ->
 # tick -> order ------------------------------------------------------------------------------
 
 
+def thread_cpu_ns() -> dict[str, int]:
+    """CPU time this process's live threads have used, summed by kind (the thread name
+    without its number; Linux's schedstat, else nothing)."""
+    out: dict[str, int] = {}
+    for thread in threading.enumerate():
+        try:
+            with open(f"/proc/self/task/{thread.native_id}/schedstat") as f:
+                ns = int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue
+        kind = thread.name.rstrip("0123456789").rstrip("- ") or thread.name
+        out[kind] = out.get(kind, 0) + ns
+    return out
+
+
+def cpu_shares(before: dict[str, int], after: dict[str, int], seconds: float) -> dict[str, int]:
+    """Percent of one core per kind of thread between two ``thread_cpu_ns``, busiest first."""
+    used = {k: after[k] - before.get(k, 0) for k in after}
+    shares = {k: round(100 * ns / 1e9 / seconds) for k, ns in used.items()}
+    return dict(sorted(((k, v) for k, v in shares.items() if v > 0), key=lambda kv: -kv[1]))
+
+
 async def tick_to_order(
     markets: int, seconds: float, rate: float = 5.0, move_every: int = 5, warmup: float = 1.0
-) -> tuple[list[float], list[float]]:
+) -> tuple[list[float], list[float], dict[str, int]]:
     """Tick -> order latencies after ``warmup`` seconds of the same load (the onset of
-    load after idle is not measured), and bare hops sampled meanwhile."""
+    load after idle is not measured), bare hops sampled meanwhile, and each kind of
+    thread's share of a core meanwhile (percent)."""
     venue = BenchVenue(markets)
     hops: list[float] = []
     measured = trio.Event()
+    cpu: list[tuple[float, dict[str, int]]] = []
 
     async def body(engine: TradingEngine) -> tuple[list[float], list[float]]:
         for m in venue.markets:
@@ -339,6 +367,7 @@ async def tick_to_order(
                 if not measuring and trio.current_time() - start >= warmup:
                     venue.latencies.clear()
                     measuring = True
+                    cpu.append((time.perf_counter(), thread_cpu_ns()))
                     nursery.start_soon(probe_hops, hops, measured)
                 market, round_ = venue.markets[n % markets], n // markets
                 phase = round_ + n % markets  # markets move in turn, not all in one round
@@ -355,9 +384,11 @@ async def tick_to_order(
 
         async with trio.open_nursery() as nursery:
             await venue.drive(updates())
+            cpu.append((time.perf_counter(), thread_cpu_ns()))
             measured.set()
         await trio.sleep(0.5)
-        return list(venue.latencies), hops
+        (t0, before), (t1, after) = cpu[0], cpu[-1]
+        return list(venue.latencies), hops, cpu_shares(before, after, t1 - t0)
 
     return await with_engine(venue, markets, body)
 
@@ -427,7 +458,7 @@ async def main(quick: bool) -> dict[str, Any]:
     )
     for markets in levels:
         for move_every in (5, 1):
-            lat, hops = await tick_to_order(markets, seconds, move_every=move_every)
+            lat, hops, shares = await tick_to_order(markets, seconds, move_every=move_every)
             what = "every update" if move_every == 1 else f"1 update in {move_every}"
             if not lat:
                 print(
@@ -441,7 +472,8 @@ async def main(quick: bool) -> dict[str, Any]:
             print(
                 f"tick->order at {markets} markets x 5 updates/s, {what} requoting: "
                 f"p50 {p50:.1f} us, p99 {p99:.1f} us ({len(lat)} samples); "
-                f"bare hop meanwhile p50 {h50:.1f} us, p99 {h99:.1f} us",
+                f"bare hop meanwhile p50 {h50:.1f} us, p99 {h99:.1f} us; "
+                f"% of a core meanwhile: {shares}",
                 flush=True,
             )
             key = f"{markets}" if move_every == 5 else f"{markets}_all_requote"
@@ -451,6 +483,7 @@ async def main(quick: bool) -> dict[str, Any]:
             if markets == 500 and move_every == 5:
                 result["p50_us"], result["p99_us"] = round(p50, 1), round(p99, 1)
                 result["hop_loaded_p50_us"], result["hop_loaded_p99_us"] = h50, h99
+                result["cpu_percent_500"] = shares
     result["p50_over_hop"] = round(result["p50_us"] / result["hop_p50_us"], 2)
     result["p99_over_hop"] = round(result["p99_us"] / result["hop_p99_us"], 2)
     result["p50_over_loaded_hop"] = round(result["p50_us"] / result["hop_loaded_p50_us"], 2)
