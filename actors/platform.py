@@ -138,8 +138,7 @@ class PlatformActor(DirectActor):
     def handle(self, message: Any) -> Any:
         if isinstance(message, AnswersReady):
             self.answers.rearm()
-        for done in self.answers.take():
-            self._job_done(done)
+        self._take_answers()
         match message:
             case AnswersReady():
                 pass
@@ -355,6 +354,18 @@ class PlatformActor(DirectActor):
         self.bridge.call_later(max(delay, 0.001), self.actor_ref, Pump())
 
     # answers ------------------------------------------------------------------------
+
+    def _take_answers(self) -> None:
+        """Handle every answer waiting. If one raises (on whichever thread brought the
+        message), the ones after it are given back for the next message: each holds a
+        request slot that only its handling frees."""
+        answers = self.answers.take()
+        for n, done in enumerate(answers):
+            try:
+                self._job_done(done)
+            except BaseException:
+                self.answers.give_back(answers[n + 1 :])
+                raise
 
     def _job_done(self, done: JobDone) -> None:
         kind = done.tag[0]  # type: ignore[index]

@@ -118,6 +118,11 @@ class Answers:
             waiting, self._waiting = self._waiting, []
         return waiting
 
+    def give_back(self, answers: Sequence[JobDone]) -> None:
+        """Answers taken but not handled, ahead of any that came since."""
+        with self._lock:
+            self._waiting[:0] = answers
+
 
 @attrs.frozen
 class DataReady:

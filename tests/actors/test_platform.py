@@ -32,7 +32,7 @@ from actors.platform import PlatformActor
 from domain.enums import OrderSide, OrderStatus, Venue
 from domain.ids import ClientOrderId, MarketId
 from domain.orders import Order
-from platforms.bridge import Bridge
+from platforms.bridge import Bridge, JobDone
 from platforms.venue import OrderFilled
 from tests.actors.fake_venue import FakeVenue, fake_capabilities, fake_market
 from tests.actors.harness import RecordingJournal, ask
@@ -261,6 +261,43 @@ async def test_answers_reach_the_platform_through_direct_calls_while_its_thread_
         direct.call(CancelOrders(client_order_ids=(ClientOrderId("o1"),)))
         await venue.wait_until(lambda: len(venue.resting()) == 1)
         await eventually(live, lambda orders: [o.client_order_id.value for o in orders] == ["o2"])
+    finally:
+        release.set()
+        platform.stop()
+
+
+async def test_answers_after_one_that_fails_are_kept_for_the_next_message(
+    nursery: trio.Nursery,
+) -> None:
+    venue = FakeVenue(
+        Venue.KALSHI, capabilities=fake_capabilities(), markets=[fake_market(Venue.KALSHI, "M")]
+    )
+    bridge = Bridge(nursery)
+    bridge.start_venue("kalshi", venue)
+    release, direct = threading.Event(), DirectRef("platform")
+    platform = HeldPlatform.start(
+        release=release,
+        venue=Venue.KALSHI,
+        capabilities=venue.capabilities,
+        bridge=bridge,
+        clock=ManualClock(),
+        journal=RecordingJournal(),
+        direct=direct,
+    )
+    try:
+        platform.tell("hold")
+        direct.call(PlaceOrders(orders=(order(1),)))
+        actor = direct._actor
+        assert actor is not None
+        with trio.fail_after(5):  # the placement's answer, waiting in the box
+            while not (answered := actor.answers.take()):
+                await trio.sleep(0.001)
+        actor.answers.give_back([JobDone(tag=("no-such-request",)), *answered])
+        with pytest.raises(AttributeError):  # a market's call meets the broken answer
+            direct.call(GetOpenOrders(market_id=M))
+        (live,) = direct.call(GetOpenOrders(market_id=M))  # the next call, the rest
+        assert live.status is OrderStatus.OPEN
+        assert direct.call(GetPlatformStats()).queued_placements == 0
     finally:
         release.set()
         platform.stop()
