@@ -58,7 +58,7 @@ from actors.messages import (
 from actors.portfolio import apply_fill, revert_fill
 from actors.status import MarketStatus, StatusBoard
 from config.market_making import MarketMakingConfig
-from domain.book import Level, OrderBook
+from domain.book import Level, OrderBook, Watch
 from domain.enums import Action, OrderSide, OrderStatus, OrderType, TimeInForce, TradingState
 from domain.enums import MarketStatus as MarketStatusEnum
 from domain.ids import ClientOrderId, EventId, MarketId
@@ -133,6 +133,7 @@ class MarketActor(pykka.ThreadingActor):
         self.last_mark: Decimal | None = None
         self.mark_unsent = False
         self.seq = itertools.count(1)
+        self.watched: Watch | None = None  # what the conflator knows this actor reads
         self.prefix = f"{deps.run_id}-{market.market_id.symbol[-12:]}-g{generation}-"
         self.retired = False
         self.refused = False  # the last reservation was refused: retry when one is released
@@ -228,6 +229,32 @@ class MarketActor(pykka.ThreadingActor):
             self._dispatch(message)
         finally:
             self._send()
+            self._watch()
+
+    def _watch(self) -> None:
+        """Tell the conflator what this actor reads of a book now (its quotes' prices and
+        sizes): a book update that changes none of it will not wake this actor."""
+        conflator = self.deps.conflator
+        if conflator is None:
+            return
+        own: dict[OrderSide, Order] = {}
+        for coid, order in self.live.items():  # as _quotes picks them, without its cancels
+            if coid in self.cancelling or coid in self.exits or order.status not in _QUOTING:
+                continue
+            own.setdefault(order.side, order)
+        yes, no = own.get(OrderSide.YES), own.get(OrderSide.NO)
+        watch = Watch(
+            own_yes=yes.price if yes else None,
+            own_no=no.price if no else None,
+            own_yes_size=yes.remaining if yes else ZERO,
+            own_no_size=no.remaining if no else ZERO,
+            sized=self.config.fair_value_method == "microprice",
+        )
+        if watch != self.watched:
+            self.watched = watch
+            if conflator.watch(self.market_id, watch):  # a book it kept matters now
+                with contextlib.suppress(pykka.ActorDeadError):
+                    self.actor_ref.tell(DataReady(market_id=self.market_id))
 
     def _dispatch(self, message: Any) -> None:
         match message:

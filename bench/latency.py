@@ -17,7 +17,9 @@
   client, after one second of the same load unmeasured (the onset of load after idle is
   a transient). The same is then run with every update moving the fair value (the worst
   case: every update cancels and replaces both quotes); under conflation a late update
-  is measured from the newest one;
+  is measured from the newest one. At 500 markets it is also run with books three
+  levels deep whose other updates change only the third level (as most deltas of a real
+  feed land away from the top): the conflator keeps those without waking the market;
 * % of a core: the CPU time each kind of thread used during the measured seconds
   (MarketActor, MainThread: trio, JournalActor, PlatformActor, ...), from Linux's
   schedstat; the GIL lets Python run on about one core at a time;
@@ -179,12 +181,24 @@ class BenchVenue:
         self._closed = False
 
     def update(
-        self, market_id: MarketId, bid: str, ask: str, size: int = 100, measure: bool = True
+        self,
+        market_id: MarketId,
+        bid: str,
+        ask: str,
+        size: int = 100,
+        measure: bool = True,
+        deep: bool = False,
     ) -> BookUpdated:
-        """A book update, stamped as entering trio now if ``measure``."""
-        book = OrderBook.from_yes_quotes(
-            market_id, [Level(Decimal(bid), Decimal(size))], [Level(Decimal(ask), Decimal(size))]
-        )
+        """A book update, stamped as entering trio now if ``measure``: one level a side
+        of ``size``, or (``deep``) three levels a side, ``size`` only on the third."""
+        b, a, tick = Decimal(bid), Decimal(ask), Decimal("0.01")
+        if deep:
+            sizes = [Decimal(100), Decimal(100), Decimal(size)]
+            bids = [Level(b - n * tick, q) for n, q in enumerate(sizes)]
+            asks = [Level(a + n * tick, q) for n, q in enumerate(sizes)]
+        else:
+            bids, asks = [Level(b, Decimal(size))], [Level(a, Decimal(size))]
+        book = OrderBook.from_yes_quotes(market_id, bids, asks)
         if measure:
             self.emitted[market_id] = time.perf_counter_ns()
         return BookUpdated(book=book)
@@ -343,7 +357,12 @@ def cpu_shares(before: dict[str, int], after: dict[str, int], seconds: float) ->
 
 
 async def tick_to_order(
-    markets: int, seconds: float, rate: float = 5.0, move_every: int = 5, warmup: float = 1.0
+    markets: int,
+    seconds: float,
+    rate: float = 5.0,
+    move_every: int = 5,
+    warmup: float = 1.0,
+    deep: bool = False,
 ) -> tuple[list[float], list[float], dict[str, int]]:
     """Tick -> order latencies after ``warmup`` seconds of the same load (the onset of
     load after idle is not measured), bare hops sampled meanwhile, and each kind of
@@ -378,6 +397,7 @@ async def tick_to_order(
                     "0.56" if up else "0.52",
                     size=100 + round_ % 7,
                     measure=measuring and phase % move_every == 0,
+                    deep=deep,
                 )
                 n += 1
                 await trio.sleep_until(start + n * interval)
@@ -456,34 +476,36 @@ async def main(quick: bool) -> dict[str, Any]:
         f"p99 {result['hop_p99_us']} us ({len(hop)} samples)",
         flush=True,
     )
-    for markets in levels:
-        for move_every in (5, 1):
-            lat, hops, shares = await tick_to_order(markets, seconds, move_every=move_every)
-            what = "every update" if move_every == 1 else f"1 update in {move_every}"
-            if not lat:
-                print(
-                    f"tick->order at {markets} markets, {what} requoting: no measured update"
-                    " reached the venue in the run (saturated)",
-                    flush=True,
-                )
-                continue
-            p50, p99 = statistics.median(lat), percentile(lat, 0.99)
-            h50, h99 = statistics.median(hops), percentile(hops, 0.99)
+    runs = [(markets, move_every, False) for markets in levels for move_every in (5, 1)]
+    runs.insert(2 * levels.index(500) + 1, (500, 5, True))
+    for markets, move_every, deep in runs:
+        lat, hops, shares = await tick_to_order(markets, seconds, move_every=move_every, deep=deep)
+        what = "every update" if move_every == 1 else f"1 update in {move_every}"
+        what += " requoting" + (", the others three levels down" if deep else "")
+        if not lat:
             print(
-                f"tick->order at {markets} markets x 5 updates/s, {what} requoting: "
-                f"p50 {p50:.1f} us, p99 {p99:.1f} us ({len(lat)} samples); "
-                f"bare hop meanwhile p50 {h50:.1f} us, p99 {h99:.1f} us; "
-                f"% of a core meanwhile: {shares}",
+                f"tick->order at {markets} markets, {what}: no measured update reached"
+                " the venue in the run (saturated)",
                 flush=True,
             )
-            key = f"{markets}" if move_every == 5 else f"{markets}_all_requote"
-            result[f"p50_us_{key}"], result[f"p99_us_{key}"] = round(p50, 1), round(p99, 1)
-            result[f"hop_loaded_p50_us_{key}"] = round(h50, 1)
-            result[f"hop_loaded_p99_us_{key}"] = round(h99, 1)
-            if markets == 500 and move_every == 5:
-                result["p50_us"], result["p99_us"] = round(p50, 1), round(p99, 1)
-                result["hop_loaded_p50_us"], result["hop_loaded_p99_us"] = h50, h99
-                result["cpu_percent_500"] = shares
+            continue
+        p50, p99 = statistics.median(lat), percentile(lat, 0.99)
+        h50, h99 = statistics.median(hops), percentile(hops, 0.99)
+        print(
+            f"tick->order at {markets} markets x 5 updates/s, {what}: "
+            f"p50 {p50:.1f} us, p99 {p99:.1f} us ({len(lat)} samples); "
+            f"bare hop meanwhile p50 {h50:.1f} us, p99 {h99:.1f} us; "
+            f"% of a core meanwhile: {shares}",
+            flush=True,
+        )
+        key = f"{markets}" + ("_deep" if deep else "" if move_every == 5 else "_all_requote")
+        result[f"p50_us_{key}"], result[f"p99_us_{key}"] = round(p50, 1), round(p99, 1)
+        result[f"hop_loaded_p50_us_{key}"] = round(h50, 1)
+        result[f"hop_loaded_p99_us_{key}"] = round(h99, 1)
+        result[f"cpu_percent_{key}"] = shares
+        if key == "500":
+            result["p50_us"], result["p99_us"] = round(p50, 1), round(p99, 1)
+            result["hop_loaded_p50_us"], result["hop_loaded_p99_us"] = h50, h99
     result["p50_over_hop"] = round(result["p50_us"] / result["hop_p50_us"], 2)
     result["p99_over_hop"] = round(result["p99_us"] / result["hop_p99_us"], 2)
     result["p50_over_loaded_hop"] = round(result["p50_us"] / result["hop_loaded_p50_us"], 2)

@@ -100,3 +100,37 @@ class OrderBook:
         return OrderBook(
             self.market_id, strip(OrderSide.YES, self.yes_bids), strip(OrderSide.NO, self.no_bids)
         )
+
+
+@attrs.frozen
+class Watch:
+    """What a quoting market reads of its book: its own resting quote on each side (price
+    and remaining size; None: no quote there) and whether sizes count everywhere (a
+    microprice fair value)."""
+
+    own_yes: Decimal | None = None
+    own_no: Decimal | None = None
+    own_yes_size: Decimal = Decimal(0)
+    own_no_size: Decimal = Decimal(0)
+    sized: bool = False
+
+    def key(self, book: OrderBook) -> tuple[object, ...]:
+        """Equal for two books exactly when a market with this watch sees no difference
+        between them: the best two levels of each side, with each level's size where it
+        counts: everywhere for a microprice, else only at our own price, and there only
+        whether others rest beside us. With one quote of its own per side, the best level
+        not only its own is one of the first two; the mid, the best bid and ask and the
+        microprice are the first level's."""
+        return (
+            _levels_key(book.yes_bids, self.own_yes, self.own_yes_size, self.sized),
+            _levels_key(book.no_bids, self.own_no, self.own_no_size, self.sized),
+        )
+
+
+def _levels_key(
+    levels: tuple[Level, ...], own: Decimal | None, own_size: Decimal, sized: bool
+) -> tuple[tuple[Decimal, object], ...]:
+    return tuple(
+        (lv.price, lv.size if sized else lv.size > own_size if lv.price == own else None)
+        for lv in levels[:2]
+    )

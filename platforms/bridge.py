@@ -28,7 +28,7 @@ import pykka
 import trio
 from loguru import logger
 
-from domain.book import OrderBook
+from domain.book import OrderBook, Watch
 from domain.ids import MarketId
 from platforms.venue import VenueClient
 
@@ -141,6 +141,9 @@ class _Slot:
     pending: bool = False  # something new since the actor last took
     notified: bool = False  # a DataReady is on its way or waiting in the inbox
     conflated: int = 0
+    watch: Watch | None = None  # what the actor reads of a book (None: everything)
+    taken: OrderBook | None = None  # the valid book the actor last took
+    taken_key: tuple[object, ...] | None = None  # watch.key(taken)
 
 
 class Bridge:
@@ -321,13 +324,35 @@ class Conflator:
                 conflated=slot.conflated,
             )
             slot.pending, slot.traded, slot.conflated = False, ZERO, 0
+            slot.taken = slot.book if slot.valid else None
+            slot.taken_key = _key(slot.watch, slot.taken)
         return message
+
+    def watch(self, market_id: MarketId, watch: Watch) -> bool:
+        """The actor's ``watch`` from now on: a book that changes nothing it reads is
+        kept without telling it. True if the newest book, kept so under the old watch,
+        matters under this one: the caller tells its actor ``DataReady`` itself."""
+        with self._lock:
+            slot = self._slot(market_id)
+            if slot.watch == watch:
+                return False
+            slot.watch, slot.taken_key = watch, _key(watch, slot.taken)
+            unseen = slot.valid and not slot.pending and slot.book is not slot.taken
+            if not unseen or _key(watch, slot.book) == slot.taken_key:
+                return False
+            slot.pending = True
+            tell, slot.notified = not slot.notified, True
+            return tell
 
     # trio thread
     def offer_book(self, book: OrderBook, received_ns: int | None = None) -> None:
         stamp = time.perf_counter_ns() if received_ns is None else received_ns
 
         def newest(slot: _Slot) -> None:
+            quiet = slot.valid and not slot.pending and slot.taken_key is not None
+            if quiet and _key(slot.watch, book) == slot.taken_key:
+                slot.book = book  # nothing the actor reads changed: kept, not announced
+                return
             slot.conflated += 1 if slot.pending else 0
             slot.book, slot.valid, slot.pending, slot.received_ns = book, True, True, stamp
 
@@ -378,12 +403,17 @@ class Conflator:
         def attached(slot: _Slot) -> None:
             slot.notified = False  # a DataReady to an earlier actor is lost with it
             slot.pending = slot.pending or slot.book is not None
+            slot.taken, slot.taken_key = None, None  # a new actor has seen no book yet
 
         self._update(market_id, attached)
 
     def _detach(self, market_id: MarketId, ref: pykka.ActorRef[Any]) -> None:
         if self._routes.get(market_id) is ref:
             del self._routes[market_id]
+
+
+def _key(watch: Watch | None, book: OrderBook | None) -> tuple[object, ...] | None:
+    return None if watch is None or book is None else watch.key(book)
 
 
 def backoff_delay(attempt: int, base: float = 0.05, cap: float = 5.0) -> float:

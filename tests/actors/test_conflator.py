@@ -9,7 +9,7 @@ from typing import Any
 import trio
 import trio.testing
 
-from domain.book import Level, OrderBook
+from domain.book import Level, OrderBook, Watch
 from domain.enums import Venue
 from domain.ids import MarketId
 from platforms.bridge import Bridge, DataReady
@@ -77,4 +77,48 @@ async def test_a_lost_book_reaches_the_actor_as_none_and_a_new_actor_gets_the_la
         data = conflator.take(M)
         assert data is not None
         assert data.book == _book("0.44", "0.47")
+        nursery.cancel_scope.cancel()
+
+
+async def test_a_book_that_changes_nothing_the_actor_reads_does_not_wake_it() -> None:
+    async with trio.open_nursery() as nursery:
+        conflator = Bridge(nursery).conflator
+        inbox = Inbox()
+        conflator.attach(M, inbox)  # type: ignore[arg-type]
+        await trio.testing.wait_all_tasks_blocked()
+        conflator.offer_book(_book("0.40", "0.45"))
+        assert conflator.take(M) is not None
+        assert not conflator.watch(M, Watch(own_yes=D("0.41"), own_no=D("0.57")))
+        conflator.offer_book(_book("0.40", "0.45", size=30))  # sizes where we do not rest
+        assert inbox.told == [DataReady(market_id=M)]  # the first book's only
+        assert conflator.take(M) is None
+
+        conflator.offer_book(_book("0.41", "0.45", size=30))  # a price: told
+        assert inbox.told == [DataReady(market_id=M)] * 2
+        data = conflator.take(M)
+        assert data is not None
+        assert data.book == _book("0.41", "0.45", size=30)
+        nursery.cancel_scope.cancel()
+
+
+async def test_a_kept_book_that_matters_under_a_new_watch_is_handed_over() -> None:
+    async with trio.open_nursery() as nursery:
+        conflator = Bridge(nursery).conflator
+        inbox = Inbox()
+        conflator.attach(M, inbox)  # type: ignore[arg-type]
+        await trio.testing.wait_all_tasks_blocked()
+        conflator.offer_book(_book("0.40", "0.45"))
+        assert conflator.take(M) is not None
+        conflator.watch(M, Watch(own_yes=D("0.41")))
+        conflator.offer_book(_book("0.40", "0.45", size=30))  # kept: not our price
+        assert conflator.take(M) is None
+        # our bid moves onto 0.40: at 10, the book taken showed only us there, the kept one
+        # shows others too
+        ours = Watch(own_yes=D("0.40"), own_yes_size=D(10))  # 10 of the 30 are ours: others too
+        assert conflator.watch(M, ours)  # the caller tells its actor
+        assert not conflator.watch(M, ours)  # once
+        data = conflator.take(M)
+        assert data is not None
+        assert data.book == _book("0.40", "0.45", size=30)
+        assert inbox.told == [DataReady(market_id=M)]  # trio told nothing more
         nursery.cancel_scope.cancel()
