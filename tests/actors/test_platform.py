@@ -231,9 +231,10 @@ class HeldPlatform(PlatformActor):
         return super().on_receive(message)
 
 
-async def test_answers_reach_the_platform_through_direct_calls_while_its_thread_is_held(
-    nursery: trio.Nursery,
-) -> None:
+@pytest.fixture
+async def held(nursery: trio.Nursery) -> AsyncIterator[tuple[FakeVenue, DirectRef]]:
+    """A PlatformActor whose own thread is held from the start, and the direct line a
+    MarketActor calls it through."""
     venue = FakeVenue(
         Venue.KALSHI, capabilities=fake_capabilities(), markets=[fake_market(Venue.KALSHI, "M")]
     )
@@ -249,55 +250,43 @@ async def test_answers_reach_the_platform_through_direct_calls_while_its_thread_
         journal=RecordingJournal(),
         direct=direct,
     )
+    platform.tell("hold")  # its own thread handles nothing from now on
     try:
-        platform.tell("hold")  # its own thread handles nothing from now on
-        direct.call(PlaceOrders(orders=(order(1), order(2))))  # a market's direct call
-        await venue.wait_until(lambda: len(venue.resting()) == 2)
-
-        async def live() -> tuple[Order, ...]:  # what the next market's call finds
-            return direct.call(GetOpenOrders(market_id=M))  # type: ignore[no-any-return]
-
-        await eventually(live, lambda orders: {o.status for o in orders} == {OrderStatus.OPEN})
-        direct.call(CancelOrders(client_order_ids=(ClientOrderId("o1"),)))
-        await venue.wait_until(lambda: len(venue.resting()) == 1)
-        await eventually(live, lambda orders: [o.client_order_id.value for o in orders] == ["o2"])
+        yield venue, direct
     finally:
         release.set()
         platform.stop()
+
+
+async def test_answers_reach_the_platform_through_direct_calls_while_its_thread_is_held(
+    held: tuple[FakeVenue, DirectRef],
+) -> None:
+    venue, direct = held
+    direct.call(PlaceOrders(orders=(order(1), order(2))))  # a market's direct call
+    await venue.wait_until(lambda: len(venue.resting()) == 2)
+
+    async def live() -> tuple[Order, ...]:  # what the next market's call finds
+        return direct.call(GetOpenOrders(market_id=M))  # type: ignore[no-any-return]
+
+    await eventually(live, lambda orders: {o.status for o in orders} == {OrderStatus.OPEN})
+    direct.call(CancelOrders(client_order_ids=(ClientOrderId("o1"),)))
+    await venue.wait_until(lambda: len(venue.resting()) == 1)
+    await eventually(live, lambda orders: [o.client_order_id.value for o in orders] == ["o2"])
 
 
 async def test_answers_after_one_that_fails_are_kept_for_the_next_message(
-    nursery: trio.Nursery,
+    held: tuple[FakeVenue, DirectRef],
 ) -> None:
-    venue = FakeVenue(
-        Venue.KALSHI, capabilities=fake_capabilities(), markets=[fake_market(Venue.KALSHI, "M")]
-    )
-    bridge = Bridge(nursery)
-    bridge.start_venue("kalshi", venue)
-    release, direct = threading.Event(), DirectRef("platform")
-    platform = HeldPlatform.start(
-        release=release,
-        venue=Venue.KALSHI,
-        capabilities=venue.capabilities,
-        bridge=bridge,
-        clock=ManualClock(),
-        journal=RecordingJournal(),
-        direct=direct,
-    )
-    try:
-        platform.tell("hold")
-        direct.call(PlaceOrders(orders=(order(1),)))
-        actor = direct._actor
-        assert actor is not None
-        with trio.fail_after(5):  # the placement's answer, waiting in the box
-            while not (answered := actor.answers.take()):
-                await trio.sleep(0.001)
-        actor.answers.give_back([JobDone(tag=("no-such-request",)), *answered])
-        with pytest.raises(AttributeError):  # a market's call meets the broken answer
-            direct.call(GetOpenOrders(market_id=M))
-        (live,) = direct.call(GetOpenOrders(market_id=M))  # the next call, the rest
-        assert live.status is OrderStatus.OPEN
-        assert direct.call(GetPlatformStats()).queued_placements == 0
-    finally:
-        release.set()
-        platform.stop()
+    _, direct = held
+    direct.call(PlaceOrders(orders=(order(1),)))
+    actor = direct._actor
+    assert actor is not None
+    with trio.fail_after(5):  # the placement's answer, waiting in the box
+        while not (answered := actor.answers.take()):
+            await trio.sleep(0.001)
+    actor.answers.give_back([JobDone(tag=("no-such-request",)), *answered])
+    with pytest.raises(AttributeError):  # a market's call meets the broken answer
+        direct.call(GetOpenOrders(market_id=M))
+    (live,) = direct.call(GetOpenOrders(market_id=M))  # the next call, the rest
+    assert live.status is OrderStatus.OPEN
+    assert direct.call(GetPlatformStats()).queued_placements == 0
