@@ -237,11 +237,7 @@ class MarketActor(pykka.ThreadingActor):
         conflator = self.deps.conflator
         if conflator is None:
             return
-        own: dict[OrderSide, Order] = {}
-        for coid, order in self.live.items():  # as _quotes picks them, without its cancels
-            if coid in self.cancelling or coid in self.exits or order.status not in _QUOTING:
-                continue
-            own.setdefault(order.side, order)
+        own, _ = self._quoting()
         yes, no = own.get(OrderSide.YES), own.get(OrderSide.NO)
         watch = Watch(
             own_yes=yes.price if yes else None,
@@ -418,16 +414,24 @@ class MarketActor(pykka.ThreadingActor):
         )
 
     def _quotes(self) -> dict[OrderSide, Order]:
-        """Our resting (or about to rest) quote per side, not counting exits or cancels."""
+        """Our resting (or about to rest) quote per side, not counting exits or cancels;
+        a second quote on one side is cancelled."""
+        quotes, extra = self._quoting()
+        self._cancel(extra)  # never two quotes on one side
+        return quotes
+
+    def _quoting(self) -> tuple[dict[OrderSide, Order], list[ClientOrderId]]:
+        """The first quote on each side, and any other quote on a side."""
         out: dict[OrderSide, Order] = {}
+        extra: list[ClientOrderId] = []
         for coid, order in self.live.items():
             if coid in self.cancelling or coid in self.exits or order.status not in _QUOTING:
                 continue
             if order.side in out:
-                self._cancel([coid])  # never two quotes on one side
-                continue
-            out[order.side] = order
-        return out
+                extra.append(coid)
+            else:
+                out[order.side] = order
+        return out, extra
 
     def _apply(self, desired: dict[OrderSide, Quote], have: dict[OrderSide, Order]) -> None:
         cancels: list[ClientOrderId] = []
