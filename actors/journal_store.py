@@ -495,11 +495,11 @@ class Journal:
             self._conn.executemany(
                 _INSERT_EVENT,
                 [
-                    (
-                        str(order.client_order_id),
+                    _event_params(
+                        order.client_order_id,
                         "snapshot" if event is None else event.value,
-                        order.status.value,
-                        _money(order.filled_quantity),
+                        order.status,
+                        order.filled_quantity,
                         stamp,
                         order.reason,
                     )
@@ -627,8 +627,7 @@ class Journal:
         reason: str,
     ) -> None:
         self._conn.execute(
-            _INSERT_EVENT,
-            (str(client_order_id), event, status.value, _money(filled), ts(at), reason),
+            _INSERT_EVENT, _event_params(client_order_id, event, status, filled, ts(at), reason)
         )
 
     def _insert_fill(self, fill: Fill, at: datetime) -> FillOutcome:
@@ -898,6 +897,18 @@ _INSERT_EVENT = """
 INSERT INTO order_events (client_order_id, event, status_after, filled_quantity, at, reason)
 VALUES (?, ?, ?, ?, ?, ?)
 """
+
+
+def _event_params(
+    client_order_id: ClientOrderId,
+    event: str,
+    status: OrderStatus,
+    filled: Decimal,
+    stamp: str,
+    reason: str,
+) -> tuple[object, ...]:
+    """An order event's row, at ``stamp`` (``ts`` of a time)."""
+    return (str(client_order_id), event, status.value, _money(filled), stamp, reason)
 
 
 def _order_params(order: Order, stamp: str) -> tuple[object, ...]:
