@@ -130,7 +130,14 @@ class Watch:
 def _levels_key(
     levels: tuple[Level, ...], own: Decimal | None, own_size: Decimal, sized: bool
 ) -> tuple[tuple[Decimal, object], ...]:
-    return tuple(
-        (lv.price, lv.size if sized else lv.size > own_size if lv.price == own else None)
-        for lv in levels[:2]
-    )
+    return tuple(_level_key(lv, own, own_size, sized) for lv in levels[:2])
+
+
+def _level_key(
+    level: Level, own: Decimal | None, own_size: Decimal, sized: bool
+) -> tuple[Decimal, object]:
+    if sized:
+        return level.price, level.size
+    if level.price == own:
+        return level.price, level.size > own_size  # does anyone rest beside us?
+    return level.price, None
