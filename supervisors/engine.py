@@ -199,6 +199,7 @@ class TradingEngine:
         sys.setswitchinterval(SWITCH_INTERVAL)
         self._token = trio.lowlevel.current_trio_token()
         self._stop = trio.Event()
+        self._froze = False  # the start-up heap is frozen (gc_refreeze_interval)
         try:
             async with trio.open_nursery() as outer:
                 outer.start_soon(self._watch_outer_cancel)
@@ -211,7 +212,8 @@ class TradingEngine:
                 raise
             raise sole from None
         finally:
-            gc.unfreeze()  # what was frozen is collectable again once the engine is gone
+            if self._froze:  # what it froze is collectable again once the engine is gone
+                gc.unfreeze()
             self.board.running = False
             self.started.clear()
 
@@ -308,6 +310,7 @@ class TradingEngine:
         nursery.start_soon(self._every, self._t.fill_poll_interval, self._poll_fills)
         if self._t.gc_refreeze_interval is not None:
             refreeze_gc()
+            self._froze = True
             nursery.start_soon(self._every, self._t.gc_refreeze_interval, refreeze_gc)
         self.board.running = True
         self.started.set()
