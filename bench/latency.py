@@ -306,17 +306,13 @@ def engine_for(venue: BenchVenue, markets: int, journal: Path) -> TradingEngine:
 async def with_engine(venue: BenchVenue, markets: int, body: Callable[..., Awaitable[T]]) -> T:
     with tempfile.TemporaryDirectory(prefix="predmm-bench-") as scratch:
         engine = engine_for(venue, markets, Path(scratch) / "journal.sqlite")
-        return await _running(engine, body)
-
-
-async def _running(engine: TradingEngine, body: Callable[..., Awaitable[T]]) -> T:
-    async with trio.open_nursery() as nursery:
-        nursery.start_soon(engine.run)
-        await trio.to_thread.run_sync(engine.started.wait, 60.0)
-        try:
-            return await body(engine)
-        finally:
-            engine.request_stop()
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(engine.run)
+            await trio.to_thread.run_sync(engine.started.wait, 60.0)
+            try:
+                return await body(engine)
+            finally:
+                engine.request_stop()
 
 
 async def wait_quoting(venue: BenchVenue, count: int, timeout: float = 120.0) -> None:
