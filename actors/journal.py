@@ -26,15 +26,13 @@ from typing import Any, Protocol, runtime_checkable
 import attrs
 import pykka
 
+from actors.journal_schema import SCHEMA_VERSION, JournalError, JournalVersionError
 from actors.journal_store import (
-    SCHEMA_VERSION,
     EventSummary,
     FillOutcome,
     Journal,
     JournaledFill,
-    JournalError,
     JournalStatus,
-    JournalVersionError,
     MarketSummary,
     OrderEventRecord,
     PositionMismatch,

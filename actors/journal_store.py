@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -27,24 +27,20 @@ from typing import Any
 
 import attrs
 
+from actors.journal_schema import (
+    JournalError,
+    check_identity,
+    check_version,
+    migrate,
+    user_version,
+)
 from domain.enums import Action, OrderSide, OrderStatus, OrderType, TimeInForce, TradingState, Venue
-from domain.errors import PredmmError
 from domain.ids import ClientOrderId, EventId, FillId, MarketId, VenueOrderId
 from domain.orders import Fill, Order, OrderEvent
 from platforms.venue import Position
 from strategies.inventory import InventoryTracker
 
-SCHEMA_VERSION = 1
-APPLICATION_ID = 0x70726D6D  # "prmm": marks a file as a predmm journal
 _SYNC_LEVELS = ("NORMAL", "FULL", "EXTRA")
-
-
-class JournalError(PredmmError):
-    """The journal file cannot be used as asked (missing, foreign, corrupt, misused)."""
-
-
-class JournalVersionError(JournalError):
-    """The journal's schema is newer than this code (or too old to read without migrating)."""
 
 
 class FillOutcome(enum.Enum):
@@ -53,113 +49,6 @@ class FillOutcome(enum.Enum):
     CONFIRMED = "confirmed"  # a provisional fill journaled earlier is now confirmed
     REVERSED = "reversed"  # marked reversed (inserted as reversed if it was unknown)
     ALREADY_REVERSED = "already_reversed"
-
-
-# schema ------------------------------------------------------------------------------
-
-_SCHEMA_V1 = """
-CREATE TABLE runs (
-    run_id TEXT PRIMARY KEY,
-    started_at TEXT NOT NULL,
-    stopped_at TEXT,
-    stop_reason TEXT NOT NULL DEFAULT '',
-    config_digest TEXT NOT NULL,
-    mode TEXT NOT NULL,
-    pid INTEGER NOT NULL
-);
-CREATE TABLE orders (
-    client_order_id TEXT PRIMARY KEY,
-    venue TEXT NOT NULL,
-    market_id TEXT NOT NULL,
-    side TEXT NOT NULL,
-    action TEXT NOT NULL,
-    order_type TEXT NOT NULL,
-    time_in_force TEXT NOT NULL,
-    post_only INTEGER NOT NULL,
-    price TEXT NOT NULL CHECK (typeof(price) = 'text'),
-    quantity TEXT NOT NULL CHECK (typeof(quantity) = 'text'),
-    status TEXT NOT NULL,
-    filled_quantity TEXT NOT NULL CHECK (typeof(filled_quantity) = 'text'),
-    venue_order_id TEXT,
-    created_at TEXT,
-    updated_at TEXT NOT NULL,
-    reason TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX orders_by_status ON orders (status, venue);
-CREATE TABLE order_events (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    client_order_id TEXT NOT NULL REFERENCES orders (client_order_id),
-    event TEXT NOT NULL,
-    status_after TEXT NOT NULL,
-    filled_quantity TEXT NOT NULL CHECK (typeof(filled_quantity) = 'text'),
-    at TEXT NOT NULL,
-    reason TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX order_events_by_order ON order_events (client_order_id, seq);
-CREATE TABLE fills (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    venue TEXT NOT NULL,
-    fill_id TEXT NOT NULL,
-    market_id TEXT NOT NULL,
-    side TEXT NOT NULL,
-    action TEXT NOT NULL,
-    price TEXT NOT NULL CHECK (typeof(price) = 'text'),
-    quantity TEXT NOT NULL CHECK (typeof(quantity) = 'text'),
-    fee TEXT NOT NULL CHECK (typeof(fee) = 'text'),
-    is_taker INTEGER NOT NULL,
-    provisional INTEGER NOT NULL,
-    client_order_id TEXT,
-    venue_order_id TEXT,
-    venue_ts TEXT,
-    received_at TEXT NOT NULL,
-    reversed_at TEXT,
-    reversal_reason TEXT NOT NULL DEFAULT '',
-    UNIQUE (venue, fill_id)
-);
-CREATE INDEX fills_by_market ON fills (market_id, seq);
-CREATE TABLE positions (
-    market_id TEXT PRIMARY KEY,
-    venue TEXT NOT NULL,
-    event_id TEXT,
-    yes_contracts TEXT NOT NULL CHECK (typeof(yes_contracts) = 'text'),
-    no_contracts TEXT NOT NULL CHECK (typeof(no_contracts) = 'text'),
-    avg_yes_price TEXT NOT NULL CHECK (typeof(avg_yes_price) = 'text'),
-    avg_no_price TEXT NOT NULL CHECK (typeof(avg_no_price) = 'text'),
-    realized_pnl TEXT NOT NULL CHECK (typeof(realized_pnl) = 'text'),
-    fees_paid TEXT NOT NULL CHECK (typeof(fees_paid) = 'text'),
-    updated_at TEXT NOT NULL
-);
-CREATE TABLE restarts (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    market_id TEXT NOT NULL,
-    at TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    attempt INTEGER NOT NULL,
-    quarantined INTEGER NOT NULL
-);
-CREATE TABLE trading_states (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    state TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    at TEXT NOT NULL
-);
-CREATE TABLE kv (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-"""
-
-
-def _create_v1(conn: sqlite3.Connection) -> None:
-    for statement in _SCHEMA_V1.split(";"):
-        if statement.strip():
-            conn.execute(statement)
-
-
-# MIGRATIONS[n] takes a version n - 1 file to version n, inside one transaction.
-# To change the schema: add MIGRATIONS[SCHEMA_VERSION + 1] and bump SCHEMA_VERSION.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _create_v1}
 
 
 # values read back ----------------------------------------------------------------------
@@ -343,11 +232,11 @@ class Journal:
         conn = sqlite3.connect(path, isolation_level=None, timeout=5.0)
         conn.row_factory = sqlite3.Row
         try:
-            _check_identity(conn, path)
+            check_identity(conn, path)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(f"PRAGMA synchronous={synchronous.upper()}")
             conn.execute("PRAGMA foreign_keys=ON")
-            _migrate(conn, path)
+            migrate(conn, path)
         except BaseException:
             conn.close()
             raise
@@ -362,10 +251,8 @@ class Journal:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
         conn.row_factory = sqlite3.Row
         try:
-            _check_identity(conn, path)
-            version = _user_version(conn)
-            if version != SCHEMA_VERSION:
-                raise JournalVersionError(_version_message(path, version, reading=True))
+            check_identity(conn, path)
+            check_version(conn, path)
             conn.execute("PRAGMA query_only=ON")
         except BaseException:
             conn.close()
@@ -384,7 +271,7 @@ class Journal:
 
     @property
     def schema_version(self) -> int:
-        return _user_version(self._conn)
+        return user_version(self._conn)
 
     # transactions ----------------------------------------------------------------------
 
@@ -957,51 +844,6 @@ def _fill_params(fill: Fill, at: datetime) -> tuple[object, ...]:
         _ts_or_none(fill.ts),
         ts(fill.received_ts or at),
     )
-
-
-# schema version ------------------------------------------------------------------------
-
-
-def _user_version(conn: sqlite3.Connection) -> int:
-    return int(conn.execute("PRAGMA user_version").fetchone()[0])
-
-
-def _check_identity(conn: sqlite3.Connection, path: Path) -> None:
-    try:
-        app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
-        tables = conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0]
-    except sqlite3.DatabaseError as exc:
-        raise JournalError(f"{path} is not a predmm journal (not an SQLite file: {exc})") from None
-    if app_id == APPLICATION_ID or (app_id == 0 and tables == 0):
-        return
-    raise JournalError(f"{path} is not a predmm journal (application_id {app_id:#x})")
-
-
-def _version_message(path: Path, version: int, *, reading: bool) -> str:
-    if version > SCHEMA_VERSION:
-        return (
-            f"journal {path} has schema version {version}, newer than this predmm knows"
-            f" ({SCHEMA_VERSION}): upgrade predmm or use another journal file"
-        )
-    hint = "start the daemon once to migrate it" if reading else "it cannot be migrated"
-    return f"journal {path} has schema version {version}, expected {SCHEMA_VERSION}: {hint}"
-
-
-def _migrate(conn: sqlite3.Connection, path: Path) -> None:
-    """Bring the file to SCHEMA_VERSION, one migration per transaction."""
-    version = _user_version(conn)
-    if version > SCHEMA_VERSION:
-        raise JournalVersionError(_version_message(path, version, reading=False))
-    for target in range(version + 1, SCHEMA_VERSION + 1):
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            MIGRATIONS[target](conn)
-            conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
-            conn.execute(f"PRAGMA user_version={target}")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
 
 
 # status ---------------------------------------------------------------------------------

@@ -17,7 +17,8 @@ from typing import Any
 import pykka
 import trio
 
-from actors.journal_store import Journal, JournalError
+from actors.journal_schema import JournalError
+from actors.journal_store import Journal
 from actors.messages import GetPlatformStats, PlatformStats
 from cli.status import write_live
 from domain.enums import OrderStatus, Venue

@@ -19,7 +19,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from actors.journal_store import Journal, JournalError
+from actors.journal_schema import JournalError
+from actors.journal_store import Journal
 from domain.errors import PredmmError
 from domain.ids import EventId, MarketId
 from strategies.mm_metrics import StatsSnapshot

@@ -14,13 +14,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from actors import journal_store
+from actors import journal_schema
+from actors.journal_schema import SCHEMA_VERSION, JournalError, JournalVersionError
 from actors.journal_store import (
-    SCHEMA_VERSION,
     FillOutcome,
     Journal,
-    JournalError,
-    JournalVersionError,
     PositionRecord,
     missing_fills,
     position_mismatches,
@@ -134,9 +132,9 @@ def test_an_older_file_is_migrated_one_version_per_transaction(
         raise sqlite3.OperationalError("migration 3 failed")
 
     next_version = SCHEMA_VERSION + 1
-    monkeypatch.setattr(journal_store, "SCHEMA_VERSION", next_version + 1)
-    monkeypatch.setitem(journal_store.MIGRATIONS, next_version, add_note)
-    monkeypatch.setitem(journal_store.MIGRATIONS, next_version + 1, broken)
+    monkeypatch.setattr(journal_schema, "SCHEMA_VERSION", next_version + 1)
+    monkeypatch.setitem(journal_schema.MIGRATIONS, next_version, add_note)
+    monkeypatch.setitem(journal_schema.MIGRATIONS, next_version + 1, broken)
     with pytest.raises(sqlite3.OperationalError, match="migration 3 failed"):
         Journal.open(path)
     conn = sqlite3.connect(path)
