@@ -26,20 +26,22 @@ from typing import Any, Protocol, runtime_checkable
 import attrs
 import pykka
 
+from actors.journal_records import (
+    JournaledFill,
+    OrderEventRecord,
+    PositionRecord,
+    RestartRecord,
+    RunRecord,
+    TradingStateRecord,
+)
 from actors.journal_schema import SCHEMA_VERSION, JournalError, JournalVersionError
 from actors.journal_store import (
     EventSummary,
     FillOutcome,
     Journal,
-    JournaledFill,
     JournalStatus,
     MarketSummary,
-    OrderEventRecord,
     PositionMismatch,
-    PositionRecord,
-    RestartRecord,
-    RunRecord,
-    TradingStateRecord,
     fold_fills,
     journal_status,
     missing_fills,

@@ -27,6 +27,28 @@ from typing import Any
 
 import attrs
 
+from actors.journal_records import (
+    INSERT_EVENT,
+    INSERT_FILL,
+    UPSERT_ORDER,
+    JournaledFill,
+    OrderEventRecord,
+    PositionRecord,
+    RestartRecord,
+    RunRecord,
+    TradingStateRecord,
+    cursor_key,
+    dt,
+    dt_req,
+    event_params,
+    fill_params,
+    money,
+    opt_id,
+    order_params,
+    row_to_fill,
+    row_to_order,
+    ts,
+)
 from actors.journal_schema import (
     JournalError,
     check_identity,
@@ -34,7 +56,7 @@ from actors.journal_schema import (
     migrate,
     user_version,
 )
-from domain.enums import Action, OrderSide, OrderStatus, OrderType, TimeInForce, TradingState, Venue
+from domain.enums import OrderStatus, TradingState, Venue
 from domain.ids import ClientOrderId, EventId, FillId, MarketId, VenueOrderId
 from domain.orders import Fill, Order, OrderEvent
 from platforms.venue import Position
@@ -49,162 +71,6 @@ class FillOutcome(enum.Enum):
     CONFIRMED = "confirmed"  # a provisional fill journaled earlier is now confirmed
     REVERSED = "reversed"  # marked reversed (inserted as reversed if it was unknown)
     ALREADY_REVERSED = "already_reversed"
-
-
-# values read back ----------------------------------------------------------------------
-
-
-@attrs.frozen(kw_only=True)
-class JournaledFill:
-    seq: int
-    venue: Venue
-    fill: Fill
-    received_at: datetime
-    reversed_at: datetime | None = None
-    reversal_reason: str = ""
-
-    @property
-    def is_reversed(self) -> bool:
-        return self.reversed_at is not None
-
-
-@attrs.frozen(kw_only=True)
-class OrderEventRecord:
-    seq: int
-    client_order_id: ClientOrderId
-    event: str  # an OrderEvent value, or "snapshot"
-    status: OrderStatus
-    filled_quantity: Decimal
-    at: datetime
-    reason: str = ""
-
-
-@attrs.frozen(kw_only=True)
-class PositionRecord:
-    market_id: MarketId
-    event_id: EventId | None
-    yes_contracts: Decimal
-    no_contracts: Decimal
-    avg_yes_price: Decimal
-    avg_no_price: Decimal
-    realized_pnl: Decimal
-    fees_paid: Decimal
-    updated_at: datetime
-
-
-@attrs.frozen(kw_only=True)
-class RestartRecord:
-    market_id: MarketId
-    at: datetime
-    reason: str
-    attempt: int
-    quarantined: bool
-
-
-@attrs.frozen(kw_only=True)
-class TradingStateRecord:
-    state: TradingState
-    reason: str
-    at: datetime
-
-
-@attrs.frozen(kw_only=True)
-class RunRecord:
-    run_id: str
-    started_at: datetime
-    stopped_at: datetime | None
-    stop_reason: str
-    config_digest: str
-    mode: str
-    pid: int
-
-
-# conversions ---------------------------------------------------------------------------
-
-
-def ts(value: datetime) -> str:
-    """A time as stored: UTC, microseconds, fixed width. A naive time is taken as UTC."""
-    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _ts_or_none(value: datetime | None) -> str | None:
-    return None if value is None else ts(value)
-
-
-def _dt(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text)
-
-
-def _dt_req(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
-def _money(value: Decimal) -> str:
-    if not isinstance(value, Decimal) or not value.is_finite():
-        raise JournalError(f"money must be a finite Decimal, got {value!r}")
-    return str(value)
-
-
-def _opt_id(value: object | None) -> str | None:
-    return None if value is None else str(value)
-
-
-def _row_to_order(row: sqlite3.Row) -> Order:
-    return Order(
-        client_order_id=ClientOrderId(row["client_order_id"]),
-        market_id=MarketId.parse(row["market_id"]),
-        side=OrderSide(row["side"]),
-        action=Action(row["action"]),
-        order_type=OrderType(row["order_type"]),
-        time_in_force=TimeInForce(row["time_in_force"]),
-        post_only=bool(row["post_only"]),
-        price=Decimal(row["price"]),
-        quantity=Decimal(row["quantity"]),
-        status=OrderStatus(row["status"]),
-        filled_quantity=Decimal(row["filled_quantity"]),
-        venue_order_id=_vid(row["venue_order_id"]),
-        created_at=_dt(row["created_at"]),
-        reason=row["reason"],
-    )
-
-
-def _row_to_fill(row: sqlite3.Row) -> JournaledFill:
-    fill = Fill(
-        fill_id=FillId(row["fill_id"]),
-        market_id=MarketId.parse(row["market_id"]),
-        side=OrderSide(row["side"]),
-        action=Action(row["action"]),
-        price=Decimal(row["price"]),
-        quantity=Decimal(row["quantity"]),
-        fee=Decimal(row["fee"]),
-        is_taker=bool(row["is_taker"]),
-        provisional=bool(row["provisional"]),
-        client_order_id=_cid(row["client_order_id"]),
-        venue_order_id=_vid(row["venue_order_id"]),
-        ts=_dt(row["venue_ts"]),
-        received_ts=_dt(row["received_at"]),
-    )
-    return JournaledFill(
-        seq=row["seq"],
-        venue=Venue(row["venue"]),
-        fill=fill,
-        received_at=_dt_req(row["received_at"]),
-        reversed_at=_dt(row["reversed_at"]),
-        reversal_reason=row["reversal_reason"],
-    )
-
-
-def _cid(text: str | None) -> ClientOrderId | None:
-    return None if text is None else ClientOrderId(text)
-
-
-def _vid(text: str | None) -> VenueOrderId | None:
-    return None if text is None else VenueOrderId(text)
-
-
-def _cursor_key(venue: Venue) -> str:
-    return f"fill_cursor:{venue.value}"
 
 
 # the store -----------------------------------------------------------------------------
@@ -377,12 +243,12 @@ class Journal:
         stamp = ts(at)
         with self.atomic():
             self._conn.executemany(
-                _UPSERT_ORDER, [_order_params(order, stamp) for order, _ in changes]
+                UPSERT_ORDER, [order_params(order, stamp) for order, _ in changes]
             )
             self._conn.executemany(
-                _INSERT_EVENT,
+                INSERT_EVENT,
                 [
-                    _event_params(
+                    event_params(
                         order.client_order_id,
                         "snapshot" if event is None else event.value,
                         order.status,
@@ -421,9 +287,9 @@ class Journal:
                 " WHERE client_order_id = ?",
                 (
                     status.value,
-                    _money(filled),
+                    money(filled),
                     ts(at),
-                    _opt_id(venue_order_id),
+                    opt_id(venue_order_id),
                     reason,
                     reason,
                     str(client_order_id),
@@ -471,9 +337,9 @@ class Journal:
                 (
                     str(p.market_id),
                     p.market_id.venue.value,
-                    _opt_id(p.event_id),
-                    *map(_money, (p.yes_contracts, p.no_contracts, p.avg_yes_price)),
-                    *map(_money, (p.avg_no_price, p.realized_pnl, p.fees_paid)),
+                    opt_id(p.event_id),
+                    *map(money, (p.yes_contracts, p.no_contracts, p.avg_yes_price)),
+                    *map(money, (p.avg_no_price, p.realized_pnl, p.fees_paid)),
                     ts(p.updated_at),
                 ),
             )
@@ -497,7 +363,7 @@ class Journal:
 
     def set_cursor(self, venue: Venue, cursor: str, *, at: datetime) -> None:
         with self.atomic():
-            self._put(_cursor_key(venue), cursor, ts(at))
+            self._put(cursor_key(venue), cursor, ts(at))
 
     def _put(self, key: str, value: str, at: str) -> None:
         self._conn.execute(
@@ -514,12 +380,12 @@ class Journal:
         reason: str,
     ) -> None:
         self._conn.execute(
-            _INSERT_EVENT, _event_params(client_order_id, event, status, filled, ts(at), reason)
+            INSERT_EVENT, event_params(client_order_id, event, status, filled, ts(at), reason)
         )
 
     def _insert_fill(self, fill: Fill, at: datetime) -> FillOutcome:
         venue, fill_id = fill.market_id.venue.value, str(fill.fill_id)
-        cur = self._conn.execute(_INSERT_FILL, _fill_params(fill, at))
+        cur = self._conn.execute(INSERT_FILL, fill_params(fill, at))
         if cur.rowcount == 1:
             return FillOutcome.INSERTED
         if fill.provisional:
@@ -555,16 +421,16 @@ class Journal:
         at or after ``since``, of ``market_id``."""
         where, params = _where(
             ("received_at >= ?", None if since is None else ts(since)),
-            ("market_id = ?", _opt_id(market_id)),
+            ("market_id = ?", opt_id(market_id)),
         )
         return [
-            _row_to_fill(r) for r in self._rows(f"SELECT * FROM fills{where} ORDER BY seq", params)
+            row_to_fill(r) for r in self._rows(f"SELECT * FROM fills{where} ORDER BY seq", params)
         ]
 
     def fills_after(self, seq: int, limit: int = 1000) -> list[JournaledFill]:
         """Up to ``limit`` fills journaled after journal position ``seq`` (incremental reads)."""
         rows = self._rows("SELECT * FROM fills WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit))
-        return [_row_to_fill(r) for r in rows]
+        return [row_to_fill(r) for r in rows]
 
     def orders_after(self, rowid: int, limit: int = 1000) -> list[tuple[int, Order]]:
         """Up to ``limit`` orders first journaled after ``rowid``, with their rowids."""
@@ -572,7 +438,7 @@ class Journal:
             "SELECT rowid AS _rowid, * FROM orders WHERE rowid > ? ORDER BY rowid LIMIT ?",
             (rowid, limit),
         )
-        return [(int(r["_rowid"]), _row_to_order(r)) for r in rows]
+        return [(int(r["_rowid"]), row_to_order(r)) for r in rows]
 
     def order_counts(self) -> dict[tuple[Venue, OrderStatus], int]:
         """How many orders each venue has in each status."""
@@ -583,7 +449,7 @@ class Journal:
         rows = self._rows(
             "SELECT * FROM fills WHERE venue = ? ORDER BY seq DESC LIMIT 1", (venue.value,)
         )
-        return _row_to_fill(rows[0]) if rows else None
+        return row_to_fill(rows[0]) if rows else None
 
     def fill_count(self) -> int:
         return int(self._rows("SELECT count(*) FROM fills")[0][0])
@@ -591,10 +457,10 @@ class Journal:
     def last_fills(self, n: int = 1) -> list[JournaledFill]:
         """The last ``n`` fills journaled (any venue), oldest first."""
         rows = self._rows("SELECT * FROM fills ORDER BY seq DESC LIMIT ?", (n,))
-        return [_row_to_fill(r) for r in reversed(rows)]
+        return [row_to_fill(r) for r in reversed(rows)]
 
     def fill_cursor(self, venue: Venue) -> str | None:
-        rows = self._rows("SELECT value FROM kv WHERE key = ?", (_cursor_key(venue),))
+        rows = self._rows("SELECT value FROM kv WHERE key = ?", (cursor_key(venue),))
         return rows[0][0] if rows else None
 
     def known_fill_ids(self, venue: Venue, fill_ids: Iterable[FillId]) -> set[FillId]:
@@ -636,7 +502,7 @@ class Journal:
                 avg_no_price=Decimal(r["avg_no_price"]),
                 realized_pnl=Decimal(r["realized_pnl"]),
                 fees_paid=Decimal(r["fees_paid"]),
-                updated_at=_dt_req(r["updated_at"]),
+                updated_at=dt_req(r["updated_at"]),
             )
             for r in self._rows("SELECT * FROM positions ORDER BY market_id")
         ]
@@ -651,7 +517,7 @@ class Journal:
         """Journaled orders (their latest known state), oldest first."""
         where, params = _where(
             ("venue = ?", None if venue is None else venue.value),
-            ("market_id = ?", _opt_id(market_id)),
+            ("market_id = ?", opt_id(market_id)),
         )
         if statuses is not None:
             values = [s.value for s in statuses]
@@ -660,7 +526,7 @@ class Journal:
             ) + f"status IN ({','.join('?' * len(values))})"
             params += values
         rows = self._rows(f"SELECT * FROM orders{where} ORDER BY rowid", params)
-        return [_row_to_order(r) for r in rows]
+        return [row_to_order(r) for r in rows]
 
     def open_orders(self, venue: Venue | None = None) -> list[Order]:
         """Orders the venue may still hold (sent and not terminal, UNKNOWN included)."""
@@ -679,18 +545,18 @@ class Journal:
                 event=r["event"],
                 status=OrderStatus(r["status_after"]),
                 filled_quantity=Decimal(r["filled_quantity"]),
-                at=_dt_req(r["at"]),
+                at=dt_req(r["at"]),
                 reason=r["reason"],
             )
             for r in rows
         ]
 
     def restarts(self, market_id: MarketId | None = None) -> list[RestartRecord]:
-        where, params = _where(("market_id = ?", _opt_id(market_id)))
+        where, params = _where(("market_id = ?", opt_id(market_id)))
         return [
             RestartRecord(
                 market_id=MarketId.parse(r["market_id"]),
-                at=_dt_req(r["at"]),
+                at=dt_req(r["at"]),
                 reason=r["reason"],
                 attempt=r["attempt"],
                 quarantined=bool(r["quarantined"]),
@@ -705,15 +571,15 @@ class Journal:
             return None
         r = rows[0]
         return TradingStateRecord(
-            state=TradingState(r["state"]), reason=r["reason"], at=_dt_req(r["at"])
+            state=TradingState(r["state"]), reason=r["reason"], at=dt_req(r["at"])
         )
 
     def runs(self) -> list[RunRecord]:
         return [
             RunRecord(
                 run_id=r["run_id"],
-                started_at=_dt_req(r["started_at"]),
-                stopped_at=_dt(r["stopped_at"]),
+                started_at=dt_req(r["started_at"]),
+                stopped_at=dt(r["stopped_at"]),
                 stop_reason=r["stop_reason"],
                 config_digest=r["config_digest"],
                 mode=r["mode"],
@@ -764,86 +630,6 @@ def _where(*clauses: tuple[str, object | None]) -> tuple[str, list[object]]:
     if not used:
         return "", []
     return " WHERE " + " AND ".join(sql for sql, _ in used), [v for _, v in used]
-
-
-_UPSERT_ORDER = """
-INSERT INTO orders (client_order_id, venue, market_id, side, action, order_type,
-    time_in_force, post_only, price, quantity, status, filled_quantity, venue_order_id,
-    created_at, updated_at, reason)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (client_order_id) DO UPDATE SET
-    price = excluded.price, quantity = excluded.quantity, status = excluded.status,
-    filled_quantity = excluded.filled_quantity,
-    venue_order_id = COALESCE(excluded.venue_order_id, orders.venue_order_id),
-    created_at = COALESCE(orders.created_at, excluded.created_at),
-    updated_at = excluded.updated_at, reason = excluded.reason
-"""
-
-
-_INSERT_EVENT = """
-INSERT INTO order_events (client_order_id, event, status_after, filled_quantity, at, reason)
-VALUES (?, ?, ?, ?, ?, ?)
-"""
-
-
-def _event_params(
-    client_order_id: ClientOrderId,
-    event: str,
-    status: OrderStatus,
-    filled: Decimal,
-    stamp: str,
-    reason: str,
-) -> tuple[object, ...]:
-    """An order event's row, at ``stamp`` (``ts`` of a time)."""
-    return (str(client_order_id), event, status.value, _money(filled), stamp, reason)
-
-
-def _order_params(order: Order, stamp: str) -> tuple[object, ...]:
-    """The row's values, updated at ``stamp`` (``ts`` of a time)."""
-    return (
-        str(order.client_order_id),
-        order.market_id.venue.value,
-        str(order.market_id),
-        order.side.value,
-        order.action.value,
-        order.order_type.value,
-        order.time_in_force.value,
-        int(order.post_only),
-        _money(order.price),
-        _money(order.quantity),
-        order.status.value,
-        _money(order.filled_quantity),
-        _opt_id(order.venue_order_id),
-        _ts_or_none(order.created_at),
-        stamp,
-        order.reason,
-    )
-
-
-_INSERT_FILL = """
-INSERT OR IGNORE INTO fills (venue, fill_id, market_id, side, action, price, quantity, fee,
-    is_taker, provisional, client_order_id, venue_order_id, venue_ts, received_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-"""
-
-
-def _fill_params(fill: Fill, at: datetime) -> tuple[object, ...]:
-    return (
-        fill.market_id.venue.value,
-        str(fill.fill_id),
-        str(fill.market_id),
-        fill.side.value,
-        fill.action.value,
-        _money(fill.price),
-        _money(fill.quantity),
-        _money(fill.fee),
-        int(fill.is_taker),
-        int(fill.provisional),
-        _opt_id(fill.client_order_id),
-        _opt_id(fill.venue_order_id),
-        _ts_or_none(fill.ts),
-        ts(fill.received_ts or at),
-    )
 
 
 # status ---------------------------------------------------------------------------------

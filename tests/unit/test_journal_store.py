@@ -15,11 +15,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from actors import journal_schema
+from actors.journal_records import PositionRecord
 from actors.journal_schema import SCHEMA_VERSION, JournalError, JournalVersionError
 from actors.journal_store import (
     FillOutcome,
     Journal,
-    PositionRecord,
     missing_fills,
     position_mismatches,
 )
