@@ -26,6 +26,7 @@ from typing import Any, Protocol, runtime_checkable
 import attrs
 import pykka
 
+from actors.journal_queries import fold_fills
 from actors.journal_records import (
     JournaledFill,
     OrderEventRecord,
@@ -42,7 +43,6 @@ from actors.journal_store import (
     JournalStatus,
     MarketSummary,
     PositionMismatch,
-    fold_fills,
     journal_status,
     missing_fills,
     position_mismatches,
