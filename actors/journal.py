@@ -36,14 +36,11 @@ from actors.journal_records import (
     TradingStateRecord,
 )
 from actors.journal_schema import SCHEMA_VERSION, JournalError, JournalVersionError
+from actors.journal_status import EventSummary, JournalStatus, MarketSummary, journal_status
 from actors.journal_store import (
-    EventSummary,
     FillOutcome,
     Journal,
-    JournalStatus,
-    MarketSummary,
     PositionMismatch,
-    journal_status,
     missing_fills,
     position_mismatches,
 )
