@@ -35,15 +35,10 @@ from actors.journal_records import (
     RunRecord,
     TradingStateRecord,
 )
+from actors.journal_recovery import PositionMismatch, missing_fills, position_mismatches
 from actors.journal_schema import SCHEMA_VERSION, JournalError, JournalVersionError
 from actors.journal_status import EventSummary, JournalStatus, MarketSummary, journal_status
-from actors.journal_store import (
-    FillOutcome,
-    Journal,
-    PositionMismatch,
-    missing_fills,
-    position_mismatches,
-)
+from actors.journal_store import FillOutcome, Journal
 from domain.enums import OrderStatus, TradingState, Venue
 from domain.ids import ClientOrderId, EventId, MarketId, VenueOrderId
 from domain.orders import Fill, Order, OrderEvent

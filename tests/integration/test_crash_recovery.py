@@ -25,8 +25,9 @@ from typing import IO, TypeVar
 import pytest
 import trio
 
+from actors.journal_recovery import position_mismatches
 from actors.journal_schema import JournalError
-from actors.journal_store import Journal, position_mismatches
+from actors.journal_store import Journal
 from cli.venues import from_sim_credentials
 from domain.orders import Fill, Order
 from platforms.venue import VenueClient

@@ -16,13 +16,9 @@ from hypothesis import strategies as st
 
 from actors import journal_schema
 from actors.journal_records import PositionRecord
+from actors.journal_recovery import missing_fills, position_mismatches
 from actors.journal_schema import SCHEMA_VERSION, JournalError, JournalVersionError
-from actors.journal_store import (
-    FillOutcome,
-    Journal,
-    missing_fills,
-    position_mismatches,
-)
+from actors.journal_store import FillOutcome, Journal
 from domain.enums import Action, OrderSide, OrderStatus, TradingState, Venue
 from domain.ids import ClientOrderId, EventId, FillId, MarketId, VenueOrderId
 from domain.orders import Fill, Order, OrderEvent
