@@ -75,9 +75,10 @@ from platforms.venue import (
     Position,
     VenueEvent,
 )
-from supervisors.engine import EngineTimings, TradingEngine
+from supervisors.engine import TradingEngine
 from supervisors.logs import configure_logging
 from supervisors.policy import RestartPolicy
+from supervisors.runtime import EngineTimings
 
 T = TypeVar("T")
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

@@ -171,7 +171,7 @@ def run_command(
     except PredmmError as exc:
         fail(str(exc))
     except BaseExceptionGroup as group:  # a refusal raised inside the daemon's nursery
-        from supervisors.engine import sole_predmm_error
+        from supervisors.runtime import sole_predmm_error
 
         sole = sole_predmm_error(group)
         if sole is None:

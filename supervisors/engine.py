@@ -28,7 +28,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import attrs
 import pykka
 import trio
 from loguru import logger
@@ -85,37 +84,10 @@ from supervisors.recovery import (
     reconcile_venue,
     settle_orders,
 )
+from supervisors.runtime import EngineTimings, every, refreeze_gc, sole_predmm_error
 
 SWITCH_INTERVAL = 0.0005  # seconds: keeps GIL hand-offs between actor threads short
 RECOVERY_RETRIES = 3  # reads of a venue at start-up before predmm refuses to quote
-
-
-@attrs.frozen(kw_only=True)
-class EngineTimings:
-    scan_interval: float = 60.0  # re-run market selection
-    tick_interval: float = 1.0  # quote-age and exit checks
-    fill_poll_interval: float = 30.0  # backstop for fills the stream dropped
-    ask_timeout: float = 2.0
-    stop_timeout: float = 15.0
-    feed_retry: float = 1.0
-    # start-up objects (modules, actors, threads: ~90k) are frozen out of the garbage
-    # collector once quoting starts, and re-frozen this often; None: never freeze
-    gc_refreeze_interval: float | None = 3600.0
-
-
-def refreeze_gc() -> None:
-    """Collect everything, then freeze what survives out of later collections.
-
-    A full collection scans every tracked object, and the start-up heap (modules,
-    classes, actors and their threads: about 90k objects at 500 markets) is most of
-    them: on 2 vCPUs such a pause took 25-50 ms, and every market's ticks queued behind
-    it. Frozen objects are still freed by reference counting, but a reference cycle
-    among them is not collected until the next refreeze (a restarted or retired market
-    leaves about 130 such objects), so the engine refreezes every
-    ``gc_refreeze_interval`` seconds, and unfreezes when it stops."""
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()
 
 
 def _force_exit() -> None:
@@ -306,12 +278,12 @@ class TradingEngine:
             c=orphans,
         )
         nursery.start_soon(self._scan_loop, nursery)
-        nursery.start_soon(self._every, self._t.tick_interval, self._tick)
-        nursery.start_soon(self._every, self._t.fill_poll_interval, self._poll_fills)
+        nursery.start_soon(every, self._t.tick_interval, self._tick)
+        nursery.start_soon(every, self._t.fill_poll_interval, self._poll_fills)
         if self._t.gc_refreeze_interval is not None:
             refreeze_gc()
             self._froze = True
-            nursery.start_soon(self._every, self._t.gc_refreeze_interval, refreeze_gc)
+            nursery.start_soon(every, self._t.gc_refreeze_interval, refreeze_gc)
         self.board.running = True
         self.started.set()
         self.log.info(
@@ -497,11 +469,6 @@ class TradingEngine:
                     self.log.error("second signal {s}: forcing exit", s=signum)
                     self.force_exit()
 
-    async def _every(self, interval: float, action: Callable[[], None]) -> None:
-        while True:
-            await trio.sleep(interval)
-            action()
-
     def _tick(self) -> None:
         safe_tell(self.supervisor, BroadcastTick())
 
@@ -623,21 +590,6 @@ class TradingEngine:
         except (trio.TooSlowError, pykka.ActorDeadError) as exc:
             self.log.error("{ref} did not answer during shutdown: {exc!r}", ref=ref, exc=exc)
             return None
-
-
-def sole_predmm_error(group: BaseExceptionGroup[Any]) -> PredmmError | None:
-    """The one PredmmError that nested nurseries wrapped (a refusal to start), if that is
-    all the group holds: re-raised bare, the command line prints it as one line."""
-    leaves: list[BaseException] = []
-    stack: list[BaseException] = [group]
-    while stack:
-        exc = stack.pop()
-        if isinstance(exc, BaseExceptionGroup):
-            stack.extend(exc.exceptions)
-        else:
-            leaves.append(exc)
-    only = leaves[0] if len(leaves) == 1 else None
-    return only if isinstance(only, PredmmError) else None
 
 
 async def _stop(ref: pykka.ActorRef[Any] | None, timeout: float) -> None:

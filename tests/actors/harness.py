@@ -16,8 +16,9 @@ from config.risk import RiskConfig
 from domain.enums import TradingState, Venue
 from domain.ids import MarketId
 from domain.orders import Fill, Order, OrderEvent
-from supervisors.engine import EngineTimings, TradingEngine
+from supervisors.engine import TradingEngine
 from supervisors.policy import RestartPolicy
+from supervisors.runtime import EngineTimings
 from tests.actors.fake_venue import FakeVenue
 
 QUIET = EngineTimings(
