@@ -17,6 +17,7 @@ the journal, return normally; a second signal forces the process out.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import hashlib
 import os
@@ -48,7 +49,6 @@ from actors.messages import (
     StopMarkets,
     Subscribe,
     SyncOpenOrders,
-    VenueEventReceived,
 )
 from actors.platform import PlatformActor
 from actors.portfolio import PortfolioActor
@@ -61,19 +61,10 @@ from domain.ids import MarketId
 from domain.market import Market
 from domain.orders import Order
 from platforms.bridge import Bridge, safe_tell
-from platforms.venue import (
-    BookInvalidated,
-    BookUpdated,
-    FillReversed,
-    MarketStatusChanged,
-    OrderFilled,
-    OrderUpdated,
-    TickSizeChanged,
-    TradePrinted,
-    VenueClient,
-)
+from platforms.venue import VenueClient
 from strategies.inventory import InventoryTracker
 from strategies.quoting import select_markets
+from supervisors.feeds import Feeds, Routes, poll_fills
 from supervisors.markets import MarketSupervisor
 from supervisors.policy import RestartPolicy
 from supervisors.recovery import (
@@ -135,8 +126,7 @@ class TradingEngine:
         self.platform_direct: dict[Venue, DirectRef] = {}
         self._token: trio.lowlevel.TrioToken | None = None
         self._stop: trio.Event | None = None
-        self._feeds: dict[Venue, trio.CancelScope] = {}
-        self._subscribed: dict[Venue, frozenset[MarketId]] = {}
+        self._feeds = Feeds()
         self._end_reason = "stopped"
         self.log = logger.bind(actor="engine")
 
@@ -279,7 +269,8 @@ class TradingEngine:
         )
         nursery.start_soon(self._scan_loop, nursery)
         nursery.start_soon(every, self._t.tick_interval, self._tick)
-        nursery.start_soon(every, self._t.fill_poll_interval, self._poll_fills)
+        polls = functools.partial(poll_fills, self.platforms.values())
+        nursery.start_soon(every, self._t.fill_poll_interval, polls)
         if self._t.gc_refreeze_interval is not None:
             refreeze_gc()
             self._froze = True
@@ -472,10 +463,6 @@ class TradingEngine:
     def _tick(self) -> None:
         safe_tell(self.supervisor, BroadcastTick())
 
-    def _poll_fills(self) -> None:
-        for platform in self.platforms.values():
-            safe_tell(platform, PollFills())
-
     async def _scan_loop(self, nursery: trio.Nursery) -> None:
         while True:
             await trio.sleep(self._t.scan_interval)
@@ -493,63 +480,19 @@ class TradingEngine:
         safe_tell(self.supervisor, MarketsScanned(markets=tuple(markets), at=self.clock.now()))
         selected, _ = select_markets(list(markets), self.config)
         if nursery is not None:
-            for venue in self.clients:
+            for venue, client in self.clients.items():
                 ids = frozenset(m.market_id for m in selected if m.market_id.venue is venue)
-                if ids != self._subscribed.get(venue):
-                    self._subscribed[venue] = ids
-                    await self._restart_feed(nursery, venue, ids)
+                routes = self._routes(venue)
+                await self._feeds.follow(nursery, client, ids, routes, self._t.feed_retry)
         return frozenset(m.market_id for m in selected)
 
-    async def _restart_feed(
-        self, nursery: trio.Nursery, venue: Venue, ids: frozenset[MarketId]
-    ) -> None:
-        old = self._feeds.pop(venue, None)
-        if old is not None:
-            old.cancel()
-        scope = trio.CancelScope()
-        self._feeds[venue] = scope
-        await nursery.start(self._feed, scope, venue, sorted(ids))
-
-    async def _feed(
-        self,
-        scope: trio.CancelScope,
-        venue: Venue,
-        ids: list[MarketId],
-        task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
-    ) -> None:
-        client, platform = self.clients[venue], self.platforms[venue]
-        with scope:
-            while True:
-                try:
-                    events = client.stream(ids)
-                    task_status.started()
-                    task_status = trio.TASK_STATUS_IGNORED
-                    async for event in events:
-                        self._route(event, platform)
-                except Exception as exc:
-                    self.log.warning(
-                        "feed {v} lost: {exc!r}; resubscribing", v=venue.value, exc=exc
-                    )
-                    for market_id in ids:
-                        self.bridge.conflator.invalidate(market_id)  # type: ignore[union-attr]
-                safe_tell(platform, PollFills())  # fills the gap may have hidden
-                await trio.sleep(self._t.feed_retry)
-
-    def _route(self, event: Any, platform: pykka.ActorRef[Any]) -> None:
-        conflator = self.bridge.conflator  # type: ignore[union-attr]
-        match event:
-            case BookUpdated(book=book):
-                conflator.offer_book(book)
-            case TradePrinted(market_id=market_id, price=price, size=size):
-                conflator.offer_trade(market_id, price, size)
-            case BookInvalidated(market_id=market_id):
-                conflator.invalidate(market_id)
-            case OrderFilled() | OrderUpdated() | FillReversed():
-                safe_tell(platform, VenueEventReceived(event=event))
-            case TickSizeChanged() | MarketStatusChanged():
-                safe_tell(self.supervisor, VenueEventReceived(event=event))
-            case _:
-                pass
+    def _routes(self, venue: Venue) -> Routes:
+        assert self.bridge is not None
+        return Routes(
+            conflator=self.bridge.conflator,
+            platform=self.platforms[venue],
+            supervisor=self.supervisor,
+        )
 
     # shutdown --------------------------------------------------------------------------
 
@@ -574,8 +517,7 @@ class TradingEngine:
                 RecordRunEnd(run_id=self.run_id, reason=self._end_reason, at=self.clock.now()),
             )
             await _stop(self._journal_ref, timeout)  # commits durably on stop
-        for scope in self._feeds.values():
-            scope.cancel()
+        self._feeds.cancel()
         for client in self.clients.values():
             try:
                 await client.aclose()

@@ -1,0 +1,120 @@
+"""How venue data reaches the actors: one stream task per venue (``Feeds``), restarted
+when the markets selected on it change, routes each event (``route``): books, trades and
+invalidations to the conflator, fills and order updates to the venue's PlatformActor,
+tick-size and status changes to the MarketSupervisor. A stream that fails is
+resubscribed after ``retry`` seconds, its markets' books invalidated and the fills it may
+have hidden polled; ``poll_fills`` is the periodic backstop for fills a stream dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+import pykka
+import trio
+from loguru import logger
+
+from actors.messages import PollFills, VenueEventReceived
+from domain.enums import Venue
+from domain.ids import MarketId
+from platforms.bridge import Conflator, safe_tell
+from platforms.venue import (
+    BookInvalidated,
+    BookUpdated,
+    FillReversed,
+    MarketStatusChanged,
+    OrderFilled,
+    OrderUpdated,
+    TickSizeChanged,
+    TradePrinted,
+    VenueClient,
+)
+
+_log = logger.bind(actor="engine")
+
+
+@attrs.frozen(kw_only=True)
+class Routes:
+    """Where one venue's stream events go."""
+
+    conflator: Conflator
+    platform: pykka.ActorRef[Any]
+    supervisor: pykka.ActorRef[Any] | None
+
+
+def route(event: Any, to: Routes) -> None:
+    match event:
+        case BookUpdated(book=book):
+            to.conflator.offer_book(book)
+        case TradePrinted(market_id=market_id, price=price, size=size):
+            to.conflator.offer_trade(market_id, price, size)
+        case BookInvalidated(market_id=market_id):
+            to.conflator.invalidate(market_id)
+        case OrderFilled() | OrderUpdated() | FillReversed():
+            safe_tell(to.platform, VenueEventReceived(event=event))
+        case TickSizeChanged() | MarketStatusChanged():
+            safe_tell(to.supervisor, VenueEventReceived(event=event))
+        case _:
+            pass
+
+
+def poll_fills(platforms: Iterable[pykka.ActorRef[Any]]) -> None:
+    for platform in platforms:
+        safe_tell(platform, PollFills())
+
+
+@attrs.define
+class Feeds:
+    """Each venue's running stream task (its cancel scope) and the markets it follows."""
+
+    scopes: dict[Venue, trio.CancelScope] = attrs.Factory(dict)
+    subscribed: dict[Venue, frozenset[MarketId]] = attrs.Factory(dict)
+
+    async def follow(
+        self,
+        nursery: trio.Nursery,
+        client: VenueClient,
+        ids: frozenset[MarketId],
+        to: Routes,
+        retry: float,
+    ) -> None:
+        """Stream ``ids`` from the venue in place of what it streamed, unless the same."""
+        if ids == self.subscribed.get(client.venue):
+            return
+        self.subscribed[client.venue] = ids
+        old = self.scopes.pop(client.venue, None)
+        if old is not None:
+            old.cancel()
+        scope = trio.CancelScope()
+        self.scopes[client.venue] = scope
+        await nursery.start(_stream, scope, client, sorted(ids), to, retry)
+
+    def cancel(self) -> None:
+        for scope in self.scopes.values():
+            scope.cancel()
+
+
+async def _stream(
+    scope: trio.CancelScope,
+    client: VenueClient,
+    ids: list[MarketId],
+    to: Routes,
+    retry: float,
+    task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    with scope:
+        while True:
+            try:
+                events = client.stream(ids)
+                task_status.started()
+                task_status = trio.TASK_STATUS_IGNORED
+                async for event in events:
+                    route(event, to)
+            except Exception as exc:
+                _log.warning("feed {v} lost: {exc!r}; resubscribing", v=client.venue.value, exc=exc)
+                for market_id in ids:
+                    to.conflator.invalidate(market_id)
+            safe_tell(to.platform, PollFills())  # fills the gap may have hidden
+            await trio.sleep(retry)
