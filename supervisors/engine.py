@@ -4,11 +4,14 @@
 ``run`` must be awaited inside ``trio.run`` in the main thread: trio owns every socket
 (the venue clients), timer and signal. Start order: Journal -> Platforms -> Portfolio ->
 MarketSupervisor, then the feed, scan, tick and fill-poll tasks; stop in reverse.
+The feeds are ``supervisors.feeds``'s; the periodic tasks and the garbage collector's
+frozen heap ``supervisors.runtime``'s.
 
 With a journal, nothing is quoted before each venue is reconciled with it
-(``supervisors.recovery``): the fills it missed are journaled, the positions must agree,
-the venue's open orders are adopted (or cancelled as orphans of markets not quoted) and
-the journal's other live orders closed. Otherwise ``run`` raises ``ReconciliationError``.
+(``supervisors.handover``, ``supervisors.recovery``): the fills it missed are journaled,
+the positions must agree, the venue's open orders are adopted (or cancelled as orphans of
+markets not quoted) and the journal's other live orders closed. Otherwise ``run`` raises
+``ReconciliationError``.
 
 SIGINT/SIGTERM (or ``request_stop()``): stop quoting, cancel every resting order, flush
 the journal, return normally; a second signal forces the process out.
@@ -19,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
-import hashlib
 import os
 import signal
 import sys
@@ -35,6 +37,8 @@ from loguru import logger
 
 from actors.clock import Clock, SystemClock
 from actors.direct import DirectRef
+from actors.journal import Flush, JournalActor, RecordRun, RecordRunEnd
+from actors.journal_link import ActorJournal
 from actors.journal_port import JournalPort, NullJournal
 from actors.market import MarketDeps
 from actors.messages import (
@@ -43,12 +47,10 @@ from actors.messages import (
     BroadcastTick,
     CancelAll,
     CancelOrphans,
-    GetOpenOrders,
     MarketsScanned,
     PollFills,
     StopMarkets,
     Subscribe,
-    SyncOpenOrders,
 )
 from actors.platform import PlatformActor
 from actors.portfolio import PortfolioActor
@@ -62,23 +64,24 @@ from domain.market import Market
 from domain.orders import Order
 from platforms.bridge import Bridge, safe_tell
 from platforms.venue import VenueClient
-from strategies.inventory import InventoryTracker
 from strategies.quoting import select_markets
 from supervisors.feeds import Feeds, Routes, poll_fills
+from supervisors.handover import (
+    Resumed,
+    adopt_open_orders,
+    config_digest,
+    journal_writer,
+    last_fills,
+    reconcile,
+    resume,
+    settle,
+)
 from supervisors.markets import MarketSupervisor
 from supervisors.policy import RestartPolicy
-from supervisors.recovery import (
-    ReconciliationError,
-    RecoveryRecord,
-    Write,
-    catch_up,
-    reconcile_venue,
-    settle_orders,
-)
+from supervisors.recovery import ReconciliationError
 from supervisors.runtime import EngineTimings, every, refreeze_gc, sole_predmm_error
 
 SWITCH_INTERVAL = 0.0005  # seconds: keeps GIL hand-offs between actor threads short
-RECOVERY_RETRIES = 3  # reads of a venue at start-up before predmm refuses to quote
 
 
 def _force_exit() -> None:
@@ -215,7 +218,7 @@ class TradingEngine:
         assert self.bridge is not None
         if self.handle_signals and threading.current_thread() is threading.main_thread():
             await nursery.start(self._signals)
-        positions, cursors, known = await self._recover()
+        resumed = await self._recover()
         for venue, client in self.clients.items():
             self.bridge.start_venue(venue.value, client)
             self.platforms[venue] = PlatformActor.start(
@@ -224,8 +227,8 @@ class TradingEngine:
                 bridge=self.bridge,
                 clock=self.clock,
                 journal=self.journal,
-                fill_cursor=cursors.get(venue),
-                journaled_fills=known(venue),
+                fill_cursor=resumed.cursors.get(venue),
+                journaled_fills=resumed.journaled_fills(venue),
                 direct=self.platform_direct.setdefault(venue, DirectRef(f"{venue.value} platform")),
             )
         self.portfolio = PortfolioActor.start(
@@ -233,7 +236,7 @@ class TradingEngine:
             clock=self.clock,
             journal=self.journal,
             platforms=tuple(self.platforms.values()),
-            positions=positions,
+            positions=resumed.positions,
             max_position_size=self.config.max_position_size,
             board=self.board,
             direct=self.portfolio_direct,
@@ -242,7 +245,9 @@ class TradingEngine:
         for venue, platform in self.platforms.items():
             platform.tell(AttachPortfolio(portfolio=self.portfolio, direct=self.portfolio_direct))
             platform.tell(PollFills())
-            held = await self._adopt_open_orders(venue, platform)
+            held = await adopt_open_orders(
+                self.bridge, platform, venue, self._t.stop_timeout, self._t.ask_timeout
+            )
             await self._settle(venue, held)
             adopted.extend(held)
         # before any market quotes: a direct call, so no reservation can overtake it
@@ -283,21 +288,14 @@ class TradingEngine:
             venues=[v.value for v in self.clients],
         )
 
-    def _digest(self) -> str:
-        text = repr((self.config, self.risk))
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
-
     @property
     def _t(self) -> EngineTimings:
         return self.timings
 
-    async def _recover(self) -> tuple[list[InventoryTracker], dict[Venue, str | None], Any]:
+    async def _recover(self) -> Resumed:
         """Positions, fill cursors and journaled fill ids from the journal file."""
         if self.journal_path is None:
-            return [], {}, lambda venue: None
-        from actors.journal import Flush, Journal, JournalActor, RecordRun
-        from actors.journal_link import ActorJournal
-
+            return Resumed()
         ref = self._journal_ref = JournalActor.start(self.journal_path)
         self.journal = ActorJournal(ref, self.clock)
         timeout = self._t.ask_timeout
@@ -305,124 +303,21 @@ class TradingEngine:
         ref.tell(
             RecordRun(
                 run_id=self.run_id,
-                config_digest=self._digest(),
+                config_digest=config_digest(self.config, self.risk),
                 mode="live",
                 pid=os.getpid(),
                 at=self.clock.now(),
             )
         )
-        await self._reconcile(ref)
-        reader = Journal.open_read_only(self.journal_path)
-        positions = [reader.inventory(m) for m in reader.market_ids()]
-        cursors = {v: reader.fill_cursor(v) for v in self.clients}
-        path = self.journal_path
-
-        def known(venue: Venue) -> Callable[[Sequence[Any]], set[Any]]:
-            def lookup(ids: Sequence[Any]) -> set[Any]:
-                with Journal.open_read_only(path) as journal:
-                    return journal.known_fill_ids(venue, ids)
-
-            return lookup
-
-        reader.close()
-        return positions, cursors, known
-
-    async def _reconcile(self, ref: pykka.ActorRef[Any]) -> None:
-        """Journal every venue's fills that the journal lacks and check the positions
-        (``supervisors.recovery``); raises ``ReconciliationError`` before any quote."""
-        from actors.journal import Journal
-
-        assert self.journal_path is not None
-        write = self._journal_writer(ref)
-        with Journal.open_read_only(self.journal_path) as reader:
-            for client in self.clients.values():
-                done = await reconcile_venue(client, reader, write, retries=RECOVERY_RETRIES)
-                self.log.info(
-                    "recovery {v}: {n} fills recovered, {r} reversed,"
-                    " positions agree on {m} markets",
-                    v=done.venue,
-                    n=done.fills_recovered,
-                    r=done.fills_reversed,
-                    m=done.markets_checked,
-                )
+        write = journal_writer(ref, self._t.stop_timeout)
+        await reconcile(self.clients.values(), self.journal_path, write)
+        return resume(self.journal_path, self.clients)
 
     async def _settle(self, venue: Venue, adopted: Sequence[Order]) -> None:
-        """Close in the journal the previous runs' orders that were not adopted: the
-        venue no longer held them when its open orders were read."""
-        from actors.journal import Journal
-
         if self.journal_path is None or self._journal_ref is None:
             return
-        write = self._journal_writer(self._journal_ref)
-        with Journal.open_read_only(self.journal_path) as reader:
-            closed = await settle_orders(
-                self.clients[venue], reader, write, adopted, retries=RECOVERY_RETRIES
-            )
-        self.log.info(
-            "recovery {v}: {c} journaled orders closed (gone from the venue, or adopted by its id)",
-            v=venue.value,
-            c=closed,
-        )
-
-    def _journal_writer(self, ref: pykka.ActorRef[Any]) -> Write:
-        """Tells the records to the JournalActor and returns once they are durable."""
-        from actors.journal import Flush
-
-        timeout = self._t.stop_timeout
-
-        async def write(records: Sequence[RecoveryRecord]) -> None:
-            for record in records:
-                ref.tell(record)
-            await trio.to_thread.run_sync(lambda: ref.ask(Flush(), timeout=timeout))
-
-        return write
-
-    async def _last_fills(self, ref: pykka.ActorRef[Any]) -> None:
-        """Fills the venues made while the orders were being cancelled, whose stream
-        messages may have come after the PlatformActor stopped: journaled now rather than
-        at the next start."""
-        from actors.journal import Journal
-
-        assert self.journal_path is not None
-        write = self._journal_writer(ref)
-        with trio.move_on_after(self._t.stop_timeout):
-            await write(())  # what the platforms told is committed: not fetched as missing
-            with Journal.open_read_only(self.journal_path) as reader:
-                for client in self.clients.values():
-                    try:
-                        fills = await catch_up(client, reader, write, retries=1)
-                    except PredmmError as exc:
-                        self.log.warning("last fills not read: {exc}", exc=exc)
-                        continue
-                    if fills:
-                        self.log.info(
-                            "{n} late fills of {v} journaled", n=len(fills), v=client.venue.value
-                        )
-
-    async def _adopt_open_orders(self, venue: Venue, platform: pykka.ActorRef[Any]) -> list[Order]:
-        """The venue's open orders join the order table before any market quotes (a
-        market then keeps, amends or cancels them: their intent is never placed again);
-        the orders adopted. A venue whose open orders cannot be read is not quoted."""
-        assert self.bridge is not None
-        answer: Any = None
-        for _ in range(RECOVERY_RETRIES + 1):
-            try:
-                answer = await self.bridge.ask(
-                    platform, lambda r: SyncOpenOrders(reply=r), self._t.stop_timeout
-                )
-            except trio.TooSlowError as exc:
-                answer = exc
-            if not isinstance(answer, Exception):
-                break
-        if isinstance(answer, Exception):
-            raise ReconciliationError(
-                f"reconciliation failed on {venue.value}: open orders not read"
-                f" ({type(answer).__name__}: {answer}): refusing to quote"
-            )
-        orders = await trio.to_thread.run_sync(
-            lambda: platform.ask(GetOpenOrders(market_id=None), timeout=self._t.ask_timeout)
-        )
-        return list(orders)
+        write = journal_writer(self._journal_ref, self._t.stop_timeout)
+        await settle(self.clients[venue], self.journal_path, write, adopted)
 
     def _deps_for(self) -> Callable[[Venue], MarketDeps]:
         assert self.bridge is not None
@@ -507,11 +402,10 @@ class TradingEngine:
         for ref in (self.supervisor, self.portfolio, *self.platforms.values()):
             await _stop(ref, timeout)
         if self._journal_ref is not None:
-            from actors.journal import RecordRunEnd
-
+            assert self.journal_path is not None
             if self.platforms:  # (a start refused by reconciliation has nothing to add)
-                await self._last_fills(self._journal_ref)
-
+                write = journal_writer(self._journal_ref, timeout)
+                await last_fills(self.clients.values(), self.journal_path, write, timeout)
             safe_tell(
                 self._journal_ref,
                 RecordRunEnd(run_id=self.run_id, reason=self._end_reason, at=self.clock.now()),

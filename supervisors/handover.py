@@ -1,0 +1,167 @@
+"""The hand-over between runs: what the TradingEngine does so that a run starts where the
+last one stopped and leaves the next one nothing to guess. With a journal file, each
+venue is reconciled with it before anything quotes (``reconcile``; the steps are
+``supervisors.recovery``'s) and the actors' starting state is read from it (``resume``:
+positions, fill cursors, journaled fill ids); with or without one, each venue's open
+orders are adopted into its PlatformActor's order table (``adopt_open_orders``) and the
+journaled orders it no longer holds are closed (``settle``). At stop, the fills the venues
+made while the orders were being cancelled are journaled (``last_fills``). Every write is
+told to the JournalActor and flushed before it returns (``journal_writer``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pykka
+import trio
+from loguru import logger
+
+from actors.journal import Flush, Journal
+from actors.messages import GetOpenOrders, SyncOpenOrders
+from actors.platform import JournaledFills
+from config.market_making import MarketMakingConfig
+from config.risk import RiskConfig
+from domain.enums import Venue
+from domain.errors import PredmmError
+from domain.orders import Order
+from platforms.bridge import Bridge
+from platforms.venue import VenueClient
+from strategies.inventory import InventoryTracker
+from supervisors.recovery import (
+    ReconciliationError,
+    RecoveryRecord,
+    Write,
+    catch_up,
+    reconcile_venue,
+    settle_orders,
+)
+
+RECOVERY_RETRIES = 3  # reads of a venue at start-up before predmm refuses to quote
+_log = logger.bind(actor="engine")
+
+
+@attrs.frozen(kw_only=True)
+class Resumed:
+    """What the actors start from: the journal's positions, each venue's fill cursor and
+    its journaled fill ids (``journaled_fills``); nothing without a journal file."""
+
+    positions: tuple[InventoryTracker, ...] = ()
+    cursors: Mapping[Venue, str | None] = attrs.field(factory=dict)
+    path: Path | None = None
+
+    def journaled_fills(self, venue: Venue) -> JournaledFills | None:
+        path = self.path
+        if path is None:
+            return None
+
+        def lookup(ids: Sequence[Any]) -> set[Any]:
+            with Journal.open_read_only(path) as journal:
+                return journal.known_fill_ids(venue, ids)
+
+        return lookup
+
+
+def config_digest(config: MarketMakingConfig, risk: RiskConfig) -> str:
+    """Names the settings a run was started with, in its ``runs`` row."""
+    text = repr((config, risk))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def resume(path: Path, venues: Iterable[Venue]) -> Resumed:
+    """What the reconciled journal file holds for the actors to start from."""
+    with Journal.open_read_only(path) as reader:
+        positions = tuple(reader.inventory(m) for m in reader.market_ids())
+        cursors = {v: reader.fill_cursor(v) for v in venues}
+    return Resumed(positions=positions, cursors=cursors, path=path)
+
+
+def journal_writer(ref: pykka.ActorRef[Any], timeout: float) -> Write:
+    """Tells the records to the JournalActor and returns once they are durable."""
+
+    async def write(records: Sequence[RecoveryRecord]) -> None:
+        for record in records:
+            ref.tell(record)
+        await trio.to_thread.run_sync(lambda: ref.ask(Flush(), timeout=timeout))
+
+    return write
+
+
+async def reconcile(clients: Iterable[VenueClient], path: Path, write: Write) -> None:
+    """Journal every venue's fills that the journal lacks and check the positions
+    (``supervisors.recovery``); raises ``ReconciliationError`` before any quote."""
+    with Journal.open_read_only(path) as reader:
+        for client in clients:
+            done = await reconcile_venue(client, reader, write, retries=RECOVERY_RETRIES)
+            _log.info(
+                "recovery {v}: {n} fills recovered, {r} reversed, positions agree on {m} markets",
+                v=done.venue,
+                n=done.fills_recovered,
+                r=done.fills_reversed,
+                m=done.markets_checked,
+            )
+
+
+async def adopt_open_orders(
+    bridge: Bridge,
+    platform: pykka.ActorRef[Any],
+    venue: Venue,
+    timeout: float,
+    ask_timeout: float,
+) -> list[Order]:
+    """The venue's open orders join the order table before any market quotes (a
+    market then keeps, amends or cancels them: their intent is never placed again);
+    the orders adopted. A venue whose open orders cannot be read (each try waiting up to
+    ``timeout``) is not quoted."""
+    answer: Any = None
+    for _ in range(RECOVERY_RETRIES + 1):
+        try:
+            answer = await bridge.ask(platform, lambda r: SyncOpenOrders(reply=r), timeout)
+        except trio.TooSlowError as exc:
+            answer = exc
+        if not isinstance(answer, Exception):
+            break
+    if isinstance(answer, Exception):
+        raise ReconciliationError(
+            f"reconciliation failed on {venue.value}: open orders not read"
+            f" ({type(answer).__name__}: {answer}): refusing to quote"
+        )
+    orders = await trio.to_thread.run_sync(
+        lambda: platform.ask(GetOpenOrders(market_id=None), timeout=ask_timeout)
+    )
+    return list(orders)
+
+
+async def settle(client: VenueClient, path: Path, write: Write, adopted: Sequence[Order]) -> None:
+    """Close in the journal the previous runs' orders that were not adopted: the
+    venue no longer held them when its open orders were read."""
+    with Journal.open_read_only(path) as reader:
+        closed = await settle_orders(client, reader, write, adopted, retries=RECOVERY_RETRIES)
+    _log.info(
+        "recovery {v}: {c} journaled orders closed (gone from the venue, or adopted by its id)",
+        v=client.venue.value,
+        c=closed,
+    )
+
+
+async def last_fills(
+    clients: Iterable[VenueClient], path: Path, write: Write, timeout: float
+) -> None:
+    """Fills the venues made while the orders were being cancelled, whose stream
+    messages may have come after the PlatformActor stopped: journaled now rather than
+    at the next start."""
+    with trio.move_on_after(timeout):
+        await write(())  # what the platforms told is committed: not fetched as missing
+        with Journal.open_read_only(path) as reader:
+            for client in clients:
+                try:
+                    fills = await catch_up(client, reader, write, retries=1)
+                except PredmmError as exc:
+                    _log.warning("last fills not read: {exc}", exc=exc)
+                    continue
+                if fills:
+                    _log.info("{n} late fills of {v} journaled", n=len(fills), v=client.venue.value)
