@@ -4,8 +4,8 @@
 ``run`` must be awaited inside ``trio.run`` in the main thread: trio owns every socket
 (the venue clients), timer and signal. Start order: Journal -> Platforms -> Portfolio ->
 MarketSupervisor, then the feed, scan, tick and fill-poll tasks; stop in reverse.
-The feeds are ``supervisors.feeds``'s; the periodic tasks and the garbage collector's
-frozen heap ``supervisors.runtime``'s.
+The feeds are ``supervisors.feeds``'s; the periodic tasks, the garbage collector's frozen
+heap and the signals ``supervisors.runtime``'s.
 
 With a journal, nothing is quoted before each venue is reconciled with it
 (``supervisors.handover``, ``supervisors.recovery``): the fills it missed are journaled,
@@ -23,7 +23,6 @@ import contextlib
 import functools
 import gc
 import os
-import signal
 import sys
 import threading
 import uuid
@@ -79,14 +78,15 @@ from supervisors.handover import (
 from supervisors.markets import MarketSupervisor
 from supervisors.policy import RestartPolicy
 from supervisors.recovery import ReconciliationError
-from supervisors.runtime import EngineTimings, every, refreeze_gc, sole_predmm_error
-
-SWITCH_INTERVAL = 0.0005  # seconds: keeps GIL hand-offs between actor threads short
-
-
-def _force_exit() -> None:
-    pykka.ActorRegistry.stop_all(block=False)
-    os._exit(130)
+from supervisors.runtime import (
+    SWITCH_INTERVAL,
+    EngineTimings,
+    every,
+    exit_now,
+    refreeze_gc,
+    run_graceful,
+    watch_signals,
+)
 
 
 class TradingEngine:
@@ -104,7 +104,7 @@ class TradingEngine:
         run_id: str | None = None,
         seed: int = 0,
         handle_signals: bool = True,
-        force_exit: Callable[[], None] = _force_exit,
+        force_exit: Callable[[], None] = exit_now,
     ) -> None:
         self.config = strategy_config or MarketMakingConfig()
         self.risk = risk_config or RiskConfig()
@@ -166,28 +166,12 @@ class TradingEngine:
         self._stop = trio.Event()
         self._froze = False  # the start-up heap is frozen (gc_refreeze_interval)
         try:
-            async with trio.open_nursery() as outer:
-                outer.start_soon(self._watch_outer_cancel)
-                with trio.CancelScope(shield=True):
-                    await self._run_shielded()
-                outer.cancel_scope.cancel()
-        except BaseExceptionGroup as group:
-            sole = sole_predmm_error(group)
-            if sole is None:
-                raise
-            raise sole from None
+            await run_graceful(self._run_shielded, self._stop)
         finally:
             if self._froze:  # what it froze is collectable again once the engine is gone
                 gc.unfreeze()
             self.board.running = False
             self.started.clear()
-
-    async def _watch_outer_cancel(self) -> None:
-        try:
-            await trio.sleep_forever()
-        finally:
-            assert self._stop is not None
-            self._stop.set()
 
     async def _run_shielded(self) -> None:
         assert self._stop is not None
@@ -216,8 +200,9 @@ class TradingEngine:
 
     async def _start(self, nursery: trio.Nursery) -> None:
         assert self.bridge is not None
+        assert self._stop is not None
         if self.handle_signals and threading.current_thread() is threading.main_thread():
-            await nursery.start(self._signals)
+            await nursery.start(watch_signals, self._stop, self.force_exit)
         resumed = await self._recover()
         for venue, client in self.clients.items():
             self.bridge.start_venue(venue.value, client)
@@ -340,20 +325,6 @@ class TradingEngine:
         return deps.__getitem__
 
     # trio tasks ------------------------------------------------------------------------
-
-    async def _signals(self, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        assert self._stop is not None
-        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-            task_status.started()
-            count = 0
-            async for signum in signals:
-                count += 1
-                if count == 1:
-                    self.log.warning("signal {s}: stopping gracefully", s=signum)
-                    self._stop.set()
-                else:
-                    self.log.error("second signal {s}: forcing exit", s=signum)
-                    self.force_exit()
 
     def _tick(self) -> None:
         safe_tell(self.supervisor, BroadcastTick())

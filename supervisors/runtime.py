@@ -1,20 +1,30 @@
-"""How the TradingEngine runs inside its process: the intervals and timeouts of its
-periodic tasks and shutdown (``EngineTimings``) and the loop that runs each periodic task
-(``every``), the start-up heap frozen out of the garbage collector (``refreeze_gc``), and
-the one ``PredmmError`` a refused start leaves trio's nested nurseries as
-(``sole_predmm_error``, also used by the command line).
+"""How the TradingEngine runs inside its process and its caller's trio run: shielded from
+the caller's cancellation, which asks for a graceful stop instead (``run_graceful``), a
+refused start leaving trio's nested nurseries as its one ``PredmmError``
+(``sole_predmm_error``, also used by the command line); SIGINT and SIGTERM asking for the
+same stop, a second one forcing the process out (``watch_signals``, ``exit_now``); the
+thread switch interval; the intervals and timeouts of its periodic tasks and shutdown
+(``EngineTimings``) and the loop that runs each periodic task (``every``); the start-up
+heap frozen out of the garbage collector (``refreeze_gc``).
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
+import os
+import signal
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import attrs
+import pykka
 import trio
+from loguru import logger
 
 from domain.errors import PredmmError
+
+SWITCH_INTERVAL = 0.0005  # seconds: keeps GIL hand-offs between actor threads short
+_log = logger.bind(actor="engine")
 
 
 @attrs.frozen(kw_only=True)
@@ -51,6 +61,29 @@ def refreeze_gc() -> None:
     gc.freeze()
 
 
+async def run_graceful(body: Callable[[], Awaitable[None]], stop: trio.Event) -> None:
+    """Runs ``body`` shielded from the caller's cancellation, which sets ``stop`` instead
+    (the body then stops gracefully); a lone PredmmError leaves it bare."""
+    try:
+        async with trio.open_nursery() as outer:
+            outer.start_soon(_set_when_cancelled, stop)
+            with trio.CancelScope(shield=True):
+                await body()
+            outer.cancel_scope.cancel()
+    except BaseExceptionGroup as group:
+        sole = sole_predmm_error(group)
+        if sole is None:
+            raise
+        raise sole from None
+
+
+async def _set_when_cancelled(stop: trio.Event) -> None:
+    try:
+        await trio.sleep_forever()
+    finally:
+        stop.set()
+
+
 def sole_predmm_error(group: BaseExceptionGroup[Any]) -> PredmmError | None:
     """The one PredmmError that nested nurseries wrapped (a refusal to start), if that is
     all the group holds: re-raised bare, the command line prints it as one line."""
@@ -64,3 +97,27 @@ def sole_predmm_error(group: BaseExceptionGroup[Any]) -> PredmmError | None:
             leaves.append(exc)
     only = leaves[0] if len(leaves) == 1 else None
     return only if isinstance(only, PredmmError) else None
+
+
+async def watch_signals(
+    stop: trio.Event,
+    force_exit: Callable[[], None],
+    task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """The first SIGINT or SIGTERM sets ``stop``; a second calls ``force_exit``."""
+    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        task_status.started()
+        count = 0
+        async for signum in signals:
+            count += 1
+            if count == 1:
+                _log.warning("signal {s}: stopping gracefully", s=signum)
+                stop.set()
+            else:
+                _log.error("second signal {s}: forcing exit", s=signum)
+                force_exit()
+
+
+def exit_now() -> None:
+    pykka.ActorRegistry.stop_all(block=False)
+    os._exit(130)
