@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
-import os
 import sys
 import threading
 import uuid
@@ -36,7 +35,7 @@ from loguru import logger
 
 from actors.clock import Clock, SystemClock
 from actors.direct import DirectRef
-from actors.journal import Flush, JournalActor, RecordRun, RecordRunEnd
+from actors.journal import JournalActor
 from actors.journal_link import ActorJournal
 from actors.journal_port import JournalPort, NullJournal
 from actors.market import MarketDeps
@@ -67,12 +66,11 @@ from strategies.quoting import select_markets
 from supervisors.feeds import Feeds, Routes, poll_fills
 from supervisors.handover import (
     Resumed,
+    RunJournal,
     adopt_open_orders,
+    begin_run,
     config_digest,
-    journal_writer,
-    last_fills,
-    reconcile,
-    resume,
+    end_run,
     settle,
 )
 from supervisors.markets import MarketSupervisor
@@ -124,7 +122,7 @@ class TradingEngine:
         self.portfolio: pykka.ActorRef[Any] | None = None
         self.supervisor: pykka.ActorRef[Any] | None = None
         self.bridge: Bridge | None = None
-        self._journal_ref: pykka.ActorRef[Any] | None = None
+        self._run_journal: RunJournal | None = None
         self.portfolio_direct = DirectRef("portfolio")
         self.platform_direct: dict[Venue, DirectRef] = {}
         self._token: trio.lowlevel.TrioToken | None = None
@@ -233,7 +231,8 @@ class TradingEngine:
             held = await adopt_open_orders(
                 self.bridge, platform, venue, self._t.stop_timeout, self._t.ask_timeout
             )
-            await self._settle(venue, held)
+            if self._run_journal is not None:
+                await settle(self._run_journal, self.clients[venue], held)
             adopted.extend(held)
         # before any market quotes: a direct call, so no reservation can overtake it
         message = AdoptOrders(orders=tuple(adopted))
@@ -278,31 +277,23 @@ class TradingEngine:
         return self.timings
 
     async def _recover(self) -> Resumed:
-        """Positions, fill cursors and journaled fill ids from the journal file."""
+        """The journal started: the run recorded, the venues reconciled with its file, and
+        from it the positions, fill cursors and journaled fill ids."""
         if self.journal_path is None:
             return Resumed()
-        ref = self._journal_ref = JournalActor.start(self.journal_path)
+        ref = JournalActor.start(self.journal_path)
         self.journal = ActorJournal(ref, self.clock)
-        timeout = self._t.ask_timeout
-        await trio.to_thread.run_sync(lambda: ref.ask(Flush(), timeout=timeout))  # file ready
-        ref.tell(
-            RecordRun(
-                run_id=self.run_id,
-                config_digest=config_digest(self.config, self.risk),
-                mode="live",
-                pid=os.getpid(),
-                at=self.clock.now(),
-            )
+        self._run_journal = RunJournal(
+            ref=ref,
+            path=self.journal_path,
+            run_id=self.run_id,
+            clock=self.clock,
+            timeout=self._t.stop_timeout,
         )
-        write = journal_writer(ref, self._t.stop_timeout)
-        await reconcile(self.clients.values(), self.journal_path, write)
-        return resume(self.journal_path, self.clients)
-
-    async def _settle(self, venue: Venue, adopted: Sequence[Order]) -> None:
-        if self.journal_path is None or self._journal_ref is None:
-            return
-        write = journal_writer(self._journal_ref, self._t.stop_timeout)
-        await settle(self.clients[venue], self.journal_path, write, adopted)
+        digest = config_digest(self.config, self.risk)
+        return await begin_run(
+            self._run_journal, list(self.clients.values()), digest, self._t.ask_timeout
+        )
 
     def _deps_for(self) -> Callable[[Venue], MarketDeps]:
         assert self.bridge is not None
@@ -372,16 +363,11 @@ class TradingEngine:
             await self._ask(platform, lambda r: CancelAll(reason="shutdown", reply=r), timeout)
         for ref in (self.supervisor, self.portfolio, *self.platforms.values()):
             await _stop(ref, timeout)
-        if self._journal_ref is not None:
-            assert self.journal_path is not None
-            if self.platforms:  # (a start refused by reconciliation has nothing to add)
-                write = journal_writer(self._journal_ref, timeout)
-                await last_fills(self.clients.values(), self.journal_path, write, timeout)
-            safe_tell(
-                self._journal_ref,
-                RecordRunEnd(run_id=self.run_id, reason=self._end_reason, at=self.clock.now()),
-            )
-            await _stop(self._journal_ref, timeout)  # commits durably on stop
+        journal = self._run_journal
+        if journal is not None:
+            late = bool(self.platforms)  # (a start refused by reconciliation has none to add)
+            await end_run(journal, self.clients.values(), self._end_reason, late_fills=late)
+            await _stop(journal.ref, timeout)  # commits durably on stop
         self._feeds.cancel()
         for client in self.clients.values():
             try:

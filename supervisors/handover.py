@@ -1,17 +1,19 @@
 """The hand-over between runs: what the TradingEngine does so that a run starts where the
-last one stopped and leaves the next one nothing to guess. With a journal file, each
-venue is reconciled with it before anything quotes (``reconcile``; the steps are
-``supervisors.recovery``'s) and the actors' starting state is read from it (``resume``:
-positions, fill cursors, journaled fill ids); with or without one, each venue's open
-orders are adopted into its PlatformActor's order table (``adopt_open_orders``) and the
-journaled orders it no longer holds are closed (``settle``). At stop, the fills the venues
-made while the orders were being cancelled are journaled (``last_fills``). Every write is
-told to the JournalActor and flushed before it returns (``journal_writer``).
+last one stopped and leaves the next one nothing to guess. With a journal file
+(``RunJournal``), the run is recorded and each venue reconciled with the file before
+anything quotes (``begin_run``; the steps are ``supervisors.recovery``'s), which then gives
+the actors their starting state (``Resumed``: positions, fill cursors, journaled fill
+ids). With or without one, each venue's open orders are adopted into its PlatformActor's
+order table (``adopt_open_orders``) and the journaled orders it no longer holds are closed
+(``settle``). At stop, the fills the venues made while the orders were being cancelled
+are journaled and the run's end recorded (``end_run``). Every write is told to the
+JournalActor and flushed before it returns.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,8 @@ import pykka
 import trio
 from loguru import logger
 
-from actors.journal import Flush, Journal
+from actors.clock import Clock
+from actors.journal import Flush, Journal, RecordRun, RecordRunEnd
 from actors.messages import GetOpenOrders, SyncOpenOrders
 from actors.platform import JournaledFills
 from config.market_making import MarketMakingConfig
@@ -29,7 +32,7 @@ from config.risk import RiskConfig
 from domain.enums import Venue
 from domain.errors import PredmmError
 from domain.orders import Order
-from platforms.bridge import Bridge
+from platforms.bridge import Bridge, safe_tell
 from platforms.venue import VenueClient
 from strategies.inventory import InventoryTracker
 from supervisors.recovery import (
@@ -43,6 +46,18 @@ from supervisors.recovery import (
 
 RECOVERY_RETRIES = 3  # reads of a venue at start-up before predmm refuses to quote
 _log = logger.bind(actor="engine")
+
+
+@attrs.frozen(kw_only=True)
+class RunJournal:
+    """This run's JournalActor and the file it writes: the run's rows name ``run_id`` and
+    are stamped by ``clock``; a write waits up to ``timeout`` until it is durable."""
+
+    ref: pykka.ActorRef[Any]
+    path: Path
+    run_id: str
+    clock: Clock
+    timeout: float
 
 
 @attrs.frozen(kw_only=True)
@@ -72,16 +87,37 @@ def config_digest(config: MarketMakingConfig, risk: RiskConfig) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def resume(path: Path, venues: Iterable[Venue]) -> Resumed:
-    """What the reconciled journal file holds for the actors to start from."""
+async def begin_run(
+    journal: RunJournal, clients: Sequence[VenueClient], digest: str, ask_timeout: float
+) -> Resumed:
+    """The run recorded once the file is ready, every venue reconciled with it
+    (``supervisors.recovery``: raises ``ReconciliationError`` before any quote), and what
+    the reconciled file holds for the actors to start from."""
+    ref = journal.ref
+    await trio.to_thread.run_sync(lambda: ref.ask(Flush(), timeout=ask_timeout))  # file ready
+    ref.tell(
+        RecordRun(
+            run_id=journal.run_id,
+            config_digest=digest,
+            mode="live",
+            pid=os.getpid(),
+            at=journal.clock.now(),
+        )
+    )
+    await _reconcile(clients, journal.path, _writer(journal))
+    return _resumed(journal.path, [client.venue for client in clients])
+
+
+def _resumed(path: Path, venues: Iterable[Venue]) -> Resumed:
     with Journal.open_read_only(path) as reader:
         positions = tuple(reader.inventory(m) for m in reader.market_ids())
         cursors = {v: reader.fill_cursor(v) for v in venues}
     return Resumed(positions=positions, cursors=cursors, path=path)
 
 
-def journal_writer(ref: pykka.ActorRef[Any], timeout: float) -> Write:
+def _writer(journal: RunJournal) -> Write:
     """Tells the records to the JournalActor and returns once they are durable."""
+    ref, timeout = journal.ref, journal.timeout
 
     async def write(records: Sequence[RecoveryRecord]) -> None:
         for record in records:
@@ -91,9 +127,7 @@ def journal_writer(ref: pykka.ActorRef[Any], timeout: float) -> Write:
     return write
 
 
-async def reconcile(clients: Iterable[VenueClient], path: Path, write: Write) -> None:
-    """Journal every venue's fills that the journal lacks and check the positions
-    (``supervisors.recovery``); raises ``ReconciliationError`` before any quote."""
+async def _reconcile(clients: Iterable[VenueClient], path: Path, write: Write) -> None:
     with Journal.open_read_only(path) as reader:
         for client in clients:
             done = await reconcile_venue(client, reader, write, retries=RECOVERY_RETRIES)
@@ -136,10 +170,11 @@ async def adopt_open_orders(
     return list(orders)
 
 
-async def settle(client: VenueClient, path: Path, write: Write, adopted: Sequence[Order]) -> None:
+async def settle(journal: RunJournal, client: VenueClient, adopted: Sequence[Order]) -> None:
     """Close in the journal the previous runs' orders that were not adopted: the
     venue no longer held them when its open orders were read."""
-    with Journal.open_read_only(path) as reader:
+    write = _writer(journal)
+    with Journal.open_read_only(journal.path) as reader:
         closed = await settle_orders(client, reader, write, adopted, retries=RECOVERY_RETRIES)
     _log.info(
         "recovery {v}: {c} journaled orders closed (gone from the venue, or adopted by its id)",
@@ -148,15 +183,25 @@ async def settle(client: VenueClient, path: Path, write: Write, adopted: Sequenc
     )
 
 
-async def last_fills(
-    clients: Iterable[VenueClient], path: Path, write: Write, timeout: float
+async def end_run(
+    journal: RunJournal, clients: Iterable[VenueClient], reason: str, *, late_fills: bool
 ) -> None:
-    """Fills the venues made while the orders were being cancelled, whose stream
-    messages may have come after the PlatformActor stopped: journaled now rather than
-    at the next start."""
-    with trio.move_on_after(timeout):
+    """The run's end told to the JournalActor (it commits durably when stopped), after
+    the ``late_fills``: those the venues made while the orders were being cancelled, whose
+    stream messages may have come after the PlatformActor stopped, journaled now rather
+    than at the next start."""
+    if late_fills:
+        await _last_fills(journal, clients)
+    safe_tell(
+        journal.ref, RecordRunEnd(run_id=journal.run_id, reason=reason, at=journal.clock.now())
+    )
+
+
+async def _last_fills(journal: RunJournal, clients: Iterable[VenueClient]) -> None:
+    write = _writer(journal)
+    with trio.move_on_after(journal.timeout):
         await write(())  # what the platforms told is committed: not fetched as missing
-        with Journal.open_read_only(path) as reader:
+        with Journal.open_read_only(journal.path) as reader:
             for client in clients:
                 try:
                     fills = await catch_up(client, reader, write, retries=1)
