@@ -58,12 +58,11 @@ from config.risk import RiskConfig
 from domain.enums import Venue
 from domain.errors import ConfigError, PredmmError
 from domain.ids import MarketId
-from domain.market import Market
 from domain.orders import Order
 from platforms.bridge import Bridge, safe_tell
 from platforms.venue import VenueClient
 from strategies.quoting import select_markets
-from supervisors.feeds import Feeds, Routes, poll_fills
+from supervisors.feeds import Feeds, Routes, open_markets, poll_fills
 from supervisors.handover import (
     Resumed,
     RunJournal,
@@ -328,20 +327,15 @@ class TradingEngine:
     async def scan(self, nursery: trio.Nursery | None = None) -> frozenset[MarketId]:
         """Fetch every venue's open markets, hand them to the supervisor, and subscribe
         the feeds to the selected ones."""
-        markets: list[Market] = []
-        for venue, client in self.clients.items():
-            try:
-                markets.extend(await client.get_markets(status="open"))
-            except Exception as exc:
-                self.log.error("scan of {v} failed: {exc!r}", v=venue.value, exc=exc)
+        markets = await open_markets(self.clients.values())
         safe_tell(self.supervisor, MarketsScanned(markets=tuple(markets), at=self.clock.now()))
         selected, _ = select_markets(list(markets), self.config)
+        ids = frozenset(m.market_id for m in selected)
         if nursery is not None:
             for venue, client in self.clients.items():
-                ids = frozenset(m.market_id for m in selected if m.market_id.venue is venue)
-                routes = self._routes(venue)
-                await self._feeds.follow(nursery, client, ids, routes, self._t.feed_retry)
-        return frozenset(m.market_id for m in selected)
+                to = self._routes(venue)
+                await self._feeds.follow(nursery, client, ids, to, self._t.feed_retry)
+        return ids
 
     def _routes(self, venue: Venue) -> Routes:
         assert self.bridge is not None

@@ -1,5 +1,6 @@
-"""How venue data reaches the actors: one stream task per venue (``Feeds``), restarted
-when the markets selected on it change, routes each event (``route``): books, trades and
+"""How venue data reaches the actors. The venues' open markets are listed for the
+selection (``open_markets``); one stream task per venue (``Feeds``), restarted when the
+markets selected on it change, routes each event (``route``): books, trades and
 invalidations to the conflator, fills and order updates to the venue's PlatformActor,
 tick-size and status changes to the MarketSupervisor. A stream that fails is
 resubscribed after ``retry`` seconds, its markets' books invalidated and the fills it may
@@ -19,6 +20,7 @@ from loguru import logger
 from actors.messages import PollFills, VenueEventReceived
 from domain.enums import Venue
 from domain.ids import MarketId
+from domain.market import Market
 from platforms.bridge import Conflator, safe_tell
 from platforms.venue import (
     BookInvalidated,
@@ -60,6 +62,17 @@ def route(event: Any, to: Routes) -> None:
             pass
 
 
+async def open_markets(clients: Iterable[VenueClient]) -> list[Market]:
+    """Every venue's open markets; a venue that fails to list them is logged and left out."""
+    markets: list[Market] = []
+    for client in clients:
+        try:
+            markets.extend(await client.get_markets(status="open"))
+        except Exception as exc:
+            _log.error("scan of {v} failed: {exc!r}", v=client.venue.value, exc=exc)
+    return markets
+
+
 def poll_fills(platforms: Iterable[pykka.ActorRef[Any]]) -> None:
     for platform in platforms:
         safe_tell(platform, PollFills())
@@ -76,11 +89,13 @@ class Feeds:
         self,
         nursery: trio.Nursery,
         client: VenueClient,
-        ids: frozenset[MarketId],
+        selected: Iterable[MarketId],
         to: Routes,
         retry: float,
     ) -> None:
-        """Stream ``ids`` from the venue in place of what it streamed, unless the same."""
+        """Stream the venue's ``selected`` markets in place of what it streamed, unless
+        the same."""
+        ids = frozenset(m for m in selected if m.venue is client.venue)
         if ids == self.subscribed.get(client.venue):
             return
         self.subscribed[client.venue] = ids
