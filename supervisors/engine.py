@@ -44,7 +44,6 @@ from actors.messages import (
     AttachPortfolio,
     BroadcastTick,
     CancelAll,
-    CancelOrphans,
     MarketsScanned,
     PollFills,
     StopMarkets,
@@ -66,11 +65,11 @@ from supervisors.feeds import Feeds, Routes, open_markets, poll_fills
 from supervisors.handover import (
     Resumed,
     RunJournal,
-    adopt_open_orders,
     begin_run,
+    cancel_orphans,
     config_digest,
     end_run,
-    settle,
+    take_over_orders,
 )
 from supervisors.markets import MarketSupervisor
 from supervisors.policy import RestartPolicy
@@ -227,12 +226,8 @@ class TradingEngine:
         for venue, platform in self.platforms.items():
             platform.tell(AttachPortfolio(portfolio=self.portfolio, direct=self.portfolio_direct))
             platform.tell(PollFills())
-            held = await adopt_open_orders(
-                self.bridge, platform, venue, self._t.stop_timeout, self._t.ask_timeout
-            )
-            if self._run_journal is not None:
-                await settle(self._run_journal, self.clients[venue], held)
-            adopted.extend(held)
+            client, journal = self.clients[venue], self._run_journal
+            adopted += await take_over_orders(self.bridge, platform, client, journal, self._t)
         # before any market quotes: a direct call, so no reservation can overtake it
         message = AdoptOrders(orders=tuple(adopted))
         await trio.to_thread.run_sync(self.portfolio_direct.call, message)
@@ -247,14 +242,7 @@ class TradingEngine:
         )
         self.portfolio.tell(Subscribe(ref=self.supervisor))
         selected = await self.scan(nursery)
-        for platform in self.platforms.values():  # orphans of a previous run: cancelled
-            platform.tell(CancelOrphans(keep=selected))
-        orphans = sum(1 for o in adopted if o.market_id not in selected)
-        self.log.info(
-            "open orders on the venues: {a} adopted, {c} orphans being cancelled",
-            a=len(adopted) - orphans,
-            c=orphans,
-        )
+        cancel_orphans(self.platforms.values(), adopted, selected)
         nursery.start_soon(self._scan_loop, nursery)
         nursery.start_soon(every, self._t.tick_interval, self._tick)
         polls = functools.partial(poll_fills, self.platforms.values())

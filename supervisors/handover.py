@@ -4,10 +4,11 @@ last one stopped and leaves the next one nothing to guess. With a journal file
 anything quotes (``begin_run``; the steps are ``supervisors.recovery``'s), which then gives
 the actors their starting state (``Resumed``: positions, fill cursors, journaled fill
 ids). With or without one, each venue's open orders are adopted into its PlatformActor's
-order table (``adopt_open_orders``) and the journaled orders it no longer holds are closed
-(``settle``). At stop, the fills the venues made while the orders were being cancelled
-are journaled and the run's end recorded (``end_run``). Every write is told to the
-JournalActor and flushed before it returns.
+order table and the journaled orders it no longer holds are closed (``take_over_orders``);
+those of markets not selected are cancelled (``cancel_orphans``). At stop, the fills the
+venues made while the orders were being cancelled are journaled and the run's end
+recorded (``end_run``). Every write is told to the JournalActor and flushed before it
+returns.
 """
 
 from __future__ import annotations
@@ -25,12 +26,13 @@ from loguru import logger
 
 from actors.clock import Clock
 from actors.journal import Flush, Journal, RecordRun, RecordRunEnd
-from actors.messages import GetOpenOrders, SyncOpenOrders
+from actors.messages import CancelOrphans, GetOpenOrders, SyncOpenOrders
 from actors.platform import JournaledFills
 from config.market_making import MarketMakingConfig
 from config.risk import RiskConfig
 from domain.enums import Venue
 from domain.errors import PredmmError
+from domain.ids import MarketId
 from domain.orders import Order
 from platforms.bridge import Bridge, safe_tell
 from platforms.venue import VenueClient
@@ -43,6 +45,7 @@ from supervisors.recovery import (
     reconcile_venue,
     settle_orders,
 )
+from supervisors.runtime import EngineTimings
 
 RECOVERY_RETRIES = 3  # reads of a venue at start-up before predmm refuses to quote
 _log = logger.bind(actor="engine")
@@ -140,21 +143,32 @@ async def _reconcile(clients: Iterable[VenueClient], path: Path, write: Write) -
             )
 
 
-async def adopt_open_orders(
+async def take_over_orders(
     bridge: Bridge,
     platform: pykka.ActorRef[Any],
-    venue: Venue,
-    timeout: float,
-    ask_timeout: float,
+    client: VenueClient,
+    journal: RunJournal | None,
+    timings: EngineTimings,
 ) -> list[Order]:
     """The venue's open orders join the order table before any market quotes (a
-    market then keeps, amends or cancels them: their intent is never placed again);
-    the orders adopted. A venue whose open orders cannot be read (each try waiting up to
-    ``timeout``) is not quoted."""
+    market then keeps, amends or cancels them: their intent is never placed again), and
+    the journaled orders it no longer holds are closed; the orders adopted."""
+    held = await _adopt_open_orders(bridge, platform, client.venue, timings)
+    if journal is not None:
+        await _settle(journal, client, held)
+    return held
+
+
+async def _adopt_open_orders(
+    bridge: Bridge, platform: pykka.ActorRef[Any], venue: Venue, timings: EngineTimings
+) -> list[Order]:
+    """A venue whose open orders cannot be read is not quoted."""
     answer: Any = None
     for _ in range(RECOVERY_RETRIES + 1):
         try:
-            answer = await bridge.ask(platform, lambda r: SyncOpenOrders(reply=r), timeout)
+            answer = await bridge.ask(
+                platform, lambda r: SyncOpenOrders(reply=r), timings.stop_timeout
+            )
         except trio.TooSlowError as exc:
             answer = exc
         if not isinstance(answer, Exception):
@@ -165,12 +179,12 @@ async def adopt_open_orders(
             f" ({type(answer).__name__}: {answer}): refusing to quote"
         )
     orders = await trio.to_thread.run_sync(
-        lambda: platform.ask(GetOpenOrders(market_id=None), timeout=ask_timeout)
+        lambda: platform.ask(GetOpenOrders(market_id=None), timeout=timings.ask_timeout)
     )
     return list(orders)
 
 
-async def settle(journal: RunJournal, client: VenueClient, adopted: Sequence[Order]) -> None:
+async def _settle(journal: RunJournal, client: VenueClient, adopted: Sequence[Order]) -> None:
     """Close in the journal the previous runs' orders that were not adopted: the
     venue no longer held them when its open orders were read."""
     write = _writer(journal)
@@ -180,6 +194,23 @@ async def settle(journal: RunJournal, client: VenueClient, adopted: Sequence[Ord
         "recovery {v}: {c} journaled orders closed (gone from the venue, or adopted by its id)",
         v=client.venue.value,
         c=closed,
+    )
+
+
+def cancel_orphans(
+    platforms: Iterable[pykka.ActorRef[Any]],
+    adopted: Sequence[Order],
+    selected: frozenset[MarketId],
+) -> None:
+    """The venues' open orders of markets not selected, orphans of a previous run, are
+    cancelled."""
+    for platform in platforms:
+        platform.tell(CancelOrphans(keep=selected))
+    orphans = sum(1 for o in adopted if o.market_id not in selected)
+    _log.info(
+        "open orders on the venues: {a} adopted, {c} orphans being cancelled",
+        a=len(adopted) - orphans,
+        c=orphans,
     )
 
 
