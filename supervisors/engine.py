@@ -81,6 +81,7 @@ from supervisors.runtime import (
     exit_now,
     refreeze_gc,
     run_graceful,
+    stop_actor,
     watch_signals,
 )
 
@@ -344,12 +345,12 @@ class TradingEngine:
         for platform in self.platforms.values():
             await self._ask(platform, lambda r: CancelAll(reason="shutdown", reply=r), timeout)
         for ref in (self.supervisor, self.portfolio, *self.platforms.values()):
-            await _stop(ref, timeout)
+            await stop_actor(ref, timeout)
         journal = self._run_journal
         if journal is not None:
             late = bool(self.platforms)  # (a start refused by reconciliation has none to add)
             await end_run(journal, self.clients.values(), self._end_reason, late_fills=late)
-            await _stop(journal.ref, timeout)  # commits durably on stop
+            await stop_actor(journal.ref, timeout)  # commits durably on stop
         self._feeds.cancel()
         for client in self.clients.values():
             try:
@@ -365,13 +366,3 @@ class TradingEngine:
         except (trio.TooSlowError, pykka.ActorDeadError) as exc:
             self.log.error("{ref} did not answer during shutdown: {exc!r}", ref=ref, exc=exc)
             return None
-
-
-async def _stop(ref: pykka.ActorRef[Any] | None, timeout: float) -> None:
-    if ref is None:
-        return
-    try:
-        future = ref.stop(block=False)
-        await trio.to_thread.run_sync(lambda: future.get(timeout=timeout), abandon_on_cancel=True)
-    except (pykka.Timeout, pykka.ActorDeadError):
-        pass

@@ -5,7 +5,8 @@ refused start leaving trio's nested nurseries as its one ``PredmmError``
 same stop, a second one forcing the process out (``watch_signals``, ``exit_now``); the
 thread switch interval; the intervals and timeouts of its periodic tasks and shutdown
 (``EngineTimings``) and the loop that runs each periodic task (``every``); the start-up
-heap frozen out of the garbage collector (``refreeze_gc``).
+heap frozen out of the garbage collector (``refreeze_gc``); an actor's thread stopped
+from the trio thread without blocking it (``stop_actor``).
 """
 
 from __future__ import annotations
@@ -121,3 +122,13 @@ async def watch_signals(
 def exit_now() -> None:
     pykka.ActorRegistry.stop_all(block=False)
     os._exit(130)
+
+
+async def stop_actor(ref: pykka.ActorRef[Any] | None, timeout: float) -> None:
+    if ref is None:
+        return
+    try:
+        future = ref.stop(block=False)
+        await trio.to_thread.run_sync(lambda: future.get(timeout=timeout), abandon_on_cancel=True)
+    except (pykka.Timeout, pykka.ActorDeadError):
+        pass
