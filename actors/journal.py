@@ -1,10 +1,10 @@
-"""``JournalActor``: the single writer of the journal, and its messages.
+"""``JournalActor``: the single writer of the journal.
 
-Everyone tells it ``Record…`` messages; it writes each one whole (one savepoint per
-message) and commits in batches: when its inbox is empty, or every ``batch_size``
-messages. ``Flush`` (asked) and stopping always commit, durably. Commits follow message
-order, so what survives a crash is always a prefix of what was told: a fill cursor is
-never durable without the fills told before it.
+Everyone tells it ``Record…`` messages (``actors/journal_messages.py``); it writes each
+one whole (one savepoint per message) and commits in batches: when its inbox is empty,
+or every ``batch_size`` messages. ``Flush`` (asked) and stopping always commit, durably.
+Commits follow message order, so what survives a crash is always a prefix of what was
+told: a fill cursor is never durable without the fills told before it.
 
 An exception while writing is not swallowed: the messages before it in the batch are
 committed, the failing one leaves nothing, and the actor crashes (pykka calls
@@ -18,14 +18,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, runtime_checkable
 
-import attrs
 import pykka
 
+from actors.journal_messages import (
+    Flush,
+    FlushResult,
+    Record,
+    RecordCursor,
+    RecordFill,
+    RecordFillPage,
+    RecordFillReversal,
+    RecordOrder,
+    RecordOrderEvent,
+    RecordOrders,
+    RecordPosition,
+    RecordRestart,
+    RecordRun,
+    RecordRunEnd,
+    RecordTradingState,
+)
 from actors.journal_queries import fold_fills
 from actors.journal_records import (
     JournaledFill,
@@ -39,10 +54,8 @@ from actors.journal_recovery import PositionMismatch, missing_fills, position_mi
 from actors.journal_schema import SCHEMA_VERSION, JournalError, JournalVersionError
 from actors.journal_status import EventSummary, JournalStatus, MarketSummary, journal_status
 from actors.journal_store import FillOutcome, Journal
-from domain.enums import OrderStatus, TradingState, Venue
-from domain.ids import ClientOrderId, EventId, MarketId, VenueOrderId
-from domain.orders import Fill, Order, OrderEvent
-from strategies.inventory import InventoryTracker
+from domain.enums import Venue
+from domain.orders import Fill
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -90,176 +103,6 @@ class HasNow(Protocol):
 
 Clock = Callable[[], datetime] | HasNow  # a function, or an ``actors.clock.Clock``
 FailureCallback = Callable[[BaseException], None]
-
-# messages (all told, except Flush) -------------------------------------------------------
-# ``at`` is when it happened; None: the journal's clock at write time.
-
-
-@attrs.frozen(kw_only=True)
-class RecordRun:
-    run_id: str
-    config_digest: str
-    mode: str  # "sim", "paper", "live", ...
-    pid: int
-    at: datetime | None = None  # started at
-
-
-@attrs.frozen(kw_only=True)
-class RecordRunEnd:
-    run_id: str
-    reason: str = ""
-    at: datetime | None = None  # stopped at
-
-
-@attrs.frozen(kw_only=True)
-class RecordOrder:
-    """The order as it is now (inserted or replaced by client order id), with the event
-    that made it so (None: a plain snapshot)."""
-
-    order: Order
-    event: OrderEvent | None = None
-    at: datetime | None = None
-
-
-@attrs.frozen(kw_only=True)
-class RecordOrders:
-    """``RecordOrder`` for each change, in order, in one write: what one message to the
-    PlatformActor changed."""
-
-    changes: tuple[tuple[Order, OrderEvent | None], ...]
-    at: datetime | None = None
-
-
-@attrs.frozen(kw_only=True)
-class RecordOrderEvent:
-    """An event of a journaled order and its status after it."""
-
-    client_order_id: ClientOrderId
-    event: OrderEvent
-    status: OrderStatus
-    filled_quantity: Decimal | None = None  # None: unchanged
-    venue_order_id: VenueOrderId | None = None
-    reason: str = ""
-    at: datetime | None = None
-
-
-@attrs.frozen(kw_only=True)
-class RecordFill:
-    """One fill; journaled once per (venue, fill id). ``cursor``: the venue's fill cursor
-    after it, saved in the same transaction."""
-
-    fill: Fill
-    cursor: str | None = None
-    at: datetime | None = None  # received at, when the fill has no received_ts
-
-
-@attrs.frozen(kw_only=True)
-class RecordFillPage:
-    """A page of fills fetched from the venue and the cursor after it, in one
-    transaction: the cursor is never durable without every fill of its page. Fills
-    journaled already are counted as duplicates."""
-
-    venue: Venue
-    fills: tuple[Fill, ...]
-    cursor: str | None = None
-    at: datetime | None = None
-
-
-@attrs.frozen(kw_only=True)
-class RecordFillReversal:
-    """A provisional fill failed (Polymarket FAILED trade): it stops counting."""
-
-    fill: Fill
-    reason: str = ""
-    at: datetime | None = None
-
-
-@attrs.frozen(kw_only=True)
-class RecordPosition:
-    """A market's position snapshot as its owner sees it, with its event link."""
-
-    market_id: MarketId
-    yes_contracts: Decimal
-    no_contracts: Decimal
-    avg_yes_price: Decimal
-    avg_no_price: Decimal
-    realized_pnl: Decimal
-    fees_paid: Decimal
-    event_id: EventId | None = None
-    at: datetime | None = None
-
-    @classmethod
-    def of(
-        cls,
-        tracker: InventoryTracker,
-        *,
-        market_id: MarketId,
-        event_id: EventId | None = None,
-        at: datetime | None = None,
-    ) -> RecordPosition:
-        return cls(
-            market_id=market_id,
-            yes_contracts=tracker.yes_contracts,
-            no_contracts=tracker.no_contracts,
-            avg_yes_price=tracker.avg_yes_price,
-            avg_no_price=tracker.avg_no_price,
-            realized_pnl=tracker.realized_pnl,
-            fees_paid=tracker.fees_paid,
-            event_id=event_id,
-            at=at,
-        )
-
-
-@attrs.frozen(kw_only=True)
-class RecordRestart:
-    market_id: MarketId
-    reason: str
-    attempt: int = 0
-    quarantined: bool = False
-    at: datetime | None = None
-
-
-@attrs.frozen(kw_only=True)
-class RecordTradingState:
-    state: TradingState
-    reason: str = ""
-    at: datetime | None = None
-
-
-@attrs.frozen(kw_only=True)
-class RecordCursor:
-    venue: Venue
-    cursor: str
-    at: datetime | None = None
-
-
-@attrs.frozen(kw_only=True)
-class Flush:
-    """Asked: answered with a ``FlushResult`` once everything told before it is
-    committed and fsynced."""
-
-
-@attrs.frozen(kw_only=True)
-class FlushResult:
-    records: int  # messages written since the actor started
-    duplicates: int  # fills that were journaled already (each counted once)
-    commits: int
-
-
-Record = (
-    RecordRun
-    | RecordRunEnd
-    | RecordOrder
-    | RecordOrders
-    | RecordOrderEvent
-    | RecordFill
-    | RecordFillPage
-    | RecordFillReversal
-    | RecordPosition
-    | RecordRestart
-    | RecordTradingState
-    | RecordCursor
-)
 
 
 def _utcnow() -> datetime:

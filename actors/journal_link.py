@@ -1,4 +1,5 @@
-"""The JournalPort that tells the JournalActor (``actors/journal.py``) its messages."""
+"""The JournalPort that tells the JournalActor (``actors/journal.py``) its messages
+(``actors/journal_messages.py``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 import pykka
 
 from actors.clock import Clock
-from actors.journal import (
+from actors.journal_messages import (
     RecordFill,
     RecordFillPage,
     RecordFillReversal,

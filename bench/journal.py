@@ -20,11 +20,10 @@ from pathlib import Path
 import attrs
 import pykka
 
-from actors.journal import (
+from actors.journal import Journal, JournalActor
+from actors.journal_messages import (
     Flush,
     FlushResult,
-    Journal,
-    JournalActor,
     RecordFill,
     RecordOrder,
     RecordOrderEvent,

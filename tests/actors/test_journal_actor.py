@@ -20,12 +20,14 @@ import pytest
 
 from actors.clock import ManualClock
 from actors.journal import (
-    Flush,
-    FlushResult,
     Journal,
     JournalActor,
     JournalError,
     JournalVersionError,
+)
+from actors.journal_messages import (
+    Flush,
+    FlushResult,
     RecordCursor,
     RecordFill,
     RecordFillPage,
@@ -294,7 +296,8 @@ _WRITER = """
 import os, sys
 sys.path.insert(0, sys.argv[2])
 from decimal import Decimal
-from actors.journal import Flush, JournalActor, RecordFill, RecordOrder, RecordOrderEvent
+from actors.journal import JournalActor
+from actors.journal_messages import Flush, RecordFill, RecordOrder, RecordOrderEvent
 from domain.enums import OrderSide, OrderStatus, Venue
 from domain.ids import ClientOrderId, FillId, MarketId
 from domain.orders import Fill, Order, OrderEvent
