@@ -1,10 +1,11 @@
 """``JournalActor``: the single writer of the journal.
 
 Everyone tells it ``Record…`` messages (``actors/journal_messages.py``); it writes each
-one whole (one savepoint per message) and commits in batches: when its inbox is empty,
-or every ``batch_size`` messages. ``Flush`` (asked) and stopping always commit, durably.
-Commits follow message order, so what survives a crash is always a prefix of what was
-told: a fill cursor is never durable without the fills told before it.
+one whole (one savepoint per message, by ``write`` in ``actors/journal_writes.py``) and
+commits in batches: when its inbox is empty, or every ``batch_size`` messages. ``Flush``
+(asked) and stopping always commit, durably. Commits follow message order, so what
+survives a crash is always a prefix of what was told: a fill cursor is never durable
+without the fills told before it.
 
 An exception while writing is not swallowed: the messages before it in the batch are
 committed, the failing one leaves nothing, and the actor crashes (pykka calls
@@ -54,8 +55,7 @@ from actors.journal_recovery import PositionMismatch, missing_fills, position_mi
 from actors.journal_schema import SCHEMA_VERSION, JournalError, JournalVersionError
 from actors.journal_status import EventSummary, JournalStatus, MarketSummary, journal_status
 from actors.journal_store import FillOutcome, Journal
-from domain.enums import Venue
-from domain.orders import Fill
+from actors.journal_writes import write
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -107,81 +107,6 @@ FailureCallback = Callable[[BaseException], None]
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def write(journal: Journal, message: Record, now: datetime) -> list[FillOutcome]:
-    """Write one message through the store, whole or not at all (no commit); the
-    outcomes of the fills it carried."""
-    at = message.at or now
-    with journal.atomic():
-        match message:
-            case RecordFill(fill=fill, cursor=cursor):
-                return [journal.record_fill(fill, at=at, cursor=cursor)]
-            case RecordFillPage(venue=venue, fills=fills, cursor=cursor):
-                return _write_page(journal, venue, fills, cursor, at)
-            case RecordFillReversal(fill=fill, reason=reason):
-                return [journal.record_fill_reversal(fill, at=at, reason=reason)]
-            case RecordOrder(order=order, event=event):
-                journal.record_order(order, at=at, event=event)
-            case RecordOrders(changes=changes):
-                journal.record_orders(changes, at=at)
-            case RecordOrderEvent():
-                _write_order_event(journal, message, at)
-            case RecordPosition():
-                journal.record_position(_position(message, at))
-            case RecordRestart(market_id=mid, reason=reason, attempt=n, quarantined=q):
-                journal.record_restart(
-                    market_id=mid, at=at, reason=reason, attempt=n, quarantined=q
-                )
-            case RecordTradingState(state=state, reason=reason):
-                journal.record_trading_state(state=state, at=at, reason=reason)
-            case RecordCursor(venue=venue, cursor=cursor):
-                journal.set_cursor(venue, cursor, at=at)
-            case RecordRun(run_id=run_id, config_digest=digest, mode=mode, pid=pid):
-                journal.record_run(
-                    run_id=run_id, started_at=at, config_digest=digest, mode=mode, pid=pid
-                )
-            case RecordRunEnd(run_id=run_id, reason=reason):
-                journal.record_run_end(run_id=run_id, stopped_at=at, reason=reason)
-    return []
-
-
-def _write_page(
-    journal: Journal, venue: Venue, fills: tuple[Fill, ...], cursor: str | None, at: datetime
-) -> list[FillOutcome]:
-    for fill in fills:
-        if fill.market_id.venue is not venue:
-            raise JournalError(f"fill {fill.fill_id} of {fill.market_id} in a {venue.value} page")
-    outcomes = [journal.record_fill(fill, at=at) for fill in fills]
-    if cursor is not None:
-        journal.set_cursor(venue, cursor, at=at)
-    return outcomes
-
-
-def _write_order_event(journal: Journal, m: RecordOrderEvent, at: datetime) -> None:
-    journal.record_order_event(
-        client_order_id=m.client_order_id,
-        event=m.event,
-        status=m.status,
-        at=at,
-        filled_quantity=m.filled_quantity,
-        venue_order_id=m.venue_order_id,
-        reason=m.reason,
-    )
-
-
-def _position(m: RecordPosition, at: datetime) -> PositionRecord:
-    return PositionRecord(
-        market_id=m.market_id,
-        event_id=m.event_id,
-        yes_contracts=m.yes_contracts,
-        no_contracts=m.no_contracts,
-        avg_yes_price=m.avg_yes_price,
-        avg_no_price=m.avg_no_price,
-        realized_pnl=m.realized_pnl,
-        fees_paid=m.fees_paid,
-        updated_at=at,
-    )
 
 
 _RECORD_TYPES = Record.__args__

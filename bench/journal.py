@@ -124,7 +124,7 @@ def changes_rate(path: Path, n: int, batched: bool) -> float:
 
 
 def commit_each_rate(path: Path, n: int, synchronous: str) -> float:
-    from actors.journal import write
+    from actors.journal_writes import write
 
     batch = messages(n)
     with Journal.open(path, synchronous=synchronous) as journal:
