@@ -29,70 +29,32 @@ from actors.journal_messages import (
     Flush,
     FlushResult,
     Record,
-    RecordCursor,
-    RecordFill,
     RecordFillPage,
     RecordFillReversal,
-    RecordOrder,
     RecordOrderEvent,
-    RecordOrders,
-    RecordPosition,
-    RecordRestart,
     RecordRun,
     RecordRunEnd,
-    RecordTradingState,
-)
-from actors.journal_queries import fold_fills
-from actors.journal_records import (
-    JournaledFill,
-    OrderEventRecord,
-    PositionRecord,
-    RestartRecord,
-    RunRecord,
-    TradingStateRecord,
 )
 from actors.journal_recovery import PositionMismatch, missing_fills, position_mismatches
-from actors.journal_schema import SCHEMA_VERSION, JournalError, JournalVersionError
-from actors.journal_status import EventSummary, JournalStatus, MarketSummary, journal_status
+from actors.journal_schema import JournalError
 from actors.journal_store import FillOutcome, Journal
 from actors.journal_writes import write
 
+# The actor. The other names are imported from here by supervisors/engine.py and
+# supervisors/recovery.py only until they import them from their homes (journal_messages,
+# journal_store, journal_recovery); nothing else should.
 __all__ = [
-    "SCHEMA_VERSION",
-    "EventSummary",
-    "FillOutcome",
     "Flush",
-    "FlushResult",
     "Journal",
     "JournalActor",
-    "JournalError",
-    "JournalStatus",
-    "JournalVersionError",
-    "JournaledFill",
-    "MarketSummary",
-    "OrderEventRecord",
     "PositionMismatch",
-    "PositionRecord",
-    "RecordCursor",
-    "RecordFill",
     "RecordFillPage",
     "RecordFillReversal",
-    "RecordOrder",
     "RecordOrderEvent",
-    "RecordOrders",
-    "RecordPosition",
-    "RecordRestart",
     "RecordRun",
     "RecordRunEnd",
-    "RecordTradingState",
-    "RestartRecord",
-    "RunRecord",
-    "TradingStateRecord",
-    "fold_fills",
-    "journal_status",
     "missing_fills",
     "position_mismatches",
-    "write",
 ]
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import attrs
 import pykka
 
-from actors.journal import Journal, JournalActor
+from actors.journal import JournalActor
 from actors.journal_messages import (
     Flush,
     FlushResult,
@@ -29,6 +29,7 @@ from actors.journal_messages import (
     RecordOrderEvent,
     RecordOrders,
 )
+from actors.journal_store import Journal
 from domain.enums import OrderSide, OrderStatus, Venue
 from domain.ids import ClientOrderId, FillId, MarketId
 from domain.orders import Fill, Order, OrderEvent

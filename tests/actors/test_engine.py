@@ -13,7 +13,7 @@ import attrs
 import trio
 
 from actors.clock import ManualClock
-from actors.journal import Journal
+from actors.journal_store import Journal
 from actors.messages import GetOpenOrders, GetPlatformStats, GetPosition, VenueEventReceived
 from config.risk import RiskConfig
 from domain.enums import OrderSide, OrderStatus, Venue

@@ -19,12 +19,7 @@ import pykka
 import pytest
 
 from actors.clock import ManualClock
-from actors.journal import (
-    Journal,
-    JournalActor,
-    JournalError,
-    JournalVersionError,
-)
+from actors.journal import JournalActor
 from actors.journal_messages import (
     Flush,
     FlushResult,
@@ -40,6 +35,8 @@ from actors.journal_messages import (
     RecordRunEnd,
     RecordTradingState,
 )
+from actors.journal_schema import JournalError, JournalVersionError
+from actors.journal_store import Journal
 from domain.enums import OrderSide, OrderStatus, TradingState, Venue
 from domain.ids import ClientOrderId, EventId, FillId, MarketId
 from domain.orders import Fill, Order, OrderEvent

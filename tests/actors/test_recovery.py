@@ -15,7 +15,7 @@ import pytest
 import trio
 
 from actors.clock import ManualClock
-from actors.journal import Journal
+from actors.journal_store import Journal
 from actors.journal_writes import write
 from actors.messages import GetExposure, GetPlatformStats, GetPosition, PollFills
 from config.risk import RiskConfig
