@@ -25,37 +25,10 @@ from typing import Any, Protocol, runtime_checkable
 
 import pykka
 
-from actors.journal_messages import (
-    Flush,
-    FlushResult,
-    Record,
-    RecordFillPage,
-    RecordFillReversal,
-    RecordOrderEvent,
-    RecordRun,
-    RecordRunEnd,
-)
-from actors.journal_recovery import PositionMismatch, missing_fills, position_mismatches
+from actors.journal_messages import Flush, FlushResult, Record
 from actors.journal_schema import JournalError
 from actors.journal_store import FillOutcome, Journal
 from actors.journal_writes import write
-
-# The actor. The other names are imported from here by supervisors/engine.py and
-# supervisors/recovery.py only until they import them from their homes (journal_messages,
-# journal_store, journal_recovery); nothing else should.
-__all__ = [
-    "Flush",
-    "Journal",
-    "JournalActor",
-    "PositionMismatch",
-    "RecordFillPage",
-    "RecordFillReversal",
-    "RecordOrderEvent",
-    "RecordRun",
-    "RecordRunEnd",
-    "missing_fills",
-    "position_mismatches",
-]
 
 
 @runtime_checkable

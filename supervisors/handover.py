@@ -25,7 +25,8 @@ import trio
 from loguru import logger
 
 from actors.clock import Clock
-from actors.journal import Flush, Journal, RecordRun, RecordRunEnd
+from actors.journal_messages import Flush, RecordRun, RecordRunEnd
+from actors.journal_store import Journal
 from actors.messages import CancelOrphans, GetOpenOrders, SyncOpenOrders
 from actors.platform import JournaledFills
 from config.market_making import MarketMakingConfig

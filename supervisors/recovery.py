@@ -35,15 +35,9 @@ from typing import TypeVar
 import attrs
 import trio
 
-from actors.journal import (
-    Journal,
-    PositionMismatch,
-    RecordFillPage,
-    RecordFillReversal,
-    RecordOrderEvent,
-    missing_fills,
-    position_mismatches,
-)
+from actors.journal_messages import RecordFillPage, RecordFillReversal, RecordOrderEvent
+from actors.journal_recovery import PositionMismatch, missing_fills, position_mismatches
+from actors.journal_store import Journal
 from domain.enums import OrderStatus
 from domain.errors import AuthenticationError, PredmmError, RateLimited, VenueError
 from domain.ids import ClientOrderId, FillId, MarketId
