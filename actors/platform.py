@@ -27,6 +27,7 @@ import attrs
 import pykka
 from loguru import logger
 
+from actors import venue_calls
 from actors.clock import Clock
 from actors.direct import DirectActor, DirectRef
 from actors.journal_port import JournalPort
@@ -169,7 +170,7 @@ class PlatformActor(DirectActor):
             case PollFills():
                 self._poll_fills()
             case SyncOpenOrders(reply=reply):
-                self._submit_read(("open_orders", reply), _get_open_orders)
+                self._submit_read(("open_orders", reply), venue_calls.get_open_orders)
             case Resume():
                 self.halted, self.sweep = False, "none"
             case CancelOrphans(keep=keep):
@@ -292,7 +293,7 @@ class PlatformActor(DirectActor):
         if n == 0:
             return False
         orders = [self.table[c] for c in batch[:n]]
-        self._submit(("cancel", tuple(batch[:n])), partial(_cancel_orders, orders))
+        self._submit(("cancel", tuple(batch[:n])), partial(venue_calls.cancel_orders, orders))
         return True
 
     def _send_places(self, now: float) -> bool:
@@ -302,7 +303,8 @@ class PlatformActor(DirectActor):
                 return False
             self.place_q.popleft()
             order = self.table[head.client_order_id]
-            self._submit(("amend", head), partial(_amend, order, head.price, head.quantity))
+            run = partial(venue_calls.amend_order, order, head.price, head.quantity)
+            self._submit(("amend", head), run)
             return True
         batch: list[ClientOrderId] = []
         while self.place_q and len(batch) < self.caps.max_batch_create:
@@ -323,14 +325,14 @@ class PlatformActor(DirectActor):
             if self.table[coid].status is OrderStatus.PENDING:
                 self.table.apply(coid, E.SUBMIT)
         orders = [self.table[c] for c in batch[:n]]
-        self._submit(("place", tuple(batch[:n])), partial(_place_orders, orders))
+        self._submit(("place", tuple(batch[:n])), partial(venue_calls.place_orders, orders))
         return True
 
     def _send_sweep(self, now: float) -> bool:
         if self._affordable(1, self.caps.cancel_tokens, now) == 0:
             return False
         self.sweep = "sent"
-        self._submit(("sweep",), _cancel_everything)
+        self._submit(("sweep",), venue_calls.cancel_all)
         return True
 
     def _submit(self, tag: tuple[Any, ...], run: Callable[[VenueClient], Any]) -> None:
@@ -581,13 +583,13 @@ class PlatformActor(DirectActor):
 
     def _reconcile(self) -> None:
         for order in self.table.unknown():
-            run = partial(_get_order, order.client_order_id, order.market_id)
+            run = partial(venue_calls.get_order, order.client_order_id, order.market_id)
             self._submit_read(("get_order", order.client_order_id), run)
 
     def _poll_fills(self) -> None:
         if not self.polling:
             self.polling = True
-            self._submit_read(("fills",), partial(_get_fills, self.cursor))
+            self._submit_read(("fills",), partial(venue_calls.get_fills, self.cursor))
 
     def _submit_read(self, tag: tuple[Any, ...], run: Callable[[VenueClient], Any]) -> None:
         """Reads are not write-rate-limited and do not count as in flight."""
@@ -621,36 +623,3 @@ class PlatformActor(DirectActor):
             tokens_spent=self.bucket.spent,
             duplicate_fills=self.table.duplicate_fills,
         )
-
-
-# the venue calls, run by the bridge's workers in the trio thread ------------------------
-
-
-async def _place_orders(orders: list[Order], client: VenueClient) -> list[PlaceResult]:
-    return await client.place_orders(orders)
-
-
-async def _cancel_orders(orders: list[Order], client: VenueClient) -> list[CancelResult]:
-    return await client.cancel_orders(orders)
-
-
-async def _amend(
-    order: Order, price: Decimal, quantity: Decimal, client: VenueClient
-) -> PlaceResult:
-    return await client.amend_order(order, price, quantity)
-
-
-async def _cancel_everything(client: VenueClient) -> int:
-    return await client.cancel_all()
-
-
-async def _get_order(coid: ClientOrderId, market_id: MarketId, client: VenueClient) -> Order | None:
-    return await client.get_order(coid, market_id)
-
-
-async def _get_fills(cursor: str | None, client: VenueClient) -> FillPage:
-    return await client.get_fills(cursor)
-
-
-async def _get_open_orders(client: VenueClient) -> list[Order]:
-    return await client.get_open_orders()
