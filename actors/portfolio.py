@@ -26,6 +26,8 @@ from loguru import logger
 
 from actors.clock import Clock
 from actors.direct import DirectActor, DirectRef
+from actors.fill_math import apply_fill as apply_fill  # re-exported for actors.market
+from actors.fill_math import revert_fill as revert_fill  # re-exported for actors.market
 from actors.journal_port import JournalPort
 from actors.messages import (
     AdoptOrders,
@@ -71,7 +73,6 @@ from domain.risk import (
 from strategies.inventory import InventoryTracker
 
 ZERO = Decimal(0)
-ONE = Decimal(1)
 PUBLISH_EVERY_MESSAGES = 200
 
 
@@ -461,46 +462,3 @@ class PortfolioActor(DirectActor):
         if self.board is not None and (due or self.board.portfolio_due(now)):
             self.board.publish_portfolio(self._report(), self.limits, now)
             self.unpublished = 0
-
-
-def apply_fill(tracker: InventoryTracker, fill: Fill) -> None:
-    """A fill into an inventory; selling more than is held is buying the other side
-    (selling YES at p is buying NO at 1 - p)."""
-    qty = fill.quantity
-    if fill.action is Action.SELL:
-        excess = max(ZERO, qty - tracker.contracts(fill.side))
-        if excess:
-            tracker.apply_fill(fill.side.opposite, excess, ONE - fill.price, Action.BUY)
-            qty -= excess
-        if qty:
-            tracker.apply_fill(fill.side, qty, fill.price, Action.SELL, fill.fee)
-        elif fill.fee:
-            tracker.apply_fill(fill.side, ZERO, fill.price, Action.BUY, fill.fee)
-        return
-    tracker.apply_fill(fill.side, qty, fill.price, Action.BUY, fill.fee)
-
-
-def revert_fill(tracker: InventoryTracker, fill: Fill) -> None:
-    """Take a failed fill back out of an inventory: the contracts, their cost at the
-    fill's price (the average of the rest is restored) and its fee."""
-    held, avg = tracker.contracts(fill.side), _avg(tracker, fill.side)
-    if fill.action is Action.BUY:
-        left = max(ZERO, held - fill.quantity)
-        cost = held * avg - fill.quantity * fill.price
-        _set(tracker, fill.side, left, cost / left if left else ZERO)
-    else:
-        tracker.realized_pnl -= fill.quantity * (fill.price - avg)
-        _set(tracker, fill.side, held + fill.quantity, avg)
-    tracker.fees_paid -= fill.fee
-    tracker.realized_pnl += fill.fee
-
-
-def _avg(tracker: InventoryTracker, side: OrderSide) -> Decimal:
-    return tracker.avg_yes_price if side is OrderSide.YES else tracker.avg_no_price
-
-
-def _set(tracker: InventoryTracker, side: OrderSide, contracts: Decimal, avg: Decimal) -> None:
-    if side is OrderSide.YES:
-        tracker.yes_contracts, tracker.avg_yes_price = contracts, avg
-    else:
-        tracker.no_contracts, tracker.avg_no_price = contracts, avg
