@@ -11,6 +11,9 @@ book in REDUCING (only inventory-reducing orders pass); past ``daily_loss_limit`
 HALTED: every venue cancels everything and nothing passes until an operator resumes.
 Positions are seeded from the journal at start (``positions=``) and then follow the same
 fill stream the journal records, so a restarted MarketActor reads its inventory here.
+
+The reservations, the exposure sums and the limit checks are ``actors.exposure_book``;
+one fill's arithmetic on an inventory, ``actors.fill_math``.
 """
 
 from __future__ import annotations
@@ -20,12 +23,12 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-import attrs
 import pykka
 from loguru import logger
 
 from actors.clock import Clock
 from actors.direct import DirectActor, DirectRef
+from actors.exposure_book import ExposureBook
 from actors.fill_math import apply_fill as apply_fill  # re-exported for actors.market
 from actors.fill_math import revert_fill as revert_fill  # re-exported for actors.market
 from actors.journal_port import JournalPort
@@ -33,7 +36,6 @@ from actors.messages import (
     AdoptOrders,
     AmendSettled,
     CancelAll,
-    EventExposure,
     ExposureReport,
     FillReceived,
     FillReverted,
@@ -54,44 +56,14 @@ from actors.messages import (
 )
 from actors.status import StatusBoard
 from config.risk import RiskConfig
-from domain.enums import Action, OrderSide, TradingState, Venue
-from domain.ids import ClientOrderId, EventId, MarketId
-from domain.orders import Fill, Order
-from domain.risk import (
-    NONE,
-    Exposure,
-    Limits,
-    Scope,
-    Terms,
-    breach,
-    exceeds,
-    held,
-    reduces,
-    resting,
-    total,
-)
+from domain.enums import TradingState
+from domain.ids import MarketId
+from domain.orders import Fill
+from domain.risk import Limits, reduces
 from strategies.inventory import InventoryTracker
 
 ZERO = Decimal(0)
 PUBLISH_EVERY_MESSAGES = 200
-
-
-@attrs.define
-class _Reservation:
-    market_id: MarketId
-    terms: Terms
-    remaining: Decimal
-    filled: Decimal = ZERO
-    closed: bool = False
-    amend: Terms | None = None
-
-    def exposure(self) -> Exposure:
-        if self.remaining <= 0 and self.amend is None:
-            return NONE
-        out = resting(self.terms, self.remaining)
-        if self.amend is not None:
-            out = out + resting(self.amend)
-        return out
 
 
 class PortfolioActor(DirectActor):
@@ -126,15 +98,7 @@ class PortfolioActor(DirectActor):
         self.state = TradingState.ACTIVE
         self.subscribers: list[pykka.ActorRef[Any]] = []
         self.positions: dict[MarketId, InventoryTracker] = {}
-        self.reservations: dict[ClientOrderId, _Reservation] = {}
-        self.by_market: dict[MarketId, set[ClientOrderId]] = {}
-        self.event_keys: dict[MarketId, str] = {}
-        self.event_markets: dict[str, set[MarketId]] = {}
-        self.market_exp: dict[MarketId, Exposure] = {}
-        self.event_exp: dict[str, Exposure] = {}
-        self.on_venue_exp: dict[tuple[str, Venue], Exposure] = {}
-        self.venue_loss: dict[Venue, Decimal] = {}
-        self.total_loss = ZERO
+        self.book = ExposureBook(self.limits, risk.event_of)
         self.marks: dict[MarketId, Decimal] = {}
         self.market_pnl: dict[MarketId, Decimal] = {}
         self.pnl = ZERO
@@ -162,7 +126,7 @@ class PortfolioActor(DirectActor):
                 return granted
             case AdoptOrders(orders=orders):
                 for order in orders:
-                    self._adopt(order)
+                    self.book.adopt(order)
             case FillReceived(fill=fill):
                 self._fill(fill)
             case FillReverted(fill=fill):
@@ -170,13 +134,13 @@ class PortfolioActor(DirectActor):
                 self._recompute(fill.market_id)
             case OrdersClosed(closed=closed):
                 for one in closed:
-                    self._closed(one)
+                    self.book.closed(one)
                 return None  # no PnL change: no loss check
             case OrderClosed():
-                self._closed(message)
+                self.book.closed(message)
                 return None
             case AmendSettled():
-                self._amend_settled(message)
+                self.book.amend_settled(message)
                 return None
             case MarkPrice(market_id=market_id, yes_price=price):
                 self.marks[market_id] = price
@@ -201,46 +165,23 @@ class PortfolioActor(DirectActor):
     # reservations -------------------------------------------------------------------
 
     def _reserve(self, msg: Reserve) -> tuple[Reservation, ...]:
-        self._event_key(msg.market_id, msg.event_id)
+        self.book.event_key(msg.market_id, msg.event_id)
         if msg.mark is not None:
             self.marks[msg.market_id] = msg.mark
             self._repnl(msg.market_id)
-        together = self._reserve_together(msg.market_id, msg.requests)
-        if together is not None:
-            return together
-        return tuple(self._reserve_one(msg.market_id, r) for r in msg.requests)
-
-    def _reserve_together(
-        self, market_id: MarketId, requests: tuple[ReserveRequest, ...]
-    ) -> tuple[Reservation, ...] | None:
-        """New resting buys (a market's quotes) granted in one check when together they
-        pass no limit (each alone then passes none); None: check them one by one."""
-        if len(requests) < 2 or self.state is not TradingState.ACTIVE:
-            return None
-        if any(r.replaces or r.terms.action is not Action.BUY for r in requests):
-            return None
-        add = total(resting(r.terms) for r in requests)
-        sides = {r.terms.side for r in requests}
-        if exceeds(self._scope(market_id), add, sides, self.limits) is not None:
-            return None
-        for req in requests:
-            self._hold(req.client_order_id, _Reservation(market_id, req.terms, req.terms.quantity))
-        self._change(market_id, add)
-        return tuple(Reservation(client_order_id=r.client_order_id, granted=True) for r in requests)
+        requests = msg.requests
+        active = self.state is TradingState.ACTIVE
+        if active and self.book.reserve_together(msg.market_id, requests):
+            return tuple(
+                Reservation(client_order_id=r.client_order_id, granted=True) for r in requests
+            )
+        return tuple(self._reserve_one(msg.market_id, r) for r in requests)
 
     def _reserve_one(self, market_id: MarketId, req: ReserveRequest) -> Reservation:
         reason = self._refusal(market_id, req)
         if reason is not None:
             return Reservation(client_order_id=req.client_order_id, granted=False, reason=reason)
-        existing = self.reservations.get(req.client_order_id)
-        if req.replaces and existing is not None:
-            before = existing.exposure()
-            existing.amend = attrs.evolve(req.terms, quantity=req.terms.quantity - existing.filled)
-            self._change(market_id, existing.exposure() - before)
-        else:
-            res = _Reservation(market_id, req.terms, req.terms.quantity)
-            self._hold(req.client_order_id, res)
-            self._change(market_id, res.exposure())
+        self.book.reserve(market_id, req)
         return Reservation(client_order_id=req.client_order_id, granted=True)
 
     def _refusal(self, market_id: MarketId, req: ReserveRequest) -> str | None:
@@ -249,75 +190,17 @@ class PortfolioActor(DirectActor):
         terms = req.terms
         if self.state is TradingState.REDUCING and not reduces(terms, self._reducible(market_id)):
             return "trading is REDUCING and the order does not reduce inventory"
-        return breach(self._scope(market_id), terms, self.limits)
-
-    def _adopt(self, order: Order) -> None:
-        coid = order.client_order_id
-        if coid in self.reservations or order.status.is_terminal or order.remaining <= 0:
-            return
-        self._event_key(order.market_id)
-        terms = Terms.of(order)
-        res = _Reservation(order.market_id, terms, order.remaining, filled=order.filled_quantity)
-        self._hold(coid, res)
-        self._change(order.market_id, res.exposure())
-
-    def _hold(self, coid: ClientOrderId, res: _Reservation) -> None:
-        """Keep ``res`` (its exposure is the caller's to add); ``_drop_if_done`` undoes it."""
-        self.reservations[coid] = res
-        self.by_market.setdefault(res.market_id, set()).add(coid)
+        return self.book.breach(market_id, terms)
 
     def _reducible(self, market_id: MarketId) -> Decimal:
-        """Net position less what resting reducing orders would already take off."""
-        tracker = self._tracker(market_id)
-        net = tracker.net_position
-        for coid in self.by_market.get(market_id, ()):
-            res = self.reservations[coid]
-            if res.terms.action is Action.BUY and res.terms.side is OrderSide.NO and net > 0:
-                net -= res.remaining
-            elif res.terms.action is Action.BUY and res.terms.side is OrderSide.YES and net < 0:
-                net += res.remaining
-        return net
+        return self.book.reducible(market_id, self._tracker(market_id).net_position)
 
-    def _closed(self, msg: OrderClosed) -> None:
-        res = self.reservations.get(msg.client_order_id)
-        if res is None:
-            return
-        before = res.exposure()
-        res.closed, res.amend = True, None
-        res.remaining = min(res.remaining, max(ZERO, msg.filled_quantity - res.filled))
-        self._drop_if_done(msg.client_order_id, res)
-        self._change(res.market_id, res.exposure() - before)
-
-    def _amend_settled(self, msg: AmendSettled) -> None:
-        res = self.reservations.get(msg.client_order_id)
-        if res is None or res.amend is None:
-            return
-        before = res.exposure()
-        if msg.applied and not res.closed:
-            res.terms = attrs.evolve(res.terms, price=msg.price, quantity=msg.quantity)
-            res.remaining = max(ZERO, msg.quantity - res.filled)
-        res.amend = None
-        self._change(res.market_id, res.exposure() - before)
-
-    def _drop_if_done(self, coid: ClientOrderId, res: _Reservation) -> None:
-        if res.closed and res.remaining <= 0:
-            del self.reservations[coid]
-            self.by_market.get(res.market_id, set()).discard(coid)
-
-    # fills --------------------------------------------------------------------------
+    # positions and PnL --------------------------------------------------------------
 
     def _fill(self, fill: Fill) -> None:
-        tracker = self._tracker(fill.market_id)
-        apply_fill(tracker, fill)
-        coid = fill.client_order_id
-        res = self.reservations.get(coid) if coid is not None else None
-        if res is not None:
-            res.filled += fill.quantity
-            res.remaining = max(ZERO, res.remaining - fill.quantity)
-            self._drop_if_done(coid, res)  # type: ignore[arg-type]
+        apply_fill(self._tracker(fill.market_id), fill)
+        self.book.filled(fill)
         self._recompute(fill.market_id)
-
-    # exposure bookkeeping -------------------------------------------------------------
 
     def _tracker(self, market_id: MarketId) -> InventoryTracker:
         tracker = self.positions.get(market_id)
@@ -325,60 +208,10 @@ class PortfolioActor(DirectActor):
             tracker = self.positions[market_id] = InventoryTracker(market_id=market_id)
         return tracker
 
-    def _event_key(self, market_id: MarketId, event_id: EventId | None = None) -> str:
-        key = self.event_keys.get(market_id)
-        if key is None:
-            linked = self.risk.event_of(market_id) or event_id
-            key = f"event:{linked}" if linked is not None else f"market:{market_id}"
-            self.event_keys[market_id] = key
-            self.event_markets.setdefault(key, set()).add(market_id)
-        return key
-
-    def _scope(self, market_id: MarketId) -> Scope:
-        key = self._event_key(market_id)
-        venue = market_id.venue
-        return Scope(
-            market_id=market_id,
-            market=self.market_exp.get(market_id, NONE),
-            event=self.event_exp.get(key, NONE),
-            event_on_venue=self.on_venue_exp.get((key, venue), NONE),
-            venue_loss=self.venue_loss.get(venue, ZERO),
-            total_loss=self.total_loss,
-        )
-
     def _recompute(self, market_id: MarketId) -> None:
-        """Refresh what ``market_id`` feeds, by difference (Decimal: exact): its exposure,
-        its event's (on every venue and on its own), the venue's and the total loss."""
-        tracker = self._tracker(market_id)
-        exposure = held(
-            tracker.yes_contracts,
-            tracker.no_contracts,
-            tracker.yes_contracts * tracker.avg_yes_price,
-            tracker.no_contracts * tracker.avg_no_price,
-        )
-        ids = self.by_market.get(market_id, ())
-        exposure = exposure + total(self.reservations[c].exposure() for c in ids)
-        old = self.market_exp.get(market_id, NONE)
-        if exposure != old:
-            self.market_exp[market_id] = exposure
-            self._shift(self._event_key(market_id), market_id.venue, exposure - old)
+        """The exposure ``market_id`` feeds, then its PnL."""
+        self.book.recompute(market_id, self._tracker(market_id))
         self._repnl(market_id)
-
-    def _change(self, market_id: MarketId, delta: Exposure) -> None:
-        """A reservation of ``market_id`` changed by ``delta`` (held contracts did not)."""
-        if delta != NONE:
-            self.market_exp[market_id] = self.market_exp.get(market_id, NONE) + delta
-            self._shift(self._event_key(market_id), market_id.venue, delta)
-
-    def _shift(self, key: str, venue: Venue, delta: Exposure) -> None:
-        before = self.event_exp.get(key, NONE)
-        event = self.event_exp[key] = before + delta
-        self.total_loss += event.worst_loss - before.worst_loss
-        before = self.on_venue_exp.get((key, venue), NONE)
-        on_venue = self.on_venue_exp[(key, venue)] = before + delta
-        self.venue_loss[venue] = (
-            self.venue_loss.get(venue, ZERO) + on_venue.worst_loss - before.worst_loss
-        )
 
     def _repnl(self, market_id: MarketId) -> None:
         tracker = self._tracker(market_id)
@@ -433,24 +266,17 @@ class PortfolioActor(DirectActor):
         )
 
     def _report(self) -> ExposureReport:
-        events = tuple(
-            EventExposure(
-                event_id=key,
-                contracts=self.event_exp.get(key, NONE).contracts,
-                worst_loss=self.event_exp.get(key, NONE).worst_loss,
-            )
-            for key in sorted(self.event_markets)
-        )
+        book = self.book
         realized = sum((t.realized_pnl for t in self.positions.values()), ZERO)
         return ExposureReport(
             state=self.state,
-            events=events,
-            venue_loss=tuple(sorted(self.venue_loss.items(), key=lambda kv: kv[0].value)),
-            total_loss=self.total_loss,
+            events=book.events(),
+            venue_loss=tuple(sorted(book.venue_loss.items(), key=lambda kv: kv[0].value)),
+            total_loss=book.total_loss,
             realized_pnl=realized,
             unrealized_pnl=self.pnl - realized,
             daily_pnl=self.pnl - self.day_start_pnl,
-            reservations=len(self.reservations),
+            reservations=len(book.reservations),
         )
 
     def _publish(self, force: bool = False) -> None:
