@@ -26,8 +26,7 @@ import attrs
 import pykka
 from loguru import logger
 
-from actors.clock import Clock
-from actors.direct import DirectRef
+from actors.market_deps import MarketDeps as MarketDeps  # re-exported: supervisors import it here
 from actors.messages import (
     AmendOrder,
     AmendSettled,
@@ -56,8 +55,7 @@ from actors.messages import (
     TradingStateChanged,
 )
 from actors.portfolio import apply_fill, revert_fill
-from actors.status import MarketStatus, StatusBoard
-from config.market_making import MarketMakingConfig
+from actors.status import MarketStatus
 from domain.book import Level, OrderBook, Watch
 from domain.enums import Action, OrderSide, OrderStatus, OrderType, TimeInForce, TradingState
 from domain.enums import MarketStatus as MarketStatusEnum
@@ -66,7 +64,6 @@ from domain.market import Market, hours_between
 from domain.orders import Order
 from domain.risk import Terms, reduces
 from domain.ticks import TickSpec
-from platforms.venue import Capabilities
 from strategies.inventory import InventoryTracker
 from strategies.market_making import exit_signal
 from strategies.quoting import Quote, VolumeMeter, compute_quotes, price_moved, quote_expired
@@ -80,23 +77,6 @@ _QUOTING = (
     OrderStatus.UNKNOWN,
 )
 _AMENDABLE = (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED)
-
-
-@attrs.frozen(kw_only=True)
-class MarketDeps:
-    """What every MarketActor of one engine shares."""
-
-    config: MarketMakingConfig
-    capabilities: Capabilities
-    portfolio: pykka.ActorRef[Any]
-    platform: pykka.ActorRef[Any]
-    portfolio_direct: DirectRef  # reservations and marks, on this actor's thread
-    platform_direct: DirectRef  # order submissions, on this actor's thread
-    clock: Clock
-    run_id: str
-    supervisor: pykka.ActorRef[Any] | None = None
-    conflator: Any = None  # platforms.bridge.Conflator
-    board: StatusBoard | None = None
 
 
 class MarketActor(pykka.ThreadingActor):

@@ -1,0 +1,35 @@
+"""``MarketDeps``: what every MarketActor of one engine shares (the strategy's config, the
+venue's capabilities, the PortfolioActor and the PlatformActor with their direct-call
+refs, the clock, the run id, and optionally the supervisor, the conflator and the status
+board), built once by the engine and handed to each actor the supervisor spawns.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import pykka
+
+from actors.clock import Clock
+from actors.direct import DirectRef
+from actors.status import StatusBoard
+from config.market_making import MarketMakingConfig
+from platforms.venue import Capabilities
+
+
+@attrs.frozen(kw_only=True)
+class MarketDeps:
+    """What every MarketActor of one engine shares."""
+
+    config: MarketMakingConfig
+    capabilities: Capabilities
+    portfolio: pykka.ActorRef[Any]
+    platform: pykka.ActorRef[Any]
+    portfolio_direct: DirectRef  # reservations and marks, on this actor's thread
+    platform_direct: DirectRef  # order submissions, on this actor's thread
+    clock: Clock
+    run_id: str
+    supervisor: pykka.ActorRef[Any] | None = None
+    conflator: Any = None  # platforms.bridge.Conflator
+    board: StatusBoard | None = None
