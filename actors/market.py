@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +26,7 @@ import pykka
 from loguru import logger
 
 from actors.market_deps import MarketDeps as MarketDeps  # re-exported: supervisors import it here
+from actors.market_view import LiveView, OwnSizes, own_sizes, requote_key, watch_of
 from actors.messages import (
     AmendOrder,
     AmendSettled,
@@ -56,14 +56,12 @@ from actors.messages import (
 )
 from actors.portfolio import apply_fill, revert_fill
 from actors.status import MarketStatus
-from domain.book import Level, OrderBook, Watch
+from domain.book import OrderBook, Watch
 from domain.enums import Action, OrderSide, OrderStatus, OrderType, TimeInForce, TradingState
-from domain.enums import MarketStatus as MarketStatusEnum
-from domain.ids import ClientOrderId, EventId, MarketId
-from domain.market import Market, hours_between
+from domain.ids import ClientOrderId
+from domain.market import Market
 from domain.orders import Order
 from domain.risk import Terms, reduces
-from domain.ticks import TickSpec
 from strategies.inventory import InventoryTracker
 from strategies.market_making import exit_signal
 from strategies.quoting import Quote, VolumeMeter, compute_quotes, price_moved, quote_expired
@@ -113,6 +111,7 @@ class MarketActor(pykka.ThreadingActor):
         self.last_mark: Decimal | None = None
         self.mark_unsent = False
         self.seq = itertools.count(1)
+        self.sized = self.config.fair_value_method == "microprice"  # sizes count everywhere
         self.watched: Watch | None = None  # what the conflator knows this actor reads
         self.prefix = f"{deps.run_id}-{market.market_id.symbol[-12:]}-g{generation}-"
         self.retired = False
@@ -218,14 +217,7 @@ class MarketActor(pykka.ThreadingActor):
         if conflator is None:
             return
         own, _ = self._quoting()
-        yes, no = own.get(OrderSide.YES), own.get(OrderSide.NO)
-        watch = Watch(
-            own_yes=yes.price if yes else None,
-            own_no=no.price if no else None,
-            own_yes_size=yes.remaining if yes else ZERO,
-            own_no_size=no.remaining if no else ZERO,
-            sized=self.config.fair_value_method == "microprice",
-        )
+        watch = watch_of(own, self.sized)
         if watch != self.watched:
             self.watched = watch
             if conflator.watch(self.market_id, watch):  # a book it kept matters now
@@ -319,13 +311,17 @@ class MarketActor(pykka.ThreadingActor):
 
     def _requote(self) -> None:
         quotes = self._quotes()
-        inputs = self._inputs(quotes)
+        own = own_sizes(quotes)
+        paused = self.deps.clock.monotonic() < self.paused_until
+        inputs = requote_key(
+            self.book, own, self.sized, self.inventory, self.state, self.market, paused
+        )
         if inputs == self.last_inputs and not self.stale:
             return  # nothing the strategy reads has changed: the same quotes, the same exit
         self.last_inputs = inputs
         view = self._view()
         self._exit(view)
-        desired = self._desired(view, quotes)
+        desired = self._desired(view, own)
         if not self._needs_requote(desired, quotes):
             return
         self._apply(desired, quotes)
@@ -334,38 +330,12 @@ class MarketActor(pykka.ThreadingActor):
         self.quoted_fair, self.quoted_at = self.fair, self.deps.clock.now()
         self._publish("quoting" if desired else "idle")
 
-    def _inputs(self, quotes: dict[OrderSide, Order]) -> tuple[object, ...]:
-        """What the strategy reads, cheaply: the top of the book less our own orders (the
-        sizes only for the microprice), the inventory, the state and the market."""
-        own = {(o.side, o.price): o.remaining for o in quotes.values()}
-        book, sized = self.book, self.config.fair_value_method == "microprice"
-        top = None
-        if book is not None:
-            top = (
-                _top(book.yes_bids, OrderSide.YES, own, sized),
-                _top(book.no_bids, OrderSide.NO, own, sized),
-            )
-        paused = self.deps.clock.monotonic() < self.paused_until
-        inv = self.inventory
-        return (
-            top,
-            inv.yes_contracts,
-            inv.no_contracts,
-            self.state,
-            id(self.market),
-            paused,
-            frozenset(own.items()),
-        )
-
-    def _desired(
-        self, view: LiveView | None, have: dict[OrderSide, Order]
-    ) -> dict[OrderSide, Quote]:
+    def _desired(self, view: LiveView | None, own: OwnSizes) -> dict[OrderSide, Quote]:
         halted = self.state is TradingState.HALTED
         if view is None or halted or self.deps.clock.monotonic() < self.paused_until:
             self.fair = None
             return {}
         assert self.book is not None
-        own = {(o.side, o.price): o.remaining for o in have.values()}
         decision = compute_quotes(view, self.inventory, self.config, self.book.without(own))
         self.fair = decision.fair_value if decision is not None else None
         quotes = {q.side: q for q in decision.quotes()} if decision is not None else {}
@@ -576,64 +546,6 @@ class MarketActor(pykka.ThreadingActor):
                 quoted_at=self.quoted_at,
             )
         )
-
-
-class LiveView:
-    """The strategy's view of a market now: its listing, the book's best YES bid and ask
-    and the time (a ``MarketView``; cheaper than evolving the ``Market`` on every update)."""
-
-    __slots__ = ("as_of", "best_yes_ask", "best_yes_bid", "market")
-
-    def __init__(
-        self, market: Market, bid: Decimal | None, ask: Decimal | None, as_of: datetime
-    ) -> None:
-        self.market, self.best_yes_bid, self.best_yes_ask, self.as_of = market, bid, ask, as_of
-
-    @property
-    def market_id(self) -> MarketId:
-        return self.market.market_id
-
-    @property
-    def status(self) -> MarketStatusEnum:
-        return self.market.status
-
-    @property
-    def liquidity(self) -> Decimal:
-        return self.market.liquidity
-
-    @property
-    def volume(self) -> Decimal:
-        return self.market.volume
-
-    @property
-    def tick(self) -> TickSpec:
-        return self.market.tick
-
-    @property
-    def event_id(self) -> EventId | None:
-        return self.market.event_id
-
-    @property
-    def min_order_size(self) -> Decimal:
-        return self.market.min_order_size
-
-    @property
-    def hours_to_close(self) -> float | None:
-        return hours_between(self.as_of, self.market.close_time)
-
-
-def _top(
-    levels: tuple[Level, ...],
-    side: OrderSide,
-    own: dict[tuple[OrderSide, Decimal], Decimal],
-    sized: bool,
-) -> tuple[Decimal, Decimal] | Decimal | None:
-    """The best level that is not only ours: its price (and what others show there)."""
-    for level in levels:
-        rest = level.size - own.get((side, level.price), ZERO)
-        if rest > 0:
-            return (level.price, rest) if sized else level.price
-    return None
 
 
 def _same(order: Order, quote: Quote) -> bool:

@@ -13,7 +13,7 @@ import attrs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from actors.market import LiveView, _top
+from actors.market_view import LiveView, others_top
 from config.market_making import MarketMakingConfig
 from domain.book import Level, OrderBook, Watch
 from domain.enums import OrderSide
@@ -55,7 +55,7 @@ def own_price(draw: Any, levels: list[Level]) -> Decimal | None:
 
 
 def reads(book: OrderBook, own: dict[tuple[OrderSide, Decimal], Decimal], sized: bool) -> Any:
-    """What the MarketActor reads of ``book`` (``_inputs``, ``_view``, the mark and
+    """What the MarketActor reads of ``book`` (``requote_key``, ``_view``, the mark and
     ``_desired``), for a strategy of each fair-value method."""
     method = "microprice" if sized else "mid"
     config = MarketMakingConfig(fair_value_method=method)
@@ -64,8 +64,8 @@ def reads(book: OrderBook, own: dict[tuple[OrderSide, Decimal], Decimal], sized:
         market_id=M, yes_contracts=Decimal(30), avg_yes_price=Decimal("0.5")
     )
     return (
-        _top(book.yes_bids, YES, own, sized),
-        _top(book.no_bids, NO, own, sized),
+        others_top(book.yes_bids, YES, own, sized),
+        others_top(book.no_bids, NO, own, sized),
         book.best_bid(),
         book.best_ask(),
         book.mid(),
