@@ -55,26 +55,19 @@ from actors.messages import (
     TradingStateChanged,
 )
 from actors.portfolio import apply_fill, revert_fill
+from actors.quote_diff import diff, needs_requote, quoting, reducing_only
 from actors.status import MarketStatus
 from domain.book import OrderBook, Watch
 from domain.enums import Action, OrderSide, OrderStatus, OrderType, TimeInForce, TradingState
 from domain.ids import ClientOrderId
 from domain.market import Market
 from domain.orders import Order
-from domain.risk import Terms, reduces
+from domain.risk import Terms
 from strategies.inventory import InventoryTracker
 from strategies.market_making import exit_signal
-from strategies.quoting import Quote, VolumeMeter, compute_quotes, price_moved, quote_expired
+from strategies.quoting import Quote, VolumeMeter, compute_quotes, quote_expired
 
 ZERO = Decimal(0)
-_QUOTING = (
-    OrderStatus.PENDING,
-    OrderStatus.SUBMITTED,
-    OrderStatus.OPEN,
-    OrderStatus.PARTIALLY_FILLED,
-    OrderStatus.UNKNOWN,
-)
-_AMENDABLE = (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED)
 
 
 class MarketActor(pykka.ThreadingActor):
@@ -216,7 +209,7 @@ class MarketActor(pykka.ThreadingActor):
         conflator = self.deps.conflator
         if conflator is None:
             return
-        own, _ = self._quoting()
+        own, _ = quoting(self.live, self.cancelling, self.exits)
         watch = watch_of(own, self.sized)
         if watch != self.watched:
             self.watched = watch
@@ -322,9 +315,13 @@ class MarketActor(pykka.ThreadingActor):
         view = self._view()
         self._exit(view)
         desired = self._desired(view, own)
-        if not self._needs_requote(desired, quotes):
+        threshold = self.config.price_change_requote_threshold
+        if not needs_requote(self.stale, desired, quotes, self.quoted_fair, self.fair, threshold):
             return
-        self._apply(desired, quotes)
+        cancels, amends, places = diff(desired, quotes, self.deps.capabilities.amend)
+        self._cancel(cancels)
+        self._amend(amends)
+        self._place(places)
         self._send()  # before the bookkeeping below: the tick path ends at the venue
         self.stale = False
         self.quoted_fair, self.quoted_at = self.fair, self.deps.clock.now()
@@ -340,70 +337,15 @@ class MarketActor(pykka.ThreadingActor):
         self.fair = decision.fair_value if decision is not None else None
         quotes = {q.side: q for q in decision.quotes()} if decision is not None else {}
         if self.state is TradingState.REDUCING:
-            quotes = self._reducing_only(quotes)
+            quotes = reducing_only(quotes, self.inventory.net_position)
         return quotes
-
-    def _reducing_only(self, quotes: dict[OrderSide, Quote]) -> dict[OrderSide, Quote]:
-        net = self.inventory.net_position
-        out = {}
-        for side, q in quotes.items():
-            size = min(q.size, abs(net))
-            if size > 0 and reduces(
-                Terms(side=side, action=Action.BUY, price=q.price, quantity=size), net
-            ):
-                out[side] = Quote(side, q.price, size)
-        return out
-
-    def _needs_requote(
-        self, desired: dict[OrderSide, Quote], quotes: dict[OrderSide, Order]
-    ) -> bool:
-        if self.stale or desired.keys() != quotes.keys():
-            return True
-        return self.fair is not None and price_moved(
-            self.quoted_fair, self.fair, self.config.price_change_requote_threshold
-        )
 
     def _quotes(self) -> dict[OrderSide, Order]:
         """Our resting (or about to rest) quote per side, not counting exits or cancels;
         a second quote on one side is cancelled."""
-        quotes, extra = self._quoting()
+        quotes, extra = quoting(self.live, self.cancelling, self.exits)
         self._cancel(extra)  # never two quotes on one side
         return quotes
-
-    def _quoting(self) -> tuple[dict[OrderSide, Order], list[ClientOrderId]]:
-        """The first quote on each side, and any other quote on a side."""
-        out: dict[OrderSide, Order] = {}
-        extra: list[ClientOrderId] = []
-        for coid, order in self.live.items():
-            if coid in self.cancelling or coid in self.exits or order.status not in _QUOTING:
-                continue
-            if order.side in out:
-                extra.append(coid)
-            else:
-                out[order.side] = order
-        return out, extra
-
-    def _apply(self, desired: dict[OrderSide, Quote], have: dict[OrderSide, Order]) -> None:
-        cancels: list[ClientOrderId] = []
-        places: list[Quote] = []
-        amends: list[tuple[Order, Quote]] = []
-        for side in (OrderSide.YES, OrderSide.NO):
-            want, order = desired.get(side), have.get(side)
-            if order is not None and want is not None and _same(order, want):
-                continue
-            if order is not None and want is not None and self._can_amend(order):
-                amends.append((order, want))
-                continue
-            if order is not None:
-                cancels.append(order.client_order_id)
-            if want is not None:
-                places.append(want)
-        self._cancel(cancels)
-        self._amend(amends)
-        self._place(places)
-
-    def _can_amend(self, order: Order) -> bool:
-        return self.deps.capabilities.amend and order.status in _AMENDABLE
 
     # orders ---------------------------------------------------------------------------
 
@@ -546,7 +488,3 @@ class MarketActor(pykka.ThreadingActor):
                 quoted_at=self.quoted_at,
             )
         )
-
-
-def _same(order: Order, quote: Quote) -> bool:
-    return order.price == quote.price and order.remaining == quote.size
