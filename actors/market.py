@@ -21,15 +21,21 @@ import itertools
 from decimal import Decimal
 from typing import Any
 
-import attrs
 import pykka
 from loguru import logger
 
 from actors.market_deps import MarketDeps as MarketDeps  # re-exported: supervisors import it here
+from actors.market_orders import (
+    amend_request,
+    amended,
+    exit_quote,
+    granted,
+    place_request,
+    unsent_releases,
+)
 from actors.market_view import LiveView, OwnSizes, own_sizes, requote_key, watch_of
 from actors.messages import (
     AmendOrder,
-    AmendSettled,
     AttachMarket,
     ChildFailed,
     DataReady,
@@ -42,9 +48,7 @@ from actors.messages import (
     MarketChanged,
     MarketDataChanged,
     MarkPrice,
-    OrderClosed,
     OrdersChanged,
-    OrdersClosed,
     PositionView,
     Reservation,
     Reserve,
@@ -58,11 +62,10 @@ from actors.portfolio import apply_fill, revert_fill
 from actors.quote_diff import diff, needs_requote, quoting, reducing_only
 from actors.status import MarketStatus
 from domain.book import OrderBook, Watch
-from domain.enums import Action, OrderSide, OrderStatus, OrderType, TimeInForce, TradingState
+from domain.enums import OrderSide, OrderStatus, OrderType, TimeInForce, TradingState
 from domain.ids import ClientOrderId
 from domain.market import Market
 from domain.orders import Order
-from domain.risk import Terms
 from strategies.inventory import InventoryTracker
 from strategies.market_making import exit_signal
 from strategies.quoting import Quote, VolumeMeter, compute_quotes, quote_expired
@@ -163,20 +166,8 @@ class MarketActor(pykka.ThreadingActor):
 
     def _release_unsent(self) -> None:
         """Reservations made for orders that never left this actor are given back."""
-        closed = tuple(
-            OrderClosed(client_order_id=o.client_order_id, filled_quantity=ZERO)
-            for o in self.out_places
-        )
-        settled = [
-            AmendSettled(
-                client_order_id=a.client_order_id, applied=False, price=a.price, quantity=a.quantity
-            )
-            for a in self.out_amends
-        ]
         with contextlib.suppress(pykka.ActorDeadError):
-            if closed:
-                self.deps.portfolio.tell(OrdersClosed(closed=closed))
-            for message in settled:
+            for message in unsent_releases(self.out_places, self.out_amends):
                 self.deps.portfolio.tell(message)
 
     def _report_failure(self, exc: BaseException | None) -> None:
@@ -373,11 +364,8 @@ class MarketActor(pykka.ThreadingActor):
 
     def _place(self, quotes: list[Quote], **extra: Any) -> list[Order]:
         orders = [self._order(q, **extra) for q in quotes]
-        requests = [
-            ReserveRequest(client_order_id=o.client_order_id, terms=Terms.of(o)) for o in orders
-        ]
-        granted = {r.client_order_id for r in self._reserve(requests) if r.granted}
-        placing = tuple(o for o in orders if o.client_order_id in granted)
+        ok = granted(self._reserve([place_request(o) for o in orders]))
+        placing = tuple(o for o in orders if o.client_order_id in ok)
         for order in placing:
             self.live[order.client_order_id] = order
         self.out_places.extend(placing)
@@ -395,30 +383,14 @@ class MarketActor(pykka.ThreadingActor):
         )
 
     def _amend(self, amends: list[tuple[Order, Quote]]) -> None:
-        requests = [
-            ReserveRequest(
-                client_order_id=o.client_order_id,
-                replaces=True,
-                terms=Terms(
-                    side=q.side,
-                    action=Action.BUY,
-                    price=q.price,
-                    quantity=o.filled_quantity + q.size,
-                ),
-            )
-            for o, q in amends
-        ]
-        granted = {r.client_order_id for r in self._reserve(requests) if r.granted}
+        ok = granted(self._reserve([amend_request(o, q) for o, q in amends]))
         for order, quote in amends:
             coid = order.client_order_id
-            if coid not in granted:
+            if coid not in ok:
                 self._cancel([coid])
                 continue
-            total = order.filled_quantity + quote.size
-            self.live[coid] = attrs.evolve(order, price=quote.price, quantity=total)
-            self.out_amends.append(
-                AmendOrder(client_order_id=coid, price=quote.price, quantity=total)
-            )
+            self.live[coid], amend = amended(order, quote)
+            self.out_amends.append(amend)
 
     def _cancel(self, coids: list[ClientOrderId]) -> None:
         todo = tuple(c for c in coids if c not in self.cancelling)
@@ -448,12 +420,12 @@ class MarketActor(pykka.ThreadingActor):
         signal = exit_signal(self.inventory, view, self.config)
         if signal is None:
             return
-        price = view.tick.round_ask(signal.target_price)
-        if price is None:
+        quote = exit_quote(signal, view.tick)
+        if quote is None:
             return
         self.log.info("exit: {reason}", reason=signal.reason)
         placed = self._place(
-            [Quote(signal.side, price, signal.size)],
+            [quote],
             order_type=OrderType.MARKET,
             time_in_force=TimeInForce.IOC,
             post_only=False,
