@@ -12,6 +12,12 @@ own orders.
 A restarted incarnation rebuilds its inventory from the PortfolioActor (seeded from the
 journal at start, then fed the same fills the journal records) and its live orders from
 the PlatformActor; its client order ids carry its generation, so they never collide.
+
+This file holds the actor: its state, lifecycle, dispatch and calls to other actors. Its
+decisions are pure functions beside it: what it reads of its market in
+``actors.market_view``, its live quotes against the strategy's in ``actors.quote_diff``,
+the messages its orders travel in in ``actors.market_orders``; ``MarketDeps`` lives in
+``actors.market_deps`` (and is still importable from here).
 """
 
 from __future__ import annotations
@@ -135,15 +141,10 @@ class MarketActor(pykka.ThreadingActor):
         calls, like the tick path's, so a start never waits for their threads (under
         load those wait long for the GIL, and an ask would time out)."""
         pos: PositionView = self.deps.portfolio_direct.call(GetPosition(market_id=self.market_id))
-        self.inventory.yes_contracts, self.inventory.no_contracts = (
-            pos.yes_contracts,
-            pos.no_contracts,
-        )
-        self.inventory.avg_yes_price, self.inventory.avg_no_price = (
-            pos.avg_yes_price,
-            pos.avg_no_price,
-        )
-        self.inventory.realized_pnl, self.inventory.fees_paid = pos.realized_pnl, pos.fees_paid
+        inv = self.inventory
+        inv.yes_contracts, inv.no_contracts = pos.yes_contracts, pos.no_contracts
+        inv.avg_yes_price, inv.avg_no_price = pos.avg_yes_price, pos.avg_no_price
+        inv.realized_pnl, inv.fees_paid = pos.realized_pnl, pos.fees_paid
         orders: tuple[Order, ...] = self.deps.platform_direct.call(
             GetOpenOrders(market_id=self.market_id)
         )
