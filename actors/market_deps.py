@@ -1,7 +1,8 @@
-"""``MarketDeps``: what every MarketActor of one engine shares (the strategy's config, the
-venue's capabilities, the PortfolioActor and the PlatformActor with their direct-call
-refs, the clock, the run id, and optionally the supervisor, the conflator and the status
-board), built once by the engine and handed to each actor the supervisor spawns.
+"""``MarketDeps``: what the MarketActors of one venue share (the strategy's config, the
+venue's capabilities, the PortfolioActor and the venue's PlatformActor with their
+direct-call refs, the clock, the run id, and optionally the supervisor, the conflator and
+the status board), built by the engine once per venue and handed to each MarketActor
+the supervisor spawns for a market of that venue.
 """
 
 from __future__ import annotations
