@@ -30,7 +30,8 @@ from typing import Any
 import pykka
 from loguru import logger
 
-from actors.market_deps import MarketDeps as MarketDeps  # re-exported: supervisors import it here
+from actors.fill_math import apply_fill, revert_fill
+from actors.market_deps import MarketDeps
 from actors.market_orders import (
     amend_request,
     amended,
@@ -64,7 +65,6 @@ from actors.messages import (
     Tick,
     TradingStateChanged,
 )
-from actors.portfolio import apply_fill, revert_fill
 from actors.quote_diff import diff, needs_requote, quoting, reducing_only
 from actors.status import MarketStatus
 from domain.book import OrderBook, Watch

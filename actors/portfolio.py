@@ -29,8 +29,7 @@ from loguru import logger
 from actors.clock import Clock
 from actors.direct import DirectActor, DirectRef
 from actors.exposure_book import ExposureBook
-from actors.fill_math import apply_fill as apply_fill  # re-exported for actors.market
-from actors.fill_math import revert_fill as revert_fill  # re-exported for actors.market
+from actors.fill_math import apply_fill, revert_fill
 from actors.journal_port import JournalPort
 from actors.messages import (
     AdoptOrders,

@@ -38,7 +38,7 @@ from actors.direct import DirectRef
 from actors.journal import JournalActor
 from actors.journal_link import ActorJournal
 from actors.journal_port import JournalPort, NullJournal
-from actors.market import MarketDeps
+from actors.market_deps import MarketDeps
 from actors.messages import (
     AdoptOrders,
     AttachPortfolio,

@@ -26,7 +26,8 @@ from loguru import logger
 
 from actors.clock import Clock
 from actors.journal_port import JournalPort
-from actors.market import MarketActor, MarketDeps
+from actors.market import MarketActor
+from actors.market_deps import MarketDeps
 from actors.messages import (
     BroadcastTick,
     CancelMarketOrders,
