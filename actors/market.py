@@ -16,8 +16,8 @@ the PlatformActor; its client order ids carry its generation, so they never coll
 This file holds the actor: its state, lifecycle, dispatch and calls to other actors. Its
 decisions are pure functions beside it: what it reads of its market in
 ``actors.market_view``, its live quotes against the strategy's in ``actors.quote_diff``,
-the messages its orders travel in in ``actors.market_orders``; ``MarketDeps`` lives in
-``actors.market_deps`` (and is still importable from here).
+the messages its orders travel in in ``actors.market_orders``; what it is given to work
+with, ``MarketDeps``, in ``actors.market_deps``.
 """
 
 from __future__ import annotations
