@@ -95,6 +95,7 @@ class PortfolioActor(DirectActor):
         self.board = board
         self.unpublished = 0
         self.state = TradingState.ACTIVE
+        self.state_reason = ""
         self.subscribers: list[pykka.ActorRef[Any]] = []
         self.positions: dict[MarketId, InventoryTracker] = {}
         self.book = ExposureBook(self.limits, risk.event_of)
@@ -151,6 +152,9 @@ class PortfolioActor(DirectActor):
                 self._set_state(state, reason)
             case Subscribe(ref=ref):
                 self.subscribers.append(ref)
+                if self.state is not TradingState.ACTIVE:  # it starts from the state held now
+                    with contextlib.suppress(pykka.ActorDeadError):
+                        ref.tell(TradingStateChanged(state=self.state, reason=self.state_reason))
             case GetPosition(market_id=market_id):
                 return self._position(market_id)
             case GetExposure():
@@ -235,7 +239,7 @@ class PortfolioActor(DirectActor):
     def _set_state(self, state: TradingState, reason: str) -> None:
         if state is self.state:
             return
-        before, self.state = self.state, state
+        before, self.state, self.state_reason = self.state, state, reason
         self.log.warning(
             "trading state {a} -> {b}: {reason}", a=before.value, b=state.value, reason=reason
         )

@@ -45,6 +45,7 @@ class RunOptions:
     log_file: Path | None = None
     log_level: str = "INFO"
     view: bool = True
+    clear_halt: bool = False
 
 
 def load_run_settings(opts: RunOptions) -> Settings:
@@ -139,7 +140,12 @@ async def run_with_venues(
     for line in setup.description:
         log.info("venue {}", line)
     engine = TradingEngine(
-        settings.strategy, with_links(settings.risk, setup), clients, journal, seed=opts.seed
+        settings.strategy,
+        with_links(settings.risk, setup),
+        clients,
+        journal,
+        seed=opts.seed,
+        clear_halt=opts.clear_halt,
     )
     stats = LiveStats(engine, journal)
     metrics_registry(engine, stats, registry)

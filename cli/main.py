@@ -124,6 +124,11 @@ def run_options(
 @click.option("--log-json", is_flag=True, help="Structured (JSON) log lines.")
 @click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), help="Rotating log.")
 @click.option("--no-view", is_flag=True, help="Plain log lines instead of the live view.")
+@click.option(
+    "--clear-halt",
+    is_flag=True,
+    help="Start ACTIVE even if the loss limits halted (or reduced) trading earlier today.",
+)
 def run_command(
     config_path: Path | None,
     preset: str | None,
@@ -135,6 +140,7 @@ def run_command(
     log_json: bool,
     log_file: Path | None,
     no_view: bool,
+    clear_halt: bool,
 ) -> None:
     """Market-make until Ctrl-C (or --duration). With no --config and no
     --sim-credentials it starts the local simulator of both venues in-process and trades
@@ -163,6 +169,7 @@ def run_command(
         log_json=log_json,
         log_file=log_file,
         view=not no_view,
+        clear_halt=clear_halt,
     )
     console = Console()
     configure_logs(opts, settings, live_view=console.is_terminal and not no_view)

@@ -38,6 +38,7 @@ from actors.direct import DirectRef
 from actors.journal import JournalActor
 from actors.journal_link import ActorJournal
 from actors.journal_port import JournalPort, NullJournal
+from actors.journal_records import TradingStateRecord
 from actors.market_deps import MarketDeps
 from actors.messages import (
     AdoptOrders,
@@ -46,6 +47,7 @@ from actors.messages import (
     CancelAll,
     MarketsScanned,
     PollFills,
+    SetTradingState,
     StopMarkets,
     Subscribe,
 )
@@ -54,7 +56,7 @@ from actors.portfolio import PortfolioActor
 from actors.status import EngineSnapshot, StatusBoard
 from config.market_making import MarketMakingConfig
 from config.risk import RiskConfig
-from domain.enums import Venue
+from domain.enums import TradingState, Venue
 from domain.errors import ConfigError, PredmmError
 from domain.ids import MarketId
 from domain.orders import Order
@@ -102,6 +104,7 @@ class TradingEngine:
         seed: int = 0,
         handle_signals: bool = True,
         force_exit: Callable[[], None] = exit_now,
+        clear_halt: bool = False,
     ) -> None:
         self.config = strategy_config or MarketMakingConfig()
         self.risk = risk_config or RiskConfig()
@@ -114,6 +117,7 @@ class TradingEngine:
         self.timings = timings or EngineTimings()
         self.run_id = run_id or uuid.uuid4().hex[:8]
         self.seed, self.handle_signals, self.force_exit = seed, handle_signals, force_exit
+        self.clear_halt = clear_halt
         self.board = StatusBoard()
         self.started = threading.Event()
         self.journal: JournalPort = journal or NullJournal()
@@ -232,6 +236,8 @@ class TradingEngine:
         # before any market quotes: a direct call, so no reservation can overtake it
         message = AdoptOrders(orders=tuple(adopted))
         await trio.to_thread.run_sync(self.portfolio_direct.call, message)
+        if resumed.latched is not None:
+            await self._relatch(resumed.latched)
         self.supervisor = MarketSupervisor.start(
             config=self.config,
             deps_for=self._deps_for(),
@@ -241,7 +247,8 @@ class TradingEngine:
             policy=self.policy,
             seed=self.seed,
         )
-        self.portfolio.tell(Subscribe(ref=self.supervisor))
+        # a direct call: the supervisor learns a latched state before it spawns a market
+        await trio.to_thread.run_sync(self.portfolio_direct.call, Subscribe(ref=self.supervisor))
         selected = await self.scan(nursery)
         cancel_orphans(self.platforms.values(), adopted, selected)
         nursery.start_soon(self._scan_loop, nursery)
@@ -259,6 +266,19 @@ class TradingEngine:
             run=self.run_id,
             venues=[v.value for v in self.clients],
         )
+
+    async def _relatch(self, latched: TradingStateRecord) -> None:
+        """The state the loss limits latched earlier today, held again (HALTED cancels
+        everything the venues hold) unless the operator cleared it (``clear_halt``), which
+        the journal records so the next restart starts ACTIVE too."""
+        since = f"{latched.state.value} since {latched.at:%H:%M:%S} UTC: {latched.reason}"
+        if self.clear_halt:
+            self.log.warning("trading state cleared by the operator ({since})", since=since)
+            self.journal.trading_state(TradingState.ACTIVE, f"cleared by the operator ({since})")
+            return
+        self.log.warning("trading state {since}; held (--clear-halt clears it)", since=since)
+        message = SetTradingState(state=latched.state, reason=f"restored ({since})")
+        await trio.to_thread.run_sync(self.portfolio_direct.call, message)
 
     @property
     def _t(self) -> EngineTimings:

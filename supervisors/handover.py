@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +27,13 @@ from loguru import logger
 
 from actors.clock import Clock
 from actors.journal_messages import Flush, RecordRun, RecordRunEnd
+from actors.journal_records import TradingStateRecord
 from actors.journal_store import Journal
 from actors.messages import CancelOrphans, GetOpenOrders, SyncOpenOrders
 from actors.platform import JournaledFills
 from config.market_making import MarketMakingConfig
 from config.risk import RiskConfig
-from domain.enums import Venue
+from domain.enums import TradingState, Venue
 from domain.errors import PredmmError
 from domain.ids import MarketId
 from domain.orders import Order
@@ -67,11 +69,14 @@ class RunJournal:
 @attrs.frozen(kw_only=True)
 class Resumed:
     """What the actors start from: the journal's positions, each venue's fill cursor and
-    its journaled fill ids (``journaled_fills``); nothing without a journal file."""
+    its journaled fill ids (``journaled_fills``), and the trading state a loss latched
+    earlier the same (UTC) day (``latched``: REDUCING or HALTED, else None); nothing
+    without a journal file."""
 
     positions: tuple[InventoryTracker, ...] = ()
     cursors: Mapping[Venue, str | None] = attrs.field(factory=dict)
     path: Path | None = None
+    latched: TradingStateRecord | None = None
 
     def journaled_fills(self, venue: Venue) -> JournaledFills | None:
         path = self.path
@@ -109,14 +114,23 @@ async def begin_run(
         )
     )
     await _reconcile(clients, journal.path, _writer(journal))
-    return _resumed(journal.path, [client.venue for client in clients])
+    today = journal.clock.now().date()
+    return _resumed(journal.path, [client.venue for client in clients], today)
 
 
-def _resumed(path: Path, venues: Iterable[Venue]) -> Resumed:
+def _resumed(path: Path, venues: Iterable[Venue], today: date) -> Resumed:
     with Journal.open_read_only(path) as reader:
         positions = tuple(reader.inventory(m) for m in reader.market_ids())
         cursors = {v: reader.fill_cursor(v) for v in venues}
-    return Resumed(positions=positions, cursors=cursors, path=path)
+        state = reader.trading_state()
+    latched = state if state is not None and _latches(state, today) else None
+    return Resumed(positions=positions, cursors=cursors, path=path, latched=latched)
+
+
+def _latches(state: TradingStateRecord, today: date) -> bool:
+    """A restart the day the loss limits moved trading out of ACTIVE keeps it out: the
+    kill switch holds until the next day, or until the operator clears it."""
+    return state.state is not TradingState.ACTIVE and state.at.date() == today
 
 
 def _writer(journal: RunJournal) -> Write:

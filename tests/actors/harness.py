@@ -86,3 +86,12 @@ async def running(venues: Sequence[FakeVenue], **kw: Any) -> AsyncIterator[Tradi
 async def ask(ref: Any, message: object, timeout: float = 5.0) -> Any:
     """Ask an actor from a trio test without blocking the loop."""
     return await trio.to_thread.run_sync(lambda: ref.ask(message, timeout=timeout))
+
+
+async def eventually(ref: Any, message: object, done: Any, timeout: float = 5.0) -> Any:
+    """Ask ``ref`` until ``done(answer)``: each answer comes after the actor has handled
+    everything told to it before the ask."""
+    with trio.fail_after(timeout):
+        while not done(answer := await ask(ref, message)):
+            await trio.lowlevel.checkpoint()
+    return answer

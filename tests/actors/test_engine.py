@@ -7,7 +7,6 @@ import os
 import signal
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import attrs
 import trio
@@ -21,16 +20,7 @@ from domain.ids import MarketId
 from platforms.venue import FillReversed
 from supervisors.engine import TradingEngine
 from tests.actors.fake_venue import FakeVenue, book_of, fake_capabilities, fake_market
-from tests.actors.harness import QUIET, RecordingJournal, ask, config, running
-
-
-async def eventually(ref: Any, message: object, done: Any, timeout: float = 5.0) -> Any:
-    """Ask ``ref`` until ``done(answer)``: each answer comes after the actor has handled
-    everything told to it before the ask."""
-    with trio.fail_after(timeout):
-        while not done(answer := await ask(ref, message)):
-            await trio.lowlevel.checkpoint()
-    return answer
+from tests.actors.harness import QUIET, RecordingJournal, ask, config, eventually, running
 
 
 def two_venues() -> tuple[FakeVenue, FakeVenue]:

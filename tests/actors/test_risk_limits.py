@@ -4,18 +4,24 @@ the REDUCING state."""
 from __future__ import annotations
 
 import random
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import trio
 
+from actors.clock import ManualClock
+from actors.journal_store import Journal
 from actors.messages import ExposureReport, GetExposure, GetPlatformStats
 from config.risk import EventLink, RiskConfig
 from domain.enums import OrderSide, TradingState, Venue
-from domain.ids import EventId, MarketId
+from domain.ids import ClientOrderId, EventId, MarketId
 from domain.orders import Order
 from domain.risk import Exposure, Terms, held, resting, total
+from supervisors.engine import TradingEngine
 from tests.actors.fake_venue import FakeVenue, Hub, book_of, fake_market
-from tests.actors.harness import ask, config, running
+from tests.actors.harness import ask, config, eventually, running
 
 ZERO = Decimal(0)
 
@@ -129,30 +135,111 @@ async def test_a_seeded_storm_of_fills_never_passes_any_limit() -> None:
     assert not poly.resting()
 
 
+A, B = MarketId(Venue.KALSHI, "A"), MarketId(Venue.KALSHI, "B")
+LOSS_LIMITS = RiskConfig(reducing_loss=Decimal(1), daily_loss_limit=Decimal(3))
+
+
+def two_markets() -> FakeVenue:
+    return FakeVenue(Venue.KALSHI, markets=[fake_market(Venue.KALSHI, s) for s in ("A", "B")])
+
+
+async def lose_past_the_limits(venue: FakeVenue, engine: TradingEngine) -> None:
+    """Quote A and B, get long 10 YES of A, mark A down past ``reducing_loss`` (REDUCING:
+    only orders that reduce the position rest), then past ``daily_loss_limit`` (HALTED:
+    everything cancelled, the venue swept)."""
+    venue.publish_book(book_of(A))
+    venue.publish_book(book_of(B))
+    await venue.wait_until(lambda: len(venue.resting()) == 4)
+    bought = venue.take(A, OrderSide.YES, Decimal("0.01"), Decimal(10))
+    assert sum(f.quantity for f in bought) == 10  # long 10 YES near 0.48
+    venue.publish_book(book_of(A, bid="0.29", ask="0.31"))  # marked down: ~1.8 lost
+
+    def reducing_only() -> bool:
+        rest = venue.resting()
+        return bool(rest) and all(o.market_id == A and o.side is OrderSide.NO for o in rest)
+
+    await venue.wait_until(reducing_only)
+    report = await ask(engine.portfolio, GetExposure())
+    assert report.state is TradingState.REDUCING
+    assert all(o.quantity <= 10 for o in venue.resting())
+
+    venue.publish_book(book_of(A, bid="0.09", ask="0.11"))  # ~3.8 lost: past the limit
+    await venue.wait_until(lambda: ("cancel_all", ()) in venue.calls and not venue.resting())
+    report = await ask(engine.portfolio, GetExposure())
+    assert report.state is TradingState.HALTED
+
+
 async def test_daily_loss_moves_to_reducing_then_the_kill_switch_halts_everything() -> None:
-    venue = FakeVenue(Venue.KALSHI, markets=[fake_market(Venue.KALSHI, s) for s in ("A", "B")])
-    a, b = MarketId(Venue.KALSHI, "A"), MarketId(Venue.KALSHI, "B")
-    risk = RiskConfig(reducing_loss=Decimal(1), daily_loss_limit=Decimal(3))
-    async with running([venue], risk_config=risk) as engine:
-        venue.publish_book(book_of(a))
-        venue.publish_book(book_of(b))
-        await venue.wait_until(lambda: len(venue.resting()) == 4)
-        bought = venue.take(a, OrderSide.YES, Decimal("0.01"), Decimal(10))
-        assert sum(f.quantity for f in bought) == 10  # long 10 YES near 0.48
-        venue.publish_book(book_of(a, bid="0.29", ask="0.31"))  # marked down: ~1.8 lost
-
-        def reducing_only() -> bool:
-            rest = venue.resting()
-            return bool(rest) and all(o.market_id == a and o.side is OrderSide.NO for o in rest)
-
-        await venue.wait_until(reducing_only)
-        report = await ask(engine.portfolio, GetExposure())
-        assert report.state is TradingState.REDUCING
-        assert all(o.quantity <= 10 for o in venue.resting())
-
-        venue.publish_book(book_of(a, bid="0.09", ask="0.11"))  # ~3.8 lost: past the limit
-        await venue.wait_until(lambda: ("cancel_all", ()) in venue.calls and not venue.resting())
-        report = await ask(engine.portfolio, GetExposure())
-        assert report.state is TradingState.HALTED
+    venue = two_markets()
+    async with running([venue], risk_config=LOSS_LIMITS) as engine:
+        await lose_past_the_limits(venue, engine)
         stats = await ask(engine.platforms[Venue.KALSHI], GetPlatformStats())
         assert stats.live_orders == 0
+
+
+def restarted(
+    venue: FakeVenue, path: Path, at: datetime, clear_halt: bool = False
+) -> AbstractAsyncContextManager[TradingEngine]:
+    venue.closed, venue.calls[:] = False, []  # the same account, a new process
+    return running(
+        [venue],
+        risk_config=LOSS_LIMITS,
+        journal_path=path,
+        clock=ManualClock(at),
+        clear_halt=clear_halt,
+    )
+
+
+async def test_a_restart_the_same_day_keeps_the_kill_switch_until_the_operator_clears_it(
+    tmp_path: Path,
+) -> None:
+    path, clock = tmp_path / "journal.sqlite", ManualClock()
+    venue = two_markets()
+    async with running([venue], risk_config=LOSS_LIMITS, journal_path=path, clock=clock) as engine:
+        await lose_past_the_limits(venue, engine)
+    stray = Order(
+        client_order_id=ClientOrderId("killed-run-1"),
+        market_id=B,
+        side=OrderSide.YES,
+        price=Decimal("0.40"),
+        quantity=Decimal(5),
+        created_at=clock.now(),
+    )
+    await venue.place_orders([stray])  # left resting by a run that was killed
+
+    later_that_day = clock.now() + timedelta(hours=1)
+    async with restarted(venue, path, later_that_day) as engine:  # a crash loop, say
+        report = await ask(engine.portfolio, GetExposure())
+        assert report.state is TradingState.HALTED
+        await venue.wait_until(lambda: ("cancel_all", ()) in venue.calls and not venue.resting())
+        venue.publish_book(book_of(A, bid="0.09", ask="0.11"))
+        venue.publish_book(book_of(B))
+        # A's market read its book once the portfolio holds its mark: by then anything it
+        # meant to place would be in the PlatformActor's table (the submit is a direct call)
+        await eventually(engine.portfolio, GetExposure(), lambda r: r.unrealized_pnl != 0)
+        stats = await ask(engine.platforms[Venue.KALSHI], GetPlatformStats())
+        assert stats.live_orders == 0
+        assert not [c for c in venue.calls if c[0] == "place"]
+
+    async with restarted(venue, path, later_that_day, clear_halt=True) as engine:
+        report = await ask(engine.portfolio, GetExposure())
+        assert report.state is TradingState.ACTIVE
+        venue.publish_book(book_of(B))
+        await venue.wait_until(lambda: len(venue.resting(B)) == 2)
+    with Journal.open_read_only(path) as journal:
+        latest = journal.trading_state()
+        assert latest is not None
+        assert latest.state is TradingState.ACTIVE
+        assert "cleared by the operator" in latest.reason
+
+
+async def test_a_restart_the_next_day_starts_active(tmp_path: Path) -> None:
+    path, clock = tmp_path / "journal.sqlite", ManualClock()
+    venue = two_markets()
+    async with running([venue], risk_config=LOSS_LIMITS, journal_path=path, clock=clock) as engine:
+        await lose_past_the_limits(venue, engine)
+    async with restarted(venue, path, clock.now() + timedelta(days=1)) as engine:
+        report = await ask(engine.portfolio, GetExposure())
+        assert report.state is TradingState.ACTIVE
+        venue.publish_book(book_of(B))
+        await venue.wait_until(lambda: len(venue.resting(B)) == 2)
