@@ -74,7 +74,9 @@ class Position:
 @attrs.frozen(kw_only=True)
 class FillPage:
     fills: tuple[Fill, ...]
-    cursor: str | None  # pass back to get the next page; None when there is no more
+    # pass back for the fills after these: the next page, or those still to come; the
+    # same cursor back (or None) when there are none yet
+    cursor: str | None
 
 
 # stream events (past tense: they happened on the venue) ------------------------------
@@ -190,7 +192,8 @@ class VenueClient(Protocol):
         ...
 
     async def get_fills(self, cursor: str | None = None) -> FillPage:
-        """Our fills, oldest first, after ``cursor`` (None: from the beginning)."""
+        """Our fills, oldest first, after ``cursor`` (None: from the beginning), a page at
+        a time; a fill may come twice (fill ids deduplicate), none is skipped."""
         ...
 
     async def get_positions(self) -> list[Position]: ...

@@ -46,6 +46,8 @@ from platforms.ws import WsConnection
 DEFAULT_RETRY = RetryPolicy()
 DEFAULT_RECONNECT = RetryPolicy(attempts=1, base_delay=0.2, max_delay=10.0)
 
+FILL_PAGES_PER_CALL = 100  # pages of up to page_limit fills: one get_fills is bounded
+
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
@@ -289,17 +291,25 @@ class KalshiPlatform:
         return wire.order_from_kalshi(wire.field(payload, "order", "Kalshi GET order"))
 
     async def get_fills(self, cursor: str | None = None) -> FillPage:
-        """One page of our fills (oldest first within the page) and Kalshi's cursor for
-        the next page (None after the last)."""
-        params: dict[str, Any] = {"limit": self._page_limit} | (
-            {"cursor": cursor} if cursor else {}
-        )
-        payload = await self._http.call("GET", "/portfolio/fills", params=params)
-        received = self._clock()
-        fills: list[Fill] = [
-            wire.fill_from_kalshi(f, received) for f in wire.field(payload, "fills") or []
-        ]
-        return FillPage(fills=wire.sort_fills(fills), cursor=wire.end_cursor(payload.get("cursor")))
+        """Our fills since ``cursor`` (None: all of them), oldest first, and the cursor to
+        pass back for the fills after them (``wire.FillsCursor``): the same cursor comes
+        back when there are none. Kalshi lists fills newest first, so one call walks its
+        pages down to the cursor's second; past ``FILL_PAGES_PER_CALL`` pages the cursor
+        returned goes on with the walk."""
+        at = wire.FillsCursor.parse(cursor)
+        fills: list[Fill] = []
+        for _ in range(FILL_PAGES_PER_CALL):
+            params: dict[str, Any] = {"limit": self._page_limit, "min_ts": at.since} | (
+                {"cursor": at.page} if at.page else {}
+            )
+            payload = await self._http.call("GET", "/portfolio/fills", params=params)
+            received = self._clock()
+            page = [wire.fill_from_kalshi(f, received) for f in wire.field(payload, "fills") or []]
+            fills += page
+            at = at.after(page, wire.end_cursor(payload.get("cursor")))
+            if at.page is None:
+                break
+        return FillPage(fills=wire.sort_fills(fills), cursor=at.text())
 
     async def get_positions(self) -> list[Position]:
         items = await self._pages("/portfolio/positions", "market_positions", {})

@@ -24,7 +24,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, ClassVar
+
+import attrs
 
 from domain.book import Level, OrderBook
 from domain.enums import Action, MarketStatus, OrderSide, OrderStatus, OrderType, TimeInForce, Venue
@@ -367,6 +369,45 @@ def _fill_time(payload: Payload) -> datetime | None:
         if payload.get(key) not in (None, ""):
             return parse_time(payload[key])
     return None
+
+
+@attrs.frozen
+class FillsCursor:
+    """Where a walk of ``GET /portfolio/fills`` stands. Kalshi lists fills newest first,
+    older pages behind its cursor, so its cursor cannot say "what came since": ours does.
+    A walk reads every page from ``since`` (``min_ts``, inclusive, in seconds) down;
+    ``page`` is Kalshi's cursor while it lasts, and ``newest`` the latest fill second
+    seen. At its end the next walk starts from ``newest``: the fills of that second come
+    again, and their fill ids deduplicate them. Text: ``since:<s>`` or
+    ``since:<s>:<newest>:<page>``; any other text (or None) walks from the beginning."""
+
+    since: int = 0
+    newest: int = 0
+    page: str | None = None
+
+    PREFIX: ClassVar[str] = "since:"
+
+    @classmethod
+    def parse(cls, text: str | None) -> FillsCursor:
+        if not text or not text.startswith(cls.PREFIX):
+            return cls()
+        since, _, rest = text.removeprefix(cls.PREFIX).partition(":")
+        newest, _, page = rest.partition(":")
+        try:
+            return cls(int(since), int(newest or since), page or None)
+        except ValueError:
+            return cls()
+
+    def after(self, fills: Iterable[Fill], page: str | None) -> FillsCursor:
+        """Where the walk stands after a page of ``fills`` with Kalshi's next ``page``."""
+        stamps = [int(f.ts.timestamp()) for f in fills if f.ts is not None]
+        newest = max([self.newest, self.since, *stamps])
+        return FillsCursor(self.since, newest, page) if page else FillsCursor(newest, newest)
+
+    def text(self) -> str:
+        if self.page is None:
+            return f"{self.PREFIX}{self.since}"
+        return f"{self.PREFIX}{self.since}:{self.newest}:{self.page}"
 
 
 def sort_fills(fills: Iterable[Fill]) -> tuple[Fill, ...]:

@@ -372,12 +372,18 @@ async def test_retired_v1_endpoint_and_5xx(venue: FakeVenue, platform: KalshiPla
 
 
 async def test_reads_fills_positions_balance(venue: FakeVenue, platform: KalshiPlatform) -> None:
-    venue.on("GET /portfolio/fills", (200, load("fills.json") | {"cursor": "next"}))
+    venue.on(
+        "GET /portfolio/fills",
+        (200, load("fills.json") | {"cursor": "next"}),  # newest first, an older page behind
+        (200, {"fills": [], "cursor": ""}),
+    )
     venue.on("GET /portfolio/positions", (200, load("positions.json")))
     venue.on("GET /portfolio/balance", (200, load("balance.json")))
     venue.on("GET /markets/KXHIGHNY-26JUN11-T85/orderbook", (200, load("orderbook.json")))
-    page = await platform.get_fills()
-    assert page.cursor == "next"
+    page = await platform.get_fills()  # walks both pages
+    assert venue.count("GET /portfolio/fills") == 2
+    assert page.cursor == "since:1781159370"  # the next walk starts at the newest fill's second
+    assert [f.ts for f in page.fills] == sorted(f.ts for f in page.fills if f.ts)  # oldest first
     assert len(page.fills) == 2
     assert [p.no_contracts for p in await platform.get_positions()] == [0, Decimal("3.5")]
     assert await platform.get_balance() == Decimal("98.0186")

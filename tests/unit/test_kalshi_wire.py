@@ -13,6 +13,8 @@ import pytest
 from domain import (
     Action,
     ClientOrderId,
+    Fill,
+    FillId,
     Level,
     MarketId,
     MarketStatus,
@@ -229,3 +231,32 @@ def test_times_in_every_wire_form() -> None:
     assert wire.parse_time("") is None
     with pytest.raises(VenueProtocolError):
         wire.parse_time("yesterday")
+
+
+def test_a_fills_walk_goes_down_its_pages_then_starts_again_from_its_newest_second() -> None:
+    def at(second: int) -> Fill:
+        ts = datetime.fromtimestamp(second, UTC)
+        return Fill(
+            fill_id=FillId(f"f{second}"),
+            market_id=MarketId(Venue.KALSHI, "M"),
+            side=OrderSide.YES,
+            price=Decimal("0.40"),
+            quantity=Decimal(1),
+            ts=ts,
+        )
+
+    start = wire.FillsCursor.parse(None)
+    assert start == wire.FillsCursor(0, 0, None)
+    middle = start.after([at(200), at(190)], "kalshi-page-2")  # newest first
+    assert (
+        wire.FillsCursor.parse(middle.text()) == middle == wire.FillsCursor(0, 200, "kalshi-page-2")
+    )
+    end = middle.after([at(100)], None)
+    assert end.text() == "since:200"  # the second of the newest fill comes again
+    assert wire.FillsCursor.parse(end.text()).after([], None).text() == "since:200"
+
+
+@pytest.mark.parametrize("text", ["c29tZSBmaWxsIGlk", "since:", "since:x:1:p", ""])
+def test_a_fills_cursor_it_did_not_write_walks_from_the_beginning(text: str) -> None:
+    # a journal from before the since: cursors holds Kalshi's own page cursor
+    assert wire.FillsCursor.parse(text) == wire.FillsCursor(0, 0, None)

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from domain import (
     AuthenticationError,
     ClientOrderId,
+    Fill,
     MarketId,
     OffGridPrice,
     Order,
@@ -287,9 +288,47 @@ async def test_a_fill_reaches_get_fills_and_the_stream(
     )
     page = await platform.get_fills()
     assert [f.fill_id for f in page.fills] == [fill.fill_id]
-    assert page.cursor is None
+    again = await platform.get_fills(page.cursor)  # its second comes again, nothing else
+    assert [f.fill_id for f in again.fills] == [fill.fill_id]
+    assert again.cursor == page.cursor  # nothing new: the same cursor back
     [position] = await platform.get_positions()
     assert (position.market_id, position.yes_contracts) == (market, Decimal(2))
+
+
+async def walk_fills(platform: KalshiPlatform, cursor: str | None) -> tuple[list[Fill], str]:
+    """Page as the PlatformActor's poll and start-up recovery do: pass each cursor back
+    until the same one comes back; the fills seen and where to start next time."""
+    seen: list[Fill] = []
+    while True:
+        page = await platform.get_fills(cursor)
+        seen += page.fills
+        if page.cursor is None or page.cursor == cursor:
+            assert cursor is not None
+            return seen, cursor
+        cursor = page.cursor
+
+
+async def test_a_walk_over_many_pages_then_sees_the_fills_that_came_after_it(
+    venue: RunningSimulator, market: MarketId
+) -> None:
+    # Kalshi lists fills newest first, so its page cursor leads to older fills: a poll
+    # that kept it would read old pages for ever and never see a new fill
+    platform = client(venue, page_limit=1)
+    try:
+        prices = ("0.40", "0.39", "0.38")
+        placed = await platform.place_orders(
+            [order(market, f"mk-{i}", OrderSide.YES, p, 1) for i, p in enumerate(prices)]
+        )
+        ids = [p.venue_order_id for p in placed]
+        counterparty_bid(venue, market, OrderSide.NO, "0.60", 1)  # fills mk-0 at 0.40
+        counterparty_bid(venue, market, OrderSide.NO, "0.61", 1)  # mk-1 at 0.39
+        first, cursor = await walk_fills(platform, None)
+        assert {f.venue_order_id for f in first} == set(ids[:2])  # each at least once
+        counterparty_bid(venue, market, OrderSide.NO, "0.62", 1)  # mk-2, after the walk
+        later, _ = await walk_fills(platform, cursor)
+        assert ids[2] in {f.venue_order_id for f in later}
+    finally:
+        await platform.aclose()
 
 
 async def test_a_skipped_seq_resyncs_before_any_new_book(
