@@ -299,9 +299,10 @@ class KalshiPlatform:
         at = wire.FillsCursor.parse(cursor)
         fills: list[Fill] = []
         for _ in range(FILL_PAGES_PER_CALL):
-            params: dict[str, Any] = {"limit": self._page_limit, "min_ts": at.since} | (
-                {"cursor": at.page} if at.page else {}
-            )
+            # min_ts a second early: the walk holds whether Kalshi's bound is inclusive or not
+            params: dict[str, Any] = {"limit": self._page_limit, "min_ts": max(at.since - 1, 0)}
+            if at.page:
+                params["cursor"] = at.page
             payload = await self._http.call("GET", "/portfolio/fills", params=params)
             received = self._clock()
             page = [wire.fill_from_kalshi(f, received) for f in wire.field(payload, "fills") or []]

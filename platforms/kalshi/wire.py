@@ -375,7 +375,7 @@ def _fill_time(payload: Payload) -> datetime | None:
 class FillsCursor:
     """Where a walk of ``GET /portfolio/fills`` stands. Kalshi lists fills newest first,
     older pages behind its cursor, so its cursor cannot say "what came since": ours does.
-    A walk reads every page from ``since`` (``min_ts``, inclusive, in seconds) down;
+    A walk reads every page from ``since`` (``min_ts``, in seconds) down;
     ``page`` is Kalshi's cursor while it lasts, and ``newest`` the latest fill second
     seen. At its end the next walk starts from ``newest``: the fills of that second come
     again, and their fill ids deduplicate them. Text: ``since:<s>`` or
