@@ -285,6 +285,7 @@ class Settle:
 class SetTradingState:
     state: TradingState
     reason: str
+    journaled: bool = False  # already the journal's latest state (held again at a restart)
 
 
 @attrs.frozen(kw_only=True)

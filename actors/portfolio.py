@@ -148,8 +148,8 @@ class PortfolioActor(DirectActor):
             case Settle(market_id=market_id, yes_won=yes_won):
                 self._tracker(market_id).settle(yes_won)
                 self._recompute(market_id)
-            case SetTradingState(state=state, reason=reason):
-                self._set_state(state, reason)
+            case SetTradingState(state=state, reason=reason, journaled=journaled):
+                self._set_state(state, reason, journal=not journaled)
             case Subscribe(ref=ref):
                 self.subscribers.append(ref)
                 if self.state is not TradingState.ACTIVE:  # it starts from the state held now
@@ -236,14 +236,15 @@ class PortfolioActor(DirectActor):
             self._set_state(TradingState.REDUCING, f"daily loss {loss} past reducing_loss")
         self._publish()
 
-    def _set_state(self, state: TradingState, reason: str) -> None:
+    def _set_state(self, state: TradingState, reason: str, *, journal: bool = True) -> None:
         if state is self.state:
             return
         before, self.state, self.state_reason = self.state, state, reason
         self.log.warning(
             "trading state {a} -> {b}: {reason}", a=before.value, b=state.value, reason=reason
         )
-        self.journal.trading_state(state, reason)
+        if journal:
+            self.journal.trading_state(state, reason)
         self._publish(force=True)
         for platform in self.platforms:
             if state is TradingState.HALTED:

@@ -277,7 +277,8 @@ class TradingEngine:
             self.journal.trading_state(TradingState.ACTIVE, f"cleared by the operator ({since})")
             return
         self.log.warning("trading state {since}; held (--clear-halt clears it)", since=since)
-        message = SetTradingState(state=latched.state, reason=f"restored ({since})")
+        # not journaled again: the record keeps its time and reason for the next restart
+        message = SetTradingState(state=latched.state, reason=f"restored ({since})", journaled=True)
         await trio.to_thread.run_sync(self.portfolio_direct.call, message)
 
     @property

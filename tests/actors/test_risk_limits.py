@@ -12,6 +12,7 @@ from pathlib import Path
 import trio
 
 from actors.clock import ManualClock
+from actors.journal_records import TradingStateRecord
 from actors.journal_store import Journal
 from actors.messages import ExposureReport, GetExposure, GetPlatformStats
 from config.risk import EventLink, RiskConfig
@@ -177,6 +178,20 @@ async def test_daily_loss_moves_to_reducing_then_the_kill_switch_halts_everythin
         assert stats.live_orders == 0
 
 
+async def a_halted_run(path: Path) -> tuple[FakeVenue, datetime]:
+    """A run journaling to ``path`` that lost past the kill switch, then stopped; its
+    venue, and the time it stopped."""
+    clock, venue = ManualClock(), two_markets()
+    async with running([venue], risk_config=LOSS_LIMITS, journal_path=path, clock=clock) as engine:
+        await lose_past_the_limits(venue, engine)
+    return venue, clock.now()
+
+
+def latest_state(path: Path) -> TradingStateRecord | None:
+    with Journal.open_read_only(path) as journal:
+        return journal.trading_state()
+
+
 def restarted(
     venue: FakeVenue, path: Path, at: datetime, clear_halt: bool = False
 ) -> AbstractAsyncContextManager[TradingEngine]:
@@ -193,21 +208,20 @@ def restarted(
 async def test_a_restart_the_same_day_keeps_the_kill_switch_until_the_operator_clears_it(
     tmp_path: Path,
 ) -> None:
-    path, clock = tmp_path / "journal.sqlite", ManualClock()
-    venue = two_markets()
-    async with running([venue], risk_config=LOSS_LIMITS, journal_path=path, clock=clock) as engine:
-        await lose_past_the_limits(venue, engine)
+    path = tmp_path / "journal.sqlite"
+    venue, stopped = await a_halted_run(path)
+    halted = latest_state(path)
     stray = Order(
         client_order_id=ClientOrderId("killed-run-1"),
         market_id=B,
         side=OrderSide.YES,
         price=Decimal("0.40"),
         quantity=Decimal(5),
-        created_at=clock.now(),
+        created_at=stopped,
     )
     await venue.place_orders([stray])  # left resting by a run that was killed
 
-    later_that_day = clock.now() + timedelta(hours=1)
+    later_that_day = stopped + timedelta(hours=1)
     async with restarted(venue, path, later_that_day) as engine:  # a crash loop, say
         report = await ask(engine.portfolio, GetExposure())
         assert report.state is TradingState.HALTED
@@ -220,25 +234,23 @@ async def test_a_restart_the_same_day_keeps_the_kill_switch_until_the_operator_c
         stats = await ask(engine.platforms[Venue.KALSHI], GetPlatformStats())
         assert stats.live_orders == 0
         assert not [c for c in venue.calls if c[0] == "place"]
+    assert latest_state(path) == halted  # held, not journaled again: its time and reason stay
 
     async with restarted(venue, path, later_that_day, clear_halt=True) as engine:
         report = await ask(engine.portfolio, GetExposure())
         assert report.state is TradingState.ACTIVE
         venue.publish_book(book_of(B))
         await venue.wait_until(lambda: len(venue.resting(B)) == 2)
-    with Journal.open_read_only(path) as journal:
-        latest = journal.trading_state()
-        assert latest is not None
-        assert latest.state is TradingState.ACTIVE
-        assert "cleared by the operator" in latest.reason
+    latest = latest_state(path)
+    assert latest is not None
+    assert latest.state is TradingState.ACTIVE
+    assert "cleared by the operator" in latest.reason
 
 
 async def test_a_restart_the_next_day_starts_active(tmp_path: Path) -> None:
-    path, clock = tmp_path / "journal.sqlite", ManualClock()
-    venue = two_markets()
-    async with running([venue], risk_config=LOSS_LIMITS, journal_path=path, clock=clock) as engine:
-        await lose_past_the_limits(venue, engine)
-    async with restarted(venue, path, clock.now() + timedelta(days=1)) as engine:
+    path = tmp_path / "journal.sqlite"
+    venue, stopped = await a_halted_run(path)
+    async with restarted(venue, path, stopped + timedelta(days=1)) as engine:
         report = await ask(engine.portfolio, GetExposure())
         assert report.state is TradingState.ACTIVE
         venue.publish_book(book_of(B))
