@@ -13,13 +13,13 @@ from typing import Any
 import attrs
 import pykka
 
-from domain.enums import TradingState, Venue
-from domain.ids import ClientOrderId, EventId, MarketId
-from domain.market import Market
-from domain.orders import Fill, Order
-from domain.risk import Terms
-from platforms.bridge import DataReady, JobDone, MarketDataChanged
-from platforms.venue import VenueEvent
+from predmm.domain.enums import TradingState, Venue
+from predmm.domain.events import VenueEvent
+from predmm.domain.exposure import EventExposure, OrderClosed, ReserveRequest
+from predmm.domain.ids import ClientOrderId, EventId, MarketId
+from predmm.domain.market import Market
+from predmm.domain.orders import Fill, Order
+from predmm.platforms.bridge import DataReady, JobDone, MarketDataChanged
 
 __all__ = ["DataReady", "JobDone", "MarketDataChanged"]
 
@@ -216,13 +216,6 @@ class InjectFailure:
 
 
 @attrs.frozen(kw_only=True)
-class ReserveRequest:
-    client_order_id: ClientOrderId
-    terms: Terms
-    replaces: bool = False  # an amend: the old terms stay reserved until it settles
-
-
-@attrs.frozen(kw_only=True)
 class Reserve:
     """Reserve the worst case of each order before it is placed (a direct call; the
     answer is one ``Reservation`` per request)."""
@@ -249,24 +242,8 @@ class Reservation:
 
 
 @attrs.frozen(kw_only=True)
-class OrderClosed:
-    """The order can no longer fill beyond ``filled_quantity``: release the rest."""
-
-    client_order_id: ClientOrderId
-    filled_quantity: Decimal
-
-
-@attrs.frozen(kw_only=True)
 class OrdersClosed:
     closed: tuple[OrderClosed, ...]
-
-
-@attrs.frozen(kw_only=True)
-class AmendSettled:
-    client_order_id: ClientOrderId
-    applied: bool
-    price: Decimal
-    quantity: Decimal  # the new total
 
 
 @attrs.frozen(kw_only=True)
@@ -314,13 +291,6 @@ class PositionView:
 @attrs.frozen(kw_only=True)
 class GetExposure:
     pass
-
-
-@attrs.frozen(kw_only=True)
-class EventExposure:
-    event_id: str
-    contracts: Decimal
-    worst_loss: Decimal
 
 
 @attrs.frozen(kw_only=True)

@@ -12,10 +12,10 @@ from decimal import Decimal
 
 import attrs
 
-from actors.messages import ExposureReport
-from domain.enums import TradingState
-from domain.ids import MarketId
-from domain.risk import Limits
+from predmm.actors.messages import ExposureReport
+from predmm.domain.enums import TradingState
+from predmm.domain.ids import MarketId
+from predmm.domain.risk import Limits
 
 PUBLISH_EVERY = 0.2  # seconds between portfolio publications
 

@@ -2,9 +2,9 @@
 flow driven step by step, with the same pure strategy code the daemon runs, and no
 threads. ``run_backtest(policy, BacktestConfig(seed=...))`` -> ``BacktestResult``."""
 
-from backtest.driver import Backtest, BacktestConfig, SentOrder, run_backtest
-from backtest.metrics import BacktestResult, max_drawdown, sharpe
-from backtest.policy import Desired, FixedSpreadPolicy, Policy, StrategyPolicy
+from predmm.backtest.driver import Backtest, BacktestConfig, SentOrder, run_backtest
+from predmm.backtest.metrics import BacktestResult, max_drawdown, sharpe
+from predmm.backtest.policy import Desired, FixedSpreadPolicy, Policy, StrategyPolicy
 
 __all__ = [
     "Backtest",

@@ -20,26 +20,26 @@ from decimal import Decimal
 
 import attrs
 
-from backtest.metrics import BacktestResult, max_drawdown, sharpe
-from backtest.policy import Policy
-from backtest.risk import RiskCheck, limits_for, market_exposure
-from config.risk import RiskConfig
-from domain.book import OrderBook
-from domain.enums import Action, MarketStatus, OrderSide, TimeInForce, Venue
-from domain.ids import ClientOrderId, MarketId, VenueOrderId
-from domain.market import Market
-from domain.risk import Terms
-from platforms.kalshi.endpoints import capabilities_for
-from platforms.polymarket import CAPABILITIES as POLYMARKET_CAPABILITIES
-from platforms.venue import Capabilities
-from simulator import Simulator
-from simulator.exchange import AccountId
-from simulator.exchange.events import ExchangeEvent, MarketSettled, OrderFilled
-from simulator.exchange.model import FillRecord, MarketState, PlaceOutcome
-from simulator.universe import default_universe
-from strategies.inventory import InventoryTracker
-from strategies.mm_metrics import MarketMakingStats, combine
-from strategies.quoting import Quote, VolumeMeter, price_moved, quote_expired
+from predmm.backtest.metrics import BacktestResult, max_drawdown, sharpe
+from predmm.backtest.policy import Policy
+from predmm.backtest.risk import RiskCheck, limits_for, market_exposure
+from predmm.config.risk import RiskConfig
+from predmm.domain.book import OrderBook
+from predmm.domain.enums import Action, MarketStatus, OrderSide, TimeInForce, Venue
+from predmm.domain.ids import ClientOrderId, MarketId, VenueOrderId
+from predmm.domain.market import Market
+from predmm.domain.risk import Terms
+from predmm.platforms.kalshi.endpoints import capabilities_for
+from predmm.platforms.polymarket import CAPABILITIES as POLYMARKET_CAPABILITIES
+from predmm.platforms.venue import Capabilities
+from predmm.simulator import Simulator
+from predmm.simulator.exchange import AccountId
+from predmm.simulator.exchange.events import ExchangeEvent, MarketSettled, OrderFilled
+from predmm.simulator.exchange.model import FillRecord, MarketState, PlaceOutcome
+from predmm.simulator.universe import default_universe
+from predmm.strategies.inventory import InventoryTracker
+from predmm.strategies.mm_metrics import MarketMakingStats, combine
+from predmm.strategies.quoting import Quote, VolumeMeter, price_moved, quote_expired
 
 ZERO = Decimal(0)
 ONE = Decimal(1)

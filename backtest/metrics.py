@@ -10,7 +10,7 @@ from typing import Any
 
 import attrs
 
-from strategies.mm_metrics import StatsSnapshot
+from predmm.strategies.mm_metrics import StatsSnapshot
 
 ZERO = Decimal(0)
 SECONDS_PER_DAY = 86_400.0

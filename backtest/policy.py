@@ -12,14 +12,14 @@ from typing import Protocol
 
 import attrs
 
-from config.market_making import MarketMakingConfig
-from domain.book import OrderBook
-from domain.enums import MarketStatus, OrderSide
-from domain.market import MarketView
-from domain.orders import Signal
-from strategies.inventory import InventoryTracker
-from strategies.market_making import exit_signal
-from strategies.quoting import Quote, compute_quotes, select_markets
+from predmm.config.market_making import MarketMakingConfig
+from predmm.domain.book import OrderBook
+from predmm.domain.enums import MarketStatus, OrderSide
+from predmm.domain.market import MarketView
+from predmm.domain.orders import Signal
+from predmm.strategies.inventory import InventoryTracker
+from predmm.strategies.market_making import exit_signal
+from predmm.strategies.quoting import Quote, compute_quotes, select_markets
 
 ONE = Decimal(1)
 

@@ -9,11 +9,11 @@ from decimal import Decimal
 
 import attrs
 
-from config.risk import RiskConfig
-from domain.enums import Venue
-from domain.ids import EventId, MarketId
-from domain.risk import NONE, Exposure, Limits, Scope, Terms, breach, held, resting, total
-from strategies.inventory import InventoryTracker
+from predmm.config.risk import RiskConfig
+from predmm.domain.enums import Venue
+from predmm.domain.ids import EventId, MarketId
+from predmm.domain.risk import NONE, Exposure, Limits, Scope, Terms, breach, held, resting, total
+from predmm.strategies.inventory import InventoryTracker
 
 ZERO = Decimal(0)
 

@@ -41,7 +41,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from backtest import (
+from predmm.backtest import (
     BacktestConfig,
     BacktestResult,
     FixedSpreadPolicy,
@@ -49,7 +49,7 @@ from backtest import (
     StrategyPolicy,
     run_backtest,
 )
-from config import PRESET_NAMES, MarketMakingConfig, load_preset
+from predmm.config import PRESET_NAMES, MarketMakingConfig, load_preset
 
 STRATEGIES = ("baseline", "default", *PRESET_NAMES)
 FULL_S = 24 * 3600 + 120

@@ -20,8 +20,8 @@ from pathlib import Path
 import attrs
 import pykka
 
-from actors.journal import JournalActor
-from actors.journal_messages import (
+from predmm.actors.journal.actor import JournalActor
+from predmm.actors.journal.messages import (
     Flush,
     FlushResult,
     RecordFill,
@@ -29,11 +29,11 @@ from actors.journal_messages import (
     RecordOrderEvent,
     RecordOrders,
 )
-from actors.journal_store import Journal
-from domain.enums import OrderSide, OrderStatus, Venue
-from domain.ids import ClientOrderId, FillId, MarketId
-from domain.orders import Fill, Order, OrderEvent
-from domain.testing import EPOCH
+from predmm.actors.journal.store import Journal
+from predmm.domain.enums import OrderSide, OrderStatus, Venue
+from predmm.domain.ids import ClientOrderId, FillId, MarketId
+from predmm.domain.orders import Fill, Order, OrderEvent
+from predmm.domain.testing import EPOCH
 
 MARKET = MarketId(Venue.KALSHI, "BENCH")
 
@@ -125,7 +125,7 @@ def changes_rate(path: Path, n: int, batched: bool) -> float:
 
 
 def commit_each_rate(path: Path, n: int, synchronous: str) -> float:
-    from actors.journal_writes import write
+    from predmm.actors.journal.writes import write
 
     batch = messages(n)
     with Journal.open(path, synchronous=synchronous) as journal:

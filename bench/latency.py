@@ -56,29 +56,29 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import pykka
 import trio
 
-from actors.clock import ManualClock
-from actors.messages import GetChildren, InjectFailure
-from config.market_making import MarketMakingConfig
-from config.risk import RiskConfig
-from domain.book import Level, OrderBook
-from domain.enums import OrderStatus, Venue
-from domain.ids import ClientOrderId, MarketId
-from domain.market import Market
-from domain.orders import Order
-from domain.ticks import TickSpec
-from platforms.venue import (
+from predmm.actors.clock import ManualClock
+from predmm.actors.messages import GetChildren, InjectFailure
+from predmm.config.market_making import MarketMakingConfig
+from predmm.config.risk import RiskConfig
+from predmm.domain.book import Level, OrderBook
+from predmm.domain.enums import OrderStatus, Venue
+from predmm.domain.events import (
     BookUpdated,
     CancelResult,
-    Capabilities,
     FillPage,
     PlaceResult,
     Position,
     VenueEvent,
 )
-from supervisors.engine import TradingEngine
-from supervisors.logs import configure_logging
-from supervisors.policy import RestartPolicy
-from supervisors.runtime import EngineTimings
+from predmm.domain.ids import ClientOrderId, MarketId
+from predmm.domain.market import Market
+from predmm.domain.orders import Order
+from predmm.domain.ticks import TickSpec
+from predmm.platforms.venue import Capabilities
+from predmm.supervisors.engine import TradingEngine
+from predmm.supervisors.logs import configure_logging
+from predmm.supervisors.policy import RestartPolicy
+from predmm.supervisors.runtime import EngineTimings
 
 T = TypeVar("T")
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

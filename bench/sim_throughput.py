@@ -21,8 +21,8 @@ from typing import Any
 
 import trio
 
-from domain import OrderSide, TimeInForce, Venue, VenueOrderId
-from simulator import Simulator
+from predmm.domain import OrderSide, TimeInForce, Venue, VenueOrderId
+from predmm.simulator import Simulator
 
 D = Decimal
 
@@ -67,9 +67,9 @@ def in_process(ops: int, seed: int = 1) -> dict[str, Any]:
 
 
 def _apps(sim: Simulator) -> Any:
-    from simulator.kalshi import KalshiOptions, create_kalshi_app
-    from simulator.polymarket import create_clob_app, create_gamma_app
-    from simulator.server import SimulatorApps
+    from predmm.simulator.kalshi import KalshiOptions, create_kalshi_app
+    from predmm.simulator.polymarket import create_clob_app, create_gamma_app
+    from predmm.simulator.server import SimulatorApps
 
     return SimulatorApps(
         kalshi=create_kalshi_app(sim, KalshiOptions(rate_limits=False)),
@@ -81,7 +81,7 @@ def _apps(sim: Simulator) -> Any:
 async def serve_for_bench() -> None:
     """The child process: serve a fresh simulator (Kalshi rate limits off), print one
     JSON line with the URL, the ticker and the maker's key, run until killed."""
-    from simulator.server import serve
+    from predmm.simulator.server import serve
 
     sim = Simulator(seed=1, flow=False, maker_cash=D(10) ** 6)
     async with trio.open_nursery() as nursery:
@@ -102,8 +102,8 @@ async def _load(info: dict[str, str], ops: int, concurrency: int) -> dict[str, A
     import httpx
     from cryptography.hazmat.primitives import serialization
 
-    from simulator.kalshi import KalshiAuth
-    from simulator.kalshi.testing import order_body
+    from predmm.simulator.kalshi import KalshiAuth
+    from predmm.simulator.kalshi.testing import order_body
 
     done = {"create": 0, "cancel": 0, "errors": 0}
     ticker = info["ticker"]
@@ -136,7 +136,7 @@ async def _load(info: dict[str, str], ops: int, concurrency: int) -> dict[str, A
 
 async def http_same_process(ops: int, concurrency: int = 8) -> dict[str, Any]:
     """The simulator served in this trio run (as the daemon embeds it), clients beside it."""
-    from simulator.server import serve
+    from predmm.simulator.server import serve
 
     sim = Simulator(seed=1, flow=False, maker_cash=D(10) ** 6)
     async with trio.open_nursery() as nursery:

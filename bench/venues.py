@@ -24,7 +24,7 @@ import trio
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from domain import Action, ClientOrderId, MarketId, Order, OrderSide, Venue
+from predmm.domain import Action, ClientOrderId, MarketId, Order, OrderSide, Venue
 
 DEV_KEY = "0x" + "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"
 
@@ -41,8 +41,8 @@ def _rate(work: Callable[[int], None], seconds: float) -> float:
 
 def polymarket_sign_per_s(seconds: float) -> float:
     """Orders built (amounts on the tick's round config) and EIP-712 signed per second."""
-    from platforms.polymarket import PolymarketPlatform
-    from platforms.polymarket._parse import MarketInfo
+    from predmm.platforms.polymarket import PolymarketPlatform
+    from predmm.platforms.polymarket._parse import MarketInfo
 
     platform = PolymarketPlatform(private_key=DEV_KEY)
     mid = MarketId(Venue.POLYMARKET, "0x" + "ab" * 32)
@@ -65,7 +65,7 @@ def polymarket_sign_per_s(seconds: float) -> float:
 def kalshi_sign_per_s(seconds: float) -> float | None:
     """Kalshi requests signed per second (RSA-PSS SHA-256, a 2048-bit key)."""
     try:
-        from platforms.kalshi import KalshiSigner
+        from predmm.platforms.kalshi import KalshiSigner
     except ImportError as exc:
         print(f"kalshi signing: skipped ({exc})")
         return None
@@ -125,7 +125,7 @@ async def _venue_roundtrip(client: Any, seconds: float) -> float:
 
 
 def _polymarket_client(endpoint: Any) -> Any:
-    from platforms.polymarket import PolymarketPlatform
+    from predmm.platforms.polymarket import PolymarketPlatform
 
     return PolymarketPlatform(
         private_key=endpoint.private_key,
@@ -139,7 +139,7 @@ def _polymarket_client(endpoint: Any) -> Any:
 
 
 def _kalshi_client(endpoint: Any) -> Any:
-    from platforms.kalshi import KalshiPlatform
+    from predmm.platforms.kalshi import KalshiPlatform
 
     return KalshiPlatform(
         api_key=endpoint.key_id,
@@ -154,7 +154,7 @@ async def roundtrips(seconds: float) -> dict[str, float | None]:
         "polymarket_roundtrip_per_s": None,
     }
     try:
-        from simulator.testing import running_simulator
+        from predmm.simulator.testing import running_simulator
     except ImportError as exc:
         print(f"round trips: skipped, no simulator harness ({exc})")
         return figures

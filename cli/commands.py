@@ -6,10 +6,10 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from cli.daemon import RunOptions, venues_for
-from config.settings import Settings
-from domain.market import Market
-from strategies.quoting import select_markets
+from predmm.cli.daemon import RunOptions, venues_for
+from predmm.config.settings import Settings
+from predmm.domain.market import Market
+from predmm.strategies.quoting import select_markets
 
 
 async def list_markets(opts: RunOptions, settings: Settings, console: Console) -> None:

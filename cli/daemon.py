@@ -17,16 +17,16 @@ import trio
 from loguru import logger
 from prometheus_client import CollectorRegistry
 
-from cli.instrument import InstrumentedVenue, VenueMetrics
-from cli.metrics import metrics_registry, serve_metrics
-from cli.stats import LiveStats
-from cli.venues import VenueSetup, from_settings, from_sim_credentials
-from cli.view import run_view
-from config.risk import RiskConfig
-from config.settings import Settings, load_settings
-from platforms.paper import wrap_if_paper
-from supervisors.engine import TradingEngine
-from supervisors.logs import configure_logging
+from predmm.cli.instrument import InstrumentedVenue, VenueMetrics
+from predmm.cli.metrics import metrics_registry, serve_metrics
+from predmm.cli.stats import LiveStats
+from predmm.cli.venues import VenueSetup, from_settings, from_sim_credentials
+from predmm.cli.view import run_view
+from predmm.config.risk import RiskConfig
+from predmm.config.settings import Settings, load_settings
+from predmm.platforms.paper import wrap_if_paper
+from predmm.supervisors.engine import TradingEngine
+from predmm.supervisors.logs import configure_logging
 
 DEFAULT_JOURNAL = Path("predmm.sqlite3")
 EMBEDDED_NOISE_PER_MIN = 30.0  # noise trades per market per minute on the embedded exchange
@@ -52,7 +52,7 @@ def load_run_settings(opts: RunOptions) -> Settings:
     """The settings this run uses; every config error surfaces before anything starts."""
     if opts.config is not None:
         return load_settings(opts.config, preset=opts.preset)
-    from config.settings import settings_from_dict
+    from predmm.config.settings import settings_from_dict
 
     return settings_from_dict({}, "<defaults>", preset=opts.preset)
 
@@ -90,8 +90,8 @@ async def venues_for(opts: RunOptions, settings: Settings) -> AsyncIterator[Venu
     elif opts.config is not None:
         yield from_settings(settings)
     else:
-        from cli.venues import from_running_simulator
-        from simulator.testing import running_simulator
+        from predmm.cli.venues import from_running_simulator
+        from predmm.simulator.testing import running_simulator
 
         async with running_simulator(seed=opts.seed, flow=True, **embedded_simulator()) as running:
             yield from_running_simulator(running)
@@ -100,9 +100,9 @@ async def venues_for(opts: RunOptions, settings: Settings) -> AsyncIterator[Venu
 def embedded_simulator() -> dict[str, Any]:
     """The embedded exchange: established markets (``history``) and a busy tape, so a
     short run shows fills."""
-    from simulator.flow import FlowConfig
-    from simulator.testing import wall_clock_start
-    from simulator.universe import default_universe
+    from predmm.simulator.flow import FlowConfig
+    from predmm.simulator.testing import wall_clock_start
+    from predmm.simulator.universe import default_universe
 
     start = wall_clock_start()
     return {

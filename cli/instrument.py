@@ -12,9 +12,10 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
-from domain.ids import MarketId
-from domain.orders import Order
-from platforms.venue import BookInvalidated, BookUpdated, PlaceResult, VenueClient, VenueEvent
+from predmm.domain.events import BookInvalidated, BookUpdated, PlaceResult, VenueEvent
+from predmm.domain.ids import MarketId
+from predmm.domain.orders import Order
+from predmm.platforms.venue import VenueClient
 
 LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 

@@ -8,9 +8,9 @@ from typing import Any, NoReturn
 
 import click
 
-from config import PRESET_NAMES, dump_config, load_config, load_preset
-from domain.errors import PredmmError
-from simulator.cli import sim
+from predmm.config import PRESET_NAMES, dump_config, load_config, load_preset
+from predmm.domain.errors import PredmmError
+from predmm.simulator.cli import sim
 
 
 def fail(message: str) -> NoReturn:
@@ -43,7 +43,7 @@ def config_check(file: Path) -> None:
       predmm config check predmm.toml
       predmm config check my-strategy.toml
     """
-    from config.settings import is_settings_file, load_settings, resolve_secrets
+    from predmm.config.settings import is_settings_file, load_settings, resolve_secrets
 
     try:
         if is_settings_file(file):
@@ -75,7 +75,7 @@ def config_show(preset: str | None) -> None:
     Example:
       predmm config show --preset conservative > mm.toml
     """
-    from config import MarketMakingConfig
+    from predmm.config import MarketMakingConfig
 
     config = load_preset(preset) if preset else MarketMakingConfig()
     click.echo(f"# preset: {preset or 'defaults'}")
@@ -104,7 +104,7 @@ def venue_options(f: Any) -> Any:
 def run_options(
     config_path: Path | None, preset: str | None, sim_credentials: Path | None, **more: Any
 ) -> Any:
-    from cli.daemon import RunOptions, load_run_settings
+    from predmm.cli.daemon import RunOptions, load_run_settings
 
     if config_path is not None and sim_credentials is not None:
         fail("give --config or --sim-credentials, not both")
@@ -156,7 +156,7 @@ def run_command(
     import trio
     from rich.console import Console
 
-    from cli.daemon import configure_logs, run_daemon
+    from predmm.cli.daemon import configure_logs, run_daemon
 
     opts, settings = run_options(
         config_path,
@@ -178,7 +178,7 @@ def run_command(
     except PredmmError as exc:
         fail(str(exc))
     except BaseExceptionGroup as group:  # a refusal raised inside the daemon's nursery
-        from supervisors.runtime import sole_predmm_error
+        from predmm.supervisors.runtime import sole_predmm_error
 
         sole = sole_predmm_error(group)
         if sole is None:
@@ -207,7 +207,7 @@ def status_command(journal: Path, as_json: bool) -> None:
 
     from rich.console import Console
 
-    from cli.status import print_status, status_report
+    from predmm.cli.status import print_status, status_report
 
     try:
         report = status_report(journal)
@@ -236,7 +236,7 @@ def markets_command(
     import trio
     from rich.console import Console
 
-    from cli.commands import list_markets
+    from predmm.cli.commands import list_markets
 
     opts, settings = run_options(config_path, preset, sim_credentials, seed=seed)
     _quiet_logs()
@@ -264,7 +264,7 @@ def cancel_all_command(
     import trio
     from rich.console import Console
 
-    from cli.commands import cancel_everything
+    from predmm.cli.commands import cancel_everything
 
     if config_path is None and sim_credentials is None:
         fail("cancel-all needs the venues: give --config FILE or --sim-credentials DIR")
@@ -277,7 +277,7 @@ def cancel_all_command(
 
 
 def _quiet_logs() -> None:
-    from supervisors.logs import configure_logging
+    from predmm.supervisors.logs import configure_logging
 
     configure_logging("WARNING")
 

@@ -15,9 +15,9 @@ from prometheus_client import CollectorRegistry, make_asgi_app
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from cli.stats import LiveStats
-from domain.enums import TradingState
-from supervisors.engine import TradingEngine
+from predmm.cli.stats import LiveStats
+from predmm.domain.enums import TradingState
+from predmm.supervisors.engine import TradingEngine
 
 
 def _f(value: Decimal | int | float) -> float:

@@ -17,14 +17,14 @@ from typing import Any
 import pykka
 import trio
 
-from actors.journal_schema import JournalError
-from actors.journal_store import Journal
-from actors.messages import GetPlatformStats, PlatformStats
-from cli.status import write_live
-from domain.enums import OrderStatus, Venue
-from domain.ids import MarketId
-from strategies.mm_metrics import MarketMakingStats, StatsSnapshot, combine
-from supervisors.engine import TradingEngine
+from predmm.actors.journal.schema import JournalError
+from predmm.actors.journal.store import Journal
+from predmm.actors.messages import GetPlatformStats, PlatformStats
+from predmm.cli.status import write_live
+from predmm.domain.enums import OrderStatus, Venue
+from predmm.domain.ids import MarketId
+from predmm.strategies.mm_metrics import MarketMakingStats, StatsSnapshot, combine
+from predmm.supervisors.engine import TradingEngine
 
 
 def _ask_stats(ref: pykka.ActorRef[Any]) -> PlatformStats:

@@ -19,11 +19,11 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from actors.journal_schema import JournalError
-from actors.journal_store import Journal
-from domain.errors import PredmmError
-from domain.ids import EventId, MarketId
-from strategies.mm_metrics import StatsSnapshot
+from predmm.actors.journal.schema import JournalError
+from predmm.actors.journal.store import Journal
+from predmm.domain.errors import PredmmError
+from predmm.domain.ids import EventId, MarketId
+from predmm.strategies.mm_metrics import StatsSnapshot
 
 
 def live_path(journal: Path) -> Path:

@@ -11,12 +11,12 @@ from typing import Any
 
 import attrs
 
-from config.risk import EventLink
-from config.settings import Settings, resolve_secrets
-from domain.errors import ConfigError
-from platforms.kalshi import KalshiPlatform
-from platforms.polymarket import PolymarketPlatform
-from platforms.venue import VenueClient
+from predmm.config.risk import EventLink
+from predmm.config.settings import Settings, resolve_secrets
+from predmm.domain.errors import ConfigError
+from predmm.platforms.kalshi import KalshiPlatform
+from predmm.platforms.polymarket import PolymarketPlatform
+from predmm.platforms.venue import VenueClient
 
 # the simulator's Kalshi front end rate-limits at the premier tier (a market maker's)
 SIMULATOR_KALSHI_TIER = "premier"

@@ -15,9 +15,9 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from actors.status import EngineSnapshot, MarketStatus
-from domain.enums import TradingState
-from strategies.mm_metrics import StatsSnapshot
+from predmm.actors.status import EngineSnapshot, MarketStatus
+from predmm.domain.enums import TradingState
+from predmm.strategies.mm_metrics import StatsSnapshot
 
 STATE_STYLE = {
     TradingState.ACTIVE: "bold green",

@@ -1,6 +1,6 @@
 """Settings: ``MarketMakingConfig``, TOML loading and the bundled presets."""
 
-from config.loader import (
+from predmm.config.loader import (
     PRESET_NAMES,
     config_to_dict,
     dump_config,
@@ -8,8 +8,8 @@ from config.loader import (
     load_preset,
     structure_config,
 )
-from config.market_making import MarketMakingConfig
-from config.risk import EventLink, RiskConfig, risk_config_from_dict
+from predmm.config.market_making import MarketMakingConfig
+from predmm.config.risk import EventLink, RiskConfig, risk_config_from_dict
 
 __all__ = [
     "PRESET_NAMES",

@@ -14,8 +14,8 @@ import attrs
 import cattrs
 import tomli_w
 
-from config.market_making import MarketMakingConfig, to_decimal
-from domain.errors import ConfigError
+from predmm.config.market_making import MarketMakingConfig, to_decimal
+from predmm.domain.errors import ConfigError
 
 PRESETS_DIR = Path(__file__).with_name("presets")
 PRESET_NAMES = ("conservative", "aggressive", "hft")

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 import attrs
 
-from domain.errors import ConfigError
+from predmm.domain.errors import ConfigError
 
 FairValueMethod = Literal["mid", "microprice"]
 

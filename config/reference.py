@@ -1,5 +1,5 @@
 """The configuration reference of the README, generated from the config classes:
-``python -m config.reference`` prints it; a test keeps the README equal to it."""
+``python -m predmm.config.reference`` prints it; a test keeps the README equal to it."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import attrs
 
-from config.market_making import MarketMakingConfig
-from config.risk import RiskConfig
+from predmm.config.market_making import MarketMakingConfig
+from predmm.config.risk import RiskConfig
 
 STRATEGY_DOCS = {
     "min_spread": "lowest spread, dollars of a $1 contract",

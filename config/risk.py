@@ -20,9 +20,9 @@ from typing import Any
 
 import attrs
 
-from config.market_making import to_decimal
-from domain.errors import ConfigError
-from domain.ids import EventId, MarketId
+from predmm.config.market_making import to_decimal
+from predmm.domain.errors import ConfigError
+from predmm.domain.ids import EventId, MarketId
 
 
 def _positive(inst: object, attribute: attrs.Attribute[Any], value: Any) -> None:

@@ -43,10 +43,10 @@ from typing import Any
 
 import attrs
 
-from config.loader import load_preset, structure_config
-from config.market_making import MarketMakingConfig
-from config.risk import RiskConfig, risk_config_from_dict
-from domain.errors import ConfigError
+from predmm.config.loader import load_preset, structure_config
+from predmm.config.market_making import MarketMakingConfig
+from predmm.config.risk import RiskConfig, risk_config_from_dict
+from predmm.domain.errors import ConfigError
 
 KALSHI_URLS = {
     "production": "https://external-api.kalshi.com/trade-api/v2",

@@ -1,8 +1,8 @@
 """Values and rules shared by every part of predmm: ids, sides, tick grids, markets,
 books, orders, fills, the order state table and the exception tree."""
 
-from domain.book import Level, OrderBook
-from domain.enums import (
+from predmm.domain.book import Level, OrderBook
+from predmm.domain.enums import (
     Action,
     MarketStatus,
     OrderSide,
@@ -12,7 +12,7 @@ from domain.enums import (
     TradingState,
     Venue,
 )
-from domain.errors import (
+from predmm.domain.errors import (
     AuthenticationError,
     ConfigError,
     DuplicateClientOrderId,
@@ -27,10 +27,10 @@ from domain.errors import (
     VenueProtocolError,
     VenueUnavailable,
 )
-from domain.ids import ClientOrderId, EventId, FillId, MarketId, VenueOrderId
-from domain.market import Market, MarketView
-from domain.orders import ORDER_STATE_TABLE, Fill, Order, OrderEvent, Signal, apply
-from domain.ticks import PriceBand, TickSpec
+from predmm.domain.ids import ClientOrderId, EventId, FillId, MarketId, VenueOrderId
+from predmm.domain.market import Market, MarketView
+from predmm.domain.orders import ORDER_STATE_TABLE, Fill, Order, OrderEvent, Signal, apply
+from predmm.domain.ticks import PriceBand, TickSpec
 
 __all__ = [
     "ORDER_STATE_TABLE",

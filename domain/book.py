@@ -12,8 +12,8 @@ from decimal import Decimal
 
 import attrs
 
-from domain.enums import OrderSide
-from domain.ids import MarketId
+from predmm.domain.enums import OrderSide
+from predmm.domain.ids import MarketId
 
 ONE = Decimal(1)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import attrs
 
-from domain.enums import Venue
+from predmm.domain.enums import Venue
 
 
 def _non_empty(_: object, attribute: attrs.Attribute[str], value: str) -> None:

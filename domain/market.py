@@ -8,9 +8,9 @@ from typing import Protocol
 
 import attrs
 
-from domain.enums import MarketStatus
-from domain.ids import EventId, MarketId
-from domain.ticks import TickSpec
+from predmm.domain.enums import MarketStatus
+from predmm.domain.ids import EventId, MarketId
+from predmm.domain.ticks import TickSpec
 
 
 class MarketView(Protocol):

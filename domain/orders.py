@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import attrs
 
-from domain.enums import Action, OrderSide, OrderStatus, OrderType, TimeInForce
-from domain.errors import InvalidTransition
-from domain.ids import ClientOrderId, FillId, MarketId, VenueOrderId
+from predmm.domain.enums import Action, OrderSide, OrderStatus, OrderType, TimeInForce
+from predmm.domain.errors import InvalidTransition
+from predmm.domain.ids import ClientOrderId, FillId, MarketId, VenueOrderId
 
 S = OrderStatus
 

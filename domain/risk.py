@@ -22,9 +22,9 @@ from typing import NamedTuple
 
 import attrs
 
-from domain.enums import Action, OrderSide
-from domain.ids import MarketId
-from domain.orders import Order
+from predmm.domain.enums import Action, OrderSide
+from predmm.domain.ids import MarketId
+from predmm.domain.orders import Order
 
 ZERO = Decimal(0)
 ONE = Decimal(1)

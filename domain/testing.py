@@ -13,10 +13,10 @@ from decimal import Decimal
 
 import attrs
 
-from domain.enums import MarketStatus, Venue
-from domain.ids import EventId, MarketId
-from domain.market import Market
-from domain.ticks import TickSpec
+from predmm.domain.enums import MarketStatus, Venue
+from predmm.domain.ids import EventId, MarketId
+from predmm.domain.market import Market
+from predmm.domain.ticks import TickSpec
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -16,7 +16,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 import attrs
 
-from domain.errors import OffGridPrice
+from predmm.domain.errors import OffGridPrice
 
 ZERO = Decimal(0)
 ONE = Decimal(1)

@@ -28,9 +28,9 @@ import pykka
 import trio
 from loguru import logger
 
-from domain.book import OrderBook, Watch
-from domain.ids import MarketId
-from platforms.venue import VenueClient
+from predmm.domain.book import OrderBook, Watch
+from predmm.domain.ids import MarketId
+from predmm.platforms.venue import VenueClient
 
 ZERO = Decimal(0)
 JOB_BUFFER = 1024
@@ -257,7 +257,7 @@ class Bridge:
 
 
 def _dropped(job: VenueJob, exc: BaseException) -> Exception:
-    from domain.errors import VenueUnavailable
+    from predmm.domain.errors import VenueUnavailable
 
     return VenueUnavailable(f"job {job.tag!r} for {job.key} not sent: {type(exc).__name__}")
 

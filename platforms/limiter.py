@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import attrs
 
-from platforms.venue import Capabilities
+from predmm.platforms.venue import Capabilities
 
 ZERO = Decimal(0)
 

@@ -12,18 +12,17 @@ come back as results; only transport-level trouble raises, from the ``VenueError
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from datetime import datetime
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 import attrs
 
-from domain.book import OrderBook
-from domain.enums import OrderStatus, Venue
-from domain.ids import ClientOrderId, MarketId, VenueOrderId
-from domain.market import Market
-from domain.orders import Fill, Order
-from domain.ticks import TickSpec
+from predmm.domain.book import OrderBook
+from predmm.domain.enums import Venue
+from predmm.domain.events import CancelResult, FillPage, PlaceResult, Position, VenueEvent
+from predmm.domain.ids import ClientOrderId, MarketId
+from predmm.domain.market import Market
+from predmm.domain.orders import Order
 
 
 @attrs.frozen(kw_only=True)
@@ -43,119 +42,6 @@ class Capabilities:
     write_burst: Decimal
     order_tokens: Decimal
     cancel_tokens: Decimal
-
-
-@attrs.frozen(kw_only=True)
-class PlaceResult:
-    """What became of one order of a placement (batched or not)."""
-
-    client_order_id: ClientOrderId
-    status: OrderStatus  # OPEN, PARTIALLY_FILLED, FILLED, CANCELLED (IOC rest), REJECTED
-    venue_order_id: VenueOrderId | None = None
-    filled_quantity: Decimal = Decimal(0)
-    reason: str = ""  # the venue's code or message on rejection
-
-
-@attrs.frozen(kw_only=True)
-class CancelResult:
-    client_order_id: ClientOrderId
-    cancelled: bool  # False: the venue did not know the order (already gone)
-    reduced_by: Decimal = Decimal(0)
-    reason: str = ""
-
-
-@attrs.frozen(kw_only=True)
-class Position:
-    market_id: MarketId
-    yes_contracts: Decimal
-    no_contracts: Decimal
-
-
-@attrs.frozen(kw_only=True)
-class FillPage:
-    fills: tuple[Fill, ...]
-    # pass back for the fills after these: the next page, or those still to come; the
-    # same cursor back (or None) when there are none yet
-    cursor: str | None
-
-
-# stream events (past tense: they happened on the venue) ------------------------------
-
-
-@attrs.frozen(kw_only=True)
-class BookUpdated:
-    """The whole current book of one market (feeds keep the book and send it whole:
-    consumers conflate by market and never need to apply deltas)."""
-
-    book: OrderBook
-    venue_ts: datetime | None = None
-    received_ts: datetime | None = None
-
-
-@attrs.frozen(kw_only=True)
-class TradePrinted:
-    """A trade on the public tape (anybody's)."""
-
-    market_id: MarketId
-    price: Decimal  # YES price
-    size: Decimal
-    venue_ts: datetime | None = None
-    received_ts: datetime | None = None
-
-
-@attrs.frozen(kw_only=True)
-class OrderFilled:
-    fill: Fill
-
-
-@attrs.frozen(kw_only=True)
-class FillReversed:
-    """A provisional fill that failed on chain (Polymarket FAILED trade)."""
-
-    fill: Fill
-
-
-@attrs.frozen(kw_only=True)
-class OrderUpdated:
-    client_order_id: ClientOrderId | None
-    venue_order_id: VenueOrderId
-    market_id: MarketId
-    status: OrderStatus
-    filled_quantity: Decimal
-    remaining_quantity: Decimal
-    venue_ts: datetime | None = None
-
-
-@attrs.frozen(kw_only=True)
-class BookInvalidated:
-    """The feed lost the book of a market (sequence gap, reconnect): no quoting on it
-    until the next BookUpdated."""
-
-    market_id: MarketId
-    reason: str
-
-
-@attrs.frozen(kw_only=True)
-class TickSizeChanged:
-    market_id: MarketId
-    tick: TickSpec
-
-
-@attrs.frozen(kw_only=True)
-class MarketStatusChanged:
-    market: Market
-
-
-VenueEvent = (
-    BookUpdated
-    | TradePrinted
-    | OrderFilled
-    | FillReversed
-    | OrderUpdated
-    | BookInvalidated
-    | TickSizeChanged
-    | MarketStatusChanged
-)
 
 
 @runtime_checkable

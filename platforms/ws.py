@@ -34,7 +34,12 @@ from wsproto.events import (
     TextMessage,
 )
 
-from domain.errors import AuthenticationError, VenueError, VenueProtocolError, VenueUnavailable
+from predmm.domain.errors import (
+    AuthenticationError,
+    VenueError,
+    VenueProtocolError,
+    VenueUnavailable,
+)
 
 _READ = 65536
 _BODY_CHARS = 200  # of a refused upgrade's body, quoted in the error

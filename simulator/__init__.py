@@ -15,15 +15,15 @@ from decimal import Decimal
 
 import attrs
 
-from domain import EventId, MarketId, MarketStatus, Venue
-from simulator.credentials import (
+from predmm.domain import EventId, MarketId, MarketStatus, Venue
+from predmm.simulator.credentials import (
     CredentialStore,
     KalshiKey,
     PolymarketKey,
     generate_kalshi_key,
     generate_polymarket_key,
 )
-from simulator.exchange import (
+from predmm.simulator.exchange import (
     AccountId,
     Exchange,
     SimClock,
@@ -31,11 +31,11 @@ from simulator.exchange import (
     TradePrinted,
     TradeStatus,
 )
-from simulator.exchange.clock import DEFAULT_START
-from simulator.exchange.events import ExchangeEvent
-from simulator.faults import Faults
-from simulator.flow import Flow, FlowConfig
-from simulator.universe import Universe, default_universe
+from predmm.simulator.exchange.clock import DEFAULT_START
+from predmm.simulator.exchange.events import ExchangeEvent
+from predmm.simulator.faults import Faults
+from predmm.simulator.flow import Flow, FlowConfig
+from predmm.simulator.universe import Universe, default_universe
 
 __all__ = ["Simulator", "Trader"]
 

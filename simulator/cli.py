@@ -8,15 +8,15 @@ from pathlib import Path
 import click
 import trio
 
-from simulator import Simulator
-from simulator.credentials import (
+from predmm.simulator import Simulator
+from predmm.simulator.credentials import (
     write_event_links,
     write_kalshi_credentials,
     write_polymarket_credentials,
 )
-from simulator.server import SimulatorUrls, serve
-from simulator.testing import wall_clock_start
-from simulator.universe import default_universe
+from predmm.simulator.server import SimulatorUrls, serve
+from predmm.simulator.testing import wall_clock_start
+from predmm.simulator.universe import default_universe
 
 
 def _write_credentials(sim: Simulator, urls: SimulatorUrls, directory: Path) -> list[Path]:

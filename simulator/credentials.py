@@ -21,8 +21,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from eth_account import Account as EthAccount
 
-from domain.ids import EventId, MarketId
-from simulator.exchange.model import AccountId
+from predmm.domain.ids import EventId, MarketId
+from predmm.simulator.exchange.model import AccountId
 
 
 @attrs.frozen(kw_only=True, repr=False)

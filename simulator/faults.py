@@ -32,7 +32,7 @@ from collections.abc import Callable
 
 import attrs
 
-from domain import MarketId, Venue
+from predmm.domain import MarketId, Venue
 
 
 class FaultKind(enum.Enum):

@@ -28,7 +28,7 @@ from decimal import Decimal
 
 import attrs
 
-from domain import (
+from predmm.domain import (
     Action,
     EventId,
     MarketId,
@@ -38,8 +38,8 @@ from domain import (
     TimeInForce,
     Venue,
 )
-from simulator.exchange import AccountId, Exchange
-from simulator.universe import EventPlan, Universe
+from predmm.simulator.exchange import AccountId, Exchange
+from predmm.simulator.universe import EventPlan, Universe
 
 FLOW_CASH = Decimal("10000000")
 _CENT = Decimal("0.01")

@@ -19,7 +19,7 @@ import trio
 from hypercorn.config import Config
 from hypercorn.trio import serve as hypercorn_serve
 
-from simulator import Simulator
+from predmm.simulator import Simulator
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -39,8 +39,8 @@ class SimulatorApps:
 
 def venue_apps(sim: Simulator) -> SimulatorApps:
     """The front ends' apps (imported here, lazily: they are built on this package)."""
-    from simulator.kalshi import create_kalshi_app
-    from simulator.polymarket import create_clob_app, create_gamma_app
+    from predmm.simulator.kalshi import create_kalshi_app
+    from predmm.simulator.polymarket import create_clob_app, create_gamma_app
 
     return SimulatorApps(
         kalshi=create_kalshi_app(sim), clob=create_clob_app(sim), gamma=create_gamma_app(sim)

@@ -18,9 +18,9 @@ from typing import Any
 import attrs
 import trio
 
-from simulator import Simulator
-from simulator.faults import Faults
-from simulator.server import SimulatorApps, SimulatorUrls, serve
+from predmm.simulator import Simulator
+from predmm.simulator.faults import Faults
+from predmm.simulator.server import SimulatorApps, SimulatorUrls, serve
 
 _SERVER_OPTS = ("kalshi_port", "polymarket_port", "gamma_port", "step_s", "apps", "host")
 

@@ -9,9 +9,14 @@ from decimal import Decimal
 
 import attrs
 
-from domain import EventId, MarketId, TickSpec, Venue
-from simulator.exchange.fees import FeeSpec
-from simulator.exchange.model import KalshiListing, MarketHistory, MarketSpec, PolymarketListing
+from predmm.domain import EventId, MarketId, TickSpec, Venue
+from predmm.simulator.exchange.fees import FeeSpec
+from predmm.simulator.exchange.model import (
+    KalshiListing,
+    MarketHistory,
+    MarketSpec,
+    PolymarketListing,
+)
 
 TAPERED_DECI_CENT = (
     {"start": "0.0000", "end": "0.1000", "step": "0.0010"},

@@ -8,8 +8,8 @@ from typing import Any
 
 import attrs
 
-from domain.enums import Action, OrderSide
-from domain.ids import MarketId
+from predmm.domain.enums import Action, OrderSide
+from predmm.domain.ids import MarketId
 
 ZERO = Decimal(0)
 ONE = Decimal(1)

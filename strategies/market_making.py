@@ -11,14 +11,14 @@ from collections.abc import Hashable, Iterable
 from decimal import Decimal
 from typing import Any
 
-from config.market_making import MarketMakingConfig
-from domain.book import OrderBook
-from domain.enums import Action, OrderSide, OrderType
-from domain.market import MarketView
-from domain.orders import Signal
-from strategies import quoting
-from strategies.inventory import InventoryTracker
-from strategies.quoting import QuoteDecision
+from predmm.config.market_making import MarketMakingConfig
+from predmm.domain.book import OrderBook
+from predmm.domain.enums import Action, OrderSide, OrderType
+from predmm.domain.market import MarketView
+from predmm.domain.orders import Signal
+from predmm.strategies import quoting
+from predmm.strategies.inventory import InventoryTracker
+from predmm.strategies.quoting import QuoteDecision
 
 __all__ = ["InventoryTracker", "MarketMakingConfig", "MarketMakingStrategy", "QuoteDecision"]
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import attrs
 
-from domain.enums import Action, OrderSide
+from predmm.domain.enums import Action, OrderSide
 
 ZERO = Decimal(0)
 ONE = Decimal(1)

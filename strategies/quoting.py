@@ -12,12 +12,12 @@ from decimal import ROUND_FLOOR, Decimal
 
 import attrs
 
-from config.market_making import MarketMakingConfig
-from domain.book import OrderBook
-from domain.enums import MarketStatus, OrderSide
-from domain.ids import MarketId
-from domain.market import MarketView
-from strategies.inventory import InventoryTracker
+from predmm.config.market_making import MarketMakingConfig
+from predmm.domain.book import OrderBook
+from predmm.domain.enums import MarketStatus, OrderSide
+from predmm.domain.ids import MarketId
+from predmm.domain.market import MarketView
+from predmm.strategies.inventory import InventoryTracker
 
 ZERO = Decimal(0)
 ONE = Decimal(1)

@@ -33,14 +33,14 @@ import pykka
 import trio
 from loguru import logger
 
-from actors.clock import Clock, SystemClock
-from actors.direct import DirectRef
-from actors.journal import JournalActor
-from actors.journal_link import ActorJournal
-from actors.journal_port import JournalPort, NullJournal
-from actors.journal_records import TradingStateRecord
-from actors.market_deps import MarketDeps
-from actors.messages import (
+from predmm.actors.clock import Clock, SystemClock
+from predmm.actors.direct import DirectRef
+from predmm.actors.journal.actor import JournalActor
+from predmm.actors.journal.link import ActorJournal
+from predmm.actors.journal.port import JournalPort, NullJournal
+from predmm.actors.journal.records import TradingStateRecord
+from predmm.actors.market.deps import MarketDeps
+from predmm.actors.messages import (
     AdoptOrders,
     AttachPortfolio,
     BroadcastTick,
@@ -51,20 +51,20 @@ from actors.messages import (
     StopMarkets,
     Subscribe,
 )
-from actors.platform import PlatformActor
-from actors.portfolio import PortfolioActor
-from actors.status import EngineSnapshot, StatusBoard
-from config.market_making import MarketMakingConfig
-from config.risk import RiskConfig
-from domain.enums import TradingState, Venue
-from domain.errors import ConfigError, PredmmError
-from domain.ids import MarketId
-from domain.orders import Order
-from platforms.bridge import Bridge, safe_tell
-from platforms.venue import VenueClient
-from strategies.quoting import select_markets
-from supervisors.feeds import Feeds, Routes, open_markets, poll_fills
-from supervisors.handover import (
+from predmm.actors.platform.actor import PlatformActor
+from predmm.actors.portfolio.actor import PortfolioActor
+from predmm.actors.status import EngineSnapshot, StatusBoard
+from predmm.config.market_making import MarketMakingConfig
+from predmm.config.risk import RiskConfig
+from predmm.domain.enums import TradingState, Venue
+from predmm.domain.errors import ConfigError, PredmmError
+from predmm.domain.ids import MarketId
+from predmm.domain.orders import Order
+from predmm.platforms.bridge import Bridge, safe_tell
+from predmm.platforms.venue import VenueClient
+from predmm.strategies.quoting import select_markets
+from predmm.supervisors.feeds import Feeds, Routes, open_markets, poll_fills
+from predmm.supervisors.handover import (
     Resumed,
     RunJournal,
     begin_run,
@@ -73,10 +73,10 @@ from supervisors.handover import (
     end_run,
     take_over_orders,
 )
-from supervisors.markets import MarketSupervisor
-from supervisors.policy import RestartPolicy
-from supervisors.recovery import ReconciliationError
-from supervisors.runtime import (
+from predmm.supervisors.markets import MarketSupervisor
+from predmm.supervisors.policy import RestartPolicy
+from predmm.supervisors.recovery import ReconciliationError
+from predmm.supervisors.runtime import (
     SWITCH_INTERVAL,
     EngineTimings,
     every,

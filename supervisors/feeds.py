@@ -17,12 +17,9 @@ import pykka
 import trio
 from loguru import logger
 
-from actors.messages import PollFills, VenueEventReceived
-from domain.enums import Venue
-from domain.ids import MarketId
-from domain.market import Market
-from platforms.bridge import Conflator, safe_tell
-from platforms.venue import (
+from predmm.actors.messages import PollFills, VenueEventReceived
+from predmm.domain.enums import Venue
+from predmm.domain.events import (
     BookInvalidated,
     BookUpdated,
     FillReversed,
@@ -31,8 +28,11 @@ from platforms.venue import (
     OrderUpdated,
     TickSizeChanged,
     TradePrinted,
-    VenueClient,
 )
+from predmm.domain.ids import MarketId
+from predmm.domain.market import Market
+from predmm.platforms.bridge import Conflator, safe_tell
+from predmm.platforms.venue import VenueClient
 
 _log = logger.bind(actor="engine")
 

@@ -25,22 +25,22 @@ import pykka
 import trio
 from loguru import logger
 
-from actors.clock import Clock
-from actors.journal_messages import Flush, RecordRun, RecordRunEnd
-from actors.journal_records import TradingStateRecord
-from actors.journal_store import Journal
-from actors.messages import CancelOrphans, GetOpenOrders, SyncOpenOrders
-from actors.platform import JournaledFills
-from config.market_making import MarketMakingConfig
-from config.risk import RiskConfig
-from domain.enums import TradingState, Venue
-from domain.errors import PredmmError
-from domain.ids import MarketId
-from domain.orders import Order
-from platforms.bridge import Bridge, safe_tell
-from platforms.venue import VenueClient
-from strategies.inventory import InventoryTracker
-from supervisors.recovery import (
+from predmm.actors.clock import Clock
+from predmm.actors.journal.messages import Flush, RecordRun, RecordRunEnd
+from predmm.actors.journal.records import TradingStateRecord
+from predmm.actors.journal.store import Journal
+from predmm.actors.messages import CancelOrphans, GetOpenOrders, SyncOpenOrders
+from predmm.actors.platform.actor import JournaledFills
+from predmm.config.market_making import MarketMakingConfig
+from predmm.config.risk import RiskConfig
+from predmm.domain.enums import TradingState, Venue
+from predmm.domain.errors import PredmmError
+from predmm.domain.ids import MarketId
+from predmm.domain.orders import Order
+from predmm.platforms.bridge import Bridge, safe_tell
+from predmm.platforms.venue import VenueClient
+from predmm.strategies.inventory import InventoryTracker
+from predmm.supervisors.recovery import (
     ReconciliationError,
     RecoveryRecord,
     Write,
@@ -48,7 +48,7 @@ from supervisors.recovery import (
     reconcile_venue,
     settle_orders,
 )
-from supervisors.runtime import EngineTimings
+from predmm.supervisors.runtime import EngineTimings
 
 RECOVERY_RETRIES = 3  # reads of a venue at start-up before predmm refuses to quote
 _log = logger.bind(actor="engine")

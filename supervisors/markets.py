@@ -24,11 +24,11 @@ import attrs
 import pykka
 from loguru import logger
 
-from actors.clock import Clock
-from actors.journal_port import JournalPort
-from actors.market import MarketActor
-from actors.market_deps import MarketDeps
-from actors.messages import (
+from predmm.actors.clock import Clock
+from predmm.actors.journal.port import JournalPort
+from predmm.actors.market.actor import MarketActor
+from predmm.actors.market.deps import MarketDeps
+from predmm.actors.messages import (
     BroadcastTick,
     CancelMarketOrders,
     ChildFailed,
@@ -43,14 +43,14 @@ from actors.messages import (
     TradingStateChanged,
     VenueEventReceived,
 )
-from actors.status import MarketStatus
-from config.market_making import MarketMakingConfig
-from domain.enums import TradingState, Venue
-from domain.ids import MarketId
-from domain.market import Market
-from platforms.venue import MarketStatusChanged, TickSizeChanged
-from strategies.quoting import select_markets
-from supervisors.policy import RestartPolicy, on_failure
+from predmm.actors.status import MarketStatus
+from predmm.config.market_making import MarketMakingConfig
+from predmm.domain.enums import TradingState, Venue
+from predmm.domain.events import MarketStatusChanged, TickSizeChanged
+from predmm.domain.ids import MarketId
+from predmm.domain.market import Market
+from predmm.strategies.quoting import select_markets
+from predmm.supervisors.policy import RestartPolicy, on_failure
 
 STOP_TIMEOUT = 10.0
 

@@ -14,7 +14,7 @@ import random
 
 import attrs
 
-from domain.errors import ConfigError
+from predmm.domain.errors import ConfigError
 
 
 def _non_negative(inst: object, attribute: attrs.Attribute[float], value: float) -> None:

@@ -35,15 +35,16 @@ from typing import TypeVar
 import attrs
 import trio
 
-from actors.journal_messages import RecordFillPage, RecordFillReversal, RecordOrderEvent
-from actors.journal_recovery import PositionMismatch, missing_fills, position_mismatches
-from actors.journal_store import Journal
-from domain.enums import OrderStatus
-from domain.errors import AuthenticationError, PredmmError, RateLimited, VenueError
-from domain.ids import ClientOrderId, FillId, MarketId
-from domain.orders import Fill, Order, OrderEvent
-from platforms.bridge import backoff_delay
-from platforms.venue import FillPage, Position, VenueClient
+from predmm.actors.journal.messages import RecordFillPage, RecordFillReversal, RecordOrderEvent
+from predmm.actors.journal.recovery import PositionMismatch, missing_fills, position_mismatches
+from predmm.actors.journal.store import Journal
+from predmm.domain.enums import OrderStatus
+from predmm.domain.errors import AuthenticationError, PredmmError, RateLimited, VenueError
+from predmm.domain.events import FillPage, Position
+from predmm.domain.ids import ClientOrderId, FillId, MarketId
+from predmm.domain.orders import Fill, Order, OrderEvent
+from predmm.platforms.bridge import backoff_delay
+from predmm.platforms.venue import VenueClient
 
 T = TypeVar("T")
 RecoveryRecord = RecordFillPage | RecordFillReversal | RecordOrderEvent

@@ -22,7 +22,7 @@ import pykka
 import trio
 from loguru import logger
 
-from domain.errors import PredmmError
+from predmm.domain.errors import PredmmError
 
 SWITCH_INTERVAL = 0.0005  # seconds: keeps GIL hand-offs between actor threads short
 _log = logger.bind(actor="engine")

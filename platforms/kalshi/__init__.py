@@ -1,6 +1,6 @@
 """The Kalshi venue client: ``KalshiPlatform`` (REST + websocket, V2 event orders)."""
 
-from platforms.kalshi.endpoints import (
+from predmm.platforms.kalshi.endpoints import (
     DEMO_URL,
     DEMO_WS_URL,
     PRODUCTION_URL,
@@ -8,9 +8,9 @@ from platforms.kalshi.endpoints import (
     capabilities_for,
     ws_url_for,
 )
-from platforms.kalshi.http import RetryPolicy
-from platforms.kalshi.platform import KalshiPlatform
-from platforms.kalshi.signing import KalshiSigner, load_private_key, message_to_sign
+from predmm.platforms.kalshi.http import RetryPolicy
+from predmm.platforms.kalshi.platform import KalshiPlatform
+from predmm.platforms.kalshi.signing import KalshiSigner, load_private_key, message_to_sign
 
 __all__ = [
     "DEMO_URL",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from urllib.parse import urlsplit, urlunsplit
 
-from platforms.venue import Capabilities
+from predmm.platforms.venue import Capabilities
 
 PRODUCTION_URL = "https://external-api.kalshi.com/trade-api/v2"
 PRODUCTION_WS_URL = "wss://external-api-ws.kalshi.com/trade-api/ws/v2"

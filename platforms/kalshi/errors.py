@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from domain.errors import (
+from predmm.domain.errors import (
     AuthenticationError,
     DuplicateClientOrderId,
     OrderNotFound,

@@ -25,11 +25,9 @@ from typing import Any
 import attrs
 from loguru import logger
 
-from domain.book import Level, OrderBook
-from domain.errors import AuthenticationError, VenueProtocolError
-from domain.ids import ClientOrderId, MarketId, VenueOrderId
-from platforms.kalshi import wire
-from platforms.venue import (
+from predmm.domain.book import Level, OrderBook
+from predmm.domain.errors import AuthenticationError, VenueProtocolError
+from predmm.domain.events import (
     BookInvalidated,
     BookUpdated,
     OrderFilled,
@@ -38,6 +36,8 @@ from platforms.venue import (
     TradePrinted,
     VenueEvent,
 )
+from predmm.domain.ids import ClientOrderId, MarketId, VenueOrderId
+from predmm.platforms.kalshi import wire
 
 BOOK_CHANNEL = "orderbook_delta"
 PUBLIC_CHANNELS = ("trade",)

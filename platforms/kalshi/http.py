@@ -21,9 +21,9 @@ import httpx
 import trio
 from loguru import logger
 
-from domain.errors import RateLimited, VenueError, VenueProtocolError, VenueUnavailable
-from platforms.kalshi.errors import error_for
-from platforms.kalshi.signing import KalshiSigner
+from predmm.domain.errors import RateLimited, VenueError, VenueProtocolError, VenueUnavailable
+from predmm.platforms.kalshi.errors import error_for
+from predmm.platforms.kalshi.signing import KalshiSigner
 
 
 @attrs.frozen(kw_only=True)

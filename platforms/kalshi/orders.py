@@ -15,21 +15,27 @@ from urllib.parse import quote
 
 import attrs
 
-from domain.enums import OrderStatus, TimeInForce
-from domain.errors import (
+from predmm.domain.enums import OrderStatus, TimeInForce
+from predmm.domain.errors import (
     DuplicateClientOrderId,
     OrderNotFound,
     OrderRejected,
     VenueProtocolError,
     VenueUnavailable,
 )
-from domain.ids import ClientOrderId, MarketId, VenueOrderId
-from domain.orders import Order
-from domain.ticks import TickSpec
-from platforms.kalshi import wire
-from platforms.kalshi.errors import ALREADY_EXISTS, code_is, parse_error_body, rejection_reason
-from platforms.kalshi.http import KalshiHttp
-from platforms.venue import CancelResult, Capabilities, PlaceResult
+from predmm.domain.events import CancelResult, PlaceResult
+from predmm.domain.ids import ClientOrderId, MarketId, VenueOrderId
+from predmm.domain.orders import Order
+from predmm.domain.ticks import TickSpec
+from predmm.platforms.kalshi import wire
+from predmm.platforms.kalshi.errors import (
+    ALREADY_EXISTS,
+    code_is,
+    parse_error_body,
+    rejection_reason,
+)
+from predmm.platforms.kalshi.http import KalshiHttp
+from predmm.platforms.venue import Capabilities
 
 ORDERS = "/portfolio/events/orders"
 BATCH = "/portfolio/events/orders/batched"

@@ -19,21 +19,10 @@ from urllib.parse import quote, urlsplit
 import attrs
 import httpx
 
-from domain.book import OrderBook
-from domain.enums import Action, OrderSide, OrderType, TimeInForce, Venue
-from domain.errors import OrderNotFound
-from domain.ids import ClientOrderId, MarketId, VenueOrderId
-from domain.market import Market
-from domain.orders import Fill, Order
-from domain.ticks import TickSpec
-from platforms.kalshi import wire
-from platforms.kalshi.endpoints import PRODUCTION_URL, capabilities_for, ws_url_for
-from platforms.kalshi.feed import FeedState
-from platforms.kalshi.http import CallStats, KalshiHttp, RetryPolicy
-from platforms.kalshi.orders import OrderDesk
-from platforms.kalshi.signing import KalshiSigner, PrivateKey
-from platforms.kalshi.stream import feed_events
-from platforms.venue import (
+from predmm.domain.book import OrderBook
+from predmm.domain.enums import Action, OrderSide, OrderType, TimeInForce, Venue
+from predmm.domain.errors import OrderNotFound
+from predmm.domain.events import (
     CancelResult,
     FillPage,
     PlaceResult,
@@ -41,7 +30,18 @@ from platforms.venue import (
     TickSizeChanged,
     VenueEvent,
 )
-from platforms.ws import WsConnection
+from predmm.domain.ids import ClientOrderId, MarketId, VenueOrderId
+from predmm.domain.market import Market
+from predmm.domain.orders import Fill, Order
+from predmm.domain.ticks import TickSpec
+from predmm.platforms.kalshi import wire
+from predmm.platforms.kalshi.endpoints import PRODUCTION_URL, capabilities_for, ws_url_for
+from predmm.platforms.kalshi.feed import FeedState
+from predmm.platforms.kalshi.http import CallStats, KalshiHttp, RetryPolicy
+from predmm.platforms.kalshi.orders import OrderDesk
+from predmm.platforms.kalshi.signing import KalshiSigner, PrivateKey
+from predmm.platforms.kalshi.stream import feed_events
+from predmm.platforms.ws import WsConnection
 
 DEFAULT_RETRY = RetryPolicy()
 DEFAULT_RECONNECT = RetryPolicy(attempts=1, base_delay=0.2, max_delay=10.0)

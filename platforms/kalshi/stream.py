@@ -17,12 +17,12 @@ from typing import Any
 import trio
 from loguru import logger
 
-from domain.errors import VenueProtocolError
-from domain.ids import MarketId
-from platforms.kalshi.feed import FeedState
-from platforms.kalshi.http import RetryPolicy
-from platforms.venue import BookInvalidated, VenueEvent
-from platforms.ws import WsClosed, WsConnection
+from predmm.domain.errors import VenueProtocolError
+from predmm.domain.events import BookInvalidated, VenueEvent
+from predmm.domain.ids import MarketId
+from predmm.platforms.kalshi.feed import FeedState
+from predmm.platforms.kalshi.http import RetryPolicy
+from predmm.platforms.ws import WsClosed, WsConnection
 
 Opener = Callable[[], Awaitable[WsConnection]]
 

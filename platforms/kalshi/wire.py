@@ -28,14 +28,22 @@ from typing import Any, ClassVar
 
 import attrs
 
-from domain.book import Level, OrderBook
-from domain.enums import Action, MarketStatus, OrderSide, OrderStatus, OrderType, TimeInForce, Venue
-from domain.errors import OffGridPrice, VenueProtocolError
-from domain.ids import ClientOrderId, EventId, FillId, MarketId, VenueOrderId
-from domain.market import Market
-from domain.orders import Fill, Order
-from domain.ticks import TickSpec
-from platforms.venue import Position
+from predmm.domain.book import Level, OrderBook
+from predmm.domain.enums import (
+    Action,
+    MarketStatus,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    TimeInForce,
+    Venue,
+)
+from predmm.domain.errors import OffGridPrice, VenueProtocolError
+from predmm.domain.events import Position
+from predmm.domain.ids import ClientOrderId, EventId, FillId, MarketId, VenueOrderId
+from predmm.domain.market import Market
+from predmm.domain.orders import Fill, Order
+from predmm.domain.ticks import TickSpec
 
 ONE = Decimal(1)
 ZERO = Decimal(0)

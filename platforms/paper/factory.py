@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from config.market_making import MarketMakingConfig
-from platforms.paper.platform import PaperPlatform
-from platforms.venue import VenueClient
+from predmm.config.market_making import MarketMakingConfig
+from predmm.platforms.paper.platform import PaperPlatform
+from predmm.platforms.venue import VenueClient
 
 
 def wrap_if_paper(

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
-from domain.enums import Venue
+from predmm.domain.enums import Venue
 
 FeeFn = Callable[[Decimal, Decimal, bool], Decimal]
 """``fee(price, count, is_taker) -> dollars``."""

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from domain.enums import Action, OrderSide
-from domain.ids import MarketId
-from domain.orders import Fill
-from platforms.venue import Position
+from predmm.domain.enums import Action, OrderSide
+from predmm.domain.events import Position
+from predmm.domain.ids import MarketId
+from predmm.domain.orders import Fill
 
 ZERO = Decimal(0)
 ONE = Decimal(1)

@@ -40,9 +40,9 @@ from decimal import Decimal
 
 import attrs
 
-from domain.book import Level, OrderBook
-from domain.enums import Action, OrderSide
-from domain.orders import Order
+from predmm.domain.book import Level, OrderBook
+from predmm.domain.enums import Action, OrderSide
+from predmm.domain.orders import Order
 
 ZERO = Decimal(0)
 ONE = Decimal(1)

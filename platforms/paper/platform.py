@@ -52,8 +52,8 @@ import attrs
 import trio
 from loguru import logger
 
-from domain.book import Level, OrderBook
-from domain.enums import (
+from predmm.domain.book import Level, OrderBook
+from predmm.domain.enums import (
     Action,
     MarketStatus,
     OrderSide,
@@ -62,13 +62,27 @@ from domain.enums import (
     TimeInForce,
     Venue,
 )
-from domain.ids import ClientOrderId, FillId, MarketId, VenueOrderId
-from domain.market import Market
-from domain.orders import Fill, Order
-from domain.ticks import TickSpec
-from platforms.paper.fees import FeeFn, fee_for
-from platforms.paper.ledger import Ledger
-from platforms.paper.matching import (
+from predmm.domain.events import (
+    BookInvalidated,
+    BookUpdated,
+    CancelResult,
+    FillPage,
+    MarketStatusChanged,
+    OrderFilled,
+    OrderUpdated,
+    PlaceResult,
+    Position,
+    TickSizeChanged,
+    TradePrinted,
+    VenueEvent,
+)
+from predmm.domain.ids import ClientOrderId, FillId, MarketId, VenueOrderId
+from predmm.domain.market import Market
+from predmm.domain.orders import Fill, Order
+from predmm.domain.ticks import TickSpec
+from predmm.platforms.paper.fees import FeeFn, fee_for
+from predmm.platforms.paper.ledger import Ledger
+from predmm.platforms.paper.matching import (
     BookKey,
     Match,
     Resting,
@@ -81,21 +95,7 @@ from platforms.paper.matching import (
     order_price,
     walk,
 )
-from platforms.venue import (
-    BookInvalidated,
-    BookUpdated,
-    CancelResult,
-    FillPage,
-    MarketStatusChanged,
-    OrderFilled,
-    OrderUpdated,
-    PlaceResult,
-    Position,
-    TickSizeChanged,
-    TradePrinted,
-    VenueClient,
-    VenueEvent,
-)
+from predmm.platforms.venue import VenueClient
 
 ZERO = Decimal(0)
 ONE = Decimal(1)

@@ -11,20 +11,20 @@ from decimal import Decimal
 import attrs
 import trio
 
-from domain.book import OrderBook
-from domain.enums import Venue
-from domain.ids import ClientOrderId, MarketId
-from domain.market import Market
-from domain.orders import Order
-from platforms.venue import (
+from predmm.domain.book import OrderBook
+from predmm.domain.enums import Venue
+from predmm.domain.events import (
     BookUpdated,
     CancelResult,
-    Capabilities,
     FillPage,
     PlaceResult,
     Position,
     VenueEvent,
 )
+from predmm.domain.ids import ClientOrderId, MarketId
+from predmm.domain.market import Market
+from predmm.domain.orders import Order
+from predmm.platforms.venue import Capabilities
 
 FAKE_CAPABILITIES = Capabilities(
     amend=True,

@@ -1,8 +1,8 @@
 """Polymarket (CLOB V2 + Gamma): ``PolymarketPlatform`` and its signing primitives."""
 
-from platforms.polymarket._amounts import limit_amounts, market_amounts, round_config
-from platforms.polymarket._parse import MarketInfo
-from platforms.polymarket._platform import (
+from predmm.platforms.polymarket._amounts import limit_amounts, market_amounts, round_config
+from predmm.platforms.polymarket._parse import MarketInfo
+from predmm.platforms.polymarket._platform import (
     CAPABILITIES,
     CLOB_URL,
     GAMMA_URL,
@@ -10,7 +10,7 @@ from platforms.polymarket._platform import (
     WS_URL,
     PolymarketPlatform,
 )
-from platforms.polymarket._signing import (
+from predmm.platforms.polymarket._signing import (
     ApiCredentials,
     SignedOrder,
     SigningError,
@@ -19,7 +19,7 @@ from platforms.polymarket._signing import (
     hmac_signature,
     l2_headers,
 )
-from platforms.polymarket._stream import open_stream
+from predmm.platforms.polymarket._stream import open_stream
 
 __all__ = [
     "CAPABILITIES",

@@ -12,14 +12,14 @@ from decimal import Decimal
 
 import httpx
 
-from domain.errors import (
+from predmm.domain.errors import (
     AuthenticationError,
     RateLimited,
     VenueError,
     VenueProtocolError,
     VenueUnavailable,
 )
-from platforms.polymarket._parse import loads
+from predmm.platforms.polymarket._parse import loads
 
 DUPLICATE = "INVALID_ORDER_DUPLICATED"
 TICK_RULE = "minimum tick size"

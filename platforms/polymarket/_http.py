@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import trio
 
-from domain.errors import RateLimited, VenueUnavailable
-from platforms.polymarket._errors import from_response, from_transport
-from platforms.polymarket._parse import loads
-from platforms.polymarket._signing import ApiCredentials, l2_headers
+from predmm.domain.errors import RateLimited, VenueUnavailable
+from predmm.platforms.polymarket._errors import from_response, from_transport
+from predmm.platforms.polymarket._parse import loads
+from predmm.platforms.polymarket._signing import ApiCredentials, l2_headers
 
 Params = Mapping[str, str | int] | None
 

@@ -13,12 +13,12 @@ from typing import Any
 
 import attrs
 
-from domain.enums import Action, OrderType, TimeInForce
-from domain.ids import ClientOrderId
-from domain.orders import Order
-from platforms.polymarket._amounts import limit_amounts, price_valid
-from platforms.polymarket._parse import MarketInfo
-from platforms.polymarket._signing import BUY, EOA, SELL, SignedOrder, UnsignedOrder
+from predmm.domain.enums import Action, OrderType, TimeInForce
+from predmm.domain.ids import ClientOrderId
+from predmm.domain.orders import Order
+from predmm.platforms.polymarket._amounts import limit_amounts, price_valid
+from predmm.platforms.polymarket._parse import MarketInfo
+from predmm.platforms.polymarket._signing import BUY, EOA, SELL, SignedOrder, UnsignedOrder
 
 GTD_SECURITY_S = 60  # the venue wants expiration >= now + 60 s
 SIZE_STEP = Decimal("0.01")

@@ -26,33 +26,21 @@ import attrs
 import httpx
 import trio
 
-from domain.book import OrderBook
-from domain.enums import Action, OrderSide, OrderStatus, OrderType, TimeInForce, Venue
-from domain.errors import VenueError, VenueProtocolError
-from domain.ids import ClientOrderId, MarketId, VenueOrderId
-from domain.market import Market
-from domain.orders import Order
-from platforms.polymarket import _parse as parse
-from platforms.polymarket._amounts import shares_of
-from platforms.polymarket._errors import DUPLICATE, TICK_RULE
-from platforms.polymarket._http import Transport
-from platforms.polymarket._orders import Prepared, off_grid_reason, unsigned_order
-from platforms.polymarket._parse import MarketInfo
-from platforms.polymarket._signing import (
-    CHAIN_ID,
-    EOA,
-    ApiCredentials,
-    SignedOrder,
-    Wallet,
-)
-from platforms.venue import (
-    CancelResult,
-    Capabilities,
-    FillPage,
-    PlaceResult,
-    Position,
-    VenueEvent,
-)
+from predmm.domain.book import OrderBook
+from predmm.domain.enums import Action, OrderSide, OrderStatus, OrderType, TimeInForce, Venue
+from predmm.domain.errors import VenueError, VenueProtocolError
+from predmm.domain.events import CancelResult, FillPage, PlaceResult, Position, VenueEvent
+from predmm.domain.ids import ClientOrderId, MarketId, VenueOrderId
+from predmm.domain.market import Market
+from predmm.domain.orders import Order
+from predmm.platforms.polymarket import _parse as parse
+from predmm.platforms.polymarket._amounts import shares_of
+from predmm.platforms.polymarket._errors import DUPLICATE, TICK_RULE
+from predmm.platforms.polymarket._http import Transport
+from predmm.platforms.polymarket._orders import Prepared, off_grid_reason, unsigned_order
+from predmm.platforms.polymarket._parse import MarketInfo
+from predmm.platforms.polymarket._signing import CHAIN_ID, EOA, ApiCredentials, SignedOrder, Wallet
+from predmm.platforms.venue import Capabilities
 
 CLOB_URL = "https://clob.polymarket.com"
 GAMMA_URL = "https://gamma-api.polymarket.com"
@@ -598,7 +586,7 @@ class PolymarketPlatform:
         """Books, trades, our orders and fills (``_stream`` says which event is what).
         Close it when done (``contextlib.aclosing``); ``open_stream`` is the structured
         alternative (an async context manager yielding a channel)."""
-        from platforms.polymarket._stream import stream_events
+        from predmm.platforms.polymarket._stream import stream_events
 
         return stream_events(self, market_ids)
 

@@ -29,12 +29,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import trio
 
-from domain.errors import AuthenticationError, VenueProtocolError, VenueUnavailable
-from domain.ids import MarketId
-from domain.ticks import TickSpec
-from platforms.polymarket import _parse as parse
-from platforms.polymarket._parse import MarketInfo, TokenBook
-from platforms.venue import (
+from predmm.domain.errors import AuthenticationError, VenueProtocolError, VenueUnavailable
+from predmm.domain.events import (
     BookInvalidated,
     BookUpdated,
     FillReversed,
@@ -44,10 +40,14 @@ from platforms.venue import (
     TradePrinted,
     VenueEvent,
 )
-from platforms.ws import WsClosed, WsConnection
+from predmm.domain.ids import MarketId
+from predmm.domain.ticks import TickSpec
+from predmm.platforms.polymarket import _parse as parse
+from predmm.platforms.polymarket._parse import MarketInfo, TokenBook
+from predmm.platforms.ws import WsClosed, WsConnection
 
 if TYPE_CHECKING:
-    from platforms.polymarket._platform import PolymarketPlatform
+    from predmm.platforms.polymarket._platform import PolymarketPlatform
 
 ONE = Decimal(1)
 PROVISIONAL = frozenset({"MATCHED", "MINED", "RETRYING"})

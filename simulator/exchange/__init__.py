@@ -109,9 +109,9 @@ sum of cash + open interest + fees collected == deposits; YES == NO == open inte
 per market; reservations match resting orders; no negative cash or contracts).
 """
 
-from simulator.exchange.clock import SimClock
-from simulator.exchange.engine import Exchange, Listener
-from simulator.exchange.events import (
+from predmm.simulator.exchange.clock import SimClock
+from predmm.simulator.exchange.engine import Exchange, Listener
+from predmm.simulator.exchange.events import (
     AccountChanged,
     BookLevelChanged,
     ExchangeEvent,
@@ -125,8 +125,8 @@ from simulator.exchange.events import (
     TradePrinted,
     TradeStatusChanged,
 )
-from simulator.exchange.fees import FeeSpec, exact_fee, kalshi_fee, polymarket_fee
-from simulator.exchange.model import (
+from predmm.simulator.exchange.fees import FeeSpec, exact_fee, kalshi_fee, polymarket_fee
+from predmm.simulator.exchange.model import (
     AccountId,
     Balance,
     CancelOutcome,

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import attrs
 
-from domain import ClientOrderId, MarketId, OrderSide, Venue
-from simulator.exchange.model import ZERO, AccountId, Balance, PositionView
+from predmm.domain import ClientOrderId, MarketId, OrderSide, Venue
+from predmm.simulator.exchange.model import ZERO, AccountId, Balance, PositionView
 
 MICRO = Decimal("0.000001")
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 import attrs
 from sortedcontainers import SortedDict
 
-from domain import (
+from predmm.domain import (
     Action,
     ClientOrderId,
     Level,
@@ -26,7 +26,7 @@ from domain import (
     TimeInForce,
     VenueOrderId,
 )
-from simulator.exchange.model import ZERO, AccountId, CancelReason, OrderRecord
+from predmm.simulator.exchange.model import ZERO, AccountId, CancelReason, OrderRecord
 
 
 @attrs.define(eq=False, slots=True)

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import attrs
 
-from domain import (
+from predmm.domain import (
     Action,
     ClientOrderId,
     MarketId,
@@ -22,11 +22,11 @@ from domain import (
     Venue,
     VenueOrderId,
 )
-from simulator.exchange import events as ev
-from simulator.exchange.accounts import Account, Holding
-from simulator.exchange.book import Book, WorkingOrder
-from simulator.exchange.clock import SimClock
-from simulator.exchange.model import (
+from predmm.simulator.exchange import events as ev
+from predmm.simulator.exchange.accounts import Account, Holding
+from predmm.simulator.exchange.book import Book, WorkingOrder
+from predmm.simulator.exchange.clock import SimClock
+from predmm.simulator.exchange.model import (
     COUNT_STEP,
     ONE,
     ZERO,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from simulator.exchange.core import Listener
-from simulator.exchange.lifecycle import LifecycleMixin
-from simulator.exchange.matching import MatchingMixin
-from simulator.exchange.settlement import SettlementMixin
+from predmm.simulator.exchange.core import Listener
+from predmm.simulator.exchange.lifecycle import LifecycleMixin
+from predmm.simulator.exchange.matching import MatchingMixin
+from predmm.simulator.exchange.settlement import SettlementMixin
 
 __all__ = ["Exchange", "Listener"]
 

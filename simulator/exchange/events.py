@@ -12,8 +12,8 @@ from decimal import Decimal
 
 import attrs
 
-from domain import MarketId, MarketStatus, OrderSide, TickSpec
-from simulator.exchange.model import (
+from predmm.domain import MarketId, MarketStatus, OrderSide, TickSpec
+from predmm.simulator.exchange.model import (
     AccountId,
     CancelReason,
     FillRecord,

@@ -3,22 +3,10 @@ changes."""
 
 from __future__ import annotations
 
-from domain import (
-    MarketId,
-    MarketStatus,
-    OrderSide,
-    TickSpec,
-    Venue,
-)
-from simulator.exchange import events as ev
-from simulator.exchange.core import (
-    ExchangeCore,
-    _Market,
-)
-from simulator.exchange.model import (
-    ZERO,
-    CancelReason,
-)
+from predmm.domain import MarketId, MarketStatus, OrderSide, TickSpec, Venue
+from predmm.simulator.exchange import events as ev
+from predmm.simulator.exchange.core import ExchangeCore, _Market
+from predmm.simulator.exchange.model import ZERO, CancelReason
 
 
 class LifecycleMixin(ExchangeCore):

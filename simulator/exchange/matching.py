@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import attrs
 
-from domain import (
+from predmm.domain import (
     Action,
     ClientOrderId,
     FillId,
@@ -20,10 +20,10 @@ from domain import (
     Venue,
     VenueOrderId,
 )
-from simulator.exchange import events as ev
-from simulator.exchange.accounts import Account, Holding
-from simulator.exchange.book import Ladder, WorkingOrder
-from simulator.exchange.core import (
+from predmm.simulator.exchange import events as ev
+from predmm.simulator.exchange.accounts import Account, Holding
+from predmm.simulator.exchange.book import Ladder, WorkingOrder
+from predmm.simulator.exchange.core import (
     _RESTING,
     ExchangeCore,
     _Delta,
@@ -34,7 +34,7 @@ from simulator.exchange.core import (
     _state,
     _Trade,
 )
-from simulator.exchange.model import (
+from predmm.simulator.exchange.model import (
     ONE,
     ZERO,
     AccountId,

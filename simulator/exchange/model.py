@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import attrs
 
-from domain import (
+from predmm.domain import (
     Action,
     ClientOrderId,
     EventId,
@@ -26,7 +26,7 @@ from domain import (
     Venue,
     VenueOrderId,
 )
-from simulator.exchange.fees import FeeSpec
+from predmm.simulator.exchange.fees import FeeSpec
 
 ZERO = Decimal(0)
 ONE = Decimal(1)

@@ -7,19 +7,10 @@ from collections.abc import Iterable
 
 import attrs
 
-from simulator.exchange import events as ev
-from simulator.exchange.accounts import Account
-from simulator.exchange.core import (
-    _NEXT_STATUS,
-    ExchangeCore,
-    _Trade,
-)
-from simulator.exchange.model import (
-    ZERO,
-    TradeId,
-    TradeRecord,
-    TradeStatus,
-)
+from predmm.simulator.exchange import events as ev
+from predmm.simulator.exchange.accounts import Account
+from predmm.simulator.exchange.core import _NEXT_STATUS, ExchangeCore, _Trade
+from predmm.simulator.exchange.model import ZERO, TradeId, TradeRecord, TradeStatus
 
 
 class SettlementMixin(ExchangeCore):

@@ -21,9 +21,9 @@ Choices where the notes say UNCONFIRMED (switch in ``KalshiOptions`` where there
 - default tier ``premier`` (a market maker's), token costs of the notes.
 """
 
-from simulator.kalshi.app import OPS, RETIRED, create_kalshi_app
-from simulator.kalshi.auth import KalshiAuth, TimestampWindow, sign, signed_headers
-from simulator.kalshi.frontend import KalshiFrontEnd, KalshiOptions
+from predmm.simulator.kalshi.app import OPS, RETIRED, create_kalshi_app
+from predmm.simulator.kalshi.auth import KalshiAuth, TimestampWindow, sign, signed_headers
+from predmm.simulator.kalshi.frontend import KalshiFrontEnd, KalshiOptions
 
 __all__ = [
     "OPS",

@@ -10,21 +10,21 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
-from simulator.faults import RouteKind
-from simulator.kalshi import errors, reads, writes
-from simulator.kalshi.endpoint import Op, endpoint, json_response
-from simulator.kalshi.frontend import KalshiFrontEnd, KalshiOptions
-from simulator.kalshi.ratelimit import (
+from predmm.simulator.faults import RouteKind
+from predmm.simulator.kalshi import errors, reads, writes
+from predmm.simulator.kalshi.endpoint import Op, endpoint, json_response
+from predmm.simulator.kalshi.frontend import KalshiFrontEnd, KalshiOptions
+from predmm.simulator.kalshi.ratelimit import (
     BALANCE_COST,
     CANCEL_COST,
     DEFAULT_COST,
     GET_ORDER_COST,
     Bucket,
 )
-from simulator.kalshi.ws import WS_PATH, KalshiStreams
+from predmm.simulator.kalshi.ws import WS_PATH, KalshiStreams
 
 if TYPE_CHECKING:
-    from simulator import Simulator
+    from predmm.simulator import Simulator
 
 W, R = Bucket.WRITE, Bucket.READ
 ORDER, CANCEL = RouteKind.ORDER, RouteKind.CANCEL

@@ -17,12 +17,12 @@ from loguru import logger
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from domain import Venue
-from simulator.exchange import AccountId
-from simulator.faults import FaultDecision, RouteKind
-from simulator.kalshi import auth, errors
-from simulator.kalshi.frontend import KalshiFrontEnd
-from simulator.kalshi.ratelimit import DEFAULT_COST, Bucket
+from predmm.domain import Venue
+from predmm.simulator.exchange import AccountId
+from predmm.simulator.faults import FaultDecision, RouteKind
+from predmm.simulator.kalshi import auth, errors
+from predmm.simulator.kalshi.frontend import KalshiFrontEnd
+from predmm.simulator.kalshi.ratelimit import DEFAULT_COST, Bucket
 
 BASE = "/trade-api/v2"
 
@@ -49,7 +49,7 @@ class Call:
         return self.account
 
     def json(self, struct: str) -> dict[str, Any]:
-        from simulator.kalshi.requests import load_json
+        from predmm.simulator.kalshi.requests import load_json
 
         return load_json(self.body, struct)
 

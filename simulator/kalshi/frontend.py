@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from domain import Action, MarketId, MarketStatus, OrderSide, Venue, VenueOrderId
-from simulator.exchange import (
+from predmm.domain import Action, MarketId, MarketStatus, OrderSide, Venue, VenueOrderId
+from predmm.simulator.exchange import (
     AccountId,
     ExchangeEvent,
     FillRecord,
@@ -24,11 +24,11 @@ from simulator.exchange import (
     OrderFilled,
     OrderRecord,
 )
-from simulator.kalshi import auth, errors, serialize, wire
-from simulator.kalshi.ratelimit import TIERS, RateLimiter
+from predmm.simulator.kalshi import auth, errors, serialize, wire
+from predmm.simulator.kalshi.ratelimit import TIERS, RateLimiter
 
 if TYPE_CHECKING:
-    from simulator import Simulator
+    from predmm.simulator import Simulator
 
 ZERO = Decimal(0)
 

@@ -12,11 +12,11 @@ from typing import Any, TypeVar
 
 from starlette.responses import Response
 
-from domain import MarketStatus, Venue
-from simulator.exchange import FillRecord, MarketState, OrderRecord, PositionView
-from simulator.kalshi import errors, serialize, wire
-from simulator.kalshi.endpoint import Call, json_response
-from simulator.kalshi.requests import int_param
+from predmm.domain import MarketStatus, Venue
+from predmm.simulator.exchange import FillRecord, MarketState, OrderRecord, PositionView
+from predmm.simulator.kalshi import errors, serialize, wire
+from predmm.simulator.kalshi.endpoint import Call, json_response
+from predmm.simulator.kalshi.requests import int_param
 
 T = TypeVar("T")
 

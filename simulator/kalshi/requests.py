@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from simulator.kalshi import errors, wire
+from predmm.simulator.kalshi import errors, wire
 
 STRING, BOOL, INT64, INT, OBJECT_LIST = "string", "bool", "int64", "int", "list"
 

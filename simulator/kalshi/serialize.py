@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from domain import Action, MarketStatus, OrderBook, OrderSide, OrderStatus, TickSpec
-from simulator.exchange.model import FillRecord, MarketState, OrderRecord, PositionView
-from simulator.kalshi import wire
+from predmm.domain import Action, MarketStatus, OrderBook, OrderSide, OrderStatus, TickSpec
+from predmm.simulator.exchange.model import FillRecord, MarketState, OrderRecord, PositionView
+from predmm.simulator.kalshi import wire
 
 ZERO = Decimal(0)
 ONE = Decimal(1)

@@ -11,12 +11,12 @@ import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from simulator.kalshi.auth import KalshiAuth, PrivateKey
+from predmm.simulator.kalshi.auth import KalshiAuth, PrivateKey
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
-    from simulator import Trader
+    from predmm.simulator import Trader
 
 BASE_URL = "http://kalshi.test/trade-api/v2"
 ResponseHook = Callable[[httpx.Response], Awaitable[None]]

@@ -15,7 +15,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from domain import (
+from predmm.domain import (
     Action,
     ClientOrderId,
     MarketId,
@@ -25,7 +25,7 @@ from domain import (
     Venue,
     VenueOrderId,
 )
-from simulator.exchange import (
+from predmm.simulator.exchange import (
     AccountId,
     FillRecord,
     OrderRecord,
@@ -33,9 +33,9 @@ from simulator.exchange import (
     RejectCode,
     SelfTradePrevention,
 )
-from simulator.kalshi import errors, requests, serialize, wire
-from simulator.kalshi.endpoint import Call, json_response
-from simulator.kalshi.frontend import KalshiFrontEnd, OrderExtras
+from predmm.simulator.kalshi import errors, requests, serialize, wire
+from predmm.simulator.kalshi.endpoint import Call, json_response
+from predmm.simulator.kalshi.frontend import KalshiFrontEnd, OrderExtras
 
 ZERO = Decimal(0)
 ONE = Decimal(1)

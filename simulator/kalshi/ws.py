@@ -29,8 +29,8 @@ from loguru import logger
 from starlette.responses import JSONResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from domain import MarketId, Venue
-from simulator.exchange import (
+from predmm.domain import MarketId, Venue
+from predmm.simulator.exchange import (
     AccountId,
     BookLevelChanged,
     ExchangeEvent,
@@ -43,9 +43,9 @@ from simulator.exchange import (
     TickSizeChanged,
     TradePrinted,
 )
-from simulator.kalshi import auth, wire
-from simulator.kalshi import ws_messages as msgs
-from simulator.kalshi.frontend import KalshiFrontEnd
+from predmm.simulator.kalshi import auth, wire
+from predmm.simulator.kalshi import ws_messages as msgs
+from predmm.simulator.kalshi.frontend import KalshiFrontEnd
 
 WS_PATH = "/trade-api/ws/v2"
 CHANNELS = (

@@ -7,8 +7,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from domain import MarketStatus, OrderBook, OrderSide
-from simulator.exchange import (
+from predmm.domain import MarketStatus, OrderBook, OrderSide
+from predmm.simulator.exchange import (
     BookLevelChanged,
     CancelReason,
     FillRecord,
@@ -22,8 +22,8 @@ from simulator.exchange import (
     TickSizeChanged,
     TradePrinted,
 )
-from simulator.kalshi import serialize, wire
-from simulator.kalshi.frontend import KalshiFrontEnd
+from predmm.simulator.kalshi import serialize, wire
+from predmm.simulator.kalshi.frontend import KalshiFrontEnd
 
 ONE = Decimal(1)
 REASONS = {

@@ -31,16 +31,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from domain import Venue
-from simulator.faults import RouteKind
-from simulator.polymarket import _gamma
-from simulator.polymarket._clob import create_app, fault_response
-from simulator.polymarket._frontend import FrontEnd, PolymarketOptions
-from simulator.polymarket._wire import SizeUnits
-from simulator.polymarket._ws import Hub
+from predmm.domain import Venue
+from predmm.simulator.faults import RouteKind
+from predmm.simulator.polymarket import _gamma
+from predmm.simulator.polymarket._clob import create_app, fault_response
+from predmm.simulator.polymarket._frontend import FrontEnd, PolymarketOptions
+from predmm.simulator.polymarket._wire import SizeUnits
+from predmm.simulator.polymarket._ws import Hub
 
 if TYPE_CHECKING:
-    from simulator import Simulator
+    from predmm.simulator import Simulator
 
 __all__ = [
     "FrontEnd",

@@ -19,14 +19,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
-from domain import MarketId, OrderSide, Venue
-from simulator.credentials import PolymarketKey
-from simulator.faults import FaultDecision, RouteKind
-from simulator.polymarket import _auth, _orders
-from simulator.polymarket._frontend import FrontEnd, PostOnlyMode, Rejected, failure_json
-from simulator.polymarket._heartbeat import HeartbeatMismatch
-from simulator.polymarket._shapes import num
-from simulator.polymarket._ws import Hub, market_endpoint, user_endpoint
+from predmm.domain import MarketId, OrderSide, Venue
+from predmm.simulator.credentials import PolymarketKey
+from predmm.simulator.faults import FaultDecision, RouteKind
+from predmm.simulator.polymarket import _auth, _orders
+from predmm.simulator.polymarket._frontend import FrontEnd, PostOnlyMode, Rejected, failure_json
+from predmm.simulator.polymarket._heartbeat import HeartbeatMismatch
+from predmm.simulator.polymarket._shapes import num
+from predmm.simulator.polymarket._ws import Hub, market_endpoint, user_endpoint
 
 START_CURSOR = "MA=="
 END_CURSOR = "LTE="

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from domain import (
+from predmm.domain import (
     Action,
     MarketId,
     MarketStatus,
@@ -24,8 +24,8 @@ from domain import (
     Venue,
     VenueOrderId,
 )
-from simulator.credentials import PolymarketKey
-from simulator.exchange import (
+from predmm.simulator.credentials import PolymarketKey
+from predmm.simulator.exchange import (
     AccountId,
     CancelReason,
     OrderRecord,
@@ -33,13 +33,13 @@ from simulator.exchange import (
     TradeId,
     TradeRecord,
 )
-from simulator.polymarket import _auth, _orders, _wire
-from simulator.polymarket._heartbeat import Heartbeats
-from simulator.polymarket._shapes import BookView, Level, num
-from simulator.polymarket._wire import OrderMeta, Party, SizeUnits, Token, TradeView
+from predmm.simulator.polymarket import _auth, _orders, _wire
+from predmm.simulator.polymarket._heartbeat import Heartbeats
+from predmm.simulator.polymarket._shapes import BookView, Level, num
+from predmm.simulator.polymarket._wire import OrderMeta, Party, SizeUnits, Token, TradeView
 
 if TYPE_CHECKING:
-    from simulator import Simulator
+    from predmm.simulator import Simulator
 
 STEP = Decimal("0.01")
 GTD_SECURITY_S = 60

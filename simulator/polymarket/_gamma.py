@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 
-from domain import MarketStatus
-from simulator.exchange.model import MarketState
-from simulator.polymarket._shapes import num
+from predmm.domain import MarketStatus
+from predmm.simulator.exchange.model import MarketState
+from predmm.simulator.polymarket._shapes import num
 
 HALF = Decimal("0.5")
 

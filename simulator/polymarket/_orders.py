@@ -19,7 +19,7 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils.crypto import keccak
 
-from simulator.polymarket._auth import CHAIN_ID
+from predmm.simulator.polymarket._auth import CHAIN_ID
 
 UNIT = Decimal(1_000_000)
 V2_EXCHANGE = "0xE111180000d2663C0091e4f400237545B87B996B"

@@ -19,9 +19,9 @@ from decimal import Decimal
 
 import attrs
 
-from domain import Action, MarketId, OrderSide, OrderStatus
-from simulator.exchange.model import MarketSpec, OrderRecord, TradeRecord, TradeStatus
-from simulator.polymarket._shapes import fixed6, num
+from predmm.domain import Action, MarketId, OrderSide, OrderStatus
+from predmm.simulator.exchange.model import MarketSpec, OrderRecord, TradeRecord, TradeStatus
+from predmm.simulator.polymarket._shapes import fixed6, num
 
 
 class SizeUnits(enum.Enum):

@@ -22,9 +22,9 @@ import trio
 from loguru import logger
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from domain import MarketId, OrderSide, TickSpec, Venue
-from simulator.credentials import PolymarketKey
-from simulator.exchange import (
+from predmm.domain import MarketId, OrderSide, TickSpec, Venue
+from predmm.simulator.credentials import PolymarketKey
+from predmm.simulator.exchange import (
     BookLevelChanged,
     ExchangeEvent,
     OrderAccepted,
@@ -36,9 +36,9 @@ from simulator.exchange import (
     TradeRecord,
     TradeStatusChanged,
 )
-from simulator.polymarket import _wire
-from simulator.polymarket._frontend import FrontEnd
-from simulator.polymarket._shapes import num
+from predmm.simulator.polymarket import _wire
+from predmm.simulator.polymarket._frontend import FrontEnd
+from predmm.simulator.polymarket._shapes import num
 
 QUEUE = 10_000
 _GONE = (trio.WouldBlock, trio.BrokenResourceError, trio.ClosedResourceError)

@@ -19,17 +19,12 @@ from decimal import Decimal
 import attrs
 import trio
 
-from domain.book import Level, OrderBook
-from domain.enums import Action, OrderSide, OrderStatus, OrderType, TimeInForce, Venue
-from domain.errors import RateLimited, VenueUnavailable
-from domain.ids import ClientOrderId, FillId, MarketId, VenueOrderId
-from domain.market import Market
-from domain.orders import Fill, Order
-from domain.ticks import TickSpec
-from platforms.venue import (
+from predmm.domain.book import Level, OrderBook
+from predmm.domain.enums import Action, OrderSide, OrderStatus, OrderType, TimeInForce, Venue
+from predmm.domain.errors import RateLimited, VenueUnavailable
+from predmm.domain.events import (
     BookUpdated,
     CancelResult,
-    Capabilities,
     FillPage,
     OrderFilled,
     OrderUpdated,
@@ -37,6 +32,11 @@ from platforms.venue import (
     Position,
     VenueEvent,
 )
+from predmm.domain.ids import ClientOrderId, FillId, MarketId, VenueOrderId
+from predmm.domain.market import Market
+from predmm.domain.orders import Fill, Order
+from predmm.domain.ticks import TickSpec
+from predmm.platforms.venue import Capabilities
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -77,7 +77,7 @@ def fake_market(
     bid: str = "0.48",
     ask: str = "0.52",
 ) -> Market:
-    from domain.ids import EventId
+    from predmm.domain.ids import EventId
 
     return Market(
         market_id=MarketId(venue, symbol),

@@ -10,15 +10,15 @@ from typing import Any
 import attrs
 import trio
 
-from actors.clock import ManualClock
-from config.market_making import MarketMakingConfig
-from config.risk import RiskConfig
-from domain.enums import TradingState, Venue
-from domain.ids import MarketId
-from domain.orders import Fill, Order, OrderEvent
-from supervisors.engine import TradingEngine
-from supervisors.policy import RestartPolicy
-from supervisors.runtime import EngineTimings
+from predmm.actors.clock import ManualClock
+from predmm.config.market_making import MarketMakingConfig
+from predmm.config.risk import RiskConfig
+from predmm.domain.enums import TradingState, Venue
+from predmm.domain.ids import MarketId
+from predmm.domain.orders import Fill, Order, OrderEvent
+from predmm.supervisors.engine import TradingEngine
+from predmm.supervisors.policy import RestartPolicy
+from predmm.supervisors.runtime import EngineTimings
 from tests.actors.fake_venue import FakeVenue
 
 QUIET = EngineTimings(

@@ -10,10 +10,10 @@ import pytest
 import trio
 import trio.testing
 
-from domain.book import Level, OrderBook, Watch
-from domain.enums import Venue
-from domain.ids import MarketId
-from platforms.bridge import Bridge, Conflator, DataReady
+from predmm.domain.book import Level, OrderBook, Watch
+from predmm.domain.enums import Venue
+from predmm.domain.ids import MarketId
+from predmm.platforms.bridge import Bridge, Conflator, DataReady
 
 M = MarketId(Venue.KALSHI, "KXCONF")
 D = Decimal

@@ -9,7 +9,7 @@ from typing import Any
 import pykka
 import pytest
 
-from actors.direct import DirectActor, DirectRef
+from predmm.actors.direct import DirectActor, DirectRef
 
 WAIT = 5.0
 

@@ -11,14 +11,14 @@ from pathlib import Path
 import attrs
 import trio
 
-from actors.clock import ManualClock
-from actors.journal_store import Journal
-from actors.messages import GetOpenOrders, GetPlatformStats, GetPosition, VenueEventReceived
-from config.risk import RiskConfig
-from domain.enums import OrderSide, OrderStatus, Venue
-from domain.ids import MarketId
-from platforms.venue import FillReversed
-from supervisors.engine import TradingEngine
+from predmm.actors.clock import ManualClock
+from predmm.actors.journal.store import Journal
+from predmm.actors.messages import GetOpenOrders, GetPlatformStats, GetPosition, VenueEventReceived
+from predmm.config.risk import RiskConfig
+from predmm.domain.enums import OrderSide, OrderStatus, Venue
+from predmm.domain.events import FillReversed
+from predmm.domain.ids import MarketId
+from predmm.supervisors.engine import TradingEngine
 from tests.actors.fake_venue import FakeVenue, book_of, fake_capabilities, fake_market
 from tests.actors.harness import QUIET, RecordingJournal, ask, config, eventually, running
 

@@ -8,9 +8,9 @@ from decimal import Decimal
 import trio
 from prometheus_client import CollectorRegistry
 
-from cli.instrument import InstrumentedVenue, VenueMetrics
-from domain import ClientOrderId, Level, MarketId, Order, OrderBook, OrderSide, Venue
-from platforms.venue import BookInvalidated
+from predmm.cli.instrument import InstrumentedVenue, VenueMetrics
+from predmm.domain import ClientOrderId, Level, MarketId, Order, OrderBook, OrderSide, Venue
+from predmm.domain.events import BookInvalidated
 from tests.actors.fake_venue import FakeVenue
 
 M = MarketId(Venue.KALSHI, "KXFED-26DEC")

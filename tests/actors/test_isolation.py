@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from actors.messages import ChildInfo, GetChildren, GetPosition, InjectFailure
-from domain.enums import OrderSide, Venue
-from domain.ids import MarketId
+from predmm.actors.messages import ChildInfo, GetChildren, GetPosition, InjectFailure
+from predmm.domain.enums import OrderSide, Venue
+from predmm.domain.ids import MarketId
 from tests.actors.fake_venue import FakeVenue, book_of, fake_market
 from tests.actors.harness import RecordingJournal, ask, running
 

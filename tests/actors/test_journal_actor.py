@@ -18,9 +18,9 @@ from typing import Any
 import pykka
 import pytest
 
-from actors.clock import ManualClock
-from actors.journal import JournalActor
-from actors.journal_messages import (
+from predmm.actors.clock import ManualClock
+from predmm.actors.journal.actor import JournalActor
+from predmm.actors.journal.messages import (
     Flush,
     FlushResult,
     RecordCursor,
@@ -35,13 +35,13 @@ from actors.journal_messages import (
     RecordRunEnd,
     RecordTradingState,
 )
-from actors.journal_schema import JournalError, JournalVersionError
-from actors.journal_store import Journal
-from domain.enums import OrderSide, OrderStatus, TradingState, Venue
-from domain.ids import ClientOrderId, EventId, FillId, MarketId
-from domain.orders import Fill, Order, OrderEvent
-from domain.testing import EPOCH
-from strategies.inventory import InventoryTracker
+from predmm.actors.journal.schema import JournalError, JournalVersionError
+from predmm.actors.journal.store import Journal
+from predmm.domain.enums import OrderSide, OrderStatus, TradingState, Venue
+from predmm.domain.ids import ClientOrderId, EventId, FillId, MarketId
+from predmm.domain.orders import Fill, Order, OrderEvent
+from predmm.domain.testing import EPOCH
+from predmm.strategies.inventory import InventoryTracker
 
 ROOT = Path(__file__).resolve().parents[2]
 K1 = MarketId(Venue.KALSHI, "PRES-28")
@@ -293,11 +293,11 @@ _WRITER = """
 import os, sys
 sys.path.insert(0, sys.argv[2])
 from decimal import Decimal
-from actors.journal import JournalActor
-from actors.journal_messages import Flush, RecordFill, RecordOrder, RecordOrderEvent
-from domain.enums import OrderSide, OrderStatus, Venue
-from domain.ids import ClientOrderId, FillId, MarketId
-from domain.orders import Fill, Order, OrderEvent
+from predmm.actors.journal.actor import JournalActor
+from predmm.actors.journal.messages import Flush, RecordFill, RecordOrder, RecordOrderEvent
+from predmm.domain.enums import OrderSide, OrderStatus, Venue
+from predmm.domain.ids import ClientOrderId, FillId, MarketId
+from predmm.domain.orders import Fill, Order, OrderEvent
 
 m = MarketId(Venue.KALSHI, "PRES-28")
 ref = JournalActor.start(sys.argv[1], batch_size=64)

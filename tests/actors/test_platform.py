@@ -14,9 +14,9 @@ import pykka
 import pytest
 import trio
 
-from actors.clock import ManualClock
-from actors.direct import DirectRef
-from actors.messages import (
+from predmm.actors.clock import ManualClock
+from predmm.actors.direct import DirectRef
+from predmm.actors.messages import (
     AttachMarket,
     CancelOrders,
     FillReceived,
@@ -28,12 +28,12 @@ from actors.messages import (
     Pump,
     VenueEventReceived,
 )
-from actors.platform import PlatformActor
-from domain.enums import OrderSide, OrderStatus, Venue
-from domain.ids import ClientOrderId, MarketId
-from domain.orders import Order
-from platforms.bridge import Bridge, JobDone
-from platforms.venue import OrderFilled
+from predmm.actors.platform.actor import PlatformActor
+from predmm.domain.enums import OrderSide, OrderStatus, Venue
+from predmm.domain.events import OrderFilled
+from predmm.domain.ids import ClientOrderId, MarketId
+from predmm.domain.orders import Order
+from predmm.platforms.bridge import Bridge, JobDone
 from tests.actors.fake_venue import FakeVenue, fake_capabilities, fake_market
 from tests.actors.harness import RecordingJournal, ask
 

@@ -14,18 +14,18 @@ import attrs
 import pytest
 import trio
 
-from actors.clock import ManualClock
-from actors.journal_store import Journal
-from actors.journal_writes import write
-from actors.messages import GetExposure, GetPlatformStats, GetPosition, PollFills
-from config.risk import RiskConfig
-from domain.enums import OrderSide, OrderStatus, Venue
-from domain.errors import VenueUnavailable
-from domain.ids import ClientOrderId, FillId, MarketId, VenueOrderId
-from domain.orders import Fill, Order, OrderEvent
-from platforms.venue import FillPage, Position
-from supervisors.engine import TradingEngine
-from supervisors.recovery import (
+from predmm.actors.clock import ManualClock
+from predmm.actors.journal.store import Journal
+from predmm.actors.journal.writes import write
+from predmm.actors.messages import GetExposure, GetPlatformStats, GetPosition, PollFills
+from predmm.config.risk import RiskConfig
+from predmm.domain.enums import OrderSide, OrderStatus, Venue
+from predmm.domain.errors import VenueUnavailable
+from predmm.domain.events import FillPage, Position
+from predmm.domain.ids import ClientOrderId, FillId, MarketId, VenueOrderId
+from predmm.domain.orders import Fill, Order, OrderEvent
+from predmm.supervisors.engine import TradingEngine
+from predmm.supervisors.recovery import (
     ReconciliationError,
     RecoveryRecord,
     reconcile_venue,

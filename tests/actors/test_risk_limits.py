@@ -11,16 +11,16 @@ from pathlib import Path
 
 import trio
 
-from actors.clock import ManualClock
-from actors.journal_records import TradingStateRecord
-from actors.journal_store import Journal
-from actors.messages import ExposureReport, GetExposure, GetPlatformStats
-from config.risk import EventLink, RiskConfig
-from domain.enums import OrderSide, TradingState, Venue
-from domain.ids import ClientOrderId, EventId, MarketId
-from domain.orders import Order
-from domain.risk import Exposure, Terms, held, resting, total
-from supervisors.engine import TradingEngine
+from predmm.actors.clock import ManualClock
+from predmm.actors.journal.records import TradingStateRecord
+from predmm.actors.journal.store import Journal
+from predmm.actors.messages import ExposureReport, GetExposure, GetPlatformStats
+from predmm.config.risk import EventLink, RiskConfig
+from predmm.domain.enums import OrderSide, TradingState, Venue
+from predmm.domain.ids import ClientOrderId, EventId, MarketId
+from predmm.domain.orders import Order
+from predmm.domain.risk import Exposure, Terms, held, resting, total
+from predmm.supervisors.engine import TradingEngine
 from tests.actors.fake_venue import FakeVenue, Hub, book_of, fake_market
 from tests.actors.harness import ask, config, eventually, running
 

@@ -13,14 +13,14 @@ import attrs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from actors.market_view import LiveView, others_top
-from config.market_making import MarketMakingConfig
-from domain.book import Level, OrderBook, Watch
-from domain.enums import OrderSide
-from domain.ids import MarketId
-from domain.testing import EPOCH, create_test_market
-from strategies.inventory import InventoryTracker
-from strategies.quoting import compute_quotes
+from predmm.actors.market.view import LiveView, others_top
+from predmm.config.market_making import MarketMakingConfig
+from predmm.domain.book import Level, OrderBook, Watch
+from predmm.domain.enums import OrderSide
+from predmm.domain.ids import MarketId
+from predmm.domain.testing import EPOCH, create_test_market
+from predmm.strategies.inventory import InventoryTracker
+from predmm.strategies.quoting import compute_quotes
 
 MARKET = create_test_market(market_id="WATCH").freeze()
 M: MarketId = MARKET.market_id

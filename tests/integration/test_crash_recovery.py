@@ -25,12 +25,12 @@ from typing import IO, TypeVar
 import pytest
 import trio
 
-from actors.journal_recovery import position_mismatches
-from actors.journal_schema import JournalError
-from actors.journal_store import Journal
-from cli.venues import from_sim_credentials
-from domain.orders import Fill, Order
-from platforms.venue import VenueClient
+from predmm.actors.journal.recovery import position_mismatches
+from predmm.actors.journal.schema import JournalError
+from predmm.actors.journal.store import Journal
+from predmm.cli.venues import from_sim_credentials
+from predmm.domain.orders import Fill, Order
+from predmm.platforms.venue import VenueClient
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]

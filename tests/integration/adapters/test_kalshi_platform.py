@@ -13,7 +13,7 @@ import pytest
 import trio
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from domain import (
+from predmm.domain import (
     AuthenticationError,
     ClientOrderId,
     Fill,
@@ -26,16 +26,16 @@ from domain import (
     TickSpec,
     Venue,
 )
-from platforms.kalshi import KalshiPlatform, RetryPolicy
-from platforms.venue import (
+from predmm.domain.events import (
     BookInvalidated,
     BookUpdated,
     OrderFilled,
     TickSizeChanged,
     VenueEvent,
 )
-from simulator.faults import FaultKind
-from simulator.testing import RunningSimulator, running_simulator
+from predmm.platforms.kalshi import KalshiPlatform, RetryPolicy
+from predmm.simulator.faults import FaultKind
+from predmm.simulator.testing import RunningSimulator, running_simulator
 
 ORDERS = "POST /portfolio/events/orders"
 FAST_RETRY = RetryPolicy(attempts=5, base_delay=0.02, max_delay=0.2)

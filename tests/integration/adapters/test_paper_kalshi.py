@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 import trio
 
-from domain.enums import OrderSide, OrderStatus, OrderType, TimeInForce, Venue
-from platforms.kalshi import KalshiPlatform
-from platforms.paper import PaperPlatform
-from platforms.venue import BookUpdated, OrderFilled, VenueEvent
-from simulator import Simulator
-from simulator.kalshi import create_kalshi_app
-from simulator.server import SimulatorApps, SimulatorUrls, serve
-from simulator.testing import wall_clock_start
+from predmm.domain.enums import OrderSide, OrderStatus, OrderType, TimeInForce, Venue
+from predmm.domain.events import BookUpdated, OrderFilled, VenueEvent
+from predmm.platforms.kalshi import KalshiPlatform
+from predmm.platforms.paper import PaperPlatform
+from predmm.simulator import Simulator
+from predmm.simulator.kalshi import create_kalshi_app
+from predmm.simulator.server import SimulatorApps, SimulatorUrls, serve
+from predmm.simulator.testing import wall_clock_start
 
 D = Decimal
 YES, NO = OrderSide.YES, OrderSide.NO

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import trio
 
-from domain import (
+from predmm.domain import (
     Action,
     AuthenticationError,
     ClientOrderId,
@@ -24,9 +24,7 @@ from domain import (
     Venue,
     VenueUnavailable,
 )
-from platforms.polymarket import PolymarketPlatform
-from platforms.polymarket._stream import open_stream
-from platforms.venue import (
+from predmm.domain.events import (
     BookInvalidated,
     BookUpdated,
     FillReversed,
@@ -34,9 +32,11 @@ from platforms.venue import (
     TickSizeChanged,
     VenueEvent,
 )
-from simulator.faults import FaultKind, FaultRule
-from simulator.polymarket import front_end
-from simulator.testing import RunningSimulator, running_simulator
+from predmm.platforms.polymarket import PolymarketPlatform
+from predmm.platforms.polymarket._stream import open_stream
+from predmm.simulator.faults import FaultKind, FaultRule
+from predmm.simulator.polymarket import front_end
+from predmm.simulator.testing import RunningSimulator, running_simulator
 
 D = Decimal
 

@@ -12,10 +12,10 @@ from decimal import Decimal
 import pytest
 from click.testing import CliRunner
 
-from actors.journal_store import Journal
-from cli.main import cli
-from domain import ClientOrderId, Fill, FillId, MarketId, Order, OrderSide, Venue
-from domain.orders import OrderEvent
+from predmm.actors.journal.store import Journal
+from predmm.cli.main import cli
+from predmm.domain import ClientOrderId, Fill, FillId, MarketId, Order, OrderSide, Venue
+from predmm.domain.orders import OrderEvent
 
 AT = datetime(2026, 11, 1, tzinfo=UTC)
 M = MarketId(Venue.KALSHI, "KXFED-26DEC")
@@ -108,7 +108,16 @@ def test_cancel_all_needs_venues():
 def sim_process(tmp_path):
     creds = tmp_path / "creds"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "sim", "--seed", "3", "--credentials-out", str(creds)],
+        [
+            sys.executable,
+            "-m",
+            "predmm.cli.main",
+            "sim",
+            "--seed",
+            "3",
+            "--credentials-out",
+            str(creds),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

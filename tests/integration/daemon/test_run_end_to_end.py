@@ -7,13 +7,13 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 
-from actors.journal_store import Journal
-from cli.daemon import RunOptions, embedded_simulator, load_run_settings, run_with_venues
-from cli.status import live_path, status_report
-from cli.venues import from_running_simulator
-from domain.enums import TradingState
-from domain.ids import MarketId
-from simulator.testing import running_simulator
+from predmm.actors.journal.store import Journal
+from predmm.cli.daemon import RunOptions, embedded_simulator, load_run_settings, run_with_venues
+from predmm.cli.status import live_path, status_report
+from predmm.cli.venues import from_running_simulator
+from predmm.domain.enums import TradingState
+from predmm.domain.ids import MarketId
+from predmm.simulator.testing import running_simulator
 
 
 async def test_twenty_seconds_on_the_embedded_exchange(tmp_path):

@@ -11,9 +11,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from domain import Venue
-from simulator.server import SimulatorApps
-from simulator.testing import running_simulator
+from predmm.domain import Venue
+from predmm.simulator.server import SimulatorApps
+from predmm.simulator.testing import running_simulator
 
 
 def _app(name: str, seen: list[str]) -> Starlette:

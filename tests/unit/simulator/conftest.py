@@ -8,10 +8,10 @@ from decimal import Decimal
 import attrs
 import pytest
 
-from domain import EventId, MarketId, Venue
-from simulator.exchange import AccountId, Exchange, SimClock
-from simulator.exchange.clock import DEFAULT_START
-from simulator.universe import kalshi_spec, polymarket_spec
+from predmm.domain import EventId, MarketId, Venue
+from predmm.simulator.exchange import AccountId, Exchange, SimClock
+from predmm.simulator.exchange.clock import DEFAULT_START
+from predmm.simulator.universe import kalshi_spec, polymarket_spec
 
 D = Decimal
 

@@ -11,10 +11,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from eth_account import Account as EthAccount
 
-from domain import Venue
-from simulator import Simulator
-from simulator.credentials import write_kalshi_credentials, write_polymarket_credentials
-from simulator.exchange import TradeStatus
+from predmm.domain import Venue
+from predmm.simulator import Simulator
+from predmm.simulator.credentials import write_kalshi_credentials, write_polymarket_credentials
+from predmm.simulator.exchange import TradeStatus
 
 
 def test_traders_have_accounts_and_keys_found_by_id(tmp_path):
@@ -83,7 +83,7 @@ def test_credential_files(tmp_path):
 
 
 def test_simulator_moves_polymarket_trades_to_confirmed():
-    from domain import OrderSide
+    from predmm.domain import OrderSide
 
     sim = Simulator(seed=1, flow=False, mine_after_s=2, confirm_after_s=4)
     other = sim.create_trader("other")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from domain import MarketStatus, Venue
-from simulator import Simulator
-from simulator.faults import FaultKind, FaultRule, Faults, RouteKind
+from predmm.domain import MarketStatus, Venue
+from predmm.simulator import Simulator
+from predmm.simulator.faults import FaultKind, FaultRule, Faults, RouteKind
 
 K, P = Venue.KALSHI, Venue.POLYMARKET
 ORDER = "POST /portfolio/events/orders"

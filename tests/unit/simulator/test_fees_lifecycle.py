@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from domain import MarketStatus, OrderSide, OrderStatus, TickSpec
-from simulator.exchange import (
+from predmm.domain import MarketStatus, OrderSide, OrderStatus, TickSpec
+from predmm.simulator.exchange import (
     CancelReason,
     FeeSpec,
     MarketSettled,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from domain import MarketStatus, OrderSide, Venue
-from simulator import Simulator
-from simulator.exchange.clock import DEFAULT_START
-from simulator.flow import FlowConfig
-from simulator.universe import default_universe
+from predmm.domain import MarketStatus, OrderSide, Venue
+from predmm.simulator import Simulator
+from predmm.simulator.exchange.clock import DEFAULT_START
+from predmm.simulator.flow import FlowConfig
+from predmm.simulator.universe import default_universe
 
 D = Decimal
 MINUTES = 20  # the day, in simulated minutes
@@ -88,7 +88,7 @@ def test_informed_traders_trade_ahead_of_jumps():
 
 
 def test_polymarket_tick_gets_finer_near_the_edges():
-    from simulator.exchange import TickSizeChanged
+    from predmm.simulator.exchange import TickSizeChanged
 
     sim = Simulator(seed=1, flow_config=FlowConfig(fine_tick_edge=0.7))  # every market qualifies
     seen = []

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from domain import Action, ClientOrderId, OrderSide, OrderStatus, TimeInForce
-from simulator.exchange import (
+from predmm.domain import Action, ClientOrderId, OrderSide, OrderStatus, TimeInForce
+from predmm.simulator.exchange import (
     BookLevelChanged,
     CancelReason,
     OrderCancelled,

@@ -7,8 +7,8 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain import Action, OrderSide, OrderStatus, TimeInForce
-from simulator.exchange import TradeStatus
+from predmm.domain import Action, OrderSide, OrderStatus, TimeInForce
+from predmm.simulator.exchange import TradeStatus
 
 D = Decimal
 SETTINGS = settings(

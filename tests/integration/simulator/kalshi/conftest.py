@@ -31,9 +31,9 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from starlette.applications import Starlette
 
-from simulator import Simulator, Trader
-from simulator.kalshi import OPS, RETIRED, KalshiOptions, auth, create_kalshi_app
-from simulator.kalshi.testing import kalshi_client
+from predmm.simulator import Simulator, Trader
+from predmm.simulator.kalshi import OPS, RETIRED, KalshiOptions, auth, create_kalshi_app
+from predmm.simulator.kalshi.testing import kalshi_client
 
 SPECS = Path("/work/shared/venues/kalshi")
 SPEC_HOST = "https://external-api.kalshi.com"

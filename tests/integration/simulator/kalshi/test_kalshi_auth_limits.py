@@ -12,10 +12,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from starlette.applications import Starlette
 
-from simulator import Simulator
-from simulator.credentials import KalshiKey
-from simulator.kalshi import KalshiAuth, KalshiOptions, auth, create_kalshi_app
-from simulator.kalshi.testing import order_body, private_key
+from predmm.simulator import Simulator
+from predmm.simulator.credentials import KalshiKey
+from predmm.simulator.kalshi import KalshiAuth, KalshiOptions, auth, create_kalshi_app
+from predmm.simulator.kalshi.testing import order_body, private_key
 
 FED = "KXFEDDECISION-26DEC-C25"
 # RFC 8032 test key 1; kalshi-notes.md §11 lists its signatures of Kalshi pre-sign texts

@@ -10,9 +10,9 @@ from collections.abc import Callable
 import httpx
 from starlette.applications import Starlette
 
-from simulator import Simulator
-from simulator.kalshi import OPS, KalshiAuth, KalshiOptions, create_kalshi_app
-from simulator.kalshi.testing import order_body, private_key
+from predmm.simulator import Simulator
+from predmm.simulator.kalshi import OPS, KalshiAuth, KalshiOptions, create_kalshi_app
+from predmm.simulator.kalshi.testing import order_body, private_key
 
 FED = "KXFEDDECISION-26DEC-C25"
 BTC = "KXBTCMAX-26NOV30-T100000"
@@ -81,7 +81,7 @@ UNDECLARED = {
 
 
 async def _exercise(c: httpx.AsyncClient, anonymous: httpx.AsyncClient, sim: Simulator) -> None:
-    from domain import Venue
+    from predmm.domain import Venue
 
     faults = sim.faults
     # market data and account

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import httpx
 
-from domain import Venue
-from simulator import Simulator
-from simulator.kalshi.testing import order_body
+from predmm.domain import Venue
+from predmm.simulator import Simulator
+from predmm.simulator.kalshi.testing import order_body
 
 FED = "KXFEDDECISION-26DEC-C25"
 CREATE = "POST /portfolio/events/orders"

@@ -11,8 +11,8 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain import MarketId, Venue
-from simulator import Simulator
+from predmm.domain import MarketId, Venue
+from predmm.simulator import Simulator
 
 FED = "KXFEDDECISION-26DEC-C25"
 FED_ID = MarketId(Venue.KALSHI, FED)

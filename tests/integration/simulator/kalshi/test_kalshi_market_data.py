@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import httpx
 
-from domain import MarketId, Venue
-from simulator import Simulator
-from simulator.kalshi import KalshiOptions, create_kalshi_app
-from simulator.kalshi.testing import order_body
+from predmm.domain import MarketId, Venue
+from predmm.simulator import Simulator
+from predmm.simulator.kalshi import KalshiOptions, create_kalshi_app
+from predmm.simulator.kalshi.testing import order_body
 
 FED = "KXFEDDECISION-26DEC-C25"
 BTC = "KXBTCMAX-26NOV30-T100000"

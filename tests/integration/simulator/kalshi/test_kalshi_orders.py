@@ -9,11 +9,11 @@ from typing import Any
 
 import httpx
 
-from domain import MarketId, Venue
-from simulator import Simulator, Trader
-from simulator.kalshi import KalshiOptions, create_kalshi_app
-from simulator.kalshi.testing import kalshi_client
-from simulator.kalshi.testing import order_body as _order_body
+from predmm.domain import MarketId, Venue
+from predmm.simulator import Simulator, Trader
+from predmm.simulator.kalshi import KalshiOptions, create_kalshi_app
+from predmm.simulator.kalshi.testing import kalshi_client
+from predmm.simulator.kalshi.testing import order_body as _order_body
 
 FED = "KXFEDDECISION-26DEC-C25"  # linear_cent, maker fees
 BTC = "KXBTCMAX-26NOV30-T100000"  # tapered_deci_cent

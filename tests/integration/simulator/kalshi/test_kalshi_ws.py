@@ -21,12 +21,12 @@ from trio_websocket import (
     open_websocket_url,
 )
 
-from domain import MarketId, OrderSide, Venue
-from simulator import Simulator, Trader
-from simulator.faults import FaultKind
-from simulator.kalshi import KalshiOptions, auth, create_kalshi_app
-from simulator.kalshi.testing import kalshi_client, order_body, private_key
-from simulator.server import SimulatorApps, serve
+from predmm.domain import MarketId, OrderSide, Venue
+from predmm.simulator import Simulator, Trader
+from predmm.simulator.faults import FaultKind
+from predmm.simulator.kalshi import KalshiOptions, auth, create_kalshi_app
+from predmm.simulator.kalshi.testing import kalshi_client, order_body, private_key
+from predmm.simulator.server import SimulatorApps, serve
 
 FED = "KXFEDDECISION-26DEC-C25"
 BTC = "KXBTCMAX-26NOV30-T100000"
@@ -351,8 +351,8 @@ async def test_messages_under_flow_conform_and_stay_in_sequence(ws_conformance: 
 
 
 async def test_default_app_served_by_running_simulator(ws_conformance: Any) -> None:
-    from simulator.kalshi import KalshiAuth
-    from simulator.testing import running_simulator
+    from predmm.simulator.kalshi import KalshiAuth
+    from predmm.simulator.testing import running_simulator
 
     async with running_simulator(seed=3) as running:
         endpoint = running.kalshi

@@ -16,11 +16,17 @@ import pytest
 import trio
 from eth_account import Account
 
-from domain import MarketId, Venue
-from simulator import Simulator
-from simulator.credentials import PolymarketKey
-from simulator.polymarket import PolymarketOptions, _auth, _orders, create_clob_app, front_end
-from simulator.server import SimulatorUrls, serve
+from predmm.domain import MarketId, Venue
+from predmm.simulator import Simulator
+from predmm.simulator.credentials import PolymarketKey
+from predmm.simulator.polymarket import (
+    PolymarketOptions,
+    _auth,
+    _orders,
+    create_clob_app,
+    front_end,
+)
+from predmm.simulator.server import SimulatorUrls, serve
 
 
 @attrs.define

@@ -6,8 +6,8 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from simulator.exchange import TradeStatus
-from simulator.polymarket import _auth, _shapes, front_end
+from predmm.simulator.exchange import TradeStatus
+from predmm.simulator.polymarket import _auth, _shapes, front_end
 
 
 def _maker_l1(poly: Any) -> dict[str, str]:
@@ -177,7 +177,7 @@ async def test_bad_hmac_and_unknown_key_get_401(poly: Any, mkt: Any) -> None:
     # the signature covers the raw bytes: a re-serialized body no longer verifies
     signed = json.dumps(body, separators=(",", ":")).encode()
     ts = str(int(poly.sim.clock.timestamp()))
-    from simulator.polymarket import _auth
+    from predmm.simulator.polymarket import _auth
 
     sig = _auth.hmac_signature(poly.key.secret, ts, "POST", "/order", signed)
     headers = {
@@ -263,7 +263,7 @@ async def test_malformed_bodies_never_touch_the_book(poly: Any, mkt: Any) -> Non
 
 
 async def test_tick_size_change_is_enforced(poly: Any, mkt: Any) -> None:
-    from domain import TickSpec
+    from predmm.domain import TickSpec
 
     poly.sim.exchange.change_tick(mkt.market_id, TickSpec.polymarket("0.001"))
     tick = await poly.http.get("/tick-size", params={"token_id": mkt.yes})
@@ -285,7 +285,7 @@ async def test_l1_create_and_derive_api_keys(poly: Any) -> None:
     wallet = Account.create()
 
     def l1_headers(nonce: int) -> dict[str, str]:
-        from simulator.polymarket import _auth
+        from predmm.simulator.polymarket import _auth
 
         ts = str(int(poly.sim.clock.timestamp()))
         typed = _auth.clob_auth_typed_data(wallet.address, ts, nonce, 137)
@@ -320,7 +320,7 @@ async def test_l1_create_and_derive_api_keys(poly: Any) -> None:
 
 
 async def test_faults_rate_limit_and_ambiguous_submit(poly: Any, mkt: Any) -> None:
-    from domain import Venue
+    from predmm.domain import Venue
 
     faults = poly.sim.faults
     faults.fail_next(Venue.POLYMARKET, "POST /order", status=429)
@@ -347,7 +347,7 @@ async def test_failed_trade_and_gtd_expiry(poly: Any, second: Any, mkt: Any) -> 
     await poly.call("POST", "/order", poly.order(mkt.yes, "BUY", "0.45", "10"))
     await second.call("POST", "/order", second.order(mkt.no, "BUY", "0.55", "5"))
     (trade,) = (await poly.call("GET", "/data/trades")).json()["data"]
-    from simulator.exchange import TradeId
+    from predmm.simulator.exchange import TradeId
 
     poly.sim.exchange.fail_trade(TradeId(trade["id"]))
     (failed,) = (await poly.call("GET", "/data/trades")).json()["data"]
@@ -367,7 +367,7 @@ async def test_failed_trade_and_gtd_expiry(poly: Any, second: Any, mkt: Any) -> 
 
 
 async def test_stale_reads_show_a_just_cancelled_order(poly: Any, mkt: Any) -> None:
-    from domain import Venue
+    from predmm.domain import Venue
 
     placed = (await poly.call("POST", "/order", poly.order(mkt.yes, "BUY", "0.3", "5"))).json()
     await poly.call("DELETE", "/cancel-all")
@@ -414,10 +414,10 @@ async def test_neg_risk_markets_verify_against_the_neg_risk_exchange(
     import attrs
     import httpx
 
-    from simulator import Simulator
-    from simulator.polymarket import create_clob_app
-    from simulator.testing import wall_clock_start
-    from simulator.universe import Universe, default_universe
+    from predmm.simulator import Simulator
+    from predmm.simulator.polymarket import create_clob_app
+    from predmm.simulator.testing import wall_clock_start
+    from predmm.simulator.universe import Universe, default_universe
 
     start = wall_clock_start()
     base = default_universe(start)
@@ -448,9 +448,9 @@ async def test_neg_risk_markets_verify_against_the_neg_risk_exchange(
 async def test_switches_for_unconfirmed_shapes(client_factory: Any) -> None:
     import httpx
 
-    from simulator import Simulator
-    from simulator.polymarket import PolymarketOptions, SizeUnits, create_clob_app
-    from simulator.testing import wall_clock_start
+    from predmm.simulator import Simulator
+    from predmm.simulator.polymarket import PolymarketOptions, SizeUnits, create_clob_app
+    from predmm.simulator.testing import wall_clock_start
 
     sim = Simulator(seed=9, flow=False, start=wall_clock_start())
     options = PolymarketOptions(

@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from domain import Venue
-from simulator import Simulator
-from simulator.polymarket import PolymarketOptions, create_gamma_app
+from predmm.domain import Venue
+from predmm.simulator import Simulator
+from predmm.simulator.polymarket import PolymarketOptions, create_gamma_app
 
 
 @pytest.fixture

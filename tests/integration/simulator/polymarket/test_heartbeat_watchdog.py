@@ -9,7 +9,7 @@ import pytest
 import trio
 from trio_websocket import open_websocket_url
 
-from simulator.polymarket import PolymarketOptions
+from predmm.simulator.polymarket import PolymarketOptions
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import trio
 from polymarket import ApiKeyCreds, RequestRejectedError, SecureClient
 from polymarket._internal.environment import PRODUCTION_CONFIG, create_environment
 
-from simulator.testing import running_simulator
+from predmm.simulator.testing import running_simulator
 
 
 def _environment(clob_url: str, gamma_url: str) -> Any:

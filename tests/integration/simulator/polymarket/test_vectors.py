@@ -12,7 +12,7 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils.crypto import keccak
 
-from simulator.polymarket import _auth, _orders, _shapes
+from predmm.simulator.polymarket import _auth, _orders, _shapes
 
 VECTORS_PATH = Path("/work/shared/venues/polymarket/test_vectors.json")
 VECTORS: dict[str, Any] = json.loads(VECTORS_PATH.read_text())

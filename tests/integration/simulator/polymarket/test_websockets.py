@@ -10,8 +10,8 @@ import pytest
 import trio
 from trio_websocket import ConnectionClosed, open_websocket_url
 
-from domain import OrderSide, TickSpec
-from simulator.polymarket import _shapes
+from predmm.domain import OrderSide, TickSpec
+from predmm.simulator.polymarket import _shapes
 
 
 async def _next(ws: Any, event_type: str | None = None) -> dict[str, Any]:
@@ -125,8 +125,8 @@ async def test_user_channel_refuses_bad_auth(served: Any) -> None:
 
 
 async def test_ws_drop_fault_closes_the_market_channel(served: Any, mkt: Any) -> None:
-    from domain import Venue
-    from simulator.faults import FaultKind
+    from predmm.domain import Venue
+    from predmm.simulator.faults import FaultKind
 
     poly = served.client
     served.sim.faults.ws_fault(Venue.POLYMARKET, FaultKind.WS_DROP, "price_change")

@@ -1,0 +1,184 @@
+"""The JournalActor's messages: the ``Record…`` values that everyone tells it (one per
+write, each written whole), the ``Record`` union of them, and ``Flush``, the one message
+that is asked, answered with a ``FlushResult``. Frozen attrs values, keyword-only; each
+``Record…`` carries ``at``, when it happened (None: the journal's clock at write time).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import attrs
+
+from predmm.domain.enums import OrderStatus, TradingState, Venue
+from predmm.domain.ids import ClientOrderId, EventId, MarketId, VenueOrderId
+from predmm.domain.orders import Fill, Order, OrderEvent
+from predmm.strategies.inventory import InventoryTracker
+
+
+@attrs.frozen(kw_only=True)
+class RecordRun:
+    run_id: str
+    config_digest: str
+    mode: str  # "sim", "paper", "live", ...
+    pid: int
+    at: datetime | None = None  # started at
+
+
+@attrs.frozen(kw_only=True)
+class RecordRunEnd:
+    run_id: str
+    reason: str = ""
+    at: datetime | None = None  # stopped at
+
+
+@attrs.frozen(kw_only=True)
+class RecordOrder:
+    """The order as it is now (inserted or replaced by client order id), with the event
+    that made it so (None: a plain snapshot)."""
+
+    order: Order
+    event: OrderEvent | None = None
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordOrders:
+    """``RecordOrder`` for each change, in order, in one write: what one message to the
+    PlatformActor changed."""
+
+    changes: tuple[tuple[Order, OrderEvent | None], ...]
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordOrderEvent:
+    """An event of a journaled order and its status after it."""
+
+    client_order_id: ClientOrderId
+    event: OrderEvent
+    status: OrderStatus
+    filled_quantity: Decimal | None = None  # None: unchanged
+    venue_order_id: VenueOrderId | None = None
+    reason: str = ""
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordFill:
+    """One fill; journaled once per (venue, fill id). ``cursor``: the venue's fill cursor
+    after it, saved in the same transaction."""
+
+    fill: Fill
+    cursor: str | None = None
+    at: datetime | None = None  # received at, when the fill has no received_ts
+
+
+@attrs.frozen(kw_only=True)
+class RecordFillPage:
+    """A page of fills fetched from the venue and the cursor after it, in one
+    transaction: the cursor is never durable without every fill of its page. Fills
+    journaled already are counted as duplicates."""
+
+    venue: Venue
+    fills: tuple[Fill, ...]
+    cursor: str | None = None
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordFillReversal:
+    """A provisional fill failed (Polymarket FAILED trade): it stops counting."""
+
+    fill: Fill
+    reason: str = ""
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordPosition:
+    """A market's position snapshot as its owner sees it, with its event link."""
+
+    market_id: MarketId
+    yes_contracts: Decimal
+    no_contracts: Decimal
+    avg_yes_price: Decimal
+    avg_no_price: Decimal
+    realized_pnl: Decimal
+    fees_paid: Decimal
+    event_id: EventId | None = None
+    at: datetime | None = None
+
+    @classmethod
+    def of(
+        cls,
+        tracker: InventoryTracker,
+        *,
+        market_id: MarketId,
+        event_id: EventId | None = None,
+        at: datetime | None = None,
+    ) -> RecordPosition:
+        return cls(
+            market_id=market_id,
+            yes_contracts=tracker.yes_contracts,
+            no_contracts=tracker.no_contracts,
+            avg_yes_price=tracker.avg_yes_price,
+            avg_no_price=tracker.avg_no_price,
+            realized_pnl=tracker.realized_pnl,
+            fees_paid=tracker.fees_paid,
+            event_id=event_id,
+            at=at,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class RecordRestart:
+    market_id: MarketId
+    reason: str
+    attempt: int = 0
+    quarantined: bool = False
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordTradingState:
+    state: TradingState
+    reason: str = ""
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordCursor:
+    venue: Venue
+    cursor: str
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Flush:
+    """Asked: answered with a ``FlushResult`` once everything told before it is
+    committed and fsynced."""
+
+
+@attrs.frozen(kw_only=True)
+class FlushResult:
+    records: int  # messages written since the actor started
+    duplicates: int  # fills that were journaled already (each counted once)
+    commits: int
+
+
+Record = (
+    RecordRun
+    | RecordRunEnd
+    | RecordOrder
+    | RecordOrders
+    | RecordOrderEvent
+    | RecordFill
+    | RecordFillPage
+    | RecordFillReversal
+    | RecordPosition
+    | RecordRestart
+    | RecordTradingState
+    | RecordCursor
+)

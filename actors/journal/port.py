@@ -1,0 +1,65 @@
+"""What the actors tell the journal, behind one small port.
+
+The JournalActor (``actors/journal/actor.py``) is the single SQLite writer; the actors here do
+not depend on its message classes: they call a ``JournalPort``, and ``journal_port(ref)``
+builds the one that tells the JournalActor. Tests use a recording port.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from predmm.domain.enums import TradingState, Venue
+from predmm.domain.ids import MarketId
+from predmm.domain.orders import Fill, Order, OrderEvent
+
+
+class JournalPort(Protocol):
+    def orders(self, changes: Sequence[tuple[Order, OrderEvent | None]]) -> None:
+        """Order changes (each order after its event; None: a snapshot), in order, in
+        one write."""
+        ...
+
+    def fill(self, fill: Fill, cursor: str | None) -> None: ...
+    def fill_page(self, venue: Venue, fills: Sequence[Fill], cursor: str | None) -> None:
+        """A fetched page's new fills and the venue's cursor after the page, journaled
+        in one transaction: the cursor is never durable without every fill before it."""
+        ...
+
+    def fill_reversal(self, fill: Fill, reason: str) -> None: ...
+    def restart(self, market_id: MarketId, generation: int, reason: str) -> None: ...
+    def quarantine(self, market_id: MarketId, generation: int, reason: str) -> None: ...
+    def trading_state(self, state: TradingState, reason: str) -> None: ...
+
+
+class NullJournal:
+    """Journals nothing (benchmarks, and tests that do not look at the journal)."""
+
+    def orders(self, changes: Sequence[tuple[Order, OrderEvent | None]]) -> None:
+        pass
+
+    def fill(self, fill: Fill, cursor: str | None) -> None:
+        pass
+
+    def fill_page(self, venue: Venue, fills: Sequence[Fill], cursor: str | None) -> None:
+        pass
+
+    def fill_reversal(self, fill: Fill, reason: str) -> None:
+        pass
+
+    def restart(self, market_id: MarketId, generation: int, reason: str) -> None:
+        pass
+
+    def quarantine(self, market_id: MarketId, generation: int, reason: str) -> None:
+        pass
+
+    def trading_state(self, state: TradingState, reason: str) -> None:
+        pass
+
+
+def journal_port(ref: Any, clock: Any) -> JournalPort:
+    """The port that tells the JournalActor at ``ref``."""
+    from predmm.actors.journal.link import ActorJournal
+
+    return ActorJournal(ref, clock)

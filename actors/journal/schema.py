@@ -1,0 +1,182 @@
+"""The journal file's schema and its versions: the tables (``MIGRATIONS``, one per
+version, each run in its own transaction), the ``application_id`` that marks a file as a
+predmm journal, and the checks a file passes before it is read or written
+(``check_identity``, ``check_version`` for readers, ``migrate`` for the writer), with the
+errors they raise.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from predmm.domain.errors import PredmmError
+
+SCHEMA_VERSION = 1
+APPLICATION_ID = 0x70726D6D  # "prmm": marks a file as a predmm journal
+
+
+class JournalError(PredmmError):
+    """The journal file cannot be used as asked (missing, foreign, corrupt, misused)."""
+
+
+class JournalVersionError(JournalError):
+    """The journal's schema is newer than this code (or too old to read without migrating)."""
+
+
+_SCHEMA_V1 = """
+CREATE TABLE runs (
+    run_id TEXT PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    stopped_at TEXT,
+    stop_reason TEXT NOT NULL DEFAULT '',
+    config_digest TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    pid INTEGER NOT NULL
+);
+CREATE TABLE orders (
+    client_order_id TEXT PRIMARY KEY,
+    venue TEXT NOT NULL,
+    market_id TEXT NOT NULL,
+    side TEXT NOT NULL,
+    action TEXT NOT NULL,
+    order_type TEXT NOT NULL,
+    time_in_force TEXT NOT NULL,
+    post_only INTEGER NOT NULL,
+    price TEXT NOT NULL CHECK (typeof(price) = 'text'),
+    quantity TEXT NOT NULL CHECK (typeof(quantity) = 'text'),
+    status TEXT NOT NULL,
+    filled_quantity TEXT NOT NULL CHECK (typeof(filled_quantity) = 'text'),
+    venue_order_id TEXT,
+    created_at TEXT,
+    updated_at TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX orders_by_status ON orders (status, venue);
+CREATE TABLE order_events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    client_order_id TEXT NOT NULL REFERENCES orders (client_order_id),
+    event TEXT NOT NULL,
+    status_after TEXT NOT NULL,
+    filled_quantity TEXT NOT NULL CHECK (typeof(filled_quantity) = 'text'),
+    at TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX order_events_by_order ON order_events (client_order_id, seq);
+CREATE TABLE fills (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    venue TEXT NOT NULL,
+    fill_id TEXT NOT NULL,
+    market_id TEXT NOT NULL,
+    side TEXT NOT NULL,
+    action TEXT NOT NULL,
+    price TEXT NOT NULL CHECK (typeof(price) = 'text'),
+    quantity TEXT NOT NULL CHECK (typeof(quantity) = 'text'),
+    fee TEXT NOT NULL CHECK (typeof(fee) = 'text'),
+    is_taker INTEGER NOT NULL,
+    provisional INTEGER NOT NULL,
+    client_order_id TEXT,
+    venue_order_id TEXT,
+    venue_ts TEXT,
+    received_at TEXT NOT NULL,
+    reversed_at TEXT,
+    reversal_reason TEXT NOT NULL DEFAULT '',
+    UNIQUE (venue, fill_id)
+);
+CREATE INDEX fills_by_market ON fills (market_id, seq);
+CREATE TABLE positions (
+    market_id TEXT PRIMARY KEY,
+    venue TEXT NOT NULL,
+    event_id TEXT,
+    yes_contracts TEXT NOT NULL CHECK (typeof(yes_contracts) = 'text'),
+    no_contracts TEXT NOT NULL CHECK (typeof(no_contracts) = 'text'),
+    avg_yes_price TEXT NOT NULL CHECK (typeof(avg_yes_price) = 'text'),
+    avg_no_price TEXT NOT NULL CHECK (typeof(avg_no_price) = 'text'),
+    realized_pnl TEXT NOT NULL CHECK (typeof(realized_pnl) = 'text'),
+    fees_paid TEXT NOT NULL CHECK (typeof(fees_paid) = 'text'),
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE restarts (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    market_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    quarantined INTEGER NOT NULL
+);
+CREATE TABLE trading_states (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    state TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE TABLE kv (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+"""
+
+
+def _create_v1(conn: sqlite3.Connection) -> None:
+    for statement in _SCHEMA_V1.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+# MIGRATIONS[n] takes a version n - 1 file to version n, inside one transaction.
+# To change the schema: add MIGRATIONS[SCHEMA_VERSION + 1] and bump SCHEMA_VERSION.
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _create_v1}
+
+
+# checks --------------------------------------------------------------------------------
+
+
+def user_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def check_identity(conn: sqlite3.Connection, path: Path) -> None:
+    try:
+        app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+        tables = conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise JournalError(f"{path} is not a predmm journal (not an SQLite file: {exc})") from None
+    if app_id == APPLICATION_ID or (app_id == 0 and tables == 0):
+        return
+    raise JournalError(f"{path} is not a predmm journal (application_id {app_id:#x})")
+
+
+def check_version(conn: sqlite3.Connection, path: Path) -> None:
+    """A reader's check: the file is at SCHEMA_VERSION (only the writer migrates)."""
+    version = user_version(conn)
+    if version != SCHEMA_VERSION:
+        raise JournalVersionError(_version_message(path, version, reading=True))
+
+
+def _version_message(path: Path, version: int, *, reading: bool) -> str:
+    if version > SCHEMA_VERSION:
+        return (
+            f"journal {path} has schema version {version}, newer than this predmm knows"
+            f" ({SCHEMA_VERSION}): upgrade predmm or use another journal file"
+        )
+    hint = "start the daemon once to migrate it" if reading else "it cannot be migrated"
+    return f"journal {path} has schema version {version}, expected {SCHEMA_VERSION}: {hint}"
+
+
+def migrate(conn: sqlite3.Connection, path: Path) -> None:
+    """Bring the file to SCHEMA_VERSION, one migration per transaction."""
+    version = user_version(conn)
+    if version > SCHEMA_VERSION:
+        raise JournalVersionError(_version_message(path, version, reading=False))
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            MIGRATIONS[target](conn)
+            conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+            conn.execute(f"PRAGMA user_version={target}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")

@@ -1,0 +1,211 @@
+"""What ``predmm status`` shows, read from the journal only: ``journal_status`` rebuilds
+every market's position from its fills (``MarketSummary``), sums the markets of one
+real-world event across venues (``EventSummary``) and gathers them, with open orders,
+restarts, quarantines, the trading state and the last run, into a ``JournalStatus``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from predmm.actors.journal.queries import JournalQueries, fold_fills
+from predmm.actors.journal.records import (
+    JournaledFill,
+    RestartRecord,
+    RunRecord,
+    TradingStateRecord,
+)
+from predmm.domain.ids import ClientOrderId, EventId, FillId, MarketId, VenueOrderId
+from predmm.domain.orders import Order
+from predmm.strategies.inventory import InventoryTracker
+
+
+@attrs.frozen(kw_only=True)
+class MarketSummary:
+    market_id: MarketId
+    event_id: EventId | None
+    yes_contracts: Decimal
+    no_contracts: Decimal
+    avg_yes_price: Decimal
+    avg_no_price: Decimal
+    net_position: Decimal
+    realized_pnl: Decimal
+    fees_paid: Decimal
+    mark: Decimal | None  # the YES mark given to ``status``
+    unrealized_pnl: Decimal | None  # None when contracts are held and no mark was given
+    open_orders: int
+    restarts: int
+    quarantined: bool
+    last_fill_at: datetime | None
+
+
+@attrs.frozen(kw_only=True)
+class EventSummary:
+    """One real-world event across venues: contracts summed over its markets."""
+
+    event_id: EventId
+    market_ids: tuple[MarketId, ...]
+    yes_contracts: Decimal
+    no_contracts: Decimal
+    net_position: Decimal
+    realized_pnl: Decimal
+    unrealized_pnl: Decimal | None  # None if a market of the event holds contracts unmarked
+
+
+@attrs.frozen(kw_only=True)
+class JournalStatus:
+    """What ``predmm status`` shows, read from the journal only."""
+
+    trading_state: TradingStateRecord | None
+    markets: tuple[MarketSummary, ...]
+    events: tuple[EventSummary, ...]
+    open_orders: tuple[Order, ...]
+    restarts: tuple[RestartRecord, ...]
+    quarantined: tuple[MarketId, ...]
+    fill_count: int
+    last_fill_at: datetime | None
+    realized_pnl: Decimal
+    unrealized_pnl: Decimal | None
+    fees_paid: Decimal
+    last_run: RunRecord | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: Decimals and times as strings, enums as values, ids as text."""
+        out = _jsonable(self)
+        assert isinstance(out, dict)
+        return out
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, MarketId | EventId | ClientOrderId | VenueOrderId | FillId):
+        return str(value)
+    if attrs.has(type(value)):
+        names = [f.name for f in attrs.fields(type(value))]  # type: ignore[arg-type]
+        return {name: _jsonable(getattr(value, name)) for name in names}
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _last_fill_time(fills: Sequence[JournaledFill]) -> datetime | None:
+    if not fills:
+        return None
+    last = fills[-1]
+    return last.fill.ts or last.received_at
+
+
+def _market_summary(
+    journal: JournalQueries,
+    market_id: MarketId,
+    *,
+    event_id: EventId | None,
+    mark: Decimal | None,
+    open_orders: int,
+    restarts: Sequence[RestartRecord],
+) -> MarketSummary:
+    fills = journal.fills(market_id=market_id)
+    inv = fold_fills(market_id, fills)
+    return MarketSummary(
+        market_id=market_id,
+        event_id=event_id,
+        yes_contracts=inv.yes_contracts,
+        no_contracts=inv.no_contracts,
+        avg_yes_price=inv.avg_yes_price,
+        avg_no_price=inv.avg_no_price,
+        net_position=inv.net_position,
+        realized_pnl=inv.realized_pnl,
+        fees_paid=inv.fees_paid,
+        mark=mark,
+        unrealized_pnl=_unrealized(inv, mark),
+        open_orders=open_orders,
+        restarts=len(restarts),
+        quarantined=bool(restarts) and restarts[-1].quarantined,
+        last_fill_at=_last_fill_time(fills),
+    )
+
+
+def _unrealized(inv: InventoryTracker, mark: Decimal | None) -> Decimal | None:
+    if not inv.yes_contracts and not inv.no_contracts:
+        return Decimal(0)
+    return None if mark is None else inv.unrealized_pnl(mark)
+
+
+def _sum_or_none(values: Iterable[Decimal | None]) -> Decimal | None:
+    total = Decimal(0)
+    for v in values:
+        if v is None:
+            return None
+        total += v
+    return total
+
+
+def _event_summaries(markets: Sequence[MarketSummary]) -> tuple[EventSummary, ...]:
+    by_event: dict[EventId, list[MarketSummary]] = {}
+    for m in markets:
+        if m.event_id is not None:
+            by_event.setdefault(m.event_id, []).append(m)
+    return tuple(
+        EventSummary(
+            event_id=event_id,
+            market_ids=tuple(m.market_id for m in ms),
+            yes_contracts=sum((m.yes_contracts for m in ms), Decimal(0)),
+            no_contracts=sum((m.no_contracts for m in ms), Decimal(0)),
+            net_position=sum((m.net_position for m in ms), Decimal(0)),
+            realized_pnl=sum((m.realized_pnl for m in ms), Decimal(0)),
+            unrealized_pnl=_sum_or_none(m.unrealized_pnl for m in ms),
+        )
+        for event_id, ms in sorted(by_event.items(), key=lambda item: str(item[0]))
+    )
+
+
+def journal_status(
+    journal: JournalQueries,
+    *,
+    marks: dict[MarketId, Decimal] | None = None,
+    events: dict[MarketId, EventId] | None = None,
+) -> JournalStatus:
+    """The journal's summary. Positions are rebuilt from fills; ``marks`` (YES prices)
+    give unrealized PnL; the event of a market comes from ``events`` or else from its
+    last ``record_position``."""
+    marks = marks or {}
+    event_of = {p.market_id: p.event_id for p in journal.positions()} | dict(events or {})
+    open_orders = journal.open_orders()
+    restarts = journal.restarts()
+    markets = tuple(
+        _market_summary(
+            journal,
+            mid,
+            event_id=event_of.get(mid),
+            mark=marks.get(mid),
+            open_orders=sum(1 for o in open_orders if o.market_id == mid),
+            restarts=[r for r in restarts if r.market_id == mid],
+        )
+        for mid in journal.market_ids()
+    )
+    runs = journal.runs()
+    return JournalStatus(
+        trading_state=journal.trading_state(),
+        markets=markets,
+        events=_event_summaries(markets),
+        open_orders=tuple(open_orders),
+        restarts=tuple(restarts),
+        quarantined=tuple(m.market_id for m in markets if m.quarantined),
+        fill_count=journal.fill_count(),
+        last_fill_at=_last_fill_time(journal.last_fills(1)),
+        realized_pnl=sum((m.realized_pnl for m in markets), Decimal(0)),
+        unrealized_pnl=_sum_or_none(m.unrealized_pnl for m in markets),
+        fees_paid=sum((m.fees_paid for m in markets), Decimal(0)),
+        last_run=runs[-1] if runs else None,
+    )

@@ -1,0 +1,107 @@
+"""The JournalActor's writes, as plain functions over the store: ``write(journal,
+message, now)`` writes one ``Record…`` message whole, in one savepoint and without
+committing, through the ``Journal``'s record methods, and returns the outcomes of the fills
+it carried; its helpers check a fill page's venue and turn a message into the store's
+arguments. No thread, no clock read: the actor passes ``now`` and commits; the benchmark
+and the recovery tests call ``write`` directly.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from predmm.actors.journal.messages import (
+    Record,
+    RecordCursor,
+    RecordFill,
+    RecordFillPage,
+    RecordFillReversal,
+    RecordOrder,
+    RecordOrderEvent,
+    RecordOrders,
+    RecordPosition,
+    RecordRestart,
+    RecordRun,
+    RecordRunEnd,
+    RecordTradingState,
+)
+from predmm.actors.journal.records import PositionRecord
+from predmm.actors.journal.schema import JournalError
+from predmm.actors.journal.store import FillOutcome, Journal
+from predmm.domain.enums import Venue
+from predmm.domain.orders import Fill
+
+
+def write(journal: Journal, message: Record, now: datetime) -> list[FillOutcome]:
+    """Write one message through the store, whole or not at all (no commit); the
+    outcomes of the fills it carried."""
+    at = message.at or now
+    with journal.atomic():
+        match message:
+            case RecordFill(fill=fill, cursor=cursor):
+                return [journal.record_fill(fill, at=at, cursor=cursor)]
+            case RecordFillPage(venue=venue, fills=fills, cursor=cursor):
+                return _write_page(journal, venue, fills, cursor, at)
+            case RecordFillReversal(fill=fill, reason=reason):
+                return [journal.record_fill_reversal(fill, at=at, reason=reason)]
+            case RecordOrder(order=order, event=event):
+                journal.record_order(order, at=at, event=event)
+            case RecordOrders(changes=changes):
+                journal.record_orders(changes, at=at)
+            case RecordOrderEvent():
+                _write_order_event(journal, message, at)
+            case RecordPosition():
+                journal.record_position(_position(message, at))
+            case RecordRestart(market_id=mid, reason=reason, attempt=n, quarantined=q):
+                journal.record_restart(
+                    market_id=mid, at=at, reason=reason, attempt=n, quarantined=q
+                )
+            case RecordTradingState(state=state, reason=reason):
+                journal.record_trading_state(state=state, at=at, reason=reason)
+            case RecordCursor(venue=venue, cursor=cursor):
+                journal.set_cursor(venue, cursor, at=at)
+            case RecordRun(run_id=run_id, config_digest=digest, mode=mode, pid=pid):
+                journal.record_run(
+                    run_id=run_id, started_at=at, config_digest=digest, mode=mode, pid=pid
+                )
+            case RecordRunEnd(run_id=run_id, reason=reason):
+                journal.record_run_end(run_id=run_id, stopped_at=at, reason=reason)
+    return []
+
+
+def _write_page(
+    journal: Journal, venue: Venue, fills: tuple[Fill, ...], cursor: str | None, at: datetime
+) -> list[FillOutcome]:
+    for fill in fills:
+        if fill.market_id.venue is not venue:
+            raise JournalError(f"fill {fill.fill_id} of {fill.market_id} in a {venue.value} page")
+    outcomes = [journal.record_fill(fill, at=at) for fill in fills]
+    if cursor is not None:
+        journal.set_cursor(venue, cursor, at=at)
+    return outcomes
+
+
+def _write_order_event(journal: Journal, m: RecordOrderEvent, at: datetime) -> None:
+    journal.record_order_event(
+        client_order_id=m.client_order_id,
+        event=m.event,
+        status=m.status,
+        at=at,
+        filled_quantity=m.filled_quantity,
+        venue_order_id=m.venue_order_id,
+        reason=m.reason,
+    )
+
+
+def _position(m: RecordPosition, at: datetime) -> PositionRecord:
+    return PositionRecord(
+        market_id=m.market_id,
+        event_id=m.event_id,
+        yes_contracts=m.yes_contracts,
+        no_contracts=m.no_contracts,
+        avg_yes_price=m.avg_yes_price,
+        avg_no_price=m.avg_no_price,
+        realized_pnl=m.realized_pnl,
+        fees_paid=m.fees_paid,
+        updated_at=at,
+    )

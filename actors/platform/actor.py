@@ -1,0 +1,452 @@
+"""PlatformActor: one per venue. Holds the venue's order table (every order's state
+machine, ``domain.orders``), spends the venue's rate-limit tokens, and hands requests to
+the trio workers through the bridge. It never waits on I/O: answers come back as
+``JobDone``s in its ``Answers`` box, taken at the start of every message it handles (its
+own thread's or a MarketActor's direct call), which is why a cancel never waits behind a
+queue of placements, and why requests keep flowing while its thread waits for the GIL.
+
+* client order ids are made by the MarketActors, unique per incarnation, and reused on
+  every retry of one intent (a 429 re-sends the same order);
+* a timeout or 5xx after a submit makes the order UNKNOWN until ``get_order`` by client
+  order id says what the venue holds;
+* fills are deduplicated by fill id and routed to the owning MarketActor, the
+  PortfolioActor and the journal;
+* a cancel of an order whose placement is still in flight waits for that answer (else
+  the venue could take the order after refusing its cancel).
+
+What to send when, under the limiter, is ``actors.platform.flow``; what the venue's answers
+do to the table, ``actors.platform.answers``; the changes told once per message,
+``actors.platform.changes``; the calls the trio workers make, ``actors.platform.calls``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+import pykka
+from loguru import logger
+
+from predmm.actors.clock import Clock
+from predmm.actors.direct import DirectActor, DirectRef
+from predmm.actors.journal.port import JournalPort
+from predmm.actors.messages import (
+    AmendOrder,
+    AttachMarket,
+    AttachPortfolio,
+    BackoffOver,
+    CancelAll,
+    CancelMarketOrders,
+    CancelOrders,
+    CancelOrphans,
+    DetachMarket,
+    FillReceived,
+    FillReverted,
+    GetOpenOrders,
+    GetPlatformStats,
+    JobDone,
+    OrdersChanged,
+    OrdersClosed,
+    PlaceOrders,
+    PlatformStats,
+    PollFills,
+    Pump,
+    Reconcile,
+    Reply,
+    Resume,
+    SubmitOrders,
+    SyncOpenOrders,
+    VenueEventReceived,
+)
+from predmm.actors.platform import calls as venue_calls
+from predmm.actors.platform.answers import (
+    amend_answered,
+    cancels_answered,
+    placements_answered,
+    reversal_counts,
+)
+from predmm.actors.platform.changes import OrderChanges
+from predmm.actors.platform.flow import Amend, OrderFlow
+from predmm.domain.enums import Venue
+from predmm.domain.errors import RateLimited, VenueUnavailable
+from predmm.domain.events import (
+    CancelResult,
+    FillPage,
+    FillReversed,
+    OrderFilled,
+    OrderUpdated,
+    PlaceResult,
+)
+from predmm.domain.exposure import AmendSettled
+from predmm.domain.ids import ClientOrderId, FillId, MarketId
+from predmm.domain.order_table import RETAIN_FILLS, OrderTable, RecentIds
+from predmm.domain.orders import Fill, Order
+from predmm.platforms.bridge import Answers, AnswersReady, backoff_delay, safe_tell
+from predmm.platforms.venue import Capabilities
+
+JournaledFills = Callable[[Sequence[FillId]], set[FillId]]
+
+
+class PlatformActor(DirectActor):
+    def __init__(
+        self,
+        *,
+        venue: Venue,
+        capabilities: Capabilities,
+        bridge: Any,
+        clock: Clock,
+        journal: JournalPort,
+        key: str | None = None,
+        max_in_flight: int = 4,
+        reconcile_delay: float = 0.2,
+        fill_cursor: str | None = None,
+        journaled_fills: JournaledFills | None = None,
+        direct: DirectRef | None = None,
+    ) -> None:
+        super().__init__(direct)
+        self.venue, self.bridge, self.clock = venue, bridge, clock
+        self.journal, self.key = journal, key or venue.value
+        self.changes = OrderChanges()
+        self.table = OrderTable(on_change=self.changes.record)
+        self.answers = Answers(self.actor_ref)
+        self.flow = OrderFlow(
+            table=self.table,
+            caps=capabilities,
+            key=self.key,
+            answer=self.answers.put,
+            max_in_flight=max_in_flight,
+        )
+        self.routes: dict[MarketId, pykka.ActorRef[Any]] = {}
+        self.portfolio: pykka.ActorRef[Any] | None = None
+        self.portfolio_direct: DirectRef | None = None
+        self.reconcile_delay = reconcile_delay
+        self.wake_at: float | None = None
+        self.backing_off, self.failures = False, 0
+        self.cursor, self.polling, self.journaled_fills = fill_cursor, False, journaled_fills
+        self.drain: list[Reply] = []
+        self.reversed: RecentIds[FillId] = RecentIds(RETAIN_FILLS)
+        self.log = logger.bind(actor="platform", venue=venue.value)
+
+    # dispatch ---------------------------------------------------------------------
+
+    def handle(self, message: Any) -> Any:
+        if isinstance(message, AnswersReady):
+            self.answers.rearm()
+        self._take_answers()
+        match message:
+            case AnswersReady():
+                pass
+            case SubmitOrders(cancels=cancels, amends=amends, places=places):
+                self.flow.cancel(cancels)
+                for amend in amends:
+                    self._amend(amend)
+                self.flow.place(places)
+            case PlaceOrders(orders=orders):
+                self.flow.place(orders)
+            case CancelOrders(client_order_ids=ids):
+                self.flow.cancel(ids)
+            case AmendOrder():
+                self._amend(message)
+            case VenueEventReceived(event=OrderFilled(fill=fill)):
+                self._fill(fill)
+            case VenueEventReceived(event=FillReversed(fill=fill)):
+                self._reversed(fill)
+            case VenueEventReceived(event=OrderUpdated() as update):
+                self.table.update(update)
+                self.flow.queue_ready_cancels()
+            case Pump():
+                self.wake_at = None
+            case BackoffOver():
+                self.backing_off = False
+            case Reconcile():
+                self._reconcile()
+            case PollFills():
+                self._poll_fills()
+            case SyncOpenOrders(reply=reply):
+                self.flow.read(("open_orders", reply), venue_calls.get_open_orders)
+            case Resume():
+                self.flow.resume()
+            case CancelOrphans(keep=keep):
+                self.flow.cancel(
+                    o.client_order_id for o in self.table.live(None) if o.market_id not in keep
+                )
+            case CancelMarketOrders(market_id=market_id):
+                self.flow.cancel(o.client_order_id for o in self.table.live(market_id))
+            case CancelAll():
+                self._cancel_all(message)
+            case AttachMarket(market_id=market_id, ref=ref):
+                self.routes[market_id] = ref
+            case DetachMarket(market_id=market_id, ref=ref):
+                if self.routes.get(market_id) is ref:
+                    del self.routes[market_id]
+            case AttachPortfolio(portfolio=portfolio, direct=direct):
+                self.portfolio, self.portfolio_direct = portfolio, direct
+            case GetOpenOrders(market_id=market_id):
+                return tuple(self.table.live(market_id))
+            case GetPlatformStats():
+                return self._stats()
+            case VenueEventReceived():
+                pass  # book data goes to the conflator, not here
+            case _:
+                raise TypeError(f"PlatformActor {self.venue.value}: unexpected {message!r}")
+        self._pump()
+        self._send_jobs()
+        self._flush()
+        self._check_drained()
+        return None
+
+    # commands -----------------------------------------------------------------------
+
+    def _amend(self, msg: AmendOrder) -> None:
+        if not self.flow.amend(msg.client_order_id, msg.price, msg.quantity):
+            self._amend_settled(msg.client_order_id, False, msg.price, msg.quantity)
+
+    def _cancel_all(self, msg: CancelAll) -> None:
+        self.log.warning("cancel all: {reason}", reason=msg.reason)
+        for amend in self.flow.halt():
+            self._amend_settled(amend.client_order_id, False, amend.price, amend.quantity)
+        if msg.reply is not None:
+            self.drain.append(msg.reply)
+
+    # sending ------------------------------------------------------------------------
+
+    def _pump(self) -> None:
+        if self.backing_off:
+            return
+        wait = self.flow.pump(self.clock.monotonic())
+        if wait is not None:
+            self._wake(wait)
+
+    def _send_jobs(self) -> None:
+        """What one message made go out, to the trio workers with one wake-up."""
+        if not self.flow.outbox:
+            return
+        jobs = self.flow.take_jobs()
+        if not self.bridge.submit(jobs):
+            self.flow.not_sent(jobs)
+            self.log.error("the trio loop is gone; {n} requests not sent", n=len(jobs))
+
+    def _wake(self, delay: float) -> None:
+        at = self.clock.monotonic() + delay
+        if self.wake_at is not None and self.wake_at <= at:
+            return
+        self.wake_at = at
+        self.bridge.call_later(max(delay, 0.001), self.actor_ref, Pump())
+
+    # answers ------------------------------------------------------------------------
+
+    def _take_answers(self) -> None:
+        """Handle every answer waiting. If one raises (on whichever thread brought the
+        message), the ones after it are given back for the next message: each holds a
+        request slot that only its handling frees."""
+        answers = self.answers.take()
+        for n, done in enumerate(answers):
+            try:
+                self._job_done(done)
+            except BaseException:
+                self.answers.give_back(answers[n + 1 :])
+                raise
+
+    def _job_done(self, done: JobDone) -> None:
+        kind = done.tag[0]  # type: ignore[index]
+        self.flow.answered(kind)
+        handler = getattr(self, f"_on_{kind}")
+        handler(done.tag, done.result, done.error)
+        if done.error is None and kind in ("place", "cancel", "amend"):
+            self.failures = 0
+
+    def _on_place(
+        self, tag: Any, results: list[PlaceResult] | None, error: Exception | None
+    ) -> None:
+        coids: tuple[ClientOrderId, ...] = tag[1]
+        if isinstance(error, RateLimited):  # refused whole: nothing was placed
+            self._backoff(error.retry_after)
+            self.flow.retry_places(coids)
+        else:
+            if error is not None and not isinstance(error, VenueUnavailable):
+                self.log.error("placement refused: {error!r}", error=error)
+            placements_answered(self.table, coids, results or (), error)
+            if isinstance(error, VenueUnavailable):  # UNKNOWN until the venue says
+                self._reconcile_later()
+        self.flow.queue_ready_cancels()
+
+    def _on_cancel(
+        self, tag: Any, results: list[CancelResult] | None, error: Exception | None
+    ) -> None:
+        coids: tuple[ClientOrderId, ...] = tag[1]
+        if error is not None:
+            self.log.warning("cancel failed: {error!r}", error=error)
+            self._backoff(error.retry_after if isinstance(error, RateLimited) else None)
+            self.flow.retry_cancels(coids)
+            return
+        if cancels_answered(self.table, results or ()):
+            self._reconcile_later()
+
+    def _on_amend(self, tag: Any, result: PlaceResult | None, error: Exception | None) -> None:
+        amend: Amend = tag[1]
+        if isinstance(error, RateLimited):
+            self._backoff(error.retry_after)
+            self.flow.retry_amend(amend)
+            return
+        applied = amend_answered(self.table, amend, result, error)
+        self._amend_settled(amend.client_order_id, applied, amend.price, amend.quantity)
+
+    def _on_sweep(self, tag: Any, count: int | None, error: Exception | None) -> None:
+        if error is not None:
+            self.log.warning("venue-wide cancel failed: {error!r}", error=error)
+            self.flow.swept(False)
+            self._backoff(None)
+            return
+        self.flow.swept(True)
+        if count:
+            self.log.warning("venue-wide cancel removed {n} orders", n=count)
+
+    def _on_get_order(self, tag: Any, found: Order | None, error: Exception | None) -> None:
+        coid: ClientOrderId = tag[1]
+        if error is not None:
+            self._reconcile_later()
+            return
+        self.table.reconciled(coid, found)
+        self.flow.queue_ready_cancels()
+
+    def _on_fills(self, tag: Any, page: FillPage | None, error: Exception | None) -> None:
+        self.polling = False
+        if error is not None or page is None:
+            self.log.warning("fill poll failed: {error!r}", error=error)
+            return
+        ids = [f.fill_id for f in page.fills]
+        known = self.journaled_fills(ids) if self.journaled_fills else set()
+        counted: list[Fill] = []
+        for fill in page.fills:
+            if fill.fill_id in known:  # counted in the positions the journal seeded
+                self.table.seen_fills.add(fill.fill_id)
+                continue
+            new = self._count(fill)
+            if new is not None:
+                counted.append(new)
+        # one transaction: the page's cursor is never durable without its fills
+        if counted or page.cursor is not None:
+            self._journal_orders()
+            self.journal.fill_page(self.venue, counted, page.cursor)
+        if page.cursor is not None and page.cursor != self.cursor:
+            self.cursor = page.cursor
+            self._poll_fills()
+
+    def _on_open_orders(
+        self, tag: Any, orders: list[Order] | None, error: Exception | None
+    ) -> None:
+        if error is not None:
+            self.log.error("open orders not read: {error!r}", error=error)
+        for order in orders or ():
+            self.table.adopt(order)
+        reply: Reply | None = tag[1]
+        if reply is not None:  # the error itself: the engine must not quote blind
+            reply(error if error is not None else len(orders or ()))
+
+    # helpers ------------------------------------------------------------------------
+
+    def _fill(self, venue_fill: Fill) -> None:
+        """A fill from the stream: counted and journaled once."""
+        fill = self._count(venue_fill)
+        if fill is not None:
+            self._journal_orders()
+            self.journal.fill(fill, None)
+
+    def _count(self, venue_fill: Fill) -> Fill | None:
+        """Count a fill once and route it (None: a duplicate); the caller journals it."""
+        fill = self.table.fill(venue_fill)
+        if fill is None:
+            return None
+        message = FillReceived(fill=fill)
+        self._to_portfolio(message)  # first: see _to_portfolio
+        safe_tell(self.routes.get(fill.market_id), message)
+        self.flow.queue_ready_cancels()
+        return fill
+
+    def _reversed(self, fill: Fill) -> None:
+        """Undo a counted fill once; one never seen is only journaled as reversed."""
+        self._journal_orders()
+        self.journal.fill_reversal(fill, "failed on chain")
+        if not reversal_counts(self.table, self.reversed, fill.fill_id):
+            return
+        message = FillReverted(fill=fill)
+        self._to_portfolio(message)
+        safe_tell(self.routes.get(fill.market_id), message)
+
+    def _flush(self) -> None:
+        """Tell what one message changed: the journal, then the portfolio (one message
+        each), then one message per market."""
+        self._journal_orders()
+        changes = self.changes
+        if changes.closed:
+            self._to_portfolio(OrdersClosed(closed=tuple(changes.closed)))
+        for market_id, orders in changes.by_market.items():
+            safe_tell(self.routes.get(market_id), OrdersChanged(orders=tuple(orders)))
+        changes.told()
+
+    def _journal_orders(self) -> None:
+        """The order changes not yet journaled, in one write; before any other journal
+        write too, so the journal keeps the order things happened in."""
+        if self.changes.journal:
+            self.journal.orders(self.changes.take_journal())
+
+    def _to_portfolio(self, message: object) -> None:
+        """Fills, reversals, closed orders and amend outcomes reach the PortfolioActor
+        before any MarketActor hears of them (a direct call, when attached with one):
+        a market acting on the news never finds the portfolio behind it."""
+        if self.portfolio_direct is None:
+            safe_tell(self.portfolio, message)
+            return
+        try:
+            self.portfolio_direct.call(message)
+        except pykka.ActorDeadError:
+            self.log.error("portfolio gone: {m} not counted", m=type(message).__name__)
+
+    def _amend_settled(
+        self, coid: ClientOrderId, applied: bool, price: Decimal, quantity: Decimal
+    ) -> None:
+        message = AmendSettled(
+            client_order_id=coid, applied=applied, price=price, quantity=quantity
+        )
+        self._to_portfolio(message)
+
+    def _reconcile_later(self) -> None:
+        self.bridge.call_later(self.reconcile_delay, self.actor_ref, Reconcile())
+
+    def _reconcile(self) -> None:
+        for order in self.table.unknown():
+            run = partial(venue_calls.get_order, order.client_order_id, order.market_id)
+            self.flow.read(("get_order", order.client_order_id), run)
+
+    def _poll_fills(self) -> None:
+        if not self.polling:
+            self.polling = True
+            self.flow.read(("fills",), partial(venue_calls.get_fills, self.cursor))
+
+    def _backoff(self, retry_after: float | None) -> None:
+        self.failures += 1
+        delay = retry_after if retry_after is not None else backoff_delay(self.failures)
+        if not self.backing_off:
+            self.backing_off = True
+            self.bridge.call_later(delay, self.actor_ref, BackoffOver())
+            self.log.warning("backing off {delay:.3f} s", delay=delay)
+
+    def _check_drained(self) -> None:
+        if not self.drain or not self.flow.idle():
+            return
+        replies, self.drain = self.drain, []
+        for reply in replies:
+            reply(self.table.closed_count)
+
+    def _stats(self) -> PlatformStats:
+        return PlatformStats(
+            venue=self.venue,
+            live_orders=sum(1 for _ in self.table.live(None)),
+            queued_placements=len(self.flow.place_q),
+            queued_cancels=len(self.flow.cancel_q),
+            unknown_orders=sum(1 for _ in self.table.unknown()),
+            tokens_spent=self.flow.bucket.spent,
+            duplicate_fills=self.table.duplicate_fills,
+        )

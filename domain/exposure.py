@@ -1,0 +1,272 @@
+"""The PortfolioActor's exposure book (``ExposureBook``): the reservations it granted,
+one per order, and the exposure that they and the contracts held make per market, per
+event (across the venues and on each), per venue and in total, kept by difference
+(Decimal: exact). It checks a market's next orders against the limits
+(``domain.risk``). Plain state owned by one PortfolioActor: no I/O, no clock; the
+contracts held come in as the market's ``InventoryTracker``, and the trading state stays
+the actor's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Protocol
+
+import attrs
+
+from predmm.domain.enums import Action, OrderSide, Venue
+from predmm.domain.ids import ClientOrderId, EventId, MarketId
+from predmm.domain.orders import Fill, Order
+from predmm.domain.risk import (
+    NONE,
+    Exposure,
+    Limits,
+    Scope,
+    Terms,
+    breach,
+    exceeds,
+    held,
+    resting,
+    total,
+)
+
+ZERO = Decimal(0)
+
+
+class Holding(Protocol):
+    """What a market holds (an ``InventoryTracker`` is one)."""
+
+    @property
+    def yes_contracts(self) -> Decimal: ...
+    @property
+    def no_contracts(self) -> Decimal: ...
+    @property
+    def avg_yes_price(self) -> Decimal: ...
+    @property
+    def avg_no_price(self) -> Decimal: ...
+
+
+@attrs.frozen(kw_only=True)
+class ReserveRequest:
+    client_order_id: ClientOrderId
+    terms: Terms
+    replaces: bool = False  # an amend: the old terms stay reserved until it settles
+
+
+@attrs.frozen(kw_only=True)
+class OrderClosed:
+    """The order can no longer fill beyond ``filled_quantity``: release the rest."""
+
+    client_order_id: ClientOrderId
+    filled_quantity: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class AmendSettled:
+    client_order_id: ClientOrderId
+    applied: bool
+    price: Decimal
+    quantity: Decimal  # the new total
+
+
+@attrs.frozen(kw_only=True)
+class EventExposure:
+    event_id: str
+    contracts: Decimal
+    worst_loss: Decimal
+
+
+@attrs.define
+class _Reservation:
+    market_id: MarketId
+    terms: Terms
+    remaining: Decimal
+    filled: Decimal = ZERO
+    closed: bool = False
+    amend: Terms | None = None
+
+    def exposure(self) -> Exposure:
+        if self.remaining <= 0 and self.amend is None:
+            return NONE
+        out = resting(self.terms, self.remaining)
+        if self.amend is not None:
+            out = out + resting(self.amend)
+        return out
+
+
+class ExposureBook:
+    def __init__(self, limits: Limits, event_of: Callable[[MarketId], EventId | None]) -> None:
+        self.limits, self.event_of = limits, event_of
+        self.reservations: dict[ClientOrderId, _Reservation] = {}
+        self.by_market: dict[MarketId, set[ClientOrderId]] = {}
+        self.event_keys: dict[MarketId, str] = {}
+        self.event_markets: dict[str, set[MarketId]] = {}
+        self.market_exp: dict[MarketId, Exposure] = {}
+        self.event_exp: dict[str, Exposure] = {}
+        self.on_venue_exp: dict[tuple[str, Venue], Exposure] = {}
+        self.venue_loss: dict[Venue, Decimal] = {}
+        self.total_loss = ZERO
+
+    # reservations -------------------------------------------------------------------
+
+    def reserve_together(self, market_id: MarketId, requests: tuple[ReserveRequest, ...]) -> bool:
+        """New resting buys (a market's quotes) held after one check when together they
+        pass no limit (each alone then passes none); False: nothing held, check them one
+        by one."""
+        if len(requests) < 2:
+            return False
+        if any(r.replaces or r.terms.action is not Action.BUY for r in requests):
+            return False
+        add = total(resting(r.terms) for r in requests)
+        sides = {r.terms.side for r in requests}
+        if exceeds(self._scope(market_id), add, sides, self.limits) is not None:
+            return False
+        for req in requests:
+            self._hold(req.client_order_id, _Reservation(market_id, req.terms, req.terms.quantity))
+        self._change(market_id, add)
+        return True
+
+    def breach(self, market_id: MarketId, terms: Terms) -> str | None:
+        """Which limit an order of ``terms`` would pass (None: none)."""
+        return breach(self._scope(market_id), terms, self.limits)
+
+    def reserve(self, market_id: MarketId, req: ReserveRequest) -> None:
+        """Hold ``req``, its limits checked: a new order's worst case, or an amend's
+        beside its order's until the amend settles."""
+        existing = self.reservations.get(req.client_order_id)
+        if req.replaces and existing is not None:
+            before = existing.exposure()
+            existing.amend = attrs.evolve(req.terms, quantity=req.terms.quantity - existing.filled)
+            self._change(market_id, existing.exposure() - before)
+        else:
+            res = _Reservation(market_id, req.terms, req.terms.quantity)
+            self._hold(req.client_order_id, res)
+            self._change(market_id, res.exposure())
+
+    def adopt(self, order: Order) -> None:
+        coid = order.client_order_id
+        if coid in self.reservations or order.status.is_terminal or order.remaining <= 0:
+            return
+        self.event_key(order.market_id)
+        terms = Terms.of(order)
+        res = _Reservation(order.market_id, terms, order.remaining, filled=order.filled_quantity)
+        self._hold(coid, res)
+        self._change(order.market_id, res.exposure())
+
+    def reducible(self, market_id: MarketId, net: Decimal) -> Decimal:
+        """Net position ``net`` less what resting reducing orders would already take off."""
+        for coid in self.by_market.get(market_id, ()):
+            res = self.reservations[coid]
+            if res.terms.action is Action.BUY and res.terms.side is OrderSide.NO and net > 0:
+                net -= res.remaining
+            elif res.terms.action is Action.BUY and res.terms.side is OrderSide.YES and net < 0:
+                net += res.remaining
+        return net
+
+    def closed(self, msg: OrderClosed) -> None:
+        res = self.reservations.get(msg.client_order_id)
+        if res is None:
+            return
+        before = res.exposure()
+        res.closed, res.amend = True, None
+        res.remaining = min(res.remaining, max(ZERO, msg.filled_quantity - res.filled))
+        self._drop_if_done(msg.client_order_id, res)
+        self._change(res.market_id, res.exposure() - before)
+
+    def amend_settled(self, msg: AmendSettled) -> None:
+        res = self.reservations.get(msg.client_order_id)
+        if res is None or res.amend is None:
+            return
+        before = res.exposure()
+        if msg.applied and not res.closed:
+            res.terms = attrs.evolve(res.terms, price=msg.price, quantity=msg.quantity)
+            res.remaining = max(ZERO, msg.quantity - res.filled)
+        res.amend = None
+        self._change(res.market_id, res.exposure() - before)
+
+    def filled(self, fill: Fill) -> None:
+        """What ``fill`` moves out of its order's reservation (the caller recomputes)."""
+        coid = fill.client_order_id
+        res = self.reservations.get(coid) if coid is not None else None
+        if res is not None:
+            res.filled += fill.quantity
+            res.remaining = max(ZERO, res.remaining - fill.quantity)
+            self._drop_if_done(coid, res)  # type: ignore[arg-type]
+
+    def _hold(self, coid: ClientOrderId, res: _Reservation) -> None:
+        """Keep ``res`` (its exposure is the caller's to add); ``_drop_if_done`` undoes it."""
+        self.reservations[coid] = res
+        self.by_market.setdefault(res.market_id, set()).add(coid)
+
+    def _drop_if_done(self, coid: ClientOrderId, res: _Reservation) -> None:
+        if res.closed and res.remaining <= 0:
+            del self.reservations[coid]
+            self.by_market.get(res.market_id, set()).discard(coid)
+
+    # exposure -----------------------------------------------------------------------
+
+    def event_key(self, market_id: MarketId, event_id: EventId | None = None) -> str:
+        key = self.event_keys.get(market_id)
+        if key is None:
+            linked = self.event_of(market_id) or event_id
+            key = f"event:{linked}" if linked is not None else f"market:{market_id}"
+            self.event_keys[market_id] = key
+            self.event_markets.setdefault(key, set()).add(market_id)
+        return key
+
+    def _scope(self, market_id: MarketId) -> Scope:
+        key = self.event_key(market_id)
+        venue = market_id.venue
+        return Scope(
+            market_id=market_id,
+            market=self.market_exp.get(market_id, NONE),
+            event=self.event_exp.get(key, NONE),
+            event_on_venue=self.on_venue_exp.get((key, venue), NONE),
+            venue_loss=self.venue_loss.get(venue, ZERO),
+            total_loss=self.total_loss,
+        )
+
+    def recompute(self, market_id: MarketId, tracker: Holding) -> None:
+        """Refresh what ``market_id`` feeds, by difference: its exposure (``tracker``'s
+        contracts and its reservations), its event's (on every venue and on its own),
+        the venue's and the total loss."""
+        exposure = held(
+            tracker.yes_contracts,
+            tracker.no_contracts,
+            tracker.yes_contracts * tracker.avg_yes_price,
+            tracker.no_contracts * tracker.avg_no_price,
+        )
+        ids = self.by_market.get(market_id, ())
+        exposure = exposure + total(self.reservations[c].exposure() for c in ids)
+        old = self.market_exp.get(market_id, NONE)
+        if exposure != old:
+            self.market_exp[market_id] = exposure
+            self._shift(self.event_key(market_id), market_id.venue, exposure - old)
+
+    def _change(self, market_id: MarketId, delta: Exposure) -> None:
+        """A reservation of ``market_id`` changed by ``delta`` (held contracts did not)."""
+        if delta != NONE:
+            self.market_exp[market_id] = self.market_exp.get(market_id, NONE) + delta
+            self._shift(self.event_key(market_id), market_id.venue, delta)
+
+    def _shift(self, key: str, venue: Venue, delta: Exposure) -> None:
+        before = self.event_exp.get(key, NONE)
+        event = self.event_exp[key] = before + delta
+        self.total_loss += event.worst_loss - before.worst_loss
+        before = self.on_venue_exp.get((key, venue), NONE)
+        on_venue = self.on_venue_exp[(key, venue)] = before + delta
+        self.venue_loss[venue] = (
+            self.venue_loss.get(venue, ZERO) + on_venue.worst_loss - before.worst_loss
+        )
+
+    def events(self) -> tuple[EventExposure, ...]:
+        """Each event's exposure across the venues, by key."""
+        return tuple(
+            EventExposure(
+                event_id=key,
+                contracts=self.event_exp.get(key, NONE).contracts,
+                worst_loss=self.event_exp.get(key, NONE).worst_loss,
+            )
+            for key in sorted(self.event_markets)
+        )

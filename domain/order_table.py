@@ -1,0 +1,285 @@
+"""The PlatformActor's order table: every order of one venue and its state, moved only
+through ``Order.on`` (the domain's transition table). No I/O, no clock; owned by exactly
+one PlatformActor. Each change is reported to ``on_change(order, event, closed)``.
+
+Venue answers can arrive late or out of order (a fill after its cancel, an update after
+a fill): an event for an order that is already finished is ignored, and an event that its
+state does not allow is logged and dropped rather than killing the venue's actor.
+
+The daemon runs for days: finished orders are kept only for the newest
+``RETAIN_CLOSED`` of them (long enough for any late fill or update to find its order),
+and fill ids for the newest ``RETAIN_FILLS`` (a duplicate arrives within seconds; the
+journal's unique fill ids are the last guard).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Hashable, Iterator
+from decimal import Decimal
+from typing import Generic, TypeVar
+
+import attrs
+from loguru import logger
+
+from predmm.domain.enums import OrderStatus
+from predmm.domain.errors import InvalidTransition
+from predmm.domain.events import OrderUpdated, PlaceResult
+from predmm.domain.ids import ClientOrderId, FillId, MarketId, VenueOrderId
+from predmm.domain.orders import Fill, Order, OrderEvent
+
+E = OrderEvent
+S = OrderStatus
+ZERO = Decimal(0)
+OnChange = Callable[[Order, OrderEvent | None, bool], None]
+RETAIN_CLOSED = 20_000
+RETAIN_FILLS = 200_000
+K = TypeVar("K", bound=Hashable)
+
+
+class RecentIds(Generic[K]):
+    """A set that remembers only its newest ``limit`` members, forgetting the oldest."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._ids: set[K] = set()
+        self._order: deque[K] = deque()
+
+    def add(self, key: K) -> None:
+        if key in self._ids:
+            return
+        self._ids.add(key)
+        self._order.append(key)
+        if len(self._order) > self.limit:
+            self._ids.discard(self._order.popleft())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._ids
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
+_EVENT_FOR_STATUS = {
+    S.OPEN: E.ACCEPT,
+    S.PARTIALLY_FILLED: E.PARTIAL_FILL,
+    S.FILLED: E.FILL,
+    S.CANCELLED: E.CANCELLED,
+    S.REJECTED: E.REJECT,
+    S.EXPIRED: E.EXPIRE,
+    S.PENDING_CANCEL: E.ACCEPT,
+}
+
+
+class OrderTable:
+    def __init__(
+        self,
+        on_change: OnChange,
+        retain_closed: int = RETAIN_CLOSED,
+        retain_fills: int = RETAIN_FILLS,
+    ) -> None:
+        self._on_change = on_change
+        self._retain_closed = retain_closed
+        self._closed: deque[ClientOrderId] = deque()  # finished orders, oldest first
+        self._orders: dict[ClientOrderId, Order] = {}
+        self._open: dict[MarketId, set[ClientOrderId]] = {}
+        self._by_venue: dict[VenueOrderId, ClientOrderId] = {}
+        self._fill_qty: dict[ClientOrderId, Decimal] = {}
+        self._awaiting: set[ClientOrderId] = set()  # cancel wanted, submit answer not yet in
+        self._ready: list[ClientOrderId] = []
+        self._unknown: set[ClientOrderId] = set()
+        self.seen_fills: RecentIds[FillId] = RecentIds(retain_fills)
+        self.duplicate_fills = 0
+        self.closed_count = 0
+
+    # queries ------------------------------------------------------------------------
+
+    def get(self, coid: ClientOrderId) -> Order | None:
+        return self._orders.get(coid)
+
+    def __getitem__(self, coid: ClientOrderId) -> Order:
+        return self._orders[coid]
+
+    def live(self, market_id: MarketId | None) -> Iterator[Order]:
+        """Orders not finished (PENDING included), of one market or of all."""
+        if market_id is None:
+            ids = [c for cs in self._open.values() for c in cs]
+        else:
+            ids = list(self._open.get(market_id, ()))
+        return (self._orders[c] for c in sorted(ids))
+
+    def has_live(self) -> bool:
+        return any(self._open.values())
+
+    def unknown(self) -> Iterator[Order]:
+        return (self._orders[c] for c in sorted(self._unknown))
+
+    # changes ------------------------------------------------------------------------
+
+    def add(self, order: Order) -> bool:
+        if order.client_order_id in self._orders:
+            logger.error(
+                "duplicate client order id {coid}: not placed twice", coid=order.client_order_id
+            )
+            return False
+        self._store(order, None)
+        return True
+
+    def adopt(self, order: Order) -> None:
+        """An order the venue holds that this table did not know (after a restart)."""
+        if order.client_order_id not in self._orders and not order.status.is_terminal:
+            self._store(order, None)
+
+    def apply(self, coid: ClientOrderId, event: OrderEvent, **changes: object) -> Order | None:
+        order = self._orders.get(coid)
+        if order is None or order.status.is_terminal:
+            return None
+        try:
+            new = order.on(event, **changes)
+        except InvalidTransition as exc:
+            logger.warning("order {coid}: {exc}; event dropped", coid=coid, exc=exc)
+            return None
+        if event is E.LOST:
+            self._unknown.add(coid)
+        self._store(new, event)
+        return new
+
+    def placed(self, result: PlaceResult) -> None:
+        """The answer to a placement, or what reconciliation found."""
+        self._answered(result.client_order_id)
+        order = self._orders.get(result.client_order_id)
+        if order is None:
+            return
+        event = self._event_for(order, result.status)
+        filled = max(order.filled_quantity, result.filled_quantity)
+        venue_id = result.venue_order_id or order.venue_order_id
+        self.apply(
+            result.client_order_id,
+            event,
+            filled_quantity=filled,
+            venue_order_id=venue_id,
+            reason=result.reason,
+        )
+        self._after_answer(result.client_order_id)
+
+    def reconciled(self, coid: ClientOrderId, found: Order | None) -> None:
+        self._answered(coid)
+        if found is None:
+            self.apply(coid, E.NOT_FOUND, reason="not on the venue")
+        else:
+            self.placed(
+                PlaceResult(
+                    client_order_id=coid,
+                    status=found.status,
+                    venue_order_id=found.venue_order_id,
+                    filled_quantity=found.filled_quantity,
+                )
+            )
+        self._after_answer(coid)
+
+    def update(self, update: OrderUpdated) -> None:
+        coid = update.client_order_id or self._by_venue.get(update.venue_order_id)
+        if coid is None or coid not in self._orders:
+            return
+        self.placed(
+            PlaceResult(
+                client_order_id=coid,
+                status=update.status,
+                venue_order_id=update.venue_order_id,
+                filled_quantity=update.filled_quantity,
+            )
+        )
+
+    def reject(self, coid: ClientOrderId, reason: str) -> None:
+        order = self._orders.get(coid)
+        if order is not None:
+            self._answered(coid)
+            self.apply(coid, self._event_for(order, S.REJECTED), reason=reason)
+
+    def amended(self, coid: ClientOrderId, price: Decimal, quantity: Decimal) -> None:
+        order = self._orders.get(coid)
+        if order is not None and not order.status.is_terminal:
+            self._store(attrs.evolve(order, price=price, quantity=quantity), None)
+
+    def fill(self, fill: Fill) -> Fill | None:
+        """Count a fill once (None for a duplicate); returns it with our client order id."""
+        if fill.fill_id in self.seen_fills:
+            self.duplicate_fills += 1
+            return None
+        self.seen_fills.add(fill.fill_id)
+        coid = fill.client_order_id
+        if coid is None and fill.venue_order_id is not None:
+            coid = self._by_venue.get(fill.venue_order_id)
+        if coid is None or coid not in self._orders:
+            return fill
+        total = self._fill_qty.get(coid, ZERO) + fill.quantity
+        self._fill_qty[coid] = total
+        order = self._orders[coid]
+        filled = max(order.filled_quantity, total)
+        event = E.FILL if filled >= order.quantity else E.PARTIAL_FILL
+        self.apply(coid, event, filled_quantity=filled)
+        return fill if fill.client_order_id == coid else attrs.evolve(fill, client_order_id=coid)
+
+    def cancel_unconfirmed(self, coid: ClientOrderId) -> None:
+        """The venue did not say what became of a cancelled order: look it up (a fill may
+        still be on its way), and cancel again if it still rests."""
+        self._unknown.add(coid)
+        self._awaiting.add(coid)
+
+    def defer_cancel(self, coid: ClientOrderId) -> None:
+        self._awaiting.add(coid)
+
+    def take_ready_cancels(self) -> list[ClientOrderId]:
+        ready, self._ready = self._ready, []
+        return [c for c in ready if (o := self._orders.get(c)) and o.status is S.PENDING_CANCEL]
+
+    # internals ----------------------------------------------------------------------
+
+    def _event_for(self, order: Order, status: OrderStatus) -> OrderEvent:
+        if order.status is S.PENDING_CANCEL and status is S.REJECTED:
+            return E.CANCELLED
+        if status in (S.SUBMITTED, S.PENDING, S.UNKNOWN):
+            return E.LOST
+        return _EVENT_FOR_STATUS[status]
+
+    def _answered(self, coid: ClientOrderId) -> None:
+        self._unknown.discard(coid)
+
+    def _after_answer(self, coid: ClientOrderId) -> None:
+        if coid in self._awaiting:
+            order = self._orders[coid]
+            if order.status is S.PENDING_CANCEL and coid not in self._unknown:
+                self._awaiting.discard(coid)
+                self._ready.append(coid)
+            elif order.status.is_terminal:
+                self._awaiting.discard(coid)
+
+    def __len__(self) -> int:
+        """Orders held: every live one and the newest finished ones."""
+        return len(self._orders)
+
+    def _forget_oldest(self) -> None:
+        while len(self._closed) > self._retain_closed:
+            coid = self._closed.popleft()
+            order = self._orders.pop(coid, None)
+            self._fill_qty.pop(coid, None)
+            vid = order.venue_order_id if order is not None else None
+            if vid is not None and self._by_venue.get(vid) == coid:
+                del self._by_venue[vid]
+
+    def _store(self, order: Order, event: OrderEvent | None) -> None:
+        coid = order.client_order_id
+        self._orders[coid] = order
+        if order.venue_order_id is not None:
+            self._by_venue[order.venue_order_id] = coid
+        closed = order.status.is_terminal
+        if closed:
+            self._open.get(order.market_id, set()).discard(coid)
+            self._unknown.discard(coid)
+            self._awaiting.discard(coid)
+            self.closed_count += 1
+            self._closed.append(coid)
+            self._forget_oldest()
+        else:
+            self._open.setdefault(order.market_id, set()).add(coid)
+        self._on_change(order, event, closed)

@@ -1,0 +1,60 @@
+"""One fill's arithmetic on one market's inventory (an ``InventoryTracker``), shared by
+the PortfolioActor and the MarketActors so that both count a fill alike: ``apply_fill``
+adds it (selling more than is held is buying the other side) and ``revert_fill`` takes a
+fill that failed on chain back out, with its cost and its fee. Plain functions that
+change only the tracker they are given.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from predmm.domain.enums import Action, OrderSide
+from predmm.domain.orders import Fill
+from predmm.strategies.inventory import InventoryTracker
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+
+
+def apply_fill(tracker: InventoryTracker, fill: Fill) -> None:
+    """A fill into an inventory; selling more than is held is buying the other side
+    (selling YES at p is buying NO at 1 - p)."""
+    qty = fill.quantity
+    if fill.action is Action.SELL:
+        excess = max(ZERO, qty - tracker.contracts(fill.side))
+        if excess:
+            tracker.apply_fill(fill.side.opposite, excess, ONE - fill.price, Action.BUY)
+            qty -= excess
+        if qty:
+            tracker.apply_fill(fill.side, qty, fill.price, Action.SELL, fill.fee)
+        elif fill.fee:
+            tracker.apply_fill(fill.side, ZERO, fill.price, Action.BUY, fill.fee)
+        return
+    tracker.apply_fill(fill.side, qty, fill.price, Action.BUY, fill.fee)
+
+
+def revert_fill(tracker: InventoryTracker, fill: Fill) -> None:
+    """Take a failed fill back out of an inventory: the contracts, their cost at the
+    fill's price (the average of the rest is restored) and its fee."""
+    held, avg = tracker.contracts(fill.side), _avg(tracker, fill.side)
+    if fill.action is Action.BUY:
+        left = max(ZERO, held - fill.quantity)
+        cost = held * avg - fill.quantity * fill.price
+        _set(tracker, fill.side, left, cost / left if left else ZERO)
+    else:
+        tracker.realized_pnl -= fill.quantity * (fill.price - avg)
+        _set(tracker, fill.side, held + fill.quantity, avg)
+    tracker.fees_paid -= fill.fee
+    tracker.realized_pnl += fill.fee
+
+
+def _avg(tracker: InventoryTracker, side: OrderSide) -> Decimal:
+    return tracker.avg_yes_price if side is OrderSide.YES else tracker.avg_no_price
+
+
+def _set(tracker: InventoryTracker, side: OrderSide, contracts: Decimal, avg: Decimal) -> None:
+    if side is OrderSide.YES:
+        tracker.yes_contracts, tracker.avg_yes_price = contracts, avg
+    else:
+        tracker.no_contracts, tracker.avg_no_price = contracts, avg

@@ -1,0 +1,105 @@
+from decimal import Decimal
+
+import pytest
+
+from predmm.config.settings import KALSHI_URLS, load_settings, resolve_secrets, settings_from_dict
+from predmm.domain import ConfigError, EventId, MarketId, Venue
+
+FULL = """
+preset = "conservative"
+
+[strategy]
+base_spread = "0.07"
+
+[risk]
+max_event_loss = "120"
+[[risk.event_links]]
+event_id = "FED-DEC"
+markets = ["kalshi:FED-25DEC", "polymarket:0xabc"]
+
+[kalshi]
+base_url = "demo"
+key_id_env = "KALSHI_KEY_ID"
+private_key_file = "{pem}"
+
+[polymarket]
+private_key_env = "PK"
+api_key_env = "AK"
+api_secret_env = "AS"
+api_passphrase_env = "AP"
+
+[daemon]
+journal = "j.sqlite3"
+metrics_port = 9464
+"""
+
+
+def test_full_file_layers_strategy_over_preset_and_links_events(tmp_path):
+    pem = tmp_path / "k.pem"
+    pem.write_text("-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n")
+    path = tmp_path / "predmm.toml"
+    path.write_text(FULL.format(pem=pem))
+
+    s = load_settings(path)
+
+    assert s.preset == "conservative"
+    assert s.strategy.base_spread == Decimal("0.07")
+    assert s.strategy.max_inventory == 30  # from the preset
+    assert s.risk.max_event_loss == Decimal("120")
+    assert s.risk.event_of(MarketId(Venue.POLYMARKET, "0xabc")) == EventId("FED-DEC")
+    assert s.kalshi is not None
+    assert s.kalshi.base_url == KALSHI_URLS["demo"]
+    assert s.daemon.metrics_port == 9464
+    env = {"KALSHI_KEY_ID": "kid", "PK": "0x1", "AK": "a", "AS": "s", "AP": "p"}
+    secrets = resolve_secrets(s, env)
+    assert secrets["kalshi.key_id"] == "kid"
+    assert secrets["kalshi.private_key"].startswith("-----BEGIN")
+    assert secrets["polymarket.api_passphrase"] == "p"
+    with pytest.raises(ConfigError, match=r"polymarket\.private_key: environment variable PK"):
+        resolve_secrets(s, {"KALSHI_KEY_ID": "kid"})
+
+
+def test_command_line_preset_overrides_the_files(tmp_path):
+    path = tmp_path / "p.toml"
+    path.write_text('preset = "conservative"\n')
+    assert load_settings(path, preset="hft").strategy.quote_size == 3
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"strategy": {"quote_size": 0}}, r"\[strategy\]: quote_size = 0"),
+        ({"stratgey": {}}, r"unknown key 'stratgey'"),
+        ({"preset": "yolo"}, r"unknown preset 'yolo'"),
+        ({"preset": 3}, r"key 'preset' has a bad value 3"),
+        ({"risk": {"max_total_loss": "-1"}}, r"\[risk\]: max_total_loss = -1"),
+        ({"kalshi": {"key_id": "abc", "private_key_env": "X"}}, r"secrets never go in the file"),
+        ({"kalshi": {"key_id_env": "A"}}, r"exactly one of private_key_env or private_key_file"),
+        (
+            {"kalshi": {"key_id_env": "A", "private_key_env": "B", "base_url": "http://evil"}},
+            r"base_url = 'http://evil'",
+        ),
+        ({"kalshi": {"key_id_env": "A", "private_key_env": "B", "typo": 1}}, r"unknown key 'typo'"),
+        ({"daemon": {"metrics_port": "x"}}, r"key 'metrics_port' has a bad value 'x'"),
+        ({"daemon": {"journal": 5}}, r"key 'journal' has a bad value 5"),
+        ({"daemon": 5}, r"\[daemon\] must be a table"),
+        ({"strategy": {"max_inventory": 500}, "preset": "hft"}, r"over preset hft"),
+    ],
+)
+def test_bad_settings_name_the_key(data, message):
+    with pytest.raises(ConfigError, match=message):
+        settings_from_dict(data, "f.toml")
+
+
+def test_unreadable_files(tmp_path):
+    with pytest.raises(ConfigError, match="cannot read config file"):
+        load_settings(tmp_path / "missing.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[kalshi\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(bad)
+    s = settings_from_dict(
+        {"kalshi": {"key_id_env": "A", "private_key_file": str(tmp_path / "nope")}}
+    )
+    with pytest.raises(ConfigError, match=r"kalshi\.private_key: cannot read"):
+        resolve_secrets(s, {"A": "x"})

@@ -1,0 +1,86 @@
+"""The metrics endpoint and the live view render an engine snapshot (a fake engine that
+publishes a fixed snapshot: what the real one does through its StatusBoard)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from prometheus_client import generate_latest
+from rich.console import Console
+
+from predmm.actors.messages import ExposureReport
+from predmm.actors.status import EngineSnapshot, MarketStatus
+from predmm.cli.metrics import metrics_registry
+from predmm.cli.view import render, summary_line
+from predmm.domain import MarketId, TradingState, Venue
+from predmm.domain.exposure import EventExposure
+from predmm.domain.risk import Limits
+from predmm.strategies.mm_metrics import MarketMakingStats
+
+D = Decimal
+M = MarketId(Venue.KALSHI, "KXFED-26DEC")
+
+
+class FakeEngine:
+    def snapshot(self) -> EngineSnapshot:
+        return EngineSnapshot(
+            trading_state=TradingState.REDUCING,
+            markets=(
+                MarketStatus(
+                    market_id=M,
+                    health="quoting",
+                    fair_value=D("0.55"),
+                    yes_bid=D("0.53"),
+                    no_bid=D("0.43"),
+                    yes_contracts=D(12),
+                    realized_pnl=D("1.5"),
+                ),
+            ),
+            exposure=ExposureReport(
+                state=TradingState.REDUCING,
+                events=(EventExposure(event_id="FED", contracts=D(12), worst_loss=D("6.36")),),
+                venue_loss=((Venue.KALSHI, D("6.36")),),
+                total_loss=D("6.36"),
+                realized_pnl=D("1.5"),
+                unrealized_pnl=D("0.24"),
+                daily_pnl=D("-210"),
+                reservations=2,
+            ),
+            limits=Limits(
+                market_contracts=D(100),
+                market_loss=D(100),
+                event_contracts=D(150),
+                event_loss=D(150),
+                venue_loss=D(1000),
+                total_loss=D(1500),
+            ),
+            quarantined=(),
+            restarts=1,
+            running=True,
+        )
+
+
+def test_metrics_expose_state_inventory_and_exposure():
+    text = generate_latest(metrics_registry(FakeEngine())).decode()  # type: ignore[arg-type]
+    assert 'predmm_trading_state{state="reducing"} 1.0' in text
+    assert 'predmm_inventory_contracts{market="kalshi:KXFED-26DEC",side="yes"} 12.0' in text
+    assert 'predmm_quote_price{market="kalshi:KXFED-26DEC",side="no"} 0.43' in text
+    assert 'predmm_event_worst_loss_dollars{event="FED"} 6.36' in text
+    assert 'predmm_pnl_dollars{kind="daily"} -210.0' in text
+    assert "predmm_restarts_total 1.0" in text
+
+
+def test_live_view_renders_markets_events_and_quality():
+    stats = MarketMakingStats()
+    stats.on_quote(D(10))
+    console = Console(width=200, record=True)
+    snap = FakeEngine().snapshot()
+    console.print(render(snap, 0.0, {str(M): stats.snapshot(1.0)}, stats.snapshot(1.0)))
+    out = console.export_text()
+    assert "REDUCING" in out
+    assert "kalshi:KXFED-26DEC" in out
+    assert "0.53" in out
+    assert "quoting" in out
+    assert "FED" in out
+    assert "150" in out
+    assert summary_line(snap, None)["state"] == "reducing"
