@@ -53,13 +53,9 @@ API_KEY = "9180014b-33c8-9240-a14b-bdca11c0a465"
 
 
 def _examples() -> dict[str, Any]:
-    repo = Path(__file__).resolve().parents[3]
-    for base in (repo.parent / "shared", Path("/work/shared")):
-        path = base / "venues" / "polymarket" / "example_messages.json"
-        if path.exists():
-            data: dict[str, Any] = json.loads(path.read_text(), parse_float=Decimal)
-            return data
-    pytest.skip("shared/venues/polymarket/example_messages.json is not beside the checkout")
+    path = Path(__file__).resolve().parents[2] / "fixtures/venues/polymarket/example_messages.json"
+    data: dict[str, Any] = json.loads(path.read_text(), parse_float=Decimal)
+    return data
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ of asyncapi.yaml with jsonschema (formats checked: uuid, date-time).
 from __future__ import annotations
 
 import functools
+import gzip
 import json
 import re
 from collections.abc import AsyncIterator, Callable
@@ -20,7 +21,6 @@ from typing import Any
 import httpx
 import jsonschema
 import pytest
-import yaml
 from cryptography.hazmat.primitives.asymmetric import rsa
 from openapi_core import Config, OpenAPI
 from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
@@ -35,7 +35,7 @@ from predmm.simulator import Simulator, Trader
 from predmm.simulator.kalshi import OPS, RETIRED, KalshiOptions, auth, create_kalshi_app
 from predmm.simulator.kalshi.testing import kalshi_client
 
-SPECS = Path("/work/shared/venues/kalshi")
+SPECS = Path(__file__).resolve().parents[3] / "fixtures" / "venues" / "kalshi"
 SPEC_HOST = "https://external-api.kalshi.com"
 
 WS_SCHEMAS = {
@@ -53,9 +53,10 @@ WS_SCHEMAS = {
 }
 
 
-def _load_yaml(name: str) -> dict[str, Any]:
-    with (SPECS / name).open() as f:
-        spec: dict[str, Any] = yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+def _load_spec(name: str) -> dict[str, Any]:
+    """A Kalshi spec, from the fixture derived from the published file (see
+    tests/fixtures/venues/README.md)."""
+    spec: dict[str, Any] = json.loads(gzip.decompress((SPECS / f"{name}.json.gz").read_bytes()))
     return spec
 
 
@@ -150,12 +151,12 @@ class WsConformance:
 
 @pytest.fixture(scope="session")
 def openapi_spec() -> dict[str, Any]:
-    return _load_yaml("openapi.yaml")
+    return _load_spec("openapi")
 
 
 @pytest.fixture(scope="session")
 def asyncapi_spec() -> dict[str, Any]:
-    return _load_yaml("asyncapi.yaml")
+    return _load_spec("asyncapi")
 
 
 @pytest.fixture(scope="session")
