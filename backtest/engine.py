@@ -101,10 +101,10 @@ class Replay:
                 self._due(ts)
             if ts >= self.next_sample:  # type: ignore[operator]
                 self._sample(ts)
-            if ts >= self.next_select:
-                self._select(ts)
             m, kind = self.mkts[markets[i]], kinds[i]
             if kind == ev.BOOK or kind == ev.DELTA:
+                if not m.has_book:  # a market with its first book: selection looks again
+                    self.next_select = ts
                 ladders = (b.yes_px[i], b.yes_sz[i], b.no_px[i], b.no_sz[i])
                 m.set_book(ladders, delta=kind == ev.DELTA)  # type: ignore[arg-type]
                 self._book_fills(m)
@@ -113,6 +113,8 @@ class Replay:
                 self._trade(m, b.price[i], b.size[i], b.aux[i])
             else:
                 self._market_event(m, kind, b.price[i], b.aux[i])
+            if ts >= self.next_select:
+                self._select(ts)
             self._maybe_decide(m, ts)
         self.counts["events"] += len(stamps)
 
