@@ -24,10 +24,11 @@ from predmm.backtest import events as ev
 from predmm.backtest.decision import Amend, Cancel, Command, Decider, LiveOrder, MarketInput, Place
 from predmm.backtest.engine_state import Mkt
 from predmm.backtest.fills import FillModel, Working, crossing, ioc_fills
-from predmm.backtest.results import HORIZONS, MarketResult, RunResult
+from predmm.backtest.results import HORIZONS, FillRecord, MarketResult, RunResult
 from predmm.backtest.risk import RiskCheck, limits_for, market_exposure
 from predmm.config.risk import RiskConfig
 from predmm.domain.enums import Action, MarketStatus
+from predmm.domain.ids import MarketId
 from predmm.domain.risk import Terms
 from predmm.strategies.mm_metrics import combine
 
@@ -72,10 +73,11 @@ class Replay:
         self.seq = itertools.count()
         self.oids = itertools.count(1)
         self.now = 0
-        self.selected: set[object] = set()
+        self.selected: set[MarketId] = set()
         self.next_select = 0
         self.counts = {"orders": 0, "cancels": 0, "rejects": 0, "refusals": 0, "events": 0}
         self.samples: list[int] = []
+        self.fill_log: list[FillRecord] = []
         self.sample_ms = 60_000
         self.next_sample: int | None = None
 
@@ -182,6 +184,17 @@ class Replay:
         fee = m.info.fees.fee(qty, price, is_taker=taker)
         m.inventory.apply_fill(order.side, qty, price, Action.BUY, fee)
         order.filled += qty
+        self.fill_log.append(
+            FillRecord(
+                ts=self.now,
+                market=str(m.info.market_id),
+                side=order.side.value,
+                price=price,
+                quantity=qty,
+                fee=fee,
+                taker=taker,
+            )
+        )
         m.fills += 1
         m.fees += fee
         m.dirty = True
@@ -200,7 +213,7 @@ class Replay:
 
     def _select(self, ts: int) -> None:
         views = [m.view(ts) for m in self.mkts if m.quotable]
-        self.selected = self.decider.select(views)  # type: ignore[arg-type]
+        self.selected = self.decider.select(views)
         self.next_select = ts + self.cfg.select_every_ms
 
     def _maybe_decide(self, m: Mkt, ts: int) -> None:
@@ -373,6 +386,7 @@ class Replay:
             sample_s=self.sample_ms / 1000,
             markets=results,
             notes=tuple(self.source.notes),
+            fill_log=tuple(self.fill_log),
         )
 
 

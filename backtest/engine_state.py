@@ -80,9 +80,11 @@ class Mkt:
         top = (yes[0], no[0])
         if top != self._top:
             self._top = top
-            self.last_mid = (ev.dec(yes[0]) + ONE - ev.dec(no[0])) / 2
+            old, self.last_mid = self.last_mid, (ev.dec(yes[0]) + ONE - ev.dec(no[0])) / 2
             self.mark = self.last_mid
-            if self.fills:
+            if self.fills:  # markouts due before now are valued at the mid then in force
+                if old is not None:
+                    self.stats.on_mid(ts / 1000.0 - 0.0005, old)
                 self.stats.on_mid(ts / 1000.0, self.last_mid)
 
     def take_traded(self) -> Decimal:

@@ -57,6 +57,9 @@ def to_datetime(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, tz=UTC)
 
 
+Ladders = tuple[list[float], list[float], list[float], list[float]]  # yes_px, yes_sz, no_px, no_sz
+
+
 class DataError(Exception):
     """Bad input data: names the file, the row (0-based data row, or None) and the field."""
 

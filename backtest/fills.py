@@ -127,7 +127,8 @@ def clip(order: Working, available: float) -> Decimal:
 
 
 class FillModel(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def on_live(self, order: Working, book: Ladders, sized: bool) -> None:
         """The order reached the venue with ``book`` showing (``sized``: real sizes)."""
@@ -227,7 +228,7 @@ def _behind(front: float, back: float, power: float) -> float:
     if front + back <= 0:
         return 1.0
     b, f = back**power, front**power
-    return b / (b + f)
+    return float(b / (b + f))
 
 
 def fill_model(name: str, *, trade_share: float = 0.5, power: float = 2.0) -> FillModel:

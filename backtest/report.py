@@ -145,7 +145,7 @@ def _png(fig: Any) -> bytes:
     return buf.getvalue()
 
 
-def _times(run: RunResult) -> list[datetime]:
+def _times(run: RunResult) -> Any:
     return [datetime.fromtimestamp(t / 1000, tz=UTC) for t in run.times_ms]
 
 
@@ -203,15 +203,17 @@ def _short(m: MarketResult) -> str:
 
 def _markout_plot(runs: list[RunResult]) -> bytes:
     fig, ax = plt.subplots(figsize=(10, 3.2))
+    drawn = False
     for r in runs:
         curve = markout_curve(r.stats)
         if curve:
             ax.plot(HORIZONS, list(curve.values()), marker="o", label=r.strategy)
+            drawn = True
     ax.set_xscale("log")
     ax.set_xticks(HORIZONS, [f"{h:g}s" for h in HORIZONS])
     ax.axhline(0, color="grey", lw=0.5)
     ax.set_ylabel("cents / contract")
-    if ax.lines:
+    if drawn:
         ax.legend()
     else:
         ax.text(0.5, 0.5, "no fills", transform=ax.transAxes, ha="center")

@@ -32,6 +32,19 @@ HORIZONS: tuple[float, ...] = (1.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 
 
 @attrs.frozen(kw_only=True)
+class FillRecord:
+    """One fill of ours: time (ms), market, side bought, price, contracts, fee."""
+
+    ts: int
+    market: str
+    side: str
+    price: Decimal
+    quantity: Decimal
+    fee: Decimal
+    taker: bool
+
+
+@attrs.frozen(kw_only=True)
 class MarketResult:
     market: str
     title: str
@@ -75,6 +88,7 @@ class RunResult:
     markets: tuple[MarketResult, ...] = attrs.field(repr=False)
     notes: tuple[str, ...] = ()
     settings: dict[str, str] = attrs.field(factory=dict)
+    fill_log: tuple[FillRecord, ...] = attrs.field(default=(), repr=False)
 
     @property
     def events_per_s(self) -> float:

@@ -137,14 +137,17 @@ def _write_outputs(result: Any, report: Path | None, json_path: Path | None) -> 
     from predmm.backtest.report import write_atomic, write_report
     from predmm.cli.main import fail
 
-    try:
-        if report is not None:
-            runs = [r for r in (result.strategy, result.baseline) if r is not None]
-            write_report(report, runs, result.settings)
-        if json_path is not None:
-            write_atomic(json_path, json.dumps(result.summary(), indent=1) + "\n")
-    except OSError as exc:
-        fail(f"cannot write {exc.filename}: {exc.strerror}")
+    runs = [r for r in (result.strategy, result.baseline) if r is not None]
+    for path in (report, json_path):
+        if path is None:
+            continue
+        try:
+            if path is report:
+                write_report(path, runs, result.settings)
+            else:
+                write_atomic(path, json.dumps(result.summary(), indent=1) + "\n")
+        except OSError as exc:
+            fail(f"cannot write {path}: {exc.strerror}")
 
 
 def _print(result: Any) -> None:

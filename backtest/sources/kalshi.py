@@ -231,7 +231,8 @@ def _times(path: Path, column: pa.ChunkedArray) -> np.ndarray:
             except pa.ArrowException:
                 raise DataError(path, i, "created_time", f"{text!r} is not an ISO time") from None
         raise
-    return stamps.cast(pa.int64()).to_numpy() // 1000
+    out: np.ndarray = stamps.cast(pa.int64()).to_numpy() // 1000
+    return out
 
 
 def _check(path: Path, table: pa.Table, ms: np.ndarray) -> None:

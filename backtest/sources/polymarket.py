@@ -254,7 +254,8 @@ def _time_ordered(table: pa.Table) -> pa.Table:
 def _mirrored(column: pa.Array) -> list[list[float]]:
     """Each list of prices as 1 - price (an ask of one token is a bid of the other)."""
     values = pc.round(pc.subtract(pa.scalar(1.0), column.values), 6)
-    return pa.ListArray.from_arrays(column.offsets, values).to_pylist()
+    out: list[list[float]] = pa.ListArray.from_arrays(column.offsets, values).to_pylist()
+    return out
 
 
 def _batch(chunk: pa.RecordBatch, index: dict[str, int]) -> EventBatch:
