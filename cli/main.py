@@ -84,6 +84,12 @@ def config_show(preset: str | None) -> None:
 
 cli.add_command(sim)
 
+from predmm.cli.backtest import backtest  # noqa: E402
+from predmm.cli.record import record  # noqa: E402
+
+cli.add_command(backtest)
+cli.add_command(record)
+
 
 def venue_options(f: Any) -> Any:
     """--config / --preset / --sim-credentials: which venues and settings."""

@@ -1,0 +1,408 @@
+"""The replay engine: one source's events, in time order, through a ``Decider``, the
+portfolio's limit checks, the latency and a fill model. No threads, no clock: time is the
+events' time, so one input gives one result.
+
+Per event: commands whose latency has passed reach the venue first (against the book of
+that moment); then the event updates its market (the book, the tape, the status) and the
+fill model judges our resting orders against it; then the market's decider is asked, only
+when something it reads may have changed: the best two levels of either side (with their
+sizes for a microprice fair value), a fill, an order that ended, the status, or its timer
+(``timer_ms``, the MarketActor's tick). A book change deeper than that builds nothing.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import time
+from collections.abc import Callable
+from decimal import Decimal
+
+import attrs
+
+from predmm.backtest import events as ev
+from predmm.backtest.decision import Amend, Cancel, Command, Decider, LiveOrder, MarketInput, Place
+from predmm.backtest.engine_state import Mkt
+from predmm.backtest.fills import FillModel, Working, crossing, ioc_fills
+from predmm.backtest.results import HORIZONS, FillRecord, MarketResult, RunResult
+from predmm.backtest.risk import RiskCheck, limits_for, market_exposure
+from predmm.config.risk import RiskConfig
+from predmm.domain.enums import Action, MarketStatus
+from predmm.domain.ids import MarketId
+from predmm.domain.risk import Terms
+from predmm.strategies.mm_metrics import combine
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+
+
+@attrs.frozen(kw_only=True)
+class ReplayConfig:
+    fill_model: FillModel
+    latency_ms: int = 0
+    risk: RiskConfig = attrs.field(factory=RiskConfig)
+    timer_ms: int = 5_000  # a market with no news is looked at this often
+    select_every_ms: int = 60_000  # market selection (the MarketSupervisor)
+    max_samples: int = 5_000  # the PnL path: every minute, or coarser to stay under this
+
+
+class Replay:
+    """One decider over one source. ``run()`` returns a ``RunResult``."""
+
+    def __init__(
+        self,
+        source: ev.Source,
+        decider: Decider,
+        config: ReplayConfig,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        self.source, self.decider, self.cfg = source, decider, config
+        self.model = config.fill_model
+        self.sized = source.fills_from_books
+        self.mkts = [Mkt(info, decider.market(info)) for info in source.markets]
+        self.risk = (
+            RiskCheck(
+                limits=limits_for(config.risk, decider.max_position_size),
+                events={m.info.market_id: m.info.event_id for m in self.mkts},
+            )
+            if decider.limits
+            else None
+        )
+        self.progress = progress
+        self.pending: list[tuple[int, int, int, Command, int]] = []  # due, seq, mkt, cmd, oid
+        self.seq = itertools.count()
+        self.oids = itertools.count(1)
+        self.now = 0
+        self.selected: set[MarketId] = set()
+        self.next_select = 0
+        self.counts = {"orders": 0, "cancels": 0, "rejects": 0, "refusals": 0, "events": 0}
+        self.samples: list[int] = []
+        self.fill_log: list[FillRecord] = []
+        self.sample_ms = 60_000
+        self.next_sample: int | None = None
+
+    # the loop -----------------------------------------------------------------------
+
+    def run(self) -> RunResult:
+        began = time.perf_counter()
+        for batch in self.source.batches():
+            self._batch(batch)
+            if self.progress is not None:
+                self.progress(len(batch))
+        self._finish()
+        return self._result(time.perf_counter() - began)
+
+    def _batch(self, b: ev.EventBatch) -> None:
+        kinds, markets, stamps = b.kind, b.market, b.ts
+        for i in range(len(stamps)):
+            ts = stamps[i]
+            if self.next_sample is None:
+                self._start(ts)
+            self.now = ts
+            if self.pending and self.pending[0][0] <= ts:
+                self._due(ts)
+            if ts >= self.next_sample:  # type: ignore[operator]
+                self._sample(ts)
+            m, kind = self.mkts[markets[i]], kinds[i]
+            if kind == ev.BOOK or kind == ev.DELTA:
+                if not m.has_book:  # a market with its first book: selection looks again
+                    self.next_select = ts
+                ladders = (b.yes_px[i], b.yes_sz[i], b.no_px[i], b.no_sz[i])
+                m.set_book(ladders, delta=kind == ev.DELTA)  # type: ignore[arg-type]
+                self._book_fills(m)
+                m.on_mark(ts)
+            elif kind == ev.TRADE:
+                self._trade(m, b.price[i], b.size[i], b.aux[i])
+            else:
+                self._market_event(m, kind, b.price[i], b.aux[i])
+            if ts >= self.next_select:
+                self._select(ts)
+            self._maybe_decide(m, ts)
+        self.counts["events"] += len(stamps)
+
+    def _start(self, ts: int) -> None:
+        span = self.source_span(ts)
+        minutes = max(1, -(-span // (self.cfg.max_samples * 60_000)))
+        self.sample_ms = minutes * 60_000
+        self.next_sample = ts
+        self.next_select = ts
+
+    def source_span(self, first: int) -> int:
+        span = getattr(self.source, "span_ms", None)
+        return int(span) if span is not None else 24 * 3_600_000
+
+    # market events --------------------------------------------------------------------
+
+    def _market_event(self, m: Mkt, kind: int, price: float, aux: int) -> None:
+        if kind == ev.STATUS:
+            m.status = ev.STATUSES[aux]
+            m.dirty = True
+            if m.status is not MarketStatus.OPEN:
+                self._cancel_all(m)
+        elif kind == ev.SETTLE:
+            self._settle(m, price)
+        elif kind == ev.TICK:
+            m.set_tick(price)
+        elif kind == ev.INVALID:
+            m.invalidate()
+
+    def _settle(self, m: Mkt, price: float) -> None:
+        self._cancel_all(m)
+        m.status = MarketStatus.SETTLED
+        if price in (0.0, 1.0):
+            m.inventory.settle(price == 1.0)
+            m.mark = ev.dec(price)
+        else:
+            m.mark = ev.dec(price)  # marked at the last price: the outcome is unknown
+        m.ended = True
+        m.stats.on_mid(_s(self.now) + HORIZONS[-1], m.last_mid or m.mark)
+
+    def _cancel_all(self, m: Mkt) -> None:
+        for order in list(m.orders.values()):
+            self._remove(m, order)
+
+    # fills ----------------------------------------------------------------------------
+
+    def _book_fills(self, m: Mkt) -> None:
+        if not m.orders or not self.sized:
+            return
+        for order in list(m.orders.values()):
+            if order.live:
+                got = self.model.on_book(order, m.book)
+                if got > 0:
+                    self._fill(m, order, got, order.price, taker=False)
+
+    def _trade(self, m: Mkt, price: float, size: float, taker: int) -> None:
+        m.on_trade(price, size)
+        for order in list(m.orders.values()):
+            if order.live:
+                got = self.model.on_trade(order, price, size, taker)
+                if got > 0:
+                    self._fill(m, order, got, order.price, taker=False)
+
+    def _fill(self, m: Mkt, order: Working, qty: Decimal, price: Decimal, *, taker: bool) -> None:
+        fee = m.info.fees.fee(qty, price, is_taker=taker)
+        m.inventory.apply_fill(order.side, qty, price, Action.BUY, fee)
+        order.filled += qty
+        self.fill_log.append(
+            FillRecord(
+                ts=self.now,
+                market=str(m.info.market_id),
+                side=order.side.value,
+                price=price,
+                quantity=qty,
+                fee=fee,
+                taker=taker,
+            )
+        )
+        m.fills += 1
+        m.fees += fee
+        m.dirty = True
+        if order.post_only:
+            m.stats.on_fill(_s(self.now), order.side, Action.BUY, price, qty, m.last_mid)
+        else:
+            m.exit_fills += 1
+        if order.remaining <= 0:
+            self._remove(m, order)
+
+    def _remove(self, m: Mkt, order: Working) -> None:
+        if m.orders.pop(order.oid, None) is not None:
+            m.dirty = True
+
+    # decisions ------------------------------------------------------------------------
+
+    def _select(self, ts: int) -> None:
+        views = [m.view(ts) for m in self.mkts if m.quotable]
+        self.selected = self.decider.select(views)
+        self.next_select = ts + self.cfg.select_every_ms
+
+    def _maybe_decide(self, m: Mkt, ts: int) -> None:
+        if m.ended or not m.has_book:
+            return
+        chosen = m.info.market_id in self.selected
+        if not chosen and not m.orders and m.inventory.net_position == 0:
+            return
+        key = m.key(m.decider.sized)
+        if not m.dirty and key == m.decided_key and ts - m.looked_at < self.cfg.timer_ms:
+            return
+        m.decided_key, m.looked_at, m.dirty = key, ts, False
+        inp = MarketInput(
+            market=m.snapshot(ts),
+            book=m.order_book(),
+            inventory=m.inventory,
+            live=tuple(
+                LiveOrder(order_id=o.oid, side=o.side, price=o.price, remaining=o.remaining)
+                for o in m.orders.values()
+                if o.post_only and o.oid not in m.cancelling
+            ),
+            traded=m.take_traded(),
+            selected=chosen,
+            now=ev.to_datetime(ts),
+        )
+        m.decisions += 1
+        for command in m.decider.decide(inp):
+            self._send(m, command)
+        if self.cfg.latency_ms == 0 and self.pending:
+            self._due(ts)
+
+    def _send(self, m: Mkt, command: Command) -> None:
+        oid = 0
+        if isinstance(command, Place):
+            if self._refused(m, command.side, command.price, command.size, None):
+                return
+            oid = next(self.oids)
+            order = Working(
+                oid, command.side, command.price, command.size, post_only=not command.ioc
+            )
+            m.orders[oid] = order
+            self.counts["orders"] += 1
+            if not command.ioc:
+                m.stats.on_quote(command.size)
+        elif isinstance(command, Cancel):
+            m.cancelling.add(command.order_id)
+            self.counts["cancels"] += 1
+        elif isinstance(command, Amend):
+            old = m.orders.get(command.order_id)
+            if old is None:
+                return
+            if self._refused(m, old.side, command.price, command.size, old):
+                self._send(m, Cancel(order_id=old.oid))
+                return
+            m.stats.on_quote(command.size)
+        due = self.now + self.cfg.latency_ms
+        heapq.heappush(self.pending, (due, next(self.seq), self.mkts.index(m), command, oid))
+
+    def _refused(
+        self, m: Mkt, side: object, price: Decimal, size: Decimal, old: Working | None
+    ) -> bool:
+        if self.risk is None:
+            return False
+        exposures = {
+            x.info.market_id: market_exposure(
+                x.inventory, (_terms(o) for o in x.orders.values() if o is not old and o.post_only)
+            )
+            for x in self.mkts
+            if x.orders or x.inventory.yes_contracts or x.inventory.no_contracts
+        }
+        terms = Terms(side=side, action=Action.BUY, price=price, quantity=size)  # type: ignore[arg-type]
+        if self.risk.refusal(m.info.market_id, terms, exposures) is None:
+            return False
+        self.counts["refusals"] += 1
+        return True
+
+    # the venue, latency later ---------------------------------------------------------
+
+    def _due(self, ts: int) -> None:
+        while self.pending and self.pending[0][0] <= ts:
+            _, _, index, command, oid = heapq.heappop(self.pending)
+            m = self.mkts[index]
+            if isinstance(command, Place):
+                self._arrive(m, m.orders.get(oid))
+            elif isinstance(command, Cancel):
+                m.cancelling.discard(command.order_id)
+                order = m.orders.get(command.order_id)
+                if order is not None:
+                    self._remove(m, order)
+            else:
+                self._amended(m, command)
+
+    def _arrive(self, m: Mkt, order: Working | None) -> None:
+        if order is None:
+            return
+        if m.status is not MarketStatus.OPEN or not m.has_book:
+            self._reject(m, order)
+        elif not order.post_only:
+            for price, qty in ioc_fills(order, m.book, self.sized):
+                self._fill(m, order, qty, price, taker=True)
+            self._remove(m, order)
+        elif crossing(order, m.book, inclusive=True) > 0:
+            self._reject(m, order)  # post-only: it would take, the venue refuses it
+        else:
+            order.live = True
+            self.model.on_live(order, m.book, self.sized)
+
+    def _reject(self, m: Mkt, order: Working) -> None:
+        self.counts["rejects"] += 1
+        self._remove(m, order)
+
+    def _amended(self, m: Mkt, command: Amend) -> None:
+        order = m.orders.get(command.order_id)
+        if order is None:
+            return
+        moved = command.price != order.price
+        order.quantity = order.filled + command.size
+        if moved:  # a new price: the back of the new level's queue
+            fresh = Working(
+                order.oid, order.side, command.price, order.quantity, filled=order.filled
+            )
+            m.orders[order.oid] = fresh
+            self._arrive(m, fresh)
+        m.dirty = True
+
+    # figures --------------------------------------------------------------------------
+
+    def _sample(self, ts: int) -> None:
+        assert self.next_sample is not None
+        while self.next_sample <= ts:
+            self.samples.append(self.next_sample)
+            for m in self.mkts:
+                if m.traded_any:
+                    m.sample(len(self.samples))
+            self.next_sample += self.sample_ms
+
+    def _finish(self) -> None:
+        for m in self.mkts:
+            self._cancel_all(m)
+            mark = m.last_mid or m.mark
+            if mark is not None:
+                m.stats.on_mid(_s(self.now) + HORIZONS[-1] + 1, mark)
+        if self.next_sample is not None:
+            self.samples.append(self.now)
+            for m in self.mkts:
+                if m.traded_any:
+                    m.sample(len(self.samples))
+
+    def _result(self, wall: float) -> RunResult:
+        results = tuple(m.result(len(self.samples), self.sample_ms / 1000) for m in self.mkts)
+        equity = tuple(
+            sum((r.equity[i] for r in results if r.equity), ZERO) for i in range(len(self.samples))
+        )
+        return RunResult(
+            strategy=self.decider.name,
+            source=self.source.name,
+            fill_model=describe(self.model, self.cfg.latency_ms),
+            events=self.counts["events"],
+            wall_s=wall,
+            pnl=sum((r.pnl for r in results), ZERO),
+            fills=sum(r.fills for r in results),
+            fees=sum((r.fees for r in results), ZERO),
+            orders=self.counts["orders"],
+            cancels=self.counts["cancels"],
+            rejects=self.counts["rejects"],
+            risk_refusals=self.counts["refusals"],
+            stats=combine(r.stats for r in results),
+            equity=equity,
+            times_ms=tuple(self.samples),
+            sample_s=self.sample_ms / 1000,
+            markets=results,
+            notes=tuple(self.source.notes),
+            fill_log=tuple(self.fill_log),
+        )
+
+
+def describe(model: FillModel, latency_ms: int) -> str:
+    params = ""
+    if model.name == "queue":
+        params = f"(trade_share={model.trade_share:g}, power={model.power:g})"  # type: ignore[attr-defined]
+    return f"{model.name}{params}, latency {latency_ms} ms"
+
+
+def _terms(order: Working) -> Terms:
+    return Terms(side=order.side, action=Action.BUY, price=order.price, quantity=order.remaining)
+
+
+def _s(ms: int) -> float:
+    return ms / 1000.0
+
+
+__all__ = ["MarketResult", "Replay", "ReplayConfig", "describe"]

@@ -1,0 +1,212 @@
+"""One market's state in the replay: its book (as the data shows it: our orders are not in
+it), our orders, inventory, marks and figures. Owned by ``backtest.engine.Replay``."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from predmm.backtest import events as ev
+from predmm.backtest.decision import MarketDecider
+from predmm.backtest.fills import EMPTY, Ladders, Working
+from predmm.backtest.results import HORIZONS, MarketResult
+from predmm.domain.book import Level, OrderBook
+from predmm.domain.enums import MarketStatus
+from predmm.domain.market import Market
+from predmm.domain.ticks import TickSpec
+from predmm.strategies.inventory import InventoryTracker
+from predmm.strategies.mm_metrics import MarketMakingStats
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+DEPTH = 5  # levels of each side the decision's book carries (the strategy reads the top)
+
+
+class Mkt:
+    def __init__(self, info: ev.MarketInfo, decider: MarketDecider) -> None:
+        self.info, self.decider = info, decider
+        self.inventory = InventoryTracker(market_id=info.market_id)
+        self.tick: TickSpec = info.tick
+        self.status = MarketStatus.OPEN
+        self.book: Ladders = EMPTY
+        self.has_book = False
+        self.version = 0
+        self.orders: dict[int, Working] = {}
+        self.cancelling: set[int] = set()
+        self.stats = MarketMakingStats(horizons=HORIZONS)
+        self.fills = self.exit_fills = self.decisions = 0
+        self.fees = ZERO
+        self.dirty = True
+        self.decided_key: object = None
+        self.looked_at = -(10**15)
+        self.mark: Decimal | None = None
+        self.last_mid: Decimal | None = None
+        self.last_price: Decimal | None = None
+        self.volume = self.notional = self.traded_since = 0.0
+        self.ended = False
+        self.equity: list[Decimal] = []
+        self.net: list[Decimal] = []
+        self._top: tuple[float, float] | None = None
+        self._book_cache: tuple[int, OrderBook] | None = None
+
+    # the data -------------------------------------------------------------------------
+
+    def set_book(self, ladders: Ladders, *, delta: bool) -> None:
+        if delta and self.has_book:
+            ladders = _merged(self.book, ladders)
+        self.book, self.has_book = ladders, True
+        self.version += 1
+
+    def set_tick(self, step: float) -> None:
+        self.tick = TickSpec.uniform(ev.dec(step))
+        self.dirty = True
+
+    def invalidate(self) -> None:
+        self.book, self.has_book = EMPTY, False
+        self.version += 1
+
+    def on_trade(self, price: float, size: float) -> None:
+        self.volume += size
+        self.notional += price * size
+        self.traded_since += size
+        self.last_price = ev.dec(price)
+        if self.mark is None or not self.book[0] or not self.book[2]:
+            self.mark = self.last_price
+
+    def on_mark(self, ts: int) -> None:
+        """A new book: the mid (fair value) for marks and markouts, when two-sided."""
+        yes, no = self.book[0], self.book[2]
+        if not yes or not no:
+            return
+        top = (yes[0], no[0])
+        if top != self._top:
+            self._top = top
+            old, self.last_mid = self.last_mid, (ev.dec(yes[0]) + ONE - ev.dec(no[0])) / 2
+            self.mark = self.last_mid
+            if self.fills:  # markouts due before now are valued at the mid then in force
+                if old is not None:
+                    self.stats.on_mid(ts / 1000.0 - 0.0005, old)
+                self.stats.on_mid(ts / 1000.0, self.last_mid)
+
+    def take_traded(self) -> Decimal:
+        out, self.traded_since = self.traded_since, 0.0
+        return Decimal(repr(round(out, 2))) if out else ZERO
+
+    # what decisions read ----------------------------------------------------------------
+
+    @property
+    def quotable(self) -> bool:
+        return self.has_book and not self.ended and self.status is MarketStatus.OPEN
+
+    @property
+    def traded_any(self) -> bool:
+        return self.fills > 0
+
+    def key(self, sized: bool) -> tuple[object, ...]:
+        """What a decision reads of the book: the best two prices of each side (and their
+        sizes for a microprice). Equal keys: the same decision."""
+        yp, ys, np_, ns = self.book
+        if sized:
+            return (self.status, yp[:2], ys[:2], np_[:2], ns[:2])
+        return (self.status, yp[:2], np_[:2])
+
+    def liquidity(self) -> Decimal:
+        if self.info.liquidity is not None:
+            return self.info.liquidity
+        if self.info.liquidity_from_trades:
+            return Decimal(int(self.notional))
+        yp, ys, np_, ns = self.book
+        dollars = sum(p * s for p, s in zip(yp, ys, strict=False))
+        dollars += sum(p * s for p, s in zip(np_, ns, strict=False))
+        return Decimal(int(dollars))
+
+    def view(self, ts: int) -> Market:
+        return self.snapshot(ts)
+
+    def snapshot(self, ts: int) -> Market:
+        yes, no = self.book[0], self.book[2]
+        close = self.info.close_ms
+        return Market(
+            market_id=self.info.market_id,
+            title=self.info.title,
+            status=self.status,
+            event_id=self.info.event_id,
+            tick=self.tick,
+            liquidity=self.liquidity(),
+            volume=Decimal(int(self.volume)),
+            best_yes_bid=ev.dec(yes[0]) if yes else None,
+            best_yes_ask=ONE - ev.dec(no[0]) if no else None,
+            last_price=self.last_price,
+            close_time=ev.to_datetime(close) if close is not None else None,
+            as_of=ev.to_datetime(ts),
+            min_order_size=self.info.min_order_size,
+        )
+
+    def order_book(self) -> OrderBook:
+        cached = self._book_cache
+        if cached is not None and cached[0] == self.version:
+            return cached[1]
+        yp, ys, np_, ns = self.book
+        book = OrderBook(
+            self.info.market_id,
+            tuple(Level(ev.dec(p), _size(s)) for p, s in zip(yp[:DEPTH], ys[:DEPTH], strict=False)),
+            tuple(
+                Level(ev.dec(p), _size(s)) for p, s in zip(np_[:DEPTH], ns[:DEPTH], strict=False)
+            ),
+        )
+        self._book_cache = (self.version, book)
+        return book
+
+    # figures --------------------------------------------------------------------------
+
+    def pnl(self) -> Decimal:
+        inv = self.inventory
+        mark = self.last_mid if not self.ended and self.last_mid is not None else self.mark
+        if mark is None:
+            return inv.realized_pnl
+        return inv.realized_pnl + inv.unrealized_pnl(mark)
+
+    def sample(self, count: int) -> None:
+        """The ``count``-th sample (1-based): markets that started trading late are padded
+        with the zero PnL they had."""
+        while len(self.equity) < count - 1:
+            self.equity.append(ZERO)
+            self.net.append(ZERO)
+        self.equity.append(self.pnl())
+        self.net.append(self.inventory.net_position)
+
+    def result(self, samples: int, sample_s: float) -> MarketResult:
+        if self.fills:
+            while len(self.equity) < samples:
+                self.sample(len(self.equity) + 1)
+        return MarketResult(
+            market=str(self.info.market_id),
+            title=self.info.title,
+            pnl=self.pnl(),
+            fills=self.fills,
+            exit_fills=self.exit_fills,
+            fees=self.fees,
+            stats=self.stats.snapshot(),
+            equity=tuple(self.equity),
+            net=tuple(self.net),
+            settlement=self.info.settle_note,
+            sample_s=sample_s,
+        )
+
+
+def _size(s: float) -> Decimal:
+    return Decimal(repr(s)) if s > 0 else Decimal("0.01")
+
+
+def _merged(book: Ladders, delta: Ladders) -> Ladders:
+    """``book`` with the changed levels of ``delta`` (size 0: the level is gone)."""
+    out: list[list[float]] = []
+    for side in (0, 2):
+        levels = dict(zip(book[side], book[side + 1], strict=False))
+        for p, s in zip(delta[side], delta[side + 1], strict=False):
+            if s > 0:
+                levels[p] = s
+            else:
+                levels.pop(p, None)
+        prices = sorted(levels, reverse=True)
+        out.extend((prices, [levels[p] for p in prices]))
+    return out[0], out[1], out[2], out[3]
