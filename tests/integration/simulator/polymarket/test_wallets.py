@@ -5,6 +5,7 @@ error. Orders are signed as polymarket-client signs them (conftest ``PolyClient`
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -167,3 +168,40 @@ async def test_the_relayer_knows_the_accounts_wallets(sim: Simulator) -> None:
         assert not await deployed(keys[1].wallet, "SAFE")
         assert not await deployed(keys[0].wallet, "PROXY")  # an EOA is no wallet
         assert not await deployed(associated_wallet(keys[0].address, 1), "PROXY")
+
+
+async def test_a_neg_risk_v2_market_still_signs_for_exchange_v3(client_factory: Any) -> None:
+    """Position ids carry the module (0x01 binary, 0x02 neg-risk) as polymarket-client
+    decodes them; a neg-risk V2 market's orders go to the one Exchange V3, not to the
+    neg-risk CTF exchange."""
+    import httpx
+    from polymarket._internal.protocol import decode_v2_outcome_position_id, is_v2_position_id
+
+    from predmm.domain import EventId
+    from predmm.simulator.polymarket import create_clob_app
+    from predmm.simulator.testing import wall_clock_start
+    from predmm.simulator.universe import Universe, polymarket_spec
+
+    start = wall_clock_start()
+    close = start + timedelta(hours=1)
+    spec = polymarket_spec(
+        "neg-risk-v2", "Who wins?", event=EventId("E"), start=start, close=close,
+        protocol=2, neg_risk=True,
+    )  # fmt: skip
+    listing = spec.polymarket
+    assert listing is not None
+    yes, no = listing.yes_token_id, listing.no_token_id
+    for index, position in enumerate((yes, no)):
+        assert is_v2_position_id(position)
+        decoded = decode_v2_outcome_position_id(position)
+        assert decoded.outcome_index == index
+        assert decoded.condition_id == spec.market_id.symbol[:-2]  # the 31-byte market id
+    assert spec.market_id.symbol.startswith("0x02")
+    sim = Simulator(seed=5, flow=False, start=start, universe=Universe(specs=(spec,), events=()))
+    transport = httpx.ASGITransport(app=create_clob_app(sim))
+    async with httpx.AsyncClient(transport=transport, base_url="http://clob.test") as http:
+        poly = client_factory(http, sim)
+        assert (await http.get("/neg-risk", params={"token_id": yes})).json() == {"neg_risk": True}
+        neg_v2 = _orders.exchange_domain(True)  # the V2 neg-risk exchange: wrong here
+        assert await _post(poly, poly.order(yes, "BUY", "0.4", "5", domain=neg_v2)) == (400, BAD[0])
+        assert await _post(poly, poly.order(yes, "BUY", "0.4", "5")) == (200, "live")
