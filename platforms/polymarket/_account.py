@@ -57,8 +57,8 @@ class TradingAccount:
     def of(
         cls, signer: str, signature_type: object = EOA, funder: str | None = None
     ) -> TradingAccount:
-        """Validated: types 1-3 need a funder; type 0 trades from the EOA itself (a funder,
-        if given, must be the EOA)."""
+        """Validated: types 1-3 need a funder other than the EOA; type 0 trades from the
+        EOA itself (a funder, if given, must be the EOA)."""
         kind = signature_type_of(signature_type)
         if kind == EOA:
             if funder and funder_address(funder) != signer:
@@ -68,18 +68,7 @@ class TradingAccount:
                     "needs signature_type 1, 2 or 3"
                 )
             return cls(signer, EOA, signer)
-        if not funder:
-            raise ValueError(
-                f"funder is required with signature_type {kind} ({SIGNATURE_TYPES[kind]}): the "
-                "address of the proxy, Safe or deposit wallet that holds the money"
-            )
-        checked = funder_address(funder)
-        if checked == signer:
-            raise ValueError(
-                f"funder {checked} is the key's own address: that is signature_type 0 (EOA), "
-                f"not {kind} ({SIGNATURE_TYPES[kind]})"
-            )
-        return cls(signer, kind, checked)
+        return cls(signer, kind, _wallet_funder(signer, kind, funder))
 
     @property
     def maker(self) -> str:
@@ -94,3 +83,20 @@ class TradingAccount:
     @property
     def kind(self) -> str:
         return SIGNATURE_TYPES[self.signature_type]
+
+
+def _wallet_funder(signer: str, kind: int, funder: str | None) -> str:
+    """The proxy, Safe or deposit wallet of a type 1-3 account, checksummed."""
+    named = f"signature_type {kind} ({SIGNATURE_TYPES[kind]})"
+    if not funder:
+        raise ValueError(
+            f"funder is required with {named}: the address of the proxy, Safe or deposit "
+            "wallet that holds the money"
+        )
+    checked = funder_address(funder)
+    if checked == signer:
+        raise ValueError(
+            f"funder {checked} is the key's own address: that is signature_type 0 (EOA), "
+            f"not {named}"
+        )
+    return checked

@@ -19,6 +19,14 @@ OpenAPI page); a wrong id answers 400 with both ``error`` (notes) and ``error_ms
 The order id is the order's EIP-712 digest. Single ``POST /order`` rejections are
 400 ``{"error": ...}``; inside ``POST /orders`` they are per-order
 ``{"success": false, "errorMsg": ...}``.
+
+Accounts trade from one wallet each, of a signature type (``_signers`` checks every
+order as the exchange contracts do; the proxy / Safe / deposit wallet of an EOA is the
+one the simulator associates with it, not a CREATE2 derivation). The refusals
+``invalid POLY_PROXY signature`` and ``invalid POLY_GNOSIS_SAFE signature`` are
+community-reported, ``invalid POLY_1271 signature`` is by analogy. A protocol-V2 market
+(``version: "v2"``) lists ``positionIds`` and no ``clobTokenIds`` on Gamma, and wants
+``CONDITIONAL-V2`` balance reads (what polymarket-client sends for position ids).
 """
 
 from __future__ import annotations
