@@ -176,7 +176,7 @@ class FrontEnd:
     def create_key(self, address: str, nonce: int) -> PolymarketKey:
         if self._find_key(address, nonce) is not None:
             raise Rejected("Could not create api key")
-        known = self._key_of_wallet(address)
+        known = self._key_of_eoa(address)
         account = known.account_id if known else self._open_wallet(address)
         creds = _auth.derive_creds(self._master, address, nonce)
         key = PolymarketKey(
@@ -212,7 +212,7 @@ class FrontEnd:
             return self.key(api_key)
         return self.sim.credentials.polymarket_by_address(address) if nonce == 0 else None
 
-    def _key_of_wallet(self, address: str) -> PolymarketKey | None:
+    def _key_of_eoa(self, address: str) -> PolymarketKey | None:
         """A key of this EOA already (its account and the wallet it trades from)."""
         for api_key in self.api_keys_of(address):
             key = self.key(api_key)
