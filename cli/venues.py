@@ -12,7 +12,7 @@ from typing import Any
 import attrs
 
 from predmm.config.risk import EventLink
-from predmm.config.settings import Settings, resolve_secrets
+from predmm.config.settings import PolymarketSettings, Settings, resolve_secrets
 from predmm.domain.errors import ConfigError
 from predmm.platforms.kalshi import KalshiPlatform
 from predmm.platforms.polymarket import PolymarketPlatform
@@ -56,7 +56,10 @@ def kalshi_from_file(path: Path) -> KalshiPlatform:
 
 def polymarket_from_file(path: Path) -> PolymarketPlatform:
     data = _read_json(path)
-    return _sim_polymarket(lambda key: _field(data, key, path))
+    try:
+        return _sim_polymarket(lambda key: _field(data, key, path), data)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
 
 
 def _sim_kalshi(key_id: str, secret: str | Path, base_url: str, ws_url: str) -> KalshiPlatform:
@@ -69,11 +72,16 @@ def _sim_kalshi(key_id: str, secret: str | Path, base_url: str, ws_url: str) -> 
     )
 
 
-def _sim_polymarket(credential: Callable[[str], str]) -> PolymarketPlatform:
+def _sim_polymarket(
+    credential: Callable[[str], str], account: Mapping[str, Any]
+) -> PolymarketPlatform:
     """A Polymarket client from the simulator's credentials, by their names in
-    ``polymarket.json`` (and on ``PolymarketEndpoint``)."""
+    ``polymarket.json`` (and on ``PolymarketEndpoint``); ``account`` may hold the
+    ``signature_type`` and ``funder`` of a proxy, Safe or deposit wallet account."""
     return PolymarketPlatform(
         private_key=credential("private_key"),
+        signature_type=account.get("signature_type", 0),
+        funder=account.get("funder") or None,
         api_key=credential("api_key"),
         api_secret=credential("secret"),
         api_passphrase=credential("passphrase"),
@@ -135,21 +143,30 @@ def from_settings(settings: Settings, environ: Mapping[str, str] | None = None) 
         described.append(f"kalshi      {settings.kalshi.base_url}")
     if settings.polymarket is not None:
         pm = settings.polymarket
-        clients.append(
-            PolymarketPlatform(
-                private_key=secrets["polymarket.private_key"],
-                api_key=secrets["polymarket.api_key"],
-                api_secret=secrets["polymarket.api_secret"],
-                api_passphrase=secrets["polymarket.api_passphrase"],
-                clob_url=pm.clob_url,
-                gamma_url=pm.gamma_url,
-                ws_url=pm.ws_url,
-            )
-        )
+        clients.append(_polymarket(pm, secrets))
         described.append(f"polymarket  {pm.clob_url}")
     if not clients:
         raise ConfigError("the config names no venue: add a [kalshi] or [polymarket] table")
     return VenueSetup(clients=tuple(clients), description=tuple(described))
+
+
+def _polymarket(pm: PolymarketSettings, secrets: Mapping[str, str]) -> PolymarketPlatform:
+    """The ``[polymarket]`` venue; a funder that does not fit the key (the key's own
+    address as a proxy) is a config error naming the table."""
+    try:
+        return PolymarketPlatform(
+            private_key=secrets["polymarket.private_key"],
+            signature_type=pm.signature_type,
+            funder=pm.funder,
+            api_key=secrets["polymarket.api_key"],
+            api_secret=secrets["polymarket.api_secret"],
+            api_passphrase=secrets["polymarket.api_passphrase"],
+            clob_url=pm.clob_url,
+            gamma_url=pm.gamma_url,
+            ws_url=pm.ws_url,
+        )
+    except ValueError as exc:
+        raise ConfigError(f"[polymarket]: {exc}") from None
 
 
 def from_running_simulator(running: Any) -> VenueSetup:
@@ -161,7 +178,7 @@ def from_running_simulator(running: Any) -> VenueSetup:
     return VenueSetup(
         clients=(
             _sim_kalshi(k.key_id, k.private_key_pem, k.base_url, k.ws_url),
-            _sim_polymarket(lambda key: str(getattr(p, key))),
+            _sim_polymarket(lambda key: str(getattr(p, key)), attrs.asdict(p)),
         ),
         links=links,
         description=(

@@ -22,6 +22,8 @@ private_key_env = "POLY_PRIVATE_KEY"
 api_key_env = "POLY_API_KEY"
 api_secret_env = "POLY_API_SECRET"
 api_passphrase_env = "POLY_API_PASSPHRASE"
+signature_type = 0               # 0 EOA, 1 POLY_PROXY, 2 POLY_GNOSIS_SAFE, 3 POLY_1271
+# funder = "0x..."               # types 1-3: the proxy, Safe or deposit wallet address
 
 [daemon]
 journal = "predmm.sqlite3"
@@ -36,12 +38,14 @@ reads them when the daemon starts.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import attrs
+from eth_utils.address import is_checksum_address, to_checksum_address
 
 from predmm.config.loader import load_preset, structure_config
 from predmm.config.market_making import MarketMakingConfig
@@ -55,6 +59,9 @@ KALSHI_URLS = {
 POLYMARKET_CLOB = "https://clob.polymarket.com"
 POLYMARKET_GAMMA = "https://gamma-api.polymarket.com"
 POLYMARKET_WS = "wss://ws-subscriptions-clob.polymarket.com/ws"
+# Polymarket's order signature types: who signs and whose money trades
+SIGNATURE_TYPES = {0: "EOA", 1: "POLY_PROXY", 2: "POLY_GNOSIS_SAFE", 3: "POLY_1271"}
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}\Z")
 
 
 @attrs.frozen(kw_only=True)
@@ -94,6 +101,8 @@ class PolymarketSettings:
     api_key: SecretRef
     api_secret: SecretRef
     api_passphrase: SecretRef
+    signature_type: int = 0  # SIGNATURE_TYPES
+    funder: str | None = None  # checksummed; types 1-3: the proxy, Safe or deposit wallet
 
 
 @attrs.frozen(kw_only=True)
@@ -232,8 +241,54 @@ def _kalshi(table: Any, source: str) -> KalshiSettings:
     return settings
 
 
+def _signature_type(s: _Section) -> int:
+    s.used.add("signature_type")
+    value = s.table.get("signature_type", 0)
+    if isinstance(value, str):
+        names = {name: n for n, name in SIGNATURE_TYPES.items()}
+        value = names.get(value.strip().upper(), value)
+    if isinstance(value, bool) or value not in SIGNATURE_TYPES:
+        kinds = ", ".join(f"{n} ({name})" for n, name in SIGNATURE_TYPES.items())
+        raise ConfigError(
+            f"{s.where}: key 'signature_type' has a bad value {s.table['signature_type']!r}: "
+            f"expected one of {kinds}, or the name"
+        )
+    return int(value)
+
+
+def _is_address(raw: str) -> bool:
+    """0x and 40 hex digits, all lower case or with a valid EIP-55 checksum."""
+    if not _ADDRESS.match(raw):
+        return False
+    return raw[2:] == raw[2:].lower() or bool(is_checksum_address(raw))
+
+
+def _funder(s: _Section, kind: int) -> str | None:
+    raw = s.text("funder")
+    named = f"signature_type {kind} ({SIGNATURE_TYPES[kind]})"
+    if kind == 0:
+        if raw is not None:
+            raise ConfigError(
+                f"{s.where}: key 'funder' = {raw!r} with {named}: an EOA trades from the "
+                "key's own address; remove funder, or set signature_type to 1, 2 or 3"
+            )
+        return None
+    if raw is None:
+        raise ConfigError(
+            f"{s.where}: key 'funder' is required with {named}: the address of the proxy, "
+            "Safe or deposit wallet that holds the money"
+        )
+    if not _is_address(raw):
+        raise ConfigError(
+            f"{s.where}: key 'funder' has a bad value {raw!r}: expected a 0x address of 40 "
+            "hex digits, checksummed (EIP-55) or in lower case"
+        )
+    return str(to_checksum_address(raw))
+
+
 def _polymarket(table: Any, source: str) -> PolymarketSettings:
     s = _Section(table, "polymarket", source)
+    kind = _signature_type(s)
     settings = PolymarketSettings(
         clob_url=s.text("clob_url", POLYMARKET_CLOB) or POLYMARKET_CLOB,
         gamma_url=s.text("gamma_url", POLYMARKET_GAMMA) or POLYMARKET_GAMMA,
@@ -242,6 +297,8 @@ def _polymarket(table: Any, source: str) -> PolymarketSettings:
         api_key=s.secret("api_key"),
         api_secret=s.secret("api_secret"),
         api_passphrase=s.secret("api_passphrase"),
+        signature_type=kind,
+        funder=_funder(s, kind),
     )
     s.done()
     return settings

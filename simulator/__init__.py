@@ -92,16 +92,33 @@ class Simulator:
 
     # participants -----------------------------------------------------------------
 
-    def create_trader(self, name: str, *, cash: Decimal = Decimal("10000")) -> Trader:
-        """Open an account on each venue with ``cash`` dollars, and generate credentials."""
+    def create_trader(
+        self,
+        name: str,
+        *,
+        cash: Decimal = Decimal("10000"),
+        polymarket_signature_type: int = 0,
+        polymarket_funder: str | None = None,
+        polymarket_private_key: str | None = None,
+    ) -> Trader:
+        """Open an account on each venue with ``cash`` dollars, and generate credentials.
+        On Polymarket the money sits in the wallet of ``polymarket_signature_type`` (0:
+        the EOA itself; 1-3: a proxy, Safe or deposit wallet of the EOA, at
+        ``polymarket_funder`` or an address the simulator associates with the EOA)."""
         kalshi = self.exchange.open_account(Venue.KALSHI, name, cash)
         poly = self.exchange.open_account(Venue.POLYMARKET, name, cash)
+        poly_key = generate_polymarket_key(
+            poly,
+            signature_type=polymarket_signature_type,
+            funder=polymarket_funder,
+            private_key=polymarket_private_key,
+        )
         return Trader(
             name=name,
             kalshi_account=kalshi,
             polymarket_account=poly,
             kalshi_key=self.credentials.add_kalshi(generate_kalshi_key(kalshi)),
-            polymarket_key=self.credentials.add_polymarket(generate_polymarket_key(poly)),
+            polymarket_key=self.credentials.add_polymarket(poly_key),
         )
 
     def kalshi_account(self, key_id: str) -> AccountId | None:

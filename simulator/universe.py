@@ -72,6 +72,15 @@ def _token(text: str) -> str:
     return str(int.from_bytes(hashlib.sha256(text.encode()).digest(), "big"))
 
 
+def v2_condition(slug: str, *, neg_risk: bool = False) -> str:
+    """A protocol-V2 market id: the module byte (0x01 binary, 0x02 neg-risk), 30 bytes
+    with the 8 bytes the position-id layout reserves left zero, and a zero outcome byte.
+    Its outcomes' position ids are this number with the last byte 0 (YES) or 1 (NO)."""
+    h = hashlib.sha256(f"condition-v2:{slug}".encode()).digest()
+    module = b"\x02" if neg_risk else b"\x01"
+    return "0x" + (module + h[:18] + bytes(8) + h[18:22] + b"\x00").hex()
+
+
 def kalshi_spec(
     ticker: str,
     title: str,
@@ -114,9 +123,19 @@ def polymarket_spec(
     fee_rate: str = "0",
     category: str = "",
     history: MarketHistory | None = None,
+    protocol: int = 1,
+    neg_risk: bool = False,
 ) -> MarketSpec:
+    """A Polymarket market: ``protocol`` 1 lists outcome tokens (orders on the CTF
+    Exchange V2), 2 a protocol-V2 market whose outcomes are position ids (Exchange V3)."""
+    if protocol == 2:
+        condition = v2_condition(slug, neg_risk=neg_risk)
+        yes, no = str(int(condition, 16)), str(int(condition, 16) + 1)
+    else:
+        condition = _hex(f"condition:{slug}")
+        yes, no = _token(f"token:{slug}:yes"), _token(f"token:{slug}:no")
     return MarketSpec(
-        market_id=MarketId(Venue.POLYMARKET, _hex(f"condition:{slug}")),
+        market_id=MarketId(Venue.POLYMARKET, condition),
         history=history or MarketHistory(),
         title=question,
         tick=TickSpec.polymarket(tick),
@@ -128,9 +147,11 @@ def polymarket_spec(
         polymarket=PolymarketListing(
             question=question,
             slug=slug,
-            yes_token_id=_token(f"token:{slug}:yes"),
-            no_token_id=_token(f"token:{slug}:no"),
+            yes_token_id=yes,
+            no_token_id=no,
             category=category,
+            neg_risk=neg_risk,
+            protocol=protocol,
         ),
     )
 
@@ -194,14 +215,23 @@ _EVENTS = (
         None,
         ("english-club-wins-champions-league-2027", "0.01", "0.03"),
     ),
+    (  # a protocol-V2 market: position ids, orders on Exchange V3
+        "GDP-Q4-2026",
+        "Will US real GDP grow faster than 2% in Q4 2026?",
+        0.52,
+        18,
+        None,
+        ("us-gdp-growth-above-2-q4-2026", "0.01", "0.04", 2),
+    ),
 )
 
 
 def default_universe(
     start: datetime, *, time_scale: float = 1.0, history: bool = False
 ) -> Universe:
-    """Five Kalshi tickers and five Polymarket conditions; three questions are on both.
-    Events resolve 8 to 24 hours after ``start``, times ``time_scale``."""
+    """Five Kalshi tickers and six Polymarket conditions (one of them a protocol-V2
+    market); three questions are on both. Events resolve 8 to 24 hours after ``start``,
+    times ``time_scale``."""
     specs: list[MarketSpec] = []
     events: list[EventPlan] = []
     for eid, title, fair, hours, kal, poly in _EVENTS:
@@ -225,7 +255,7 @@ def default_universe(
             specs.append(spec)
             ids.append(spec.market_id)
         if poly is not None:
-            slug, tick_size, fee_rate = poly
+            slug, tick_size, fee_rate, *rest = poly
             spec = polymarket_spec(
                 slug,
                 title,
@@ -235,6 +265,7 @@ def default_universe(
                 tick=tick_size,
                 fee_rate=fee_rate,
                 history=listed_history(slug) if history else None,
+                protocol=rest[0] if rest else 1,
             )
             specs.append(spec)
             ids.append(spec.market_id)

@@ -36,7 +36,9 @@ Json = Mapping[str, Any]
 
 @attrs.frozen(kw_only=True)
 class MarketInfo:
-    """What the adapter needs to trade one condition: its two tokens and its grid."""
+    """What the adapter needs to trade one condition: its two tokens, its grid and which
+    exchange takes its orders. On a protocol-V2 market (``protocol`` 2, Gamma's
+    ``version: "v2"``) the two "tokens" are the outcomes' position ids."""
 
     market_id: MarketId
     yes_token: str
@@ -44,6 +46,12 @@ class MarketInfo:
     tick: Decimal
     neg_risk: bool = False
     min_size: Decimal = Decimal(0)
+    protocol: int = 1
+
+    @property
+    def conditional_asset_type(self) -> str:
+        """``asset_type`` of this market's token balances on ``/balance-allowance``."""
+        return "CONDITIONAL-V2" if self.protocol == 2 else "CONDITIONAL"
 
     @property
     def condition_id(self) -> str:
@@ -164,10 +172,26 @@ def _event_id(p: Json) -> EventId | None:
     return None
 
 
+PROTOCOLS = {None: 1, "": 1, "v1": 1, "v2": 2}
+
+
+def protocol_of(p: Json) -> int:
+    """Gamma's ``version`` ("v1", "v2"; absent on older markets) as 1 or 2."""
+    raw = p.get("version")
+    key = raw.lower() if isinstance(raw, str) else raw
+    if key not in PROTOCOLS:
+        raise VenueProtocolError(f"market {p.get('conditionId')}: version {raw!r} is unknown")
+    return PROTOCOLS[key]
+
+
 def market_info_from_gamma(p: Json) -> MarketInfo:
+    """A binary market's tokens (``clobTokenIds``; ``positionIds`` on a ``version: "v2"``
+    market), tick, minimum size and neg-risk flag."""
     condition = field(p, "conditionId")
+    protocol = protocol_of(p)
     outcomes = _json_list(field(p, "outcomes"), "outcomes")
-    tokens = _json_list(field(p, "clobTokenIds"), "clobTokenIds")
+    ids = "positionIds" if protocol == 2 else "clobTokenIds"
+    tokens = _json_list(field(p, ids), ids)
     if len(outcomes) != 2 or len(tokens) != 2:
         raise VenueProtocolError(f"market {condition} is not binary: outcomes {outcomes!r}")
     yes, no = _yes_no_index(outcomes)
@@ -178,6 +202,7 @@ def market_info_from_gamma(p: Json) -> MarketInfo:
         tick=_opt_dec(p, "orderPriceMinTickSize") or Decimal("0.01"),
         neg_risk=bool(p.get("negRisk", False)),
         min_size=_opt_dec(p, "orderMinSize") or Decimal(0),
+        protocol=protocol,
     )
 
 
@@ -322,7 +347,8 @@ def trade_status(p: Json) -> str:
 
 @attrs.frozen(kw_only=True)
 class Account:
-    """Who we are on the venue: how our side of a trade is recognised."""
+    """Who we are on the venue: how our side of a trade is recognised (our API key as
+    owner, or our funder, the orders' maker, as maker_address)."""
 
     api_key: str
     address: str

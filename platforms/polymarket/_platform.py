@@ -8,6 +8,12 @@ venue sees a duplicate, never a second order). That memory is this process's: af
 restart ``get_order`` knows none of the old client order ids, and the venue's open
 orders come back named by their venue id (``client_order_id`` = the order hash).
 
+The account is the EOA of ``private_key`` trading for itself (``signature_type`` 0) or
+for the proxy, Safe or deposit wallet ``funder`` it owns (1, 2, 3; see ``_account``):
+orders name the funder as maker, balance reads ask for that signature type, and every
+request (heartbeats too) is made by the EOA. A market's exchange comes from its Gamma
+record: protocol-V2 markets (``version: "v2"``, position ids) take orders on Exchange V3.
+
 Positions are the CONDITIONAL token balances of the markets this client has seen
 (``get_markets`` / ``market_info``); fees on fills are not computed (makers pay none).
 """
@@ -34,12 +40,21 @@ from predmm.domain.ids import ClientOrderId, MarketId, VenueOrderId
 from predmm.domain.market import Market
 from predmm.domain.orders import Order
 from predmm.platforms.polymarket import _parse as parse
+from predmm.platforms.polymarket._account import TradingAccount
 from predmm.platforms.polymarket._amounts import shares_of
 from predmm.platforms.polymarket._errors import DUPLICATE, TICK_RULE
 from predmm.platforms.polymarket._http import Transport
 from predmm.platforms.polymarket._orders import Prepared, off_grid_reason, unsigned_order
 from predmm.platforms.polymarket._parse import MarketInfo
-from predmm.platforms.polymarket._signing import CHAIN_ID, EOA, ApiCredentials, SignedOrder, Wallet
+from predmm.platforms.polymarket._signing import (
+    CHAIN_ID,
+    EOA,
+    ApiCredentials,
+    Exchange,
+    SignedOrder,
+    Wallet,
+    exchange_for,
+)
 from predmm.platforms.venue import Capabilities
 
 CLOB_URL = "https://clob.polymarket.com"
@@ -79,8 +94,9 @@ class PolymarketPlatform:
     """Polymarket (CLOB V2 + Gamma) for predmm. Use from the trio thread only.
 
     ``api_key``/``api_secret``/``api_passphrase`` are the L2 API key; without them,
-    ``await derive_api_key()`` obtains them with the wallet (L1). Secrets never appear in
-    a repr, a log line or an exception.
+    ``await derive_api_key()`` obtains them with the wallet (L1). ``signature_type`` (0-3
+    or its name) and ``funder`` say whose money trades (ValueError naming them when they do
+    not fit together). Secrets never appear in a repr, a log line or an exception.
     """
 
     venue = Venue.POLYMARKET
@@ -90,6 +106,8 @@ class PolymarketPlatform:
         self,
         *,
         private_key: str,
+        signature_type: int | str = EOA,
+        funder: str | None = None,
         api_key: str | None = None,
         api_secret: str | None = None,
         api_passphrase: str | None = None,
@@ -104,6 +122,7 @@ class PolymarketPlatform:
         max_backoff: float = 5.0,
     ) -> None:
         self.wallet = Wallet(private_key, chain_id=chain_id)
+        self.trading = TradingAccount.of(self.wallet.address, signature_type, funder)
         self.creds = (
             ApiCredentials(api_key, api_secret, api_passphrase)
             if api_key and api_secret and api_passphrase
@@ -131,7 +150,11 @@ class PolymarketPlatform:
         self.heartbeats_sent = 0
 
     def __repr__(self) -> str:
-        return f"PolymarketPlatform(address={self.wallet.address!r}, clob_url={self.clob_url!r})"
+        t = self.trading
+        return (
+            f"PolymarketPlatform(address={t.signer!r}, signature_type={t.kind}, "
+            f"funder={t.funder!r}, clob_url={self.clob_url!r})"
+        )
 
     # -- time and plumbing ---------------------------------------------------------------
 
@@ -212,7 +235,9 @@ class PolymarketPlatform:
         as_of = datetime.fromtimestamp(self.now(), tz=UTC)
         markets = []
         for row in rows:
-            if not row.get("clobTokenIds") or not row.get("conditionId"):
+            if not row.get("conditionId") or not (
+                row.get("clobTokenIds") or row.get("positionIds")
+            ):
                 continue  # no order book for this market
             try:
                 info = parse.market_info_from_gamma(row)
@@ -300,12 +325,14 @@ class PolymarketPlatform:
     def _off_grid(self, order: Order, info: MarketInfo) -> str:
         return off_grid_reason(order, info)
 
+    def exchange(self, info: MarketInfo) -> Exchange:
+        """The exchange (EIP-712 domain) that takes this market's orders."""
+        return exchange_for(info.protocol, info.neg_risk, self.wallet.chain_id)
+
     def sign(self, order: Order, info: MarketInfo) -> SignedOrder:
-        """``order`` as a signed V2 order, timestamped now."""
-        unsigned = unsigned_order(
-            order, info, self.wallet.address, self.now(), self._gtd_lifetime_s
-        )
-        return self.wallet.sign_order(unsigned, neg_risk=info.neg_risk)
+        """``order`` as a signed order of this account, timestamped now."""
+        unsigned = unsigned_order(order, info, self.trading, self.now(), self._gtd_lifetime_s)
+        return self.wallet.sign_order(unsigned, exchange=self.exchange(info))
 
     def _prepare(self, order: Order, info: MarketInfo) -> Prepared:
         placed = self._placed.get(order.client_order_id)
@@ -493,7 +520,7 @@ class PolymarketPlatform:
         return await self._order_of(raw) if raw else None
 
     def account(self) -> parse.Account:
-        return parse.Account(api_key=self._api_key(), address=self.wallet.address)
+        return parse.Account(api_key=self._api_key(), address=self.trading.funder)
 
     async def get_fills(self, cursor: str | None = None) -> FillPage:
         """One page of our trades as fills, oldest first. MATCHED / MINED fills are
@@ -525,7 +552,9 @@ class PolymarketPlatform:
             await self._info_for_token(str(token), trade.get("market"))
 
     async def _balance(self, params: dict[str, Any]) -> Decimal:
-        raw = await self._get("/balance-allowance", params | {"signature_type": EOA}, auth=True)
+        """The funder's balance: the venue reads the address of our signature type."""
+        query = params | {"signature_type": self.trading.signature_type}
+        raw = await self._get("/balance-allowance", query, auth=True)
         return shares_of(str(parse.dec_field(raw, "balance")))
 
     async def get_balance(self) -> Decimal:
@@ -535,8 +564,9 @@ class PolymarketPlatform:
         """Token balances of every market this client knows (CONDITIONAL balances)."""
         positions = []
         for info in list(self._markets.values()):
-            yes = await self._balance({"asset_type": "CONDITIONAL", "token_id": info.yes_token})
-            no = await self._balance({"asset_type": "CONDITIONAL", "token_id": info.no_token})
+            kind = info.conditional_asset_type
+            yes = await self._balance({"asset_type": kind, "token_id": info.yes_token})
+            no = await self._balance({"asset_type": kind, "token_id": info.no_token})
             if yes or no:
                 positions.append(
                     Position(market_id=info.market_id, yes_contracts=yes, no_contracts=no)

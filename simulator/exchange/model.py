@@ -135,6 +135,9 @@ class PolymarketListing:
     neg_risk: bool = False
     category: str = ""
     outcomes: tuple[str, str] = ("Yes", "No")
+    # 1: outcome tokens (clobTokenIds), orders on the CTF Exchange V2; 2: a protocol-V2
+    # market (Gamma ``version: "v2"``), outcome position ids, orders on Exchange V3
+    protocol: int = 1
 
 
 @attrs.frozen(kw_only=True)

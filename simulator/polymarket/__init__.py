@@ -2,6 +2,7 @@
 
     app = create_clob_app(sim)     # /book, /order, /data/orders, /ws/market, ...
     gamma = create_gamma_app(sim)  # GET /markets, on its own port as on the real venue
+    relayer = create_relayer_app(sim)  # GET /deployed: the accounts' proxy/Safe/deposit wallets
 
 Both apps of one ``Simulator`` share one front end (API keys, order metadata,
 heartbeat sessions); ``front_end(sim)`` returns it. ``options`` (``PolymarketOptions``)
@@ -18,6 +19,14 @@ OpenAPI page); a wrong id answers 400 with both ``error`` (notes) and ``error_ms
 The order id is the order's EIP-712 digest. Single ``POST /order`` rejections are
 400 ``{"error": ...}``; inside ``POST /orders`` they are per-order
 ``{"success": false, "errorMsg": ...}``.
+
+Accounts trade from one wallet each, of a signature type (``_signers`` checks every
+order as the exchange contracts do; the proxy / Safe / deposit wallet of an EOA is the
+one the simulator associates with it, not a CREATE2 derivation). The refusals
+``invalid POLY_PROXY signature`` and ``invalid POLY_GNOSIS_SAFE signature`` are
+community-reported, ``invalid POLY_1271 signature`` is by analogy. A protocol-V2 market
+(``version: "v2"``) lists ``positionIds`` and no ``clobTokenIds`` on Gamma, and wants
+``CONDITIONAL-V2`` balance reads (what polymarket-client sends for position ids).
 """
 
 from __future__ import annotations
@@ -48,6 +57,7 @@ __all__ = [
     "SizeUnits",
     "create_clob_app",
     "create_gamma_app",
+    "create_relayer_app",
     "front_end",
 ]
 
@@ -101,6 +111,28 @@ def create_gamma_app(sim: Simulator, options: PolymarketOptions | None = None) -
             return JSONResponse({"error": "Internal server error"}, status_code=500)
 
     return Starlette(routes=[Route("/markets", markets, methods=["GET"])])
+
+
+# the relayer's wallet kinds (polymarket-client RelayerTransactionType) by signature type
+RELAYER_TYPES = {"PROXY": 1, "SAFE": 2, "WALLET": 3}
+
+
+def create_relayer_app(sim: Simulator) -> Starlette:
+    """The relayer's ``GET /deployed?address=&type=`` (``{"deployed": bool}``): whether a
+    proxy (PROXY), Safe (SAFE) or deposit wallet (WALLET) exists at ``address``. Here it
+    does when an account of the simulator trades from that wallet. (polymarket-client
+    asks before it trades for such a wallet; the rest of the relayer is not simulated.)"""
+
+    async def deployed(request: Request) -> Response:
+        address = request.query_params.get("address", "")
+        kind = RELAYER_TYPES.get(request.query_params.get("type", ""))
+        key = sim.credentials.polymarket_by_wallet(address) if address else None
+        found = key is not None and key.signature_type != 0
+        if found and kind is not None:
+            found = key is not None and key.signature_type == kind
+        return JSONResponse({"deployed": found})
+
+    return Starlette(routes=[Route("/deployed", deployed, methods=["GET"])])
 
 
 def _market_rows(fe: FrontEnd) -> list[dict[str, object]]:

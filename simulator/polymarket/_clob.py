@@ -314,27 +314,52 @@ def _closed_only(ctx: Ctx) -> Any:
     return {"closed_only": False}
 
 
-def _balance_allowance(ctx: Ctx) -> Any:
+NO_DEPOSIT_WALLET = "no deposit wallet found for owner"  # community-reported (404)
+CONDITIONAL = {1: "CONDITIONAL", 2: "CONDITIONAL-V2"}  # token ids / V2 position ids
+
+
+def _wallet_asked(ctx: Ctx) -> str | None:
+    """The address ``signature_type`` (default 0) names for the key's EOA: the EOA, or
+    the account's proxy, Safe or deposit wallet when that is its type (else nothing)."""
+    raw = ctx.request.query_params.get("signature_type", "0")
+    if raw not in ("0", "1", "2", "3"):
+        raise Rejected("Invalid signature_type")
+    kind = int(raw)
+    wallet = ctx.key.wallet_of(kind)
+    if wallet is None and kind == _orders.POLY_1271:
+        raise Rejected(NO_DEPOSIT_WALLET, 404)
+    return wallet
+
+
+def _held(ctx: Ctx, asset_type: str | None) -> Decimal:
+    """What the account holds of ``asset_type`` (its token of ``token_id``)."""
     ex = ctx.fe.sim.exchange
-    asset_type = ctx.request.query_params.get("asset_type")
     if asset_type == "COLLATERAL":
-        amount = ex.balance(ctx.key.account_id).available
-    elif asset_type == "CONDITIONAL":
-        token = ctx.fe.token(ctx.param("token_id"))
-        pos = ex.position(ctx.key.account_id, token.market_id)
-        held = (
-            pos.yes - pos.reserved_yes if token.side is OrderSide.YES else pos.no - pos.reserved_no
-        )
-        amount = held
-    else:
+        return ex.balance(ctx.key.account_id).available
+    if asset_type not in CONDITIONAL.values():
         raise Rejected("Invalid asset type")
-    units = str(int(amount * 1_000_000))
+    token = ctx.fe.token(ctx.param("token_id"))
+    if asset_type != CONDITIONAL[ctx.fe.protocol(token.market_id)]:
+        raise Rejected("Invalid asset type")
+    pos = ex.position(ctx.key.account_id, token.market_id)
+    if token.side is OrderSide.YES:
+        return pos.yes - pos.reserved_yes
+    return pos.no - pos.reserved_no
+
+
+def _balance_allowance(ctx: Ctx) -> Any:
+    """The balance at the address of the asked signature type: the account's money is
+    in its funder; another of the EOA's addresses holds nothing."""
+    wallet = _wallet_asked(ctx)
+    amount = _held(ctx, ctx.request.query_params.get("asset_type"))
+    funded = wallet is not None and wallet.lower() == ctx.key.wallet.lower()
     allowance = str(2**256 - 1)
+    exchanges = (_orders.V2_EXCHANGE, _orders.V2_NEG_RISK_EXCHANGE)
     return {
-        "balance": units,
+        "balance": str(int(amount * 1_000_000)) if funded else "0",
         "allowances": {
-            _orders.V2_EXCHANGE: allowance,
-            _orders.V2_NEG_RISK_EXCHANGE: allowance,
+            **dict.fromkeys(exchanges, allowance),
+            _orders.EXCHANGE_V3[ctx.fe.options.chain_id]: allowance,
         },
     }
 

@@ -1,7 +1,10 @@
 """Gamma's ``GET /markets``: market metadata, served on its own app (its own port).
 
 ``outcomes``, ``outcomePrices`` and ``clobTokenIds`` are JSON-encoded strings, as on
-the real venue: clients parse them a second time.
+the real venue: clients parse them a second time. ``version`` is "v1" or "v2"; a "v2"
+market lists its outcomes' position ids in ``positionIds`` (the same form) and no
+``clobTokenIds`` (it has no CTF outcome tokens; UNCONFIRMED: polymarket-client reads
+both fields as optional).
 """
 
 from __future__ import annotations
@@ -39,8 +42,11 @@ def market_json(
     open_ = state.status is MarketStatus.OPEN
     closed = state.status in (MarketStatus.CLOSED, MarketStatus.SETTLED)
     tick = state.tick.step_at(HALF)
+    ids = json.dumps([listing.yes_token_id, listing.no_token_id])
+    v2 = listing.protocol == 2
     return {
         "id": str(number),
+        "version": "v2" if v2 else "v1",
         "question": listing.question or spec.title,
         "conditionId": spec.market_id.symbol,
         "slug": listing.slug,
@@ -50,7 +56,7 @@ def market_json(
         "category": listing.category,
         "outcomes": json.dumps(list(listing.outcomes)),
         "outcomePrices": json.dumps([num(yes), num(1 - yes)]),
-        "clobTokenIds": json.dumps([listing.yes_token_id, listing.no_token_id]),
+        **({"positionIds": ids} if v2 else {"clobTokenIds": ids}),
         "active": not closed,
         "closed": closed,
         "archived": False,
@@ -100,6 +106,11 @@ def _number(query: Mapping[str, list[str]], name: str) -> Decimal | None:
     return Decimal(raw[-1]) if raw else None
 
 
+def _asset_ids(row: Mapping[str, object]) -> set[str]:
+    """The CTF token ids of a market (none on a "v2" market)."""
+    return set(json.loads(str(row.get("clobTokenIds") or "[]")))
+
+
 def filter_markets(
     rows: Iterable[dict[str, object]], query: Mapping[str, list[str]]
 ) -> list[dict[str, object]]:
@@ -117,7 +128,7 @@ def filter_markets(
                 bounds.append((field, ok, bound))
     out = []
     for row in rows:
-        if tokens and not tokens & set(json.loads(str(row["clobTokenIds"]))):
+        if tokens and not tokens & _asset_ids(row):
             continue
         if conditions and row["conditionId"] not in conditions:
             continue

@@ -95,7 +95,7 @@ def test_status_reads_positions_and_orders_from_the_journal(tmp_path):
 def test_markets_on_the_embedded_exchange_names_why_markets_are_skipped():
     result = CliRunner().invoke(cli, ["markets", "--preset", "conservative"])
     assert result.exit_code == 0, result.output
-    assert "quoted (5 of 10 open markets)" in result.output  # conservative: max_markets 5
+    assert "quoted (5 of 11 open markets)" in result.output  # conservative: max_markets 5
     assert "beyond max_markets 5" in result.output
 
 
