@@ -89,6 +89,9 @@ def test_a_settlement_is_journaled_once_and_settles_the_rebuilt_position(tmp_pat
         journal.commit()
         held = journal.inventory(K1)
         assert (held.no_contracts, held.realized_pnl) == (0, D(2))  # the 10 NO lost 4.00
+        (market,) = journal.status().markets  # what `predmm status` shows
+        assert (market.yes_contracts, market.no_contracts, market.realized_pnl) == (0, 0, D(2))
+        assert (market.settled_yes_payout, market.unrealized_pnl) == (D(1), D(0))
 
 
 def test_a_settled_market_is_left_out_of_the_position_check(tmp_path: Path) -> None:
