@@ -154,8 +154,8 @@ class MarketSupervisor(pykka.ThreadingActor):
             if market_id in listed and market_id not in self.children:
                 self._want(market_id, listed[market_id], wanted=False)
         for market_id, child in list(self.children.items()):
-            if market_id not in wanted and child.wanted:
-                self._unwanted(market_id, child, listed.get(market_id))
+            if market_id not in wanted and (child.wanted or child.quarantined):
+                self._unwanted(market_id, child, listed.get(market_id), market_id in held)
 
     def _want(self, market_id: MarketId, market: Market, *, wanted: bool) -> None:
         child = self.children.get(market_id)
@@ -171,15 +171,20 @@ class MarketSupervisor(pykka.ThreadingActor):
             if child.ref is not None:
                 _tell(child.ref, SetWanted(wanted=True))
 
-    def _unwanted(self, market_id: MarketId, child: _Child, market: Market | None) -> None:
-        """No longer selected: a quarantined market goes; a live one works off what it
-        holds and says when it is done."""
+    def _unwanted(
+        self, market_id: MarketId, child: _Child, market: Market | None, held: bool
+    ) -> None:
+        """No longer selected: a live market works off what it holds and says when it is
+        done (one being restarted does so once restarted); a quarantined one goes unless
+        it holds a position (it stays quarantined: not started again by the scan)."""
         child.wanted = False
-        if child.ref is None:
-            if child.quarantined:
+        if child.quarantined:
+            if not held:
                 self.log.info("quarantined market {m} dropped out of the scan", m=market_id)
-            self.children.pop(market_id)
+                self.children.pop(market_id)
             return
+        if child.ref is None:
+            return  # restarting: it starts unwanted
         if market is not None and market != child.market:
             child.market = market
             _tell(child.ref, MarketChanged(market=market))

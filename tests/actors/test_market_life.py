@@ -18,7 +18,13 @@ import trio
 
 from predmm.actors.clock import EPOCH, ManualClock
 from predmm.actors.journal.store import Journal
-from predmm.actors.messages import BroadcastTick, GetChildren, GetExposure, GetPosition
+from predmm.actors.messages import (
+    BroadcastTick,
+    GetChildren,
+    GetExposure,
+    GetPosition,
+    InjectFailure,
+)
 from predmm.config.risk import RiskConfig
 from predmm.domain.enums import OrderSide, OrderType, TimeInForce, TradingState, Venue
 from predmm.domain.events import MarketSettled
@@ -246,3 +252,26 @@ async def test_a_market_resolved_while_the_daemon_was_down_is_settled_before_rec
             Decimal("5.20"),
         )
         assert record.venue_ts == EPOCH + timedelta(hours=1)
+
+
+async def test_a_quarantined_market_holding_a_position_is_not_started_again_by_the_scan() -> None:
+    venue = two_markets()
+    async with running([venue]) as engine:
+        await long_ten_yes_of_a(venue, engine)
+        for _ in range(4):  # past the restart budget (3)
+            (info,) = [c for c in await ask(engine.supervisor, GetChildren()) if c.market_id == A]
+            if info.ref is not None:
+                info.ref.tell(InjectFailure())
+            await eventually(
+                engine.supervisor,
+                GetChildren(),
+                lambda cs, g=info.generation: any(
+                    c.market_id == A and (c.generation > g or c.quarantined) for c in cs
+                ),
+            )
+        venue.markets[A] = attrs.evolve(venue.markets[A], liquidity=Decimal(10))  # not selected
+        for _ in range(2):
+            await engine.scan()
+        (info,) = [c for c in await ask(engine.supervisor, GetChildren()) if c.market_id == A]
+        assert (info.quarantined, info.ref) == (True, None)
+        assert venue.resting(A) == []
