@@ -346,7 +346,7 @@ class TradingEngine:
         ask the venues whether the owned or held markets no longer listed open have
         resolved. The markets owned."""
         markets, listed = await open_markets(self.clients.values())
-        held: Held = await trio.to_thread.run_sync(self.portfolio_direct.call, GetHeld())
+        held = await self._held()
         scanned = MarketsScanned(markets=tuple(markets), at=self.clock.now(), held=held.exposed)
         safe_tell(self.supervisor, scanned)
         selected, _ = select_markets(list(markets), self.config)
@@ -360,6 +360,15 @@ class TradingEngine:
         if gone:
             await poll_settlements(self.clients.values(), gone, self.portfolio)
         return owned
+
+    async def _held(self) -> Held:
+        """The markets the portfolio holds contracts in (none known if it is gone)."""
+        try:
+            held: Held = await trio.to_thread.run_sync(self.portfolio_direct.call, GetHeld())
+        except pykka.ActorDeadError:
+            self.log.error("the portfolio did not say which markets it holds")
+            return Held(exposed=frozenset(), holding=frozenset())
+        return held
 
     async def _owned(self) -> frozenset[MarketId]:
         """The markets the supervisor has an actor for (after the scan told before)."""
