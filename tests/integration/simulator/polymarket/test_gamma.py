@@ -78,7 +78,11 @@ async def test_liquidity_and_volume_follow_the_book(
 async def test_a_resolved_market_shows_its_resolution_on_gamma_and_the_clob(
     gamma: httpx.AsyncClient, sim: Simulator, poly: Any, mkt: Any
 ) -> None:
+    placed = await poly.call("POST", "/order", poly.order(mkt.yes, "BUY", "0.40", "10"))
+    order_id = placed.json()["orderID"]
     sim.exchange.settle_market(mkt.market_id, OrderSide.YES)
+    resting = (await poly.call("GET", f"/data/order/{order_id}")).json()
+    assert resting["status"] == "ORDER_STATUS_CANCELED_MARKET_RESOLVED"
     rows = (await gamma.get("/markets", params={"condition_ids": mkt.condition_id})).json()
     (row,) = rows
     assert (row["closed"], row["active"], row["acceptingOrders"]) == (True, False, False)
