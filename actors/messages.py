@@ -14,7 +14,7 @@ import attrs
 import pykka
 
 from predmm.domain.enums import TradingState, Venue
-from predmm.domain.events import VenueEvent
+from predmm.domain.events import Settlement, VenueEvent
 from predmm.domain.exposure import EventExposure, OrderClosed, ReserveRequest
 from predmm.domain.ids import ClientOrderId, EventId, MarketId
 from predmm.domain.market import Market
@@ -202,7 +202,17 @@ class TradingStateChanged:
 
 @attrs.frozen(kw_only=True)
 class Retire:
-    """Stop quoting this market for good: cancel its orders, then stop."""
+    """Stop quoting this market for good: cancel its orders, then stop (the supervisor
+    sends it once the market is settled)."""
+
+
+@attrs.frozen(kw_only=True)
+class SetWanted:
+    """Whether the selection still wants the market. Unwanted, it quotes nothing new and
+    works its position off (``strategies.life``); once flat with nothing resting it tells
+    the supervisor ``MarketDone`` (which retires it)."""
+
+    wanted: bool
 
 
 @attrs.frozen(kw_only=True)
@@ -254,8 +264,28 @@ class MarkPrice:
 
 @attrs.frozen(kw_only=True)
 class Settle:
+    """A market resolved (the venue's stream, the periodic poll, or start-up): settle its
+    position once, however often it is told."""
+
+    settlement: Settlement
+
+
+@attrs.frozen(kw_only=True)
+class SettlementApplied:
+    """Told to the subscribers once a market's settlement is in the portfolio."""
+
     market_id: MarketId
-    yes_won: bool
+
+
+@attrs.frozen(kw_only=True)
+class GetHeld:
+    """Which markets hold contracts (answered with ``Held``)."""
+
+
+@attrs.frozen(kw_only=True)
+class Held:
+    exposed: frozenset[MarketId]  # a net position (YES - NO) other than zero
+    holding: frozenset[MarketId]  # any contracts (matched pairs too): a settlement pays them
 
 
 @attrs.frozen(kw_only=True)
@@ -267,7 +297,7 @@ class SetTradingState:
 
 @attrs.frozen(kw_only=True)
 class Subscribe:
-    """Tell ``ref`` every TradingStateChanged."""
+    """Tell ``ref`` every TradingStateChanged and every SettlementApplied."""
 
     ref: Ref
 
@@ -310,10 +340,28 @@ class ExposureReport:
 
 @attrs.frozen(kw_only=True)
 class MarketsScanned:
-    """Every open market of the venues, from the scan task."""
+    """Every open market of the venues, from the scan task, and the markets whose net
+    position is not zero (``held``: owned until flat, selected or not)."""
 
     markets: tuple[Market, ...]
     at: datetime
+    held: frozenset[MarketId] = frozenset()
+
+
+@attrs.frozen(kw_only=True)
+class MarketDone:
+    """From a MarketActor the selection no longer wants: it is flat with nothing
+    resting (retire it)."""
+
+    market_id: MarketId
+    generation: int
+
+
+@attrs.frozen(kw_only=True)
+class GetOwned:
+    """``reply`` the markets that have an actor (quoted, or working a position off)."""
+
+    reply: Reply | None = None
 
 
 @attrs.frozen(kw_only=True)

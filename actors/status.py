@@ -23,7 +23,9 @@ PUBLISH_EVERY = 0.2  # seconds between portfolio publications
 @attrs.frozen(kw_only=True)
 class MarketStatus:
     market_id: MarketId
-    health: str  # "starting", "quoting", "idle", "restarting", "quarantined", "retired"
+    # "starting", "quoting", "idle", "exiting" (exit only), "closed" (awaiting the
+    # settlement), "restarting", "quarantined", "retired"
+    health: str
     generation: int = 0
     restarts: int = 0
     fair_value: Decimal | None = None

@@ -68,6 +68,7 @@ from predmm.domain.events import (
     FillPage,
     PlaceResult,
     Position,
+    Settlement,
     VenueEvent,
 )
 from predmm.domain.ids import ClientOrderId, MarketId
@@ -260,6 +261,9 @@ class BenchVenue:
         return FillPage(fills=(), cursor=cursor)
 
     async def get_positions(self) -> list[Position]:
+        return []
+
+    async def get_settlements(self, market_ids: Sequence[MarketId]) -> list[Settlement]:
         return []
 
     async def get_balance(self) -> Decimal:

@@ -24,7 +24,13 @@ STATE_STYLE = {
     TradingState.REDUCING: "bold yellow",
     TradingState.HALTED: "bold red",
 }
-HEALTH_STYLE = {"quoting": "green", "restarting": "yellow", "quarantined": "red"}
+HEALTH_STYLE = {
+    "quoting": "green",
+    "exiting": "cyan",
+    "closed": "cyan",
+    "restarting": "yellow",
+    "quarantined": "red",
+}
 
 
 def _money(value: Decimal | None, places: str = "0.01") -> str:

@@ -36,8 +36,9 @@ STRATEGY_DOCS = {
     "volume_spike_multiple": "last window's volume over this multiple of its average: pause",
     "volume_spike_window_seconds": "the window of the volume-spike guard",
     "volume_spike_lookback_seconds": "history of that average (silent until half is seen)",
-    "exit_window_hours": "inside this window: no new markets, forced exit of inventory",
-    "exit_min_inventory": "forced exit only when absolute net exceeds this",
+    "exit_window_hours": "inside this window: exit only (no new quotes), passive orders first",
+    "exit_min_inventory": "marketable exit only when absolute net exceeds this",
+    "exit_aggressive_hours": "inside this window: the exit takes the best ask (marketable)",
     "paper_mode": "simulate fills locally against the venues' real market data",
 }
 

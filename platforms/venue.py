@@ -19,7 +19,14 @@ import attrs
 
 from predmm.domain.book import OrderBook
 from predmm.domain.enums import Venue
-from predmm.domain.events import CancelResult, FillPage, PlaceResult, Position, VenueEvent
+from predmm.domain.events import (
+    CancelResult,
+    FillPage,
+    PlaceResult,
+    Position,
+    Settlement,
+    VenueEvent,
+)
 from predmm.domain.ids import ClientOrderId, MarketId
 from predmm.domain.market import Market
 from predmm.domain.orders import Order
@@ -85,6 +92,12 @@ class VenueClient(Protocol):
     async def get_positions(self) -> list[Position]: ...
 
     async def get_balance(self) -> Decimal: ...
+
+    async def get_settlements(self, market_ids: Sequence[MarketId]) -> list[Settlement]:
+        """The settlements of those of ``market_ids`` that have resolved, as the venue
+        publishes them (the others are left out): what one YES pays, when, and the
+        contracts of ours it settled where the venue's record says."""
+        ...
 
     def stream(self, market_ids: Sequence[MarketId]) -> AsyncIterator[VenueEvent]:
         """Book, trade, fill and order events for ``market_ids`` (and our account)."""

@@ -45,6 +45,9 @@ from predmm.actors.messages import (
     AttachPortfolio,
     BroadcastTick,
     CancelAll,
+    GetHeld,
+    GetOwned,
+    Held,
     MarketsScanned,
     PollFills,
     SetTradingState,
@@ -63,7 +66,7 @@ from predmm.domain.orders import Order
 from predmm.platforms.bridge import Bridge, safe_tell
 from predmm.platforms.venue import VenueClient
 from predmm.strategies.quoting import select_markets
-from predmm.supervisors.feeds import Feeds, Routes, open_markets, poll_fills
+from predmm.supervisors.feeds import Feeds, Routes, open_markets, poll_fills, poll_settlements
 from predmm.supervisors.handover import (
     Resumed,
     RunJournal,
@@ -223,6 +226,8 @@ class TradingEngine:
             journal=self.journal,
             platforms=tuple(self.platforms.values()),
             positions=resumed.positions,
+            settled=resumed.settled,
+            baseline=resumed.baseline,
             max_position_size=self.config.max_position_size,
             board=self.board,
             direct=self.portfolio_direct,
@@ -249,8 +254,8 @@ class TradingEngine:
         )
         # a direct call: the supervisor learns a latched state before it spawns a market
         await trio.to_thread.run_sync(self.portfolio_direct.call, Subscribe(ref=self.supervisor))
-        selected = await self.scan(nursery)
-        cancel_orphans(self.platforms.values(), adopted, selected)
+        owned = await self.scan(nursery)
+        cancel_orphans(self.platforms.values(), adopted, owned)
         nursery.start_soon(self._scan_loop, nursery)
         nursery.start_soon(every, self._t.tick_interval, self._tick)
         polls = functools.partial(poll_fills, self.platforms.values())
@@ -335,17 +340,48 @@ class TradingEngine:
             await self.scan(nursery)
 
     async def scan(self, nursery: trio.Nursery | None = None) -> frozenset[MarketId]:
-        """Fetch every venue's open markets, hand them to the supervisor, and subscribe
-        the feeds to the selected ones."""
-        markets = await open_markets(self.clients.values())
-        safe_tell(self.supervisor, MarketsScanned(markets=tuple(markets), at=self.clock.now()))
+        """Fetch every venue's open markets and hand them to the supervisor with the
+        markets the portfolio holds (it starts the selected ones and keeps those it owns
+        until they are flat or settled); subscribe the feeds to the markets it owns and
+        ask the venues whether the owned or held markets no longer listed open have
+        resolved. The markets owned."""
+        markets, listed = await open_markets(self.clients.values())
+        held = await self._held()
+        scanned = MarketsScanned(markets=tuple(markets), at=self.clock.now(), held=held.exposed)
+        safe_tell(self.supervisor, scanned)
         selected, _ = select_markets(list(markets), self.config)
-        ids = frozenset(m.market_id for m in selected)
+        owned = await self._owned() | {m.market_id for m in selected}
         if nursery is not None:
             for venue, client in self.clients.items():
                 to = self._routes(venue)
-                await self._feeds.follow(nursery, client, ids, to, self._t.feed_retry)
-        return ids
+                await self._feeds.follow(nursery, client, owned, to, self._t.feed_retry)
+        listed_open = {m.market_id for m in markets}
+        gone = {m for m in owned | held.holding if m.venue in listed and m not in listed_open}
+        if gone:
+            await poll_settlements(self.clients.values(), gone, self.portfolio)
+        return owned
+
+    async def _held(self) -> Held:
+        """The markets the portfolio holds contracts in (none known if it is gone)."""
+        try:
+            held: Held = await trio.to_thread.run_sync(self.portfolio_direct.call, GetHeld())
+        except pykka.ActorDeadError:
+            self.log.error("the portfolio did not say which markets it holds")
+            return Held(exposed=frozenset(), holding=frozenset())
+        return held
+
+    async def _owned(self) -> frozenset[MarketId]:
+        """The markets the supervisor has an actor for (after the scan told before)."""
+        if self.supervisor is None or self.bridge is None:
+            return frozenset()
+        try:
+            owned: frozenset[MarketId] = await self.bridge.ask(
+                self.supervisor, lambda r: GetOwned(reply=r), self._t.stop_timeout
+            )
+        except (trio.TooSlowError, pykka.ActorDeadError):
+            self.log.error("the market supervisor did not say which markets it owns")
+            return frozenset()
+        return owned
 
     def _routes(self, venue: Venue) -> Routes:
         assert self.bridge is not None
@@ -353,6 +389,7 @@ class TradingEngine:
             conflator=self.bridge.conflator,
             platform=self.platforms[venue],
             supervisor=self.supervisor,
+            portfolio=self.portfolio,
         )
 
     # shutdown --------------------------------------------------------------------------

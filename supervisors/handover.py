@@ -17,6 +17,7 @@ import hashlib
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ from predmm.domain.ids import MarketId
 from predmm.domain.orders import Order
 from predmm.platforms.bridge import Bridge, safe_tell
 from predmm.platforms.venue import VenueClient
+from predmm.strategies.day_loss import DayBaseline, day_of
 from predmm.strategies.inventory import InventoryTracker
 from predmm.supervisors.recovery import (
     ReconciliationError,
@@ -69,7 +71,8 @@ class RunJournal:
 @attrs.frozen(kw_only=True)
 class Resumed:
     """What the actors start from: the journal's positions, each venue's fill cursor and
-    its journaled fill ids (``journaled_fills``), and the trading state a loss latched
+    its journaled fill ids (``journaled_fills``), the markets settled (their YES payout),
+    the day's baseline if one was journaled today, and the trading state a loss latched
     earlier the same (UTC) day (``latched``: REDUCING or HALTED, else None); nothing
     without a journal file."""
 
@@ -77,6 +80,8 @@ class Resumed:
     cursors: Mapping[Venue, str | None] = attrs.field(factory=dict)
     path: Path | None = None
     latched: TradingStateRecord | None = None
+    settled: Mapping[MarketId, Decimal] = attrs.field(factory=dict)
+    baseline: DayBaseline | None = None
 
     def journaled_fills(self, venue: Venue) -> JournaledFills | None:
         path = self.path
@@ -114,7 +119,7 @@ async def begin_run(
         )
     )
     await _reconcile(clients, journal.path, _writer(journal))
-    today = journal.clock.now().date()
+    today = day_of(journal.clock.now())
     return _resumed(journal.path, [client.venue for client in clients], today)
 
 
@@ -123,8 +128,17 @@ def _resumed(path: Path, venues: Iterable[Venue], today: date) -> Resumed:
         positions = tuple(reader.inventory(m) for m in reader.market_ids())
         cursors = {v: reader.fill_cursor(v) for v in venues}
         state = reader.trading_state()
+        settled = {s.market_id: s.yes_payout for s in reader.settlements()}
+        baseline = reader.day_baseline(today)
     latched = state if state is not None and _latches(state, today) else None
-    return Resumed(positions=positions, cursors=cursors, path=path, latched=latched)
+    return Resumed(
+        positions=positions,
+        cursors=cursors,
+        path=path,
+        latched=latched,
+        settled=settled,
+        baseline=baseline,
+    )
 
 
 def _latches(state: TradingStateRecord, today: date) -> bool:
@@ -150,10 +164,12 @@ async def _reconcile(clients: Iterable[VenueClient], path: Path, write: Write) -
         for client in clients:
             done = await reconcile_venue(client, reader, write, retries=RECOVERY_RETRIES)
             _log.info(
-                "recovery {v}: {n} fills recovered, {r} reversed, positions agree on {m} markets",
+                "recovery {v}: {n} fills recovered, {r} reversed, {s} markets found settled,"
+                " positions agree on {m} markets",
                 v=done.venue,
                 n=done.fills_recovered,
                 r=done.fills_reversed,
+                s=done.settlements,
                 m=done.markets_checked,
             )
 

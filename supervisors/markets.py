@@ -2,8 +2,14 @@
 with transient children.
 
 * ``MarketsScanned`` (the scan task re-runs ``select_markets`` periodically): spawns an
-  actor per newly selected market and retires a market that dropped out (it cancels its
-  orders, then stops);
+  actor per newly selected market, and one per listed market with a net position that
+  nobody owns (a previous run's); a market that dropped out of the selection (left the
+  scan, entered its exit window, closed) is not stopped but told it is no longer wanted
+  (``SetWanted``): it quotes nothing new and works its position off, and once flat with
+  nothing resting it tells ``MarketDone`` and is retired (selected again before that, it
+  quotes again);
+* ``SettlementApplied`` (from the PortfolioActor): the market resolved and its position
+  is paid out: its actor is retired (cancels what rests, stops);
 * ``ChildFailed`` (from the child's ``on_failure``, or its guarded ``on_start``): the
   market's orders are cancelled at once, then the market is restarted after a backoff
   with jitter, or quarantined when it spent its restart budget (``supervisors.policy``);
@@ -34,10 +40,14 @@ from predmm.actors.messages import (
     ChildFailed,
     ChildInfo,
     GetChildren,
+    GetOwned,
     MarketChanged,
+    MarketDone,
     MarketsScanned,
     RestartChild,
     Retire,
+    SettlementApplied,
+    SetWanted,
     StopMarkets,
     Tick,
     TradingStateChanged,
@@ -63,6 +73,7 @@ class _Child:
     failures: tuple[float, ...] = ()
     restarts: int = 0
     quarantined: bool = False
+    wanted: bool = True  # selected; unwanted, it works its position off until flat
 
 
 class MarketSupervisor(pykka.ThreadingActor):
@@ -90,8 +101,17 @@ class MarketSupervisor(pykka.ThreadingActor):
 
     def on_receive(self, message: Any) -> Any:
         match message:
-            case MarketsScanned(markets=markets):
-                self._scanned(markets)
+            case MarketsScanned(markets=markets, held=held):
+                self._scanned(markets, held)
+            case MarketDone(market_id=market_id, generation=generation):
+                self._done(market_id, generation)
+            case SettlementApplied(market_id=market_id):
+                self._retire(market_id, "settled")
+            case GetOwned(reply=reply):
+                owned = frozenset(m for m, c in self.children.items() if c.ref is not None)
+                if reply is not None:
+                    reply(owned)
+                return owned
             case ChildFailed():
                 self._failed(message)
             case RestartChild(market_id=market_id, generation=generation):
@@ -122,21 +142,59 @@ class MarketSupervisor(pykka.ThreadingActor):
 
     # spawning and retiring ------------------------------------------------------------
 
-    def _scanned(self, markets: tuple[Market, ...]) -> None:
+    def _scanned(self, markets: tuple[Market, ...], held: frozenset[MarketId]) -> None:
         if self.stopping:
             return
         selected, _ = select_markets(list(markets), self.config)
         wanted = {m.market_id: m for m in selected if isinstance(m, Market)}
+        listed = {m.market_id: m for m in markets}
         for market_id, market in wanted.items():
-            child = self.children.get(market_id)
-            if child is None:
-                self.children[market_id] = child = _Child(market)
-                self._spawn(market_id, child)
-            elif child.ref is not None and market != child.market:
-                child.market = market
-                _tell(child.ref, MarketChanged(market=market))
-        for market_id in [m for m in self.children if m not in wanted]:
-            self._retire(market_id)
+            self._want(market_id, market, wanted=True)
+        for market_id in held - wanted.keys():  # a position nobody owns: work it off
+            if market_id in listed and market_id not in self.children:
+                self._want(market_id, listed[market_id], wanted=False)
+        for market_id, child in list(self.children.items()):
+            if market_id not in wanted and (child.wanted or child.quarantined):
+                self._unwanted(market_id, child, listed.get(market_id), market_id in held)
+
+    def _want(self, market_id: MarketId, market: Market, *, wanted: bool) -> None:
+        child = self.children.get(market_id)
+        if child is None:
+            self.children[market_id] = child = _Child(market, wanted=wanted)
+            self._spawn(market_id, child)
+            return
+        if child.ref is not None and market != child.market:
+            child.market = market
+            _tell(child.ref, MarketChanged(market=market))
+        if wanted and not child.wanted:
+            child.wanted = True
+            if child.ref is not None:
+                _tell(child.ref, SetWanted(wanted=True))
+
+    def _unwanted(
+        self, market_id: MarketId, child: _Child, market: Market | None, held: bool
+    ) -> None:
+        """No longer selected: a live market works off what it holds and says when it is
+        done (one being restarted does so once restarted); a quarantined one goes unless
+        it holds a position (it stays quarantined: not started again by the scan)."""
+        child.wanted = False
+        if child.quarantined:
+            if not held:
+                self.log.info("quarantined market {m} dropped out of the scan", m=market_id)
+                self.children.pop(market_id)
+            return
+        if child.ref is None:
+            return  # restarting: it starts unwanted
+        if market is not None and market != child.market:
+            child.market = market
+            _tell(child.ref, MarketChanged(market=market))
+        _tell(child.ref, SetWanted(wanted=False))
+
+    def _done(self, market_id: MarketId, generation: int) -> None:
+        child = self.children.get(market_id)
+        if child is None or child.generation != generation or child.wanted:
+            return  # a stale report, or selected again since: it quotes again
+        self._retire(market_id, "flat, nothing resting")
 
     def _market_changed(self, market_id: MarketId, change: Callable[[Market], Market]) -> None:
         child = self.children.get(market_id)
@@ -148,15 +206,20 @@ class MarketSupervisor(pykka.ThreadingActor):
     def _spawn(self, market_id: MarketId, child: _Child) -> None:
         deps = attrs.evolve(self.deps_for(market_id.venue), supervisor=self.actor_ref)
         child.ref = MarketActor.start(
-            market=child.market, deps=deps, generation=child.generation, state=self.state
+            market=child.market,
+            deps=deps,
+            generation=child.generation,
+            state=self.state,
+            wanted=child.wanted,
         )
 
-    def _retire(self, market_id: MarketId) -> None:
-        child = self.children.pop(market_id)
+    def _retire(self, market_id: MarketId, why: str) -> None:
+        child = self.children.pop(market_id, None)
+        if child is None:
+            return
         if child.ref is not None:
             _tell(child.ref, Retire())  # cancels its orders on stop
-        elif child.quarantined:
-            self.log.info("quarantined market {m} dropped out of the scan", m=market_id)
+        self.log.info("market {m} retired: {why}", m=market_id, why=why)
 
     # failures ------------------------------------------------------------------------
 

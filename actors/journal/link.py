@@ -11,16 +11,20 @@ import pykka
 
 from predmm.actors.clock import Clock
 from predmm.actors.journal.messages import (
+    RecordDayBaseline,
     RecordFill,
     RecordFillPage,
     RecordFillReversal,
     RecordOrders,
     RecordRestart,
+    RecordSettlement,
     RecordTradingState,
 )
 from predmm.domain.enums import TradingState, Venue
 from predmm.domain.ids import MarketId
 from predmm.domain.orders import Fill, Order, OrderEvent
+from predmm.strategies.day_loss import DayBaseline
+from predmm.strategies.fills import SettledPosition
 
 
 class ActorJournal:
@@ -65,3 +69,9 @@ class ActorJournal:
 
     def trading_state(self, state: TradingState, reason: str) -> None:
         self._tell(RecordTradingState(state=state, reason=reason, at=self._clock.now()))
+
+    def settlement(self, settled: SettledPosition) -> None:
+        self._tell(RecordSettlement(settled=settled, at=self._clock.now()))
+
+    def day_baseline(self, baseline: DayBaseline) -> None:
+        self._tell(RecordDayBaseline(baseline=baseline, at=self._clock.now()))

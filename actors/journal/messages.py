@@ -14,6 +14,8 @@ import attrs
 from predmm.domain.enums import OrderStatus, TradingState, Venue
 from predmm.domain.ids import ClientOrderId, EventId, MarketId, VenueOrderId
 from predmm.domain.orders import Fill, Order, OrderEvent
+from predmm.strategies.day_loss import DayBaseline
+from predmm.strategies.fills import SettledPosition
 from predmm.strategies.inventory import InventoryTracker
 
 
@@ -149,6 +151,23 @@ class RecordTradingState:
 
 
 @attrs.frozen(kw_only=True)
+class RecordSettlement:
+    """A market resolved: the venue's settlement and the position it settled (the
+    contracts, what they paid, the PnL realized). Journaled once per market."""
+
+    settled: SettledPosition
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordDayBaseline:
+    """The day's baseline (replaces one of the same day)."""
+
+    baseline: DayBaseline
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
 class RecordCursor:
     venue: Venue
     cursor: str
@@ -180,5 +199,7 @@ Record = (
     | RecordPosition
     | RecordRestart
     | RecordTradingState
+    | RecordSettlement
+    | RecordDayBaseline
     | RecordCursor
 )

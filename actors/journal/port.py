@@ -13,6 +13,8 @@ from typing import Any, Protocol
 from predmm.domain.enums import TradingState, Venue
 from predmm.domain.ids import MarketId
 from predmm.domain.orders import Fill, Order, OrderEvent
+from predmm.strategies.day_loss import DayBaseline
+from predmm.strategies.fills import SettledPosition
 
 
 class JournalPort(Protocol):
@@ -31,6 +33,13 @@ class JournalPort(Protocol):
     def restart(self, market_id: MarketId, generation: int, reason: str) -> None: ...
     def quarantine(self, market_id: MarketId, generation: int, reason: str) -> None: ...
     def trading_state(self, state: TradingState, reason: str) -> None: ...
+    def settlement(self, settled: SettledPosition) -> None:
+        """A market resolved and the position it settled (journaled once per market)."""
+        ...
+
+    def day_baseline(self, baseline: DayBaseline) -> None:
+        """The day's baseline (a later one of the same day replaces it)."""
+        ...
 
 
 class NullJournal:
@@ -55,6 +64,12 @@ class NullJournal:
         pass
 
     def trading_state(self, state: TradingState, reason: str) -> None:
+        pass
+
+    def settlement(self, settled: SettledPosition) -> None:
+        pass
+
+    def day_baseline(self, baseline: DayBaseline) -> None:
         pass
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from predmm.domain.errors import PredmmError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 APPLICATION_ID = 0x70726D6D  # "prmm": marks a file as a predmm journal
 
 
@@ -125,9 +125,58 @@ def _create_v1(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
 
 
+_SCHEMA_V3 = """
+CREATE TABLE settlements (
+    market_id TEXT PRIMARY KEY,
+    venue TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    yes_payout TEXT NOT NULL CHECK (typeof(yes_payout) = 'text'),
+    no_payout TEXT NOT NULL CHECK (typeof(no_payout) = 'text'),
+    yes_contracts TEXT NOT NULL CHECK (typeof(yes_contracts) = 'text'),
+    no_contracts TEXT NOT NULL CHECK (typeof(no_contracts) = 'text'),
+    payout TEXT NOT NULL CHECK (typeof(payout) = 'text'),
+    realized_pnl TEXT NOT NULL CHECK (typeof(realized_pnl) = 'text'),
+    venue_ts TEXT,
+    recorded_at TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE day_baselines (
+    day TEXT PRIMARY KEY,
+    realized_pnl TEXT NOT NULL CHECK (typeof(realized_pnl) = 'text'),
+    taken_at TEXT NOT NULL
+);
+CREATE TABLE day_holdings (
+    day TEXT NOT NULL REFERENCES day_baselines (day),
+    market_id TEXT NOT NULL,
+    yes_contracts TEXT NOT NULL CHECK (typeof(yes_contracts) = 'text'),
+    no_contracts TEXT NOT NULL CHECK (typeof(no_contracts) = 'text'),
+    avg_yes_price TEXT NOT NULL CHECK (typeof(avg_yes_price) = 'text'),
+    avg_no_price TEXT NOT NULL CHECK (typeof(avg_no_price) = 'text'),
+    mark TEXT CHECK (mark IS NULL OR typeof(mark) = 'text'),
+    PRIMARY KEY (day, market_id)
+);
+"""
+
+
+def _statements(script: str) -> Callable[[sqlite3.Connection], None]:
+    def run(conn: sqlite3.Connection) -> None:
+        for statement in script.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+
+    return run
+
+
 # MIGRATIONS[n] takes a version n - 1 file to version n, inside one transaction.
 # To change the schema: add MIGRATIONS[SCHEMA_VERSION + 1] and bump SCHEMA_VERSION.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _create_v1}
+# A version without an entry changes nothing here (its number is another branch's,
+# reserved while several are written side by side; the numbers close up at the merge).
+# 3: settlements (one row per resolved market) and the day's baseline (day_baselines,
+# with the contracts held at the start of the day and their marks in day_holdings).
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _create_v1,
+    3: _statements(_SCHEMA_V3),
+}
 
 
 # checks --------------------------------------------------------------------------------
@@ -173,7 +222,9 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
     for target in range(version + 1, SCHEMA_VERSION + 1):
         conn.execute("BEGIN IMMEDIATE")
         try:
-            MIGRATIONS[target](conn)
+            step = MIGRATIONS.get(target)
+            if step is not None:
+                step(conn)
             conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version={target}")
         except BaseException:

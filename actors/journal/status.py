@@ -1,7 +1,8 @@
 """What ``predmm status`` shows, read from the journal only: ``journal_status`` rebuilds
-every market's position from its fills (``MarketSummary``), sums the markets of one
-real-world event across venues (``EventSummary``) and gathers them, with open orders,
-restarts, quarantines, the trading state and the last run, into a ``JournalStatus``.
+every market's position from its fills and its settlement (``MarketSummary``), sums the
+markets of one real-world event across venues (``EventSummary``) and gathers them, with
+open orders, restarts, quarantines, the trading state and the last run, into a
+``JournalStatus``.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class MarketSummary:
     restarts: int
     quarantined: bool
     last_fill_at: datetime | None
+    settled_yes_payout: Decimal | None = None  # what one YES paid, once it resolved
 
 
 @attrs.frozen(kw_only=True)
@@ -116,7 +118,8 @@ def _market_summary(
     restarts: Sequence[RestartRecord],
 ) -> MarketSummary:
     fills = journal.fills(market_id=market_id)
-    inv = fold_fills(market_id, fills)
+    payout = journal.settlement_payout(market_id)
+    inv = fold_fills(market_id, fills, settled=payout)
     return MarketSummary(
         market_id=market_id,
         event_id=event_id,
@@ -133,6 +136,7 @@ def _market_summary(
         restarts=len(restarts),
         quarantined=bool(restarts) and restarts[-1].quarantined,
         last_fill_at=_last_fill_time(fills),
+        settled_yes_payout=payout,
     )
 
 

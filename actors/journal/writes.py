@@ -13,6 +13,7 @@ from datetime import datetime
 from predmm.actors.journal.messages import (
     Record,
     RecordCursor,
+    RecordDayBaseline,
     RecordFill,
     RecordFillPage,
     RecordFillReversal,
@@ -23,6 +24,7 @@ from predmm.actors.journal.messages import (
     RecordRestart,
     RecordRun,
     RecordRunEnd,
+    RecordSettlement,
     RecordTradingState,
 )
 from predmm.actors.journal.records import PositionRecord
@@ -58,6 +60,10 @@ def write(journal: Journal, message: Record, now: datetime) -> list[FillOutcome]
                 )
             case RecordTradingState(state=state, reason=reason):
                 journal.record_trading_state(state=state, at=at, reason=reason)
+            case RecordSettlement(settled=settled):
+                journal.record_settlement(settled, at=at)
+            case RecordDayBaseline(baseline=baseline):
+                journal.record_day_baseline(baseline)
             case RecordCursor(venue=venue, cursor=cursor):
                 journal.set_cursor(venue, cursor, at=at)
             case RecordRun(run_id=run_id, config_digest=digest, mode=mode, pid=pid):

@@ -6,8 +6,11 @@ orders (keep what is unchanged; amend where the venue can; else cancel and repla
 reserves the worst case with the PortfolioActor and submits to the PlatformActor, both
 by direct call (``actors.direct``: handled on this thread under the actor's lock, so
 the tick path wakes no other actor thread). Guards: quote age, price move, volume
-spike; exits through ``strategies.market_making.exit_signal``. On stop it cancels its
-own orders.
+spike; exits through ``strategies.market_making.exit_signal`` (rebalance). Its market's
+life is ``strategies.life``'s: quoting, then exit only (inside the exit window, or once the
+selection no longer wants it: ``SetWanted``), then closed (nothing placed, the position
+kept until the settlement). Unwanted, once flat with nothing resting, it tells the
+supervisor ``MarketDone`` (which retires it). On stop it cancels its own orders.
 
 A restarted incarnation rebuilds its inventory from the PortfolioActor (seeded from the
 journal at start, then fed the same fills the journal records) and its live orders from
@@ -54,12 +57,14 @@ from predmm.actors.messages import (
     InjectFailure,
     MarketChanged,
     MarketDataChanged,
+    MarketDone,
     MarkPrice,
     OrdersChanged,
     PositionView,
     Reservation,
     Reserve,
     Retire,
+    SetWanted,
     SubmitOrders,
     Tick,
     TradingStateChanged,
@@ -73,6 +78,7 @@ from predmm.domain.market import Market
 from predmm.domain.orders import Order
 from predmm.strategies.fills import apply_fill, revert_fill
 from predmm.strategies.inventory import InventoryTracker
+from predmm.strategies.life import Phase, aggressive_exit, passive_exit, phase
 from predmm.strategies.market_making import exit_signal
 from predmm.strategies.quoting import Quote, VolumeMeter, compute_quotes, quote_expired
 
@@ -87,9 +93,12 @@ class MarketActor(pykka.ThreadingActor):
         deps: MarketDeps,
         generation: int = 0,
         state: TradingState = TradingState.ACTIVE,
+        wanted: bool = True,
     ) -> None:
         super().__init__()
         self.market, self.deps, self.generation, self.state = market, deps, generation, state
+        self.wanted, self.done = wanted, False  # done: told the supervisor it is flat
+        self.exit_waits = False  # a marketable exit waits for our order on its side to go
         self.market_id = market.market_id
         self.config = deps.config
         self.inventory = InventoryTracker(
@@ -132,6 +141,7 @@ class MarketActor(pykka.ThreadingActor):
             if self.deps.conflator is not None:
                 self.deps.conflator.attach(self.market_id, self.actor_ref)
             self._publish("quoting" if self.generation == 0 else "restarted")
+            self._check_done()
         except Exception as exc:  # pykka calls no on_failure for on_start: report it here
             self._report_failure(exc)
             raise
@@ -194,6 +204,20 @@ class MarketActor(pykka.ThreadingActor):
         finally:
             self._send()
             self._watch()
+            self._check_done()
+
+    def _check_done(self) -> None:
+        """Unwanted, flat and with nothing resting: the supervisor may retire it."""
+        if self.wanted or self.done or self.retired or self.live:
+            return
+        if self.inventory.net_position != 0:
+            return
+        self.done = True
+        if self.deps.supervisor is not None:
+            with contextlib.suppress(pykka.ActorDeadError):
+                self.deps.supervisor.tell(
+                    MarketDone(market_id=self.market_id, generation=self.generation)
+                )
 
     def _watch(self) -> None:
         """Tell the conflator what this actor reads of a book now (its quotes' prices and
@@ -223,6 +247,8 @@ class MarketActor(pykka.ThreadingActor):
                 if self.stale and (self.refused or self.lost_quote):
                     self.lost_quote = False
                     self._requote()
+                if self.exit_waits:  # the exit waited for our order on its side to go
+                    self._exit(self._view())
             case FillReceived(fill=fill):
                 apply_fill(self.inventory, fill)
                 self.stale = True
@@ -238,6 +264,10 @@ class MarketActor(pykka.ThreadingActor):
                 self._requote()
             case MarketChanged(market=market):
                 self.market, self.stale = market, True
+                self._requote()
+            case SetWanted(wanted=wanted):
+                self.wanted, self.stale = wanted, True
+                self.done = self.done and not wanted
                 self._requote()
             case Retire():
                 self.retired = True
@@ -288,9 +318,15 @@ class MarketActor(pykka.ThreadingActor):
 
     # quoting --------------------------------------------------------------------------
 
+    def _phase(self) -> Phase:
+        """Where the market is in its life now (``strategies.life``)."""
+        now = LiveView(self.market, None, None, self.deps.clock.now())
+        return phase(now, self.config, wanted=self.wanted)
+
     def _view(self) -> LiveView | None:
+        """The strategy's view now; None without a book or once trading closed."""
         book = self.book
-        if book is None or not self.market.is_open:
+        if book is None or self._phase() is Phase.CLOSED:
             return None
         return LiveView(self.market, book.best_bid(), book.best_ask(), self.deps.clock.now())
 
@@ -299,7 +335,14 @@ class MarketActor(pykka.ThreadingActor):
         own = own_sizes(quotes)
         paused = self.deps.clock.monotonic() < self.paused_until
         inputs = requote_key(
-            self.book, own, self.sized, self.inventory, self.state, self.market, paused
+            self.book,
+            own,
+            self.sized,
+            self.inventory,
+            self.state,
+            self.market,
+            paused,
+            self._phase(),
         )
         if inputs == self.last_inputs and not self.stale:
             return  # nothing the strategy reads has changed: the same quotes, the same exit
@@ -317,7 +360,8 @@ class MarketActor(pykka.ThreadingActor):
         self._send()  # before the bookkeeping below: the tick path ends at the venue
         self.stale = False
         self.quoted_fair, self.quoted_at = self.fair, self.deps.clock.now()
-        self._publish("quoting" if desired else "idle")
+        life = self._phase()
+        self._publish(life.value if life is not Phase.QUOTING else "quoting" if desired else "idle")
 
     def _desired(self, view: LiveView | None, own: OwnSizes) -> dict[OrderSide, Quote]:
         halted = self.state is TradingState.HALTED
@@ -325,9 +369,14 @@ class MarketActor(pykka.ThreadingActor):
             self.fair = None
             return {}
         assert self.book is not None
-        decision = compute_quotes(view, self.inventory, self.config, self.book.without(own))
+        others = self.book.without(own)
+        decision = compute_quotes(view, self.inventory, self.config, others)
         self.fair = decision.fair_value if decision is not None else None
         quotes = {q.side: q for q in decision.quotes()} if decision is not None else {}
+        if phase(view, self.config, wanted=self.wanted) is Phase.EXITING:  # exit only
+            out = aggressive_exit(self.inventory, view, self.config)
+            exit_bid = passive_exit(self.inventory, view, others) if out is None else None
+            quotes = {exit_bid.side: exit_bid} if exit_bid is not None else {}
         if self.state is TradingState.REDUCING:
             quotes = reducing_only(quotes, self.inventory.net_position)
         return quotes
@@ -416,9 +465,19 @@ class MarketActor(pykka.ThreadingActor):
             self.log.error("platform gone: {n} cancels not sent", n=len(submit.cancels))
 
     def _exit(self, view: LiveView | None) -> None:
+        """A marketable exit: a rebalance while quoting; the whole net position near
+        the close while exiting, once no order of ours rests on its side (the passive
+        exit, being cancelled, must not fill beside it)."""
         if view is None or self.exits or self.state is TradingState.HALTED:
             return
-        signal = exit_signal(self.inventory, view, self.config)
+        self.exit_waits = False
+        if phase(view, self.config, wanted=self.wanted) is Phase.EXITING:
+            signal = aggressive_exit(self.inventory, view, self.config)
+            if signal is not None and any(o.side is signal.side for o in self.live.values()):
+                self.exit_waits = True
+                return
+        else:
+            signal = exit_signal(self.inventory, view, self.config)
         if signal is None:
             return
         quote = exit_quote(signal, view.tick)

@@ -9,17 +9,26 @@ across both venues, per venue and in total, so no sequence of fills can pass the
 The day's PnL (realized + unrealized since the day began) past ``reducing_loss`` puts the
 book in REDUCING (only inventory-reducing orders pass); past ``daily_loss_limit`` in
 HALTED: every venue cancels everything and nothing passes until an operator resumes.
+The day began at its baseline (``strategies.day_loss``): journaled when taken (the first
+start of a UTC day, then each UTC midnight, at the marks of that moment) and given back
+by the journal at a restart the same day (``baseline=``), so a restart goes on counting.
 Positions are seeded from the journal at start (``positions=``) and then follow the same
-fill stream the journal records, so a restarted MarketActor reads its inventory here.
+fill stream the journal records, so a restart goes on counting and a restarted
+MarketActor reads its inventory here.
+
+A market that resolved (``Settle``, from the stream, the poll or the start-up read) is
+settled once: its contracts paid out at the venue's payouts, the PnL realized (it counts
+in the day), its reservations released, the settlement journaled, the subscribers told
+(``SettlementApplied``: the supervisor retires the market).
 
 The reservations, the exposure sums and the limit checks are ``domain.exposure``;
-one fill's arithmetic on an inventory, ``strategies.fills``.
+one fill's and one settlement's arithmetic on an inventory, ``strategies.fills``.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -31,38 +40,42 @@ from predmm.actors.direct import DirectActor, DirectRef
 from predmm.actors.journal.port import JournalPort
 from predmm.actors.messages import (
     AdoptOrders,
-    CancelAll,
     ExposureReport,
     FillReceived,
     FillReverted,
     GetExposure,
+    GetHeld,
     GetPosition,
+    Held,
     MarkPrice,
     OrdersClosed,
     PositionView,
     Reservation,
     Reserve,
-    Resume,
     Settle,
+    SettlementApplied,
     SetTradingState,
     Subscribe,
     TradingStateChanged,
 )
+from predmm.actors.portfolio.trading_state import TradingStateMixin
+from predmm.actors.portfolio.views import exposure_report, held, position_view
 from predmm.actors.status import StatusBoard
 from predmm.config.risk import RiskConfig
 from predmm.domain.enums import TradingState
+from predmm.domain.events import Settlement
 from predmm.domain.exposure import AmendSettled, ExposureBook, OrderClosed, ReserveRequest
 from predmm.domain.ids import MarketId
 from predmm.domain.orders import Fill
 from predmm.domain.risk import Limits, reduces
-from predmm.strategies.fills import apply_fill, revert_fill
+from predmm.strategies.day_loss import DayBaseline, day_of, take_baseline
+from predmm.strategies.fills import apply_fill, revert_fill, settle
 from predmm.strategies.inventory import InventoryTracker
 
 ZERO = Decimal(0)
-PUBLISH_EVERY_MESSAGES = 200
 
 
-class PortfolioActor(DirectActor):
+class PortfolioActor(TradingStateMixin, DirectActor):
     def __init__(
         self,
         *,
@@ -72,6 +85,8 @@ class PortfolioActor(DirectActor):
         platforms: Iterable[pykka.ActorRef[Any]] = (),
         max_position_size: int | None = None,
         positions: Iterable[InventoryTracker] = (),
+        settled: Mapping[MarketId, Decimal] | None = None,
+        baseline: DayBaseline | None = None,
         board: StatusBoard | None = None,
         direct: DirectRef | None = None,
     ) -> None:
@@ -99,11 +114,10 @@ class PortfolioActor(DirectActor):
         self.marks: dict[MarketId, Decimal] = {}
         self.market_pnl: dict[MarketId, Decimal] = {}
         self.pnl = ZERO
-        self.day = clock.now().date()
-        self.day_start_pnl = ZERO
+        self.settled: dict[MarketId, Decimal] = dict(settled or {})  # market -> YES payout
         for tracker in positions:
             self._seed(tracker)
-        self.day_start_pnl = self.pnl
+        self.baseline, self.pending, self.day_start_pnl = self._day(baseline)
         self.log = logger.bind(actor="portfolio")
 
     def _seed(self, tracker: InventoryTracker) -> None:
@@ -115,6 +129,8 @@ class PortfolioActor(DirectActor):
     # dispatch -----------------------------------------------------------------------
 
     def handle(self, message: Any) -> Any:
+        if day_of(self.clock.now()) != self.baseline.day:  # UTC midnight: a new day
+            self.baseline, self.pending, self.day_start_pnl = self._day(None)
         match message:
             case Reserve():
                 granted = self._reserve(message)
@@ -140,11 +156,9 @@ class PortfolioActor(DirectActor):
                 self.book.amend_settled(message)
                 return None
             case MarkPrice(market_id=market_id, yes_price=price):
-                self.marks[market_id] = price
-                self._repnl(market_id)
-            case Settle(market_id=market_id, yes_won=yes_won):
-                self._tracker(market_id).settle(yes_won)
-                self._recompute(market_id)
+                self._mark(market_id, price)
+            case Settle(settlement=settlement):
+                self._settle(settlement)
             case SetTradingState(state=state, reason=reason, journaled=journaled):
                 self._set_state(state, reason, journal=not journaled)
             case Subscribe(ref=ref):
@@ -154,6 +168,8 @@ class PortfolioActor(DirectActor):
                         ref.tell(TradingStateChanged(state=self.state, reason=self.state_reason))
             case GetPosition(market_id=market_id):
                 return self._position(market_id)
+            case GetHeld():
+                return self._held()
             case GetExposure():
                 self._publish(force=True)
                 return self._report()
@@ -167,9 +183,14 @@ class PortfolioActor(DirectActor):
     def _reserve(self, msg: Reserve) -> tuple[Reservation, ...]:
         self.book.event_key(msg.market_id, msg.event_id)
         if msg.mark is not None:
-            self.marks[msg.market_id] = msg.mark
-            self._repnl(msg.market_id)
+            self._mark(msg.market_id, msg.mark)
         requests = msg.requests
+        if msg.market_id in self.settled:  # resolved: nothing more to trade there
+            reason = f"{msg.market_id} is settled"
+            return tuple(
+                Reservation(client_order_id=r.client_order_id, granted=False, reason=reason)
+                for r in requests
+            )
         active = self.state is TradingState.ACTIVE
         if active and self.book.reserve_together(msg.market_id, requests):
             return tuple(
@@ -198,9 +219,47 @@ class PortfolioActor(DirectActor):
     # positions and PnL --------------------------------------------------------------
 
     def _fill(self, fill: Fill) -> None:
-        apply_fill(self._tracker(fill.market_id), fill)
+        tracker = self._tracker(fill.market_id)
+        apply_fill(tracker, fill)
         self.book.filled(fill)
+        payout = self.settled.get(fill.market_id)
+        if payout is not None:  # a fill of before the resolution, told after it
+            self.log.warning("fill {f} of settled {m}: paid out", f=fill.fill_id, m=fill.market_id)
+            tracker.settle_at(payout)
         self._recompute(fill.market_id)
+
+    def _mark(self, market_id: MarketId, price: Decimal) -> None:
+        self.marks[market_id] = price
+        if market_id in self.pending:  # held since the day began: the day counts from here
+            self.baseline = self.baseline.marked(market_id, price)
+            self.pending, self.day_start_pnl = self.baseline.pending(), self.baseline.value()
+            self.journal.day_baseline(self.baseline)
+        self._repnl(market_id)
+
+    def _settle(self, settlement: Settlement) -> None:
+        market_id = settlement.market_id
+        if market_id in self.settled:
+            return  # seen already: the stream and the poll, or before a restart
+        settled = settle(self._tracker(market_id), settlement)
+        self.settled[market_id] = settlement.yes_payout
+        self.marks.pop(market_id, None)
+        for coid in list(self.book.by_market.get(market_id, ())):  # the venue cancelled them
+            filled = self.book.reservations[coid].filled
+            self.book.closed(OrderClosed(client_order_id=coid, filled_quantity=filled))
+        self._recompute(market_id)
+        self.journal.settlement(settled)
+        self.log.info(
+            "{m} resolved {o}: {y} YES / {n} NO paid {p}, realized {r}",
+            m=market_id,
+            o=settlement.outcome,
+            y=settled.yes_contracts,
+            n=settled.no_contracts,
+            p=settled.payout,
+            r=settled.realized_pnl,
+        )
+        for ref in self.subscribers:
+            with contextlib.suppress(pykka.ActorDeadError):
+                ref.tell(SettlementApplied(market_id=market_id))
 
     def _tracker(self, market_id: MarketId) -> InventoryTracker:
         tracker = self.positions.get(market_id)
@@ -222,70 +281,31 @@ class PortfolioActor(DirectActor):
 
     # trading state ----------------------------------------------------------------------
 
-    def _check_loss(self) -> None:
-        today = self.clock.now().date()
-        if today != self.day:
-            self.day, self.day_start_pnl = today, self.pnl
-        loss = self.day_start_pnl - self.pnl
-        if loss >= self.risk.daily_loss_limit and self.state is not TradingState.HALTED:
-            self._set_state(TradingState.HALTED, f"daily loss {loss} reached the kill switch")
-        elif loss >= self.risk.reducing_loss and self.state is TradingState.ACTIVE:
-            self._set_state(TradingState.REDUCING, f"daily loss {loss} past reducing_loss")
-        self._publish()
-
-    def _set_state(self, state: TradingState, reason: str, *, journal: bool = True) -> None:
-        if state is self.state:
-            return
-        before, self.state, self.state_reason = self.state, state, reason
-        self.log.warning(
-            "trading state {a} -> {b}: {reason}", a=before.value, b=state.value, reason=reason
-        )
-        if journal:
-            self.journal.trading_state(state, reason)
-        self._publish(force=True)
-        for platform in self.platforms:
-            if state is TradingState.HALTED:
-                platform.tell(CancelAll(reason=reason))
-            elif before is TradingState.HALTED:
-                platform.tell(Resume())
-        for ref in self.subscribers:
-            with contextlib.suppress(pykka.ActorDeadError):
-                ref.tell(TradingStateChanged(state=state, reason=reason))
+    def _day(
+        self, journaled: DayBaseline | None
+    ) -> tuple[DayBaseline, frozenset[MarketId], Decimal]:
+        """Today's baseline: the journal's if it is today's (its marks stand for those
+        not seen yet since the restart), else one taken now and journaled; with the
+        markets it still waits a mark for, and its value."""
+        now = self.clock.now()
+        baseline = journaled
+        if baseline is not None and baseline.day == day_of(now):
+            for market_id, mark in baseline.marks().items():
+                if market_id not in self.marks:
+                    self.marks[market_id] = mark
+                    self._repnl(market_id)
+        else:
+            baseline = take_baseline(now, self.positions.values(), self.marks)
+            self.journal.day_baseline(baseline)
+        return baseline, baseline.pending(), baseline.value()
 
     # views --------------------------------------------------------------------------------
 
     def _position(self, market_id: MarketId) -> PositionView:
-        t = self._tracker(market_id)
-        return PositionView(
-            market_id=market_id,
-            yes_contracts=t.yes_contracts,
-            no_contracts=t.no_contracts,
-            avg_yes_price=t.avg_yes_price,
-            avg_no_price=t.avg_no_price,
-            realized_pnl=t.realized_pnl,
-            fees_paid=t.fees_paid,
-        )
+        return position_view(market_id, self._tracker(market_id))
+
+    def _held(self) -> Held:
+        return held(self.positions)
 
     def _report(self) -> ExposureReport:
-        book = self.book
-        realized = sum((t.realized_pnl for t in self.positions.values()), ZERO)
-        return ExposureReport(
-            state=self.state,
-            events=book.events(),
-            venue_loss=tuple(sorted(book.venue_loss.items(), key=lambda kv: kv[0].value)),
-            total_loss=book.total_loss,
-            realized_pnl=realized,
-            unrealized_pnl=self.pnl - realized,
-            daily_pnl=self.pnl - self.day_start_pnl,
-            reservations=len(book.reservations),
-        )
-
-    def _publish(self, force: bool = False) -> None:
-        """Publish the report for the status view: every ``PUBLISH_EVERY`` seconds, every
-        ``PUBLISH_EVERY_MESSAGES`` messages, and on every trading-state change."""
-        self.unpublished += 1
-        now = self.clock.monotonic()
-        due = force or self.unpublished >= PUBLISH_EVERY_MESSAGES
-        if self.board is not None and (due or self.board.portfolio_due(now)):
-            self.board.publish_portfolio(self._report(), self.limits, now)
-            self.unpublished = 0
+        return exposure_report(self.state, self.book, self.positions, self.pnl, self.day_start_pnl)

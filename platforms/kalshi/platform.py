@@ -27,6 +27,7 @@ from predmm.domain.events import (
     FillPage,
     PlaceResult,
     Position,
+    Settlement,
     TickSizeChanged,
     VenueEvent,
 )
@@ -34,7 +35,7 @@ from predmm.domain.ids import ClientOrderId, MarketId, VenueOrderId
 from predmm.domain.market import Market
 from predmm.domain.orders import Fill, Order
 from predmm.domain.ticks import TickSpec
-from predmm.platforms.kalshi import wire
+from predmm.platforms.kalshi import settlements, wire
 from predmm.platforms.kalshi.endpoints import PRODUCTION_URL, capabilities_for, ws_url_for
 from predmm.platforms.kalshi.feed import FeedState
 from predmm.platforms.kalshi.http import CallStats, KalshiHttp, RetryPolicy
@@ -318,6 +319,27 @@ class KalshiPlatform:
 
     async def get_balance(self) -> Decimal:
         return wire.balance_from_kalshi(await self._http.call("GET", "/portfolio/balance"))
+
+    async def get_settlements(self, market_ids: Sequence[MarketId]) -> list[Settlement]:
+        """Each market's record in ``GET /portfolio/settlements`` (ours: the contracts it
+        settled); else, once the market's result is known (determined, not yet paid out,
+        or settled without a position of ours), the market's own result."""
+        found: list[Settlement] = []
+        for market_id in market_ids:
+            params = {"ticker": market_id.symbol}
+            items = await self._pages("/portfolio/settlements", "settlements", params)
+            records = [i for i in items if i.get("ticker") == market_id.symbol]
+            if records:
+                found.append(settlements.from_settlement_record(records[0]))
+                continue
+            try:
+                payload = await self._http.call("GET", f"/markets/{_seg(market_id.symbol)}")
+            except OrderNotFound:
+                continue  # not a market Kalshi knows (any more)
+            market = settlements.from_market(wire.field(payload, "market", "Kalshi GET market"))
+            if market is not None:
+                found.append(market)
+        return found
 
     # feed ---------------------------------------------------------------------------
 

@@ -13,7 +13,9 @@ Semantics worth knowing:
   limits, fractional counts) except: amend and decrease supported, post-only supported,
   no dead-man switch (paper orders die with the process).
 * Settlement is not simulated: positions stay after a market closes (its resting orders
-  are cancelled). Venue minimum order sizes are not enforced.
+  are cancelled). The data venue's resolutions pass through (``get_settlements`` and the
+  stream's ``MarketSettled``, without the data account's contract counts). Venue minimum
+  order sizes are not enforced.
 * Post-only orders that would cross the current book are rejected (like both venues).
   Other limit orders that cross take the visible liquidity first (taker fees), then rest.
   IOC, FOK and MARKET orders take what they can and the rest is cancelled (FOK: all or
@@ -67,11 +69,13 @@ from predmm.domain.events import (
     BookUpdated,
     CancelResult,
     FillPage,
+    MarketSettled,
     MarketStatusChanged,
     OrderFilled,
     OrderUpdated,
     PlaceResult,
     Position,
+    Settlement,
     TickSizeChanged,
     TradePrinted,
     VenueEvent,
@@ -102,7 +106,14 @@ ONE = Decimal(1)
 DEFAULT_BALANCE = Decimal("10000")
 _CLOSE_TIMEOUT_S = 5.0
 DEFAULT_BOOK_TRADE_WINDOW = timedelta(seconds=1)
-_MARKET_DATA = (BookUpdated, TradePrinted, BookInvalidated, TickSizeChanged, MarketStatusChanged)
+_MARKET_DATA = (
+    BookUpdated,
+    TradePrinted,
+    BookInvalidated,
+    TickSizeChanged,
+    MarketStatusChanged,
+    MarketSettled,
+)
 _CLOSED = frozenset({MarketStatus.CLOSED, MarketStatus.SETTLED})
 
 
@@ -550,6 +561,12 @@ class PaperPlatform:
 
     async def get_balance(self) -> Decimal:
         return self.ledger.cash
+
+    async def get_settlements(self, market_ids: Sequence[MarketId]) -> list[Settlement]:
+        """The data venue's resolutions of ``market_ids`` (the paper position is ours:
+        the data account's counts are left out)."""
+        found = await self.data.get_settlements(market_ids)
+        return [attrs.evolve(s, yes_contracts=None, no_contracts=None) for s in found]
 
     # the stream ---------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from predmm.domain.events import (
     FillPage,
     PlaceResult,
     Position,
+    Settlement,
     VenueEvent,
 )
 from predmm.domain.ids import ClientOrderId, MarketId
@@ -65,6 +66,7 @@ class FakeDataVenue:
         self.book_requests = 0
         self.closed = False
         self.subscribed = trio.Event()
+        self.settlements: list[Settlement] = []  # what get_settlements answers
         self._feeds: list[_Feed] = []
 
     def set_book(self, book: OrderBook) -> None:
@@ -146,6 +148,10 @@ class FakeDataVenue:
     async def get_positions(self) -> list[Position]:
         self._write("get_positions")
         return []
+
+    async def get_settlements(self, market_ids: Sequence[MarketId]) -> list[Settlement]:
+        await trio.lowlevel.checkpoint()
+        return [s for s in self.settlements if s.market_id in market_ids]
 
     async def get_balance(self) -> Decimal:
         self._write("get_balance")

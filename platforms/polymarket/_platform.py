@@ -35,7 +35,14 @@ import trio
 from predmm.domain.book import OrderBook
 from predmm.domain.enums import Action, OrderSide, OrderStatus, OrderType, TimeInForce, Venue
 from predmm.domain.errors import VenueError, VenueProtocolError
-from predmm.domain.events import CancelResult, FillPage, PlaceResult, Position, VenueEvent
+from predmm.domain.events import (
+    CancelResult,
+    FillPage,
+    PlaceResult,
+    Position,
+    Settlement,
+    VenueEvent,
+)
 from predmm.domain.ids import ClientOrderId, MarketId, VenueOrderId
 from predmm.domain.market import Market
 from predmm.domain.orders import Order
@@ -46,6 +53,7 @@ from predmm.platforms.polymarket._errors import DUPLICATE, TICK_RULE
 from predmm.platforms.polymarket._http import Transport
 from predmm.platforms.polymarket._orders import Prepared, off_grid_reason, unsigned_order
 from predmm.platforms.polymarket._parse import MarketInfo
+from predmm.platforms.polymarket._resolution import settlement_from_gamma
 from predmm.platforms.polymarket._signing import (
     CHAIN_ID,
     EOA,
@@ -262,6 +270,27 @@ class PolymarketPlatform:
         if status == "open":
             return [m for m in markets if m.is_open]
         return markets
+
+    async def get_settlements(self, market_ids: Sequence[MarketId]) -> list[Settlement]:
+        """The resolutions Gamma shows for ``market_ids`` (closed, ``umaResolutionStatus``
+        resolved, ``outcomePrices``; see ``_resolution``). Polymarket has no record of
+        the contracts a resolution paid: the counts are left out."""
+        wanted = {m.symbol for m in market_ids}
+        if not wanted:
+            return []
+        query = {"condition_ids": sorted(wanted), "closed": "true", "limit": len(wanted)}
+        rows = await self._gamma(query)
+        found: list[Settlement] = []
+        for row in rows:
+            if row.get("conditionId") not in wanted or not row.get("clobTokenIds"):
+                continue
+            settlement = settlement_from_gamma(
+                row, self._remember(parse.market_info_from_gamma(row))
+            )
+            if settlement is not None:
+                found.append(settlement)
+                wanted.discard(str(row["conditionId"]))
+        return found
 
     async def market_info(self, market_id: MarketId) -> MarketInfo:
         info = self._markets.get(market_id.symbol)

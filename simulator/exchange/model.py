@@ -192,6 +192,7 @@ class MarketState:
     last_price: Decimal | None  # YES price of the last trade
     liquidity: Decimal  # dollars resting on the book
     book_seq: int  # sequence number of the last book change
+    settled_at: datetime | None = None  # when it was settled
 
     @property
     def market_id(self) -> MarketId:
@@ -317,6 +318,22 @@ class PositionView:
     @property
     def exposure(self) -> Decimal:
         return self.cost_yes + self.cost_no
+
+
+@attrs.frozen(kw_only=True)
+class SettlementRecord:
+    """What a market's settlement paid one account: the contracts it held and what they
+    cost, the payout ($1 per contract of ``result``) and when."""
+
+    account_id: AccountId
+    market_id: MarketId
+    result: OrderSide
+    yes: Decimal
+    no: Decimal
+    cost_yes: Decimal
+    cost_no: Decimal
+    payout: Decimal
+    ts: datetime
 
 
 @attrs.frozen(kw_only=True)

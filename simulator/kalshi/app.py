@@ -83,6 +83,7 @@ OPS: tuple[Op, ...] = (
     Op(route="GET /portfolio/orders/{order_id}", handler=reads.order, cost=GET_ORDER_COST),
     Op(route="GET /portfolio/fills", handler=reads.fills),
     Op(route="GET /portfolio/positions", handler=reads.positions),
+    Op(route="GET /portfolio/settlements", handler=reads.settlements),
     Op(
         route="GET /portfolio/balance",
         handler=reads.balance,

@@ -244,6 +244,10 @@ def _market_long(fe: FrontEnd, condition_id: str) -> dict[str, object]:
     listing = state.spec.polymarket
     assert listing is not None
     yes_price = state.last_price if state.last_price is not None else Decimal("0.5")
+    winners = (False, False)
+    if state.result is not None:  # resolved: the winning token is marked, priced 1
+        winners = (state.result is OrderSide.YES, state.result is OrderSide.NO)
+        yes_price = Decimal(1) if winners[0] else Decimal(0)
     tokens = short["t"]
     assert isinstance(tokens, list)
     return {
@@ -252,8 +256,8 @@ def _market_long(fe: FrontEnd, condition_id: str) -> dict[str, object]:
         "question": listing.question,
         "market_slug": listing.slug,
         "tokens": [
-            {"token_id": t["t"], "outcome": t["o"], "price": float(p), "winner": False}
-            for t, p in zip(tokens, (yes_price, 1 - yes_price), strict=True)
+            {"token_id": t["t"], "outcome": t["o"], "price": float(p), "winner": w}
+            for t, p, w in zip(tokens, (yes_price, 1 - yes_price), winners, strict=True)
         ],
         "minimum_order_size": short["mos"],
         "minimum_tick_size": short["mts"],

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 
-from predmm.domain import MarketStatus
+from predmm.domain import MarketStatus, OrderSide
 from predmm.simulator.exchange.model import MarketState
 from predmm.simulator.polymarket._shapes import num
 
@@ -41,6 +41,8 @@ def market_json(
     yes = state.last_price if state.last_price is not None else _mid(bid, ask)
     open_ = state.status is MarketStatus.OPEN
     closed = state.status in (MarketStatus.CLOSED, MarketStatus.SETTLED)
+    if state.result is not None:  # resolved: the winner's outcome price is 1
+        yes = Decimal(1) if state.result is OrderSide.YES else Decimal(0)
     tick = state.tick.step_at(HALF)
     ids = json.dumps([listing.yes_token_id, listing.no_token_id])
     v2 = listing.protocol == 2
@@ -59,6 +61,8 @@ def market_json(
         **({"positionIds": ids} if v2 else {"clobTokenIds": ids}),
         "active": not closed,
         "closed": closed,
+        "closedTime": _gamma_time(state.settled_at) if closed else None,
+        "umaResolutionStatus": "resolved" if state.result is not None else None,
         "archived": False,
         "acceptingOrders": open_,
         "enableOrderBook": True,
@@ -79,6 +83,11 @@ def market_json(
         "takerBaseFee": fee_bps,
         "rfqEnabled": False,
     }
+
+
+def _gamma_time(when: datetime | None) -> str | None:
+    """Gamma's ``closedTime`` form: ``2025-01-06 17:05:28+00``."""
+    return None if when is None else when.strftime("%Y-%m-%d %H:%M:%S+00")
 
 
 def _mid(bid: Decimal | None, ask: Decimal | None) -> Decimal:

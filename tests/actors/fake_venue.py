@@ -4,7 +4,10 @@ A tiny matching book: our resting bids rest until a taker (``take``) trades into
 Failures are injected per call: ``fail("place", "429")``, ``fail("place", "lost")`` (the
 order IS placed, then the call times out), ``fail("cancel", "5xx")``; fills can be
 dropped from the stream (``drop_fills``: only ``get_fills`` shows them) or sent twice
-(``duplicate_fills``). Every request is logged in ``calls`` in the order it arrived.
+(``duplicate_fills``). ``settle`` resolves a market as a venue does (resting orders
+cancelled, positions paid out and cleared, the settlement listed by ``get_settlements``
+and, unless ``announce=False``, told on the stream). Every request is logged in ``calls``
+in the order it arrived.
 Used only from the trio thread.
 """
 
@@ -26,10 +29,12 @@ from predmm.domain.events import (
     BookUpdated,
     CancelResult,
     FillPage,
+    MarketSettled,
     OrderFilled,
     OrderUpdated,
     PlaceResult,
     Position,
+    Settlement,
     VenueEvent,
 )
 from predmm.domain.ids import ClientOrderId, FillId, MarketId, VenueOrderId
@@ -143,6 +148,7 @@ class FakeVenue:
         self.gate: trio.Event | None = None  # placements wait for it while it is set
         self.cancel_gate: trio.Event | None = None  # and cancels for this one
         self.cancel_waiting = False
+        self.settlements: dict[MarketId, Settlement] = {}
 
     async def wait_until(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
         """Wait (trio) until ``predicate()`` holds, re-checking after every request."""
@@ -172,11 +178,37 @@ class FakeVenue:
         self._cancel(coid)
         self._emit(self.update_event(self.orders[coid]))
 
+    def settle(
+        self, market_id: MarketId, won: OrderSide, *, at: datetime = T0, announce: bool = True
+    ) -> Settlement:
+        """The market resolves: ``won`` pays $1. Its resting orders are cancelled, it is
+        no longer listed, our contracts in it are paid out."""
+        for order in self.resting(market_id):
+            self.expire(order.client_order_id)
+        self.markets.pop(market_id, None)
+        held = self._held().get(market_id, [ZERO, ZERO])
+        settlement = attrs.evolve(
+            Settlement.won(market_id, won, venue_ts=at, source="fake"),
+            yes_contracts=held[0],
+            no_contracts=held[1],
+        )
+        self.settlements[market_id] = settlement
+        if announce:
+            self._emit(MarketSettled(settlement=settlement))
+        return settlement
+
     def take(
-        self, market_id: MarketId, side: OrderSide, price: Decimal, size: Decimal
+        self,
+        market_id: MarketId,
+        side: OrderSide,
+        price: Decimal,
+        size: Decimal,
+        *,
+        fee: Decimal = ZERO,
     ) -> list[Fill]:
         """A taker sells ``size`` of ``side`` down to ``price``: it fills our resting
-        bids of ``side`` at or above ``price``, best first."""
+        bids of ``side`` at or above ``price``, best first (``fee``: what each fill costs
+        us)."""
         made: list[Fill] = []
         bids = sorted(
             (o for o in self.resting(market_id) if o.side is side and o.price >= price),
@@ -187,7 +219,7 @@ class FakeVenue:
                 break
             qty = min(size, order.remaining)
             size -= qty
-            made.append(self._execute(order, qty, order.price))
+            made.append(self._execute(order, qty, order.price, fee))
         return made
 
     # VenueClient -------------------------------------------------------------------------
@@ -270,13 +302,25 @@ class FakeVenue:
 
     async def get_positions(self) -> list[Position]:
         await trio.lowlevel.checkpoint()
+        self.calls.append(("get_positions", ()))
+        return [
+            Position(market_id=m, yes_contracts=y, no_contracts=n)
+            for m, (y, n) in self._held().items()
+            if m not in self.settlements
+        ]
+
+    def _held(self) -> dict[MarketId, list[Decimal]]:
         held: dict[MarketId, list[Decimal]] = {}
         for fill in self.fills:
             pair = held.setdefault(fill.market_id, [ZERO, ZERO])
             pair[0 if fill.side is OrderSide.YES else 1] += fill.quantity
-        return [
-            Position(market_id=m, yes_contracts=y, no_contracts=n) for m, (y, n) in held.items()
-        ]
+        return held
+
+    async def get_settlements(self, market_ids: Sequence[MarketId]) -> list[Settlement]:
+        await trio.lowlevel.checkpoint()
+        self.calls.append(("get_settlements", ()))
+        self._touch()
+        return [self.settlements[m] for m in market_ids if m in self.settlements]
 
     async def get_balance(self) -> Decimal:
         await trio.lowlevel.checkpoint()
@@ -313,6 +357,8 @@ class FakeVenue:
         if held is not None:  # the same intent again: reported, never placed twice
             return self._result(held)
         self.placements[coid] = self.placements.get(coid, 0) + 1
+        if order.market_id in self.settlements:
+            return PlaceResult(client_order_id=coid, status=OrderStatus.REJECTED, reason="settled")
         market = self.markets.get(order.market_id)
         if market is not None and not market.tick.is_on_grid(order.price):
             return PlaceResult(client_order_id=coid, status=OrderStatus.REJECTED, reason="off grid")
@@ -330,7 +376,7 @@ class FakeVenue:
         self.orders[coid] = attrs.evolve(held, status=OrderStatus.CANCELLED)
         return CancelResult(client_order_id=coid, cancelled=True, reduced_by=held.remaining)
 
-    def _execute(self, order: Order, qty: Decimal, price: Decimal) -> Fill:
+    def _execute(self, order: Order, qty: Decimal, price: Decimal, fee: Decimal = ZERO) -> Fill:
         filled = order.filled_quantity + qty
         status = OrderStatus.FILLED if filled >= order.quantity else OrderStatus.PARTIALLY_FILLED
         self.orders[order.client_order_id] = attrs.evolve(
@@ -343,6 +389,7 @@ class FakeVenue:
             price=price,
             quantity=qty,
             action=Action.BUY,
+            fee=fee,
             client_order_id=order.client_order_id,
             venue_order_id=order.venue_order_id,
         )

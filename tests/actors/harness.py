@@ -16,6 +16,8 @@ from predmm.config.risk import RiskConfig
 from predmm.domain.enums import TradingState, Venue
 from predmm.domain.ids import MarketId
 from predmm.domain.orders import Fill, Order, OrderEvent
+from predmm.strategies.day_loss import DayBaseline
+from predmm.strategies.fills import SettledPosition
 from predmm.supervisors.engine import TradingEngine
 from predmm.supervisors.policy import RestartPolicy
 from predmm.supervisors.runtime import EngineTimings
@@ -43,6 +45,8 @@ class RecordingJournal:
     restarts: list[tuple[MarketId, int, str]] = attrs.Factory(list)
     quarantines: list[tuple[MarketId, int, str]] = attrs.Factory(list)
     states: list[tuple[TradingState, str]] = attrs.Factory(list)
+    settlements: list[SettledPosition] = attrs.Factory(list)
+    baselines: list[DayBaseline] = attrs.Factory(list)
 
     def orders(self, changes: Sequence[tuple[Order, OrderEvent | None]]) -> None:
         self.changes.extend(changes)
@@ -65,6 +69,12 @@ class RecordingJournal:
 
     def trading_state(self, state: TradingState, reason: str) -> None:
         self.states.append((state, reason))
+
+    def settlement(self, settled: SettledPosition) -> None:
+        self.settlements.append(settled)
+
+    def day_baseline(self, baseline: DayBaseline) -> None:
+        self.baselines.append(baseline)
 
 
 @asynccontextmanager
