@@ -31,7 +31,7 @@ from predmm.domain.events import (
 )
 from predmm.domain.ids import MarketId
 from predmm.domain.market import Market
-from predmm.platforms.bridge import Conflator, safe_tell
+from predmm.platforms.bridge import Conflator, Tellable, safe_tell
 from predmm.platforms.venue import VenueClient
 
 _log = logger.bind(actor="engine")
@@ -42,7 +42,7 @@ class Routes:
     """Where one venue's stream events go."""
 
     conflator: Conflator
-    platform: pykka.ActorRef[Any]
+    platform: Tellable  # the venue's PlatformActor (its DirectRef: restarts too)
     supervisor: pykka.ActorRef[Any] | None
 
 
@@ -73,7 +73,7 @@ async def open_markets(clients: Iterable[VenueClient]) -> list[Market]:
     return markets
 
 
-def poll_fills(platforms: Iterable[pykka.ActorRef[Any]]) -> None:
+def poll_fills(platforms: Iterable[Tellable]) -> None:
     for platform in platforms:
         safe_tell(platform, PollFills())
 

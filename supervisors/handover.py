@@ -26,6 +26,7 @@ import trio
 from loguru import logger
 
 from predmm.actors.clock import Clock
+from predmm.actors.direct import DirectRef
 from predmm.actors.journal.messages import Flush, RecordRun, RecordRunEnd
 from predmm.actors.journal.records import TradingStateRecord
 from predmm.actors.journal.store import Journal
@@ -37,7 +38,7 @@ from predmm.domain.enums import TradingState, Venue
 from predmm.domain.errors import PredmmError
 from predmm.domain.ids import MarketId
 from predmm.domain.orders import Order
-from predmm.platforms.bridge import Bridge, safe_tell
+from predmm.platforms.bridge import Bridge, Tellable, safe_tell
 from predmm.platforms.venue import VenueClient
 from predmm.strategies.inventory import InventoryTracker
 from predmm.supervisors.recovery import (
@@ -160,7 +161,7 @@ async def _reconcile(clients: Iterable[VenueClient], path: Path, write: Write) -
 
 async def take_over_orders(
     bridge: Bridge,
-    platform: pykka.ActorRef[Any],
+    platform: pykka.ActorRef[Any] | DirectRef,
     client: VenueClient,
     journal: RunJournal | None,
     timings: EngineTimings,
@@ -175,7 +176,10 @@ async def take_over_orders(
 
 
 async def _adopt_open_orders(
-    bridge: Bridge, platform: pykka.ActorRef[Any], venue: Venue, timings: EngineTimings
+    bridge: Bridge,
+    platform: pykka.ActorRef[Any] | DirectRef,
+    venue: Venue,
+    timings: EngineTimings,
 ) -> list[Order]:
     """A venue whose open orders cannot be read is not quoted."""
     answer: Any = None
@@ -213,7 +217,7 @@ async def _settle(journal: RunJournal, client: VenueClient, adopted: Sequence[Or
 
 
 def cancel_orphans(
-    platforms: Iterable[pykka.ActorRef[Any]],
+    platforms: Iterable[Tellable],
     adopted: Sequence[Order],
     selected: frozenset[MarketId],
 ) -> None:
@@ -235,12 +239,36 @@ async def end_run(
     """The run's end told to the JournalActor (it commits durably when stopped), after
     the ``late_fills``: those the venues made while the orders were being cancelled, whose
     stream messages may have come after the PlatformActor stopped, journaled now rather
-    than at the next start."""
+    than at the next start; and the journaled orders that the venues no longer hold
+    (whose end the journal missed: it was down a while) closed as the venues say."""
     if late_fills:
         await _last_fills(journal, clients)
+        await _last_orders(journal, clients)
     safe_tell(
         journal.ref, RecordRunEnd(run_id=journal.run_id, reason=reason, at=journal.clock.now())
     )
+
+
+async def _last_orders(journal: RunJournal, clients: Iterable[VenueClient]) -> None:
+    write = _writer(journal)
+    with trio.move_on_after(journal.timeout), Journal.open_read_only(journal.path) as reader:
+        for client in clients:
+            if not reader.open_orders(client.venue):
+                continue
+            held = await _held(client)
+            if held is None:
+                continue
+            closed = await settle_orders(client, reader, write, held, retries=1)
+            if closed:
+                _log.info("{n} journaled orders of {v} closed", n=closed, v=client.venue.value)
+
+
+async def _held(client: VenueClient) -> list[Order] | None:
+    try:
+        return await client.get_open_orders()
+    except PredmmError as exc:
+        _log.warning("open orders of {v} not read: {exc}", v=client.venue.value, exc=exc)
+        return None
 
 
 async def _last_fills(journal: RunJournal, clients: Iterable[VenueClient]) -> None:

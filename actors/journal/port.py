@@ -31,6 +31,9 @@ class JournalPort(Protocol):
     def restart(self, market_id: MarketId, generation: int, reason: str) -> None: ...
     def quarantine(self, market_id: MarketId, generation: int, reason: str) -> None: ...
     def trading_state(self, state: TradingState, reason: str) -> None: ...
+    def supervision(self, component: str, event: str, reason: str) -> None:
+        """What the engine's watch did about a core actor (``supervisors.core``)."""
+        ...
 
 
 class NullJournal:
@@ -55,6 +58,9 @@ class NullJournal:
         pass
 
     def trading_state(self, state: TradingState, reason: str) -> None:
+        pass
+
+    def supervision(self, component: str, event: str, reason: str) -> None:
         pass
 
 
