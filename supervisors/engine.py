@@ -76,6 +76,7 @@ from predmm.supervisors.handover import (
     RunJournal,
     begin_run,
     cancel_orphans,
+    claim_worlds,
     config_digest,
     end_run,
     take_over_orders,
@@ -93,6 +94,7 @@ from predmm.supervisors.runtime import (
     stop_actor,
     watch_signals,
 )
+from predmm.supervisors.worlds import VenueWorld
 
 
 class TradingEngine:
@@ -114,6 +116,7 @@ class TradingEngine:
         clear_halt: bool = False,
         core_policy: RestartPolicy | None = None,
         journal_opener: Callable[..., Journal] = Journal.open,
+        worlds: Sequence[VenueWorld] = (),
     ) -> None:
         self.config = strategy_config or MarketMakingConfig()
         self.risk = risk_config or RiskConfig()
@@ -125,6 +128,7 @@ class TradingEngine:
         self.policy = policy or RestartPolicy()
         self.core_policy = core_policy or CORE_POLICY
         self.journal_opener = journal_opener
+        self.worlds = tuple(worlds)  # the venue worlds traded: a journal of others is refused
         self.timings = timings or EngineTimings()
         self.run_id = run_id or uuid.uuid4().hex[:8]
         self.seed, self.handle_signals, self.force_exit = seed, handle_signals, force_exit
@@ -349,13 +353,19 @@ class TradingEngine:
             on_failure=self.core.journal_callback(self.core.journal_generation),
         )
         self.journal = ActorJournal(ref, self.clock, on_dead=self.core.journal_dead)
-        self._run_journal = RunJournal(
+        journal = RunJournal(
             ref=ref,
             path=self.journal_path,
             run_id=self.run_id,
             clock=self.clock,
             timeout=self._t.stop_timeout,
         )
+        try:
+            await claim_worlds(journal, self.worlds, self._t.ask_timeout)
+        except PredmmError:  # not this journal: no run of it to record, nothing written
+            await stop_actor(ref, self._t.stop_timeout)
+            raise
+        self._run_journal = journal
         digest = config_digest(self.config, self.risk)
         return await begin_run(
             self._run_journal, list(self.clients.values()), digest, self._t.ask_timeout

@@ -1,14 +1,15 @@
 """The hand-over between runs: what the TradingEngine does so that a run starts where the
 last one stopped and leaves the next one nothing to guess. With a journal file
-(``RunJournal``), the run is recorded and each venue reconciled with the file before
-anything quotes (``begin_run``; the steps are ``supervisors.recovery``'s), which then gives
-the actors their starting state (``Resumed``: positions, fill cursors, journaled fill
-ids). With or without one, each venue's open orders are adopted into its PlatformActor's
-order table and the journaled orders it no longer holds are closed (``take_over_orders``);
-those of markets not selected are cancelled (``cancel_orphans``). At stop, the fills the
-venues made while the orders were being cancelled are journaled and the run's end
-recorded (``end_run``). Every write is told to the JournalActor and flushed before it
-returns.
+(``RunJournal``) that holds no other venue world (``claim_worlds``), the run is recorded
+and each venue reconciled with the file before anything quotes (``begin_run``; the steps
+are ``supervisors.recovery``'s), which then gives the actors their starting state
+(``Resumed``: positions, fill cursors, journaled fill ids). With or without one, each
+venue's open orders are adopted into its PlatformActor's order table and the journaled
+orders it no longer holds are closed (``take_over_orders``); those of markets not
+selected are cancelled (``cancel_orphans``). At stop, the fills the venues made while the
+orders were being cancelled are journaled, the journaled orders the venues no longer hold
+closed, and the run's end recorded (``end_run``). Every write is told to the
+JournalActor and flushed before it returns.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from predmm.supervisors.recovery import (
     settle_orders,
 )
 from predmm.supervisors.runtime import EngineTimings
+from predmm.supervisors.worlds import VenueWorld, check_worlds
 
 RECOVERY_RETRIES = 3  # reads of a venue at start-up before predmm refuses to quote
 _log = logger.bind(actor="engine")
@@ -95,6 +97,17 @@ def config_digest(config: MarketMakingConfig, risk: RiskConfig) -> str:
     """Names the settings a run was started with, in its ``runs`` row."""
     text = repr((config, risk))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+async def claim_worlds(
+    journal: RunJournal, worlds: Sequence[VenueWorld], ask_timeout: float
+) -> None:
+    """Once the file is ready: raise ``WorldMismatch`` if it holds records of other venue
+    ``worlds`` (``supervisors.worlds``), else record those it does not hold yet."""
+    ref = journal.ref
+    await trio.to_thread.run_sync(lambda: ref.ask(Flush(), timeout=ask_timeout))  # file ready
+    for record in check_worlds(journal.path, worlds):
+        ref.tell(record)
 
 
 async def begin_run(
