@@ -29,7 +29,6 @@ The operator is told in the log, on the status board (the live view) and in the 
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
 import random
@@ -44,30 +43,21 @@ from loguru import logger
 from predmm.actors.journal.actor import JournalActor
 from predmm.actors.journal.messages import Flush, RecordSupervision, RecordTradingState
 from predmm.actors.messages import (
-    AttachPortfolio,
     CancelAll,
-    CancelOrphans,
-    GetFillMemory,
-    PollFills,
-    ResumeVenue,
     SetTradingState,
-    SuspendVenue,
     TradingStateChanged,
-    VenueOrders,
 )
 from predmm.actors.platform.actor import FillMemory
 from predmm.actors.status import CoreStatus
 from predmm.domain.enums import TradingState, Venue
 from predmm.domain.errors import PredmmError
-from predmm.platforms.bridge import backoff_delay, safe_tell
-from predmm.supervisors.handover import take_over_orders
+from predmm.platforms.bridge import safe_tell
 from predmm.supervisors.policy import RestartPolicy, on_failure
-from predmm.supervisors.runtime import stop_actor
+from predmm.supervisors.venue_restart import cancel_venue, restart_platform, suspend, take_back
 
 if TYPE_CHECKING:
     from predmm.supervisors.engine import TradingEngine
 
-CANCEL_RETRIES = 5  # fresh cancel_all calls to a halted venue before giving up
 # a core actor may restart 3 times within 10 minutes, after 1, 2, 4 s (+ up to 20 %)
 CORE_POLICY = RestartPolicy(intensity=3, period=600.0, min_backoff=1.0, max_backoff=30.0)
 _log = logger.bind(actor="core")
@@ -298,7 +288,7 @@ class CoreWatch:
         while True:
             decision = self._decide(component)
             self.engine.journal.supervision(component, "failed", reason)
-            await self._suspend(venue, reason)
+            await suspend(self.engine, venue, reason)
             if not decision.restart:
                 await self._halt_venue(venue, f"{reason}; restart budget spent")
                 return
@@ -306,10 +296,10 @@ class CoreWatch:
             self._publish(component, "restarting", reason)
             await trio.sleep(decision.delay)
             try:
-                await self._restart_platform(venue, memory)
-            except (PredmmError, pykka.ActorDeadError, trio.TooSlowError) as exc:
+                await restart_platform(self.engine, venue, memory)
+            except (PredmmError, pykka.ActorDeadError, pykka.Timeout, trio.TooSlowError) as exc:
                 reason = f"{component} did not restart ({_text(exc)})"
-                memory = await self._take_back(venue)
+                memory = await take_back(self.engine, venue)
                 if memory is None:  # it died: its own report, with what it counted, is next
                     self.busy.discard(venue)
                     return
@@ -321,80 +311,9 @@ class CoreWatch:
             self.busy.discard(venue)
             return
 
-    async def _suspend(self, venue: Venue, reason: str) -> None:
-        """The venue's markets stopped, the dead actor's requests dropped or finished."""
-        engine = self.engine
-        assert engine.bridge is not None
-        timeout = engine.timings.stop_timeout
-        if engine.supervisor is not None:
-            build = functools.partial(_suspend_message, venue, reason)
-            with trio.move_on_after(timeout):
-                await engine.bridge.ask(engine.supervisor, build, timeout)
-        if not await engine.bridge.retire_venue(venue.value, timeout):
-            _log.warning("{v}: requests still in flight after {t:g} s", v=venue.value, t=timeout)
-
-    async def _take_back(self, venue: Venue) -> FillMemory | None:
-        """A successor that did not take over, stopped: what it counted (None if it is
-        not running)."""
-        platform, engine = self.engine.platforms[venue], self.engine
-        if not platform.alive:
-            return None
-        timeout = engine.timings.ask_timeout
-        try:
-            memory = await trio.to_thread.run_sync(
-                lambda: platform.ask(GetFillMemory(), timeout=timeout)
-            )
-        except (pykka.ActorDeadError, pykka.Timeout):
-            return None
-        with trio.CancelScope(shield=True):
-            await stop_actor(platform, engine.timings.stop_timeout)
-        return memory if isinstance(memory, FillMemory) else None
-
-    async def _restart_platform(self, venue: Venue, memory: FillMemory | None) -> None:
-        engine = self.engine
-        assert engine.bridge is not None
-        client, portfolio = engine.clients[venue], engine.portfolio
-        assert portfolio is not None
-        cursor, seen = await self._fill_memory(venue, memory)
-        engine.bridge.start_venue(venue.value, client)
-        platform = engine.start_platform(venue, cursor, seen)
-        platform.tell(AttachPortfolio(portfolio=portfolio, direct=engine.portfolio_direct))
-        platform.tell(PollFills())
-        adopted = await take_over_orders(
-            engine.bridge, platform, client, engine.run_journal, engine.timings
-        )
-        message = VenueOrders(venue=venue, orders=tuple(adopted))
-        with contextlib.suppress(pykka.ActorDeadError):  # dead: trading is HALTED anyway
-            await trio.to_thread.run_sync(engine.portfolio_direct.call, message)
-        platform.tell(CancelOrphans(keep=engine.selected))
-        safe_tell(engine.supervisor, ResumeVenue(venue=venue))
-
-    async def _fill_memory(
-        self, venue: Venue, memory: FillMemory | None
-    ) -> tuple[str | None, frozenset[Any]]:
-        """Where the successor starts counting fills: the dead actor's own cursor and
-        counted fills; without them (it died without a report), the journal's, once it
-        has written everything it was told."""
-        if memory is not None:
-            return memory.cursor, memory.seen
-        journal = self.engine.run_journal
-        if journal is None:
-            raise PredmmError(f"{venue.value}: no fill cursor to restart from (no journal)")
-        timeout = self.engine.timings.ask_timeout
-        await trio.to_thread.run_sync(lambda: journal.ref.ask(Flush(), timeout=timeout))
-        return self.engine.journal_cursor(venue), frozenset()
-
     async def _halt_venue(self, venue: Venue, reason: str) -> None:
         component = f"platform {venue.value}"
-        client = self.engine.clients[venue]
-        cancelled: int | None = None
-        for attempt in range(CANCEL_RETRIES):
-            try:
-                cancelled = await client.cancel_all()
-                break
-            except Exception as exc:
-                _log.warning("{v}: cancel-all failed: {exc!r}", v=venue.value, exc=exc)
-                await trio.sleep(backoff_delay(attempt))
+        cancelled = await cancel_venue(self.engine, venue)
         if cancelled is None:
             note = f"{reason}; its orders could NOT be cancelled: predmm cancel-all"
         else:
@@ -402,10 +321,6 @@ class CoreWatch:
         _log.error("venue {v} HALTED: {note}", v=venue.value, note=note)
         self._publish(component, "halted", note)
         self.engine.journal.supervision(component, "halted", note)
-
-
-def _suspend_message(venue: Venue, reason: str, reply: Any) -> SuspendVenue:
-    return SuspendVenue(venue=venue, reason=reason, reply=reply)
 
 
 def _text(exc: BaseException) -> str:

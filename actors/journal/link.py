@@ -37,10 +37,6 @@ class ActorJournal:
         self._ref, self._clock, self._on_dead = ref, clock, on_dead
         self._reported: pykka.ActorRef[Any] | None = None  # the dead ref on_dead was told
 
-    @property
-    def ref(self) -> pykka.ActorRef[Any]:
-        return self._ref
-
     def rebind(self, ref: pykka.ActorRef[Any]) -> None:
         """Tell ``ref`` from now on (the JournalActor that replaced a dead one)."""
         self._ref = ref

@@ -260,17 +260,18 @@ class PortfolioActor(DirectActor):
         self.log.warning(
             "trading state {a} -> {b}: {reason}", a=before.value, b=state.value, reason=reason
         )
-        if journal:
-            self.journal.trading_state(state, reason)
         self._publish(force=True)
-        for platform in self.platforms:
-            if state is TradingState.HALTED:
-                platform.tell(CancelAll(reason=reason))
-            elif before is TradingState.HALTED:
-                platform.tell(Resume())
+        for platform in self.platforms:  # a dead one's venue is cancelled by its watcher
+            with contextlib.suppress(pykka.ActorDeadError):
+                if state is TradingState.HALTED:
+                    platform.tell(CancelAll(reason=reason))
+                elif before is TradingState.HALTED:
+                    platform.tell(Resume())
         for ref in self.subscribers:
             with contextlib.suppress(pykka.ActorDeadError):
                 ref.tell(TradingStateChanged(state=state, reason=reason))
+        if journal:  # last: a dead journal halts everything from in here (supervisors.core)
+            self.journal.trading_state(state, reason)
 
     # views --------------------------------------------------------------------------------
 

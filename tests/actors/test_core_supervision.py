@@ -254,8 +254,11 @@ async def test_a_dead_platform_is_restarted_from_the_venue_and_counts_every_fill
         # side is quoted twice
         await eventually(engine.portfolio, GetPosition(market_id=K2), lambda p: p.no_contracts)
         await kalshi.wait_until(lambda: one_quote_a_side(kalshi))
-        table = await ask(engine.platforms[Venue.KALSHI], GetOpenOrders(market_id=None))
-        assert {o.client_order_id for o in table} == resting_ids(kalshi)
+        await eventually(  # (a cancel's answer may still be on its way)
+            engine.platforms[Venue.KALSHI],
+            GetOpenOrders(market_id=None),
+            lambda table: {o.client_order_id for o in table} == resting_ids(kalshi),
+        )
         assert resting_ids(poly) == poly_before
         k1 = await ask(engine.portfolio, GetPosition(market_id=K1))
         k2 = await ask(engine.portfolio, GetPosition(market_id=K2))
