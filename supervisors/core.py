@@ -86,6 +86,7 @@ class CoreWatch:
         self.platform_generation: dict[Venue, int] = {}
         self._handled: dict[Venue, int] = {}  # the last generation whose death was handled
         self.journal_generation = 0
+        self.journal_error: BaseException | None = None  # why the journal last failed
         self._journal_down = False
         self._portfolio_down = False
         self._lock = threading.Lock()
@@ -109,6 +110,7 @@ class CoreWatch:
             if generation != self.journal_generation or self._journal_down or self.stopping:
                 return
             self._journal_down = True
+            self.journal_error = exc
         self.halt_everything(f"journal failed ({_text(exc)})")
         self._notify(_Notice("journal", exc, generation=generation))
 

@@ -353,12 +353,14 @@ class TradingEngine:
             on_failure=self.core.journal_callback(self.core.journal_generation),
         )
         self.journal = ActorJournal(ref, self.clock, on_dead=self.core.journal_dead)
+        core = self.core
         journal = RunJournal(
             ref=ref,
             path=self.journal_path,
             run_id=self.run_id,
             clock=self.clock,
             timeout=self._t.stop_timeout,
+            failure=lambda: core.journal_error,
         )
         try:
             await claim_worlds(journal, self.worlds, self._t.ask_timeout)

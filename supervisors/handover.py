@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Mapping, Sequence
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from predmm.actors.clock import Clock
 from predmm.actors.direct import DirectRef
 from predmm.actors.journal.messages import Flush, RecordRun, RecordRunEnd
 from predmm.actors.journal.records import TradingStateRecord
+from predmm.actors.journal.schema import JournalError
 from predmm.actors.journal.store import Journal
 from predmm.actors.messages import CancelOrphans, GetOpenOrders, SyncOpenOrders
 from predmm.actors.platform.actor import JournaledFills
@@ -67,6 +69,7 @@ class RunJournal:
     run_id: str
     clock: Clock
     timeout: float
+    failure: Callable[[], BaseException | None] = lambda: None  # why the actor died, if it did
 
 
 @attrs.frozen(kw_only=True)
@@ -105,7 +108,7 @@ async def claim_worlds(
     """Once the file is ready: raise ``WorldMismatch`` if it holds records of other venue
     ``worlds`` (``supervisors.worlds``), else record those it does not hold yet."""
     ref = journal.ref
-    await trio.to_thread.run_sync(lambda: ref.ask(Flush(), timeout=ask_timeout))  # file ready
+    await flush(journal, ask_timeout)  # the file is ready
     for record in check_worlds(journal.path, worlds):
         ref.tell(record)
 
@@ -117,7 +120,7 @@ async def begin_run(
     (``supervisors.recovery``: raises ``ReconciliationError`` before any quote), and what
     the reconciled file holds for the actors to start from."""
     ref = journal.ref
-    await trio.to_thread.run_sync(lambda: ref.ask(Flush(), timeout=ask_timeout))  # file ready
+    await flush(journal, ask_timeout)  # the file is ready
     ref.tell(
         RecordRun(
             run_id=journal.run_id,
@@ -130,6 +133,21 @@ async def begin_run(
     await _reconcile(clients, journal.path, _writer(journal))
     today = journal.clock.now().date()
     return _resumed(journal.path, [client.venue for client in clients], today)
+
+
+async def flush(journal: RunJournal, timeout: float) -> None:
+    """Everything told to the JournalActor is durable; a journal that cannot write raises
+    ``JournalError`` naming the file and why (one line at the command line)."""
+    ref = journal.ref
+    try:
+        await trio.to_thread.run_sync(lambda: ref.ask(Flush(), timeout=timeout))
+    except PredmmError:
+        raise
+    except (pykka.ActorDeadError, pykka.Timeout, OSError, sqlite3.Error) as exc:
+        cause = journal.failure() if isinstance(exc, pykka.ActorDeadError) else None
+        why = cause or exc
+        text = f"{type(why).__name__}: {why}" if str(why) else type(why).__name__
+        raise JournalError(f"journal {journal.path} cannot be written ({text})") from None
 
 
 def _resumed(path: Path, venues: Iterable[Venue], today: date) -> Resumed:
@@ -153,8 +171,8 @@ def _writer(journal: RunJournal) -> Write:
 
     async def write(records: Sequence[RecoveryRecord]) -> None:
         for record in records:
-            ref.tell(record)
-        await trio.to_thread.run_sync(lambda: ref.ask(Flush(), timeout=timeout))
+            safe_tell(ref, record)
+        await flush(journal, timeout)
 
     return write
 

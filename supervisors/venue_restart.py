@@ -17,7 +17,6 @@ import pykka
 import trio
 from loguru import logger
 
-from predmm.actors.journal.messages import Flush
 from predmm.actors.messages import (
     AttachPortfolio,
     CancelOrphans,
@@ -31,7 +30,7 @@ from predmm.actors.platform.actor import FillMemory
 from predmm.domain.enums import Venue
 from predmm.domain.errors import PredmmError
 from predmm.platforms.bridge import backoff_delay, safe_tell
-from predmm.supervisors.handover import take_over_orders
+from predmm.supervisors.handover import flush, take_over_orders
 from predmm.supervisors.runtime import stop_actor
 
 if TYPE_CHECKING:
@@ -86,8 +85,7 @@ async def fill_memory(
     journal = engine.run_journal
     if journal is None:
         raise PredmmError(f"{venue.value}: no fill cursor to restart from (no journal)")
-    timeout = engine.timings.ask_timeout
-    await trio.to_thread.run_sync(lambda: journal.ref.ask(Flush(), timeout=timeout))
+    await flush(journal, engine.timings.ask_timeout)
     return engine.journal_cursor(venue), frozenset()
 
 

@@ -13,9 +13,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 import trio
 
+from predmm.actors.clock import ManualClock
 from predmm.actors.journal.notes import read_supervision
+from predmm.actors.journal.schema import JournalError
 from predmm.actors.journal.store import Journal
 from predmm.actors.messages import (
     ChildInfo,
@@ -28,9 +31,10 @@ from predmm.actors.messages import (
 from predmm.actors.status import CoreStatus
 from predmm.domain.enums import OrderSide, TradingState, Venue
 from predmm.domain.ids import MarketId
+from predmm.supervisors.engine import TradingEngine
 from predmm.supervisors.policy import RestartPolicy
 from tests.actors.fake_venue import FakeVenue, Hub, book_of, fake_capabilities, fake_market
-from tests.actors.harness import RecordingJournal, ask, eventually, running, until
+from tests.actors.harness import QUIET, RecordingJournal, ask, eventually, running, until
 
 K1, K2 = MarketId(Venue.KALSHI, "K1"), MarketId(Venue.KALSHI, "K2")
 ONE_RESTART = RestartPolicy(intensity=1, period=3600, min_backoff=0.001, max_backoff=0.002)
@@ -167,6 +171,27 @@ async def test_a_full_disk_halts_trading_and_the_halt_is_journaled_once_it_can_b
         ]
         assert reader.open_orders() == []  # the cancels went to the reopened journal
         assert reader.runs()[-1].stopped_at is not None
+
+
+async def test_a_journal_that_cannot_write_at_start_refuses_to_quote(tmp_path: Path) -> None:
+    kalshi, _ = venues()
+    disk = FullDisk()
+    disk.full = True
+    engine = TradingEngine(
+        venues=[kalshi],
+        journal_path=tmp_path / "j.sqlite3",
+        journal_opener=disk.open,
+        clock=ManualClock(),
+        timings=QUIET,
+        handle_signals=False,
+    )
+    with trio.fail_after(10), pytest.raises(JournalError) as refused:
+        await engine.run()
+    assert str(refused.value) == (
+        f"journal {tmp_path / 'j.sqlite3'} cannot be written"
+        " (OperationalError: database or disk is full)"
+    )
+    assert kalshi.calls == []
 
 
 async def test_a_journal_that_stays_unwritable_leaves_trading_halted(tmp_path: Path) -> None:
