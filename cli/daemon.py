@@ -44,7 +44,7 @@ from predmm.domain.errors import PredmmError
 from predmm.platforms.paper import wrap_if_paper
 from predmm.supervisors.engine import TradingEngine
 from predmm.supervisors.logs import configure_logging
-from predmm.supervisors.worlds import check_worlds
+from predmm.supervisors.worlds import VenueWorld, check_worlds, paper
 
 DEFAULT_JOURNAL = Path("predmm.sqlite3")
 EMBEDDED_RUNS = Path("predmm-sim")  # one folder per embedded run, named by its start
@@ -190,7 +190,7 @@ async def run_with_venues(
     journal = opts.journal or settings.daemon.journal or DEFAULT_JOURNAL
     try:
         with holding_all(run_locks(journal, setup), this_process(journal)):  # before a word
-            _check_world(journal, setup)
+            _check_world(journal, settings, setup)
             return await _trade(opts, settings, setup, journal, console)
     finally:
         for client in setup.clients:
@@ -198,13 +198,20 @@ async def run_with_venues(
                 await client.aclose()
 
 
-def _check_world(journal: Path, setup: VenueSetup) -> None:
+def run_worlds(settings: Settings, setup: VenueSetup) -> tuple[VenueWorld, ...]:
+    """The venue worlds this run's journal records belong to."""
+    if settings.strategy.paper_mode:
+        return tuple(paper(world) for world in setup.worlds)
+    return setup.worlds
+
+
+def _check_world(journal: Path, settings: Settings, setup: VenueSetup) -> None:
     """A journal of another venue world is refused before anything starts (the engine
     checks again, and records the worlds, once its JournalActor has the file)."""
     if not journal.is_file():
         return
     with contextlib.suppress(JournalVersionError):  # older: the engine migrates it first
-        check_worlds(journal, setup.worlds)
+        check_worlds(journal, run_worlds(settings, setup))
 
 
 async def _trade(
@@ -227,7 +234,7 @@ async def _trade(
         journal,
         seed=opts.seed,
         clear_halt=opts.clear_halt,
-        worlds=setup.worlds,
+        worlds=run_worlds(settings, setup),
     )
     stats = LiveStats(engine, journal)
     metrics_registry(engine, stats, registry)

@@ -209,9 +209,7 @@ def from_running_simulator(running: Any, run: EmbeddedRun | None = None) -> Venu
     )
     kalshi = _sim_kalshi(k.key_id, k.private_key_pem, k.base_url, k.ws_url)
     poly = _sim_polymarket(lambda key: str(getattr(p, key)))
-    world_of: WorldOf = worlds.simulator
-    if run is not None:
-        world_of = lambda venue, url, key: worlds.embedded(venue, run.name, run.started)  # noqa: E731
+    world_of: WorldOf = worlds.simulator if run is None else run.world
     return VenueSetup(
         clients=(kalshi, poly),
         links=links,
@@ -229,6 +227,9 @@ class EmbeddedRun:
 
     name: str  # its start to the second and a random tail: unique
     started: datetime
+
+    def world(self, venue: Venue, url: str, key: str) -> VenueWorld:
+        return worlds.embedded(venue, self.name, self.started)
 
     @classmethod
     def starting_now(cls) -> EmbeddedRun:

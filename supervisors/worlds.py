@@ -2,8 +2,9 @@
 
 A journal's positions, orders and fill cursors mean something only against the venue
 they were made on: a real venue (production or demo: its base URL), a simulator started
-apart (``predmm sim``: its address and account), or the embedded simulator of one
-``predmm run`` (a paper world that ends with that run). The first run on a journal
+apart (``predmm sim``: its address and account), the embedded simulator of one ``predmm
+run`` (a paper world that ends with that run), or paper trading on any of them
+(``paper_mode``: the fills are simulated here). The first run on a journal
 records each venue's world (``RecordVenueWorld``); a later run on another world is
 refused before anything is reconciled (``check_worlds``), with one line that says what
 to do. A journal from before worlds were recorded takes the world of its next run.
@@ -66,6 +67,15 @@ def embedded(venue: Venue, run: str, started: datetime) -> VenueWorld:
         venue=venue,
         identity=f"{EMBEDDED} {run}",
         description=f"the embedded simulator of the run started {started:%Y-%m-%d %H:%M:%S} UTC",
+    )
+
+
+def paper(world: VenueWorld) -> VenueWorld:
+    """Paper trading on ``world``'s market data: fills simulated here, not the venue's."""
+    return VenueWorld(
+        venue=world.venue,
+        identity=f"paper {world.identity}",
+        description=f"paper trading on {world.description}",
     )
 
 

@@ -148,6 +148,6 @@ def test_a_second_daemon_is_refused_until_the_first_dies(tmp_path: Path, sim: Pa
         closed(first, reader)
 
     assert status(tmp_path, "a.sqlite3")["running"] is False
-    done = run(tmp_path, daemon_args(sim, "a.sqlite3", "--duration", "2"))
+    done = run(tmp_path, daemon_args(sim, "a.sqlite3", "--duration", "1"))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "started on" in done.stderr

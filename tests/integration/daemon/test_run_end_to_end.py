@@ -97,7 +97,7 @@ async def test_twenty_seconds_on_the_embedded_exchange_then_two_more_runs(tmp_pa
     # the quick start again, twice, in the same folder: a new paper world each time
     for _ in range(2):
         done = subprocess.run(
-            [PREDMM, "run", "--duration", "2", "--no-view"],
+            [PREDMM, "run", "--duration", "1", "--no-view"],
             cwd=tmp_path,
             capture_output=True,
             text=True,

@@ -86,3 +86,11 @@ def test_a_simulator_world_is_its_address_and_account(tmp_path: Path):
     other = account_key(Venue.KALSHI, "http://127.0.0.1:4100/trade-api/v2", "key-id-2")
     with pytest.raises(WorldMismatch, match=f"not of the simulator at .* \\(account {other}\\)"):
         check_worlds(path, [worlds.simulator(Venue.KALSHI, "http://127.0.0.1:4100/x", other)])
+
+
+def test_paper_trading_is_a_world_of_its_own(tmp_path: Path):
+    live = worlds.real_venue(Venue.KALSHI, PROD)
+    path = journal_of(tmp_path / "j.sqlite3", worlds.paper(live))
+    with pytest.raises(WorldMismatch) as refused:
+        check_worlds(path, [live])
+    assert f"holds kalshi records of paper trading on {PROD}, not of {PROD}" in str(refused.value)
