@@ -85,6 +85,7 @@ class CoreWatch:
         self.busy: set[Venue] = set()  # venues being restarted, or halted
         self.platform_generation: dict[Venue, int] = {}
         self._handled: dict[Venue, int] = {}  # the last generation whose death was handled
+        self._venue_locks: dict[Venue, trio.Lock] = {}
         self.journal_generation = 0
         self.journal_error: BaseException | None = None  # why the journal last failed
         self._journal_down = False
@@ -158,15 +159,19 @@ class CoreWatch:
     # trio thread ----------------------------------------------------------------------
 
     async def run(self) -> None:
-        """Handle the notices one at a time, until ``stop``."""
+        """Handle each notice as it comes (one venue's failing platform does not wait for
+        another's restart), until ``stop``."""
         with self._scope:
-            async for notice in self._recv:
-                if self.stopping:
-                    continue
-                try:
-                    await self._handle(notice)
-                except Exception:  # the watch itself must not die: say so and go on
-                    _log.exception("handling the failure of the {c} failed", c=notice.component)
+            async with trio.open_nursery() as nursery:
+                async for notice in self._recv:
+                    if not self.stopping:
+                        nursery.start_soon(self._guarded, notice)
+
+    async def _guarded(self, notice: _Notice) -> None:
+        try:
+            await self._handle(notice)
+        except Exception:  # the watch itself must not die: say so and go on
+            _log.exception("handling the failure of the {c} failed", c=notice.component)
 
     def stop(self) -> None:
         """The engine stops: no more restarts (one under way is abandoned; the engine's
@@ -200,11 +205,12 @@ class CoreWatch:
         else:
             venue = notice.venue
             assert venue is not None
-            stale = notice.generation != self.platform_generation.get(venue, 0)
-            if stale or self._handled.get(venue) == notice.generation:
-                return  # an earlier actor's, or reported twice (on_failure and the sweep)
-            self._handled[venue] = notice.generation
-            await self._platform_lost(venue, notice.error, notice.memory)
+            async with self._venue_locks.setdefault(venue, trio.Lock()):  # one at a time
+                stale = notice.generation != self.platform_generation.get(venue, 0)
+                if stale or self._handled.get(venue) == notice.generation:
+                    return  # an earlier actor's, or reported twice (on_failure and the sweep)
+                self._handled[venue] = notice.generation
+                await self._platform_lost(venue, notice.error, notice.memory)
 
     def _decide(self, component: str) -> Any:
         decision = on_failure(
