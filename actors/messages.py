@@ -135,6 +135,12 @@ class GetOpenOrders:
 
 
 @attrs.frozen(kw_only=True)
+class GetFillMemory:
+    """Asked: the PlatformActor's fill cursor and the fill ids it counted
+    (``actors.platform.actor.FillMemory``), before it is stopped for a successor."""
+
+
+@attrs.frozen(kw_only=True)
 class GetPlatformStats:
     pass
 
@@ -241,6 +247,16 @@ class AdoptOrders:
     """Orders found resting on a venue at start (a previous run's): reserved as they
     are, whatever the limits say (they rest already; new orders then see them)."""
 
+    orders: tuple[Order, ...]
+
+
+@attrs.frozen(kw_only=True)
+class VenueOrders:
+    """The orders ``venue`` holds now, read by a restarted PlatformActor: the venue's
+    reservations follow them (those of orders it no longer holds are released, those it
+    holds and the book does not know are adopted)."""
+
+    venue: Venue
     orders: tuple[Order, ...]
 
 
@@ -382,6 +398,23 @@ class StopMarkets:
     """Stop every MarketActor (each cancels its orders); ``reply(n)`` when done."""
 
     reply: Reply | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SuspendVenue:
+    """Stop the MarketActors of ``venue`` and spawn none there until ``ResumeVenue`` (its
+    PlatformActor died); ``reply(n)`` once they have stopped."""
+
+    venue: Venue
+    reason: str
+    reply: Reply | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ResumeVenue:
+    """Start the suspended markets of ``venue`` again, new incarnations."""
+
+    venue: Venue
 
 
 @attrs.frozen(kw_only=True)

@@ -1,11 +1,20 @@
 """``predmm run``: the daemon. Picks the venues (the embedded simulator by default, a
-separately running ``predmm sim``, or real accounts from a config file), starts the
-TradingEngine with the live view, the metrics endpoint and the quality figures beside it,
-and stops gracefully on Ctrl-C, SIGTERM or the end of ``--duration``."""
+separately running ``predmm sim``, or real accounts from a config file), takes the locks
+that keep it the only daemon on its journal and its venue accounts (``cli.locks``),
+starts the TradingEngine with the live view, the metrics endpoint and the quality figures
+beside it, and stops gracefully on Ctrl-C, SIGTERM or the end of ``--duration``.
+
+The embedded simulator is a new paper world every run (fresh accounts, no positions), so
+each embedded run keeps its own journal, beside nothing else, in a folder of its own:
+``predmm-sim/<UTC start>/predmm.sqlite3`` (``embedded_journal``). A second run in the same
+folder starts clean, and ``predmm status`` reads the latest run's journal
+(``cli.status.default_journal``). ``--journal`` still names any file; a journal of another
+venue world is refused (``supervisors.worlds``)."""
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import sys
 from collections.abc import AsyncIterator
@@ -17,18 +26,29 @@ import trio
 from loguru import logger
 from prometheus_client import CollectorRegistry
 
+from predmm.actors.journal.schema import JournalVersionError
 from predmm.cli.instrument import InstrumentedVenue, VenueMetrics
+from predmm.cli.locks import (
+    account_lock_path,
+    holding_all,
+    journal_lock_path,
+    this_process,
+)
 from predmm.cli.metrics import metrics_registry, serve_metrics
 from predmm.cli.stats import LiveStats
-from predmm.cli.venues import VenueSetup, from_settings, from_sim_credentials
+from predmm.cli.venues import EmbeddedRun, VenueSetup, from_settings, from_sim_credentials
 from predmm.cli.view import run_view
 from predmm.config.risk import RiskConfig
 from predmm.config.settings import Settings, load_settings
+from predmm.domain.errors import PredmmError
 from predmm.platforms.paper import wrap_if_paper
 from predmm.supervisors.engine import TradingEngine
 from predmm.supervisors.logs import configure_logging
+from predmm.supervisors.worlds import VenueWorld, check_worlds, paper
 
 DEFAULT_JOURNAL = Path("predmm.sqlite3")
+EMBEDDED_RUNS = Path("predmm-sim")  # one folder per embedded run, named by its start
+EMBEDDED_JOURNAL = "predmm.sqlite3"
 EMBEDDED_NOISE_PER_MIN = 30.0  # noise trades per market per minute on the embedded exchange
 
 
@@ -81,10 +101,33 @@ def configure_logs(opts: RunOptions, settings: Settings, *, live_view: bool) -> 
         )
 
 
+def is_embedded(opts: RunOptions) -> bool:
+    return opts.sim_credentials is None and opts.config is None
+
+
+def embedded_journal(run: EmbeddedRun, root: Path = EMBEDDED_RUNS) -> Path:
+    """A new folder for one embedded run's journal: ``root/<UTC start>/predmm.sqlite3``
+    (``-2``, ``-3`` ... when runs start within the same second)."""
+    stamp = f"{run.started:%Y-%m-%dT%H-%M-%SZ}"
+    for n in range(1, 1000):
+        folder = root / (stamp if n == 1 else f"{stamp}-{n}")
+        try:
+            folder.mkdir(parents=True)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            message = f"cannot create {folder} for the run's journal: {exc.strerror}"
+            raise PredmmError(message) from None
+        return folder / EMBEDDED_JOURNAL
+    raise PredmmError(f"{root}: too many runs started at {stamp}")
+
+
 @contextlib.asynccontextmanager
-async def venues_for(opts: RunOptions, settings: Settings) -> AsyncIterator[VenueSetup]:
-    """The venues: an embedded simulator (no config, no --sim-credentials), a running
-    ``predmm sim``, or the real venues of the config file."""
+async def venues_for(
+    opts: RunOptions, settings: Settings, run: EmbeddedRun | None = None
+) -> AsyncIterator[VenueSetup]:
+    """The venues: an embedded simulator (no config, no --sim-credentials: the paper
+    world of ``run``), a running ``predmm sim``, or the real venues of the config file."""
     if opts.sim_credentials is not None:
         yield from_sim_credentials(opts.sim_credentials)
     elif opts.config is not None:
@@ -94,7 +137,7 @@ async def venues_for(opts: RunOptions, settings: Settings) -> AsyncIterator[Venu
         from predmm.simulator.testing import running_simulator
 
         async with running_simulator(seed=opts.seed, flow=True, **embedded_simulator()) as running:
-            yield from_running_simulator(running)
+            yield from_running_simulator(running, run)
 
 
 def embedded_simulator() -> dict[str, Any]:
@@ -120,8 +163,23 @@ def with_links(risk: RiskConfig, setup: VenueSetup) -> RiskConfig:
 
 
 async def run_daemon(opts: RunOptions, settings: Settings, console: Any = None) -> None:
-    async with venues_for(opts, settings) as setup:
+    run = EmbeddedRun.starting_now() if is_embedded(opts) else None
+    if run is not None and opts.journal is None:
+        opts = attrs.evolve(opts, journal=embedded_journal(run))
+    async with venues_for(opts, settings, run) as setup:
         await run_with_venues(opts, settings, setup, console)
+
+
+def run_locks(journal: Path, setup: VenueSetup) -> list[tuple[Path, str]]:
+    """The locks a run holds: its journal's and each venue account's (but those of the
+    embedded simulator, made for this process alone)."""
+    locks = [(journal_lock_path(journal), f"journal {journal}")]
+    for account in sorted(setup.accounts, key=lambda a: a.key):
+        if account.world.embedded:
+            continue
+        what = f"the {account.venue.value} account {account.key} at {account.url}"
+        locks.append((account_lock_path(account.key), what))
+    return locks
 
 
 async def run_with_venues(
@@ -130,6 +188,35 @@ async def run_with_venues(
     """Trade on ``setup``'s venues until a signal, ``--duration`` or the engine stops;
     returns the stopped engine. The venue clients are closed on the way out."""
     journal = opts.journal or settings.daemon.journal or DEFAULT_JOURNAL
+    try:
+        with holding_all(run_locks(journal, setup), this_process(journal)):  # before a word
+            _check_world(journal, settings, setup)
+            return await _trade(opts, settings, setup, journal, console)
+    finally:
+        for client in setup.clients:
+            with trio.CancelScope(shield=True), contextlib.suppress(Exception):
+                await client.aclose()
+
+
+def run_worlds(settings: Settings, setup: VenueSetup) -> tuple[VenueWorld, ...]:
+    """The venue worlds this run's journal records belong to."""
+    if settings.strategy.paper_mode:
+        return tuple(paper(world) for world in setup.worlds)
+    return setup.worlds
+
+
+def _check_world(journal: Path, settings: Settings, setup: VenueSetup) -> None:
+    """A journal of another venue world is refused before anything starts (the engine
+    checks again, and records the worlds, once its JournalActor has the file)."""
+    if not journal.is_file():
+        return
+    with contextlib.suppress(JournalVersionError):  # older: the engine migrates it first
+        check_worlds(journal, run_worlds(settings, setup))
+
+
+async def _trade(
+    opts: RunOptions, settings: Settings, setup: VenueSetup, journal: Path, console: Any
+) -> TradingEngine:
     port = opts.metrics_port if opts.metrics_port is not None else settings.daemon.metrics_port
     registry = CollectorRegistry(auto_describe=False)
     venue_metrics = VenueMetrics(registry)
@@ -139,6 +226,7 @@ async def run_with_venues(
     log = logger.bind(actor="daemon")
     for line in setup.description:
         log.info("venue {}", line)
+    log.info("journal {}", journal)
     engine = TradingEngine(
         settings.strategy,
         with_links(settings.risk, setup),
@@ -146,6 +234,7 @@ async def run_with_venues(
         journal,
         seed=opts.seed,
         clear_halt=opts.clear_halt,
+        worlds=run_worlds(settings, setup),
     )
     stats = LiveStats(engine, journal)
     metrics_registry(engine, stats, registry)
@@ -162,9 +251,8 @@ async def run_with_venues(
                 bound = await nursery.start(serve_metrics, registry, port)
                 log.info("metrics on http://127.0.0.1:{}/metrics", bound)
             if opts.view:
-                nursery.start_soon(
-                    lambda: run_view(engine.snapshot, stats.per_market, console=console)
-                )
+                view = functools.partial(run_view, engine.snapshot, stats.per_market)
+                nursery.start_soon(functools.partial(view, console=console))
             if opts.duration is not None:
                 nursery.start_soon(_stop_after, engine, opts.duration)
     finally:

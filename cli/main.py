@@ -124,7 +124,12 @@ def run_options(
 @cli.command("run")
 @venue_options
 @click.option("--duration", type=click.FloatRange(min=0), help="Stop after this many seconds.")
-@click.option("--journal", type=click.Path(dir_okay=False, path_type=Path), help="SQLite journal.")
+@click.option(
+    "--journal",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite journal (default: the config's, else predmm.sqlite3; on the embedded"
+    " simulator a new one per run, predmm-sim/<UTC start>/predmm.sqlite3).",
+)
 @click.option("--seed", type=int, default=1, show_default=True, help="Embedded simulator seed.")
 @click.option("--metrics-port", type=click.IntRange(0, 65535), help="Prometheus port (0: off).")
 @click.option("--log-json", is_flag=True, help="Structured (JSON) log lines.")
@@ -196,16 +201,18 @@ def run_command(
 @click.option(
     "--journal",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("predmm.sqlite3"),
-    show_default=True,
-    help="The journal of a predmm run (it may still be running).",
+    default=None,
+    help="The journal of a predmm run (it may still be running). Default: the run started"
+    " last in this folder (predmm.sqlite3, or the newest embedded run's under predmm-sim/).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def status_command(journal: Path, as_json: bool) -> None:
-    """Positions, PnL, open orders, restarts and quoting quality, from the journal.
+def status_command(journal: Path | None, as_json: bool) -> None:
+    """Whether a daemon runs (pid, since), positions, PnL, open orders, restarts, core
+    actor failures and quoting quality, from the journal.
 
     \b
     Examples:
+      predmm status                       # the last run in this folder
       predmm status --journal predmm.sqlite3
       predmm status --json | jq .realized_pnl
     """
@@ -213,10 +220,10 @@ def status_command(journal: Path, as_json: bool) -> None:
 
     from rich.console import Console
 
-    from predmm.cli.status import print_status, status_report
+    from predmm.cli.status import default_journal, print_status, status_report
 
     try:
-        report = status_report(journal)
+        report = status_report(journal if journal is not None else default_journal())
     except PredmmError as exc:
         fail(str(exc))
     if as_json:

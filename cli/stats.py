@@ -16,7 +16,9 @@ from typing import Any
 
 import pykka
 import trio
+from loguru import logger
 
+from predmm.actors.direct import DirectRef
 from predmm.actors.journal.schema import JournalError
 from predmm.actors.journal.store import Journal
 from predmm.actors.messages import GetPlatformStats, PlatformStats
@@ -27,7 +29,7 @@ from predmm.strategies.mm_metrics import MarketMakingStats, StatsSnapshot, combi
 from predmm.supervisors.engine import TradingEngine
 
 
-def _ask_stats(ref: pykka.ActorRef[Any]) -> PlatformStats:
+def _ask_stats(ref: pykka.ActorRef[Any] | DirectRef) -> PlatformStats:
     stats = ref.ask(GetPlatformStats(), timeout=1.0)
     assert isinstance(stats, PlatformStats)
     return stats
@@ -114,6 +116,13 @@ class LiveStats:
             at=datetime.now(UTC).isoformat(),
         )
 
+    def _publish_quietly(self) -> None:
+        """A full disk must not stop the daemon: the live file waits for room."""
+        try:
+            self.publish()
+        except OSError as exc:
+            logger.bind(actor="stats").warning("live figures not written: {exc}", exc=exc)
+
     async def poll_platforms(self) -> None:
         """The PlatformActors' counters (tokens spent, queues, UNKNOWN orders), asked from
         a worker thread so the trio loop never blocks on an actor."""
@@ -132,7 +141,7 @@ class LiveStats:
                 await self.poll_platforms()
                 self.sample(now)
                 if now - last_publish >= self.publish_every:
-                    self.publish()
+                    self._publish_quietly()
                     last_publish = now
                 await trio.sleep(self.interval)
         finally:

@@ -4,6 +4,9 @@ quality), readable while a daemon runs.
 
 The daemon's live figures go to ``<journal>.live.json`` (written atomically every few
 seconds by ``LiveStats``): the journal itself keeps a single writer, the JournalActor.
+Whether a daemon runs on the journal, and which, is its lock file's (``cli.locks``).
+Without ``--journal``, the journal of the last run started in the folder
+(``default_journal``): ``predmm.sqlite3`` or the newest embedded run's.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import json
 import os
 import tempfile
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -21,6 +25,7 @@ from rich.table import Table
 
 from predmm.actors.journal.schema import JournalError
 from predmm.actors.journal.store import Journal
+from predmm.cli.locks import journal_lock_path, probe
 from predmm.domain.errors import PredmmError
 from predmm.domain.ids import EventId, MarketId
 from predmm.strategies.mm_metrics import StatsSnapshot
@@ -74,6 +79,46 @@ def read_live(journal: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+PLAIN_JOURNAL = Path("predmm.sqlite3")
+EMBEDDED_JOURNALS = "predmm-sim/*/predmm.sqlite3"
+_EPOCH = datetime.min.replace(tzinfo=UTC)
+
+
+def default_journal(folder: Path = Path()) -> Path:
+    """The journal of the run started last in ``folder``: ``predmm.sqlite3`` or the
+    newest embedded run's (``predmm-sim/<UTC start>/predmm.sqlite3``)."""
+    candidates = [folder / PLAIN_JOURNAL] if (folder / PLAIN_JOURNAL).is_file() else []
+    embedded = sorted(folder.glob(EMBEDDED_JOURNALS), key=lambda p: p.parent.name)
+    candidates += embedded[-1:]
+    if not candidates:
+        raise PredmmError(
+            f"no journal in {folder.resolve()} (predmm.sqlite3, or an embedded run's under"
+            " predmm-sim/): give --journal PATH of a predmm run"
+        )
+    return max(candidates, key=_last_start)
+
+
+def _last_start(journal: Path) -> datetime:
+    try:
+        with Journal.open_read_only(journal) as reader:
+            runs = reader.runs()
+    except JournalError:
+        return _EPOCH
+    return runs[-1].started_at if runs else _EPOCH
+
+
+def daemon_state(journal: Path) -> dict[str, Any]:
+    """Whether a daemon holds the journal now (its lock), and which."""
+    state = probe(journal_lock_path(journal))
+    holder = state.holder
+    return {
+        "running": state.running,
+        "pid": holder.pid if holder and state.running else None,
+        "since": holder.started_at.isoformat() if holder and state.running else None,
+        "command": holder.command if holder and state.running else None,
+    }
+
+
 def status_report(journal: Path) -> dict[str, Any]:
     """Everything ``predmm status --json`` prints."""
     if not journal.exists():
@@ -88,6 +133,8 @@ def status_report(journal: Path) -> dict[str, Any]:
         raise PredmmError(f"{journal}: {exc}") from None
     status["quality"] = {"totals": live.get("totals"), "markets": live.get("markets", {})}
     status["live_updated_at"] = live.get("updated_at")
+    status["journal"] = str(journal)
+    status["daemon"] = daemon_state(journal)
     return status
 
 
@@ -100,7 +147,34 @@ def _table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
     return table
 
 
+def _when(text: str | None) -> str:
+    if text is None:
+        return "?"
+    return f"{datetime.fromisoformat(text).astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+
+
+def _daemon_line(report: dict[str, Any]) -> str:
+    daemon, run = report["daemon"], report.get("last_run")
+    if daemon["running"]:
+        since = _when(daemon["since"])
+        return f"daemon: running, pid {daemon['pid']} since {since} ({daemon['command']})"
+    if run is None:
+        return "daemon: not running; no run journaled"
+    stopped = _when(run["stopped_at"]) if run["stopped_at"] else "no clean stop"
+    reason = f": {run['stop_reason']}" if run["stop_reason"] else ""
+    return f"daemon: not running; last run {_when(run['started_at'])} to {stopped}{reason}"
+
+
 def print_status(report: dict[str, Any], console: Console) -> None:
+    console.print(f"journal: {report['journal']}")
+    console.print(_daemon_line(report), markup=False)
+    for note in report.get("supervision", ()):
+        console.print(
+            f"{note['component']}: {note['event']} at {note['at']}: {note['reason']}"
+            f" ({note['count']} events)",
+            style="bold red",
+            markup=False,
+        )
     state = report.get("trading_state") or {}
     console.print(
         f"trading state: [bold]{state.get('state', 'active')}[/bold]"

@@ -1,11 +1,15 @@
 """Building the venue clients the daemon trades through: from the settings file (real
 venues, secrets from the environment or key files), from the files ``predmm sim
---credentials-out`` wrote, or from an in-process simulator."""
+--credentials-out`` wrote, or from an in-process simulator; with each venue's world (what
+its journal records belong to: ``supervisors.worlds``) and account (a hash naming the
+account for its lock: ``cli.locks``)."""
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +17,24 @@ import attrs
 
 from predmm.config.risk import EventLink
 from predmm.config.settings import PolymarketSettings, Settings, resolve_secrets
+from predmm.domain.enums import Venue
 from predmm.domain.errors import ConfigError
 from predmm.platforms.kalshi import KalshiPlatform
 from predmm.platforms.polymarket import PolymarketPlatform
 from predmm.platforms.venue import VenueClient
+from predmm.supervisors import worlds
+from predmm.supervisors.worlds import VenueWorld, account_key
 
 # the simulator's Kalshi front end rate-limits at the premier tier (a market maker's)
 SIMULATOR_KALSHI_TIER = "premier"
+
+
+@attrs.frozen(kw_only=True)
+class VenueAccount:
+    venue: Venue
+    url: str  # the venue's base URL
+    key: str  # account_key(venue, url, key id or wallet): reveals neither
+    world: VenueWorld
 
 
 @attrs.frozen(kw_only=True)
@@ -27,6 +42,30 @@ class VenueSetup:
     clients: tuple[VenueClient, ...]
     links: tuple[EventLink, ...] = ()
     description: tuple[str, ...] = ()
+    accounts: tuple[VenueAccount, ...] = ()
+
+    @property
+    def worlds(self) -> tuple[VenueWorld, ...]:
+        return tuple(a.world for a in self.accounts)
+
+
+WorldOf = Callable[[Venue, str, str], VenueWorld]  # (venue, base URL, account key)
+
+
+def _real(venue: Venue, url: str, key: str) -> VenueWorld:
+    return worlds.real_venue(venue, url)
+
+
+def _account(client: VenueClient, key_id: str, world_of: WorldOf) -> VenueAccount:
+    """The client's account (by its Kalshi ``key_id``, or its Polymarket wallet)."""
+    if isinstance(client, KalshiPlatform):
+        url, who = client.base_url, key_id
+    else:
+        assert isinstance(client, PolymarketPlatform)
+        url, who = client.clob_url, client.wallet.address
+    key = account_key(client.venue, url, who)
+    world = world_of(client.venue, url, key)
+    return VenueAccount(venue=client.venue, url=url, key=key, world=world)
 
 
 def _read_json(path: Path) -> Any:
@@ -113,17 +152,22 @@ def from_sim_credentials(directory: Path) -> VenueSetup:
         )
     clients: list[VenueClient] = []
     described: list[str] = []
+    accounts: list[VenueAccount] = []
     if kalshi.exists():
         k = kalshi_from_file(kalshi)
         clients.append(k)
         described.append(f"kalshi      {_read_json(kalshi)['base_url']}")
+        accounts.append(_account(k, _read_json(kalshi)["key_id"], worlds.simulator))
     if poly.exists():
-        clients.append(polymarket_from_file(poly))
+        p = polymarket_from_file(poly)
+        clients.append(p)
         described.append(f"polymarket  {_read_json(poly)['clob_url']}")
+        accounts.append(_account(p, "", worlds.simulator))
     return VenueSetup(
         clients=tuple(clients),
         links=links_from_file(directory / "events.json"),
         description=tuple(described),
+        accounts=tuple(accounts),
     )
 
 
@@ -132,22 +176,27 @@ def from_settings(settings: Settings, environ: Mapping[str, str] | None = None) 
     secrets = resolve_secrets(settings, environ)
     clients: list[VenueClient] = []
     described: list[str] = []
+    accounts: list[VenueAccount] = []
     if settings.kalshi is not None:
-        clients.append(
-            KalshiPlatform(
-                api_key=secrets["kalshi.key_id"],
-                api_secret=secrets["kalshi.private_key"],
-                base_url=settings.kalshi.base_url,
-            )
+        kalshi = KalshiPlatform(
+            api_key=secrets["kalshi.key_id"],
+            api_secret=secrets["kalshi.private_key"],
+            base_url=settings.kalshi.base_url,
         )
+        clients.append(kalshi)
         described.append(f"kalshi      {settings.kalshi.base_url}")
+        accounts.append(_account(kalshi, secrets["kalshi.key_id"], _real))
     if settings.polymarket is not None:
         pm = settings.polymarket
-        clients.append(_polymarket(pm, secrets))
+        poly = _polymarket(pm, secrets)
+        clients.append(poly)
         described.append(f"polymarket  {pm.clob_url}")
+        accounts.append(_account(poly, "", _real))
     if not clients:
         raise ConfigError("the config names no venue: add a [kalshi] or [polymarket] table")
-    return VenueSetup(clients=tuple(clients), description=tuple(described))
+    return VenueSetup(
+        clients=tuple(clients), description=tuple(described), accounts=tuple(accounts)
+    )
 
 
 def _polymarket(pm: PolymarketSettings, secrets: Mapping[str, str]) -> PolymarketPlatform:
@@ -169,20 +218,39 @@ def _polymarket(pm: PolymarketSettings, secrets: Mapping[str, str]) -> Polymarke
         raise ConfigError(f"[polymarket]: {exc}") from None
 
 
-def from_running_simulator(running: Any) -> VenueSetup:
-    """The venues of an in-process simulator (``simulator.testing.running_simulator``)."""
+def from_running_simulator(running: Any, run: EmbeddedRun | None = None) -> VenueSetup:
+    """The venues of an in-process simulator (``simulator.testing.running_simulator``);
+    ``run``: the ``predmm run`` it was started for, whose paper world it is (None: a
+    simulator like any other, known by its address)."""
     k, p = running.kalshi, running.polymarket
     links = tuple(
         EventLink(event_id=event, markets=markets) for event, markets in running.sim.links().items()
     )
+    kalshi = _sim_kalshi(k.key_id, k.private_key_pem, k.base_url, k.ws_url)
+    poly = _sim_polymarket(lambda key: str(getattr(p, key)), attrs.asdict(p))
+    world_of: WorldOf = worlds.simulator if run is None else run.world
     return VenueSetup(
-        clients=(
-            _sim_kalshi(k.key_id, k.private_key_pem, k.base_url, k.ws_url),
-            _sim_polymarket(lambda key: str(getattr(p, key)), attrs.asdict(p)),
-        ),
+        clients=(kalshi, poly),
         links=links,
         description=(
             f"kalshi      {k.base_url} (embedded simulator)",
             f"polymarket  {p.clob_url} (embedded simulator)",
         ),
+        accounts=(_account(kalshi, k.key_id, world_of), _account(poly, "", world_of)),
     )
+
+
+@attrs.frozen(kw_only=True)
+class EmbeddedRun:
+    """One ``predmm run`` on the embedded simulator: a paper world of its own."""
+
+    name: str  # its start to the second and a random tail: unique
+    started: datetime
+
+    def world(self, venue: Venue, url: str, key: str) -> VenueWorld:
+        return worlds.embedded(venue, self.name, self.started)
+
+    @classmethod
+    def starting_now(cls) -> EmbeddedRun:
+        started = datetime.now(UTC).replace(microsecond=0)
+        return cls(name=f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}", started=started)

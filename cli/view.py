@@ -29,7 +29,12 @@ HEALTH_STYLE = {
     "exiting": "cyan",
     "closed": "cyan",
     "restarting": "yellow",
+    "restarted": "yellow",
+    "suspended": "yellow",
     "quarantined": "red",
+    "failed": "red",
+    "halted": "red",
+    "unreachable": "red",
 }
 
 
@@ -100,6 +105,12 @@ def header(snap: EngineSnapshot, totals: StatsSnapshot | None) -> Text:
             f"  day ${_money(exp.daily_pnl)}  worst-case loss ${_money(exp.total_loss)}"
         )
     text.append(f"  restarts {snap.restarts}  quarantined {len(snap.quarantined)}")
+    if snap.halt_reason is not None:
+        text.append(f"\n HALTED: {snap.halt_reason}", style="bold red")
+    for core in snap.core:
+        text.append(f"\n {core.component}: ")
+        text.append(core.health, style=HEALTH_STYLE.get(core.health, ""))
+        text.append(f" ({core.note})" if core.note else "")
     if totals is not None:
         text.append(
             f"\n fills {totals.fills}  fill rate {totals.fill_rate:.1%}"
@@ -129,6 +140,8 @@ def summary_line(snap: EngineSnapshot, totals: StatsSnapshot | None) -> dict[str
         "quoting": quoting,
         "quarantined": len(snap.quarantined),
         "restarts": snap.restarts,
+        "halt_reason": snap.halt_reason,
+        "core": {c.component: c.health for c in snap.core},
         "realized": str(exp.realized_pnl) if exp else "0",
         "unrealized": str(_money(exp.unrealized_pnl)) if exp else "0",
         "fills": totals.fills if totals else 0,

@@ -56,6 +56,10 @@ class RecentIds(Generic[K]):
     def __contains__(self, key: object) -> bool:
         return key in self._ids
 
+    def __iter__(self) -> Iterator[K]:
+        """Oldest first."""
+        return iter(self._order)
+
     def __len__(self) -> int:
         return len(self._ids)
 

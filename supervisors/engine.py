@@ -13,6 +13,10 @@ the positions must agree, the venue's open orders are adopted (or cancelled as o
 markets not quoted) and the journal's other live orders closed. Otherwise ``run`` raises
 ``ReconciliationError``.
 
+The core actors (the JournalActor, the PortfolioActor, the PlatformActors) are watched
+by ``supervisors.core``: a dead journal or portfolio halts trading and cancels every
+order, a dead PlatformActor is restarted from the venue's state, or its venue halted.
+
 SIGINT/SIGTERM (or ``request_stop()``): stop quoting, cancel every resting order, flush
 the journal, return normally; a second signal forces the process out.
 """
@@ -29,6 +33,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pykka
 import trio
 from loguru import logger
@@ -39,6 +44,7 @@ from predmm.actors.journal.actor import JournalActor
 from predmm.actors.journal.link import ActorJournal
 from predmm.actors.journal.port import JournalPort, NullJournal
 from predmm.actors.journal.records import TradingStateRecord
+from predmm.actors.journal.store import Journal
 from predmm.actors.market.deps import MarketDeps
 from predmm.actors.messages import (
     AdoptOrders,
@@ -61,17 +67,19 @@ from predmm.config.market_making import MarketMakingConfig
 from predmm.config.risk import RiskConfig
 from predmm.domain.enums import TradingState, Venue
 from predmm.domain.errors import ConfigError, PredmmError
-from predmm.domain.ids import MarketId
+from predmm.domain.ids import FillId, MarketId
 from predmm.domain.orders import Order
-from predmm.platforms.bridge import Bridge, safe_tell
+from predmm.platforms.bridge import Bridge, Tellable, safe_tell
 from predmm.platforms.venue import VenueClient
 from predmm.strategies.quoting import select_markets
+from predmm.supervisors.core import CORE_POLICY, CoreWatch
 from predmm.supervisors.feeds import Feeds, Routes, open_markets, poll_fills, poll_settlements
 from predmm.supervisors.handover import (
     Resumed,
     RunJournal,
     begin_run,
     cancel_orphans,
+    claim_worlds,
     config_digest,
     end_run,
     take_over_orders,
@@ -89,6 +97,7 @@ from predmm.supervisors.runtime import (
     stop_actor,
     watch_signals,
 )
+from predmm.supervisors.worlds import VenueWorld
 
 
 class TradingEngine:
@@ -108,6 +117,9 @@ class TradingEngine:
         handle_signals: bool = True,
         force_exit: Callable[[], None] = exit_now,
         clear_halt: bool = False,
+        core_policy: RestartPolicy | None = None,
+        journal_opener: Callable[..., Journal] = Journal.open,
+        worlds: Sequence[VenueWorld] = (),
     ) -> None:
         self.config = strategy_config or MarketMakingConfig()
         self.risk = risk_config or RiskConfig()
@@ -117,6 +129,9 @@ class TradingEngine:
         self.journal_path = Path(journal_path) if journal_path is not None else None
         self.clock = clock or SystemClock()
         self.policy = policy or RestartPolicy()
+        self.core_policy = core_policy or CORE_POLICY
+        self.journal_opener = journal_opener
+        self.worlds = tuple(worlds)  # the venue worlds traded: a journal of others is refused
         self.timings = timings or EngineTimings()
         self.run_id = run_id or uuid.uuid4().hex[:8]
         self.seed, self.handle_signals, self.force_exit = seed, handle_signals, force_exit
@@ -124,11 +139,14 @@ class TradingEngine:
         self.board = StatusBoard()
         self.started = threading.Event()
         self.journal: JournalPort = journal or NullJournal()
-        self.platforms: dict[Venue, pykka.ActorRef[Any]] = {}
+        self.platforms: dict[Venue, DirectRef] = {}  # each venue's PlatformActor, restarts too
         self.portfolio: pykka.ActorRef[Any] | None = None
         self.supervisor: pykka.ActorRef[Any] | None = None
         self.bridge: Bridge | None = None
         self._run_journal: RunJournal | None = None
+        self._resumed = Resumed()
+        self.selected: frozenset[MarketId] = frozenset()  # the markets the last scan owned
+        self.core: CoreWatch | None = None
         self.portfolio_direct = DirectRef("portfolio")
         self.platform_direct: dict[Venue, DirectRef] = {}
         self._token: trio.lowlevel.TrioToken | None = None
@@ -181,6 +199,8 @@ class TradingEngine:
         assert self._stop is not None
         async with trio.open_nursery() as nursery:
             self.bridge = Bridge(nursery)
+            self.core = CoreWatch(self, self.core_policy, self.seed)
+            nursery.start_soon(self.core.run)
             try:
                 await self._start_in_time(nursery)
                 await self._stop.wait()
@@ -207,19 +227,11 @@ class TradingEngine:
         assert self._stop is not None
         if self.handle_signals and threading.current_thread() is threading.main_thread():
             await nursery.start(watch_signals, self._stop, self.force_exit)
-        resumed = await self._recover()
+        resumed = self._resumed = await self._recover()
         for venue, client in self.clients.items():
             self.bridge.start_venue(venue.value, client)
-            self.platforms[venue] = PlatformActor.start(
-                venue=venue,
-                capabilities=client.capabilities,
-                bridge=self.bridge,
-                clock=self.clock,
-                journal=self.journal,
-                fill_cursor=resumed.cursors.get(venue),
-                journaled_fills=resumed.journaled_fills(venue),
-                direct=self.platform_direct.setdefault(venue, DirectRef(f"{venue.value} platform")),
-            )
+            self.start_platform(venue, resumed.cursors.get(venue))
+        assert self.core is not None
         self.portfolio = PortfolioActor.start(
             risk=self.risk,
             clock=self.clock,
@@ -231,6 +243,7 @@ class TradingEngine:
             max_position_size=self.config.max_position_size,
             board=self.board,
             direct=self.portfolio_direct,
+            on_failure=self.core.portfolio_failed,
         )
         adopted: list[Order] = []
         for venue, platform in self.platforms.items():
@@ -272,6 +285,49 @@ class TradingEngine:
             venues=[v.value for v in self.clients],
         )
 
+    def start_platform(
+        self, venue: Venue, cursor: str | None, seen: frozenset[FillId] = frozenset()
+    ) -> DirectRef:
+        """A PlatformActor for ``venue`` on its ``DirectRef`` (a successor binds to the
+        same one): counting fills after ``cursor``, the ``seen`` ones and the journaled
+        ones being counted already."""
+        assert self.bridge is not None
+        assert self.core is not None
+        direct = self.platform_direct.setdefault(venue, DirectRef(f"{venue.value} platform"))
+        PlatformActor.start(
+            venue=venue,
+            capabilities=self.clients[venue].capabilities,
+            bridge=self.bridge,
+            clock=self.clock,
+            journal=self.journal,
+            fill_cursor=cursor,
+            journaled_fills=self._resumed.journaled_fills(venue),
+            seen_fills=seen,
+            direct=direct,
+            on_failure=self.core.platform_callback(venue),
+        )
+        self.platforms[venue] = direct
+        return direct
+
+    @property
+    def run_journal(self) -> RunJournal | None:
+        """This run's JournalActor and file (None without a journal file)."""
+        return self._run_journal
+
+    def rebind_journal(self, ref: pykka.ActorRef[Any]) -> None:
+        """A new JournalActor replaced a dead one (``supervisors.core``)."""
+        if isinstance(self.journal, ActorJournal):
+            self.journal.rebind(ref)
+        if self._run_journal is not None:
+            self._run_journal = attrs.evolve(self._run_journal, ref=ref)
+
+    def journal_cursor(self, venue: Venue) -> str | None:
+        """The fill cursor the journal file holds for ``venue``."""
+        if self.journal_path is None:
+            return None
+        with Journal.open_read_only(self.journal_path) as reader:
+            return reader.fill_cursor(venue)
+
     async def _relatch(self, latched: TradingStateRecord) -> None:
         """The state the loss limits latched earlier today, held again (HALTED cancels
         everything the venues hold) unless the operator cleared it (``clear_halt``), which
@@ -295,15 +351,28 @@ class TradingEngine:
         from it the positions, fill cursors and journaled fill ids."""
         if self.journal_path is None:
             return Resumed()
-        ref = JournalActor.start(self.journal_path)
-        self.journal = ActorJournal(ref, self.clock)
-        self._run_journal = RunJournal(
+        assert self.core is not None
+        ref = JournalActor.start(
+            self.journal_path,
+            opener=self.journal_opener,
+            on_failure=self.core.journal_callback(self.core.journal_generation),
+        )
+        self.journal = ActorJournal(ref, self.clock, on_dead=self.core.journal_dead)
+        core = self.core
+        journal = RunJournal(
             ref=ref,
             path=self.journal_path,
             run_id=self.run_id,
             clock=self.clock,
             timeout=self._t.stop_timeout,
+            failure=lambda: core.journal_error,
         )
+        try:
+            await claim_worlds(journal, self.worlds, self._t.ask_timeout)
+        except PredmmError:  # not this journal: no run of it to record, nothing written
+            await stop_actor(ref, self._t.stop_timeout)
+            raise
+        self._run_journal = journal
         digest = config_digest(self.config, self.risk)
         return await begin_run(
             self._run_journal, list(self.clients.values()), digest, self._t.ask_timeout
@@ -333,6 +402,8 @@ class TradingEngine:
 
     def _tick(self) -> None:
         safe_tell(self.supervisor, BroadcastTick())
+        if self.core is not None:
+            self.core.sweep()
 
     async def _scan_loop(self, nursery: trio.Nursery) -> None:
         while True:
@@ -350,7 +421,7 @@ class TradingEngine:
         scanned = MarketsScanned(markets=tuple(markets), at=self.clock.now(), held=held.exposed)
         safe_tell(self.supervisor, scanned)
         selected, _ = select_markets(list(markets), self.config)
-        owned = await self._owned() | {m.market_id for m in selected}
+        owned = self.selected = await self._owned() | {m.market_id for m in selected}
         if nursery is not None:
             for venue, client in self.clients.items():
                 to = self._routes(venue)
@@ -397,18 +468,19 @@ class TradingEngine:
     async def _shutdown(self) -> None:
         assert self.bridge is not None
         self.log.info("stopping: quoting off, cancelling every resting order")
+        if self.core is not None:
+            self.core.stop()  # no restart from here on
         timeout = self._t.stop_timeout
         if self.supervisor is not None:
             await self._ask(self.supervisor, lambda r: StopMarkets(reply=r), timeout)
-        for platform in self.platforms.values():
-            await self._ask(platform, lambda r: CancelAll(reason="shutdown", reply=r), timeout)
+        for venue, platform in self.platforms.items():
+            if platform.alive:
+                await self._ask(platform, lambda r: CancelAll(reason="shutdown", reply=r), timeout)
+            else:  # dead, or its venue halted: a fresh call to the venue
+                await self._cancel_directly(venue, timeout)
         for ref in (self.supervisor, self.portfolio, *self.platforms.values()):
             await stop_actor(ref, timeout)
-        journal = self._run_journal
-        if journal is not None:
-            late = bool(self.platforms)  # (a start refused by reconciliation has none to add)
-            await end_run(journal, self.clients.values(), self._end_reason, late_fills=late)
-            await stop_actor(journal.ref, timeout)  # commits durably on stop
+        await self._end_journal(timeout)
         self._feeds.cancel()
         for client in self.clients.values():
             try:
@@ -417,7 +489,27 @@ class TradingEngine:
                 self.log.warning("closing {v}: {exc!r}", v=client.venue.value, exc=exc)
         self.log.info("stopped")
 
-    async def _ask(self, ref: pykka.ActorRef[Any], build: Any, timeout: float) -> Any:
+    async def _cancel_directly(self, venue: Venue, timeout: float) -> None:
+        with trio.move_on_after(timeout):
+            try:
+                count = await self.clients[venue].cancel_all()
+            except Exception as exc:
+                self.log.error("{v}: cancel-all failed at shutdown: {e!r}", v=venue.value, e=exc)
+                return
+            self.log.warning("{v}: {n} orders cancelled directly", v=venue.value, n=count)
+
+    async def _end_journal(self, timeout: float) -> None:
+        journal = self._run_journal
+        if journal is None:
+            return
+        late = bool(self.platforms)  # (a start refused by reconciliation has none to add)
+        try:
+            await end_run(journal, self.clients.values(), self._end_reason, late_fills=late)
+        except Exception as exc:  # a dead journal: the next start reconciles with the venues
+            self.log.error("the end of the run is not journaled: {exc!r}", exc=exc)
+        await stop_actor(journal.ref, timeout)  # commits durably on stop
+
+    async def _ask(self, ref: Tellable, build: Any, timeout: float) -> Any:
         assert self.bridge is not None
         try:
             return await self.bridge.ask(ref, build, timeout)

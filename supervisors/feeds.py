@@ -34,7 +34,7 @@ from predmm.domain.events import (
 )
 from predmm.domain.ids import MarketId
 from predmm.domain.market import Market
-from predmm.platforms.bridge import Conflator, safe_tell
+from predmm.platforms.bridge import Conflator, Tellable, safe_tell
 from predmm.platforms.venue import VenueClient
 
 _log = logger.bind(actor="engine")
@@ -45,7 +45,7 @@ class Routes:
     """Where one venue's stream events go."""
 
     conflator: Conflator
-    platform: pykka.ActorRef[Any]
+    platform: Tellable  # the venue's PlatformActor (its DirectRef: restarts too)
     supervisor: pykka.ActorRef[Any] | None
     portfolio: pykka.ActorRef[Any] | None = None
 
@@ -105,7 +105,7 @@ async def poll_settlements(
             safe_tell(portfolio, Settle(settlement=settlement))
 
 
-def poll_fills(platforms: Iterable[pykka.ActorRef[Any]]) -> None:
+def poll_fills(platforms: Iterable[Tellable]) -> None:
     for platform in platforms:
         safe_tell(platform, PollFills())
 

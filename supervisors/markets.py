@@ -14,7 +14,10 @@ with transient children.
   market's orders are cancelled at once, then the market is restarted after a backoff
   with jitter, or quarantined when it spent its restart budget (``supervisors.policy``);
   the other markets are not touched;
-* a periodic ``BroadcastTick`` also sweeps for children that died without a report.
+* a periodic ``BroadcastTick`` also sweeps for children that died without a report;
+* ``SuspendVenue`` (the venue's PlatformActor died: ``supervisors.core``) stops the
+  venue's markets and spawns none there until ``ResumeVenue`` starts them again, new
+  incarnations that rebuild from the portfolio and the restarted PlatformActor.
 
 Children are spawned from this actor's thread, never from the trio thread.
 """
@@ -31,6 +34,7 @@ import pykka
 from loguru import logger
 
 from predmm.actors.clock import Clock
+from predmm.actors.direct import DirectRef
 from predmm.actors.journal.port import JournalPort
 from predmm.actors.market.actor import MarketActor
 from predmm.actors.market.deps import MarketDeps
@@ -45,10 +49,12 @@ from predmm.actors.messages import (
     MarketDone,
     MarketsScanned,
     RestartChild,
+    ResumeVenue,
     Retire,
     SettlementApplied,
     SetWanted,
     StopMarkets,
+    SuspendVenue,
     Tick,
     TradingStateChanged,
     VenueEventReceived,
@@ -97,6 +103,7 @@ class MarketSupervisor(pykka.ThreadingActor):
         self.children: dict[MarketId, _Child] = {}
         self.state = TradingState.ACTIVE
         self.stopping = False
+        self.suspended: set[Venue] = set()
         self.log = logger.bind(actor="supervisor")
 
     def on_receive(self, message: Any) -> Any:
@@ -131,6 +138,13 @@ class MarketSupervisor(pykka.ThreadingActor):
                 self._market_changed(market_id, lambda m: attrs.evolve(m, tick=tick))
             case VenueEventReceived(event=MarketStatusChanged(market=market)):
                 self._market_changed(market.market_id, lambda m: market)
+            case SuspendVenue(venue=venue, reason=reason, reply=reply):
+                stopped = self._suspend(venue, reason)
+                if reply is not None:
+                    reply(stopped)
+                return stopped
+            case ResumeVenue(venue=venue):
+                self._resume(venue)
             case GetChildren():
                 return tuple(self._info(mid, c) for mid, c in sorted(self.children.items()))
             case _:
@@ -204,6 +218,8 @@ class MarketSupervisor(pykka.ThreadingActor):
                 _tell(child.ref, MarketChanged(market=child.market))
 
     def _spawn(self, market_id: MarketId, child: _Child) -> None:
+        if market_id.venue in self.suspended:
+            return  # ``ResumeVenue`` starts it
         deps = attrs.evolve(self.deps_for(market_id.venue), supervisor=self.actor_ref)
         child.ref = MarketActor.start(
             market=child.market,
@@ -212,6 +228,27 @@ class MarketSupervisor(pykka.ThreadingActor):
             state=self.state,
             wanted=child.wanted,
         )
+
+    def _suspend(self, venue: Venue, reason: str) -> int:
+        self.suspended.add(venue)
+        mine = [(m, c) for m, c in self.children.items() if m.venue is venue]
+        stopped = _stop_each([c for _, c in mine])
+        for market_id, child in mine:
+            if not child.quarantined:
+                self._status(market_id, child, "suspended", reason)
+        if stopped:
+            self.log.warning("{v}: {n} markets suspended: {r}", v=venue.value, n=stopped, r=reason)
+        return stopped
+
+    def _resume(self, venue: Venue) -> None:
+        self.suspended.discard(venue)
+        if self.stopping:
+            return
+        for market_id, child in self.children.items():
+            if market_id.venue is venue and child.ref is None and not child.quarantined:
+                child.generation += 1
+                child.restarts += 1
+                self._spawn(market_id, child)
 
     def _retire(self, market_id: MarketId, why: str) -> None:
         child = self.children.pop(market_id, None)
@@ -228,7 +265,7 @@ class MarketSupervisor(pykka.ThreadingActor):
         if child is None or msg.generation != child.generation or child.ref is None:
             return  # a stale report (an older incarnation) or a retired market
         child.ref = None
-        self._platform(msg.market_id).tell(CancelMarketOrders(market_id=msg.market_id))
+        _tell(self._platform(msg.market_id), CancelMarketOrders(market_id=msg.market_id))
         decision = on_failure(self.policy, child.failures, self.clock.monotonic(), self.rng)
         child.failures = decision.failures
         if not decision.restart:
@@ -253,6 +290,8 @@ class MarketSupervisor(pykka.ThreadingActor):
         child = self.children.get(market_id)
         if child is None or child.generation != generation or child.quarantined or self.stopping:
             return
+        if market_id.venue in self.suspended:
+            return  # ``ResumeVenue`` starts it
         child.generation += 1
         child.restarts += 1
         self._spawn(market_id, child)
@@ -278,7 +317,7 @@ class MarketSupervisor(pykka.ThreadingActor):
 
     # helpers --------------------------------------------------------------------------
 
-    def _platform(self, market_id: MarketId) -> pykka.ActorRef[Any]:
+    def _platform(self, market_id: MarketId) -> pykka.ActorRef[Any] | DirectRef:
         return self.deps_for(market_id.venue).platform
 
     def _broadcast(self, message: object) -> None:
@@ -288,17 +327,7 @@ class MarketSupervisor(pykka.ThreadingActor):
 
     def _stop_all(self) -> int:
         self.stopping = True
-        futures = []
-        for child in self.children.values():
-            if child.ref is not None:
-                futures.append(child.ref.stop(block=False))
-                child.ref = None
-        for future in futures:
-            try:
-                future.get(timeout=STOP_TIMEOUT)
-            except (pykka.Timeout, pykka.ActorDeadError):
-                self.log.error("a market actor did not stop in time")
-        return len(futures)
+        return _stop_each(list(self.children.values()))
 
     def _status(self, market_id: MarketId, child: _Child, health: str, note: str) -> None:
         board = self.deps_for(market_id.venue).board
@@ -325,6 +354,21 @@ class MarketSupervisor(pykka.ThreadingActor):
         )
 
 
-def _tell(ref: pykka.ActorRef[Any], message: object) -> None:
+def _stop_each(children: list[_Child]) -> int:
+    """Stop the children that run (each cancels its orders) and wait for them."""
+    futures = []
+    for child in children:
+        if child.ref is not None:
+            futures.append(child.ref.stop(block=False))
+            child.ref = None
+    for future in futures:
+        try:
+            future.get(timeout=STOP_TIMEOUT)
+        except (pykka.Timeout, pykka.ActorDeadError):
+            logger.bind(actor="supervisor").error("a market actor did not stop in time")
+    return len(futures)
+
+
+def _tell(ref: pykka.ActorRef[Any] | DirectRef, message: object) -> None:
     with contextlib.suppress(pykka.ActorDeadError):
         ref.tell(message)

@@ -22,6 +22,7 @@ import pykka
 import trio
 from loguru import logger
 
+from predmm.actors.direct import DirectRef
 from predmm.domain.errors import PredmmError
 
 SWITCH_INTERVAL = 0.0005  # seconds: keeps GIL hand-offs between actor threads short
@@ -124,7 +125,7 @@ def exit_now() -> None:
     os._exit(130)
 
 
-async def stop_actor(ref: pykka.ActorRef[Any] | None, timeout: float) -> None:
+async def stop_actor(ref: pykka.ActorRef[Any] | DirectRef | None, timeout: float) -> None:
     if ref is None:
         return
     try:

@@ -175,6 +175,27 @@ class RecordCursor:
 
 
 @attrs.frozen(kw_only=True)
+class RecordSupervision:
+    """What the engine's watch over its core actors did (``supervisors.core``): kept as
+    the component's latest event, with a count (``actors.journal.notes``)."""
+
+    component: str  # "journal", "portfolio", "platform kalshi"
+    event: str  # "failed", "restarted", "halted"
+    reason: str = ""
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordVenueWorld:
+    """The venue world that ``venue``'s records belong to (``supervisors.worlds``)."""
+
+    venue: Venue
+    identity: str
+    description: str
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
 class Flush:
     """Asked: answered with a ``FlushResult`` once everything told before it is
     committed and fsynced."""
@@ -202,4 +223,6 @@ Record = (
     | RecordSettlement
     | RecordDayBaseline
     | RecordCursor
+    | RecordSupervision
+    | RecordVenueWorld
 )

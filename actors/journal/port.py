@@ -41,6 +41,10 @@ class JournalPort(Protocol):
         """The day's baseline (a later one of the same day replaces it)."""
         ...
 
+    def supervision(self, component: str, event: str, reason: str) -> None:
+        """What the engine's watch did about a core actor (``supervisors.core``)."""
+        ...
+
 
 class NullJournal:
     """Journals nothing (benchmarks, and tests that do not look at the journal)."""
@@ -70,6 +74,9 @@ class NullJournal:
         pass
 
     def day_baseline(self, baseline: DayBaseline) -> None:
+        pass
+
+    def supervision(self, component: str, event: str, reason: str) -> None:
         pass
 
 

@@ -282,6 +282,13 @@ class JournalQueries:
         rows = self._rows("SELECT value FROM kv WHERE key = ?", (key,))
         return rows[0][0] if rows else None
 
+    def values(self, prefix: str) -> dict[str, str]:
+        """The key/value table's entries whose key starts with ``prefix``."""
+        rows = self._rows(
+            "SELECT key, value FROM kv WHERE substr(key, 1, ?) = ?", (len(prefix), prefix)
+        )
+        return {r[0]: r[1] for r in rows}
+
 
 def fold_fills(
     market_id: MarketId,

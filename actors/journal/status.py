@@ -1,8 +1,8 @@
 """What ``predmm status`` shows, read from the journal only: ``journal_status`` rebuilds
 every market's position from its fills and its settlement (``MarketSummary``), sums the
 markets of one real-world event across venues (``EventSummary``) and gathers them, with
-open orders, restarts, quarantines, the trading state and the last run, into a
-``JournalStatus``.
+open orders, restarts, quarantines, the trading state, the last run and what the engine's
+watch did about its core actors, into a ``JournalStatus``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from predmm.actors.journal.notes import SupervisionRecord, read_supervision
 from predmm.actors.journal.queries import JournalQueries, fold_fills
 from predmm.actors.journal.records import (
     JournaledFill,
@@ -76,6 +77,7 @@ class JournalStatus:
     unrealized_pnl: Decimal | None
     fees_paid: Decimal
     last_run: RunRecord | None
+    supervision: tuple[SupervisionRecord, ...] = ()  # the core actors' failures, latest each
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: Decimals and times as strings, enums as values, ids as text."""
@@ -212,4 +214,5 @@ def journal_status(
         unrealized_pnl=_sum_or_none(m.unrealized_pnl for m in markets),
         fees_paid=sum((m.fees_paid for m in markets), Decimal(0)),
         last_run=runs[-1] if runs else None,
+        supervision=read_supervision(journal),
     )

@@ -409,6 +409,11 @@ class Journal(JournalQueries):
         with self.atomic():
             self._put(cursor_key(venue), cursor, ts(at))
 
+    def put(self, key: str, value: str, *, at: datetime) -> None:
+        """One value of the key/value table (``actors.journal.notes``)."""
+        with self.atomic():
+            self._put(key, value, ts(at))
+
     def _put(self, key: str, value: str, at: str) -> None:
         self._conn.execute(
             "INSERT OR REPLACE INTO kv (key, value, updated_at) VALUES (?, ?, ?)", (key, value, at)

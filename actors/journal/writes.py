@@ -25,7 +25,15 @@ from predmm.actors.journal.messages import (
     RecordRun,
     RecordRunEnd,
     RecordSettlement,
+    RecordSupervision,
     RecordTradingState,
+    RecordVenueWorld,
+)
+from predmm.actors.journal.notes import (
+    supervision_key,
+    supervision_value,
+    world_key,
+    world_value,
 )
 from predmm.actors.journal.records import PositionRecord
 from predmm.actors.journal.schema import JournalError
@@ -72,6 +80,12 @@ def write(journal: Journal, message: Record, now: datetime) -> list[FillOutcome]
                 )
             case RecordRunEnd(run_id=run_id, reason=reason):
                 journal.record_run_end(run_id=run_id, stopped_at=at, reason=reason)
+            case RecordSupervision(component=component, event=event, reason=reason):
+                key = supervision_key(component)
+                value = supervision_value(journal.get(key), event, reason, at)
+                journal.put(key, value, at=at)
+            case RecordVenueWorld(venue=venue, identity=identity, description=text):
+                journal.put(world_key(venue), world_value(identity, text, at), at=at)
     return []
 
 

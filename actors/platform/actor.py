@@ -14,6 +14,11 @@ queue of placements, and why requests keep flowing while its thread waits for th
 * a cancel of an order whose placement is still in flight waits for that answer (else
   the venue could take the order after refusing its cancel).
 
+If a told message's exception stops it, ``on_failure`` hands its watcher
+(``supervisors.core``) what a successor needs so that no fill counts twice: its fill
+cursor and the fill ids it counted (``FillMemory``); the successor starts from them
+(``fill_cursor``, ``seen_fills``) and from the venue's open orders.
+
 What to send when, under the limiter, is ``actors.platform.flow``; what the venue's answers
 do to the table, ``actors.platform.answers``; the changes told once per message,
 ``actors.platform.changes``; the calls the trio workers make, ``actors.platform.calls``.
@@ -21,11 +26,12 @@ do to the table, ``actors.platform.answers``; the changes told once per message,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from functools import partial
 from typing import Any
 
+import attrs
 import pykka
 from loguru import logger
 
@@ -44,8 +50,10 @@ from predmm.actors.messages import (
     DetachMarket,
     FillReceived,
     FillReverted,
+    GetFillMemory,
     GetOpenOrders,
     GetPlatformStats,
+    InjectFailure,
     JobDone,
     OrdersChanged,
     OrdersClosed,
@@ -89,6 +97,17 @@ from predmm.platforms.venue import Capabilities
 JournaledFills = Callable[[Sequence[FillId]], set[FillId]]
 
 
+@attrs.frozen
+class FillMemory:
+    """What a stopped PlatformActor had counted: its fill cursor and the fill ids it saw."""
+
+    cursor: str | None
+    seen: frozenset[FillId]
+
+
+PlatformFailure = Callable[[BaseException, FillMemory], None]
+
+
 class PlatformActor(DirectActor):
     def __init__(
         self,
@@ -103,9 +122,12 @@ class PlatformActor(DirectActor):
         reconcile_delay: float = 0.2,
         fill_cursor: str | None = None,
         journaled_fills: JournaledFills | None = None,
+        seen_fills: Iterable[FillId] = (),
         direct: DirectRef | None = None,
+        on_failure: PlatformFailure | None = None,
     ) -> None:
         super().__init__(direct)
+        self._on_failure = on_failure
         self.venue, self.bridge, self.clock = venue, bridge, clock
         self.journal, self.key = journal, key or venue.value
         self.changes = OrderChanges()
@@ -127,7 +149,17 @@ class PlatformActor(DirectActor):
         self.cursor, self.polling, self.journaled_fills = fill_cursor, False, journaled_fills
         self.drain: list[Reply] = []
         self.reversed: RecentIds[FillId] = RecentIds(RETAIN_FILLS)
+        for fill_id in seen_fills:
+            self.table.seen_fills.add(fill_id)
         self.log = logger.bind(actor="platform", venue=venue.value)
+
+    def on_failure(self, exc_type: Any, exc_value: Any, tb: Any) -> None:
+        super().on_failure(exc_type, exc_value, tb)
+        if self._on_failure is not None and exc_value is not None:
+            self._on_failure(exc_value, self._memory())
+
+    def _memory(self) -> FillMemory:
+        return FillMemory(cursor=self.cursor, seen=frozenset(self.table.seen_fills))
 
     # dispatch ---------------------------------------------------------------------
 
@@ -187,6 +219,10 @@ class PlatformActor(DirectActor):
                 return tuple(self.table.live(market_id))
             case GetPlatformStats():
                 return self._stats()
+            case GetFillMemory():
+                return self._memory()
+            case InjectFailure(reason=reason):
+                raise RuntimeError(f"PlatformActor {self.venue.value}: {reason}")
             case VenueEventReceived():
                 pass  # book data goes to the conflator, not here
             case _:

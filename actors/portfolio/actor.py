@@ -20,6 +20,8 @@ A market that resolved (``Settle``, from the stream, the poll or the start-up re
 settled once: its contracts paid out at the venue's payouts, the PnL realized (it counts
 in the day), its reservations released, the settlement journaled, the subscribers told
 (``SettlementApplied``: the supervisor retires the market).
+It holds every limit: if it dies, nothing can be reserved, and its watcher
+(``supervisors.core``, through ``on_failure``) halts trading and cancels every order.
 
 The reservations, the exposure sums and the limit checks are ``domain.exposure``;
 one fill's and one settlement's arithmetic on an inventory, ``strategies.fills``.
@@ -36,7 +38,7 @@ import pykka
 from loguru import logger
 
 from predmm.actors.clock import Clock
-from predmm.actors.direct import DirectActor, DirectRef
+from predmm.actors.direct import DirectActor, DirectRef, FailureCallback
 from predmm.actors.journal.port import JournalPort
 from predmm.actors.messages import (
     AdoptOrders,
@@ -47,6 +49,7 @@ from predmm.actors.messages import (
     GetHeld,
     GetPosition,
     Held,
+    InjectFailure,
     MarkPrice,
     OrdersClosed,
     PositionView,
@@ -57,16 +60,17 @@ from predmm.actors.messages import (
     SetTradingState,
     Subscribe,
     TradingStateChanged,
+    VenueOrders,
 )
 from predmm.actors.portfolio.trading_state import TradingStateMixin
 from predmm.actors.portfolio.views import exposure_report, held, position_view
 from predmm.actors.status import StatusBoard
 from predmm.config.risk import RiskConfig
-from predmm.domain.enums import TradingState
+from predmm.domain.enums import TradingState, Venue
 from predmm.domain.events import Settlement
 from predmm.domain.exposure import AmendSettled, ExposureBook, OrderClosed, ReserveRequest
 from predmm.domain.ids import MarketId
-from predmm.domain.orders import Fill
+from predmm.domain.orders import Fill, Order
 from predmm.domain.risk import Limits, reduces
 from predmm.strategies.day_loss import DayBaseline, day_of, take_baseline
 from predmm.strategies.fills import apply_fill, revert_fill, settle
@@ -82,15 +86,16 @@ class PortfolioActor(TradingStateMixin, DirectActor):
         risk: RiskConfig,
         clock: Clock,
         journal: JournalPort,
-        platforms: Iterable[pykka.ActorRef[Any]] = (),
+        platforms: Iterable[pykka.ActorRef[Any] | DirectRef] = (),
         max_position_size: int | None = None,
         positions: Iterable[InventoryTracker] = (),
         settled: Mapping[MarketId, Decimal] | None = None,
         baseline: DayBaseline | None = None,
         board: StatusBoard | None = None,
         direct: DirectRef | None = None,
+        on_failure: FailureCallback | None = None,
     ) -> None:
-        super().__init__(direct)
+        super().__init__(direct, on_failure)
         self.risk, self.clock, self.journal = risk, clock, journal
         self.platforms = tuple(platforms)
         contracts = risk.max_market_contracts
@@ -140,6 +145,8 @@ class PortfolioActor(TradingStateMixin, DirectActor):
             case AdoptOrders(orders=orders):
                 for order in orders:
                     self.book.adopt(order)
+            case VenueOrders(venue=venue, orders=orders):
+                self._venue_orders(venue, orders)
             case FillReceived(fill=fill):
                 self._fill(fill)
             case FillReverted(fill=fill):
@@ -173,6 +180,8 @@ class PortfolioActor(TradingStateMixin, DirectActor):
             case GetExposure():
                 self._publish(force=True)
                 return self._report()
+            case InjectFailure(reason=reason):
+                raise RuntimeError(f"PortfolioActor: {reason}")
             case _:
                 raise TypeError(f"PortfolioActor: unexpected {message!r}")
         self._check_loss()
@@ -212,6 +221,17 @@ class PortfolioActor(TradingStateMixin, DirectActor):
         if self.state is TradingState.REDUCING and not reduces(terms, self._reducible(market_id)):
             return "trading is REDUCING and the order does not reduce inventory"
         return self.book.breach(market_id, terms)
+
+    def _venue_orders(self, venue: Venue, orders: tuple[Order, ...]) -> None:
+        """``venue``'s reservations follow the orders it holds now: those of orders it
+        no longer holds are released (what filled moved into the position already)."""
+        held = {o.client_order_id for o in orders}
+        book = self.book
+        for coid, res in list(book.reservations.items()):
+            if res.market_id.venue is venue and coid not in held:
+                book.closed(OrderClosed(client_order_id=coid, filled_quantity=res.filled))
+        for order in orders:
+            book.adopt(order)
 
     def _reducible(self, market_id: MarketId) -> Decimal:
         return self.book.reducible(market_id, self._tracker(market_id).net_position)

@@ -15,6 +15,7 @@ from typing import Any
 import pykka
 
 from predmm.actors.clock import Clock
+from predmm.actors.direct import DirectRef
 from predmm.actors.journal.port import JournalPort
 from predmm.actors.messages import CancelAll, ExposureReport, Resume, TradingStateChanged
 from predmm.actors.status import StatusBoard
@@ -31,7 +32,7 @@ class TradingStateMixin:
     journal: JournalPort
     limits: Limits
     board: StatusBoard | None
-    platforms: Sequence[pykka.ActorRef[Any]]
+    platforms: Sequence[pykka.ActorRef[Any] | DirectRef]
     subscribers: list[pykka.ActorRef[Any]]
     state: TradingState
     state_reason: str
@@ -56,17 +57,18 @@ class TradingStateMixin:
         self.log.warning(
             "trading state {a} -> {b}: {reason}", a=before.value, b=state.value, reason=reason
         )
-        if journal:
-            self.journal.trading_state(state, reason)
         self._publish(force=True)
-        for platform in self.platforms:
-            if state is TradingState.HALTED:
-                platform.tell(CancelAll(reason=reason))
-            elif before is TradingState.HALTED:
-                platform.tell(Resume())
+        for platform in self.platforms:  # a dead one's venue is cancelled by its watcher
+            with contextlib.suppress(pykka.ActorDeadError):
+                if state is TradingState.HALTED:
+                    platform.tell(CancelAll(reason=reason))
+                elif before is TradingState.HALTED:
+                    platform.tell(Resume())
         for ref in self.subscribers:
             with contextlib.suppress(pykka.ActorDeadError):
                 ref.tell(TradingStateChanged(state=state, reason=reason))
+        if journal:  # last: a dead journal halts everything from in here (supervisors.core)
+            self.journal.trading_state(state, reason)
 
     def _publish(self, force: bool = False) -> None:
         """Publish the report for the status view: every ``PUBLISH_EVERY`` seconds, every

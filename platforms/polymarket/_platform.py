@@ -282,7 +282,9 @@ class PolymarketPlatform:
         rows = await self._gamma(query)
         found: list[Settlement] = []
         for row in rows:
-            if row.get("conditionId") not in wanted or not row.get("clobTokenIds"):
+            if row.get("conditionId") not in wanted or not (
+                row.get("clobTokenIds") or row.get("positionIds")
+            ):
                 continue
             settlement = settlement_from_gamma(
                 row, self._remember(parse.market_info_from_gamma(row))

@@ -24,6 +24,7 @@ from predmm.domain.errors import VenueUnavailable
 from predmm.domain.events import FillPage, Position
 from predmm.domain.ids import ClientOrderId, FillId, MarketId, VenueOrderId
 from predmm.domain.orders import Fill, Order, OrderEvent
+from predmm.supervisors import worlds
 from predmm.supervisors.engine import TradingEngine
 from predmm.supervisors.recovery import (
     ReconciliationError,
@@ -31,6 +32,7 @@ from predmm.supervisors.recovery import (
     reconcile_venue,
     settle_orders,
 )
+from predmm.supervisors.worlds import WorldMismatch
 from tests.actors.fake_venue import FakeVenue, book_of, fake_market
 from tests.actors.harness import QUIET, RecordingJournal, ask, config, running
 
@@ -116,6 +118,26 @@ async def test_a_position_the_venue_does_not_hold_refuses_to_quote_before_any_or
     assert engine.platforms == {}  # no PlatformActor was ever started
     with Journal.open_read_only(path) as journal:
         assert journal.runs()[-1].stop_reason.startswith("refused to start: reconciliation")
+
+
+async def test_a_journal_of_another_venue_world_is_refused_before_anything_is_read(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "j.sqlite3"
+    demo = worlds.real_venue(Venue.KALSHI, "https://demo-api.kalshi.co/trade-api/v2")
+    prod = worlds.real_venue(Venue.KALSHI, "https://api.elections.kalshi.com/trade-api/v2")
+    venue = FakeVenue(Venue.KALSHI, markets=[fake_market(Venue.KALSHI, "K1")])
+    async with running([venue], journal_path=path, worlds=[demo]):
+        pass
+    venue = FakeVenue(Venue.KALSHI, markets=[fake_market(Venue.KALSHI, "K1")])
+    engine = engine_on([venue], path)
+    engine.worlds = (prod,)
+    with trio.fail_after(10), pytest.raises(WorldMismatch, match="one journal per venue world"):
+        await engine.run()
+    assert venue.calls == []  # nothing sent to the venue
+    with Journal.open_read_only(path) as journal:
+        runs = journal.runs()
+    assert len(runs) == 1  # the refused run is not recorded as a run
 
 
 class PositionsDown(FakeVenue):

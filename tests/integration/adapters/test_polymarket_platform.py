@@ -503,9 +503,14 @@ async def test_crossing_orders_report_what_matched(
     assert ioc.filled_quantity == 5
 
 
+@pytest.mark.parametrize("protocol", [1, 2])
 async def test_a_resolution_is_read_from_gamma(
-    platform: PolymarketPlatform, running: RunningSimulator, market_id: MarketId
+    platform: PolymarketPlatform, running: RunningSimulator, protocol: int
 ) -> None:
+    # a protocol-V2 market lists positionIds, not clobTokenIds: resolved all the same
+    markets = await platform.get_markets()
+    infos = [await platform.market_info(m.market_id) for m in markets]
+    market_id = next(i.market_id for i in infos if i.protocol == protocol)
     assert await platform.get_settlements([market_id]) == []  # open: not resolved
     running.sim.exchange.settle_market(market_id, OrderSide.NO)
     (settlement,) = await platform.get_settlements([market_id])

@@ -56,6 +56,35 @@ def test_status_without_a_journal(tmp_path):
     assert line.startswith("predmm: error: no journal at")
 
 
+def journal_with_a_run(path, started):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with Journal.open(path) as journal:
+        run_id = f"r{started:%H}"
+        journal.record_run(run_id=run_id, started_at=started, config_digest="d", mode="", pid=1)
+        journal.commit()
+    return path
+
+
+def test_status_without_arguments_reads_the_run_started_last_in_the_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    line = one_line_error(CliRunner().invoke(cli, ["status"]))
+    assert line == (
+        f"predmm: error: no journal in {tmp_path} (predmm.sqlite3, or an embedded run's"
+        " under predmm-sim/): give --journal PATH of a predmm run"
+    )
+    journal_with_a_run(tmp_path / "predmm.sqlite3", AT.replace(hour=9))
+    for stamp, hour in (("2026-11-01T08-00-00Z", 8), ("2026-11-01T10-00-00Z", 10)):
+        journal_with_a_run(
+            tmp_path / "predmm-sim" / stamp / "predmm.sqlite3", AT.replace(hour=hour)
+        )
+    shown = json.loads(CliRunner().invoke(cli, ["status", "--json"]).output)
+    assert shown["journal"] == "predmm-sim/2026-11-01T10-00-00Z/predmm.sqlite3"
+    journal_with_a_run(tmp_path / "predmm.sqlite3", AT.replace(hour=11))  # a later run there
+    shown = json.loads(CliRunner().invoke(cli, ["status", "--json"]).output)
+    assert shown["journal"] == "predmm.sqlite3"
+    assert shown["daemon"] == {"running": False, "pid": None, "since": None, "command": None}
+
+
 def test_status_reads_positions_and_orders_from_the_journal(tmp_path):
     path = tmp_path / "j.sqlite3"
     with Journal.open(path) as journal:
@@ -141,3 +170,14 @@ def test_cancel_all_on_a_running_simulator(sim_process):
     assert result.exit_code == 0, result.output
     assert "kalshi: cancelled 0 resting orders" in result.output
     assert "cancelled 0 orders in all" in result.output
+
+
+def test_each_embedded_run_gets_a_journal_folder_of_its_own(tmp_path):
+    from predmm.cli.daemon import embedded_journal
+    from predmm.cli.venues import EmbeddedRun
+
+    run = EmbeddedRun(name="20261101T120000Z-abc123", started=AT.replace(hour=12))
+    first, second = embedded_journal(run, tmp_path), embedded_journal(run, tmp_path)
+    assert first == tmp_path / "2026-11-01T12-00-00Z" / "predmm.sqlite3"
+    assert second == tmp_path / "2026-11-01T12-00-00Z-2" / "predmm.sqlite3"  # the same second
+    assert sorted(p.name for p in tmp_path.iterdir()) == [first.parent.name, second.parent.name]

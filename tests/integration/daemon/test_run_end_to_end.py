@@ -1,27 +1,45 @@
 """``predmm run --duration 20 --seed 7`` on the in-process simulator with flow: the
 journal agrees with the exchange's own records, no limit was crossed, nothing rests
-after shutdown."""
+after shutdown. Then the quick start's promise: two more ``predmm run`` in the same
+folder (real processes) start clean and exit 0, and ``predmm status`` shows the last."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections import Counter
 from decimal import Decimal
+from pathlib import Path
+
+from click.testing import CliRunner
 
 from predmm.actors.journal.store import Journal
-from predmm.cli.daemon import RunOptions, embedded_simulator, load_run_settings, run_with_venues
+from predmm.cli.daemon import (
+    RunOptions,
+    embedded_journal,
+    embedded_simulator,
+    load_run_settings,
+    run_with_venues,
+)
+from predmm.cli.main import cli
 from predmm.cli.status import live_path, status_report
-from predmm.cli.venues import from_running_simulator
+from predmm.cli.venues import EmbeddedRun, from_running_simulator
 from predmm.domain.enums import TradingState
 from predmm.domain.ids import MarketId
 from predmm.simulator.testing import running_simulator
 
+PREDMM = str(Path(sys.executable).with_name("predmm"))  # the console script
 
-async def test_twenty_seconds_on_the_embedded_exchange(tmp_path):
-    journal = tmp_path / "predmm.sqlite3"
+
+async def test_twenty_seconds_on_the_embedded_exchange_then_two_more_runs(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    run = EmbeddedRun.starting_now()
+    journal = embedded_journal(run)  # what ``predmm run`` does, with the simulator kept here
     opts = RunOptions(duration=20, journal=journal, seed=7, view=False)
     settings = load_run_settings(opts)
     async with running_simulator(seed=7, flow=True, **embedded_simulator()) as running:
-        engine = await run_with_venues(opts, settings, from_running_simulator(running))
+        engine = await run_with_venues(opts, settings, from_running_simulator(running, run))
         sim, maker = running.sim, running.sim.maker
         accounts = (maker.kalshi_account, maker.polymarket_account)
         venue_fills = [f for a in accounts for f in sim.exchange.fills(a)]
@@ -74,3 +92,25 @@ async def test_twenty_seconds_on_the_embedded_exchange(tmp_path):
     assert report["fill_count"] == len(journaled)
     assert live_path(journal).exists()
     assert report["quality"]["totals"]["quoted_quantity"] != "0"
+    assert report["daemon"]["running"] is False
+
+    # the quick start again, twice, in the same folder: a new paper world each time
+    for _ in range(2):
+        done = subprocess.run(
+            [PREDMM, "run", "--duration", "1", "--no-view"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+    journals = sorted(tmp_path.glob("predmm-sim/*/predmm.sqlite3"))
+    assert journals[0].samefile(journal)
+    assert len(journals) == 3
+    shown = CliRunner().invoke(cli, ["status", "--json"])  # no --journal: the last run's
+    assert shown.exit_code == 0, shown.output
+    last = json.loads(shown.output)
+    assert Path(last["journal"]).resolve() == journals[-1]
+    assert last["open_orders"] == []
+    assert last["last_run"]["stop_reason"] == "stopped"
+    assert last["daemon"]["running"] is False

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import attrs
 from prometheus_client import generate_latest
 from rich.console import Console
 
 from predmm.actors.messages import ExposureReport
-from predmm.actors.status import EngineSnapshot, MarketStatus
+from predmm.actors.status import CoreStatus, EngineSnapshot, MarketStatus
 from predmm.cli.metrics import metrics_registry
 from predmm.cli.view import render, summary_line
 from predmm.domain import MarketId, TradingState, Venue
@@ -84,3 +85,23 @@ def test_live_view_renders_markets_events_and_quality():
     assert "FED" in out
     assert "150" in out
     assert summary_line(snap, None)["state"] == "reducing"
+
+
+def test_live_view_says_why_trading_halted_and_which_core_actor_failed():
+    snap = attrs.evolve(
+        FakeEngine().snapshot(),
+        trading_state=TradingState.HALTED,
+        halt_reason="journal failed (OperationalError: database or disk is full)",
+        core=(
+            CoreStatus(component="journal", health="unreachable", note="the halt is not journaled"),
+            CoreStatus(component="platform kalshi", health="restarted", restarts=1),
+        ),
+    )
+    console = Console(width=200, record=True)
+    console.print(render(snap, 0.0, {}, None))
+    out = console.export_text()
+    assert "HALTED: journal failed (OperationalError: database or disk is full)" in out
+    assert "journal: unreachable (the halt is not journaled)" in out
+    assert "platform kalshi: restarted" in out
+    line = summary_line(snap, None)
+    assert line["core"] == {"journal": "unreachable", "platform kalshi": "restarted"}
