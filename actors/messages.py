@@ -135,6 +135,14 @@ class GetOpenOrders:
 
 
 @attrs.frozen(kw_only=True)
+class GetOrderFills:
+    """A market's live orders and its finished orders whose fills are still to come, each
+    with the fills counted for it so far: ``tuple[tuple[Order, Decimal], ...]``."""
+
+    market_id: MarketId
+
+
+@attrs.frozen(kw_only=True)
 class GetPlatformStats:
     pass
 

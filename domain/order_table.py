@@ -88,6 +88,7 @@ class OrderTable:
         self._awaiting: set[ClientOrderId] = set()  # cancel wanted, submit answer not yet in
         self._ready: list[ClientOrderId] = []
         self._unknown: set[ClientOrderId] = set()
+        self._owed: set[ClientOrderId] = set()  # finished, filled more than the fills counted
         self.seen_fills: RecentIds[FillId] = RecentIds(retain_fills)
         self.duplicate_fills = 0
         self.closed_count = 0
@@ -110,6 +111,14 @@ class OrderTable:
 
     def has_live(self) -> bool:
         return any(self._open.values())
+
+    def order_fills(self, market_id: MarketId) -> list[tuple[Order, Decimal]]:
+        """The market's live orders and its finished orders still owed fills (the venue
+        said they filled; the fill messages have not all come), each with the quantity of
+        fills counted for it."""
+        owed = {c for c in self._owed if self._orders[c].market_id == market_id}
+        ids = sorted(owed | self._open.get(market_id, set()))
+        return [(self._orders[c], self._fill_qty.get(c, ZERO)) for c in ids]
 
     def unknown(self) -> Iterator[Order]:
         return (self._orders[c] for c in sorted(self._unknown))
@@ -218,6 +227,9 @@ class OrderTable:
         filled = max(order.filled_quantity, total)
         event = E.FILL if filled >= order.quantity else E.PARTIAL_FILL
         self.apply(coid, event, filled_quantity=filled)
+        current = self._orders.get(coid)
+        if current is None or total >= current.filled_quantity:
+            self._owed.discard(coid)
         return fill if fill.client_order_id == coid else attrs.evolve(fill, client_order_id=coid)
 
     def cancel_unconfirmed(self, coid: ClientOrderId) -> None:
@@ -263,6 +275,7 @@ class OrderTable:
             coid = self._closed.popleft()
             order = self._orders.pop(coid, None)
             self._fill_qty.pop(coid, None)
+            self._owed.discard(coid)
             vid = order.venue_order_id if order is not None else None
             if vid is not None and self._by_venue.get(vid) == coid:
                 del self._by_venue[vid]
@@ -277,6 +290,8 @@ class OrderTable:
             self._open.get(order.market_id, set()).discard(coid)
             self._unknown.discard(coid)
             self._awaiting.discard(coid)
+            if order.filled_quantity > self._fill_qty.get(coid, ZERO):
+                self._owed.add(coid)
             self.closed_count += 1
             self._closed.append(coid)
             self._forget_oldest()

@@ -31,6 +31,7 @@ import pykka
 from loguru import logger
 
 from predmm.actors.market.deps import MarketDeps
+from predmm.actors.market.holdings import PendingFills, exit_within_room, room_for_quotes
 from predmm.actors.market.orders import (
     amend_request,
     amended,
@@ -49,7 +50,7 @@ from predmm.actors.messages import (
     DetachMarket,
     FillReceived,
     FillReverted,
-    GetOpenOrders,
+    GetOrderFills,
     GetPosition,
     InjectFailure,
     MarketChanged,
@@ -97,7 +98,9 @@ class MarketActor(pykka.ThreadingActor):
         )
         self.live: dict[ClientOrderId, Order] = {}
         self.cancelling: set[ClientOrderId] = set()
-        self.exits: set[ClientOrderId] = set()
+        self.exits: set[ClientOrderId] = set()  # at most one: in flight until its fills are in
+        self.pending = PendingFills()
+        self.exit_waits = False  # a REDUCING exit waits for the quotes in its way to go
         self.book: OrderBook | None = None
         self.fair: Decimal | None = None
         self.quoted_fair: Decimal | None = None
@@ -145,10 +148,13 @@ class MarketActor(pykka.ThreadingActor):
         inv.yes_contracts, inv.no_contracts = pos.yes_contracts, pos.no_contracts
         inv.avg_yes_price, inv.avg_no_price = pos.avg_yes_price, pos.avg_no_price
         inv.realized_pnl, inv.fees_paid = pos.realized_pnl, pos.fees_paid
-        orders: tuple[Order, ...] = self.deps.platform_direct.call(
-            GetOpenOrders(market_id=self.market_id)
+        orders: tuple[tuple[Order, Decimal], ...] = self.deps.platform_direct.call(
+            GetOrderFills(market_id=self.market_id)
         )
-        for order in orders:
+        for order, counted in orders:
+            self.pending.recovered(order, counted)
+            if order.status.is_terminal:
+                continue
             self.live[order.client_order_id] = order
             if order.status is OrderStatus.PENDING_CANCEL:
                 self.cancelling.add(order.client_order_id)
@@ -218,6 +224,8 @@ class MarketActor(pykka.ThreadingActor):
             case OrdersChanged(orders=orders):
                 for order in orders:
                     self._on_order(order)
+                if self.exit_waits:  # the quotes in a REDUCING exit's way may be gone
+                    self._exit(self._view())
                 # requote now if a release may let a refused order pass, or if the venue
                 # took a quote away (expired, cancelled by it, rejected)
                 if self.stale and (self.refused or self.lost_quote):
@@ -225,6 +233,9 @@ class MarketActor(pykka.ThreadingActor):
                     self._requote()
             case FillReceived(fill=fill):
                 apply_fill(self.inventory, fill)
+                whole = self.pending.fill(fill, self.live)  # a finished order's fills all in
+                if whole is not None:
+                    self.exits.discard(whole)
                 self.stale = True
                 self._requote()
             case FillReverted(fill=fill):
@@ -268,13 +279,16 @@ class MarketActor(pykka.ThreadingActor):
     def _on_order(self, order: Order) -> None:
         coid = order.client_order_id
         if order.status.is_terminal:
-            ours = coid in self.cancelling or coid in self.exits or coid not in self.live
+            tracked = self.live.pop(coid, None) is not None
+            ours = coid in self.cancelling or coid in self.exits or not tracked
             self.lost_quote = self.lost_quote or not ours  # gone without our asking
-            self.live.pop(coid, None)
             self.cancelling.discard(coid)
-            self.exits.discard(coid)
+            if not (tracked and self.pending.order_done(order)):
+                self.exits.discard(coid)  # else in flight until its fills are in
             self.stale = True
-        elif coid in self.live:
+        else:
+            if coid not in self.live:  # one the venue took late, adopted by the platform
+                self.pending.recovered(order, order.filled_quantity)
             self.live[coid] = order
 
     def _on_tick(self) -> None:
@@ -294,19 +308,23 @@ class MarketActor(pykka.ThreadingActor):
             return None
         return LiveView(self.market, book.best_bid(), book.best_ask(), self.deps.clock.now())
 
+    def _held(self) -> InventoryTracker:
+        """The inventory with the fills its orders are owed (``PendingFills``): what
+        quotes and exits are sized on."""
+        return self.pending.effective(self.inventory, self.live)
+
     def _requote(self) -> None:
         quotes = self._quotes()
         own = own_sizes(quotes)
         paused = self.deps.clock.monotonic() < self.paused_until
-        inputs = requote_key(
-            self.book, own, self.sized, self.inventory, self.state, self.market, paused
-        )
+        held = self._held()
+        inputs = requote_key(self.book, own, self.sized, held, self.state, self.market, paused)
         if inputs == self.last_inputs and not self.stale:
             return  # nothing the strategy reads has changed: the same quotes, the same exit
         self.last_inputs = inputs
         view = self._view()
-        self._exit(view)
-        desired = self._desired(view, own)
+        self._exit(view, held)
+        desired = self._desired(view, own, held)
         threshold = self.config.price_change_requote_threshold
         if not needs_requote(self.stale, desired, quotes, self.quoted_fair, self.fair, threshold):
             return
@@ -319,17 +337,21 @@ class MarketActor(pykka.ThreadingActor):
         self.quoted_fair, self.quoted_at = self.fair, self.deps.clock.now()
         self._publish("quoting" if desired else "idle")
 
-    def _desired(self, view: LiveView | None, own: OwnSizes) -> dict[OrderSide, Quote]:
+    def _desired(
+        self, view: LiveView | None, own: OwnSizes, held: InventoryTracker
+    ) -> dict[OrderSide, Quote]:
         halted = self.state is TradingState.HALTED
         if view is None or halted or self.deps.clock.monotonic() < self.paused_until:
             self.fair = None
             return {}
         assert self.book is not None
-        decision = compute_quotes(view, self.inventory, self.config, self.book.without(own))
+        decision = compute_quotes(view, held, self.config, self.book.without(own))
         self.fair = decision.fair_value if decision is not None else None
         quotes = {q.side: q for q in decision.quotes()} if decision is not None else {}
         if self.state is TradingState.REDUCING:
-            quotes = reducing_only(quotes, self.inventory.net_position)
+            exits = [self.live[c] for c in self.exits if c in self.live]
+            room = room_for_quotes(held.net_position, exits, self.exit_waits)
+            quotes = reducing_only(quotes, room)
         return quotes
 
     def _quotes(self) -> dict[OrderSide, Order]:
@@ -415,14 +437,19 @@ class MarketActor(pykka.ThreadingActor):
         except pykka.ActorDeadError:
             self.log.error("platform gone: {n} cancels not sent", n=len(submit.cancels))
 
-    def _exit(self, view: LiveView | None) -> None:
+    def _exit(self, view: LiveView | None, held: InventoryTracker | None = None) -> None:
+        """At most one exit in flight: until its fills are all in, no other goes out."""
         if view is None or self.exits or self.state is TradingState.HALTED:
             return
-        signal = exit_signal(self.inventory, view, self.config)
-        if signal is None:
-            return
-        quote = exit_quote(signal, view.tick)
-        if quote is None:
+        held = held if held is not None else self._held()
+        signal = exit_signal(held, view, self.config)
+        self.exit_waits = False
+        quote = exit_quote(signal, view.tick) if signal is not None else None
+        if quote is not None and self.state is TradingState.REDUCING:
+            quote, in_way = exit_within_room(quote, held.net_position, self.live)
+            self._cancel(in_way)  # the rest of the exit follows once they are gone
+            self.exit_waits = bool(in_way)
+        if signal is None or quote is None:
             return
         self.log.info("exit: {reason}", reason=signal.reason)
         placed = self._place(

@@ -45,6 +45,7 @@ from predmm.actors.messages import (
     FillReceived,
     FillReverted,
     GetOpenOrders,
+    GetOrderFills,
     GetPlatformStats,
     JobDone,
     OrdersChanged,
@@ -185,6 +186,8 @@ class PlatformActor(DirectActor):
                 self.portfolio, self.portfolio_direct = portfolio, direct
             case GetOpenOrders(market_id=market_id):
                 return tuple(self.table.live(market_id))
+            case GetOrderFills(market_id=market_id):
+                return tuple(self.table.order_fills(market_id))
             case GetPlatformStats():
                 return self._stats()
             case VenueEventReceived():

@@ -2,10 +2,13 @@
 
 A tiny matching book: our resting bids rest until a taker (``take``) trades into them.
 Failures are injected per call: ``fail("place", "429")``, ``fail("place", "lost")`` (the
-order IS placed, then the call times out), ``fail("cancel", "5xx")``; fills can be
-dropped from the stream (``drop_fills``: only ``get_fills`` shows them) or sent twice
-(``duplicate_fills``). Every request is logged in ``calls`` in the order it arrived.
-Used only from the trio thread.
+order IS placed, then the call times out), ``fail("place", "late")`` (the call times out
+and the venue takes the orders only when the test says: ``accept_late()``),
+``fail("cancel", "5xx")``; fills can be dropped from the stream (``drop_fills``: only
+``get_fills`` shows them), sent twice (``duplicate_fills``) or, for immediate-or-cancel
+orders, held back until ``release_fills()`` (``hold_ioc_fills``: the order's FILLED answer
+then comes first). Every request is logged in ``calls`` in the order it arrived. Used
+only from the trio thread.
 """
 
 from __future__ import annotations
@@ -138,6 +141,9 @@ class FakeVenue:
         self._ids = itertools.count(1)
         self.drop_fills = 0
         self.duplicate_fills = 0
+        self.hold_ioc_fills = False
+        self.held: list[VenueEvent] = []
+        self.late: list[Order] = []  # taken by the venue only at ``accept_late``
         self.closed = False
         self.hub = hub or Hub()
         self.gate: trio.Event | None = None  # placements wait for it while it is set
@@ -171,6 +177,19 @@ class FakeVenue:
         """The venue takes an order away by itself (expiry, self-trade prevention, ...)."""
         self._cancel(coid)
         self._emit(self.update_event(self.orders[coid]))
+
+    def release_fills(self) -> None:
+        """The held fill messages go out now, in their order."""
+        held, self.held = self.held, []
+        for event in held:
+            self._emit(event)
+
+    def accept_late(self) -> list[PlaceResult]:
+        """The venue takes the orders whose placement timed out (``fail("place", "late")``)."""
+        late, self.late = self.late, []
+        results = [self._place(o) for o in late]
+        self._touch()
+        return results
 
     def take(
         self, market_id: MarketId, side: OrderSide, price: Decimal, size: Decimal
@@ -210,6 +229,9 @@ class FakeVenue:
             raise RateLimited("429 too many requests", retry_after=0.0, status=429)
         if failure == "5xx":
             raise VenueUnavailable("503 before the order was taken", status=503)
+        if failure == "late":
+            self.late.extend(orders)
+            raise VenueUnavailable("timeout: the venue takes the orders later")
         results = [self._place(o) for o in orders]
         if failure == "lost":
             raise VenueUnavailable("timeout after the order was taken")
@@ -347,7 +369,9 @@ class FakeVenue:
             venue_order_id=order.venue_order_id,
         )
         self.fills.append(fill)
-        if self.drop_fills:
+        if self.hold_ioc_fills and order.time_in_force is TimeInForce.IOC:
+            self.held.append(OrderFilled(fill=fill))
+        elif self.drop_fills:
             self.drop_fills -= 1
         else:
             self._emit(OrderFilled(fill=fill))
