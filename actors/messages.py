@@ -94,8 +94,10 @@ class BackoffOver:
 
 
 @attrs.frozen(kw_only=True)
-class Reconcile:
-    """Timer: look UNKNOWN orders up by client order id."""
+class LookUp:
+    """Timer: look an UNKNOWN order up by client order id (``actors.platform.lookups``)."""
+
+    client_order_id: ClientOrderId
 
 
 @attrs.frozen(kw_only=True)

@@ -121,7 +121,12 @@ class OrderTable:
         return [(self._orders[c], self._fill_qty.get(c, ZERO)) for c in ids]
 
     def unknown(self) -> Iterator[Order]:
+        """Orders whose state the venue must be asked about (a lost answer, a cancel the
+        venue did not confirm)."""
         return (self._orders[c] for c in sorted(self._unknown))
+
+    def is_unknown(self, coid: ClientOrderId) -> bool:
+        return coid in self._unknown
 
     # changes ------------------------------------------------------------------------
 

@@ -214,6 +214,7 @@ class TradingEngine:
                 clock=self.clock,
                 journal=self.journal,
                 fill_cursor=resumed.cursors.get(venue),
+                lookups=self._t.unknown_lookups,
                 journaled_fills=resumed.journaled_fills(venue),
                 direct=self.platform_direct.setdefault(venue, DirectRef(f"{venue.value} platform")),
             )

@@ -7,8 +7,10 @@ queue of placements, and why requests keep flowing while its thread waits for th
 
 * client order ids are made by the MarketActors, unique per incarnation, and reused on
   every retry of one intent (a 429 re-sends the same order);
-* a timeout or 5xx after a submit makes the order UNKNOWN until ``get_order`` by client
-  order id says what the venue holds;
+* a timeout or 5xx after a submit makes the order UNKNOWN, reserved and unreplaced, while
+  ``get_order`` by client order id looks for it over a bounded window with backoff
+  (``actors.platform.lookups``): found, it is what the venue says; absent for the whole
+  window, it is given up;
 * fills are deduplicated by fill id and routed to the owning MarketActor, the
   PortfolioActor and the journal;
 * a cancel of an order whose placement is still in flight waits for that answer (else
@@ -48,13 +50,13 @@ from predmm.actors.messages import (
     GetOrderFills,
     GetPlatformStats,
     JobDone,
+    LookUp,
     OrdersChanged,
     OrdersClosed,
     PlaceOrders,
     PlatformStats,
     PollFills,
     Pump,
-    Reconcile,
     Reply,
     Resume,
     SubmitOrders,
@@ -70,6 +72,7 @@ from predmm.actors.platform.answers import (
 )
 from predmm.actors.platform.changes import OrderChanges
 from predmm.actors.platform.flow import Amend, OrderFlow
+from predmm.actors.platform.lookups import LookupPolicy, Lookups
 from predmm.domain.enums import Venue
 from predmm.domain.errors import RateLimited, VenueUnavailable
 from predmm.domain.events import (
@@ -101,7 +104,7 @@ class PlatformActor(DirectActor):
         journal: JournalPort,
         key: str | None = None,
         max_in_flight: int = 4,
-        reconcile_delay: float = 0.2,
+        lookups: LookupPolicy | None = None,
         fill_cursor: str | None = None,
         journaled_fills: JournaledFills | None = None,
         direct: DirectRef | None = None,
@@ -122,7 +125,7 @@ class PlatformActor(DirectActor):
         self.routes: dict[MarketId, pykka.ActorRef[Any]] = {}
         self.portfolio: pykka.ActorRef[Any] | None = None
         self.portfolio_direct: DirectRef | None = None
-        self.reconcile_delay = reconcile_delay
+        self.lookups = Lookups(lookups or LookupPolicy())
         self.wake_at: float | None = None
         self.backing_off, self.failures = False, 0
         self.cursor, self.polling, self.journaled_fills = fill_cursor, False, journaled_fills
@@ -161,8 +164,8 @@ class PlatformActor(DirectActor):
                 self.wake_at = None
             case BackoffOver():
                 self.backing_off = False
-            case Reconcile():
-                self._reconcile()
+            case LookUp(client_order_id=coid):
+                self._look_up(coid)
             case PollFills():
                 self._poll_fills()
             case SyncOpenOrders(reply=reply):
@@ -271,8 +274,7 @@ class PlatformActor(DirectActor):
             if error is not None and not isinstance(error, VenueUnavailable):
                 self.log.error("placement refused: {error!r}", error=error)
             placements_answered(self.table, coids, results or (), error)
-            if isinstance(error, VenueUnavailable):  # UNKNOWN until the venue says
-                self._reconcile_later()
+            self._start_lookups()  # UNKNOWN until the venue says
         self.flow.queue_ready_cancels()
 
     def _on_cancel(
@@ -285,7 +287,7 @@ class PlatformActor(DirectActor):
             self.flow.retry_cancels(coids)
             return
         if cancels_answered(self.table, results or ()):
-            self._reconcile_later()
+            self._start_lookups()
 
     def _on_amend(self, tag: Any, result: PlaceResult | None, error: Exception | None) -> None:
         amend: Amend = tag[1]
@@ -308,9 +310,15 @@ class PlatformActor(DirectActor):
 
     def _on_get_order(self, tag: Any, found: Order | None, error: Exception | None) -> None:
         coid: ClientOrderId = tag[1]
-        if error is not None:
-            self._reconcile_later()
+        if error is not None:  # the venue could not say: look again, the look not counted
+            self._look_later(coid, self.lookups.policy.max_delay)
             return
+        if found is None and self.table.is_unknown(coid):
+            delay = self.lookups.not_found(coid)
+            if delay is not None:  # the venue may still take it: the window is not over
+                self._look_later(coid, delay)
+                return
+        self.lookups.done(coid)
         self.table.reconciled(coid, found)
         self.flow.queue_ready_cancels()
 
@@ -415,13 +423,23 @@ class PlatformActor(DirectActor):
         )
         self._to_portfolio(message)
 
-    def _reconcile_later(self) -> None:
-        self.bridge.call_later(self.reconcile_delay, self.actor_ref, Reconcile())
-
-    def _reconcile(self) -> None:
+    def _start_lookups(self) -> None:
+        """Look for every UNKNOWN order not looked for yet (``actors.platform.lookups``)."""
         for order in self.table.unknown():
-            run = partial(venue_calls.get_order, order.client_order_id, order.market_id)
-            self.flow.read(("get_order", order.client_order_id), run)
+            delay = self.lookups.start(order.client_order_id)
+            if delay is not None:
+                self._look_later(order.client_order_id, delay)
+
+    def _look_later(self, coid: ClientOrderId, delay: float) -> None:
+        self.bridge.call_later(delay, self.actor_ref, LookUp(client_order_id=coid))
+
+    def _look_up(self, coid: ClientOrderId) -> None:
+        order = self.table.get(coid)
+        if order is None or not self.table.is_unknown(coid):
+            self.lookups.done(coid)  # known by now (an answer, the stream)
+            return
+        run = partial(venue_calls.get_order, coid, order.market_id)
+        self.flow.read(("get_order", coid), run)
 
     def _poll_fills(self) -> None:
         if not self.polling:
