@@ -101,6 +101,17 @@ class LookUp:
 
 
 @attrs.frozen(kw_only=True)
+class CheckVenue:
+    """Timer: reconcile the venue's open orders and positions with the order table and
+    the portfolio (``actors.platform.checks``)."""
+
+
+@attrs.frozen(kw_only=True)
+class CheckPositions:
+    """Timer: read the venue's positions again (some disagreed with the portfolio's)."""
+
+
+@attrs.frozen(kw_only=True)
 class PollFills:
     """Fetch fills after the last cursor (start-up, and after a feed gap)."""
 
@@ -158,6 +169,7 @@ class PlatformStats:
     unknown_orders: int
     tokens_spent: Decimal
     duplicate_fills: int
+    disputed: tuple[MarketId, ...] = ()  # positions the venue disagrees with: not quoted
 
 
 # --- MarketActor ------------------------------------------------------------------
@@ -211,6 +223,19 @@ class TradingStateChanged:
 
 
 @attrs.frozen(kw_only=True)
+class BlockQuoting:
+    """The venue's position in this market disagrees with predmm's (``reason`` says how):
+    cancel the quotes, place nothing until ``UnblockQuoting``."""
+
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class UnblockQuoting:
+    """The venue's position agrees with predmm's again: quote as before."""
+
+
+@attrs.frozen(kw_only=True)
 class Retire:
     """Stop quoting this market for good: cancel its orders, then stop."""
 
@@ -242,6 +267,24 @@ class AdoptOrders:
     are, whatever the limits say (they rest already; new orders then see them)."""
 
     orders: tuple[Order, ...]
+
+
+@attrs.frozen(kw_only=True)
+class AdoptLateOrder:
+    """An order found resting on the venue during a run that the order table did not
+    hold live (taken after it was given up, or unknown to it). Its exposure is reserved
+    either way (it rests until it is cancelled); the answer, a ``Reservation``, says
+    whether the limits let it stay."""
+
+    order: Order
+
+
+@attrs.frozen(kw_only=True)
+class GetPositions:
+    """Net positions (YES - NO) of every market of ``venue`` the portfolio has seen:
+    ``dict[MarketId, Decimal]``."""
+
+    venue: Venue
 
 
 @attrs.frozen(kw_only=True)

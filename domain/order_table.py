@@ -128,6 +128,15 @@ class OrderTable:
     def is_unknown(self, coid: ClientOrderId) -> bool:
         return coid in self._unknown
 
+    def known_as(self, order: Order) -> Order | None:
+        """This table's order for one the venue lists: by client order id, else by the
+        venue's id (an order adopted at a restart under the venue's name for it)."""
+        found = self._orders.get(order.client_order_id)
+        if found is None and order.venue_order_id is not None:
+            coid = self._by_venue.get(order.venue_order_id)
+            found = self._orders.get(coid) if coid is not None else None
+        return found
+
     # changes ------------------------------------------------------------------------
 
     def add(self, order: Order) -> bool:
@@ -143,6 +152,25 @@ class OrderTable:
         """An order the venue holds that this table did not know (after a restart)."""
         if order.client_order_id not in self._orders and not order.status.is_terminal:
             self._store(order, None)
+
+    def revive(self, order: Order) -> bool:
+        """A finished order that the venue shows resting after all (taken after it was
+        given up): live again, as the venue shows it. False if there is nothing to revive."""
+        coid = order.client_order_id
+        old = self._orders.get(coid)
+        if old is None or not old.status.is_terminal or order.status.is_terminal:
+            return False
+        self._closed.remove(coid)
+        self._owed.discard(coid)
+        revived = attrs.evolve(
+            old,
+            status=order.status,
+            filled_quantity=max(old.filled_quantity, order.filled_quantity),
+            venue_order_id=order.venue_order_id or old.venue_order_id,
+            reason="",
+        )
+        self._store(revived, None)
+        return True
 
     def apply(self, coid: ClientOrderId, event: OrderEvent, **changes: object) -> Order | None:
         order = self._orders.get(coid)

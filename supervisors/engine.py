@@ -45,6 +45,7 @@ from predmm.actors.messages import (
     AttachPortfolio,
     BroadcastTick,
     CancelAll,
+    CheckVenue,
     MarketsScanned,
     PollFills,
     SetTradingState,
@@ -63,7 +64,7 @@ from predmm.domain.orders import Order
 from predmm.platforms.bridge import Bridge, safe_tell
 from predmm.platforms.venue import VenueClient
 from predmm.strategies.quoting import select_markets
-from predmm.supervisors.feeds import Feeds, Routes, open_markets, poll_fills
+from predmm.supervisors.feeds import Feeds, Routes, open_markets, poll_fills, tell_all
 from predmm.supervisors.handover import (
     Resumed,
     RunJournal,
@@ -215,6 +216,7 @@ class TradingEngine:
                 journal=self.journal,
                 fill_cursor=resumed.cursors.get(venue),
                 lookups=self._t.unknown_lookups,
+                recheck_delay=self._t.position_recheck,
                 journaled_fills=resumed.journaled_fills(venue),
                 direct=self.platform_direct.setdefault(venue, DirectRef(f"{venue.value} platform")),
             )
@@ -256,6 +258,8 @@ class TradingEngine:
         nursery.start_soon(every, self._t.tick_interval, self._tick)
         polls = functools.partial(poll_fills, self.platforms.values())
         nursery.start_soon(every, self._t.fill_poll_interval, polls)
+        checks = functools.partial(tell_all, self.platforms.values(), CheckVenue())
+        nursery.start_soon(every, self._t.reconcile_interval, checks)
         if self._t.gc_refreeze_interval is not None:
             refreeze_gc()
             self._froze = True

@@ -4,7 +4,8 @@ markets selected on it change, routes each event (``route``): books, trades and
 invalidations to the conflator, fills and order updates to the venue's PlatformActor,
 tick-size and status changes to the MarketSupervisor. A stream that fails is
 resubscribed after ``retry`` seconds, its markets' books invalidated and the fills it may
-have hidden polled; ``poll_fills`` is the periodic backstop for fills a stream dropped.
+have hidden polled; ``poll_fills`` is the periodic backstop for fills a stream dropped
+(``tell_all`` tells the PlatformActors a periodic command).
 """
 
 from __future__ import annotations
@@ -74,8 +75,12 @@ async def open_markets(clients: Iterable[VenueClient]) -> list[Market]:
 
 
 def poll_fills(platforms: Iterable[pykka.ActorRef[Any]]) -> None:
-    for platform in platforms:
-        safe_tell(platform, PollFills())
+    tell_all(platforms, PollFills())
+
+
+def tell_all(refs: Iterable[pykka.ActorRef[Any]], message: object) -> None:
+    for ref in refs:
+        safe_tell(ref, message)
 
 
 @attrs.define

@@ -41,7 +41,9 @@ class EngineTimings:
     # over this window with backoff before it is given up (actors.platform.lookups)
     unknown_lookups: LookupPolicy = attrs.field(factory=LookupPolicy)
     # each venue's open orders and positions against the order table and the portfolio
+    # (actors.platform.checks); a position that disagrees is read again this much later
     reconcile_interval: float = 60.0
+    position_recheck: float = 2.0
     # start-up objects (modules, actors, threads: ~90k) are frozen out of the garbage
     # collector once quoting starts, and re-frozen this often; None: never freeze
     gc_refreeze_interval: float | None = 3600.0

@@ -45,6 +45,7 @@ from predmm.actors.market.view import LiveView, OwnSizes, own_sizes, requote_key
 from predmm.actors.messages import (
     AmendOrder,
     AttachMarket,
+    BlockQuoting,
     ChildFailed,
     DataReady,
     DetachMarket,
@@ -64,6 +65,7 @@ from predmm.actors.messages import (
     SubmitOrders,
     Tick,
     TradingStateChanged,
+    UnblockQuoting,
 )
 from predmm.actors.status import MarketStatus
 from predmm.domain.book import OrderBook, Watch
@@ -101,13 +103,14 @@ class MarketActor(pykka.ThreadingActor):
         self.exits: set[ClientOrderId] = set()  # at most one: in flight until its fills are in
         self.pending = PendingFills()
         self.exit_waits = False  # a REDUCING exit waits for the quotes in its way to go
+        self.blocked = ""  # why nothing may be placed (the venue disputes the position)
         self.book: OrderBook | None = None
         self.fair: Decimal | None = None
         self.quoted_fair: Decimal | None = None
         self.quoted_at: Any = None
         self.stale = True
         self.last_inputs: tuple[object, ...] | None = None
-        self.lost_quote = False
+        self.requote_now = False
         self.volume = VolumeMeter(
             window_s=self.config.volume_spike_window_seconds,
             lookback_s=self.config.volume_spike_lookback_seconds,
@@ -226,10 +229,11 @@ class MarketActor(pykka.ThreadingActor):
                     self._on_order(order)
                 if self.exit_waits:  # the quotes in a REDUCING exit's way may be gone
                     self._exit(self._view())
-                # requote now if a release may let a refused order pass, or if the venue
-                # took a quote away (expired, cancelled by it, rejected)
-                if self.stale and (self.refused or self.lost_quote):
-                    self.lost_quote = False
+                # requote now if a release may let a refused order pass, if the venue
+                # took a quote away (expired, cancelled by it, rejected) or if an order
+                # was adopted (it may be a second quote on its side)
+                if self.stale and (self.refused or self.requote_now):
+                    self.requote_now = False
                     self._requote()
             case FillReceived(fill=fill):
                 apply_fill(self.inventory, fill)
@@ -249,6 +253,12 @@ class MarketActor(pykka.ThreadingActor):
                 self._requote()
             case MarketChanged(market=market):
                 self.market, self.stale = market, True
+                self._requote()
+            case BlockQuoting(reason=reason):
+                self.blocked, self.stale = reason, True
+                self._requote()
+            case UnblockQuoting():
+                self.blocked, self.stale = "", True
                 self._requote()
             case Retire():
                 self.retired = True
@@ -281,7 +291,7 @@ class MarketActor(pykka.ThreadingActor):
         if order.status.is_terminal:
             tracked = self.live.pop(coid, None) is not None
             ours = coid in self.cancelling or coid in self.exits or not tracked
-            self.lost_quote = self.lost_quote or not ours  # gone without our asking
+            self.requote_now = self.requote_now or not ours  # gone without our asking
             self.cancelling.discard(coid)
             if not (tracked and self.pending.order_done(order)):
                 self.exits.discard(coid)  # else in flight until its fills are in
@@ -289,6 +299,7 @@ class MarketActor(pykka.ThreadingActor):
         else:
             if coid not in self.live:  # one the venue took late, adopted by the platform
                 self.pending.recovered(order, order.filled_quantity)
+                self.stale = self.requote_now = True
             self.live[coid] = order
 
     def _on_tick(self) -> None:
@@ -335,12 +346,12 @@ class MarketActor(pykka.ThreadingActor):
         self._send()  # before the bookkeeping below: the tick path ends at the venue
         self.stale = False
         self.quoted_fair, self.quoted_at = self.fair, self.deps.clock.now()
-        self._publish("quoting" if desired else "idle")
+        self._publish("blocked" if self.blocked else "quoting" if desired else "idle")
 
     def _desired(
         self, view: LiveView | None, own: OwnSizes, held: InventoryTracker
     ) -> dict[OrderSide, Quote]:
-        halted = self.state is TradingState.HALTED
+        halted = self.state is TradingState.HALTED or bool(self.blocked)
         if view is None or halted or self.deps.clock.monotonic() < self.paused_until:
             self.fair = None
             return {}
@@ -439,7 +450,7 @@ class MarketActor(pykka.ThreadingActor):
 
     def _exit(self, view: LiveView | None, held: InventoryTracker | None = None) -> None:
         """At most one exit in flight: until its fills are all in, no other goes out."""
-        if view is None or self.exits or self.state is TradingState.HALTED:
+        if view is None or self.exits or self.state is TradingState.HALTED or self.blocked:
             return
         held = held if held is not None else self._held()
         signal = exit_signal(held, view, self.config)
@@ -486,5 +497,6 @@ class MarketActor(pykka.ThreadingActor):
                 realized_pnl=self.inventory.realized_pnl,
                 unrealized_pnl=self.inventory.unrealized_pnl(mark) if mark is not None else ZERO,
                 quoted_at=self.quoted_at,
+                note=self.blocked,
             )
         )

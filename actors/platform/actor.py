@@ -43,6 +43,8 @@ from predmm.actors.messages import (
     CancelMarketOrders,
     CancelOrders,
     CancelOrphans,
+    CheckPositions,
+    CheckVenue,
     DetachMarket,
     FillReceived,
     FillReverted,
@@ -73,6 +75,7 @@ from predmm.actors.platform.answers import (
 from predmm.actors.platform.changes import OrderChanges
 from predmm.actors.platform.flow import Amend, OrderFlow
 from predmm.actors.platform.lookups import LookupPolicy, Lookups
+from predmm.actors.platform.reconciler import Reconciler
 from predmm.domain.enums import Venue
 from predmm.domain.errors import RateLimited, VenueUnavailable
 from predmm.domain.events import (
@@ -105,6 +108,7 @@ class PlatformActor(DirectActor):
         key: str | None = None,
         max_in_flight: int = 4,
         lookups: LookupPolicy | None = None,
+        recheck_delay: float = 2.0,
         fill_cursor: str | None = None,
         journaled_fills: JournaledFills | None = None,
         direct: DirectRef | None = None,
@@ -125,12 +129,23 @@ class PlatformActor(DirectActor):
         self.routes: dict[MarketId, pykka.ActorRef[Any]] = {}
         self.portfolio: pykka.ActorRef[Any] | None = None
         self.portfolio_direct: DirectRef | None = None
-        self.lookups = Lookups(lookups or LookupPolicy())
         self.wake_at: float | None = None
         self.backing_off, self.failures = False, 0
         self.cursor, self.polling, self.journaled_fills = fill_cursor, False, journaled_fills
         self.drain: list[Reply] = []
         self.reversed: RecentIds[FillId] = RecentIds(RETAIN_FILLS)
+        self.reconciler = Reconciler(
+            venue=venue,
+            table=self.table,
+            flow=self.flow,
+            lookups=Lookups(lookups or LookupPolicy()),
+            journal=journal,
+            routes=self.routes,
+            later=self._later,
+            journal_orders=self._journal_orders,
+            poll_fills=self._poll_fills,
+            recheck_delay=recheck_delay,
+        )
         self.log = logger.bind(actor="platform", venue=venue.value)
 
     # dispatch ---------------------------------------------------------------------
@@ -165,7 +180,12 @@ class PlatformActor(DirectActor):
             case BackoffOver():
                 self.backing_off = False
             case LookUp(client_order_id=coid):
-                self._look_up(coid)
+                self.reconciler.look_up(coid)
+            case CheckVenue():
+                self.reconciler.check_orders()
+                self.reconciler.check_positions()
+            case CheckPositions():
+                self.reconciler.check_positions()
             case PollFills():
                 self._poll_fills()
             case SyncOpenOrders(reply=reply):
@@ -182,11 +202,13 @@ class PlatformActor(DirectActor):
                 self._cancel_all(message)
             case AttachMarket(market_id=market_id, ref=ref):
                 self.routes[market_id] = ref
+                self.reconciler.attached(market_id, ref)
             case DetachMarket(market_id=market_id, ref=ref):
                 if self.routes.get(market_id) is ref:
                     del self.routes[market_id]
             case AttachPortfolio(portfolio=portfolio, direct=direct):
                 self.portfolio, self.portfolio_direct = portfolio, direct
+                self.reconciler.portfolio = direct
             case GetOpenOrders(market_id=market_id):
                 return tuple(self.table.live(market_id))
             case GetOrderFills(market_id=market_id):
@@ -274,7 +296,7 @@ class PlatformActor(DirectActor):
             if error is not None and not isinstance(error, VenueUnavailable):
                 self.log.error("placement refused: {error!r}", error=error)
             placements_answered(self.table, coids, results or (), error)
-            self._start_lookups()  # UNKNOWN until the venue says
+            self.reconciler.start_lookups()  # UNKNOWN until the venue says
         self.flow.queue_ready_cancels()
 
     def _on_cancel(
@@ -287,7 +309,7 @@ class PlatformActor(DirectActor):
             self.flow.retry_cancels(coids)
             return
         if cancels_answered(self.table, results or ()):
-            self._start_lookups()
+            self.reconciler.start_lookups()
 
     def _on_amend(self, tag: Any, result: PlaceResult | None, error: Exception | None) -> None:
         amend: Amend = tag[1]
@@ -309,18 +331,19 @@ class PlatformActor(DirectActor):
             self.log.warning("venue-wide cancel removed {n} orders", n=count)
 
     def _on_get_order(self, tag: Any, found: Order | None, error: Exception | None) -> None:
-        coid: ClientOrderId = tag[1]
-        if error is not None:  # the venue could not say: look again, the look not counted
-            self._look_later(coid, self.lookups.policy.max_delay)
-            return
-        if found is None and self.table.is_unknown(coid):
-            delay = self.lookups.not_found(coid)
-            if delay is not None:  # the venue may still take it: the window is not over
-                self._look_later(coid, delay)
-                return
-        self.lookups.done(coid)
-        self.table.reconciled(coid, found)
+        self.reconciler.looked_up(tag[1], found, error)
         self.flow.queue_ready_cancels()
+
+    def _on_check_orders(self, tag: Any, listed: Any, error: Exception | None) -> None:
+        self.reconciler.orders_read(tag, listed, error)
+        self.flow.queue_ready_cancels()
+
+    def _on_phantom(self, tag: Any, found: Order | None, error: Exception | None) -> None:
+        self.reconciler.phantom_read(tag, found, error)
+        self.flow.queue_ready_cancels()
+
+    def _on_positions(self, tag: Any, listed: Any, error: Exception | None) -> None:
+        self.reconciler.positions_read(tag, listed, error)
 
     def _on_fills(self, tag: Any, page: FillPage | None, error: Exception | None) -> None:
         self.polling = False
@@ -370,6 +393,7 @@ class PlatformActor(DirectActor):
         fill = self.table.fill(venue_fill)
         if fill is None:
             return None
+        self.reconciler.counted(fill.market_id)
         message = FillReceived(fill=fill)
         self._to_portfolio(message)  # first: see _to_portfolio
         safe_tell(self.routes.get(fill.market_id), message)
@@ -382,6 +406,7 @@ class PlatformActor(DirectActor):
         self.journal.fill_reversal(fill, "failed on chain")
         if not reversal_counts(self.table, self.reversed, fill.fill_id):
             return
+        self.reconciler.counted(fill.market_id)
         message = FillReverted(fill=fill)
         self._to_portfolio(message)
         safe_tell(self.routes.get(fill.market_id), message)
@@ -423,23 +448,8 @@ class PlatformActor(DirectActor):
         )
         self._to_portfolio(message)
 
-    def _start_lookups(self) -> None:
-        """Look for every UNKNOWN order not looked for yet (``actors.platform.lookups``)."""
-        for order in self.table.unknown():
-            delay = self.lookups.start(order.client_order_id)
-            if delay is not None:
-                self._look_later(order.client_order_id, delay)
-
-    def _look_later(self, coid: ClientOrderId, delay: float) -> None:
-        self.bridge.call_later(delay, self.actor_ref, LookUp(client_order_id=coid))
-
-    def _look_up(self, coid: ClientOrderId) -> None:
-        order = self.table.get(coid)
-        if order is None or not self.table.is_unknown(coid):
-            self.lookups.done(coid)  # known by now (an answer, the stream)
-            return
-        run = partial(venue_calls.get_order, coid, order.market_id)
-        self.flow.read(("get_order", coid), run)
+    def _later(self, delay: float, message: object) -> None:
+        self.bridge.call_later(delay, self.actor_ref, message)
 
     def _poll_fills(self) -> None:
         if not self.polling:
@@ -468,6 +478,7 @@ class PlatformActor(DirectActor):
             queued_placements=len(self.flow.place_q),
             queued_cancels=len(self.flow.cancel_q),
             unknown_orders=sum(1 for _ in self.table.unknown()),
+            disputed=tuple(sorted(self.reconciler.check.disputed, key=str)),
             tokens_spent=self.flow.bucket.spent,
             duplicate_fills=self.table.duplicate_fills,
         )

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pykka
 from loguru import logger
 
@@ -30,6 +31,7 @@ from predmm.actors.clock import Clock
 from predmm.actors.direct import DirectActor, DirectRef
 from predmm.actors.journal.port import JournalPort
 from predmm.actors.messages import (
+    AdoptLateOrder,
     AdoptOrders,
     CancelAll,
     ExposureReport,
@@ -37,6 +39,7 @@ from predmm.actors.messages import (
     FillReverted,
     GetExposure,
     GetPosition,
+    GetPositions,
     MarkPrice,
     OrdersClosed,
     PositionView,
@@ -53,8 +56,8 @@ from predmm.config.risk import RiskConfig
 from predmm.domain.enums import TradingState
 from predmm.domain.exposure import AmendSettled, ExposureBook, OrderClosed, ReserveRequest
 from predmm.domain.ids import MarketId
-from predmm.domain.orders import Fill
-from predmm.domain.risk import Limits, reduces
+from predmm.domain.orders import Fill, Order
+from predmm.domain.risk import Limits, Terms, reduces
 from predmm.strategies.fills import apply_fill, revert_fill
 from predmm.strategies.inventory import InventoryTracker
 
@@ -124,6 +127,10 @@ class PortfolioActor(DirectActor):
             case AdoptOrders(orders=orders):
                 for order in orders:
                     self.book.adopt(order)
+            case AdoptLateOrder(order=order):
+                return self._adopt_late(order)
+            case GetPositions(venue=venue):
+                return {m: t.net_position for m, t in self.positions.items() if m.venue is venue}
             case FillReceived(fill=fill):
                 self._fill(fill)
             case FillReverted(fill=fill):
@@ -191,6 +198,16 @@ class PortfolioActor(DirectActor):
         if self.state is TradingState.REDUCING and not reduces(terms, self._reducible(market_id)):
             return "trading is REDUCING and the order does not reduce inventory"
         return self.book.breach(market_id, terms)
+
+    def _adopt_late(self, order: Order) -> Reservation:
+        """Reserve an order found resting late; granted if the limits let it stay."""
+        terms = attrs.evolve(Terms.of(order), quantity=order.remaining)
+        req = ReserveRequest(client_order_id=order.client_order_id, terms=terms)
+        reason = self._refusal(order.market_id, req)
+        self.book.adopt(order)  # it rests until it is cancelled: counted until then
+        return Reservation(
+            client_order_id=order.client_order_id, granted=reason is None, reason=reason or ""
+        )
 
     def _reducible(self, market_id: MarketId) -> Decimal:
         return self.book.reducible(market_id, self._tracker(market_id).net_position)

@@ -144,6 +144,7 @@ class FakeVenue:
         self.hold_ioc_fills = False
         self.held: list[VenueEvent] = []
         self.late: list[Order] = []  # taken by the venue only at ``accept_late``
+        self.position_offsets: dict[MarketId, Decimal] = {}  # YES the positions misreport
         self.closed = False
         self.hub = hub or Hub()
         self.gate: trio.Event | None = None  # placements wait for it while it is set
@@ -172,6 +173,10 @@ class FakeVenue:
             if o.status in (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED)
             and market_id in (None, o.market_id)
         ]
+
+    def vanish(self, coid: ClientOrderId) -> None:
+        """The venue cancels an order and says nothing (a lost update message)."""
+        self._cancel(coid)
 
     def expire(self, coid: ClientOrderId) -> None:
         """The venue takes an order away by itself (expiry, self-trade prevention, ...)."""
@@ -290,12 +295,14 @@ class FakeVenue:
         page = tuple(self.fills[start : start + 100])
         return FillPage(fills=page, cursor=str(start + len(page)))
 
-    async def get_positions(self) -> list[Position]:
+    async def get_positions(self, market_ids: Sequence[MarketId] | None = None) -> list[Position]:
         await trio.lowlevel.checkpoint()
         held: dict[MarketId, list[Decimal]] = {}
         for fill in self.fills:
             pair = held.setdefault(fill.market_id, [ZERO, ZERO])
             pair[0 if fill.side is OrderSide.YES else 1] += fill.quantity
+        for market_id, extra in self.position_offsets.items():
+            held.setdefault(market_id, [ZERO, ZERO])[0] += extra
         return [
             Position(market_id=m, yes_contracts=y, no_contracts=n) for m, (y, n) in held.items()
         ]

@@ -43,9 +43,13 @@ class RecordingJournal:
     restarts: list[tuple[MarketId, int, str]] = attrs.Factory(list)
     quarantines: list[tuple[MarketId, int, str]] = attrs.Factory(list)
     states: list[tuple[TradingState, str]] = attrs.Factory(list)
+    corrections: list[tuple[Order, str]] = attrs.Factory(list)
 
     def orders(self, changes: Sequence[tuple[Order, OrderEvent | None]]) -> None:
         self.changes.extend(changes)
+
+    def correction(self, order: Order, what: str) -> None:
+        self.corrections.append((order, what))
 
     def fill(self, fill: Fill, cursor: str | None) -> None:
         self.fills.append(fill)

@@ -5,13 +5,13 @@ absent for the whole window, it is given up and only then replaced."""
 
 from __future__ import annotations
 
-from predmm.actors.messages import GetExposure, GetPlatformStats
+from predmm.actors.messages import CheckVenue, GetExposure, GetPlatformStats
 from predmm.actors.platform.lookups import LookupPolicy
 from predmm.domain.enums import Venue
 from predmm.domain.ids import ClientOrderId, MarketId
 from predmm.supervisors.runtime import EngineTimings
 from tests.actors.fake_venue import FakeVenue, book_of, fake_market
-from tests.actors.harness import QUIET, ask, eventually, running
+from tests.actors.harness import QUIET, RecordingJournal, ask, eventually, running
 
 A = MarketId(Venue.KALSHI, "A")
 FAST = LookupPolicy(first_delay=0.005, factor=2.0, max_delay=0.02, window=30.0)
@@ -81,3 +81,30 @@ async def test_an_order_absent_for_the_whole_window_is_given_up_then_replaced() 
         assert (stats.unknown_orders, stats.live_orders) == (0, 2)
         report = await ask(engine.portfolio, GetExposure())
         assert report.reservations == 2  # the replacements only
+
+
+async def test_an_order_taken_after_it_was_given_up_is_adopted_by_the_next_check() -> None:
+    """Given up after the window and replaced, the original is taken by the venue after
+    all: the periodic check finds it resting, adopts it with its reservation (the
+    market then cancels one of the two quotes on each side) and journals it."""
+    window = LookupPolicy(first_delay=0.005, factor=2.0, max_delay=0.01, window=0.05)
+    journal = RecordingJournal()
+    venue = FakeVenue(Venue.KALSHI, markets=[fake_market(Venue.KALSHI, "A")])
+    venue.fail("place", "late")
+    async with running([venue], timings=timings(window), journal=journal) as engine:
+        venue.publish_book(book_of(A))
+        await venue.wait_until(lambda: len(venue.late) == 2)
+        first = sorted(o.client_order_id for o in venue.late)
+        await venue.wait_until(lambda: len(venue.resting(A)) == 2)  # the replacements
+        venue.accept_late()  # four rest now, two of them unknown to the order table
+        platform = engine.platforms[Venue.KALSHI]
+        platform.tell(CheckVenue())
+        await eventually(platform, GetPlatformStats(), lambda _: len(journal.corrections) == 2)
+        assert sorted(o.client_order_id for o, _ in journal.corrections) == first
+        assert {what for _, what in journal.corrections} == {
+            "on the venue, closed as rejected in the order table: adopted with its reservation"
+        }
+        await venue.wait_until(lambda: len(venue.resting(A)) == 2)  # one quote a side
+        stats = await eventually(platform, GetPlatformStats(), lambda s: s.live_orders == 2)
+        report = await eventually(engine.portfolio, GetExposure(), lambda r: r.reservations == 2)
+        assert (stats.queued_cancels, report.reservations) == (0, 2)
