@@ -53,6 +53,10 @@ class RecentIds(Generic[K]):
         if len(self._order) > self.limit:
             self._ids.discard(self._order.popleft())
 
+    def discard(self, key: K) -> None:
+        """Forget ``key`` (its place in the order is dropped when it comes up)."""
+        self._ids.discard(key)
+
     def __contains__(self, key: object) -> bool:
         return key in self._ids
 
@@ -89,6 +93,7 @@ class OrderTable:
         self._ready: list[ClientOrderId] = []
         self._unknown: set[ClientOrderId] = set()
         self._owed: set[ClientOrderId] = set()  # finished, filled more than the fills counted
+        self.given_up: RecentIds[ClientOrderId] = RecentIds(retain_closed)  # never found
         self.seen_fills: RecentIds[FillId] = RecentIds(retain_fills)
         self.duplicate_fills = 0
         self.closed_count = 0
@@ -128,6 +133,23 @@ class OrderTable:
     def is_unknown(self, coid: ClientOrderId) -> bool:
         return coid in self._unknown
 
+    def taken_late(self, update: OrderUpdated) -> Order | None:
+        """The order as ``update`` shows it, if it is one given up as never taken that
+        the venue shows resting (it took it after all); None for any other update (a late
+        update of an order that finished is stale, and ignored)."""
+        coid = update.client_order_id or self._by_venue.get(update.venue_order_id)
+        order = self._orders.get(coid) if coid is not None else None
+        if order is None or coid not in self.given_up or not update.status.may_rest:
+            return None
+        if not order.status.is_terminal:
+            return None
+        return attrs.evolve(
+            order,
+            status=update.status,
+            filled_quantity=update.filled_quantity,
+            venue_order_id=update.venue_order_id,
+        )
+
     def known_as(self, order: Order) -> Order | None:
         """This table's order for one the venue lists: by client order id, else by the
         venue's id (an order adopted at a restart under the venue's name for it)."""
@@ -162,6 +184,7 @@ class OrderTable:
             return False
         self._closed.remove(coid)
         self._owed.discard(coid)
+        self.given_up.discard(coid)
         revived = attrs.evolve(
             old,
             status=order.status,
@@ -207,7 +230,8 @@ class OrderTable:
     def reconciled(self, coid: ClientOrderId, found: Order | None) -> None:
         self._answered(coid)
         if found is None:
-            self.apply(coid, E.NOT_FOUND, reason="not on the venue")
+            if self.apply(coid, E.NOT_FOUND, reason="not on the venue") is not None:
+                self.given_up.add(coid)
         else:
             self.placed(
                 PlaceResult(

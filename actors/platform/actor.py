@@ -173,7 +173,8 @@ class PlatformActor(DirectActor):
             case VenueEventReceived(event=FillReversed(fill=fill)):
                 self._reversed(fill)
             case VenueEventReceived(event=OrderUpdated() as update):
-                self.table.update(update)
+                if not self.reconciler.updated(update):  # one given up, taken late?
+                    self.table.update(update)
                 self.flow.queue_ready_cancels()
             case Pump():
                 self.wake_at = None

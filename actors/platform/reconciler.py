@@ -43,7 +43,7 @@ from predmm.actors.platform.checks import (
 from predmm.actors.platform.flow import OrderFlow
 from predmm.actors.platform.lookups import Lookups
 from predmm.domain.enums import Venue
-from predmm.domain.events import Position
+from predmm.domain.events import OrderUpdated, Position
 from predmm.domain.ids import ClientOrderId, MarketId
 from predmm.domain.order_table import OrderTable
 from predmm.domain.orders import Order, OrderEvent
@@ -104,6 +104,16 @@ class Reconciler:
                 return
         self.lookups.done(coid)
         self.table.reconciled(coid, found)
+
+    def updated(self, update: OrderUpdated) -> bool:
+        """An order update from the stream; True if it showed an order given up as never
+        taken resting after all (then adopted or cancelled here)."""
+        order = self.table.taken_late(update)
+        if order is None:
+            return False
+        was = self.table[order.client_order_id].status
+        self._late(LateOrder(order=order, was=was))
+        return True
 
     # the periodic check: orders --------------------------------------------------------
 

@@ -189,10 +189,14 @@ class FakeVenue:
         for event in held:
             self._emit(event)
 
-    def accept_late(self) -> list[PlaceResult]:
-        """The venue takes the orders whose placement timed out (``fail("place", "late")``)."""
+    def accept_late(self, *, tell: bool = False) -> list[PlaceResult]:
+        """The venue takes the orders whose placement timed out (``fail("place", "late")``),
+        and with ``tell`` says so on the stream (an order update each)."""
         late, self.late = self.late, []
         results = [self._place(o) for o in late]
+        if tell:
+            for order in late:
+                self._emit(self.update_event(self.orders[order.client_order_id]))
         self._touch()
         return results
 

@@ -5,6 +5,8 @@ absent for the whole window, it is given up and only then replaced."""
 
 from __future__ import annotations
 
+import pytest
+
 from predmm.actors.messages import CheckVenue, GetExposure, GetPlatformStats
 from predmm.actors.platform.lookups import LookupPolicy
 from predmm.domain.enums import Venue
@@ -83,10 +85,12 @@ async def test_an_order_absent_for_the_whole_window_is_given_up_then_replaced() 
         assert report.reservations == 2  # the replacements only
 
 
-async def test_an_order_taken_after_it_was_given_up_is_adopted_by_the_next_check() -> None:
+@pytest.mark.parametrize("found_by", ["check", "stream"])
+async def test_an_order_taken_after_it_was_given_up_is_adopted(found_by: str) -> None:
     """Given up after the window and replaced, the original is taken by the venue after
-    all: the periodic check finds it resting, adopts it with its reservation (the
-    market then cancels one of the two quotes on each side) and journals it."""
+    all: the periodic check finds it resting, or the stream says so; it is adopted with
+    its reservation (the market then cancels one of the two quotes on each side) and
+    the correction journaled."""
     window = LookupPolicy(first_delay=0.005, factor=2.0, max_delay=0.01, window=0.05)
     journal = RecordingJournal()
     venue = FakeVenue(Venue.KALSHI, markets=[fake_market(Venue.KALSHI, "A")])
@@ -96,9 +100,10 @@ async def test_an_order_taken_after_it_was_given_up_is_adopted_by_the_next_check
         await venue.wait_until(lambda: len(venue.late) == 2)
         first = sorted(o.client_order_id for o in venue.late)
         await venue.wait_until(lambda: len(venue.resting(A)) == 2)  # the replacements
-        venue.accept_late()  # four rest now, two of them unknown to the order table
+        venue.accept_late(tell=found_by == "stream")  # four rest now
         platform = engine.platforms[Venue.KALSHI]
-        platform.tell(CheckVenue())
+        if found_by == "check":
+            platform.tell(CheckVenue())
         await eventually(platform, GetPlatformStats(), lambda _: len(journal.corrections) == 2)
         assert sorted(o.client_order_id for o, _ in journal.corrections) == first
         assert {what for _, what in journal.corrections} == {
