@@ -24,7 +24,12 @@ STATE_STYLE = {
     TradingState.REDUCING: "bold yellow",
     TradingState.HALTED: "bold red",
 }
-HEALTH_STYLE = {"quoting": "green", "restarting": "yellow", "quarantined": "red"}
+HEALTH_STYLE = {
+    "quoting": "green",
+    "restarting": "yellow",
+    "quarantined": "red",
+    "blocked": "red",
+}
 
 
 def _money(value: Decimal | None, places: str = "0.01") -> str:

@@ -1,7 +1,8 @@
 """What ``predmm status`` shows, read from the journal only: ``journal_status`` rebuilds
 every market's position from its fills (``MarketSummary``), sums the markets of one
 real-world event across venues (``EventSummary``) and gathers them, with open orders,
-restarts, quarantines, the trading state and the last run, into a ``JournalStatus``.
+restarts, quarantines, the trading state, the last run and the corrections the
+reconciliations made during the runs, into a ``JournalStatus``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import attrs
 from predmm.actors.journal.queries import JournalQueries, fold_fills
 from predmm.actors.journal.records import (
     JournaledFill,
+    OrderEventRecord,
     RestartRecord,
     RunRecord,
     TradingStateRecord,
@@ -24,6 +26,8 @@ from predmm.actors.journal.records import (
 from predmm.domain.ids import ClientOrderId, EventId, FillId, MarketId, VenueOrderId
 from predmm.domain.orders import Order
 from predmm.strategies.inventory import InventoryTracker
+
+LAST_CORRECTIONS = 5
 
 
 @attrs.frozen(kw_only=True)
@@ -74,6 +78,8 @@ class JournalStatus:
     unrealized_pnl: Decimal | None
     fees_paid: Decimal
     last_run: RunRecord | None
+    corrections: int = 0  # made by reconciliations during the runs
+    last_corrections: tuple[OrderEventRecord, ...] = ()  # the newest, oldest first
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: Decimals and times as strings, enums as values, ids as text."""
@@ -195,6 +201,7 @@ def journal_status(
         for mid in journal.market_ids()
     )
     runs = journal.runs()
+    corrections = journal.corrections()
     return JournalStatus(
         trading_state=journal.trading_state(),
         markets=markets,
@@ -208,4 +215,6 @@ def journal_status(
         unrealized_pnl=_sum_or_none(m.unrealized_pnl for m in markets),
         fees_paid=sum((m.fees_paid for m in markets), Decimal(0)),
         last_run=runs[-1] if runs else None,
+        corrections=len(corrections),
+        last_corrections=tuple(corrections[-LAST_CORRECTIONS:]),
     )
