@@ -3,7 +3,9 @@
 
 ``run`` must be awaited inside ``trio.run`` in the main thread: trio owns every socket
 (the venue clients), timer and signal. Start order: Journal -> Platforms -> Portfolio ->
-MarketSupervisor, then the feed, scan, tick and fill-poll tasks; stop in reverse.
+MarketSupervisor, then the feed, scan, tick, fill-poll and reconciliation tasks (every
+``reconcile_interval`` each PlatformActor checks its venue: ``actors.platform.checks``);
+stop in reverse.
 The feeds are ``supervisors.feeds``'s; the periodic tasks, the garbage collector's frozen
 heap and the signals ``supervisors.runtime``'s.
 
