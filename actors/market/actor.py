@@ -143,9 +143,10 @@ class MarketActor(pykka.ThreadingActor):
             raise
 
     def _recover(self) -> None:
-        """Inventory from the PortfolioActor, live orders from the PlatformActor: direct
-        calls, like the tick path's, so a start never waits for their threads (under
-        load those wait long for the GIL, and an ask would time out)."""
+        """Inventory from the PortfolioActor, live orders (and finished ones whose fills
+        are still to come) from the PlatformActor: direct calls, like the tick path's, so
+        a start never waits for their threads (under load those wait long for the GIL,
+        and an ask would time out). An exit of the last incarnation is still in flight."""
         pos: PositionView = self.deps.portfolio_direct.call(GetPosition(market_id=self.market_id))
         inv = self.inventory
         inv.yes_contracts, inv.no_contracts = pos.yes_contracts, pos.no_contracts
@@ -155,12 +156,19 @@ class MarketActor(pykka.ThreadingActor):
             GetOrderFills(market_id=self.market_id)
         )
         for order, counted in orders:
+            coid = order.client_order_id
             self.pending.recovered(order, counted)
+            if order.order_type is OrderType.MARKET and not self._done(order):
+                self.exits.add(coid)
             if order.status.is_terminal:
                 continue
-            self.live[order.client_order_id] = order
+            self.live[coid] = order
             if order.status is OrderStatus.PENDING_CANCEL:
                 self.cancelling.add(order.client_order_id)
+
+    def _done(self, order: Order) -> bool:
+        """Finished, its fills all in."""
+        return order.status.is_terminal and not self.pending.waiting(order.client_order_id)
 
     def on_stop(self) -> None:
         self._cancel(list(self.live))

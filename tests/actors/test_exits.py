@@ -9,9 +9,11 @@ from decimal import Decimal
 from predmm.actors.clock import ManualClock
 from predmm.actors.messages import (
     BroadcastTick,
+    GetChildren,
     GetExposure,
     GetOpenOrders,
     GetPosition,
+    InjectFailure,
     SetTradingState,
 )
 from predmm.domain.enums import OrderSide, TimeInForce, TradingState, Venue
@@ -97,3 +99,35 @@ async def test_the_forced_exit_goes_out_in_reducing_while_a_reducing_quote_rests
         report = await ask(engine.portfolio, GetExposure())
         assert report.state is TradingState.REDUCING
         await venue.wait_until(lambda: not venue.resting(A))
+
+
+async def test_a_restarted_market_keeps_the_exit_in_flight_whose_fills_are_late() -> None:
+    """The market fails while its exit's fills are still to come: the new incarnation
+    takes the exit over from the order table, counts its fills as pending and does not
+    exit again."""
+    venue = FakeVenue(Venue.KALSHI, markets=[fake_market(Venue.KALSHI, "A")])
+    venue.hold_ioc_fills = True
+    async with running([venue], strategy_config=config(quote_size=40)) as engine:
+        venue.publish_book(book_of(A))
+        await venue.wait_until(lambda: len(venue.resting(A)) == 2)
+        venue.take(A, OrderSide.YES, Decimal("0.01"), Decimal(40))
+        await venue.wait_until(lambda: len(exits(venue)) == 1 and bool(venue.held))
+        (first,) = exits(venue)
+        await eventually(
+            engine.platforms[Venue.KALSHI],
+            GetOpenOrders(market_id=A),
+            lambda live: first.client_order_id not in {o.client_order_id for o in live},
+        )
+        (child,) = await ask(engine.supervisor, GetChildren())
+        child.ref.tell(InjectFailure(reason="test"))
+        await eventually(engine.supervisor, GetChildren(), lambda cs: cs[0].generation == 1)
+        venue.publish_book(book_of(A, bid="0.47", ask="0.51"))
+        await eventually(
+            engine.portfolio, GetExposure(), lambda r: r.unrealized_pnl == Decimal("0.40")
+        )
+        assert len(exits(venue)) == 1
+        venue.release_fills()
+        position = await eventually(
+            engine.portfolio, GetPosition(market_id=A), lambda p: p.no_contracts > 0
+        )
+        assert (position.yes_contracts, position.no_contracts) == (40, 30)
