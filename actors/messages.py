@@ -47,6 +47,16 @@ class AttachMarket:
 
 
 @attrs.frozen(kw_only=True)
+class TakeOver:
+    """A MarketActor starting (a direct call): route the market's fills and order changes
+    to ``ref`` from now on, and answer with what it starts from (``MarketStart``), read in
+    the same step, so that no fill falls between its inventory and its first message."""
+
+    market_id: MarketId
+    ref: Ref
+
+
+@attrs.frozen(kw_only=True)
 class DetachMarket:
     market_id: MarketId
     ref: Ref
@@ -145,14 +155,6 @@ class VenueEventReceived:
 @attrs.frozen(kw_only=True)
 class GetOpenOrders:
     market_id: MarketId | None = None
-
-
-@attrs.frozen(kw_only=True)
-class GetOrderFills:
-    """A market's live orders and its finished orders whose fills are still to come, each
-    with the fills counted for it so far: ``tuple[tuple[Order, Decimal], ...]``."""
-
-    market_id: MarketId
 
 
 @attrs.frozen(kw_only=True)
@@ -339,6 +341,16 @@ class PositionView:
     avg_no_price: Decimal
     realized_pnl: Decimal
     fees_paid: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class MarketStart:
+    """What a MarketActor starts from: its position (None: no portfolio attached yet),
+    and its live orders and its finished orders whose fills are still to come, each with
+    the fills counted for it so far."""
+
+    position: PositionView | None
+    orders: tuple[tuple[Order, Decimal], ...]
 
 
 @attrs.frozen(kw_only=True)

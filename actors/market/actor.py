@@ -44,18 +44,17 @@ from predmm.actors.market.quote_diff import diff, needs_requote, quoting, reduci
 from predmm.actors.market.view import LiveView, OwnSizes, own_sizes, requote_key, watch_of
 from predmm.actors.messages import (
     AmendOrder,
-    AttachMarket,
     BlockQuoting,
     ChildFailed,
     DataReady,
     DetachMarket,
     FillReceived,
     FillReverted,
-    GetOrderFills,
     GetPosition,
     InjectFailure,
     MarketChanged,
     MarketDataChanged,
+    MarketStart,
     MarkPrice,
     OrdersChanged,
     PositionView,
@@ -63,6 +62,7 @@ from predmm.actors.messages import (
     Reserve,
     Retire,
     SubmitOrders,
+    TakeOver,
     Tick,
     TradingStateChanged,
     UnblockQuoting,
@@ -133,7 +133,6 @@ class MarketActor(pykka.ThreadingActor):
 
     def on_start(self) -> None:
         try:
-            self.deps.platform.tell(AttachMarket(market_id=self.market_id, ref=self.actor_ref))
             self._recover()
             if self.deps.conflator is not None:
                 self.deps.conflator.attach(self.market_id, self.actor_ref)
@@ -144,18 +143,22 @@ class MarketActor(pykka.ThreadingActor):
 
     def _recover(self) -> None:
         """Inventory from the PortfolioActor, live orders (and finished ones whose fills
-        are still to come) from the PlatformActor: direct calls, like the tick path's, so
-        a start never waits for their threads (under load those wait long for the GIL,
-        and an ask would time out). An exit of the last incarnation is still in flight."""
-        pos: PositionView = self.deps.portfolio_direct.call(GetPosition(market_id=self.market_id))
+        are still to come) from the PlatformActor, read in the one direct call that routes
+        the market's fills here (``TakeOver``: no fill falls between the two, or is counted
+        twice); a direct call, like the tick path's, so a start never waits for their
+        threads (under load those wait long for the GIL, and an ask would time out). An
+        exit of the last incarnation is still in flight."""
+        start: MarketStart = self.deps.platform_direct.call(
+            TakeOver(market_id=self.market_id, ref=self.actor_ref)
+        )
+        pos: PositionView = start.position or self.deps.portfolio_direct.call(
+            GetPosition(market_id=self.market_id)
+        )
         inv = self.inventory
         inv.yes_contracts, inv.no_contracts = pos.yes_contracts, pos.no_contracts
         inv.avg_yes_price, inv.avg_no_price = pos.avg_yes_price, pos.avg_no_price
         inv.realized_pnl, inv.fees_paid = pos.realized_pnl, pos.fees_paid
-        orders: tuple[tuple[Order, Decimal], ...] = self.deps.platform_direct.call(
-            GetOrderFills(market_id=self.market_id)
-        )
-        for order, counted in orders:
+        for order, counted in start.orders:
             coid = order.client_order_id
             self.pending.recovered(order, counted)
             if order.order_type is OrderType.MARKET and not self._done(order):

@@ -23,6 +23,7 @@ do to the table, ``actors.platform.answers``; the changes told once per message,
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from functools import partial
@@ -49,10 +50,11 @@ from predmm.actors.messages import (
     FillReceived,
     FillReverted,
     GetOpenOrders,
-    GetOrderFills,
     GetPlatformStats,
+    GetPosition,
     JobDone,
     LookUp,
+    MarketStart,
     OrdersChanged,
     OrdersClosed,
     PlaceOrders,
@@ -63,6 +65,7 @@ from predmm.actors.messages import (
     Resume,
     SubmitOrders,
     SyncOpenOrders,
+    TakeOver,
     VenueEventReceived,
 )
 from predmm.actors.platform import calls as venue_calls
@@ -212,8 +215,8 @@ class PlatformActor(DirectActor):
                 self.reconciler.portfolio = direct
             case GetOpenOrders(market_id=market_id):
                 return tuple(self.table.live(market_id))
-            case GetOrderFills(market_id=market_id):
-                return tuple(self.table.order_fills(market_id))
+            case TakeOver(market_id=market_id, ref=ref):
+                return self._take_over(market_id, ref)
             case GetPlatformStats():
                 return self._stats()
             case VenueEventReceived():
@@ -448,6 +451,18 @@ class PlatformActor(DirectActor):
             client_order_id=coid, applied=applied, price=price, quantity=quantity
         )
         self._to_portfolio(message)
+
+    def _take_over(self, market_id: MarketId, ref: pykka.ActorRef[Any]) -> MarketStart:
+        """Route the market to its new actor and read what it starts from, in one step
+        under this actor's lock: every fill is either in the position read here or told
+        to the new actor, never both, never neither."""
+        self.routes[market_id] = ref
+        self.reconciler.attached(market_id, ref)
+        position = None
+        if self.portfolio_direct is not None:
+            with contextlib.suppress(pykka.ActorDeadError):
+                position = self.portfolio_direct.call(GetPosition(market_id=market_id))
+        return MarketStart(position=position, orders=tuple(self.table.order_fills(market_id)))
 
     def _later(self, delay: float, message: object) -> None:
         self.bridge.call_later(delay, self.actor_ref, message)
