@@ -93,7 +93,9 @@ class OrderTable:
         self._ready: list[ClientOrderId] = []
         self._unknown: set[ClientOrderId] = set()
         self._owed: set[ClientOrderId] = set()  # finished, filled more than the fills counted
-        self.given_up: RecentIds[ClientOrderId] = RecentIds(retain_closed)  # never found
+        # closed without the venue's word that they are gone (never found, or refused by
+        # an error): the only finished orders a venue may later show resting
+        self.given_up: RecentIds[ClientOrderId] = RecentIds(retain_closed)
         self.seen_fills: RecentIds[FillId] = RecentIds(retain_fills)
         self.duplicate_fills = 0
         self.closed_count = 0

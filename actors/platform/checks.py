@@ -6,12 +6,14 @@ cancel, look up and close, poll fills, stop a market's quoting) and journals eac
 correction.
 
 Orders: an order the venue lists that the table does not hold live (unknown to it, or
-closed by it: a placement taken after it was given up) is ``late``: adopted with a
-reservation if the limits allow, else cancelled. An order the table believed resting
-when the read went out that the venue does not list is a ``phantom``: looked up, closed
-as the venue says, its reservation released, its missed fills fetched. An UNKNOWN order
-the venue lists is ``found``. An order the venue says filled more than the table knows
-means fills were missed (``behind``).
+closed without the venue's word: a placement taken after it was given up) is ``late``:
+adopted with a reservation if the limits allow, else cancelled. An order the venue
+itself said was cancelled, filled or expired that it lists as resting is a stale read
+(Kalshi's order reads lag its cancels by a few seconds), and is left alone. An order the
+table believed resting when the read went out that the venue does not list is a
+``phantom``: looked up, closed as the venue says, its reservation released, its missed
+fills fetched. An UNKNOWN order the venue lists is ``found``. An order the venue says
+filled more than the table knows means fills were missed (``behind``).
 
 Positions: a market whose net position (YES - NO) differs between the venue and the
 portfolio is suspect; fills may be on their way, so the fills are polled and the
@@ -75,8 +77,9 @@ def compare_orders(
             late.append(LateOrder(order=order, was=None))
             continue
         if known.status.is_terminal:
-            named = attrs.evolve(order, client_order_id=known.client_order_id)
-            late.append(LateOrder(order=named, was=known.status))
+            if known.client_order_id in table.given_up:  # else a stale read: left alone
+                named = attrs.evolve(order, client_order_id=known.client_order_id)
+                late.append(LateOrder(order=named, was=known.status))
             continue
         seen.add(known.client_order_id)
         if table.is_unknown(known.client_order_id):

@@ -145,6 +145,7 @@ class FakeVenue:
         self.held: list[VenueEvent] = []
         self.late: list[Order] = []  # taken by the venue only at ``accept_late``
         self.position_offsets: dict[MarketId, Decimal] = {}  # YES the positions misreport
+        self.stale_open: list[Order] = []  # listed as resting although gone (a stale read)
         self.closed = False
         self.hub = hub or Hub()
         self.gate: trio.Event | None = None  # placements wait for it while it is set
@@ -173,6 +174,9 @@ class FakeVenue:
             if o.status in (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED)
             and market_id in (None, o.market_id)
         ]
+
+    def orders_resting(self) -> set[ClientOrderId]:
+        return {o.client_order_id for o in self.resting()}
 
     def vanish(self, coid: ClientOrderId) -> None:
         """The venue cancels an order and says nothing (a lost update message)."""
@@ -285,7 +289,8 @@ class FakeVenue:
 
     async def get_open_orders(self, market_id: MarketId | None = None) -> list[Order]:
         await trio.lowlevel.checkpoint()
-        return self.resting(market_id)
+        stale = [o for o in self.stale_open if market_id in (None, o.market_id)]
+        return self.resting(market_id) + stale
 
     async def get_order(self, client_order_id: ClientOrderId, market_id: MarketId) -> Order | None:
         await trio.lowlevel.checkpoint()

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import attrs
 
-from predmm.actors.messages import CheckVenue, GetExposure, GetPlatformStats
+from predmm.actors.messages import CancelOrders, CheckVenue, GetExposure, GetPlatformStats
 from predmm.domain.enums import OrderSide, Venue
 from predmm.domain.ids import ClientOrderId, MarketId
 from predmm.domain.orders import Order
@@ -101,3 +101,29 @@ async def test_a_position_the_venue_disputes_stops_the_market_until_they_agree()
         await venue.wait_until(lambda: len(venue.resting(A)) == 2)
         report = await ask(engine.portfolio, GetExposure())
         assert report.reservations == 2
+
+
+async def test_a_stale_read_of_an_order_the_venue_said_was_cancelled_is_left_alone() -> None:
+    """Kalshi's order reads lag its cancels: the list shows an order resting whose cancel
+    the venue confirmed. Nothing is adopted (before: it was revived and reserved)."""
+    journal = RecordingJournal()
+    venue = two_markets()
+    async with running([venue], journal=journal, timings=CHECKS) as engine:
+        venue.publish_book(book_of(A))
+        await venue.wait_until(lambda: len(venue.resting(A)) == 2)
+        (bid,) = [o for o in venue.resting(A) if o.side is OrderSide.YES]
+        platform = engine.platforms[Venue.KALSHI]
+        platform.tell(CancelOrders(client_order_ids=(bid.client_order_id,)))
+        await venue.wait_until(  # the market quotes YES again in its place
+            lambda: len(venue.resting(A)) == 2 and bid.client_order_id not in venue.orders_resting()
+        )
+        venue.stale_open = [bid]  # the cancelled bid, listed as resting
+        await venue.place_orders([stray(Z, "stray-z")])  # a real correction, to wait on
+        platform.tell(CheckVenue())
+        await eventually(platform, GetPlatformStats(), lambda _: len(journal.corrections) == 1)
+        assert [o.client_order_id.value for o, _ in journal.corrections] == ["stray-z"]
+        await venue.wait_until(lambda: not venue.resting(Z))
+        await eventually(platform, GetPlatformStats(), lambda s: s.live_orders == 2)
+        report = await eventually(engine.portfolio, GetExposure(), lambda r: r.reservations == 2)
+        assert bid.client_order_id not in {o.client_order_id for o in venue.resting(A)}
+        assert report.reservations == 2  # the two quotes: the stale bid was not revived
