@@ -6,12 +6,17 @@ orders (keep what is unchanged; amend where the venue can; else cancel and repla
 reserves the worst case with the PortfolioActor and submits to the PlatformActor, both
 by direct call (``actors.direct``: handled on this thread under the actor's lock, so
 the tick path wakes no other actor thread). Guards: quote age, price move, volume
-spike; exits through ``strategies.market_making.exit_signal``. On stop it cancels its
-own orders.
+spike; exits through ``strategies.market_making.exit_signal``, one in flight at a time
+(until its fills are in); fills an order's answer announced before they arrived count as
+pending inventory (``actors.market.holdings``). In REDUCING an exit takes the room of the
+reducing quotes in its way. A market whose position the venue disputes places nothing
+until it agrees (``BlockQuoting``). On stop it cancels its own orders.
 
 A restarted incarnation rebuilds its inventory from the PortfolioActor (seeded from the
-journal at start, then fed the same fills the journal records) and its live orders from
-the PlatformActor; its client order ids carry its generation, so they never collide.
+journal at start, then fed the same fills the journal records) and its orders (an exit
+in flight included) from the PlatformActor, in the one direct call that routes the
+market's fills to it (``TakeOver``); its client order ids carry its generation, so they
+never collide.
 
 This file holds the actor: its state, lifecycle, dispatch and calls to other actors. Its
 decisions are pure functions beside it: what it reads of its market in

@@ -14,11 +14,16 @@ queue of placements, and why requests keep flowing while its thread waits for th
 * fills are deduplicated by fill id and routed to the owning MarketActor, the
   PortfolioActor and the journal;
 * a cancel of an order whose placement is still in flight waits for that answer (else
-  the venue could take the order after refusing its cancel).
+  the venue could take the order after refusing its cancel);
+* every ``reconcile_interval`` (``CheckVenue``) the venue's open orders and positions are
+  read again and the table and the markets corrected (``actors.platform.reconciler``);
+* a MarketActor starting takes its market over in one direct call (``TakeOver``): its
+  fills are routed to it from then on, and its position and orders read in the same step.
 
 What to send when, under the limiter, is ``actors.platform.flow``; what the venue's answers
 do to the table, ``actors.platform.answers``; the changes told once per message,
-``actors.platform.changes``; the calls the trio workers make, ``actors.platform.calls``.
+``actors.platform.changes``; the calls the trio workers make, ``actors.platform.calls``;
+the UNKNOWN orders' look-ups and the periodic reconciliation, ``actors.platform.reconciler``.
 """
 
 from __future__ import annotations
