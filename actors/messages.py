@@ -47,6 +47,16 @@ class AttachMarket:
 
 
 @attrs.frozen(kw_only=True)
+class TakeOver:
+    """A MarketActor starting (a direct call): route the market's fills and order changes
+    to ``ref`` from now on, and answer with what it starts from (``MarketStart``), read in
+    the same step, so that no fill falls between its inventory and its first message."""
+
+    market_id: MarketId
+    ref: Ref
+
+
+@attrs.frozen(kw_only=True)
 class DetachMarket:
     market_id: MarketId
     ref: Ref
@@ -94,8 +104,21 @@ class BackoffOver:
 
 
 @attrs.frozen(kw_only=True)
-class Reconcile:
-    """Timer: look UNKNOWN orders up by client order id."""
+class LookUp:
+    """Timer: look an UNKNOWN order up by client order id (``actors.platform.lookups``)."""
+
+    client_order_id: ClientOrderId
+
+
+@attrs.frozen(kw_only=True)
+class CheckVenue:
+    """Timer: reconcile the venue's open orders and positions with the order table and
+    the portfolio (``actors.platform.checks``)."""
+
+
+@attrs.frozen(kw_only=True)
+class CheckPositions:
+    """Timer: read the venue's positions again (some disagreed with the portfolio's)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -154,6 +177,7 @@ class PlatformStats:
     unknown_orders: int
     tokens_spent: Decimal
     duplicate_fills: int
+    disputed: tuple[MarketId, ...] = ()  # positions the venue disagrees with: not quoted
 
 
 # --- MarketActor ------------------------------------------------------------------
@@ -204,6 +228,19 @@ class Tick:
 class TradingStateChanged:
     state: TradingState
     reason: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class BlockQuoting:
+    """The venue's position in this market disagrees with predmm's (``reason`` says how):
+    cancel the quotes, place nothing until ``UnblockQuoting``."""
+
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class UnblockQuoting:
+    """The venue's position agrees with predmm's again: quote as before."""
 
 
 @attrs.frozen(kw_only=True)
@@ -258,6 +295,24 @@ class VenueOrders:
 
     venue: Venue
     orders: tuple[Order, ...]
+
+
+@attrs.frozen(kw_only=True)
+class AdoptLateOrder:
+    """An order found resting on the venue during a run that the order table did not
+    hold live (taken after it was given up, or unknown to it). Its exposure is reserved
+    either way (it rests until it is cancelled); the answer, a ``Reservation``, says
+    whether the limits let it stay."""
+
+    order: Order
+
+
+@attrs.frozen(kw_only=True)
+class GetPositions:
+    """Net positions (YES - NO) of every market of ``venue`` the portfolio has seen:
+    ``dict[MarketId, Decimal]``."""
+
+    venue: Venue
 
 
 @attrs.frozen(kw_only=True)
@@ -332,6 +387,16 @@ class PositionView:
     avg_no_price: Decimal
     realized_pnl: Decimal
     fees_paid: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class MarketStart:
+    """What a MarketActor starts from: its position (None: no portfolio attached yet),
+    and its live orders and its finished orders whose fills are still to come, each with
+    the fills counted for it so far."""
+
+    position: PositionView | None
+    orders: tuple[tuple[Order, Decimal], ...]
 
 
 @attrs.frozen(kw_only=True)

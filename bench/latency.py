@@ -260,7 +260,7 @@ class BenchVenue:
     async def get_fills(self, cursor: str | None = None) -> FillPage:
         return FillPage(fills=(), cursor=cursor)
 
-    async def get_positions(self) -> list[Position]:
+    async def get_positions(self, market_ids: Sequence[MarketId] | None = None) -> list[Position]:
         return []
 
     async def get_settlements(self, market_ids: Sequence[MarketId]) -> list[Settlement]:

@@ -111,6 +111,11 @@ class EngineCollector(Collector):
         dupes = CounterMetricFamily(
             "predmm_duplicate_fills", "fills delivered twice (counted once)", labels=["venue"]
         )
+        disputed = GaugeMetricFamily(
+            "predmm_disputed_positions",
+            "markets whose position the venue reports differently (not quoted)",
+            labels=["venue"],
+        )
         for venue, st in self.stats.platform_stats.items():
             v = venue.value
             tokens.add_metric([v], _f(st.tokens_spent))
@@ -119,7 +124,8 @@ class EngineCollector(Collector):
             queued.add_metric([v, "cancel"], st.queued_cancels)
             unknown.add_metric([v], st.unknown_orders)
             dupes.add_metric([v], st.duplicate_fills)
-        yield from (tokens, live, queued, unknown, dupes)
+            disputed.add_metric([v], len(st.disputed))
+        yield from (tokens, live, queued, unknown, dupes, disputed)
 
     def _quality(self) -> Iterator[Metric]:
         assert self.stats is not None

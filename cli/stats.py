@@ -107,6 +107,11 @@ class LiveStats:
             event = self.engine.risk.event_of(MarketId.parse(key))
             if event is not None:
                 events[key] = str(event)
+        blocked = {
+            str(m.market_id): m.note
+            for m in self.engine.snapshot().markets
+            if m.health == "blocked"
+        }
         write_live(
             self.journal_path,
             marks=dict(self._fair),
@@ -114,6 +119,7 @@ class LiveStats:
             per_market=per_market,
             totals=totals,
             at=datetime.now(UTC).isoformat(),
+            blocked=blocked,
         )
 
     def _publish_quietly(self) -> None:

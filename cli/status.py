@@ -55,10 +55,13 @@ def write_live(
     per_market: Mapping[str, StatsSnapshot],
     totals: StatsSnapshot | None,
     at: str,
+    blocked: Mapping[str, str] | None = None,
 ) -> None:
-    """Replace the live file in one rename: a reader sees the old or the new, never half."""
+    """Replace the live file in one rename: a reader sees the old or the new, never half.
+    ``blocked``: the markets not quoted because the venue disputes their position, and why."""
     body = {
         "updated_at": at,
+        "blocked": dict(blocked or {}),
         "marks": {k: str(v) for k, v in marks.items()},
         "events": dict(events),
         "markets": {k: stats_dict(v) for k, v in per_market.items()},
@@ -132,6 +135,7 @@ def status_report(journal: Path) -> dict[str, Any]:
     except JournalError as exc:
         raise PredmmError(f"{journal}: {exc}") from None
     status["quality"] = {"totals": live.get("totals"), "markets": live.get("markets", {})}
+    status["blocked"] = live.get("blocked", {})
     status["live_updated_at"] = live.get("updated_at")
     status["journal"] = str(journal)
     status["daemon"] = daemon_state(journal)
@@ -220,4 +224,9 @@ def print_status(report: dict[str, Any], console: Console) -> None:
         console.print(_table("events across venues", ["event", "markets", "net", "realized"], rows))
     console.print(
         f"open orders: {len(report['open_orders'])}   restarts: {len(report['restarts'])}"
+        f"   corrections by reconciliation: {report['corrections']}"
     )
+    for c in report["last_corrections"]:
+        console.print(f"  {c['at']}  {c['client_order_id']}  {c['reason']}")
+    for market, why in report.get("blocked", {}).items():
+        console.print(f"[bold red]not quoted: {market}[/bold red]: {why}")

@@ -35,6 +35,7 @@ HEALTH_STYLE = {
     "failed": "red",
     "halted": "red",
     "unreachable": "red",
+    "blocked": "red",
 }
 
 

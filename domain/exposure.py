@@ -155,14 +155,19 @@ class ExposureBook:
         self._change(order.market_id, res.exposure())
 
     def reducible(self, market_id: MarketId, net: Decimal) -> Decimal:
-        """Net position ``net`` less what resting reducing orders would already take off."""
+        """What of net position ``net`` is left to reduce once the resting buys of its
+        short side fill (a closed order's fills still to come among them), signed like
+        ``net``: never past zero, so a buy of the long side never counts as reducing."""
+        if net == 0:
+            return net
+        short = OrderSide.NO if net > 0 else OrderSide.YES
+        resting = ZERO
         for coid in self.by_market.get(market_id, ()):
             res = self.reservations[coid]
-            if res.terms.action is Action.BUY and res.terms.side is OrderSide.NO and net > 0:
-                net -= res.remaining
-            elif res.terms.action is Action.BUY and res.terms.side is OrderSide.YES and net < 0:
-                net += res.remaining
-        return net
+            if res.terms.action is Action.BUY and res.terms.side is short:
+                resting += res.remaining
+        left = max(ZERO, abs(net) - resting)
+        return left if net > 0 else -left
 
     def closed(self, msg: OrderClosed) -> None:
         res = self.reservations.get(msg.client_order_id)

@@ -9,11 +9,15 @@ See ``simulator/API.md``.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from collections import deque
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
 import attrs
+from loguru import logger
 
 from predmm.domain import EventId, MarketId, MarketStatus, Venue
 from predmm.simulator.credentials import (
@@ -37,7 +41,7 @@ from predmm.simulator.faults import Faults
 from predmm.simulator.flow import Flow, FlowConfig
 from predmm.simulator.universe import Universe, default_universe
 
-__all__ = ["Simulator", "Trader"]
+__all__ = ["Deferred", "Simulator", "Trader"]
 
 
 @attrs.frozen(kw_only=True)
@@ -49,6 +53,17 @@ class Trader:
     polymarket_account: AccountId
     kalshi_key: KalshiKey
     polymarket_key: PolymarketKey
+
+
+@attrs.define(eq=False)
+class Deferred:
+    """Work the simulator does later on its own (``Simulator.defer``): a request a venue
+    processes after its client gave up. ``result`` is the work's once ``done``."""
+
+    at: float  # simulated Unix seconds
+    work: Callable[[], object]
+    done: bool = False
+    result: object = None
 
 
 class Simulator:
@@ -81,6 +96,8 @@ class Simulator:
         self.mine_after_s = mine_after_s
         self.confirm_after_s = confirm_after_s
         self._pending_trades: deque[TradeId] = deque()
+        self._deferred: list[tuple[float, int, Deferred]] = []
+        self._deferred_seq = itertools.count()
         self._paused_by_plan: set[MarketId] = set()
         for spec in self.universe.specs:
             self.exchange.list_market(spec, MarketStatus.OPEN)
@@ -140,15 +157,35 @@ class Simulator:
 
     # time ---------------------------------------------------------------------------
 
+    def defer(self, delay_s: float, work: Callable[[], object]) -> Deferred:
+        """Do ``work`` once simulated time has moved ``delay_s`` seconds on (in
+        ``advance``, in the order deferred): a venue processing a request late."""
+        item = Deferred(at=self.clock.timestamp() + delay_s, work=work)
+        heapq.heappush(self._deferred, (item.at, next(self._deferred_seq), item))
+        return item
+
     def advance(self, seconds: float) -> None:
-        """Move simulated time: scheduled pauses, GTD expiry, the flow's agents and
-        resolutions, and Polymarket trades' MATCHED -> MINED -> CONFIRMED progress."""
+        """Move simulated time: scheduled pauses, deferred work, GTD expiry, the flow's
+        agents and resolutions, and Polymarket trades' MATCHED -> MINED -> CONFIRMED
+        progress."""
         self.clock.advance(seconds)
         self._apply_pauses()
+        self._run_deferred()
         self.exchange.expire_orders()
         if self.flow is not None:
             self.flow.advance(seconds)
         self._progress_trades()
+
+    def _run_deferred(self) -> None:
+        now = self.clock.timestamp()
+        while self._deferred and self._deferred[0][0] <= now:
+            _, _, item = heapq.heappop(self._deferred)
+            try:
+                item.result = item.work()
+            except Exception as exc:  # a venue's own failure: the clock goes on
+                logger.exception("simulator: deferred work failed")
+                item.result = exc
+            item.done = True
 
     def _apply_pauses(self) -> None:
         now = self.clock.timestamp()

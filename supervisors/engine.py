@@ -3,7 +3,9 @@
 
 ``run`` must be awaited inside ``trio.run`` in the main thread: trio owns every socket
 (the venue clients), timer and signal. Start order: Journal -> Platforms -> Portfolio ->
-MarketSupervisor, then the feed, scan, tick and fill-poll tasks; stop in reverse.
+MarketSupervisor, then the feed, scan, tick, fill-poll and reconciliation tasks (every
+``reconcile_interval`` each PlatformActor checks its venue: ``actors.platform.checks``);
+stop in reverse.
 The feeds are ``supervisors.feeds``'s; the periodic tasks, the garbage collector's frozen
 heap and the signals ``supervisors.runtime``'s.
 
@@ -51,6 +53,7 @@ from predmm.actors.messages import (
     AttachPortfolio,
     BroadcastTick,
     CancelAll,
+    CheckVenue,
     GetHeld,
     GetOwned,
     Held,
@@ -73,7 +76,14 @@ from predmm.platforms.bridge import Bridge, Tellable, safe_tell
 from predmm.platforms.venue import VenueClient
 from predmm.strategies.quoting import select_markets
 from predmm.supervisors.core import CORE_POLICY, CoreWatch
-from predmm.supervisors.feeds import Feeds, Routes, open_markets, poll_fills, poll_settlements
+from predmm.supervisors.feeds import (
+    Feeds,
+    Routes,
+    open_markets,
+    poll_fills,
+    poll_settlements,
+    tell_all,
+)
 from predmm.supervisors.handover import (
     Resumed,
     RunJournal,
@@ -273,6 +283,8 @@ class TradingEngine:
         nursery.start_soon(every, self._t.tick_interval, self._tick)
         polls = functools.partial(poll_fills, self.platforms.values())
         nursery.start_soon(every, self._t.fill_poll_interval, polls)
+        checks = functools.partial(tell_all, self.platforms.values(), CheckVenue())
+        nursery.start_soon(every, self._t.reconcile_interval, checks)
         if self._t.gc_refreeze_interval is not None:
             refreeze_gc()
             self._froze = True
@@ -301,6 +313,8 @@ class TradingEngine:
             clock=self.clock,
             journal=self.journal,
             fill_cursor=cursor,
+            lookups=self._t.unknown_lookups,
+            recheck_delay=self._t.position_recheck,
             journaled_fills=self._resumed.journaled_fills(venue),
             seen_fills=seen,
             direct=direct,

@@ -6,7 +6,7 @@ the venue's PlatformActor, tick-size and status changes to the MarketSupervisor,
 settlements to the PortfolioActor. A stream that fails is resubscribed after ``retry``
 seconds, its markets' books invalidated and the fills it may have hidden polled;
 ``poll_fills`` is the periodic backstop for fills a stream dropped, ``poll_settlements``
-for resolutions it did not tell.
+for resolutions it did not tell (``tell_all`` tells the PlatformActors a periodic command).
 """
 
 from __future__ import annotations
@@ -106,8 +106,12 @@ async def poll_settlements(
 
 
 def poll_fills(platforms: Iterable[Tellable]) -> None:
-    for platform in platforms:
-        safe_tell(platform, PollFills())
+    tell_all(platforms, PollFills())
+
+
+def tell_all(refs: Iterable[Tellable], message: object) -> None:
+    for ref in refs:
+        safe_tell(ref, message)
 
 
 @attrs.define

@@ -15,6 +15,7 @@ import pykka
 
 from predmm.actors.clock import Clock
 from predmm.actors.journal.messages import (
+    RecordCorrection,
     RecordDayBaseline,
     RecordFill,
     RecordFillPage,
@@ -56,6 +57,9 @@ class ActorJournal:
 
     def orders(self, changes: Sequence[tuple[Order, OrderEvent | None]]) -> None:
         self._tell(RecordOrders(changes=tuple(changes), at=self._clock.now()))
+
+    def correction(self, order: Order, what: str) -> None:
+        self._tell(RecordCorrection(order=order, what=what, at=self._clock.now()))
 
     def fill(self, fill: Fill, cursor: str | None) -> None:
         self._tell(RecordFill(fill=fill, cursor=cursor, at=self._clock.now()))

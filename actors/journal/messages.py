@@ -68,6 +68,16 @@ class RecordOrderEvent:
 
 
 @attrs.frozen(kw_only=True)
+class RecordCorrection:
+    """A correction a reconciliation made to an order during a run: the order as it is
+    after it, and ``what`` was wrong and was done (an order event ``correction``)."""
+
+    order: Order
+    what: str
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
 class RecordFill:
     """One fill; journaled once per (venue, fill id). ``cursor``: the venue's fill cursor
     after it, saved in the same transaction."""
@@ -214,6 +224,7 @@ Record = (
     | RecordOrder
     | RecordOrders
     | RecordOrderEvent
+    | RecordCorrection
     | RecordFill
     | RecordFillPage
     | RecordFillReversal

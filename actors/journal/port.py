@@ -23,6 +23,11 @@ class JournalPort(Protocol):
         one write."""
         ...
 
+    def correction(self, order: Order, what: str) -> None:
+        """What a reconciliation during a run found wrong with ``order`` (as it is now)
+        and did about it."""
+        ...
+
     def fill(self, fill: Fill, cursor: str | None) -> None: ...
     def fill_page(self, venue: Venue, fills: Sequence[Fill], cursor: str | None) -> None:
         """A fetched page's new fills and the venue's cursor after the page, journaled
@@ -50,6 +55,9 @@ class NullJournal:
     """Journals nothing (benchmarks, and tests that do not look at the journal)."""
 
     def orders(self, changes: Sequence[tuple[Order, OrderEvent | None]]) -> None:
+        pass
+
+    def correction(self, order: Order, what: str) -> None:
         pass
 
     def fill(self, fill: Fill, cursor: str | None) -> None:

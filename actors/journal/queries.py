@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from predmm.actors.journal.records import (
+    CORRECTION,
     JournaledFill,
     OrderEventRecord,
     PositionRecord,
@@ -222,23 +223,17 @@ class JournalQueries:
         live = [s for s in OrderStatus if s.may_rest]
         return self.orders(venue=venue, statuses=live)
 
+    def corrections(self) -> list[OrderEventRecord]:
+        """What reconciliations during the runs corrected, oldest first."""
+        rows = self._rows("SELECT * FROM order_events WHERE event = ? ORDER BY seq", (CORRECTION,))
+        return _event_records(rows)
+
     def order_events(self, client_order_id: ClientOrderId) -> list[OrderEventRecord]:
         rows = self._rows(
             "SELECT * FROM order_events WHERE client_order_id = ? ORDER BY seq",
             (str(client_order_id),),
         )
-        return [
-            OrderEventRecord(
-                seq=r["seq"],
-                client_order_id=ClientOrderId(r["client_order_id"]),
-                event=r["event"],
-                status=OrderStatus(r["status_after"]),
-                filled_quantity=Decimal(r["filled_quantity"]),
-                at=dt_req(r["at"]),
-                reason=r["reason"],
-            )
-            for r in rows
-        ]
+        return _event_records(rows)
 
     def restarts(self, market_id: MarketId | None = None) -> list[RestartRecord]:
         where, params = _where(("market_id = ?", opt_id(market_id)))
@@ -324,3 +319,18 @@ def _where(*clauses: tuple[str, object | None]) -> tuple[str, list[object]]:
     if not used:
         return "", []
     return " WHERE " + " AND ".join(sql for sql, _ in used), [v for _, v in used]
+
+
+def _event_records(rows: Sequence[sqlite3.Row]) -> list[OrderEventRecord]:
+    return [
+        OrderEventRecord(
+            seq=r["seq"],
+            client_order_id=ClientOrderId(r["client_order_id"]),
+            event=r["event"],
+            status=OrderStatus(r["status_after"]),
+            filled_quantity=Decimal(r["filled_quantity"]),
+            at=dt_req(r["at"]),
+            reason=r["reason"],
+        )
+        for r in rows
+    ]

@@ -241,6 +241,8 @@ ON CONFLICT (client_order_id) DO UPDATE SET
 """
 
 
+CORRECTION = "correction"  # an order event: what a reconciliation during a run corrected
+
 INSERT_EVENT = """
 INSERT INTO order_events (client_order_id, event, status_after, filled_quantity, at, reason)
 VALUES (?, ?, ?, ?, ?, ?)

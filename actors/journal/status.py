@@ -1,8 +1,9 @@
 """What ``predmm status`` shows, read from the journal only: ``journal_status`` rebuilds
 every market's position from its fills and its settlement (``MarketSummary``), sums the
 markets of one real-world event across venues (``EventSummary``) and gathers them, with
-open orders, restarts, quarantines, the trading state, the last run and what the engine's
-watch did about its core actors, into a ``JournalStatus``.
+open orders, restarts, quarantines, the trading state, the last run, what the engine's
+watch did about its core actors and the corrections the reconciliations made during the
+runs, into a ``JournalStatus``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from predmm.actors.journal.notes import SupervisionRecord, read_supervision
 from predmm.actors.journal.queries import JournalQueries, fold_fills
 from predmm.actors.journal.records import (
     JournaledFill,
+    OrderEventRecord,
     RestartRecord,
     RunRecord,
     TradingStateRecord,
@@ -26,6 +28,8 @@ from predmm.actors.journal.records import (
 from predmm.domain.ids import ClientOrderId, EventId, FillId, MarketId, VenueOrderId
 from predmm.domain.orders import Order
 from predmm.strategies.inventory import InventoryTracker
+
+LAST_CORRECTIONS = 5
 
 
 @attrs.frozen(kw_only=True)
@@ -78,6 +82,8 @@ class JournalStatus:
     fees_paid: Decimal
     last_run: RunRecord | None
     supervision: tuple[SupervisionRecord, ...] = ()  # the core actors' failures, latest each
+    corrections: int = 0  # made by reconciliations during the runs
+    last_corrections: tuple[OrderEventRecord, ...] = ()  # the newest, oldest first
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: Decimals and times as strings, enums as values, ids as text."""
@@ -201,6 +207,7 @@ def journal_status(
         for mid in journal.market_ids()
     )
     runs = journal.runs()
+    corrections = journal.corrections()
     return JournalStatus(
         trading_state=journal.trading_state(),
         markets=markets,
@@ -215,4 +222,6 @@ def journal_status(
         fees_paid=sum((m.fees_paid for m in markets), Decimal(0)),
         last_run=runs[-1] if runs else None,
         supervision=read_supervision(journal),
+        corrections=len(corrections),
+        last_corrections=tuple(corrections[-LAST_CORRECTIONS:]),
     )

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from predmm.actors.journal.queries import JournalQueries
 from predmm.actors.journal.records import (
+    CORRECTION,
     INSERT_EVENT,
     INSERT_FILL,
     UPSERT_ORDER,
@@ -252,6 +253,25 @@ class Journal(JournalQueries):
                     )
                     for order, event in changes
                 ],
+            )
+
+    def record_correction(self, order: Order, *, at: datetime, what: str) -> None:
+        """A correction a reconciliation made to an order during a run: the order's row
+        as it is after it, and a ``correction`` event whose reason says what was wrong
+        and what was done."""
+        stamp = ts(at)
+        with self.atomic():
+            self._conn.execute(UPSERT_ORDER, order_params(order, stamp))
+            self._conn.execute(
+                INSERT_EVENT,
+                event_params(
+                    order.client_order_id,
+                    CORRECTION,
+                    order.status,
+                    order.filled_quantity,
+                    stamp,
+                    what,
+                ),
             )
 
     def record_order_event(

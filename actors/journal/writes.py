@@ -12,6 +12,7 @@ from datetime import datetime
 
 from predmm.actors.journal.messages import (
     Record,
+    RecordCorrection,
     RecordCursor,
     RecordDayBaseline,
     RecordFill,
@@ -60,6 +61,8 @@ def write(journal: Journal, message: Record, now: datetime) -> list[FillOutcome]
                 journal.record_orders(changes, at=at)
             case RecordOrderEvent():
                 _write_order_event(journal, message, at)
+            case RecordCorrection(order=order, what=what):
+                journal.record_correction(order, at=at, what=what)
             case RecordPosition():
                 journal.record_position(_position(message, at))
             case RecordRestart(market_id=mid, reason=reason, attempt=n, quarantined=q):

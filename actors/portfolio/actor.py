@@ -34,6 +34,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pykka
 from loguru import logger
 
@@ -41,6 +42,7 @@ from predmm.actors.clock import Clock
 from predmm.actors.direct import DirectActor, DirectRef, FailureCallback
 from predmm.actors.journal.port import JournalPort
 from predmm.actors.messages import (
+    AdoptLateOrder,
     AdoptOrders,
     ExposureReport,
     FillReceived,
@@ -48,6 +50,7 @@ from predmm.actors.messages import (
     GetExposure,
     GetHeld,
     GetPosition,
+    GetPositions,
     Held,
     InjectFailure,
     MarkPrice,
@@ -71,7 +74,7 @@ from predmm.domain.events import Settlement
 from predmm.domain.exposure import AmendSettled, ExposureBook, OrderClosed, ReserveRequest
 from predmm.domain.ids import MarketId
 from predmm.domain.orders import Fill, Order
-from predmm.domain.risk import Limits, reduces
+from predmm.domain.risk import Limits, Terms, reduces
 from predmm.strategies.day_loss import DayBaseline, day_of, take_baseline
 from predmm.strategies.fills import apply_fill, revert_fill, settle
 from predmm.strategies.inventory import InventoryTracker
@@ -147,6 +150,10 @@ class PortfolioActor(TradingStateMixin, DirectActor):
                     self.book.adopt(order)
             case VenueOrders(venue=venue, orders=orders):
                 self._venue_orders(venue, orders)
+            case AdoptLateOrder(order=order):
+                return self._adopt_late(order)
+            case GetPositions(venue=venue):
+                return {m: t.net_position for m, t in self.positions.items() if m.venue is venue}
             case FillReceived(fill=fill):
                 self._fill(fill)
             case FillReverted(fill=fill):
@@ -232,6 +239,16 @@ class PortfolioActor(TradingStateMixin, DirectActor):
                 book.closed(OrderClosed(client_order_id=coid, filled_quantity=res.filled))
         for order in orders:
             book.adopt(order)
+
+    def _adopt_late(self, order: Order) -> Reservation:
+        """Reserve an order found resting late; granted if the limits let it stay."""
+        terms = attrs.evolve(Terms.of(order), quantity=order.remaining)
+        req = ReserveRequest(client_order_id=order.client_order_id, terms=terms)
+        reason = self._refusal(order.market_id, req)
+        self.book.adopt(order)  # it rests until it is cancelled: counted until then
+        return Reservation(
+            client_order_id=order.client_order_id, granted=reason is None, reason=reason or ""
+        )
 
     def _reducible(self, market_id: MarketId) -> Decimal:
         return self.book.reducible(market_id, self._tracker(market_id).net_position)

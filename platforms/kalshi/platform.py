@@ -313,7 +313,8 @@ class KalshiPlatform:
                 break
         return FillPage(fills=wire.sort_fills(fills), cursor=at.text())
 
-    async def get_positions(self) -> list[Position]:
+    async def get_positions(self, market_ids: Sequence[MarketId] | None = None) -> list[Position]:
+        """Every position of the account (one paginated read, whatever ``market_ids``)."""
         items = await self._pages("/portfolio/positions", "market_positions", {})
         return [wire.position_from_kalshi(p) for p in items]
 

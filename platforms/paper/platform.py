@@ -556,7 +556,7 @@ class PaperPlatform:
         page = tuple(self._fills[start:end])
         return FillPage(fills=page, cursor=str(end) if end < len(self._fills) else None)
 
-    async def get_positions(self) -> list[Position]:
+    async def get_positions(self, market_ids: Sequence[MarketId] | None = None) -> list[Position]:
         return self.ledger.positions()
 
     async def get_balance(self) -> Decimal:

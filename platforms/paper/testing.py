@@ -145,7 +145,7 @@ class FakeDataVenue:
         self._write("get_fills")
         return FillPage(fills=(), cursor=None)
 
-    async def get_positions(self) -> list[Position]:
+    async def get_positions(self, market_ids: Sequence[MarketId] | None = None) -> list[Position]:
         self._write("get_positions")
         return []
 

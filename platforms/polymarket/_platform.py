@@ -591,10 +591,15 @@ class PolymarketPlatform:
     async def get_balance(self) -> Decimal:
         return await self._balance({"asset_type": "COLLATERAL"})
 
-    async def get_positions(self) -> list[Position]:
-        """Token balances of every market this client knows (CONDITIONAL balances)."""
+    async def get_positions(self, market_ids: Sequence[MarketId] | None = None) -> list[Position]:
+        """Token balances (CONDITIONAL) of ``market_ids``, or of every market this client
+        knows (None): two reads per market."""
+        if market_ids is None:
+            infos = list(self._markets.values())
+        else:
+            infos = [await self.market_info(m) for m in market_ids if m.venue is self.venue]
         positions = []
-        for info in list(self._markets.values()):
+        for info in infos:
             kind = info.conditional_asset_type
             yes = await self._balance({"asset_type": kind, "token_id": info.yes_token})
             no = await self._balance({"asset_type": kind, "token_id": info.no_token})

@@ -108,8 +108,35 @@ class Endpoint:
         if not decision.serve:
             return fault_response(decision)
         ctx = Ctx(fe, request, await request.body(), decision)
+        if decision.late_accept_s is not None:
+            return await self._late(ctx, decision)
+        return self._respond(ctx, decision)
+
+    async def _late(self, ctx: Ctx, decision: FaultDecision) -> Response:
+        """Late acceptance: the simulator processes the request ``late_accept_s`` seconds
+        from now, whatever its client does meanwhile; the answer comes after
+        ``late_answer_s`` (the result if the work is done by then) or never."""
+        assert decision.late_accept_s is not None
+        if self.auth == "l2":  # who sent it is checked as it arrives
+            try:
+                ctx.creds = self._l2(ctx)
+            except _auth.AuthFailed as exc:
+                return error(401, str(exc))
+        plain = attrs.evolve(decision, late_accept_s=None, late_answer_s=None)
+        later = attrs.evolve(ctx, decision=plain)
+        deferred = ctx.fe.sim.defer(decision.late_accept_s, lambda: self._respond(later, plain))
+        answer_after = decision.late_answer_s
+        if answer_after is None:
+            await trio.sleep_forever()
+        else:
+            await trio.sleep(answer_after)
+        if deferred.done and isinstance(deferred.result, Response):
+            return deferred.result
+        return error(500, "could not insert order" if self.kind is RouteKind.ORDER else "timeout")
+
+    def _respond(self, ctx: Ctx, decision: FaultDecision) -> Response:
         try:
-            if self.auth == "l2":
+            if self.auth == "l2" and ctx.creds is None:
                 ctx.creds = self._l2(ctx)
             result = self.fn(ctx)
         except _auth.AuthFailed as exc:

@@ -2,13 +2,15 @@
 
 A tiny matching book: our resting bids rest until a taker (``take``) trades into them.
 Failures are injected per call: ``fail("place", "429")``, ``fail("place", "lost")`` (the
-order IS placed, then the call times out), ``fail("cancel", "5xx")``; fills can be
-dropped from the stream (``drop_fills``: only ``get_fills`` shows them) or sent twice
-(``duplicate_fills``). ``settle`` resolves a market as a venue does (resting orders
+order IS placed, then the call times out), ``fail("place", "late")`` (the call times out
+and the venue takes the orders only when the test says: ``accept_late()``),
+``fail("cancel", "5xx")``; fills can be dropped from the stream (``drop_fills``: only
+``get_fills`` shows them), sent twice (``duplicate_fills``) or, for immediate-or-cancel
+orders, held back until ``release_fills()`` (``hold_ioc_fills``: the order's FILLED answer
+then comes first). ``settle`` resolves a market as a venue does (resting orders
 cancelled, positions paid out and cleared, the settlement listed by ``get_settlements``
 and, unless ``announce=False``, told on the stream). Every request is logged in ``calls``
-in the order it arrived.
-Used only from the trio thread.
+in the order it arrived. Used only from the trio thread.
 """
 
 from __future__ import annotations
@@ -143,6 +145,11 @@ class FakeVenue:
         self._ids = itertools.count(1)
         self.drop_fills = 0
         self.duplicate_fills = 0
+        self.hold_ioc_fills = False
+        self.held: list[VenueEvent] = []
+        self.late: list[Order] = []  # taken by the venue only at ``accept_late``
+        self.position_offsets: dict[MarketId, Decimal] = {}  # YES the positions misreport
+        self.stale_open: list[Order] = []  # listed as resting although gone (a stale read)
         self.closed = False
         self.hub = hub or Hub()
         self.gate: trio.Event | None = None  # placements wait for it while it is set
@@ -173,6 +180,13 @@ class FakeVenue:
             and market_id in (None, o.market_id)
         ]
 
+    def orders_resting(self) -> set[ClientOrderId]:
+        return {o.client_order_id for o in self.resting()}
+
+    def vanish(self, coid: ClientOrderId) -> None:
+        """The venue cancels an order and says nothing (a lost update message)."""
+        self._cancel(coid)
+
     def expire(self, coid: ClientOrderId) -> None:
         """The venue takes an order away by itself (expiry, self-trade prevention, ...)."""
         self._cancel(coid)
@@ -196,6 +210,23 @@ class FakeVenue:
         if announce:
             self._emit(MarketSettled(settlement=settlement))
         return settlement
+
+    def release_fills(self) -> None:
+        """The held fill messages go out now, in their order."""
+        held, self.held = self.held, []
+        for event in held:
+            self._emit(event)
+
+    def accept_late(self, *, tell: bool = False) -> list[PlaceResult]:
+        """The venue takes the orders whose placement timed out (``fail("place", "late")``),
+        and with ``tell`` says so on the stream (an order update each)."""
+        late, self.late = self.late, []
+        results = [self._place(o) for o in late]
+        if tell:
+            for order in late:
+                self._emit(self.update_event(self.orders[order.client_order_id]))
+        self._touch()
+        return results
 
     def take(
         self,
@@ -242,6 +273,9 @@ class FakeVenue:
             raise RateLimited("429 too many requests", retry_after=0.0, status=429)
         if failure == "5xx":
             raise VenueUnavailable("503 before the order was taken", status=503)
+        if failure == "late":
+            self.late.extend(orders)
+            raise VenueUnavailable("timeout: the venue takes the orders later")
         results = [self._place(o) for o in orders]
         if failure == "lost":
             raise VenueUnavailable("timeout after the order was taken")
@@ -286,7 +320,8 @@ class FakeVenue:
 
     async def get_open_orders(self, market_id: MarketId | None = None) -> list[Order]:
         await trio.lowlevel.checkpoint()
-        return self.resting(market_id)
+        stale = [o for o in self.stale_open if market_id in (None, o.market_id)]
+        return self.resting(market_id) + stale
 
     async def get_order(self, client_order_id: ClientOrderId, market_id: MarketId) -> Order | None:
         await trio.lowlevel.checkpoint()
@@ -300,7 +335,7 @@ class FakeVenue:
         page = tuple(self.fills[start : start + 100])
         return FillPage(fills=page, cursor=str(start + len(page)))
 
-    async def get_positions(self) -> list[Position]:
+    async def get_positions(self, market_ids: Sequence[MarketId] | None = None) -> list[Position]:
         await trio.lowlevel.checkpoint()
         self.calls.append(("get_positions", ()))
         return [
@@ -314,6 +349,8 @@ class FakeVenue:
         for fill in self.fills:
             pair = held.setdefault(fill.market_id, [ZERO, ZERO])
             pair[0 if fill.side is OrderSide.YES else 1] += fill.quantity
+        for market_id, extra in self.position_offsets.items():
+            held.setdefault(market_id, [ZERO, ZERO])[0] += extra
         return held
 
     async def get_settlements(self, market_ids: Sequence[MarketId]) -> list[Settlement]:
@@ -394,7 +431,9 @@ class FakeVenue:
             venue_order_id=order.venue_order_id,
         )
         self.fills.append(fill)
-        if self.drop_fills:
+        if self.hold_ioc_fills and order.time_in_force is TimeInForce.IOC:
+            self.held.append(OrderFilled(fill=fill))
+        elif self.drop_fills:
             self.drop_fills -= 1
         else:
             self._emit(OrderFilled(fill=fill))

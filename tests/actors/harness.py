@@ -48,9 +48,13 @@ class RecordingJournal:
     settlements: list[SettledPosition] = attrs.Factory(list)
     baselines: list[DayBaseline] = attrs.Factory(list)
     supervised: list[tuple[str, str, str]] = attrs.Factory(list)
+    corrections: list[tuple[Order, str]] = attrs.Factory(list)
 
     def orders(self, changes: Sequence[tuple[Order, OrderEvent | None]]) -> None:
         self.changes.extend(changes)
+
+    def correction(self, order: Order, what: str) -> None:
+        self.corrections.append((order, what))
 
     def fill(self, fill: Fill, cursor: str | None) -> None:
         self.fills.append(fill)

@@ -141,7 +141,7 @@ async def test_a_journal_of_another_venue_world_is_refused_before_anything_is_re
 
 
 class PositionsDown(FakeVenue):
-    async def get_positions(self) -> list[Position]:
+    async def get_positions(self, market_ids: Sequence[MarketId] | None = None) -> list[Position]:
         await trio.lowlevel.checkpoint()
         raise VenueUnavailable("503 service unavailable", status=503)
 
@@ -230,10 +230,10 @@ async def test_a_provisional_fill_the_venue_no_longer_lists_is_reversed(tmp_path
 class FillsWhileReading(FakeVenue):
     """A resting order of the killed run fills while the positions are being read."""
 
-    async def get_positions(self) -> list[Position]:
+    async def get_positions(self, market_ids: Sequence[MarketId] | None = None) -> list[Position]:
         if not self.fills:
             self.fills.append(a_fill("late-1", K2, 4))
-        return await super().get_positions()
+        return await super().get_positions(market_ids)
 
 
 async def test_a_fill_racing_the_positions_read_is_journaled_and_agrees(tmp_path: Path) -> None:
@@ -269,9 +269,9 @@ async def test_fills_a_cursor_cannot_reach_are_found_by_a_rescan(tmp_path: Path)
 class EverBusy(FakeVenue):
     """Every read of the positions races a new fill."""
 
-    async def get_positions(self) -> list[Position]:
+    async def get_positions(self, market_ids: Sequence[MarketId] | None = None) -> list[Position]:
         self.fills.append(a_fill(f"busy-{len(self.fills)}", K1, 1))
-        return await super().get_positions()
+        return await super().get_positions(market_ids)
 
 
 async def test_fills_that_never_stop_racing_the_positions_refuse_to_quote(tmp_path: Path) -> None:

@@ -102,3 +102,27 @@ def test_linked_markets_add_up_per_event_and_per_venue_and_back_to_nothing() -> 
     assert book.event_exp == {"event:E": NONE}
     assert (book.venue_loss, book.total_loss) == ({Venue.KALSHI: 0, Venue.POLYMARKET: 0}, 0)
     assert book.reservations == {}
+
+
+@pytest.mark.parametrize(
+    ("net", "resting", "left"),
+    [
+        (D(10), [], D(10)),
+        (D(10), [("n", OrderSide.NO, 4)], D(6)),
+        (D(10), [("n", OrderSide.NO, 15)], D(0)),  # more resting than held: nothing left
+        (D(10), [("y", OrderSide.YES, 5)], D(10)),  # the long side reduces nothing
+        (D(10), [("n", OrderSide.NO, 15), ("y", OrderSide.YES, 5)], D(0)),
+        (D(-8), [("y", OrderSide.YES, 3), ("n", OrderSide.NO, 9)], D(-5)),
+        (D(0), [("n", OrderSide.NO, 3)], D(0)),
+    ],
+)
+def test_what_is_left_to_reduce_never_changes_sign(
+    net: Decimal, resting: list[tuple[str, OrderSide, int]], left: Decimal
+) -> None:
+    """Resting buys of the short side take their size off the room; buys of the long
+    side take nothing, and more resting than held leaves no room (before: the room went
+    negative, so in REDUCING a buy of the long side passed as reducing)."""
+    book = _book()
+    for coid, side, quantity in resting:
+        book.reserve(K, _buy(coid, side, quantity, "0.40"))
+    assert book.reducible(K, net) == left
