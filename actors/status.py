@@ -47,6 +47,7 @@ class EngineSnapshot:
     quarantined: tuple[MarketId, ...]
     restarts: int
     running: bool
+    paper: bool = False  # every order is filled on paper; none reaches a venue
 
 
 class StatusBoard:
@@ -56,6 +57,7 @@ class StatusBoard:
         self._limits: Limits | None = None
         self._last_portfolio = -1e18
         self.running = False
+        self.paper = False
 
     def publish_market(self, status: MarketStatus) -> None:
         self._markets[status.market_id] = status
@@ -81,4 +83,5 @@ class StatusBoard:
             quarantined=tuple(m.market_id for m in markets if m.health == "quarantined"),
             restarts=sum(m.restarts for m in markets),
             running=self.running,
+            paper=self.paper,
         )

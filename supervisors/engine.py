@@ -13,6 +13,10 @@ the positions must agree, the venue's open orders are adopted (or cancelled as o
 markets not quoted) and the journal's other live orders closed. Otherwise ``run`` raises
 ``ReconciliationError``.
 
+Paper mode (``supervisors.paper``): a paper config, or a paper client, wraps every venue
+client in the paper venue however and whenever it was registered; the journal records
+the run as paper and refuses to mix paper and live runs in one file.
+
 SIGINT/SIGTERM (or ``request_stop()``): stop quoting, cancel every resting order, flush
 the journal, return normally; a second signal forces the process out.
 """
@@ -61,7 +65,7 @@ from predmm.domain.errors import ConfigError, PredmmError
 from predmm.domain.ids import MarketId
 from predmm.domain.orders import Order
 from predmm.platforms.bridge import Bridge, safe_tell
-from predmm.platforms.venue import VenueClient
+from predmm.platforms.venue import VenueClient, is_paper
 from predmm.strategies.quoting import select_markets
 from predmm.supervisors.feeds import Feeds, Routes, open_markets, poll_fills
 from predmm.supervisors.handover import (
@@ -74,6 +78,7 @@ from predmm.supervisors.handover import (
     take_over_orders,
 )
 from predmm.supervisors.markets import MarketSupervisor
+from predmm.supervisors.paper import paper_client, run_mode
 from predmm.supervisors.policy import RestartPolicy
 from predmm.supervisors.recovery import ReconciliationError
 from predmm.supervisors.runtime import (
@@ -108,9 +113,6 @@ class TradingEngine:
     ) -> None:
         self.config = strategy_config or MarketMakingConfig()
         self.risk = risk_config or RiskConfig()
-        self.clients: dict[Venue, VenueClient] = {}
-        for client in venues:
-            self.register_platform(client)
         self.journal_path = Path(journal_path) if journal_path is not None else None
         self.clock = clock or SystemClock()
         self.policy = policy or RestartPolicy()
@@ -119,6 +121,12 @@ class TradingEngine:
         self.seed, self.handle_signals, self.force_exit = seed, handle_signals, force_exit
         self.clear_halt = clear_halt
         self.board = StatusBoard()
+        self.paper = False  # True: every venue client is wrapped in the paper venue
+        self.clients: dict[Venue, VenueClient] = {}
+        for client in venues:
+            self.register_platform(client)
+        if self.config.paper_mode:
+            self._go_paper()
         self.started = threading.Event()
         self.journal: JournalPort = journal or NullJournal()
         self.platforms: dict[Venue, pykka.ActorRef[Any]] = {}
@@ -137,13 +145,35 @@ class TradingEngine:
     # the usage guide's API -------------------------------------------------------------
 
     def register_platform(self, client: VenueClient) -> None:
+        """A venue client. In paper mode (a paper config, or any paper client registered)
+        it is wrapped in the paper venue, whenever it was registered."""
         if client.venue in self.clients:
             raise ConfigError(f"platform {client.venue.value} is registered twice")
         self.clients[client.venue] = client
+        if self.paper or is_paper(client):
+            self._go_paper()
 
     def register_strategy(self, strategy: Any) -> None:
-        """A ``MarketMakingStrategy`` (its config is used) or a ``MarketMakingConfig``."""
-        self.config = strategy if isinstance(strategy, MarketMakingConfig) else strategy.config
+        """A ``MarketMakingStrategy`` (its config is used) or a ``MarketMakingConfig``. A
+        paper config puts the engine in paper mode, the platforms already registered
+        included; a live config after a paper one is refused."""
+        config = strategy if isinstance(strategy, MarketMakingConfig) else strategy.config
+        if self.config.paper_mode and not config.paper_mode:
+            raise ConfigError(
+                "a paper config (paper_mode = true) is registered: a live config after it"
+                " would send real orders; build a new TradingEngine to trade live"
+            )
+        self.config = config
+        if config.paper_mode:
+            self._go_paper()
+
+    def _go_paper(self) -> None:
+        """Paper from now on: every client in the paper venue (a paper one as it is)."""
+        self.paper = self.board.paper = True
+        self.clients = {
+            venue: paper_client(client, self.clock, self.run_id)
+            for venue, client in self.clients.items()
+        }
 
     def request_stop(self) -> None:
         """Ask for a graceful stop; safe from any thread."""
@@ -162,6 +192,8 @@ class TradingEngine:
         scope; each of them stops gracefully (the venue workers live until the end)."""
         if not self.clients:
             raise ConfigError("no platform registered: call register_platform(client) first")
+        if self.paper or self.config.paper_mode:  # also a config or client set directly
+            self._go_paper()
         sys.setswitchinterval(SWITCH_INTERVAL)
         self._token = trio.lowlevel.current_trio_token()
         self._stop = trio.Event()
@@ -262,9 +294,10 @@ class TradingEngine:
         self.board.running = True
         self.started.set()
         self.log.info(
-            "engine {run} started on {venues}",
+            "engine {run} started on {venues}{paper}",
             run=self.run_id,
             venues=[v.value for v in self.clients],
+            paper=" (PAPER: no order reaches a venue)" if self.paper else "",
         )
 
     async def _relatch(self, latched: TradingStateRecord) -> None:
@@ -300,9 +333,8 @@ class TradingEngine:
             timeout=self._t.stop_timeout,
         )
         digest = config_digest(self.config, self.risk)
-        return await begin_run(
-            self._run_journal, list(self.clients.values()), digest, self._t.ask_timeout
-        )
+        clients, mode = list(self.clients.values()), run_mode(self.paper)
+        return await begin_run(self._run_journal, clients, digest, self._t.ask_timeout, mode)
 
     def _deps_for(self) -> Callable[[Venue], MarketDeps]:
         assert self.bridge is not None
