@@ -86,6 +86,8 @@ def status_report(journal: Path) -> dict[str, Any]:
             status = reader.status(marks=marks, events=events).as_dict()
     except JournalError as exc:
         raise PredmmError(f"{journal}: {exc}") from None
+    last_run = status.get("last_run")
+    status["mode"] = last_run and ("paper" if last_run["mode"] == "paper" else "live")
     status["quality"] = {"totals": live.get("totals"), "markets": live.get("markets", {})}
     status["live_updated_at"] = live.get("updated_at")
     return status
@@ -102,6 +104,8 @@ def _table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
 
 def print_status(report: dict[str, Any], console: Console) -> None:
     state = report.get("trading_state") or {}
+    if report.get("mode") == "paper":
+        console.print("[bold black on yellow] PAPER [/] fills simulated; no order reached a venue")
     console.print(
         f"trading state: [bold]{state.get('state', 'active')}[/bold]"
         + (f" ({state['reason']})" if state.get("reason") else "")

@@ -10,9 +10,11 @@ from pathlib import Path
 import attrs
 import pytest
 import trio
+from rich.console import Console
 
 from predmm.actors.clock import ManualClock
 from predmm.actors.journal.store import Journal
+from predmm.cli.status import print_status, status_report
 from predmm.config.market_making import MarketMakingConfig
 from predmm.domain.enums import OrderSide, Venue
 from predmm.domain.ids import MarketId
@@ -100,6 +102,11 @@ async def test_a_paper_run_continues_the_paper_journal_it_left(tmp_path: Path) -
     assert modes == ["paper", "paper"]
     assert len(set(ids)) == 2  # the second run's first fill is not taken for the first's
     assert net == D(20)
+    report = status_report(journal)  # what `predmm status` shows
+    assert report["mode"] == "paper"
+    console = Console(width=200, record=True)
+    print_status(report, console)
+    assert console.export_text().startswith(" PAPER ")
 
 
 @pytest.mark.parametrize(("before", "after"), [(True, False), (False, True)])
@@ -120,3 +127,4 @@ async def test_paper_and_live_runs_are_not_mixed_in_one_journal(
     assert [c for c in client.calls if c[0] == "place"] == []
     modes, _, _ = journaled(journal)
     assert modes == [was]  # the refused run is not recorded
+    assert status_report(journal)["mode"] == was

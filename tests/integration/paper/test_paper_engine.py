@@ -16,21 +16,26 @@ import trio
 from predmm import MarketMakingConfig, MarketMakingStrategy
 from predmm.actors.journal.store import Journal
 from predmm.domain.book import OrderBook
-from predmm.domain.enums import OrderSide, TimeInForce, Venue
+from predmm.domain.enums import OrderSide, Venue
 from predmm.domain.ids import MarketId
 from predmm.platforms.kalshi import KalshiPlatform
 from predmm.platforms.paper import PaperPlatform
 from predmm.platforms.polymarket import PolymarketPlatform
-from predmm.simulator import Simulator, Trader
-from predmm.simulator.exchange import AccountId
+from predmm.simulator import Simulator
 from predmm.simulator.testing import RunningSimulator, running_simulator
 from predmm.supervisors.engine import TradingEngine
 from predmm.supervisors.runtime import EngineTimings
+from tests.integration.paper.books import (
+    DEEP_BID,
+    add_deep_bid,
+    first_market,
+    seed_book,
+    sweep_bids,
+)
 
 D = Decimal
 YES, NO = OrderSide.YES, OrderSide.NO
 TIMINGS = EngineTimings(scan_interval=3600, tick_interval=0.5, fill_poll_interval=1.0)
-BIDS = ("0.40", "0.39", "0.38", "0.37", "0.36", "0.35")  # YES bids of another trader
 
 
 def paper_config() -> MarketMakingConfig:
@@ -67,42 +72,16 @@ def polymarket_client(running: RunningSimulator) -> PolymarketPlatform:
     )
 
 
-def first_market(sim: Simulator, venue: Venue) -> MarketId:
-    return next(s.market_id for s in sim.universe.specs if s.market_id.venue is venue)
-
-
-def seed_book(sim: Simulator, market_id: MarketId) -> None:
-    """Another trader's book: YES bids from 0.40 down to 0.35, a YES ask at 0.45."""
-    account = account_of(sim.create_trader(f"book-{market_id.symbol[:8]}"), market_id)
-    for price in BIDS:
-        sim.exchange.place_order(account, market_id, YES, D(price), D(10))
-    sim.exchange.place_order(account, market_id, NO, D("0.55"), D(10))
-
-
-def account_of(trader: Trader, market_id: MarketId) -> AccountId:
-    return trader.kalshi_account if market_id.venue is Venue.KALSHI else trader.polymarket_account
-
-
-async def wait_until_streamed(sim: Simulator, paper: PaperPlatform, market_id: MarketId) -> None:
-    """Until the paper venue's stream of ``market_id`` is live: a probe bid, far below
-    the quotes, shows in the book it matches against."""
-    probe = sim.create_trader(f"probe-{market_id.symbol[:8]}")
-    sim.exchange.place_order(account_of(probe, market_id), market_id, YES, D("0.20"), D(5))
+async def wait_until_streamed(paper: PaperPlatform, market_id: MarketId) -> None:
+    """Until the paper venue's stream of ``market_id`` is live: a deep bid placed after
+    our bid rested shows in the book it matches against."""
     with trio.fail_after(30):
-        while not has_bid(paper.matching_book(market_id), D("0.20")):
+        while not has_bid(paper.matching_book(market_id), DEEP_BID):
             await trio.sleep(0.02)
 
 
 def has_bid(book: OrderBook | None, price: Decimal) -> bool:
     return book is not None and any(lv.price == price for lv in book.yes_bids)
-
-
-def sweep_bids(sim: Simulator, market_id: MarketId) -> None:
-    """Someone sells 60 YES down to 0.35: trades at and through every bid above it."""
-    account = account_of(sim.create_trader(f"taker-{market_id.symbol[:8]}"), market_id)
-    sim.exchange.place_order(
-        account, market_id, NO, D("0.65"), D(60), time_in_force=TimeInForce.IOC
-    )
 
 
 async def wait_for(predicate: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
@@ -122,7 +101,8 @@ async def wait_for_paper_bid(sim: Simulator, engine: TradingEngine, market_id: M
         while not any(o.side is YES for o in await client.get_open_orders(market_id)):
             await trio.sleep(0.02)
     if isinstance(client, PaperPlatform):  # (before the fix, the orders were real)
-        await wait_until_streamed(sim, client, market_id)
+        add_deep_bid(sim, market_id)
+        await wait_until_streamed(client, market_id)
 
 
 def holds_yes(engine: TradingEngine, market_id: MarketId) -> bool:
@@ -138,7 +118,7 @@ async def test_a_paper_config_registered_after_real_clients_sends_no_order_to_th
         sim = running.sim
         markets = [first_market(sim, Venue.KALSHI), first_market(sim, Venue.POLYMARKET)]
         for market_id in markets:
-            seed_book(sim, market_id)
+            seed_book(sim, market_id, deep=False)
         # the guide's order: platforms first, then the strategy whose config is paper
         engine = TradingEngine(journal_path=journal, timings=TIMINGS, handle_signals=False)
         engine.register_platform(kalshi_client(running))

@@ -22,6 +22,9 @@ M = MarketId(Venue.KALSHI, "KXFED-26DEC")
 
 
 class FakeEngine:
+    def __init__(self, *, paper: bool = False) -> None:
+        self.paper = paper
+
     def snapshot(self) -> EngineSnapshot:
         return EngineSnapshot(
             trading_state=TradingState.REDUCING,
@@ -57,6 +60,7 @@ class FakeEngine:
             quarantined=(),
             restarts=1,
             running=True,
+            paper=self.paper,
         )
 
 
@@ -84,3 +88,17 @@ def test_live_view_renders_markets_events_and_quality():
     assert "FED" in out
     assert "150" in out
     assert summary_line(snap, None)["state"] == "reducing"
+
+
+def test_a_paper_run_says_paper_in_the_metrics_and_the_view():
+    live = generate_latest(metrics_registry(FakeEngine())).decode()  # type: ignore[arg-type]
+    assert "predmm_paper 0.0" in live
+    engine = FakeEngine(paper=True)
+    text = generate_latest(metrics_registry(engine)).decode()  # type: ignore[arg-type]
+    assert "predmm_paper 1.0" in text
+    console = Console(width=200, record=True)
+    snap = engine.snapshot()
+    console.print(render(snap, 0.0, {}, None))
+    assert console.export_text().splitlines()[0].startswith(" PAPER ")
+    assert summary_line(snap, None)["mode"] == "paper"
+    assert summary_line(FakeEngine().snapshot(), None)["mode"] == "live"
