@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import attrs
 
-from predmm.actors.messages import ExposureReport
+from predmm.actors.messages import ExposureReport, PositionView
 from predmm.domain.enums import TradingState
 from predmm.domain.ids import MarketId
 from predmm.domain.risk import Limits
@@ -53,6 +53,7 @@ class EngineSnapshot:
 class StatusBoard:
     def __init__(self) -> None:
         self._markets: dict[MarketId, MarketStatus] = {}
+        self._positions: dict[MarketId, PositionView] = {}
         self._exposure: ExposureReport | None = None
         self._limits: Limits | None = None
         self._last_portfolio = -1e18
@@ -64,6 +65,13 @@ class StatusBoard:
 
     def market(self, market_id: MarketId) -> MarketStatus | None:
         return self._markets.get(market_id)
+
+    def publish_position(self, view: PositionView) -> None:
+        self._positions[view.market_id] = view
+
+    def positions(self) -> dict[MarketId, PositionView]:
+        """The PortfolioActor's positions, as it last published them (on every change)."""
+        return dict(self._positions)
 
     def portfolio_due(self, now: float) -> bool:
         return now - self._last_portfolio >= PUBLISH_EVERY

@@ -7,7 +7,7 @@ coroutines because the guide awaits them; they never wait on anything.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -27,10 +27,18 @@ QUOTE_STRENGTH = Decimal("0.5")
 EXIT_STRENGTH = Decimal("1.0")
 
 
+LiveInventory = Callable[[], Mapping[Hashable, InventoryTracker]]
+"""Where a registered strategy reads its engine's inventory: fresh copies, per market."""
+
+
 class MarketMakingStrategy:
+    name = "market_making"
+    priority = 0  # below arbitrage (see ``strategies.base``)
+
     def __init__(self, config: MarketMakingConfig | None = None) -> None:
         self.config = config if config is not None else MarketMakingConfig()
         self.inventory: dict[Hashable, InventoryTracker] = {}
+        self._live: LiveInventory | None = None
 
     # inventory ----------------------------------------------------------------
 
@@ -58,7 +66,15 @@ class MarketMakingStrategy:
         return tracker
 
     def get_inventory_status(self) -> dict[str, dict[str, Any]]:
-        return {str(mid): tracker.status() for mid, tracker in self.inventory.items()}
+        """Per market, the guide's inventory keys: the engine's live inventory once the
+        strategy is registered with a TradingEngine, else this object's own."""
+        trackers = self._live() if self._live is not None else self.inventory
+        return {str(mid): tracker.status() for mid, tracker in trackers.items()}
+
+    def attach_live_inventory(self, source: LiveInventory | None) -> None:
+        """The TradingEngine registering this strategy hands it its inventory (read-only
+        copies, published by the PortfolioActor); None detaches it."""
+        self._live = source
 
     # the guide's calculation hooks ------------------------------------------------
 

@@ -66,6 +66,7 @@ from predmm.domain.ids import MarketId
 from predmm.domain.orders import Order
 from predmm.platforms.bridge import Bridge, safe_tell
 from predmm.platforms.venue import VenueClient, is_paper
+from predmm.strategies.inventory import InventoryTracker
 from predmm.strategies.quoting import select_markets
 from predmm.supervisors.feeds import Feeds, Routes, open_markets, poll_fills
 from predmm.supervisors.handover import (
@@ -166,6 +167,26 @@ class TradingEngine:
         self.config = config
         if config.paper_mode:
             self._go_paper()
+        attach = getattr(strategy, "attach_live_inventory", None)
+        if attach is not None:
+            attach(self.live_inventory)
+
+    def live_inventory(self) -> dict[MarketId, InventoryTracker]:
+        """Copies of the PortfolioActor's positions as it last published them (a
+        position changes on every fill and settlement); never asks an actor."""
+        return {
+            market_id: InventoryTracker(
+                market_id=market_id,
+                yes_contracts=p.yes_contracts,
+                no_contracts=p.no_contracts,
+                avg_yes_price=p.avg_yes_price,
+                avg_no_price=p.avg_no_price,
+                realized_pnl=p.realized_pnl,
+                fees_paid=p.fees_paid,
+                max_inventory=self.config.max_inventory,
+            )
+            for market_id, p in self.board.positions().items()
+        }
 
     def _go_paper(self) -> None:
         """Paper from now on: every client in the paper venue (a paper one as it is)."""
