@@ -1,9 +1,11 @@
 """TradingEngine, the root: the usage guide's ``register_platform(...)``,
 ``register_strategy(...)`` and ``await engine.run()``.
 
-``run`` must be awaited inside ``trio.run`` in the main thread: trio owns every socket
-(the venue clients), timer and signal. Start order: Journal -> Platforms -> Portfolio ->
-MarketSupervisor, then the feed, scan, tick and fill-poll tasks; stop in reverse.
+``run`` is awaited inside ``trio.run`` (trio owns every socket, timer and signal), or
+inside an asyncio loop, where it runs as a trio guest (``supervisors.hosts``): trio still
+owns every socket and timer, the host loop its signals. Start order: Journal ->
+Platforms -> Portfolio -> MarketSupervisor, then the feed, scan, tick and fill-poll
+tasks; stop in reverse.
 The feeds are ``supervisors.feeds``'s; the periodic tasks, the garbage collector's frozen
 heap and the signals ``supervisors.runtime``'s.
 
@@ -78,6 +80,7 @@ from predmm.supervisors.handover import (
     end_run,
     take_over_orders,
 )
+from predmm.supervisors.hosts import run_as_guest, under_asyncio
 from predmm.supervisors.markets import MarketSupervisor
 from predmm.supervisors.paper import paper_client, run_mode
 from predmm.supervisors.policy import RestartPolicy
@@ -139,6 +142,8 @@ class TradingEngine:
         self.platform_direct: dict[Venue, DirectRef] = {}
         self._token: trio.lowlevel.TrioToken | None = None
         self._stop: trio.Event | None = None
+        self._stop_requested = False
+        self._guest = False
         self._feeds = Feeds()
         self._end_reason = "stopped"
         self.log = logger.bind(actor="engine")
@@ -197,7 +202,9 @@ class TradingEngine:
         }
 
     def request_stop(self) -> None:
-        """Ask for a graceful stop; safe from any thread."""
+        """Ask for a graceful stop; safe from any thread, also before the run has
+        started (it then stops as soon as it has)."""
+        self._stop_requested = True
         if self._token is not None and self._stop is not None:
             with contextlib.suppress(trio.RunFinishedError):
                 self._token.run_sync_soon(self._stop.set)
@@ -210,14 +217,27 @@ class TradingEngine:
 
     async def run(self) -> None:
         """Run until ``request_stop()``, a signal, or the cancellation of the caller's
-        scope; each of them stops gracefully (the venue workers live until the end)."""
+        scope; each of them stops gracefully (the venue workers live until the end).
+
+        Await it inside ``trio.run``, or inside asyncio (``asyncio.run``, a notebook):
+        there the engine runs as a trio guest of the asyncio loop, trio still owning
+        every socket, and the host keeps its signals (``supervisors.hosts``)."""
         if not self.clients:
             raise ConfigError("no platform registered: call register_platform(client) first")
         if self.paper or self.config.paper_mode:  # also a config or client set directly
             self._go_paper()
+        if under_asyncio():
+            await run_as_guest(functools.partial(self._run_trio, guest=True), self.request_stop)
+        else:
+            await self._run_trio(guest=False)
+
+    async def _run_trio(self, *, guest: bool) -> None:
         sys.setswitchinterval(SWITCH_INTERVAL)
+        self._guest = guest  # a guest of asyncio: the host owns the signals
         self._token = trio.lowlevel.current_trio_token()
         self._stop = trio.Event()
+        if self._stop_requested:
+            self._stop.set()
         self._froze = False  # the start-up heap is frozen (gc_refreeze_interval)
         try:
             await run_graceful(self._run_shielded, self._stop)
@@ -226,6 +246,7 @@ class TradingEngine:
                 gc.unfreeze()
             self.board.running = False
             self.started.clear()
+            self._stop_requested = False
 
     async def _run_shielded(self) -> None:
         assert self._stop is not None
@@ -255,7 +276,8 @@ class TradingEngine:
     async def _start(self, nursery: trio.Nursery) -> None:
         assert self.bridge is not None
         assert self._stop is not None
-        if self.handle_signals and threading.current_thread() is threading.main_thread():
+        main = threading.current_thread() is threading.main_thread()
+        if self.handle_signals and not self._guest and main:
             await nursery.start(watch_signals, self._stop, self.force_exit)
         resumed = await self._recover()
         for venue, client in self.clients.items():
