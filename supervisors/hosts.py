@@ -55,6 +55,9 @@ async def run_as_guest(
         run_sync_soon_not_threadsafe=loop.call_soon,
         done_callback=finished,
         host_uses_signal_set_wakeup_fd=True,  # asyncio's loop owns the wakeup fd
+        # a Ctrl-C trio takes (the host left SIGINT at the default) lands at a checkpoint
+        # of the engine's main task, where the graceful stop catches it
+        restrict_keyboard_interrupt_to_checkpoints=True,
     )
     cancelled = False
     while not done.done():
@@ -63,8 +66,18 @@ async def run_as_guest(
         except asyncio.CancelledError:
             cancelled = True
             request_stop()
-    result = done.result()
+    _unwrap(done.result())  # an error of the stop itself wins over the cancellation
     if cancelled:
-        result.unwrap()  # an error of the stop itself wins over the cancellation
         raise asyncio.CancelledError
-    result.unwrap()
+
+
+def _unwrap(result: Any) -> None:
+    """The run's result; a Ctrl-C that came out of trio's nurseries as a group of
+    nothing but KeyboardInterrupt is raised as the one KeyboardInterrupt it is."""
+    try:
+        result.unwrap()
+    except BaseExceptionGroup as group:
+        _, rest = group.split(KeyboardInterrupt)
+        if rest is None:
+            raise KeyboardInterrupt from None
+        raise

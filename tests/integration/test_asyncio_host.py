@@ -5,6 +5,9 @@ own (its own ``trio.run``), and stops cleanly: nothing left resting on the venue
 * ``asyncio.run(main())`` and Ctrl-C: the host keeps its SIGINT handler (the engine
   installs none), which cancels the main task; the engine stops gracefully, then
   ``asyncio.run`` raises ``KeyboardInterrupt``.
+* a loop driven without ``asyncio.run`` (SIGINT left at Python's default): trio takes
+  SIGINT for the guest run; Ctrl-C stops the engine gracefully and comes out of
+  ``run_until_complete`` as ``KeyboardInterrupt``.
 * a loop that is already running, as in a Jupyter notebook: each "cell" is a task that
   awaits ``engine.run()``; the first is interrupted (its task cancelled), the second
   stopped with ``request_stop()``; the loop runs on.
@@ -120,6 +123,38 @@ def test_asyncio_run_then_ctrl_c_stops_the_engine_gracefully(tmp_path: Path) -> 
     assert getattr(handler, "func", None).__name__ == "_on_sigint"  # type: ignore[union-attr]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     assert not seen["engine"].snapshot().running
+
+
+def test_a_loop_run_until_complete_then_ctrl_c_stops_the_engine_gracefully(
+    tmp_path: Path,
+) -> None:
+    journal = tmp_path / "loop.sqlite3"
+    loop = asyncio.new_event_loop()
+
+    async def main() -> None:
+        engine = engine_on(sim, journal)
+
+        async def ctrl_c_once_quoting() -> None:
+            await until_quoting(sim, engine)
+            signal.raise_signal(signal.SIGINT)
+
+        helper = asyncio.create_task(ctrl_c_once_quoting())
+        try:
+            await engine.run()
+        finally:
+            helper.cancel()
+
+    with simulator_in_thread(seed=9) as sim:
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                loop.run_until_complete(main())
+        finally:
+            loop.close()
+        left = resting(sim)
+
+    assert left == 0
+    assert stopped_cleanly(journal)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def test_a_running_loop_awaits_the_engine_from_tasks_like_a_notebook(tmp_path: Path) -> None:
