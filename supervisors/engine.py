@@ -164,6 +164,11 @@ class TradingEngine:
         paper config puts the engine in paper mode, the platforms already registered
         included; a live config after a paper one is refused."""
         config = strategy if isinstance(strategy, MarketMakingConfig) else strategy.config
+        if not isinstance(config, MarketMakingConfig):
+            raise ConfigError(
+                f"{type(strategy).__name__}: this engine runs one MarketMakingStrategy;"
+                " running other strategies beside it is not built yet"
+            )
         if self.config.paper_mode and not config.paper_mode:
             raise ConfigError(
                 "a paper config (paper_mode = true) is registered: a live config after it"
