@@ -11,7 +11,10 @@ Cancelling the awaiting asyncio task (what ``asyncio.run`` does on Ctrl-C, and w
 notebook's interrupt does to a running cell) is a graceful stop: quoting stops, every
 resting order is cancelled, the journal is flushed, and then the task ends cancelled.
 Further cancellations while that stop runs are absorbed (it is bounded by the engine's
-``stop_timeout``). When the host left SIGINT at Python's default handler (a loop driven
+``stop_timeout``). One engine runs on a loop at a time (trio allows one run per
+thread): a second is refused with a ``PredmmError`` saying so.
+
+When the host left SIGINT at Python's default handler (a loop driven
 by ``run_until_complete`` or ``run_forever`` without ``asyncio.run``), trio takes it for
 the duration of the guest run: Ctrl-C is then delivered into the trio run, which stops
 the engine the same way before ``KeyboardInterrupt`` comes out of ``await
@@ -26,6 +29,8 @@ from typing import Any
 
 import sniffio
 import trio
+
+from predmm.domain.errors import PredmmError
 
 
 def under_asyncio() -> bool:
@@ -49,16 +54,7 @@ async def run_as_guest(
         if not done.done():
             done.set_result(result)
 
-    trio.lowlevel.start_guest_run(
-        trio_main,
-        run_sync_soon_threadsafe=loop.call_soon_threadsafe,
-        run_sync_soon_not_threadsafe=loop.call_soon,
-        done_callback=finished,
-        host_uses_signal_set_wakeup_fd=True,  # asyncio's loop owns the wakeup fd
-        # a Ctrl-C trio takes (the host left SIGINT at the default) lands at a checkpoint
-        # of the engine's main task, where the graceful stop catches it
-        restrict_keyboard_interrupt_to_checkpoints=True,
-    )
+    _start(trio_main, loop, finished)
     cancelled = False
     while not done.done():
         try:
@@ -69,6 +65,41 @@ async def run_as_guest(
     _unwrap(done.result())  # an error of the stop itself wins over the cancellation
     if cancelled:
         raise asyncio.CancelledError
+
+
+def _start(
+    trio_main: Callable[[], Awaitable[None]],
+    loop: asyncio.AbstractEventLoop,
+    finished: Callable[[Any], None],
+) -> None:
+    """The guest run started; a second one in the same thread is refused by name."""
+    try:
+        _start_guest(trio_main, loop, finished)
+    except RuntimeError as exc:
+        if "inside a run" not in str(exc):
+            raise
+        raise PredmmError(
+            "an engine (a trio run) is already running on this thread's event loop: one"
+            " engine per loop at a time; stop it first (engine.request_stop()) or run the"
+            " other in a process of its own"
+        ) from None
+
+
+def _start_guest(
+    trio_main: Callable[[], Awaitable[None]],
+    loop: asyncio.AbstractEventLoop,
+    finished: Callable[[Any], None],
+) -> None:
+    trio.lowlevel.start_guest_run(
+        trio_main,
+        run_sync_soon_threadsafe=loop.call_soon_threadsafe,
+        run_sync_soon_not_threadsafe=loop.call_soon,
+        done_callback=finished,
+        host_uses_signal_set_wakeup_fd=True,  # asyncio's loop owns the wakeup fd
+        # a Ctrl-C trio takes (the host left SIGINT at the default) lands at a checkpoint
+        # of the engine's main task, where the graceful stop catches it
+        restrict_keyboard_interrupt_to_checkpoints=True,
+    )
 
 
 def _unwrap(result: Any) -> None:
