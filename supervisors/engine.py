@@ -70,6 +70,7 @@ from predmm.platforms.bridge import Bridge, safe_tell
 from predmm.platforms.venue import VenueClient, is_paper
 from predmm.strategies.inventory import InventoryTracker
 from predmm.strategies.quoting import select_markets
+from predmm.supervisors import registry
 from predmm.supervisors.feeds import Feeds, Routes, open_markets, poll_fills
 from predmm.supervisors.handover import (
     Resumed,
@@ -160,43 +161,20 @@ class TradingEngine:
             self._go_paper()
 
     def register_strategy(self, strategy: Any) -> None:
-        """A ``MarketMakingStrategy`` (its config is used) or a ``MarketMakingConfig``. A
-        paper config puts the engine in paper mode, the platforms already registered
-        included; a live config after a paper one is refused."""
-        config = strategy if isinstance(strategy, MarketMakingConfig) else strategy.config
-        if not isinstance(config, MarketMakingConfig):
-            raise ConfigError(
-                f"{type(strategy).__name__}: this engine runs one MarketMakingStrategy;"
-                " running other strategies beside it is not built yet"
-            )
-        if self.config.paper_mode and not config.paper_mode:
-            raise ConfigError(
-                "a paper config (paper_mode = true) is registered: a live config after it"
-                " would send real orders; build a new TradingEngine to trade live"
-            )
-        self.config = config
-        if config.paper_mode:
+        """A ``MarketMakingStrategy`` (its config is used, and it reads the engine's live
+        inventory) or a ``MarketMakingConfig``. A paper config puts the engine in paper
+        mode, the platforms already registered included; a live config after a paper one
+        is refused."""
+        self.config = registry.strategy_config(strategy, self.config)
+        if self.config.paper_mode:
             self._go_paper()
         attach = getattr(strategy, "attach_live_inventory", None)
         if attach is not None:
             attach(self.live_inventory)
 
     def live_inventory(self) -> dict[MarketId, InventoryTracker]:
-        """Copies of the PortfolioActor's positions as it last published them (a
-        position changes on every fill and settlement); never asks an actor."""
-        return {
-            market_id: InventoryTracker(
-                market_id=market_id,
-                yes_contracts=p.yes_contracts,
-                no_contracts=p.no_contracts,
-                avg_yes_price=p.avg_yes_price,
-                avg_no_price=p.avg_no_price,
-                realized_pnl=p.realized_pnl,
-                fees_paid=p.fees_paid,
-                max_inventory=self.config.max_inventory,
-            )
-            for market_id, p in self.board.positions().items()
-        }
+        """The PortfolioActor's positions, as it last published them (copies)."""
+        return registry.live_inventory(self.board, self.config.max_inventory)
 
     def _go_paper(self) -> None:
         """Paper from now on: every client in the paper venue (a paper one as it is)."""
