@@ -20,6 +20,7 @@ from predmm.domain.market import Market
 from predmm.domain.orders import Leg
 from predmm.strategies.arbitrage import ArbitrageStrategy, exhaustive_event
 from predmm.strategies.base import EventOutcomes, Room, Strategy, StrategyView, rank
+from predmm.strategies.inventory import InventoryTracker
 from predmm.strategies.market_making import MarketMakingStrategy
 
 D = Decimal
@@ -206,3 +207,56 @@ def test_both_strategies_satisfy_the_protocol_and_arbitrage_ranks_first() -> Non
     exit_like = attrs.evolve(arbitrage, strength=D("1.0"), legs=(), action=Action.BUY)
     ordered = rank([(mm.priority, exit_like), (arb.priority, arbitrage)])
     assert ordered == [arbitrage, exit_like]
+
+
+def test_each_kind_can_be_turned_off() -> None:
+    ids, books = three_outcomes()
+    event = EventOutcomes(event_id=EventId("KXFED-26DEC"), markets=tuple(ids), exhaustive=True)
+    crossed = book(P, yes=[("0.52", 20)], no=[("0.50", 10)])
+    view = attrs.evolve(CROSS, books={**CROSS.books, **books}, events=(event,))
+    kinds = {s.reason.split(": ")[0] for s in ArbitrageStrategy().signals(view)}
+    assert kinds == {
+        "arbitrage, cross-venue kalshi:KXFED-26DEC-H0 / polymarket:0xfed-hold",
+        "arbitrage, exhaustive event KXFED-26DEC",
+    }
+    within = attrs.evolve(view, books={**view.books, P: crossed})
+    assert "arbitrage, YES + NO of polymarket:0xfed-hold" in {
+        s.reason.split(": ")[0] for s in ArbitrageStrategy().signals(within)
+    }
+    none = ArbitrageConfig(cross_venue=False, within_market=False, exhaustive_events=False)
+    assert ArbitrageStrategy(none).signals(within) == []
+    # an event needs two outcomes at least
+    assert exhaustive_event([books[ids[0]]], True, ArbitrageConfig(), Room()) is None
+
+
+def test_a_registered_arbitrage_strategy_reports_the_engines_inventory() -> None:
+    strategy = ArbitrageStrategy()
+    assert strategy.get_inventory_status() == {}
+    held = InventoryTracker(market_id=K, yes_contracts=D(15), avg_yes_price=D("0.45"))
+    strategy.attach_live_inventory(lambda: {K: held})
+    assert strategy.get_inventory_status()[str(K)]["yes_contracts"] == D(15)
+    strategy.attach_live_inventory(None)
+    assert strategy.get_inventory_status() == {}
+
+
+def test_a_ceiled_rate_with_an_exponent() -> None:
+    # 0.07 x 3 x (0.5 x 0.5)^2 = 0.013125; 0.07 x (0.33 x 0.67)^2 = 0.0034219647, ceiled
+    assert TakerRate(D("0.07"), exponent=2).fill_fee(D("0.5"), D(3)) == D("0.013125")
+    assert TakerRate(D("0.07"), exponent=2).fill_fee(D("0.33"), D(1)) == D("0.003422")
+
+
+def test_the_fees_as_charged_never_turn_the_gain_negative() -> None:
+    # YES at 0.335 (0.01559425 of fee a contract, exactly) + NO at 0.64940575: the exact
+    # edge is 0, but fees are ceiled per fill: 3 baskets would lock -0.00000025, 2 and 1
+    # less still: no signal. 4 are charged exactly (0.062377): a gain of 0.
+    no_ask = D("0.64940575")
+    edge_zero = ArbitrageConfig(min_edge=D(0), min_gain=D(0))
+
+    def view(size: int) -> StrategyView:
+        k = book(K, yes=[], no=[("0.665", size)])
+        p = OrderBook(P, (Level(1 - no_ask, D(size)),), ())
+        return StrategyView(now=NOW, books={K: k, P: p}, links=((K, P),))
+
+    assert ArbitrageStrategy(edge_zero).signals(view(3)) == []
+    (signal,) = ArbitrageStrategy(edge_zero).signals(view(4))
+    assert (signal.size, signal.strength) == (D(4), D(0))

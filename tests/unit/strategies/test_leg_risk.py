@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from predmm.domain.book import Level, OrderBook
 from predmm.domain.enums import Action, OrderSide, TimeInForce, Venue
 from predmm.domain.fees import TakerFees
@@ -103,3 +105,20 @@ def test_thin_books_leave_a_named_remainder() -> None:
     assert (
         plan.reason == "buy the short legs up to the long: 4 contracts stay unmatched (thin books)"
     )
+
+
+def test_a_hedge_never_spends_more_than_its_dollars_after_rounding() -> None:
+    # one YES at 0.335 costs 0.335 + 0.01559425 exactly, 0.350595 as charged: a budget
+    # of the exact cost buys nothing, and the plan says what stays unmatched
+    book = {K: OrderBook(K, (), (Level(D("0.665"), D(50)),))}
+    budget = Room(dollars=D("0.35059425"))
+    plan = resolve_legs(LEGS, [D(15), D(14)], book, FEES, room=budget)
+    assert plan.orders == ()
+    assert plan.naked == D(1)
+    enough = resolve_legs(LEGS, [D(15), D(14)], book, FEES, room=Room(dollars=D("0.350595")))
+    assert enough.orders[0].size == D(1)
+
+
+def test_legs_and_fills_must_match() -> None:
+    with pytest.raises(ValueError, match="2 legs but 1 filled quantities"):
+        resolve_legs(LEGS, [D(1)], books("0.47"), FEES)
