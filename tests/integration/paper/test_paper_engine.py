@@ -135,12 +135,15 @@ async def test_a_paper_config_registered_after_real_clients_sends_no_order_to_th
         placed = sim.exchange.orders(maker.kalshi_account) + sim.exchange.orders(
             maker.polymarket_account
         )
-        writes = sim.requests.writes()
-        reads = sim.requests.total()
+        writes, orders = sim.requests.writes(), sim.requests.order_requests()
+        reads = {app: sim.requests.total(app) for app in ("kalshi", "clob", "gamma")}
 
-    assert writes == {}  # not one order, cancel, amend or heartbeat reached a venue
+    assert orders == {}  # no order route of either venue was called
+    assert writes == {}  # nor anything else that writes: cancels, amends, heartbeats
     assert placed == []
-    assert reads > 0  # the market data did come from the venues
+    # the market lists came from both venues over HTTP (the books over their websockets)
+    assert reads["kalshi"] > 0, reads
+    assert reads["gamma"] > 0, reads
     with Journal.open_read_only(journal) as reader:
         fills = [jf.fill for jf in reader.fills()]
         runs = reader.runs()
