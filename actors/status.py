@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import attrs
 
-from predmm.actors.messages import ExposureReport
+from predmm.actors.messages import ExposureReport, PositionView
 from predmm.domain.enums import TradingState
 from predmm.domain.ids import MarketId
 from predmm.domain.risk import Limits
@@ -62,23 +62,33 @@ class EngineSnapshot:
     running: bool
     core: tuple[CoreStatus, ...] = ()  # only the core actors that failed
     halt_reason: str | None = None  # trading HALTED by the watch, and why
+    paper: bool = False  # every order is filled on paper; none reaches a venue
 
 
 class StatusBoard:
     def __init__(self) -> None:
         self._markets: dict[MarketId, MarketStatus] = {}
+        self._positions: dict[MarketId, PositionView] = {}
         self._exposure: ExposureReport | None = None
         self._limits: Limits | None = None
         self._last_portfolio = -1e18
         self._core: dict[str, CoreStatus] = {}
         self._halt_reason: str | None = None
         self.running = False
+        self.paper = False
 
     def publish_market(self, status: MarketStatus) -> None:
         self._markets[status.market_id] = status
 
     def market(self, market_id: MarketId) -> MarketStatus | None:
         return self._markets.get(market_id)
+
+    def publish_position(self, view: PositionView) -> None:
+        self._positions[view.market_id] = view
+
+    def positions(self) -> dict[MarketId, PositionView]:
+        """The PortfolioActor's positions, as it last published them (on every change)."""
+        return dict(self._positions)
 
     def portfolio_due(self, now: float) -> bool:
         return now - self._last_portfolio >= PUBLISH_EVERY
@@ -110,4 +120,5 @@ class StatusBoard:
             running=self.running,
             core=tuple(self._core[k] for k in sorted(self._core)),
             halt_reason=halt,
+            paper=self.paper,
         )

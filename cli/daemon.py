@@ -66,15 +66,22 @@ class RunOptions:
     log_level: str = "INFO"
     view: bool = True
     clear_halt: bool = False
+    paper: bool = False  # --paper: trade on paper whatever the config says
 
 
 def load_run_settings(opts: RunOptions) -> Settings:
-    """The settings this run uses; every config error surfaces before anything starts."""
+    """The settings this run uses (``--paper`` sets ``paper_mode``); every config error
+    surfaces before anything starts."""
     if opts.config is not None:
-        return load_settings(opts.config, preset=opts.preset)
-    from predmm.config.settings import settings_from_dict
+        settings = load_settings(opts.config, preset=opts.preset)
+    else:
+        from predmm.config.settings import settings_from_dict
 
-    return settings_from_dict({}, "<defaults>", preset=opts.preset)
+        settings = settings_from_dict({}, "<defaults>", preset=opts.preset)
+    if opts.paper:
+        strategy = attrs.evolve(settings.strategy, paper_mode=True)
+        settings = attrs.evolve(settings, strategy=strategy)
+    return settings
 
 
 def configure_logs(opts: RunOptions, settings: Settings, *, live_view: bool) -> None:
@@ -227,6 +234,8 @@ async def _trade(
     for line in setup.description:
         log.info("venue {}", line)
     log.info("journal {}", journal)
+    if settings.strategy.paper_mode:
+        log.info("PAPER: market data from the venues above, every order filled on paper")
     engine = TradingEngine(
         settings.strategy,
         with_links(settings.risk, setup),

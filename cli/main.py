@@ -140,6 +140,11 @@ def run_options(
     is_flag=True,
     help="Start ACTIVE even if the loss limits halted (or reduced) trading earlier today.",
 )
+@click.option(
+    "--paper",
+    is_flag=True,
+    help="Paper trading: the venues' real market data, every order filled locally, none sent.",
+)
 def run_command(
     config_path: Path | None,
     preset: str | None,
@@ -152,6 +157,7 @@ def run_command(
     log_file: Path | None,
     no_view: bool,
     clear_halt: bool,
+    paper: bool,
 ) -> None:
     """Market-make until Ctrl-C (or --duration). With no --config and no
     --sim-credentials it starts the local simulator of both venues in-process and trades
@@ -163,6 +169,7 @@ def run_command(
       predmm run --duration 60 --preset aggressive
       predmm run --sim-credentials ./sim-creds    # a separately running 'predmm sim'
       predmm run --config predmm.toml             # real venues
+      predmm run --config predmm.toml --paper     # real market data, orders on paper
     """
     import trio
     from rich.console import Console
@@ -181,6 +188,7 @@ def run_command(
         log_file=log_file,
         view=not no_view,
         clear_halt=clear_halt,
+        paper=paper,
     )
     console = Console()
     configure_logs(opts, settings, live_view=console.is_terminal and not no_view)

@@ -36,6 +36,11 @@ class EngineCollector(Collector):
         for s in TradingState:
             state.add_metric([s.value], 1.0 if s is snap.trading_state else 0.0)
         yield state
+        yield GaugeMetricFamily(
+            "predmm_paper",
+            "1 when the run trades on paper (no order reaches a venue), 0 when live",
+            value=1.0 if snap.paper else 0.0,
+        )
         yield CounterMetricFamily("predmm_restarts", "market actor restarts", value=snap.restarts)
         yield GaugeMetricFamily(
             "predmm_quarantined_markets", "markets quarantined", value=len(snap.quarantined)

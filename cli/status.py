@@ -134,6 +134,8 @@ def status_report(journal: Path) -> dict[str, Any]:
             status = reader.status(marks=marks, events=events).as_dict()
     except JournalError as exc:
         raise PredmmError(f"{journal}: {exc}") from None
+    last_run = status.get("last_run")
+    status["mode"] = last_run and ("paper" if last_run["mode"] == "paper" else "live")
     status["quality"] = {"totals": live.get("totals"), "markets": live.get("markets", {})}
     status["blocked"] = live.get("blocked", {})
     status["live_updated_at"] = live.get("updated_at")
@@ -170,6 +172,8 @@ def _daemon_line(report: dict[str, Any]) -> str:
 
 
 def print_status(report: dict[str, Any], console: Console) -> None:
+    if report.get("mode") == "paper":  # first: nobody may read a paper run as live
+        console.print("[bold black on yellow] PAPER [/] fills simulated; no order reached a venue")
     console.print(f"journal: {report['journal']}")
     console.print(_daemon_line(report), markup=False)
     for note in report.get("supervision", ()):

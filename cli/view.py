@@ -37,6 +37,7 @@ HEALTH_STYLE = {
     "unreachable": "red",
     "blocked": "red",
 }
+PAPER_STYLE = "bold black on yellow"  # a paper run: no order reaches a venue
 
 
 def _money(value: Decimal | None, places: str = "0.01") -> str:
@@ -99,6 +100,9 @@ def event_table(snap: EngineSnapshot) -> Table:
 def header(snap: EngineSnapshot, totals: StatsSnapshot | None) -> Text:
     exp = snap.exposure
     text = Text()
+    if snap.paper:
+        text.append(" PAPER ", style=PAPER_STYLE)
+        text.append(" ")
     text.append(f" {snap.trading_state.value.upper()} ", style=STATE_STYLE[snap.trading_state])
     if exp is not None:
         text.append(
@@ -136,6 +140,7 @@ def summary_line(snap: EngineSnapshot, totals: StatsSnapshot | None) -> dict[str
     exp = snap.exposure
     quoting = sum(1 for m in snap.markets if m.health == "quoting")
     return {
+        "mode": "paper" if snap.paper else "live",
         "state": snap.trading_state.value,
         "markets": len(snap.markets),
         "quoting": quoting,

@@ -107,3 +107,9 @@ class VenueClient(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+def is_paper(client: object) -> bool:
+    """Whether ``client`` trades on paper (a ``PaperPlatform``, or a transparent wrapper
+    of one): its orders never reach a venue."""
+    return getattr(client, "paper", False) is True

@@ -39,6 +39,7 @@ from predmm.simulator.exchange.clock import DEFAULT_START
 from predmm.simulator.exchange.events import ExchangeEvent
 from predmm.simulator.faults import Faults
 from predmm.simulator.flow import Flow, FlowConfig
+from predmm.simulator.tally import RequestTally
 from predmm.simulator.universe import Universe, default_universe
 
 __all__ = ["Deferred", "Simulator", "Trader"]
@@ -92,6 +93,7 @@ class Simulator:
         self.faults = faults or Faults(seed)
         self.faults.bind_clock(self.clock.timestamp)
         self.credentials = CredentialStore()
+        self.requests = RequestTally()  # what the served front ends were asked
         self.universe = universe or default_universe(start)
         self.mine_after_s = mine_after_s
         self.confirm_after_s = confirm_after_s

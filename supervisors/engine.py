@@ -1,11 +1,12 @@
 """TradingEngine, the root: the usage guide's ``register_platform(...)``,
 ``register_strategy(...)`` and ``await engine.run()``.
 
-``run`` must be awaited inside ``trio.run`` in the main thread: trio owns every socket
-(the venue clients), timer and signal. Start order: Journal -> Platforms -> Portfolio ->
-MarketSupervisor, then the feed, scan, tick, fill-poll and reconciliation tasks (every
-``reconcile_interval`` each PlatformActor checks its venue: ``actors.platform.checks``);
-stop in reverse.
+``run`` is awaited inside ``trio.run`` (trio owns every socket, timer and signal), or
+inside an asyncio loop, where it runs as a trio guest (``supervisors.hosts``): trio still
+owns every socket and timer, the host loop its signals. Start order: Journal ->
+Platforms -> Portfolio -> MarketSupervisor, then the feed, scan, tick, fill-poll and
+reconciliation tasks (every ``reconcile_interval`` each PlatformActor checks its venue:
+``actors.platform.checks``); stop in reverse.
 The feeds are ``supervisors.feeds``'s; the periodic tasks, the garbage collector's frozen
 heap and the signals ``supervisors.runtime``'s.
 
@@ -18,6 +19,10 @@ markets not quoted) and the journal's other live orders closed. Otherwise ``run`
 The core actors (the JournalActor, the PortfolioActor, the PlatformActors) are watched
 by ``supervisors.core``: a dead journal or portfolio halts trading and cancels every
 order, a dead PlatformActor is restarted from the venue's state, or its venue halted.
+
+Paper mode (``supervisors.paper``): a paper config, or a paper client, wraps every venue
+client in the paper venue however and whenever it was registered; the journal records
+the run as paper and refuses to mix paper and live runs in one file.
 
 SIGINT/SIGTERM (or ``request_stop()``): stop quoting, cancel every resting order, flush
 the journal, return normally; a second signal forces the process out.
@@ -73,8 +78,10 @@ from predmm.domain.errors import ConfigError, PredmmError
 from predmm.domain.ids import FillId, MarketId
 from predmm.domain.orders import Order
 from predmm.platforms.bridge import Bridge, Tellable, safe_tell
-from predmm.platforms.venue import VenueClient
+from predmm.platforms.venue import VenueClient, is_paper
+from predmm.strategies.inventory import InventoryTracker
 from predmm.strategies.quoting import select_markets
+from predmm.supervisors import registry
 from predmm.supervisors.core import CORE_POLICY, CoreWatch
 from predmm.supervisors.feeds import (
     Feeds,
@@ -94,7 +101,9 @@ from predmm.supervisors.handover import (
     end_run,
     take_over_orders,
 )
+from predmm.supervisors.hosts import run_as_guest, under_asyncio
 from predmm.supervisors.markets import MarketSupervisor
+from predmm.supervisors.paper import paper_client, run_mode
 from predmm.supervisors.policy import RestartPolicy
 from predmm.supervisors.recovery import ReconciliationError
 from predmm.supervisors.runtime import (
@@ -133,9 +142,6 @@ class TradingEngine:
     ) -> None:
         self.config = strategy_config or MarketMakingConfig()
         self.risk = risk_config or RiskConfig()
-        self.clients: dict[Venue, VenueClient] = {}
-        for client in venues:
-            self.register_platform(client)
         self.journal_path = Path(journal_path) if journal_path is not None else None
         self.clock = clock or SystemClock()
         self.policy = policy or RestartPolicy()
@@ -147,6 +153,12 @@ class TradingEngine:
         self.seed, self.handle_signals, self.force_exit = seed, handle_signals, force_exit
         self.clear_halt = clear_halt
         self.board = StatusBoard()
+        self.paper = False  # True: every venue client is wrapped in the paper venue
+        self.clients: dict[Venue, VenueClient] = {}
+        for client in venues:
+            self.register_platform(client)
+        if self.config.paper_mode:
+            self._go_paper()
         self.started = threading.Event()
         self.journal: JournalPort = journal or NullJournal()
         self.platforms: dict[Venue, DirectRef] = {}  # each venue's PlatformActor, restarts too
@@ -161,6 +173,8 @@ class TradingEngine:
         self.platform_direct: dict[Venue, DirectRef] = {}
         self._token: trio.lowlevel.TrioToken | None = None
         self._stop: trio.Event | None = None
+        self._stop_requested = False
+        self._guest = False
         self._feeds = Feeds()
         self._end_reason = "stopped"
         self.log = logger.bind(actor="engine")
@@ -168,16 +182,42 @@ class TradingEngine:
     # the usage guide's API -------------------------------------------------------------
 
     def register_platform(self, client: VenueClient) -> None:
+        """A venue client. In paper mode (a paper config, or any paper client registered)
+        it is wrapped in the paper venue, whenever it was registered."""
         if client.venue in self.clients:
             raise ConfigError(f"platform {client.venue.value} is registered twice")
         self.clients[client.venue] = client
+        if self.paper or is_paper(client):
+            self._go_paper()
 
     def register_strategy(self, strategy: Any) -> None:
-        """A ``MarketMakingStrategy`` (its config is used) or a ``MarketMakingConfig``."""
-        self.config = strategy if isinstance(strategy, MarketMakingConfig) else strategy.config
+        """A ``MarketMakingStrategy`` (its config is used, and it reads the engine's live
+        inventory) or a ``MarketMakingConfig``. A paper config puts the engine in paper
+        mode, the platforms already registered included; a live config after a paper one
+        is refused."""
+        self.config = registry.strategy_config(strategy, self.config)
+        if self.config.paper_mode:
+            self._go_paper()
+        attach = getattr(strategy, "attach_live_inventory", None)
+        if attach is not None:
+            attach(self.live_inventory)
+
+    def live_inventory(self) -> dict[MarketId, InventoryTracker]:
+        """The PortfolioActor's positions, as it last published them (copies)."""
+        return registry.live_inventory(self.board, self.config.max_inventory)
+
+    def _go_paper(self) -> None:
+        """Paper from now on: every client in the paper venue (a paper one as it is)."""
+        self.paper = self.board.paper = True
+        self.clients = {
+            venue: paper_client(client, self.clock, self.run_id)
+            for venue, client in self.clients.items()
+        }
 
     def request_stop(self) -> None:
-        """Ask for a graceful stop; safe from any thread."""
+        """Ask for a graceful stop; safe from any thread, also before the run has
+        started (it then stops as soon as it has)."""
+        self._stop_requested = True
         if self._token is not None and self._stop is not None:
             with contextlib.suppress(trio.RunFinishedError):
                 self._token.run_sync_soon(self._stop.set)
@@ -190,12 +230,27 @@ class TradingEngine:
 
     async def run(self) -> None:
         """Run until ``request_stop()``, a signal, or the cancellation of the caller's
-        scope; each of them stops gracefully (the venue workers live until the end)."""
+        scope; each of them stops gracefully (the venue workers live until the end).
+
+        Await it inside ``trio.run``, or inside asyncio (``asyncio.run``, a notebook):
+        there the engine runs as a trio guest of the asyncio loop, trio still owning
+        every socket, and the host keeps its signals (``supervisors.hosts``)."""
         if not self.clients:
             raise ConfigError("no platform registered: call register_platform(client) first")
+        if self.paper or self.config.paper_mode:  # also a config or client set directly
+            self._go_paper()
+        if under_asyncio():
+            await run_as_guest(functools.partial(self._run_trio, guest=True), self.request_stop)
+        else:
+            await self._run_trio(guest=False)
+
+    async def _run_trio(self, *, guest: bool) -> None:
         sys.setswitchinterval(SWITCH_INTERVAL)
+        self._guest = guest  # a guest of asyncio: the host owns the signals
         self._token = trio.lowlevel.current_trio_token()
         self._stop = trio.Event()
+        if self._stop_requested:
+            self._stop.set()
         self._froze = False  # the start-up heap is frozen (gc_refreeze_interval)
         try:
             await run_graceful(self._run_shielded, self._stop)
@@ -204,6 +259,7 @@ class TradingEngine:
                 gc.unfreeze()
             self.board.running = False
             self.started.clear()
+            self._stop_requested = False
 
     async def _run_shielded(self) -> None:
         assert self._stop is not None
@@ -235,7 +291,8 @@ class TradingEngine:
     async def _start(self, nursery: trio.Nursery) -> None:
         assert self.bridge is not None
         assert self._stop is not None
-        if self.handle_signals and threading.current_thread() is threading.main_thread():
+        main = threading.current_thread() is threading.main_thread()
+        if self.handle_signals and not self._guest and main:
             await nursery.start(watch_signals, self._stop, self.force_exit)
         resumed = self._resumed = await self._recover()
         for venue, client in self.clients.items():
@@ -292,9 +349,10 @@ class TradingEngine:
         self.board.running = True
         self.started.set()
         self.log.info(
-            "engine {run} started on {venues}",
+            "engine {run} started on {venues}{paper}",
             run=self.run_id,
             venues=[v.value for v in self.clients],
+            paper=" (PAPER: no order reaches a venue)" if self.paper else "",
         )
 
     def start_platform(
@@ -388,9 +446,8 @@ class TradingEngine:
             raise
         self._run_journal = journal
         digest = config_digest(self.config, self.risk)
-        return await begin_run(
-            self._run_journal, list(self.clients.values()), digest, self._t.ask_timeout
-        )
+        clients, mode = list(self.clients.values()), run_mode(self.paper)
+        return await begin_run(self._run_journal, clients, digest, self._t.ask_timeout, mode)
 
     def _deps_for(self) -> Callable[[Venue], MarketDeps]:
         assert self.bridge is not None

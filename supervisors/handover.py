@@ -46,6 +46,7 @@ from predmm.platforms.bridge import Bridge, Tellable, safe_tell
 from predmm.platforms.venue import VenueClient
 from predmm.strategies.day_loss import DayBaseline, day_of
 from predmm.strategies.inventory import InventoryTracker
+from predmm.supervisors.paper import LIVE, check_journal_mode, restore_paper_accounts
 from predmm.supervisors.recovery import (
     ReconciliationError,
     RecoveryRecord,
@@ -119,22 +120,29 @@ async def claim_worlds(
 
 
 async def begin_run(
-    journal: RunJournal, clients: Sequence[VenueClient], digest: str, ask_timeout: float
+    journal: RunJournal,
+    clients: Sequence[VenueClient],
+    digest: str,
+    ask_timeout: float,
+    mode: str = LIVE,
 ) -> Resumed:
-    """The run recorded once the file is ready, every venue reconciled with it
+    """The run recorded once the file is ready (a file of the other ``mode``, paper or
+    live, is refused), the paper accounts started from it, every venue reconciled with it
     (``supervisors.recovery``: raises ``ReconciliationError`` before any quote), and what
     the reconciled file holds for the actors to start from."""
     ref = journal.ref
     await flush(journal, ask_timeout)  # the file is ready
+    check_journal_mode(journal.path, mode)
     ref.tell(
         RecordRun(
             run_id=journal.run_id,
             config_digest=digest,
-            mode="live",
+            mode=mode,
             pid=os.getpid(),
             at=journal.clock.now(),
         )
     )
+    restore_paper_accounts(clients, journal.path)
     await _reconcile(clients, journal.path, _writer(journal))
     today = day_of(journal.clock.now())
     return _resumed(journal.path, [client.venue for client in clients], today)

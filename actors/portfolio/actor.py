@@ -305,9 +305,11 @@ class PortfolioActor(TradingStateMixin, DirectActor):
         return tracker
 
     def _recompute(self, market_id: MarketId) -> None:
-        """The exposure ``market_id`` feeds, then its PnL."""
+        """The exposure ``market_id`` feeds, then its PnL; the position published."""
         self.book.recompute(market_id, self._tracker(market_id))
         self._repnl(market_id)
+        if self.board is not None:
+            self.board.publish_position(self._position(market_id))
 
     def _repnl(self, market_id: MarketId) -> None:
         tracker = self._tracker(market_id)

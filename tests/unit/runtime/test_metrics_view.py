@@ -23,6 +23,9 @@ M = MarketId(Venue.KALSHI, "KXFED-26DEC")
 
 
 class FakeEngine:
+    def __init__(self, *, paper: bool = False) -> None:
+        self.paper = paper
+
     def snapshot(self) -> EngineSnapshot:
         return EngineSnapshot(
             trading_state=TradingState.REDUCING,
@@ -58,6 +61,7 @@ class FakeEngine:
             quarantined=(),
             restarts=1,
             running=True,
+            paper=self.paper,
         )
 
 
@@ -105,3 +109,17 @@ def test_live_view_says_why_trading_halted_and_which_core_actor_failed():
     assert "platform kalshi: restarted" in out
     line = summary_line(snap, None)
     assert line["core"] == {"journal": "unreachable", "platform kalshi": "restarted"}
+
+
+def test_a_paper_run_says_paper_in_the_metrics_and_the_view():
+    live = generate_latest(metrics_registry(FakeEngine())).decode()  # type: ignore[arg-type]
+    assert "predmm_paper 0.0" in live
+    engine = FakeEngine(paper=True)
+    text = generate_latest(metrics_registry(engine)).decode()  # type: ignore[arg-type]
+    assert "predmm_paper 1.0" in text
+    console = Console(width=200, record=True)
+    snap = engine.snapshot()
+    console.print(render(snap, 0.0, {}, None))
+    assert console.export_text().splitlines()[0].startswith(" PAPER ")
+    assert summary_line(snap, None)["mode"] == "paper"
+    assert summary_line(FakeEngine().snapshot(), None)["mode"] == "live"
