@@ -45,6 +45,7 @@ from predmm.actors.messages import (
     AttachPortfolio,
     BroadcastTick,
     CancelAll,
+    LearnMarkets,
     MarketsScanned,
     PollFills,
     SetTradingState,
@@ -59,6 +60,7 @@ from predmm.config.risk import RiskConfig
 from predmm.domain.enums import TradingState, Venue
 from predmm.domain.errors import ConfigError, PredmmError
 from predmm.domain.ids import MarketId
+from predmm.domain.market import Market
 from predmm.domain.orders import Order
 from predmm.platforms.bridge import Bridge, safe_tell
 from predmm.platforms.venue import VenueClient
@@ -249,7 +251,7 @@ class TradingEngine:
         )
         # a direct call: the supervisor learns a latched state before it spawns a market
         await trio.to_thread.run_sync(self.portfolio_direct.call, Subscribe(ref=self.supervisor))
-        selected = await self.scan(nursery)
+        selected = await self.scan(nursery, starting=True)
         cancel_orphans(self.platforms.values(), adopted, selected)
         nursery.start_soon(self._scan_loop, nursery)
         nursery.start_soon(every, self._t.tick_interval, self._tick)
@@ -334,18 +336,34 @@ class TradingEngine:
             await trio.sleep(self._t.scan_interval)
             await self.scan(nursery)
 
-    async def scan(self, nursery: trio.Nursery | None = None) -> frozenset[MarketId]:
-        """Fetch every venue's open markets, hand them to the supervisor, and subscribe
-        the feeds to the selected ones."""
+    async def scan(
+        self, nursery: trio.Nursery | None = None, *, starting: bool = False
+    ) -> frozenset[MarketId]:
+        """Fetch every venue's open markets; teach the portfolio what the selected ones
+        are (their outcomes and events) before the supervisor hands them to their actors;
+        subscribe the feeds to them. Links that contradict the venues refuse the start
+        (``ConfigError``) and are logged after it."""
         markets = await open_markets(self.clients.values())
-        safe_tell(self.supervisor, MarketsScanned(markets=tuple(markets), at=self.clock.now()))
         selected, _ = select_markets(list(markets), self.config)
+        chosen = tuple(m for m in selected if isinstance(m, Market))
+        problems = await trio.to_thread.run_sync(self._learn, chosen)
+        if problems and starting:
+            raise ConfigError("; ".join(problems))
+        safe_tell(self.supervisor, MarketsScanned(markets=tuple(markets), at=self.clock.now()))
         ids = frozenset(m.market_id for m in selected)
         if nursery is not None:
             for venue, client in self.clients.items():
                 to = self._routes(venue)
                 await self._feeds.follow(nursery, client, ids, to, self._t.feed_retry)
         return ids
+
+    def _learn(self, markets: tuple[Market, ...]) -> tuple[str, ...]:
+        try:
+            problems: tuple[str, ...] = self.portfolio_direct.call(LearnMarkets(markets=markets))
+        except pykka.ActorDeadError:
+            self.log.warning("portfolio gone: the scanned markets' events are not learned")
+            return ()
+        return problems
 
     def _routes(self, venue: Venue) -> Routes:
         assert self.bridge is not None

@@ -4,7 +4,10 @@ A MarketActor asks it to reserve the worst case of each order before placing it
 (``Reserve``, the only ask it answers besides queries); the reservation is held until the
 PlatformActor reports the order closed (``OrderClosed``), less what has filled, which
 moves into the position. Limits (``domain.risk.breach``) apply per market, per event
-across both venues, per venue and in total, so no sequence of fills can pass them.
+across both venues over its outcome scenarios, per venue and in total, so no sequence of
+fills can pass them. What a market is (which outcome of which real-world event,
+``domain.outcomes``) it learns from each scan's selected markets (``LearnMarkets``, before
+they reserve) and, for a market no scan showed, from its first ``Reserve``.
 
 The day's PnL (realized + unrealized since the day began) past ``reducing_loss`` puts the
 book in REDUCING (only inventory-reducing orders pass); past ``daily_loss_limit`` in
@@ -37,6 +40,7 @@ from predmm.actors.messages import (
     FillReverted,
     GetExposure,
     GetPosition,
+    LearnMarkets,
     MarkPrice,
     OrdersClosed,
     PositionView,
@@ -53,7 +57,9 @@ from predmm.config.risk import RiskConfig
 from predmm.domain.enums import TradingState
 from predmm.domain.exposure import AmendSettled, ExposureBook, OrderClosed, ReserveRequest
 from predmm.domain.ids import MarketId
+from predmm.domain.market import Market
 from predmm.domain.orders import Fill
+from predmm.domain.outcomes import VenueGroup, venue_group
 from predmm.domain.risk import Limits, reduces
 from predmm.strategies.fills import apply_fill, revert_fill
 from predmm.strategies.inventory import InventoryTracker
@@ -95,7 +101,8 @@ class PortfolioActor(DirectActor):
         self.state_reason = ""
         self.subscribers: list[pykka.ActorRef[Any]] = []
         self.positions: dict[MarketId, InventoryTracker] = {}
-        self.book = ExposureBook(self.limits, risk.event_of)
+        self.book = ExposureBook(self.limits, risk.event_links)
+        self.problems: tuple[str, ...] = ()
         self.marks: dict[MarketId, Decimal] = {}
         self.market_pnl: dict[MarketId, Decimal] = {}
         self.pnl = ZERO
@@ -121,6 +128,8 @@ class PortfolioActor(DirectActor):
                 if message.mark is not None:
                     self._check_loss()
                 return granted
+            case LearnMarkets(markets=markets):
+                return self._learn(markets)
             case AdoptOrders(orders=orders):
                 for order in orders:
                     self.book.adopt(order)
@@ -164,8 +173,17 @@ class PortfolioActor(DirectActor):
 
     # reservations -------------------------------------------------------------------
 
+    def _learn(self, markets: tuple[Market, ...]) -> tuple[str, ...]:
+        problems = self.book.learn((m.market_id, venue_group(m)) for m in markets)
+        for problem in problems:
+            if problem not in self.problems:
+                self.log.error("event links: {p}", p=problem)
+        self.problems = problems
+        return problems
+
     def _reserve(self, msg: Reserve) -> tuple[Reservation, ...]:
-        self.book.event_key(msg.market_id, msg.event_id)
+        if not self.book.knows(msg.market_id):  # no scan showed it: what it says
+            self.book.learn(((msg.market_id, _group(msg)),))
         if msg.mark is not None:
             self.marks[msg.market_id] = msg.mark
             self._repnl(msg.market_id)
@@ -289,3 +307,10 @@ class PortfolioActor(DirectActor):
         if self.board is not None and (due or self.board.portfolio_due(now)):
             self.board.publish_portfolio(self._report(), self.limits, now)
             self.unpublished = 0
+
+
+def _group(msg: Reserve) -> VenueGroup | None:
+    """What a reservation says of its market's event, for a market no scan showed."""
+    if msg.group is not None or msg.event_id is None:
+        return msg.group
+    return VenueGroup(venue=msg.market_id.venue, group_id=str(msg.event_id), exclusive=False)
