@@ -90,8 +90,11 @@ def links_from_file(path: Path) -> tuple[EventLink, ...]:
     if not isinstance(data, list):
         raise ConfigError(f"{path}: expected a list of event links")
     try:
-        return tuple(EventLink(event_id=e["event_id"], markets=e["markets"]) for e in data)
-    except (KeyError, TypeError) as exc:
+        return tuple(
+            EventLink(event_id=e["event_id"], markets=e["markets"], outcome=e.get("outcome"))
+            for e in data
+        )
+    except (KeyError, TypeError, AttributeError) as exc:
         raise ConfigError(f"{path}: bad event link: {exc!r}") from None
 
 
@@ -156,7 +159,8 @@ def from_running_simulator(running: Any) -> VenueSetup:
     """The venues of an in-process simulator (``simulator.testing.running_simulator``)."""
     k, p = running.kalshi, running.polymarket
     links = tuple(
-        EventLink(event_id=event, markets=markets) for event, markets in running.sim.links().items()
+        EventLink(event_id=link.event_id, markets=link.markets, outcome=link.outcome)
+        for link in running.sim.links()
     )
     return VenueSetup(
         clients=(
