@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pykka
 import pytest
 
@@ -19,12 +20,16 @@ from predmm.actors.direct import DirectRef
 from predmm.actors.journal.port import NullJournal
 from predmm.actors.messages import ExposureReport, GetExposure, Reservation, Reserve
 from predmm.actors.portfolio.actor import PortfolioActor
-from predmm.config.risk import RiskConfig
+from predmm.config.risk import EventLink, RiskConfig
 from predmm.domain.enums import Action, OrderSide, Venue
+from predmm.domain.errors import ConfigError
 from predmm.domain.exposure import ReserveRequest
 from predmm.domain.ids import ClientOrderId, EventId, MarketId
 from predmm.domain.outcomes import VenueGroup
 from predmm.domain.risk import Terms
+from predmm.supervisors.engine import TradingEngine
+from tests.actors.fake_venue import FakeVenue, book_of, fake_market
+from tests.actors.harness import QUIET, ask, config, running
 
 D = Decimal
 FED = EventId("KXFEDDECISION-26DEC")
@@ -101,3 +106,37 @@ def test_no_in_two_exclusive_outcomes_is_a_hedge_and_the_scenario_is_named(
     [event] = _report(portfolio).events
     assert event.event_id == "event:kalshi:KXFEDDECISION-26DEC"
     assert (event.worst_loss, event.scenario) == (D(50), "kalshi:KXFEDDECISION-26DEC-C25")
+
+
+def _fed_venue() -> FakeVenue:
+    markets = [
+        attrs.evolve(fake_market(Venue.KALSHI, m.symbol, event=str(FED)), exclusive=True)
+        for m in (C25, H0)
+    ]
+    return FakeVenue(Venue.KALSHI, markets=markets)
+
+
+async def test_the_engine_teaches_the_portfolio_the_scanned_events_before_they_quote() -> None:
+    venue = _fed_venue()
+    async with running([venue]) as engine:
+        for market_id in venue.markets:
+            venue.publish_book(book_of(market_id))
+        await venue.wait_until(lambda: len(venue.resting()) == 4)
+        report = await ask(engine.portfolio, GetExposure())
+    [event] = report.events
+    assert event.event_id == "event:kalshi:KXFEDDECISION-26DEC"
+    assert event.markets == (str(C25), str(H0))
+
+
+async def test_a_link_that_contradicts_a_venue_event_refuses_the_start() -> None:
+    wrong = EventLink(event_id=EventId("FED"), markets=(C25, H0))  # two outcomes as one
+    engine = TradingEngine(
+        venues=[_fed_venue()],
+        risk_config=RiskConfig(event_links=(wrong,)),
+        strategy_config=config(),
+        clock=ManualClock(),
+        timings=QUIET,
+        handle_signals=False,
+    )
+    with pytest.raises(ConfigError, match=r"\[\[risk.event_links\]\] event_id = 'FED': kalshi:"):
+        await engine.run()
