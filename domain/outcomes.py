@@ -113,6 +113,7 @@ class Layout:
     places: Mapping[MarketId, Place]
     events: Mapping[str, tuple[Clique, ...]]
     problems: tuple[str, ...] = ()
+    across_venues: frozenset[str] = frozenset()  # events with markets on several venues
 
     def place(self, market_id: MarketId) -> Place:
         return self.places.get(market_id) or Place(f"market:{market_id}", 0, 0)
@@ -221,15 +222,18 @@ def _build(
     asserted = _assertions(outcomes, members, linked_events, described)
     places: dict[MarketId, Place] = {}
     spec: dict[str, tuple[Clique, ...]] = {}
+    across: set[str] = set()
     for classes in by_event.values():
         key = _event_key(classes, outcomes, linked_events, members)
         cliques = _cliques(list(classes), asserted, labels)
         spec[key] = tuple(Clique(tuple(labels[c] for c in cs), ex) for cs, ex in cliques)
+        if len({m.venue for ms in classes.values() for m in ms}) > 1:
+            across.add(key)
         for i, (cs, _) in enumerate(cliques):
             for j, cls in enumerate(cs):
                 for market in classes[cls]:
                     places[market] = Place(key, i, j)
-    return Layout(places=places, events=spec, problems=problems)
+    return Layout(places=places, events=spec, problems=problems, across_venues=frozenset(across))
 
 
 def _outcome_labels(

@@ -196,8 +196,9 @@ def exceeds(scope: Scope, add: Exposure, sides: Iterable[OrderSide], limits: Lim
     loss, contracts = clique.after(scope.outcome, add)
     event_loss = scope.event_loss + (loss - clique.worst_loss)
     event_contracts = scope.event_contracts + (contracts - clique.contracts)
-    on_venue, _ = scope.event_on_venue.after(scope.outcome, add)
-    venue_loss = scope.venue_loss + (on_venue - scope.event_on_venue.worst_loss)
+    venue_clique = scope.event_on_venue
+    on_venue = loss if venue_clique is clique else venue_clique.after(scope.outcome, add)[0]
+    venue_loss = scope.venue_loss + (on_venue - venue_clique.worst_loss)
     total_loss = scope.total_loss + (event_loss - scope.event_loss)
     checks = (
         *(

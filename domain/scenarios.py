@@ -249,8 +249,11 @@ class EventSums:
         place = self.layout.place(market_id)
         spec = self.layout.cliques(place.event)[place.clique]
         venue = market_id.venue
+        keys: list[tuple[str, int, Venue | None]] = [(place.event, place.clique, None)]
+        if place.event in self.layout.across_venues:  # else one venue's is every venue's
+            keys.append((place.event, place.clique, venue))
         cliques = []
-        for key in ((place.event, place.clique, None), (place.event, place.clique, venue)):
+        for key in keys:
             clique = self.cliques.get(key)
             if clique is None:
                 n = len(spec.outcomes)
@@ -259,7 +262,7 @@ class EventSums:
         self.event_markets.setdefault(place.event, set()).add(market_id)
         event = self.event_totals.setdefault(place.event, _Total())
         totals = (event, self.venue_totals.setdefault(venue, _Total()))
-        return _Cell(place.event, place.outcome, (cliques[0], cliques[1]), totals)
+        return _Cell(place.event, place.outcome, (cliques[0], cliques[-1]), totals)
 
     def shift(self, market_id: MarketId, delta: Exposure) -> None:
         """``market_id``'s exposure changed by ``delta``: so do its event's scenarios."""
@@ -275,6 +278,9 @@ class EventSums:
             self.total_loss += d_loss
         event.contracts += clique.contracts - contracts
         on_venue = cell.on_venue
+        if on_venue is clique:  # the event is on one venue
+            cell.venue_total.loss += d_loss
+            return
         loss = on_venue.worst_loss
         on_venue.add(cell.outcome, delta)
         cell.venue_total.loss += on_venue.worst_loss - loss

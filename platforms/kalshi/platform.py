@@ -155,11 +155,13 @@ class KalshiPlatform:
         tickers = sorted({str(m.event_id) for m in markets if m.event_id is not None})
         missing = [t for t in tickers if t not in self._exclusive]
         for start in range(0, len(missing), EVENTS_PER_CALL):
-            chunk = ",".join(missing[start : start + EVENTS_PER_CALL])
-            params = {"tickers": chunk}
+            chunk = missing[start : start + EVENTS_PER_CALL]
+            params = {"tickers": ",".join(chunk)}
+            found = dict.fromkeys(chunk, False)  # not listed (a multivariate combo): not known
             for item in await self._pages("/events", "events", params, limit=EVENTS_PER_PAGE):
                 ticker, exclusive = wire.event_from_kalshi(item)
-                self._exclusive[ticker] = exclusive
+                found[ticker] = exclusive
+            self._exclusive.update(found)
         return [
             attrs.evolve(m, exclusive=True) if self._exclusive.get(str(m.event_id)) else m
             for m in markets
