@@ -52,7 +52,7 @@ RISK_DOCS = {
     "max_total_loss": "everything: worst-case loss, dollars",
     "reducing_loss": "day's loss past which only inventory-reducing orders pass (REDUCING)",
     "daily_loss_limit": "day's loss past which everything is cancelled (HALTED)",
-    "event_links": '`[[risk.event_links]]`, one outcome each: `event_id`, `markets = '
+    "event_links": "`[[risk.event_links]]`, one outcome each: `event_id`, `markets = "
     '["kalshi:T", ...]`, `outcome` (when links share an `event_id`)',
 }
 
