@@ -19,6 +19,7 @@ from predmm.domain.exposure import EventExposure, OrderClosed, ReserveRequest
 from predmm.domain.ids import ClientOrderId, EventId, MarketId
 from predmm.domain.market import Market
 from predmm.domain.orders import Fill, Order
+from predmm.domain.outcomes import VenueGroup
 from predmm.platforms.bridge import DataReady, JobDone, MarketDataChanged
 
 __all__ = ["DataReady", "JobDone", "MarketDataChanged"]
@@ -271,12 +272,26 @@ class InjectFailure:
 @attrs.frozen(kw_only=True)
 class Reserve:
     """Reserve the worst case of each order before it is placed (a direct call; the
-    answer is one ``Reservation`` per request)."""
+    answer is one ``Reservation`` per request). ``group`` is what the venue says of the
+    market's event (``domain.outcomes.venue_group``); without it, ``event_id`` is a venue
+    event of unknown structure. Used only while the PortfolioActor has not learned the
+    market from a scan (``LearnMarkets``)."""
 
     market_id: MarketId
     event_id: EventId | None
     requests: tuple[ReserveRequest, ...]
     mark: Decimal | None = None  # the market's latest YES mid, when it changed (saves a tell)
+    group: VenueGroup | None = None
+
+
+@attrs.frozen(kw_only=True)
+class LearnMarkets:
+    """The markets a scan selected, learned by the PortfolioActor before any of them
+    reserves (a direct call): which are one outcome and which one event
+    (``domain.outcomes``). The answer is the links that contradict the venues, each a
+    line naming the link (empty: none)."""
+
+    markets: tuple[Market, ...]
 
 
 @attrs.frozen(kw_only=True)

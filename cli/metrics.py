@@ -81,14 +81,18 @@ class EngineCollector(Collector):
             pnl.add_metric([kind], _f(value))
         yield pnl
         contracts = GaugeMetricFamily(
-            "predmm_event_exposure_contracts", "net contracts per event", labels=["event"]
+            "predmm_event_exposure_contracts",
+            "net contracts per event: the most one outcome scenario pays beyond another",
+            labels=["event"],
         )
         loss = GaugeMetricFamily(
-            "predmm_event_worst_loss_dollars", "worst-case loss per event", labels=["event"]
+            "predmm_event_worst_loss_dollars",
+            "worst-case loss per event over its outcome scenarios, and the scenario",
+            labels=["event", "scenario"],
         )
         for e in exp.events:
             contracts.add_metric([e.event_id], _f(e.contracts))
-            loss.add_metric([e.event_id], _f(e.worst_loss))
+            loss.add_metric([e.event_id, e.scenario], _f(e.worst_loss))
         yield contracts
         yield loss
         yield GaugeMetricFamily(

@@ -24,7 +24,6 @@ from predmm.actors.journal.store import Journal
 from predmm.actors.messages import GetPlatformStats, PlatformStats
 from predmm.cli.status import write_live
 from predmm.domain.enums import OrderStatus, Venue
-from predmm.domain.ids import MarketId
 from predmm.strategies.mm_metrics import MarketMakingStats, StatsSnapshot, combine
 from predmm.supervisors.engine import TradingEngine
 
@@ -102,11 +101,9 @@ class LiveStats:
     def publish(self) -> None:
         """Write the live figures beside the journal for ``predmm status``."""
         per_market, totals = self.per_market()
-        events = {}
-        for key in self._fair:
-            event = self.engine.risk.event_of(MarketId.parse(key))
-            if event is not None:
-                events[key] = str(event)
+        exposure = self.engine.snapshot().exposure
+        reported = exposure.events if exposure is not None else ()
+        events = {m: e.event_id for e in reported if len(e.markets) > 1 for m in e.markets}
         blocked = {
             str(m.market_id): m.note
             for m in self.engine.snapshot().markets
@@ -116,6 +113,7 @@ class LiveStats:
             self.journal_path,
             marks=dict(self._fair),
             events=events,
+            exposure=tuple(reported),
             per_market=per_market,
             totals=totals,
             at=datetime.now(UTC).isoformat(),

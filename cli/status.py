@@ -27,6 +27,7 @@ from predmm.actors.journal.schema import JournalError
 from predmm.actors.journal.store import Journal
 from predmm.cli.locks import journal_lock_path, probe
 from predmm.domain.errors import PredmmError
+from predmm.domain.exposure import EventExposure
 from predmm.domain.ids import EventId, MarketId
 from predmm.strategies.mm_metrics import StatsSnapshot
 
@@ -47,6 +48,16 @@ def stats_dict(s: StatsSnapshot) -> dict[str, Any]:
     }
 
 
+def exposure_dict(e: EventExposure) -> dict[str, Any]:
+    return {
+        "event_id": e.event_id,
+        "worst_loss": str(e.worst_loss),
+        "scenario": e.scenario,
+        "contracts": str(e.contracts),
+        "markets": list(e.markets),
+    }
+
+
 def write_live(
     journal: Path,
     *,
@@ -55,15 +66,19 @@ def write_live(
     per_market: Mapping[str, StatsSnapshot],
     totals: StatsSnapshot | None,
     at: str,
+    exposure: tuple[EventExposure, ...] = (),
     blocked: Mapping[str, str] | None = None,
 ) -> None:
     """Replace the live file in one rename: a reader sees the old or the new, never half.
+    ``events``: each market's real-world event (of several markets); ``exposure``: each
+    event's worst-case loss over its outcome scenarios, and which scenario it is;
     ``blocked``: the markets not quoted because the venue disputes their position, and why."""
     body = {
         "updated_at": at,
         "blocked": dict(blocked or {}),
         "marks": {k: str(v) for k, v in marks.items()},
         "events": dict(events),
+        "exposure": [exposure_dict(e) for e in exposure],
         "markets": {k: stats_dict(v) for k, v in per_market.items()},
         "totals": stats_dict(totals) if totals is not None else None,
     }
@@ -138,6 +153,7 @@ def status_report(journal: Path) -> dict[str, Any]:
     status["mode"] = last_run and ("paper" if last_run["mode"] == "paper" else "live")
     status["quality"] = {"totals": live.get("totals"), "markets": live.get("markets", {})}
     status["blocked"] = live.get("blocked", {})
+    status["event_exposure"] = live.get("exposure", [])
     status["live_updated_at"] = live.get("updated_at")
     status["journal"] = str(journal)
     status["daemon"] = daemon_state(journal)
@@ -226,6 +242,11 @@ def print_status(report: dict[str, Any], console: Console) -> None:
             for e in report["events"]
         ]
         console.print(_table("events across venues", ["event", "markets", "net", "realized"], rows))
+    exposure = [e for e in report.get("event_exposure", []) if Decimal(e["worst_loss"])]
+    if exposure:
+        rows = [[e["event_id"], e["worst_loss"], e["scenario"], e["contracts"]] for e in exposure]
+        cols = ["event", "worst loss $", "worst if", "net contracts"]
+        console.print(_table("event exposure over outcome scenarios (live)", cols, rows))
     console.print(
         f"open orders: {len(report['open_orders'])}   restarts: {len(report['restarts'])}"
         f"   corrections by reconciliation: {report['corrections']}"

@@ -137,8 +137,11 @@ def links_from_file(path: Path) -> tuple[EventLink, ...]:
     if not isinstance(data, list):
         raise ConfigError(f"{path}: expected a list of event links")
     try:
-        return tuple(EventLink(event_id=e["event_id"], markets=e["markets"]) for e in data)
-    except (KeyError, TypeError) as exc:
+        return tuple(
+            EventLink(event_id=e["event_id"], markets=e["markets"], outcome=e.get("outcome"))
+            for e in data
+        )
+    except (KeyError, TypeError, AttributeError) as exc:
         raise ConfigError(f"{path}: bad event link: {exc!r}") from None
 
 
@@ -224,7 +227,8 @@ def from_running_simulator(running: Any, run: EmbeddedRun | None = None) -> Venu
     simulator like any other, known by its address)."""
     k, p = running.kalshi, running.polymarket
     links = tuple(
-        EventLink(event_id=event, markets=markets) for event, markets in running.sim.links().items()
+        EventLink(event_id=link.event_id, markets=link.markets, outcome=link.outcome)
+        for link in running.sim.links()
     )
     kalshi = _sim_kalshi(k.key_id, k.private_key_pem, k.base_url, k.ws_url)
     poly = _sim_polymarket(lambda key: str(getattr(p, key)), attrs.asdict(p))

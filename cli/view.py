@@ -83,8 +83,8 @@ def market_table(snap: EngineSnapshot, now: float, stats: Mapping[str, StatsSnap
 
 def event_table(snap: EngineSnapshot) -> Table:
     table = Table(title="events across venues", expand=True, title_justify="left")
-    for col in ("event", "net contracts", "limit", "worst loss $", "limit $"):
-        table.add_column(col, justify="left" if col == "event" else "right")
+    for col in ("event", "net contracts", "limit", "worst loss $", "limit $", "worst if"):
+        table.add_column(col, justify="left" if col in ("event", "worst if") else "right")
     limits = snap.limits
     for e in snap.exposure.events if snap.exposure else ():
         table.add_row(
@@ -93,6 +93,7 @@ def event_table(snap: EngineSnapshot) -> Table:
             f"{limits.event_contracts:g}" if limits else "-",
             _money(e.worst_loss),
             _money(limits.event_loss) if limits else "-",
+            e.scenario if e.worst_loss else "-",
         )
     return table
 

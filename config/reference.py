@@ -45,13 +45,16 @@ STRATEGY_DOCS = {
 RISK_DOCS = {
     "max_market_contracts": "one market: contracts per side held plus resting buys",
     "max_market_loss": "one market: worst-case loss at resolution, dollars",
-    "max_event_contracts": "one real-world event across both venues: net contracts",
-    "max_event_loss": "one event across both venues: worst-case loss, dollars",
+    "max_event_contracts": "one real-world event across both venues: net contracts (the most "
+    "one of its outcome scenarios pays beyond another)",
+    "max_event_loss": "one event across both venues: worst-case loss over its outcome "
+    "scenarios, dollars",
     "max_venue_loss": "one venue: worst-case loss, dollars",
     "max_total_loss": "everything: worst-case loss, dollars",
     "reducing_loss": "day's loss past which only inventory-reducing orders pass (REDUCING)",
     "daily_loss_limit": "day's loss past which everything is cancelled (HALTED)",
-    "event_links": '`[[risk.event_links]]`: `event_id`, `markets = ["kalshi:T", ...]`',
+    "event_links": "`[[risk.event_links]]`, one outcome each: `event_id`, `markets = "
+    '["kalshi:T", ...]`, `outcome` (when links share an `event_id`)',
 }
 
 

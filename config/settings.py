@@ -8,9 +8,10 @@ base_spread = "0.05"
 
 [risk]                           # RiskConfig keys
 max_event_loss = "150"
-[[risk.event_links]]
-event_id = "FED-DEC"
-markets = ["kalshi:FED-25DEC-T4.50", "polymarket:0xabc..."]
+[[risk.event_links]]             # one outcome, listed on both venues
+event_id = "FED-DEC"             # its real-world event
+outcome = "cut 25"               # needed when another link names the same event_id
+markets = ["kalshi:KXFEDDECISION-26DEC-C25", "polymarket:0xabc..."]
 
 [kalshi]                         # omit a venue to not trade it
 base_url = "demo"                # "production", "demo" or a URL ending in /trade-api/v2

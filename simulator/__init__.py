@@ -19,7 +19,7 @@ from decimal import Decimal
 import attrs
 from loguru import logger
 
-from predmm.domain import EventId, MarketId, MarketStatus, Venue
+from predmm.domain import MarketId, MarketStatus, Venue
 from predmm.simulator.credentials import (
     CredentialStore,
     KalshiKey,
@@ -39,6 +39,7 @@ from predmm.simulator.exchange.clock import DEFAULT_START
 from predmm.simulator.exchange.events import ExchangeEvent
 from predmm.simulator.faults import Faults
 from predmm.simulator.flow import Flow, FlowConfig
+from predmm.simulator.plans import OutcomeLink
 from predmm.simulator.tally import RequestTally
 from predmm.simulator.universe import Universe, default_universe
 
@@ -150,8 +151,8 @@ class Simulator:
 
     # listing ------------------------------------------------------------------------
 
-    def links(self) -> dict[EventId, tuple[MarketId, ...]]:
-        """Real-world events listed on both venues, with their markets."""
+    def links(self) -> tuple[OutcomeLink, ...]:
+        """The outcomes listed on more than one venue, with their markets."""
         return self.universe.links()
 
     def now(self) -> datetime:

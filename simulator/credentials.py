@@ -19,7 +19,7 @@ import json
 import os
 import secrets
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import attrs
@@ -28,8 +28,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from eth_account import Account as EthAccount
 from eth_utils.address import to_checksum_address
 
-from predmm.domain.ids import EventId, MarketId
 from predmm.simulator.exchange.model import AccountId
+from predmm.simulator.plans import OutcomeLink
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -216,14 +216,17 @@ def write_polymarket_credentials(
     return out
 
 
-def write_event_links(directory: Path, links: Mapping[EventId, Sequence[MarketId]]) -> Path:
-    """Write ``events.json``: the real-world events listed on both venues, as
-    ``[{"event_id": ..., "markets": ["kalshi:T", "polymarket:0x.."]}]`` (what a
-    ``[[risk.event_links]]`` table holds)."""
+def write_event_links(directory: Path, links: Sequence[OutcomeLink]) -> Path:
+    """Write ``events.json``: the outcomes listed on both venues, as
+    ``[{"event_id": ..., "outcome": ..., "markets": ["kalshi:T", "polymarket:0x.."]}]``
+    (what ``[[risk.event_links]]`` tables hold; ``outcome`` only when the event has
+    others)."""
     directory.mkdir(parents=True, exist_ok=True)
     body = [
-        {"event_id": str(event), "markets": [str(m) for m in markets]}
-        for event, markets in sorted(links.items())
+        {"event_id": str(link.event_id)}
+        | ({"outcome": link.outcome} if link.outcome else {})
+        | {"markets": [str(m) for m in link.markets]}
+        for link in sorted(links, key=lambda link: (str(link.event_id), link.outcome or ""))
     ]
     out = directory / "events.json"
     out.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")

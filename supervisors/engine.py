@@ -62,6 +62,7 @@ from predmm.actors.messages import (
     GetHeld,
     GetOwned,
     Held,
+    LearnMarkets,
     MarketsScanned,
     PollFills,
     SetTradingState,
@@ -76,6 +77,7 @@ from predmm.config.risk import RiskConfig
 from predmm.domain.enums import TradingState, Venue
 from predmm.domain.errors import ConfigError, PredmmError
 from predmm.domain.ids import FillId, MarketId
+from predmm.domain.market import Market
 from predmm.domain.orders import Order
 from predmm.platforms.bridge import Bridge, Tellable, safe_tell
 from predmm.platforms.venue import VenueClient, is_paper
@@ -334,7 +336,7 @@ class TradingEngine:
         )
         # a direct call: the supervisor learns a latched state before it spawns a market
         await trio.to_thread.run_sync(self.portfolio_direct.call, Subscribe(ref=self.supervisor))
-        owned = await self.scan(nursery)
+        owned = await self.scan(nursery, starting=True)
         cancel_orphans(self.platforms.values(), adopted, owned)
         nursery.start_soon(self._scan_loop, nursery)
         nursery.start_soon(every, self._t.tick_interval, self._tick)
@@ -481,17 +483,26 @@ class TradingEngine:
             await trio.sleep(self._t.scan_interval)
             await self.scan(nursery)
 
-    async def scan(self, nursery: trio.Nursery | None = None) -> frozenset[MarketId]:
-        """Fetch every venue's open markets and hand them to the supervisor with the
-        markets the portfolio holds (it starts the selected ones and keeps those it owns
-        until they are flat or settled); subscribe the feeds to the markets it owns and
-        ask the venues whether the owned or held markets no longer listed open have
-        resolved. The markets owned."""
+    async def scan(
+        self, nursery: trio.Nursery | None = None, *, starting: bool = False
+    ) -> frozenset[MarketId]:
+        """Fetch every venue's open markets; teach the portfolio what the selected and the
+        held ones are (their outcomes and events) before the supervisor hands them to their
+        actors, with the markets the portfolio holds (it starts the selected ones and keeps
+        those it owns until they are flat or settled); subscribe the feeds to the markets it
+        owns and ask the venues whether the owned or held markets no longer listed open have
+        resolved. Links that contradict the venues refuse the start (``ConfigError``) and
+        are logged after it. The markets owned."""
         markets, listed = await open_markets(self.clients.values())
         held = await self._held()
+        selected, _ = select_markets(list(markets), self.config)
+        wanted = {m.market_id for m in selected} | held.holding
+        chosen = tuple(m for m in markets if isinstance(m, Market) and m.market_id in wanted)
+        problems = await trio.to_thread.run_sync(self._learn, chosen)
+        if problems and starting:
+            raise ConfigError("; ".join(problems))
         scanned = MarketsScanned(markets=tuple(markets), at=self.clock.now(), held=held.exposed)
         safe_tell(self.supervisor, scanned)
-        selected, _ = select_markets(list(markets), self.config)
         owned = self.selected = await self._owned() | {m.market_id for m in selected}
         if nursery is not None:
             for venue, client in self.clients.items():
@@ -524,6 +535,14 @@ class TradingEngine:
             self.log.error("the market supervisor did not say which markets it owns")
             return frozenset()
         return owned
+
+    def _learn(self, markets: tuple[Market, ...]) -> tuple[str, ...]:
+        try:
+            problems: tuple[str, ...] = self.portfolio_direct.call(LearnMarkets(markets=markets))
+        except pykka.ActorDeadError:
+            self.log.warning("portfolio gone: the scanned markets' events are not learned")
+            return ()
+        return problems
 
     def _routes(self, venue: Venue) -> Routes:
         assert self.bridge is not None

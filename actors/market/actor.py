@@ -85,6 +85,7 @@ from predmm.domain.exposure import ReserveRequest
 from predmm.domain.ids import ClientOrderId
 from predmm.domain.market import Market
 from predmm.domain.orders import Order
+from predmm.domain.outcomes import VenueGroup, venue_group
 from predmm.strategies.fills import apply_fill, revert_fill
 from predmm.strategies.inventory import InventoryTracker
 from predmm.strategies.life import Phase, aggressive_exit, passive_exit, phase
@@ -108,6 +109,8 @@ class MarketActor(pykka.ThreadingActor):
         self.market, self.deps, self.generation, self.state = market, deps, generation, state
         self.wanted, self.done = wanted, False  # done: told the supervisor it is flat
         self.exit_waits = False  # a marketable exit waits for our order on its side to go
+        self._group_of: Market | None = None
+        self._group: VenueGroup | None = None
         self.market_id = market.market_id
         self.config = deps.config
         self.inventory = InventoryTracker(
@@ -456,6 +459,7 @@ class MarketActor(pykka.ThreadingActor):
             event_id=self.market.event_id,
             requests=tuple(requests),
             mark=mark,
+            group=self._venue_group(),
         )
         try:
             result: tuple[Reservation, ...] = self.deps.portfolio_direct.call(reserve)
@@ -464,6 +468,12 @@ class MarketActor(pykka.ThreadingActor):
             return ()
         self.refused = any(not r.granted for r in result)
         return result
+
+    def _venue_group(self) -> VenueGroup | None:
+        """What the venue says of this market's event, computed once per ``Market``."""
+        if self._group_of is not self.market:
+            self._group_of, self._group = self.market, venue_group(self.market)
+        return self._group
 
     def _place(self, quotes: list[Quote], **extra: Any) -> list[Order]:
         orders = [self._order(q, **extra) for q in quotes]

@@ -4,7 +4,10 @@ A MarketActor asks it to reserve the worst case of each order before placing it
 (``Reserve``, the only ask it answers besides queries); the reservation is held until the
 PlatformActor reports the order closed (``OrderClosed``), less what has filled, which
 moves into the position. Limits (``domain.risk.breach``) apply per market, per event
-across both venues, per venue and in total, so no sequence of fills can pass them.
+across both venues over its outcome scenarios, per venue and in total, so no sequence of
+fills can pass them. What a market is (which outcome of which real-world event,
+``domain.outcomes``) it learns from each scan's selected markets (``LearnMarkets``, before
+they reserve) and, for a market no scan showed, from its first ``Reserve``.
 
 The day's PnL (realized + unrealized since the day began) past ``reducing_loss`` puts the
 book in REDUCING (only inventory-reducing orders pass); past ``daily_loss_limit`` in
@@ -53,6 +56,7 @@ from predmm.actors.messages import (
     GetPositions,
     Held,
     InjectFailure,
+    LearnMarkets,
     MarkPrice,
     OrdersClosed,
     PositionView,
@@ -73,7 +77,9 @@ from predmm.domain.enums import TradingState, Venue
 from predmm.domain.events import Settlement
 from predmm.domain.exposure import AmendSettled, ExposureBook, OrderClosed, ReserveRequest
 from predmm.domain.ids import MarketId
+from predmm.domain.market import Market
 from predmm.domain.orders import Fill, Order
+from predmm.domain.outcomes import VenueGroup, venue_group
 from predmm.domain.risk import Limits, Terms, reduces
 from predmm.strategies.day_loss import DayBaseline, day_of, take_baseline
 from predmm.strategies.fills import apply_fill, revert_fill, settle
@@ -118,7 +124,8 @@ class PortfolioActor(TradingStateMixin, DirectActor):
         self.state_reason = ""
         self.subscribers: list[pykka.ActorRef[Any]] = []
         self.positions: dict[MarketId, InventoryTracker] = {}
-        self.book = ExposureBook(self.limits, risk.event_of)
+        self.book = ExposureBook(self.limits, risk.event_links)
+        self.problems: tuple[str, ...] = ()
         self.marks: dict[MarketId, Decimal] = {}
         self.market_pnl: dict[MarketId, Decimal] = {}
         self.pnl = ZERO
@@ -145,6 +152,8 @@ class PortfolioActor(TradingStateMixin, DirectActor):
                 if message.mark is not None:
                     self._check_loss()
                 return granted
+            case LearnMarkets(markets=markets):
+                return self._learn(markets)
             case AdoptOrders(orders=orders):
                 for order in orders:
                     self.book.adopt(order)
@@ -196,8 +205,17 @@ class PortfolioActor(TradingStateMixin, DirectActor):
 
     # reservations -------------------------------------------------------------------
 
+    def _learn(self, markets: tuple[Market, ...]) -> tuple[str, ...]:
+        problems = self.book.learn((m.market_id, venue_group(m)) for m in markets)
+        for problem in problems:
+            if problem not in self.problems:
+                self.log.error("event links: {p}", p=problem)
+        self.problems = problems
+        return problems
+
     def _reserve(self, msg: Reserve) -> tuple[Reservation, ...]:
-        self.book.event_key(msg.market_id, msg.event_id)
+        if not self.book.knows(msg.market_id):  # no scan showed it: what it says
+            self.book.learn(((msg.market_id, _group(msg)),))
         if msg.mark is not None:
             self._mark(msg.market_id, msg.mark)
         requests = msg.requests
@@ -348,3 +366,10 @@ class PortfolioActor(TradingStateMixin, DirectActor):
 
     def _report(self) -> ExposureReport:
         return exposure_report(self.state, self.book, self.positions, self.pnl, self.day_start_pnl)
+
+
+def _group(msg: Reserve) -> VenueGroup | None:
+    """What a reservation says of its market's event, for a market no scan showed."""
+    if msg.group is not None or msg.event_id is None:
+        return msg.group
+    return VenueGroup(venue=msg.market_id.venue, group_id=str(msg.event_id), exclusive=False)

@@ -165,10 +165,19 @@ def _opt_dec(p: Json, *names: str) -> Decimal | None:
     return None
 
 
-def _event_id(p: Json) -> EventId | None:
+def _event(p: Json) -> Json:
     events = p.get("events") or []
-    if events and isinstance(events[0], Mapping) and events[0].get("id") not in (None, ""):
-        return EventId(str(events[0]["id"]))
+    first = events[0] if isinstance(events, list) and events else None
+    return first if isinstance(first, Mapping) else {}
+
+
+def _event_id(p: Json) -> EventId | None:
+    """The market's Gamma event (``events[0].id``), or else its neg-risk event."""
+    event = _event(p)
+    if event.get("id") not in (None, ""):
+        return EventId(str(event["id"]))
+    if p.get("negRisk") and p.get("negRiskMarketID"):
+        return EventId(str(p["negRiskMarketID"]))
     return None
 
 
@@ -182,6 +191,25 @@ def protocol_of(p: Json) -> int:
     if key not in PROTOCOLS:
         raise VenueProtocolError(f"market {p.get('conditionId')}: version {raw!r} is unknown")
     return PROTOCOLS[key]
+
+
+def exactly_one_wins(p: Json) -> bool:
+    """Whether the venue says exactly one market of this market's event resolves YES: a
+    neg-risk event that is not augmented (an augmented one may list more outcomes later,
+    and has an "Other"). Which markets those are, ``event_markets`` reads."""
+    return bool(p.get("negRisk")) and _event(p).get("negRiskAugmented") is False
+
+
+def event_markets(p: Json) -> tuple[MarketId, ...]:
+    """GET /events/{id}: every market of the event, by condition id."""
+    markets = field(p, "markets")
+    if not isinstance(markets, list):
+        raise VenueProtocolError(f"gamma event {p.get('id')!r}: markets is not a list")
+    return tuple(
+        MarketId(Venue.POLYMARKET, str(m["conditionId"]))
+        for m in markets
+        if isinstance(m, Mapping) and m.get("conditionId")
+    )
 
 
 def market_info_from_gamma(p: Json) -> MarketInfo:
@@ -217,6 +245,7 @@ def market_from_gamma(p: Json, info: MarketInfo, as_of: datetime | None = None) 
         title=str(p.get("question", "")),
         status=_gamma_status(p),
         event_id=_event_id(p),
+        exclusive=bool(p.get("negRisk")) and _event_id(p) is not None,
         tick=tick,
         liquidity=_opt_dec(p, "liquidityNum", "liquidity", "liquidityClob") or Decimal(0),
         volume=_opt_dec(p, "volumeNum", "volume", "volumeClob") or Decimal(0),

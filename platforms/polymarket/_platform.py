@@ -27,6 +27,7 @@ from collections.abc import AsyncGenerator, Callable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 import attrs
 import httpx
@@ -152,6 +153,7 @@ class PolymarketPlatform:
         )
         self._markets: dict[str, MarketInfo] = {}
         self._tokens: dict[str, MarketInfo] = {}
+        self._event_markets: dict[str, tuple[MarketId, ...]] = {}  # Gamma event -> markets
         self._placed: OrderedDict[ClientOrderId, Prepared] = OrderedDict()
         self._by_hash: dict[str, ClientOrderId] = {}
         self._heartbeat_id = ""
@@ -240,6 +242,9 @@ class PolymarketPlatform:
         return rows
 
     def _market_rows(self, rows: list[Any]) -> list[Market]:
+        return [market for market, _ in self._market_pairs(rows)]
+
+    def _market_pairs(self, rows: list[Any]) -> list[tuple[Market, Any]]:
         as_of = datetime.fromtimestamp(self.now(), tz=UTC)
         markets = []
         for row in rows:
@@ -251,8 +256,28 @@ class PolymarketPlatform:
                 info = parse.market_info_from_gamma(row)
             except VenueProtocolError:
                 continue  # not binary: not ours to quote
-            markets.append(parse.market_from_gamma(row, self._remember(info), as_of))
+            markets.append((parse.market_from_gamma(row, self._remember(info), as_of), row))
         return markets
+
+    async def _described(self, pairs: list[tuple[Market, Any]]) -> list[Market]:
+        """The markets, those of an exhaustive neg-risk event with every market of it
+        (Gamma's GET /events/{id}, read once per event, again when a market of it is
+        new): only then is it known that exactly one of them resolves YES."""
+        out = []
+        for market, row in pairs:
+            event = market.event_id
+            if event is None or not parse.exactly_one_wins(row):
+                out.append(market)
+                continue
+            members = self._event_markets.get(str(event), ())
+            if market.market_id not in members:
+                path = f"/events/{quote(str(event), safe='')}"
+                body = await self.transport.request("GET", self.gamma_url, path)
+                members = self._event_markets[str(event)] = parse.event_markets(body)
+            if market.market_id in members:
+                market = attrs.evolve(market, exhaustive=True, event_markets=members)
+            out.append(market)
+        return out
 
     async def get_markets(
         self, status: str = "open", *, page_size: int = 500, max_pages: int = 20
@@ -261,15 +286,15 @@ class PolymarketPlatform:
         params: dict[str, Any] = {"limit": page_size}
         if status in ("open", "closed"):
             params["closed"] = "true" if status == "closed" else "false"
-        markets: list[Market] = []
+        pairs: list[tuple[Market, Any]] = []
         for page in range(max_pages):
             rows = await self._gamma(params | {"offset": page * page_size})
-            markets.extend(self._market_rows(rows))
+            pairs.extend(self._market_pairs(rows))
             if len(rows) < page_size:
                 break
         if status == "open":
-            return [m for m in markets if m.is_open]
-        return markets
+            pairs = [(m, row) for m, row in pairs if m.is_open]
+        return await self._described(pairs)
 
     async def get_settlements(self, market_ids: Sequence[MarketId]) -> list[Settlement]:
         """The resolutions Gamma shows for ``market_ids`` (closed, ``umaResolutionStatus``
@@ -306,9 +331,10 @@ class PolymarketPlatform:
 
     async def get_market(self, market_id: MarketId) -> Market:
         rows = await self._gamma({"condition_ids": market_id.symbol})
-        for market in self._market_rows(rows):
+        for market, row in self._market_pairs(rows):
             if market.market_id == market_id:
-                return market
+                [described] = await self._described([(market, row)])
+                return described
         raise VenueError(f"polymarket market {market_id.symbol} not found on Gamma")
 
     async def _info_for_token(self, token_id: str, condition_id: str | None) -> MarketInfo | None:

@@ -115,6 +115,8 @@ class KalshiListing:
 
     event_ticker: str
     series_ticker: str
+    mutually_exclusive: bool = False  # the event's: at most one of its markets resolves YES
+    event_title: str = ""  # the event's (GET /events); the market's title when empty
     fee_type: str = "quadratic"  # or quadratic_with_maker_fees
     fee_multiplier: Decimal = ONE
     subtitle: str = ""
@@ -132,7 +134,11 @@ class PolymarketListing:
     slug: str
     yes_token_id: str  # decimal string, uint256
     no_token_id: str
-    neg_risk: bool = False
+    event_id: str = ""  # Gamma's event (every Gamma market has one; "": none served)
+    event_title: str = ""
+    neg_risk: bool = False  # one outcome of a neg-risk event: at most one resolves YES
+    neg_risk_market_id: str = ""  # the neg-risk event's id (negRiskMarketID)
+    neg_risk_augmented: bool = False  # outcomes may be added later (then not exhaustive)
     category: str = ""
     outcomes: tuple[str, str] = ("Yes", "No")
     # 1: outcome tokens (clobTokenIds), orders on the CTF Exchange V2; 2: a protocol-V2

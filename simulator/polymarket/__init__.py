@@ -32,6 +32,7 @@ community-reported, ``invalid POLY_1271 signature`` is by analogy. A protocol-V2
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import trio
@@ -62,6 +63,7 @@ __all__ = [
 ]
 
 GAMMA_ROUTE = "GET /gamma/markets"  # the fault plan's name of Gamma's listing
+GAMMA_EVENT_ROUTE = "GET /gamma/events/{id}"
 _front_ends: weakref.WeakKeyDictionary[Simulator, tuple[FrontEnd, Hub]] = (
     weakref.WeakKeyDictionary()
 )
@@ -92,25 +94,46 @@ def create_clob_app(sim: Simulator, options: PolymarketOptions | None = None) ->
 
 
 def create_gamma_app(sim: Simulator, options: PolymarketOptions | None = None) -> Starlette:
-    """Gamma's ``GET /markets`` (filters, ``order``, ``limit``/``offset``)."""
+    """Gamma's ``GET /markets`` (filters, ``order``, ``limit``/``offset``) and
+    ``GET /events/{id}`` (one event with its markets)."""
     fe, _ = _shared(sim, options)
 
     async def markets(request: Request) -> Response:
-        decision = fe.sim.faults.on_request(Venue.POLYMARKET, GAMMA_ROUTE, kind=RouteKind.READ)
-        if decision.latency_s:
-            await trio.sleep(decision.latency_s)
-        if not decision.serve:
-            return fault_response(decision)
-        try:
-            rows = _market_rows(fe)
-            query = {k: request.query_params.getlist(k) for k in request.query_params}
-            return JSONResponse(_gamma.filter_markets(rows, query))
-        except (ValueError, ArithmeticError) as exc:
-            return JSONResponse({"error": f"invalid query: {exc}"}, status_code=400)
-        except Exception:
-            return JSONResponse({"error": "Internal server error"}, status_code=500)
+        query = {k: request.query_params.getlist(k) for k in request.query_params}
+        return await _gamma_read(
+            fe, GAMMA_ROUTE, lambda: _gamma.filter_markets(_market_rows(fe), query)
+        )
 
-    return Starlette(routes=[Route("/markets", markets, methods=["GET"])])
+    async def event(request: Request) -> Response:
+        wanted = request.path_params["id"]
+        found = await _gamma_read(
+            fe, GAMMA_EVENT_ROUTE, lambda: _gamma.event_json(wanted, _market_rows(fe))
+        )
+        return found
+
+    return Starlette(
+        routes=[
+            Route("/markets", markets, methods=["GET"]),
+            Route("/events/{id}", event, methods=["GET"]),
+        ]
+    )
+
+
+async def _gamma_read(fe: FrontEnd, route: str, answer: Callable[[], object]) -> Response:
+    """A Gamma read through the fault plan; ``answer`` raises LookupError for a 404."""
+    decision = fe.sim.faults.on_request(Venue.POLYMARKET, route, kind=RouteKind.READ)
+    if decision.latency_s:
+        await trio.sleep(decision.latency_s)
+    if not decision.serve:
+        return fault_response(decision)
+    try:
+        return JSONResponse(answer())
+    except LookupError:
+        return JSONResponse({"type": "not found error", "error": "id not found"}, status_code=404)
+    except (ValueError, ArithmeticError) as exc:
+        return JSONResponse({"error": f"invalid query: {exc}"}, status_code=400)
+    except Exception:
+        return JSONResponse({"error": "Internal server error"}, status_code=500)
 
 
 # the relayer's wallet kinds (polymarket-client RelayerTransactionType) by signature type

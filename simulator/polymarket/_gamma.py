@@ -1,10 +1,13 @@
-"""Gamma's ``GET /markets``: market metadata, served on its own app (its own port).
+"""Gamma's ``GET /markets`` and ``GET /events/{id}``: market and event metadata, served
+on its own app (its own port).
 
 ``outcomes``, ``outcomePrices`` and ``clobTokenIds`` are JSON-encoded strings, as on
 the real venue: clients parse them a second time. ``version`` is "v1" or "v2"; a "v2"
 market lists its outcomes' position ids in ``positionIds`` (the same form) and no
 ``clobTokenIds`` (it has no CTF outcome tokens; UNCONFIRMED: polymarket-client reads
-both fields as optional).
+both fields as optional). Every market names its event in ``events`` (without the event's
+markets); a neg-risk market carries ``negRisk`` and its event's ``negRiskMarketID``, and
+the event says whether it is ``negRiskAugmented``.
 """
 
 from __future__ import annotations
@@ -79,6 +82,8 @@ def market_json(
         "lastTradePrice": float(state.last_price) if state.last_price is not None else None,
         "spread": float(ask - bid) if bid is not None and ask is not None else None,
         "negRisk": listing.neg_risk,
+        **({"negRiskMarketID": listing.neg_risk_market_id} if listing.neg_risk else {}),
+        "events": [_event_head(state)] if listing.event_id else [],
         "makerBaseFee": 0,
         "takerBaseFee": fee_bps,
         "rfqEnabled": False,
@@ -88,6 +93,48 @@ def market_json(
 def _gamma_time(when: datetime | None) -> str | None:
     """Gamma's ``closedTime`` form: ``2025-01-06 17:05:28+00``."""
     return None if when is None else when.strftime("%Y-%m-%d %H:%M:%S+00")
+
+
+def _event_head(state: MarketState) -> dict[str, object]:
+    """The market's event as Gamma nests it in a market: without its markets."""
+    listing = state.spec.polymarket
+    assert listing is not None
+    closed = state.status in (MarketStatus.CLOSED, MarketStatus.SETTLED)
+    head: dict[str, object] = {
+        "id": listing.event_id,
+        "ticker": listing.event_id,
+        "slug": listing.event_id,
+        "title": listing.event_title or state.spec.title,
+        "active": not closed,
+        "closed": closed,
+        "negRisk": listing.neg_risk,
+        "enableNegRisk": listing.neg_risk,
+        "negRiskAugmented": listing.neg_risk_augmented,
+    }
+    if listing.neg_risk:
+        head["negRiskMarketID"] = listing.neg_risk_market_id
+    return head
+
+
+def event_json(event_id: str, rows: Iterable[dict[str, object]]) -> dict[str, object]:
+    """``GET /events/{id}``: the event, with every one of its markets; LookupError if
+    there is none."""
+    markets = [r for r in rows if any(_nested_id(e) == event_id for e in _events(r))]
+    if not markets:
+        raise LookupError(event_id)
+    head = dict(_events(markets[0])[0])
+    head["closed"] = all(bool(m["closed"]) for m in markets)
+    head["active"] = not head["closed"]
+    return head | {"markets": markets}
+
+
+def _events(row: dict[str, object]) -> list[dict[str, object]]:
+    events = row.get("events")
+    return [e for e in events if isinstance(e, dict)] if isinstance(events, list) else []
+
+
+def _nested_id(event: dict[str, object]) -> object:
+    return event.get("id")
 
 
 def _mid(bid: Decimal | None, ask: Decimal | None) -> Decimal:

@@ -14,7 +14,9 @@ from click.testing import CliRunner
 
 from predmm.actors.journal.store import Journal
 from predmm.cli.main import cli
+from predmm.cli.status import write_live
 from predmm.domain import ClientOrderId, Fill, FillId, MarketId, Order, OrderSide, Venue
+from predmm.domain.exposure import EventExposure
 from predmm.domain.orders import OrderEvent
 
 AT = datetime(2026, 11, 1, tzinfo=UTC)
@@ -121,10 +123,40 @@ def test_status_reads_positions_and_orders_from_the_journal(tmp_path):
     assert "open orders: 1" in table.output
 
 
+def test_status_shows_the_live_worst_case_of_each_event_and_its_scenario(tmp_path):
+    path = tmp_path / "j.sqlite3"
+    Journal.open(path).close()
+    hold = MarketId(Venue.KALSHI, "KXFED-26DEC-H0")
+    fed = EventExposure(
+        event_id="event:FED-DEC",
+        contracts=Decimal(200),
+        worst_loss=Decimal("125.00"),
+        scenario=str(hold),
+        markets=(str(M), str(hold)),
+    )
+    events = dict.fromkeys(fed.markets, fed.event_id)
+    write_live(path, marks={}, events=events, per_market={}, totals=None, at="t", exposure=(fed,))
+    answer = CliRunner().invoke(cli, ["status", "--journal", str(path), "--json"])
+    report = json.loads(answer.output)
+    assert report["event_exposure"] == [
+        {
+            "event_id": "event:FED-DEC",
+            "worst_loss": "125.00",
+            "scenario": "kalshi:KXFED-26DEC-H0",
+            "contracts": "200",
+            "markets": ["kalshi:KXFED-26DEC", "kalshi:KXFED-26DEC-H0"],
+        }
+    ]
+    table = CliRunner(env={"COLUMNS": "200"}).invoke(cli, ["status", "--journal", str(path)])
+    assert "event exposure over outcome scenarios" in table.output
+    assert "125.00" in table.output
+    assert "kalshi:KXFED-26DEC-H0" in table.output
+
+
 def test_markets_on_the_embedded_exchange_names_why_markets_are_skipped():
     result = CliRunner().invoke(cli, ["markets", "--preset", "conservative"])
     assert result.exit_code == 0, result.output
-    assert "quoted (5 of 11 open markets)" in result.output  # conservative: max_markets 5
+    assert "quoted (5 of 16 open markets)" in result.output  # conservative: max_markets 5
     assert "beyond max_markets 5" in result.output
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from predmm.config.risk import EventLink
 from predmm.domain.enums import Action, OrderSide, Venue
 from predmm.domain.exposure import AmendSettled, ExposureBook, OrderClosed, ReserveRequest
 from predmm.domain.ids import ClientOrderId, EventId, FillId, MarketId
@@ -30,8 +31,7 @@ LIMITS = Limits(
 
 
 def _book() -> ExposureBook:
-    linked = {K: EventId("E"), P: EventId("E")}
-    return ExposureBook(LIMITS, linked.get)
+    return ExposureBook(LIMITS, (EventLink(event_id=EventId("E"), markets=(K, P)),))
 
 
 def _buy(
@@ -95,11 +95,13 @@ def test_linked_markets_add_up_per_event_and_per_venue_and_back_to_nothing() -> 
     book = _book()
     book.reserve(K, _buy("k", OrderSide.YES, 10, "0.40"))  # loses 4.00 if NO wins
     book.reserve(P, _buy("p", OrderSide.NO, 10, "0.30"))  # loses 3.00 if YES wins
-    assert [(e.event_id, e.worst_loss) for e in book.events()] == [("event:E", D(4))]
+    [event] = book.events()
+    assert (event.event_id, event.worst_loss, event.scenario) == ("event:E", D(4), "NO")
     assert (book.venue_loss, book.total_loss) == ({Venue.KALSHI: 4, Venue.POLYMARKET: 3}, 4)
     book.closed(_closed("k"))
     book.closed(_closed("p"))
-    assert book.event_exp == {"event:E": NONE}
+    assert [(e.worst_loss, e.contracts) for e in book.events()] == [(0, 0)]
+    assert book.market_exp == {K: NONE, P: NONE}
     assert (book.venue_loss, book.total_loss) == ({Venue.KALSHI: 0, Venue.POLYMARKET: 0}, 0)
     assert book.reservations == {}
 

@@ -66,7 +66,7 @@ class VenueRace(RuleBasedStateMachine):
         logger.disable("predmm.domain.order_table")  # events a state does not take: dropped
         self.changes = OrderChanges()
         self.table = OrderTable(on_change=self.changes.record)
-        self.book = ExposureBook(LIMITS, lambda _: None)
+        self.book = ExposureBook(LIMITS)
         self.held = InventoryTracker(market_id=M)
         self.truth: dict[ClientOrderId, Truth] = {}
         self.inbox: list[tuple[str, object]] = []

@@ -42,7 +42,15 @@ class FakeEngine:
             ),
             exposure=ExposureReport(
                 state=TradingState.REDUCING,
-                events=(EventExposure(event_id="FED", contracts=D(12), worst_loss=D("6.36")),),
+                events=(
+                    EventExposure(
+                        event_id="FED",
+                        contracts=D(12),
+                        worst_loss=D("6.36"),
+                        scenario="kalshi:KXFED-26DEC-H0",
+                        markets=("kalshi:KXFED-26DEC-C25", "kalshi:KXFED-26DEC-H0"),
+                    ),
+                ),
                 venue_loss=((Venue.KALSHI, D("6.36")),),
                 total_loss=D("6.36"),
                 realized_pnl=D("1.5"),
@@ -70,7 +78,8 @@ def test_metrics_expose_state_inventory_and_exposure():
     assert 'predmm_trading_state{state="reducing"} 1.0' in text
     assert 'predmm_inventory_contracts{market="kalshi:KXFED-26DEC",side="yes"} 12.0' in text
     assert 'predmm_quote_price{market="kalshi:KXFED-26DEC",side="no"} 0.43' in text
-    assert 'predmm_event_worst_loss_dollars{event="FED"} 6.36' in text
+    loss = 'predmm_event_worst_loss_dollars{event="FED",scenario="kalshi:KXFED-26DEC-H0"} 6.36'
+    assert loss in text
     assert 'predmm_pnl_dollars{kind="daily"} -210.0' in text
     assert "predmm_restarts_total 1.0" in text
 
@@ -88,6 +97,8 @@ def test_live_view_renders_markets_events_and_quality():
     assert "quoting" in out
     assert "FED" in out
     assert "150" in out
+    assert "worst if" in out
+    assert "kalshi:KXFED-26DEC-H0" in out
     assert summary_line(snap, None)["state"] == "reducing"
 
 

@@ -32,6 +32,10 @@ DECLARED = {
     ("GET", "/markets/{ticker}", 404),
     ("GET", "/markets/{ticker}/orderbook", 200),
     ("GET", "/markets/{ticker}/orderbook", 404),
+    ("GET", "/events", 200),
+    ("GET", "/events", 400),
+    ("GET", "/events/{event_ticker}", 200),
+    ("GET", "/events/{event_ticker}", 404),
     ("POST", "/portfolio/events/orders", 201),
     ("POST", "/portfolio/events/orders", 400),
     ("POST", "/portfolio/events/orders", 401),
@@ -99,6 +103,10 @@ async def _exercise(c: httpx.AsyncClient, anonymous: httpx.AsyncClient, sim: Sim
     await c.get("/markets/NOPE")
     await c.get("/markets/NOPE/orderbook")
     await c.get(f"/markets/{FED}/orderbook", params={"depth": 5})
+    await c.get("/events", params={"tickers": "KXFEDDECISION-26DEC", "with_nested_markets": True})
+    await c.get("/events", params={"status": "bogus"})
+    await c.get("/events/KXFEDDECISION-26DEC")
+    await c.get("/events/NOPE")
     # writes: happy paths
     resting = (
         await c.post("/portfolio/events/orders", json=order_body(FED, client_order_id="r"))
