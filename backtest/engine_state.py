@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from predmm.backtest import events as ev
-from predmm.backtest.decision import MarketDecider
+from predmm.backtest.decision import MarketDecider, News
 from predmm.backtest.fills import EMPTY, Ladders, Working
 from predmm.backtest.results import HORIZONS, MarketResult
 from predmm.domain.book import Level, OrderBook
@@ -32,6 +32,7 @@ class Mkt:
         self.version = 0
         self.orders: dict[int, Working] = {}
         self.cancelling: set[int] = set()
+        self.news: list[News] = []  # fills and ends since the last decision (``_kept``)
         self.stats = MarketMakingStats(horizons=HORIZONS)
         self.fills = self.exit_fills = self.decisions = 0
         self.fees = ZERO

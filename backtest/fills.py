@@ -61,6 +61,7 @@ class Working:
     level: float = 0.0  # the size the data last showed at our price (queue)
     printed: float = 0.0  # prints at our price since the last book (queue)
     taken: dict[float, float] = attrs.field(factory=dict)  # crossing size we took, by price
+    tag: str = ""  # the decider's name for it
     px: float = attrs.field(init=False)
     opp_limit: float = attrs.field(init=False)  # an opposite bid above this is an ask below us
 
