@@ -59,6 +59,9 @@ class ReplayConfig:
     timer_ms: int = 5_000  # a market with no news is looked at this often
     select_every_ms: int = 60_000  # market selection (the MarketSupervisor)
     max_samples: int = 5_000  # the PnL path: every minute, or coarser to stay under this
+    # nothing is decided before this time (ms since the epoch): the books fill in, then
+    # every market is looked at once, as the daemon's markets start on the books of then
+    trade_from_ms: int | None = None
 
 
 class Replay:
@@ -97,6 +100,7 @@ class Replay:
         self.fill_log: list[FillRecord] = []
         self.sample_ms = 60_000
         self.next_sample: int | None = None
+        self.waiting = config.trade_from_ms is not None  # before trade_from_ms
 
     # the loop -----------------------------------------------------------------------
 
@@ -132,10 +136,24 @@ class Replay:
                 self._trade(m, b.price[i], b.size[i], b.aux[i])
             else:
                 self._market_event(m, kind, b.price[i], b.aux[i])
+            if self.waiting:
+                self._wait(ts)
+                continue
             if ts >= self.next_select:
                 self._select(ts)
             self._maybe_decide(m, ts)
         self.counts["events"] += len(stamps)
+
+    def _wait(self, ts: int) -> None:
+        """Before ``trade_from_ms`` nothing is decided; at it, every market is looked at
+        on the books of then."""
+        assert self.cfg.trade_from_ms is not None
+        if ts < self.cfg.trade_from_ms:
+            return
+        self.waiting = False
+        self._select(ts)
+        for m in self.mkts:
+            self._maybe_decide(m, ts)
 
     def _start(self, ts: int) -> None:
         span = self.source_span(ts)

@@ -97,4 +97,4 @@ def _band(market: Market, now: datetime, config: MarketMakingConfig) -> tuple[ob
     )
     within = tuple(hours is not None and hours <= h for h in marks)
     low = market.liquidity < config.low_liquidity_threshold
-    return (market.status.value, str(market.tick), market.min_order_size, low, within)
+    return (market.status.value, market.tick, market.min_order_size, low, within)
