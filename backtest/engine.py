@@ -271,8 +271,9 @@ class Replay:
             return
         key = m.key(m.decider.sized)
         book_changed = key != m.decided_key
-        if not m.dirty and not book_changed and ts - m.looked_at < self.cfg.timer_ms:
-            return
+        quiet = not m.dirty and ts - m.looked_at < self.cfg.timer_ms
+        if quiet and (not book_changed or m.unchanged_by(m.book)):
+            return  # nothing it reads changed, or nothing it decides can
         m.decided_key, m.looked_at, m.dirty = key, ts, False
         orders, news, gate = self._kept(m) if self.reserves else ((), (), None)
         inp = MarketInput(

@@ -24,6 +24,8 @@ DEPTH = 5  # levels of each side the decision's book carries (the strategy reads
 class Mkt:
     def __init__(self, info: ev.MarketInfo, decider: MarketDecider) -> None:
         self.info, self.decider = info, decider
+        # whether a book leaves the decision as it is (a decider's band), else never
+        self.unchanged_by = getattr(decider, "unchanged_by", _never)
         self.inventory = InventoryTracker(market_id=info.market_id)
         self.tick: TickSpec = info.tick
         self.status = MarketStatus.OPEN
@@ -103,12 +105,14 @@ class Mkt:
         return self.fills > 0
 
     def key(self, sized: bool) -> tuple[object, ...]:
-        """What a decision reads of the book: the best two prices of each side (and their
-        sizes for a microprice). Equal keys: the same decision."""
+        """What a decision reads of the book: the best level of each side, its price (and
+        its size for a microprice). Equal keys: the same decision. The data holds
+        everybody else's orders only, so this is the daemon's ``Watch`` rule (the best
+        level not only ours) without the levels that are only ours."""
         yp, ys, np_, ns = self.book
         if sized:
-            return (self.status, yp[:2], ys[:2], np_[:2], ns[:2])
-        return (self.status, yp[:2], np_[:2])
+            return (self.status, yp[:1], ys[:1], np_[:1], ns[:1])
+        return (self.status, yp[:1], np_[:1])
 
     def liquidity(self) -> Decimal:
         if self.info.liquidity is not None:
@@ -192,6 +196,10 @@ class Mkt:
             settlement=self.info.settle_note,
             sample_s=sample_s,
         )
+
+
+def _never(book: Ladders) -> bool:
+    return False
 
 
 def _size(s: float) -> Decimal:

@@ -32,7 +32,7 @@ from predmm.backtest.decision import (
     OrderNote,
     Place,
 )
-from predmm.backtest.events import MarketInfo
+from predmm.backtest.events import Ladders, MarketInfo
 from predmm.config.market_making import MarketMakingConfig
 from predmm.domain.book import Level, OrderBook
 from predmm.domain.enums import OrderSide, OrderStatus, OrderType, Venue
@@ -41,6 +41,7 @@ from predmm.domain.ids import ClientOrderId, FillId, MarketId
 from predmm.domain.market import Market, MarketView
 from predmm.domain.orders import Fill, Order
 from predmm.strategies.maker import MarketCore
+from predmm.strategies.maker.band import Band, band
 from predmm.strategies.maker.requests import Amendment, Granted
 from predmm.strategies.maker.trace import Tracer
 from predmm.strategies.quoting import select_markets
@@ -84,6 +85,7 @@ class CoreMarket:
         self.ids: dict[ClientOrderId, int] = {}  # the engine's order ids of ours
         self.scan = -1
         self.ticked = -1e18
+        self.band: Band | None = None
 
     @property
     def sized(self) -> bool:
@@ -105,7 +107,17 @@ class CoreMarket:
             self.ticked = mono
             core.on_tick(now, mono)
         core.notes.clear()
-        return self._commands(core)
+        out = self._commands(core)
+        self.band = band(core) if not self.owner.own_in_data else None
+        return out
+
+    def unchanged_by(self, book: Ladders) -> bool:
+        """Whether ``book`` (the data's ladders) leaves the last decision as it is: its
+        fair value inside the core's ``Band``."""
+        yp, ys, np_, ns = book
+        if self.band is None or not yp or not np_:
+            return False
+        return self.band.holds(yp[0], ys[0], 1.0 - np_[0], ns[0])
 
     # events ---------------------------------------------------------------------------
 

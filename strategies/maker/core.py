@@ -212,6 +212,10 @@ class MarketCore(Outbox):
         self._cancel(extra)  # never two quotes on one side
         return quotes
 
+    def resting(self) -> tuple[dict[OrderSide, Order], list[ClientOrderId]]:
+        """Our quote per side and any second one (``quote_diff.quoting``), as they are."""
+        return quoting(self.live, self.cancelling, self.exits)
+
     def watch(self) -> Watch:
         """What it reads of a book now (its quotes' prices and sizes): a book update that
         changes none of it changes no decision (``domain.book.Watch``)."""
