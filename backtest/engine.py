@@ -56,7 +56,7 @@ class ReplayConfig:
     fill_model: FillModel
     latency_ms: int = 0
     risk: RiskConfig = attrs.field(factory=RiskConfig)
-    timer_ms: int = 5_000  # a market with no news is looked at this often
+    timer_ms: int = 1_000  # a market is looked at in each such window at least (the tick)
     select_every_ms: int = 60_000  # market selection (the MarketSupervisor)
     max_samples: int = 5_000  # the PnL path: every minute, or coarser to stay under this
     # nothing is decided before this time (ms since the epoch): the books fill in, then
@@ -271,10 +271,14 @@ class Replay:
             return
         key = m.key(m.decider.sized)
         book_changed = key != m.decided_key
-        quiet = not m.dirty and ts - m.looked_at < self.cfg.timer_ms
-        if quiet and (not book_changed or m.unchanged_by(m.book)):
-            return  # nothing it reads changed, or nothing it decides can
-        m.decided_key, m.looked_at, m.dirty = key, ts, False
+        timer = self.cfg.timer_ms  # the first event of each window is looked at (0: all)
+        window = ts // timer if timer > 0 else m.window + 1
+        if not m.dirty and window == m.window:
+            if not book_changed:
+                return  # nothing it reads changed
+            if not m.traded_since and m.unchanged_by(m.book, ts):
+                return  # nothing it decides can change
+        m.decided_key, m.window, m.dirty = key, window, False
         orders, news, gate = self._kept(m) if self.reserves else ((), (), None)
         inp = MarketInput(
             market=m.snapshot(ts),

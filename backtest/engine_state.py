@@ -40,7 +40,7 @@ class Mkt:
         self.fees = ZERO
         self.dirty = True
         self.decided_key: object = None
-        self.looked_at = -(10**15)
+        self.window = -1  # the timer window of the last decision
         self.mark: Decimal | None = None
         self.last_mid: Decimal | None = None
         self.last_price: Decimal | None = None
@@ -198,7 +198,7 @@ class Mkt:
         )
 
 
-def _never(book: Ladders) -> bool:
+def _never(book: Ladders, ts: int) -> bool:
     return False
 
 

@@ -1,12 +1,13 @@
 """The strategy's ``Decider``: the MarketActor's own decision core
 (``strategies.maker.MarketCore``), one per market, fed what a MarketActor is fed.
 
-Per decision the engine's input becomes the core's events, in the order a MarketActor
-receives them: the news of our orders (fills as ``FillReceived``, ends and acks as
-``OrdersChanged``), the selection's verdict (``SetWanted``) and the listing
+Per decision the engine's input becomes the core's events, as a MarketActor receives
+them: the venue's acknowledgements of our orders (``OrdersChanged``), the book
+(``DataReady``, when what the core reads of it may have changed, or something traded),
+the fills and ends of our orders since the last decision, in order (``FillReceived``,
+``OrdersChanged``), the selection's verdict (``SetWanted``), the listing
 (``MarketChanged``: status and tick; liquidity and volume as of the last selection, like
-the daemon's scan), the book (``DataReady``, only when what the core reads of it may
-have changed, or something traded) and the timer (``Tick``, once a second at most). The
+the daemon's scan) and the timer (``Tick``, at the first decision in each second). The
 core's reservations go to the engine's portfolio (``backtest.portfolio``: the
 PortfolioActor's ``ExposureBook`` and answer); what it submits becomes the engine's
 commands. The venue's book shows our resting orders beside everybody else's: the data
@@ -47,7 +48,7 @@ from predmm.strategies.maker.trace import Tracer
 from predmm.strategies.quoting import select_markets
 
 AMENDS = {Venue.KALSHI: True, Venue.POLYMARKET: False, Venue.PAPER: False}
-TICK_S = 1.0  # the daemon's tick_interval
+TICK_S = 1  # the daemon's tick_interval, seconds
 
 
 @attrs.define
@@ -59,6 +60,7 @@ class CoreDecider:
     limits: bool = True  # the PortfolioActor's limits apply
     own_in_data: bool = False
     tracer: Tracer | None = None
+    skip: bool = True  # updates inside the core's band are not shown to it (``band``)
     scans: int = 0  # selections so far: a market's listing is refreshed after each
 
     @property
@@ -84,7 +86,7 @@ class CoreMarket:
         self.gate: object = None
         self.ids: dict[ClientOrderId, int] = {}  # the engine's order ids of ours
         self.scan = -1
-        self.ticked = -1e18
+        self.ticked = -1  # the second of the last tick
         self.band: Band | None = None
 
     @property
@@ -96,26 +98,29 @@ class CoreMarket:
         mono = now.timestamp()
         core = self.core or self._start(inp)
         self.gate = inp.gate
+        self._acks(core, inp, now, mono)
+        if inp.book_changed or inp.traded:
+            core.on_data(self._venue_book(inp), inp.traded, now, mono)
         self._news(core, inp, now, mono)
         if inp.selected != core.wanted:
             core.changed(now, mono, wanted=inp.selected)
         if self._listing_changed(core.market, inp.market):
             core.changed(now, mono, market=inp.market)
-        if inp.book_changed or inp.traded:
-            core.on_data(self._venue_book(inp), inp.traded, now, mono)
-        if mono - self.ticked >= TICK_S:
-            self.ticked = mono
+        second = int(mono // TICK_S)  # the daemon's tick: once in each second
+        if second != self.ticked:
+            self.ticked = second
             core.on_tick(now, mono)
         core.notes.clear()
         out = self._commands(core)
-        self.band = band(core) if not self.owner.own_in_data else None
+        quiet = self.owner.skip and not self.owner.own_in_data
+        self.band = band(core) if quiet else None
         return out
 
-    def unchanged_by(self, book: Ladders) -> bool:
-        """Whether ``book`` (the data's ladders) leaves the last decision as it is: its
-        fair value inside the core's ``Band``."""
+    def unchanged_by(self, book: Ladders, ts: int) -> bool:
+        """Whether ``book`` (the data's ladders) at ``ts`` leaves the last decision as it
+        is: no tick is due and its fair value is inside the core's ``Band``."""
         yp, ys, np_, ns = book
-        if self.band is None or not yp or not np_:
+        if self.band is None or not yp or not np_ or ts // 1000 != self.ticked:
             return False
         return self.band.holds(yp[0], ys[0], 1.0 - np_[0], ns[0])
 
@@ -141,8 +146,16 @@ class CoreMarket:
             return tuple(_Granted(r.client_order_id, True) for r in requests)
         return self.gate(requests, mark)  # type: ignore[operator,no-any-return]
 
-    def _news(self, core: MarketCore, inp: MarketInput, now: datetime, mono: float) -> None:
+    def _acks(self, core: MarketCore, inp: MarketInput, now: datetime, mono: float) -> None:
+        """What the venue says of the orders it holds (accepted, partly filled): first,
+        so that the book is read with our orders as they are."""
         self.ids = {ClientOrderId(o.tag): o.order_id for o in inp.orders if o.tag}
+        acks = [a for a in (_ack(core.live.get(ClientOrderId(o.tag)), o) for o in inp.orders) if a]
+        if acks:
+            core.on_orders(acks, now, mono)
+
+    def _news(self, core: MarketCore, inp: MarketInput, now: datetime, mono: float) -> None:
+        """Fills and ends since the last decision, in order, on the book of now."""
         for note in inp.news:
             if isinstance(note, FillNote):
                 core.on_fill(self._fill(note), now, mono)
@@ -150,9 +163,6 @@ class CoreMarket:
                 order = core.live.get(ClientOrderId(note.tag))
                 if order is not None:
                     core.on_orders([_ended(order, note)], now, mono)
-        acks = [a for a in (_ack(core.live.get(ClientOrderId(o.tag)), o) for o in inp.orders) if a]
-        if acks:
-            core.on_orders(acks, now, mono)
 
     def _fill(self, note: FillNote) -> Fill:
         return Fill(

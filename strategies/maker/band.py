@@ -6,7 +6,9 @@ from ``F``, or a side would appear or go. So while nothing else changes (the cor
 stale, no exit can be placed, the state is ACTIVE, the guards are quiet), every book
 whose best YES bid and ask (everybody else's) give a fair value within the threshold of
 ``F``, far enough from the edges of the grid that both quotes stay on it, leaves the
-decision as it is: such an update need not build the decision at all. ``band`` says
+decision as it is: such an update need not build the decision at all. What else moves
+with time stays where it was: the backtest shows the core every update at which a tick
+is due or something traded. ``band`` says
 where that holds, or None when it does not hold anywhere (then every update counts).
 
 The daemon's ``Watch`` skips updates that change nothing the core reads; the band also
@@ -76,13 +78,15 @@ def band(core: object) -> Band | None:
 def _quiet(core: object) -> bool:
     """Nothing but the fair value can change the decision: not stale, quotes on both
     sides made from a fair value (no other order of ours resting), ACTIVE, quoting, not
-    paused, no exit possible."""
+    paused and no trade that could make a volume spike, no exit possible."""
     from predmm.strategies.maker.core import MarketCore
 
     assert isinstance(core, MarketCore)
     if core.stale or core.quoted_fair is None or core.state is not TradingState.ACTIVE:
         return False
     if core.blocked or core.mono < core.paused_until or core.book is None or core.now is None:
+        return False
+    if core.volume.holding():  # with trades in its lookback, time alone can make a spike
         return False
     quotes, extra = core.resting()
     if extra or core.cancelling or set(quotes) != {OrderSide.YES, OrderSide.NO}:
