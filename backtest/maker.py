@@ -87,7 +87,7 @@ class CoreMarket:
         self.ids: dict[ClientOrderId, int] = {}  # the engine's order ids of ours
         self.scan = -1
         self.ticked = -1  # the second of the last tick
-        self.band: Band | None = None
+        self.band: Band | None = None  # the core's band since its last decision
 
     @property
     def sized(self) -> bool:
@@ -112,17 +112,19 @@ class CoreMarket:
             core.on_tick(now, mono)
         core.notes.clear()
         out = self._commands(core)
-        quiet = self.owner.skip and not self.owner.own_in_data
-        self.band = band(core) if quiet else None
+        self.band = _UNKNOWN  # worked out when an update asks (``unchanged_by``)
         return out
 
     def unchanged_by(self, book: Ladders, ts: int) -> bool:
         """Whether ``book`` (the data's ladders) at ``ts`` leaves the last decision as it
         is: no tick is due and its fair value is inside the core's ``Band``."""
         yp, ys, np_, ns = book
-        if self.band is None or not yp or not np_ or ts // 1000 != self.ticked:
+        if not yp or not np_ or ts // 1000 != self.ticked:
             return False
-        return self.band.holds(yp[0], ys[0], 1.0 - np_[0], ns[0])
+        if self.band is _UNKNOWN:
+            quiet = self.core is not None and self.owner.skip and not self.owner.own_in_data
+            self.band = band(self.core) if quiet else None
+        return self.band is not None and self.band.holds(yp[0], ys[0], 1.0 - np_[0], ns[0])
 
     # events ---------------------------------------------------------------------------
 
@@ -227,6 +229,9 @@ def _amend(oid: int, a: Amendment, order: Order) -> Amend:
 def _place(o: Order) -> Place:
     ioc = o.order_type is OrderType.MARKET
     return Place(side=o.side, price=o.price, size=o.quantity, ioc=ioc, tag=str(o.client_order_id))
+
+
+_UNKNOWN = Band(0.0, -1.0, sized=False)  # not worked out yet
 
 
 @attrs.frozen
