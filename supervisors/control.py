@@ -132,8 +132,10 @@ class EngineControl:
         if problems:
             return problems
         engine = self.engine
+        changed = config != engine.config
         engine.config, engine.risk = config, risk
-        safe_tell(engine.supervisor, ApplyConfig(config=config))
+        if changed:
+            safe_tell(engine.supervisor, ApplyConfig(config=config))
         return ()
 
     # the portfolio -------------------------------------------------------------------

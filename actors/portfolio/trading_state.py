@@ -73,6 +73,8 @@ class TradingStateMixin:
         """Out of HALTED or REDUCING by hand, into the state the day's loss allows now
         (as ``_check_loss`` would decide it, so it does not trip again at once)."""
         before = self.state
+        if before is TradingState.ACTIVE and not self.core_halted:  # asked twice, say
+            return StateChange(before=before, after=before, reason="trading is ACTIVE already")
         refused = self._resume_refusal()
         if refused:
             return StateChange(
@@ -96,8 +98,6 @@ class TradingStateMixin:
             )
         loss = (self.day_start_pnl - self.pnl).quantize(CENT)
         limit, reducing = self.risk.daily_loss_limit, self.risk.reducing_loss
-        if self.state is TradingState.ACTIVE:
-            return "trading is ACTIVE already"
         if loss >= limit:
             return (
                 f"the day's loss {loss} is at or past daily_loss_limit {limit}: raise the limit"

@@ -3,13 +3,14 @@ says whether one runs, and who), send it one request and wait for its answer."""
 
 from __future__ import annotations
 
+import os
 import socket
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from predmm.cli.control.channel import connect, socket_path
+from predmm.cli.control.channel import connect, peer_of, socket_path
 from predmm.cli.control.protocol import MAX_ANSWER, Request, parse_answer
 from predmm.cli.locks import Holder, journal_lock_path, probe
 from predmm.domain.errors import PredmmError
@@ -51,6 +52,7 @@ def ask_daemon(journal: Path, request: Request, timeout: float) -> dict[str, Any
     except OSError as exc:
         raise PredmmError(f"{who} does not answer on {path}: {exc.strerror or exc}") from None
     with sock:
+        _check_server(sock, holder, path)
         try:
             sock.sendall(request.encode())
             sock.shutdown(socket.SHUT_WR)
@@ -62,6 +64,19 @@ def ask_daemon(journal: Path, request: Request, timeout: float) -> dict[str, Any
         except OSError as exc:
             raise PredmmError(f"{who}: the control connection failed: {exc}") from None
     return parse_answer(raw)
+
+
+def _check_server(sock: socket.socket, holder: Holder, path: Path) -> None:
+    """The process serving ``path`` is the daemon holding the journal (the lock names
+    it), and of this user: a socket put there by anyone else is not spoken to."""
+    peer = peer_of(sock)
+    if peer.uid != os.getuid():
+        raise PredmmError(f"{path} is served by uid {peer.uid}, not this user: not asked")
+    if holder.pid and peer.pid != holder.pid:
+        raise PredmmError(
+            f"{path} is served by pid {peer.pid}, not by the daemon holding the journal"
+            f" (pid {holder.pid}): not asked"
+        )
 
 
 def _read_all(sock: socket.socket, timeout: float) -> bytes:

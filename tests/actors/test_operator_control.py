@@ -80,6 +80,8 @@ async def test_a_halt_by_hand_cancels_everything_and_holds_until_the_operator_re
 
         change = await control.resume(ALICE, "news out")
         assert (change.before, change.after, change.refused) == (HALTED, ACTIVE, "")
+        again = await control.resume(ALICE, "news out")  # the answer was lost, say
+        assert (again.before, again.after, again.refused) == (ACTIVE, ACTIVE, "")
         venue.publish_book(book_of(B, bid="0.47", ask="0.53"))
         await venue.wait_until(lambda: len(venue.resting()) == 4)  # both quote again
     with Journal.open_read_only(path) as reader:

@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 import trio
 
@@ -239,3 +240,18 @@ async def test_the_client_says_when_no_daemon_runs_and_when_one_serves_no_socket
                 ask_daemon, journal, Request(command="halt", reason="r"), 5
             )
     assert said == {"ok": True, "command": "halt", "uid": os.getuid(), "pid": os.getpid()}
+
+
+async def test_the_client_asks_only_the_daemon_that_holds_the_journal(tmp_path: Path) -> None:
+    journal = tmp_path / "j.sqlite3"
+    someone = attrs.evolve(this_process(journal), pid=1)  # the lock names pid 1
+    with holding(journal_lock_path(journal), someone, "journal j.sqlite3"):
+        recorder = Recorder()
+        async with serving(journal, recorder):  # served by this process, not by pid 1
+            with pytest.raises(PredmmError) as refused:
+                await trio.to_thread.run_sync(ask_daemon, journal, Request(command="halt"), 5)
+    assert str(refused.value) == (
+        f"{socket_path(journal)} is served by pid {os.getpid()}, not by the daemon holding"
+        " the journal (pid 1): not asked"
+    )
+    assert recorder.seen == []
