@@ -50,15 +50,20 @@ def ask(journal: Path | None, command: str, reason: str = "", hint: str = "") ->
     """The answer of the daemon running on ``journal`` (or the default journal); with
     none running, one line (``hint``: what to do instead) and exit code 2."""
     from predmm.cli.control.client import NoDaemon, ask_daemon
+    from predmm.cli.control.protocol import BadRequest, parse_request
     from predmm.cli.status import default_journal
 
     hint = hint or f"nothing to {command}"
+    request = Request(command=command, reason=reason)
     try:
+        parse_request(request.encode())  # what the daemon would refuse, refused here
         path = journal if journal is not None else default_journal()
+    except BadRequest as exc:
+        fail(f"--reason: {str(exc).removeprefix('reason ')}")
     except PredmmError as exc:
         fail(f"{exc}; {hint}")
     try:
-        return ask_daemon(path, Request(command=command, reason=reason), TIMEOUTS[command])
+        return ask_daemon(path, request, TIMEOUTS[command])
     except NoDaemon as exc:
         fail(f"{exc}: {hint}")
     except PredmmError as exc:
