@@ -1,6 +1,6 @@
 """How long a running daemon takes to answer the operator's commands.
 
-    python bench/control.py [--rounds 3] [--seed 7]
+    python bench/control.py [--rounds 3] [--seed 7] [--quick]
 
 Serves the simulator of both venues with its flow in this process, starts ``predmm run
 --sim-credentials`` on it as its own process (a journal in a temporary directory), waits
@@ -98,7 +98,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--quick", action="store_true", help="one round")
     args = parser.parse_args()
+    if args.quick:
+        args.rounds = 1
     with tempfile.TemporaryDirectory() as tmp:
         timings = trio.run(run, args.rounds, args.seed, Path(tmp))
     summary = {
