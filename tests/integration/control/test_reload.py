@@ -15,6 +15,7 @@ import pytest
 import trio
 
 from predmm.cli.control.channel import Peer
+from predmm.cli.control.client import ask_daemon
 from predmm.cli.control.handlers import DaemonControl
 from predmm.cli.control.protocol import Request
 from predmm.cli.daemon import RunOptions, load_run_settings, run_with_venues
@@ -96,11 +97,14 @@ async def test_reload_applies_a_wider_spread_and_refuses_a_bad_file(
         assert spreads(sim)  # still quoting
 
         config.write_text(good)  # what it runs on: nothing to change
-        done = await run_predmm(reload, tmp_path)
-        assert done.stdout.decode().splitlines() == [
-            f"reloaded {config}: no changes applied",
-            "  needs a restart (not applied): [daemon] metrics_port: 0 -> 9464",
-        ]
+        request = Request(command="reload")
+        answer = await trio.to_thread.run_sync(ask_daemon, journal, request, 60)
+        assert answer == {
+            "ok": True,
+            "file": str(config),
+            "applied": [],
+            "restart": ["[daemon] metrics_port: 0 -> 9464"],
+        }
         nursery.cancel_scope.cancel()  # a graceful stop, as Ctrl-C
 
 
