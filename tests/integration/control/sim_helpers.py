@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
@@ -102,7 +103,7 @@ def rest_orders(sim: Simulator, venue: Venue, count: int) -> list[MarketId]:
 
 async def run_predmm(
     args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 90
-) -> trio.CompletedProcess:  # type: ignore[name-defined]
+) -> subprocess.CompletedProcess[bytes]:
     """``predmm ARGS`` as a real process, without blocking the simulator served here."""
     environ = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     with trio.fail_after(timeout):
