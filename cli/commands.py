@@ -1,5 +1,5 @@
-"""The one-shot commands: ``markets`` (what ``scan_markets`` would quote now, and why the
-rest are skipped) and ``cancel-all`` (the emergency stop)."""
+"""The one-shot command ``markets``: what ``scan_markets`` would quote now, and why the
+rest are skipped. (``cancel-all`` is the control channel's: ``cli.control``.)"""
 
 from __future__ import annotations
 
@@ -44,18 +44,3 @@ async def list_markets(opts: RunOptions, settings: Settings, console: Console) -
         for m, reason in skipped:
             why.add_row(str(m.market_id), reason)
         console.print(why)
-
-
-async def cancel_everything(opts: RunOptions, settings: Settings, console: Console) -> int:
-    total = 0
-    async with venues_for(opts, settings) as setup:
-        try:
-            for client in setup.clients:
-                count = await client.cancel_all()
-                total += count
-                console.print(f"{client.venue.value}: cancelled {count} resting orders")
-        finally:
-            for client in setup.clients:
-                await client.aclose()
-    console.print(f"cancelled {total} orders in all")
-    return total

@@ -2,7 +2,9 @@
 separately running ``predmm sim``, or real accounts from a config file), takes the locks
 that keep it the only daemon on its journal and its venue accounts (``cli.locks``),
 starts the TradingEngine with the live view, the metrics endpoint and the quality figures
-beside it, and stops gracefully on Ctrl-C, SIGTERM or the end of ``--duration``.
+beside it, serves the operator's commands on the control socket beside its journal
+(``cli.control``: ``predmm halt``, ``resume``, ``cancel-all``, ``reload``), and stops
+gracefully on Ctrl-C, SIGTERM or the end of ``--duration``.
 
 The embedded simulator is a new paper world every run (fresh accounts, no positions), so
 each embedded run keeps its own journal, beside nothing else, in a folder of its own:
@@ -27,6 +29,9 @@ from loguru import logger
 from prometheus_client import CollectorRegistry
 
 from predmm.actors.journal.schema import JournalVersionError
+from predmm.cli.control.channel import socket_path
+from predmm.cli.control.handlers import DaemonControl
+from predmm.cli.control.server import serve_control
 from predmm.cli.instrument import InstrumentedVenue, VenueMetrics
 from predmm.cli.locks import (
     account_lock_path,
@@ -247,8 +252,11 @@ async def _trade(
     )
     stats = LiveStats(engine, journal)
     metrics_registry(engine, stats, registry)
+    control = daemon_control(engine, opts, settings, setup)
     try:
         async with trio.open_nursery() as nursery:
+            # before the engine: a socket that cannot be made refuses the start
+            await nursery.start(serve_control, socket_path(journal), control)
             nursery.start_soon(_run_engine, engine, nursery.cancel_scope)
             for client in clients:
                 heartbeats = getattr(client, "run_heartbeats", None)
@@ -269,6 +277,22 @@ async def _trade(
             with trio.CancelScope(shield=True), contextlib.suppress(Exception):
                 await client.aclose()
     return engine
+
+
+def daemon_control(
+    engine: TradingEngine, opts: RunOptions, settings: Settings, setup: VenueSetup
+) -> DaemonControl:
+    """What the control socket serves: ``predmm reload`` reads the config file the run
+    started with (resolved now: the same file whatever the cwd later) as it did."""
+    config_file = opts.config.resolve() if opts.config is not None else None
+    again = attrs.evolve(opts, config=config_file)
+    return DaemonControl(
+        engine,
+        settings,
+        config_file=config_file,
+        reread=functools.partial(load_run_settings, again),
+        merge_links=functools.partial(with_links, setup=setup),
+    )
 
 
 async def _run_engine(engine: TradingEngine, scope: trio.CancelScope) -> None:

@@ -270,31 +270,15 @@ def markets_command(
         fail(str(exc))
 
 
-@cli.command("cancel-all")
-@venue_options
-def cancel_all_command(
-    config_path: Path | None, preset: str | None, sim_credentials: Path | None
-) -> None:
-    """Emergency: cancel every resting order on every configured venue.
+from predmm.cli.control.commands import (  # noqa: E402
+    cancel_all_command,
+    halt_command,
+    reload_command,
+    resume_command,
+)
 
-    \b
-    Examples:
-      predmm cancel-all --config predmm.toml
-      predmm cancel-all --sim-credentials ./sim-creds
-    """
-    import trio
-    from rich.console import Console
-
-    from predmm.cli.commands import cancel_everything
-
-    if config_path is None and sim_credentials is None:
-        fail("cancel-all needs the venues: give --config FILE or --sim-credentials DIR")
-    opts, settings = run_options(config_path, preset, sim_credentials)
-    _quiet_logs()
-    try:
-        trio.run(cancel_everything, opts, settings, Console())
-    except PredmmError as exc:
-        fail(str(exc))
+for _command in (halt_command, resume_command, cancel_all_command, reload_command):
+    cli.add_command(_command)
 
 
 def _quiet_logs() -> None:

@@ -224,6 +224,11 @@ class TradingEngine:
             with contextlib.suppress(trio.RunFinishedError):
                 self._token.run_sync_soon(self._stop.set)
 
+    @property
+    def stopping(self) -> bool:
+        """A graceful stop was asked for (a signal, ``request_stop``), or is under way."""
+        return self._stop_requested or (self._stop is not None and self._stop.is_set())
+
     def snapshot(self) -> EngineSnapshot:
         """The latest published status; never waits on an actor."""
         return self.board.snapshot()
@@ -403,15 +408,19 @@ class TradingEngine:
             return reader.fill_cursor(venue)
 
     async def _relatch(self, latched: TradingStateRecord) -> None:
-        """The state the loss limits latched earlier today, held again (HALTED cancels
-        everything the venues hold) unless the operator cleared it (``clear_halt``), which
-        the journal records so the next restart starts ACTIVE too."""
-        since = f"{latched.state.value} since {latched.at:%H:%M:%S} UTC: {latched.reason}"
+        """The state the loss limits latched earlier today (or the operator's halt), held
+        again (HALTED cancels everything the venues hold) unless the operator cleared it
+        (``clear_halt``), which the journal records so the next restart starts ACTIVE too;
+        ``predmm resume`` clears it while the daemon runs."""
+        at = f"{latched.at:%Y-%m-%d %H:%M:%S}"
+        since = f"{latched.state.value} since {at} UTC: {latched.reason}"
         if self.clear_halt:
             self.log.warning("trading state cleared by the operator ({since})", since=since)
             self.journal.trading_state(TradingState.ACTIVE, f"cleared by the operator ({since})")
             return
-        self.log.warning("trading state {since}; held (--clear-halt clears it)", since=since)
+        self.log.warning(
+            "trading state {since}; held (predmm resume, or --clear-halt, clears it)", since=since
+        )
         # not journaled again: the record keeps its time and reason for the next restart
         message = SetTradingState(state=latched.state, reason=f"restored ({since})", journaled=True)
         await trio.to_thread.run_sync(self.portfolio_direct.call, message)

@@ -183,7 +183,11 @@ def _resumed(path: Path, venues: Iterable[Venue], today: date) -> Resumed:
 
 def _latches(state: TradingStateRecord, today: date) -> bool:
     """A restart the day the loss limits moved trading out of ACTIVE keeps it out: the
-    kill switch holds until the next day, or until the operator clears it."""
+    kill switch holds until the next day, or until the operator clears it. A halt the
+    operator made by hand (``predmm halt``, ``cancel-all``) holds until the operator
+    resumes, whatever the day."""
+    if state.operator and state.state is TradingState.HALTED:
+        return True
     return state.state is not TradingState.ACTIVE and state.at.date() == today
 
 

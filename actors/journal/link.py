@@ -90,8 +90,9 @@ class ActorJournal:
             )
         )
 
-    def trading_state(self, state: TradingState, reason: str) -> None:
-        self._tell(RecordTradingState(state=state, reason=reason, at=self._clock.now()))
+    def trading_state(self, state: TradingState, reason: str, operator: str = "") -> None:
+        at = self._clock.now()
+        self._tell(RecordTradingState(state=state, reason=reason, at=at, operator=operator))
 
     def settlement(self, settled: SettledPosition) -> None:
         self._tell(RecordSettlement(settled=settled, at=self._clock.now()))

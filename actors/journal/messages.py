@@ -158,6 +158,7 @@ class RecordTradingState:
     state: TradingState
     reason: str = ""
     at: datetime | None = None
+    operator: str = ""  # who changed it by hand (``predmm halt``, ``resume``, ``cancel-all``)
 
 
 @attrs.frozen(kw_only=True)

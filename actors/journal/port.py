@@ -37,7 +37,10 @@ class JournalPort(Protocol):
     def fill_reversal(self, fill: Fill, reason: str) -> None: ...
     def restart(self, market_id: MarketId, generation: int, reason: str) -> None: ...
     def quarantine(self, market_id: MarketId, generation: int, reason: str) -> None: ...
-    def trading_state(self, state: TradingState, reason: str) -> None: ...
+    def trading_state(self, state: TradingState, reason: str, operator: str = "") -> None:
+        """A change of the trading state; ``operator``: who made it by hand, if anyone."""
+        ...
+
     def settlement(self, settled: SettledPosition) -> None:
         """A market resolved and the position it settled (journaled once per market)."""
         ...
@@ -75,7 +78,7 @@ class NullJournal:
     def quarantine(self, market_id: MarketId, generation: int, reason: str) -> None:
         pass
 
-    def trading_state(self, state: TradingState, reason: str) -> None:
+    def trading_state(self, state: TradingState, reason: str, operator: str = "") -> None:
         pass
 
     def settlement(self, settled: SettledPosition) -> None:

@@ -255,7 +255,10 @@ class JournalQueries:
             return None
         r = rows[0]
         return TradingStateRecord(
-            state=TradingState(r["state"]), reason=r["reason"], at=dt_req(r["at"])
+            state=TradingState(r["state"]),
+            reason=r["reason"],
+            at=dt_req(r["at"]),
+            operator=r["operator"],
         )
 
     def runs(self) -> list[RunRecord]:

@@ -82,6 +82,7 @@ class TradingStateRecord:
     state: TradingState
     reason: str
     at: datetime
+    operator: str = ""  # who changed it by hand ('' : the kill switch or the engine)
 
 
 @attrs.frozen(kw_only=True)

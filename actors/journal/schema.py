@@ -13,7 +13,7 @@ from pathlib import Path
 
 from predmm.domain.errors import PredmmError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 10
 APPLICATION_ID = 0x70726D6D  # "prmm": marks a file as a predmm journal
 
 
@@ -173,9 +173,12 @@ def _statements(script: str) -> Callable[[sqlite3.Connection], None]:
 # reserved while several are written side by side; the numbers close up at the merge).
 # 3: settlements (one row per resolved market) and the day's baseline (day_baselines,
 # with the contracts held at the start of the day and their marks in day_holdings).
+# 10: trading_states.operator: who changed the state by hand (``predmm halt``, ``resume``,
+# ``cancel-all``: "user (uid N, pid P)"); '' for the kill switch and the engine's watch.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _create_v1,
     3: _statements(_SCHEMA_V3),
+    10: _statements("ALTER TABLE trading_states ADD COLUMN operator TEXT NOT NULL DEFAULT ''"),
 }
 
 

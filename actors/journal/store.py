@@ -368,11 +368,15 @@ class Journal(JournalQueries):
                 (str(market_id), ts(at), reason, attempt, int(quarantined)),
             )
 
-    def record_trading_state(self, *, state: TradingState, at: datetime, reason: str = "") -> None:
+    def record_trading_state(
+        self, *, state: TradingState, at: datetime, reason: str = "", operator: str = ""
+    ) -> None:
+        """A change of the trading state; ``operator``: who made it by hand ('' if the
+        kill switch or the engine did)."""
         with self.atomic():
             self._conn.execute(
-                "INSERT INTO trading_states (state, reason, at) VALUES (?, ?, ?)",
-                (state.value, reason, ts(at)),
+                "INSERT INTO trading_states (state, reason, at, operator) VALUES (?, ?, ?, ?)",
+                (state.value, reason, ts(at), operator),
             )
 
     def record_settlement(self, settled: SettledPosition, *, at: datetime) -> bool:

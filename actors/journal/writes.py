@@ -69,8 +69,8 @@ def write(journal: Journal, message: Record, now: datetime) -> list[FillOutcome]
                 journal.record_restart(
                     market_id=mid, at=at, reason=reason, attempt=n, quarantined=q
                 )
-            case RecordTradingState(state=state, reason=reason):
-                journal.record_trading_state(state=state, at=at, reason=reason)
+            case RecordTradingState(state=state, reason=reason, operator=operator):
+                journal.record_trading_state(state=state, at=at, reason=reason, operator=operator)
             case RecordSettlement(settled=settled):
                 journal.record_settlement(settled, at=at)
             case RecordDayBaseline(baseline=baseline):

@@ -200,8 +200,8 @@ def sim_process(tmp_path):
 def test_cancel_all_on_a_running_simulator(sim_process):
     result = CliRunner().invoke(cli, ["cancel-all", "--sim-credentials", str(sim_process)])
     assert result.exit_code == 0, result.output
-    assert "kalshi: cancelled 0 resting orders" in result.output
-    assert "cancelled 0 orders in all" in result.output
+    assert "kalshi: cancelled 0 orders; none resting" in result.output
+    assert "polymarket: cancelled 0 orders; none resting" in result.output
 
 
 def test_each_embedded_run_gets_a_journal_folder_of_its_own(tmp_path):
