@@ -13,7 +13,7 @@ from pathlib import Path
 
 from predmm.domain.errors import PredmmError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 7
 APPLICATION_ID = 0x70726D6D  # "prmm": marks a file as a predmm journal
 
 
@@ -125,9 +125,68 @@ def _create_v1(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
 
 
+# 7: what the operator's reports read besides the trading records: each market's title,
+# event (the venue's, and the cross-venue link's), tick and close time (markets), its
+# marks over time (marks) and at fixed times after each fill (fill_marks), each venue's
+# cash at the start and end of a run (balances), and what a run traded with
+# (runs.strategy, runs.source, runs.settings).
+_SCHEMA_V7 = """
+CREATE TABLE markets (
+    market_id TEXT PRIMARY KEY,
+    venue TEXT NOT NULL,
+    title TEXT NOT NULL DEFAULT '',
+    event_id TEXT,
+    linked_event TEXT,
+    tick TEXT CHECK (tick IS NULL OR typeof(tick) = 'text'),
+    close_time TEXT,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE marks (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    market_id TEXT NOT NULL,
+    mark TEXT NOT NULL CHECK (typeof(mark) = 'text'),
+    at TEXT NOT NULL
+);
+CREATE INDEX marks_by_market ON marks (market_id, at);
+CREATE TABLE fill_marks (
+    venue TEXT NOT NULL,
+    fill_id TEXT NOT NULL,
+    horizon REAL NOT NULL,
+    mark TEXT NOT NULL CHECK (typeof(mark) = 'text'),
+    PRIMARY KEY (venue, fill_id, horizon)
+);
+CREATE TABLE balances (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL,
+    venue TEXT NOT NULL,
+    moment TEXT NOT NULL,
+    cash TEXT CHECK (cash IS NULL OR typeof(cash) = 'text'),
+    note TEXT NOT NULL DEFAULT '',
+    at TEXT NOT NULL
+);
+ALTER TABLE runs ADD COLUMN strategy TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN source TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN settings TEXT NOT NULL DEFAULT ''
+"""
+
+
+def _statements(script: str) -> Callable[[sqlite3.Connection], None]:
+    def run(conn: sqlite3.Connection) -> None:
+        for statement in script.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+
+    return run
+
+
 # MIGRATIONS[n] takes a version n - 1 file to version n, inside one transaction.
 # To change the schema: add MIGRATIONS[SCHEMA_VERSION + 1] and bump SCHEMA_VERSION.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _create_v1}
+# A version without an entry changes nothing here (its number is another branch's,
+# reserved while several are written side by side; the numbers close up at the merge).
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _create_v1,
+    7: _statements(_SCHEMA_V7),
+}
 
 
 # checks --------------------------------------------------------------------------------
@@ -173,7 +232,9 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
     for target in range(version + 1, SCHEMA_VERSION + 1):
         conn.execute("BEGIN IMMEDIATE")
         try:
-            MIGRATIONS[target](conn)
+            step = MIGRATIONS.get(target)
+            if step is not None:
+                step(conn)
             conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version={target}")
         except BaseException:

@@ -12,10 +12,14 @@ from datetime import datetime
 
 from predmm.actors.journal.messages import (
     Record,
+    RecordBalance,
     RecordCursor,
     RecordFill,
+    RecordFillMarks,
     RecordFillPage,
     RecordFillReversal,
+    RecordMarkets,
+    RecordMarks,
     RecordOrder,
     RecordOrderEvent,
     RecordOrders,
@@ -23,6 +27,7 @@ from predmm.actors.journal.messages import (
     RecordRestart,
     RecordRun,
     RecordRunEnd,
+    RecordRunInfo,
     RecordTradingState,
 )
 from predmm.actors.journal.records import PositionRecord
@@ -66,7 +71,27 @@ def write(journal: Journal, message: Record, now: datetime) -> list[FillOutcome]
                 )
             case RecordRunEnd(run_id=run_id, reason=reason):
                 journal.record_run_end(run_id=run_id, stopped_at=at, reason=reason)
+            case _:
+                _write_annotation(journal, message, at)
     return []
+
+
+def _write_annotation(journal: Journal, message: Record, at: datetime) -> None:
+    match message:
+        case RecordMarkets(markets=markets):
+            journal.record_markets(markets, at=at)
+        case RecordMarks(marks=marks):
+            journal.record_marks(marks, at=at)
+        case RecordFillMarks(marks=marks):
+            journal.record_fill_marks(marks)
+        case RecordBalance(run_id=run_id, venue=venue, moment=moment, cash=cash, note=note):
+            journal.record_balance(
+                run_id=run_id, venue=venue, moment=moment, cash=cash, at=at, note=note
+            )
+        case RecordRunInfo(run_id=run_id, strategy=strategy, source=source, settings=text):
+            journal.record_run_info(run_id=run_id, strategy=strategy, source=source, settings=text)
+        case _:
+            raise JournalError(f"no write for {type(message).__name__}")
 
 
 def _write_page(

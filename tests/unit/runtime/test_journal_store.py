@@ -108,7 +108,9 @@ def test_a_file_from_newer_code_is_refused_clearly(path: Path) -> None:
     conn = sqlite3.connect(path)
     conn.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
     conn.close()
-    with pytest.raises(JournalVersionError, match=r"schema version 2, newer .*upgrade predmm"):
+    with pytest.raises(
+        JournalVersionError, match=rf"schema version {SCHEMA_VERSION + 1}, newer .*upgrade predmm"
+    ):
         Journal.open(path)
     with pytest.raises(JournalVersionError, match=str(path)):
         Journal.open_read_only(path)
