@@ -116,38 +116,54 @@ class Settings:
 _TOP = {"preset", "strategy", "risk", "kalshi", "polymarket", "daemon"}
 
 
+def is_strategy_file(data: Mapping[str, Any]) -> bool:
+    """A flat strategy file: MarketMakingConfig keys at the top level (like the presets),
+    and nothing else."""
+    keys = {f.name for f in attrs.fields(MarketMakingConfig)}
+    return bool(data) and all(key in keys for key in data)
+
+
 def is_settings_file(path: str | Path) -> bool:
-    """Whether ``path`` looks like the daemon's settings (a top-level table of its own)
-    rather than a flat strategy file; unreadable files answer False (the loader then
-    reports them)."""
+    """Whether ``path`` holds the daemon's settings rather than a flat strategy file;
+    unreadable files answer True (the settings loader then reports them)."""
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError):
-        return False
-    return any(key in _TOP for key in data)
+        return True
+    return not is_strategy_file(data)
 
 
-def load_settings(path: str | Path, *, preset: str | None = None) -> Settings:
-    """Read the daemon's TOML; ``preset`` (from the command line) overrides the file's."""
-    path = Path(path)
+def read_toml(path: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def load_settings(path: str | Path, *, preset: str | None = None) -> Settings:
+    """Read the daemon's TOML; ``preset`` (from the command line) overrides the file's.
+    A flat strategy file (MarketMakingConfig keys only) is read as the [strategy] table."""
+    path = Path(path)
+    data = read_toml(path)
+    if is_strategy_file(data):
+        data = {"strategy": data}
     return settings_from_dict(data, str(path), preset=preset)
 
 
 def settings_from_dict(
     data: dict[str, Any], source: str = "<config>", *, preset: str | None = None
 ) -> Settings:
-    for key, value in data.items():
-        if key not in _TOP:
-            raise ConfigError(
-                f"{source}: unknown key {key!r} (value {value!r}); "
-                f"expected one of {', '.join(sorted(_TOP))}"
-            )
+    """The settings of a parsed file; the first of its problems (``config.check``) is
+    raised, saying how many more there are."""
+    from predmm.config.check import settings_problems
+
+    problems = settings_problems(data, source, preset=preset)
+    if problems:
+        more = len(problems) - 1
+        hint = f" (and {more} more: predmm config check {source})" if more else ""
+        raise ConfigError(f"{problems[0]}{hint}")
     preset = preset or _opt_str(data, "preset", source)
     strategy = _strategy(data.get("strategy", {}), preset, source)
     risk_data = _table(data, "risk", source)
