@@ -131,7 +131,7 @@ class TradingEngine:
         self._token: trio.lowlevel.TrioToken | None = None
         self._stop: trio.Event | None = None
         self._feeds = Feeds()
-        self._end_reason = "stopped"
+        self._end_reason = ""  # why the run stops: the first stop request's reason
         self.log = logger.bind(actor="engine")
 
     # the usage guide's API -------------------------------------------------------------
@@ -145,11 +145,25 @@ class TradingEngine:
         """A ``MarketMakingStrategy`` (its config is used) or a ``MarketMakingConfig``."""
         self.config = strategy if isinstance(strategy, MarketMakingConfig) else strategy.config
 
-    def request_stop(self) -> None:
-        """Ask for a graceful stop; safe from any thread."""
+    def request_stop(self, reason: str = "stop requested") -> None:
+        """Ask for a graceful stop; safe from any thread. ``reason`` is journaled as the
+        run's stop reason (the first request's, when several come)."""
+        self._end_reason = self._end_reason or reason
         if self._token is not None and self._stop is not None:
             with contextlib.suppress(trio.RunFinishedError):
                 self._token.run_sync_soon(self._stop.set)
+
+    @property
+    def stopping(self) -> bool:
+        """A stop was asked for (the engine is stopping, or stopped)."""
+        return self._stop is not None and self._stop.is_set()
+
+    @property
+    def stop_reason(self) -> str:
+        return self._end_reason or "stopped"
+
+    def _signalled(self, name: str) -> None:
+        self._end_reason = self._end_reason or f"signal {name}"
 
     def snapshot(self) -> EngineSnapshot:
         """The latest published status; never waits on an actor."""
@@ -203,7 +217,7 @@ class TradingEngine:
         assert self.bridge is not None
         assert self._stop is not None
         if self.handle_signals and threading.current_thread() is threading.main_thread():
-            await nursery.start(watch_signals, self._stop, self.force_exit)
+            await nursery.start(watch_signals, self._stop, self.force_exit, self._signalled)
         resumed = await self._recover()
         for venue, client in self.clients.items():
             self.bridge.start_venue(venue.value, client)
@@ -370,7 +384,7 @@ class TradingEngine:
         journal = self._run_journal
         if journal is not None:
             late = bool(self.platforms)  # (a start refused by reconciliation has none to add)
-            await end_run(journal, self.clients.values(), self._end_reason, late_fills=late)
+            await end_run(journal, self.clients.values(), self.stop_reason, late_fills=late)
             await stop_actor(journal.ref, timeout)  # commits durably on stop
         self._feeds.cancel()
         for client in self.clients.values():
