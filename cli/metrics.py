@@ -1,10 +1,19 @@
-"""The Prometheus endpoint: a collector that reads the engine's snapshot and the live
-quality figures at scrape time (nothing is pushed from the actors), served by hypercorn
-under trio on 127.0.0.1."""
+"""The metrics endpoint: a collector that reads the engine's snapshot, the live figures
+and the venues' health at scrape time (nothing is pushed from the actors), served by
+hypercorn under trio on 127.0.0.1. ``/metrics`` answers Prometheus, ``/healthz`` the
+liveness probe (200 while the engine runs and every venue is connected, 503 otherwise,
+the body saying why), anything else 404.
+
+Gauges hold current values (positions, PnL, orders per status, connection state, book
+age); counters only totals that never go down within a process (fills, order events,
+market restarts, tokens spent), so that ``rate()`` and ``increase()`` mean what they say.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import socket
+import time
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -15,9 +24,17 @@ from prometheus_client import CollectorRegistry, make_asgi_app
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from predmm.cli.fmt import clock_of_ts, duration
+from predmm.cli.instrument import VenueHealth, VenueState
+from predmm.cli.preflight import HOST, bind_problem
 from predmm.cli.stats import LiveStats
 from predmm.domain.enums import TradingState
+from predmm.domain.errors import PredmmError
+from predmm.domain.ids import MarketId
 from predmm.supervisors.engine import TradingEngine
+
+PROCESS_START = time.time()
+Scope = MutableMapping[str, Any]
 
 
 def _f(value: Decimal | int | float) -> float:
@@ -25,23 +42,43 @@ def _f(value: Decimal | int | float) -> float:
 
 
 class EngineCollector(Collector):
-    def __init__(self, engine: TradingEngine, stats: LiveStats | None = None) -> None:
-        self.engine, self.stats = engine, stats
+    def __init__(
+        self,
+        engine: TradingEngine,
+        stats: LiveStats | None = None,
+        venues: Sequence[VenueHealth] = (),
+        now: Callable[[], float] = time.time,
+    ) -> None:
+        self.engine, self.stats, self.venues, self.now = engine, stats, venues, now
+        self._restarts: dict[MarketId, int] = {}  # the most seen per market: never less
 
     def collect(self) -> Iterator[Metric]:
         snap = self.engine.snapshot()
+        yield GaugeMetricFamily(
+            "predmm_engine_running", "1 while the engine runs (started, not stopped)",
+            value=1.0 if snap.running else 0.0,
+        )  # fmt: skip
+        yield GaugeMetricFamily(
+            "predmm_start_time_seconds", "when this process started (unix time)",
+            value=PROCESS_START,
+        )  # fmt: skip
         state = GaugeMetricFamily(
             "predmm_trading_state", "1 for the current trading state", labels=["state"]
         )
         for s in TradingState:
             state.add_metric([s.value], 1.0 if s is snap.trading_state else 0.0)
         yield state
-        yield CounterMetricFamily("predmm_restarts", "market actor restarts", value=snap.restarts)
+        for m in snap.markets:
+            self._restarts[m.market_id] = max(self._restarts.get(m.market_id, 0), m.restarts)
+        yield CounterMetricFamily(
+            "predmm_restarts", "market actor restarts", value=sum(self._restarts.values())
+        )
         yield GaugeMetricFamily(
             "predmm_quarantined_markets", "markets quarantined", value=len(snap.quarantined)
         )
         yield from self._markets(snap)
         yield from self._exposure(snap)
+        yield from self._venues()
         if self.stats is not None:
             yield from self._quality()
 
@@ -76,7 +113,9 @@ class EngineCollector(Collector):
             pnl.add_metric([kind], _f(value))
         yield pnl
         contracts = GaugeMetricFamily(
-            "predmm_event_exposure_contracts", "net contracts per event", labels=["event"]
+            "predmm_event_exposure_contracts",
+            "contracts counted against the event's limit (held and resting)",
+            labels=["event"],
         )
         loss = GaugeMetricFamily(
             "predmm_event_worst_loss_dollars", "worst-case loss per event", labels=["event"]
@@ -86,18 +125,52 @@ class EngineCollector(Collector):
             loss.add_metric([e.event_id], _f(e.worst_loss))
         yield contracts
         yield loss
+        venue = GaugeMetricFamily(
+            "predmm_venue_worst_loss_dollars", "worst-case loss per venue", labels=["venue"]
+        )
+        for v, value in exp.venue_loss:
+            venue.add_metric([v.value], _f(value))
+        yield venue
         yield GaugeMetricFamily(
             "predmm_total_worst_loss_dollars", "worst-case loss, all", value=_f(exp.total_loss)
         )
 
+    def _venues(self) -> Iterator[Metric]:
+        connected = GaugeMetricFamily(
+            "predmm_venue_connected", "1 while the venue answers and streams", labels=["venue"]
+        )
+        age = GaugeMetricFamily(
+            "predmm_book_age_seconds", "seconds since the market's last book", labels=["market"]
+        )
+        now = self.now()
+        for health in self.venues:
+            connected.add_metric([health.venue], 1.0 if health.connected else 0.0)
+            for market_id, at in sorted(health.book_at.items()):
+                age.add_metric([str(market_id)], max(0.0, now - at))
+        yield connected
+        yield age
+
     def _orders(self) -> Iterator[Metric]:
         assert self.stats is not None
-        orders = CounterMetricFamily(
-            "predmm_orders", "orders by venue and current status", labels=["venue", "status"]
-        )
+        orders = GaugeMetricFamily(
+            "predmm_orders", "orders in the journal by venue and current status",
+            labels=["venue", "status"],
+        )  # fmt: skip
         for (venue, status), n in sorted(self.stats.order_counts.items(), key=str):
             orders.add_metric([venue.value, status.value], n)
         yield orders
+        events = CounterMetricFamily(
+            "predmm_order_events",
+            "order events of this run (submit, accept, fill, cancelled, ...)",
+            labels=["venue", "event"],
+        )
+        for (venue, event), n in sorted(self.stats.order_events.items(), key=str):
+            events.add_metric([venue.value, event], n)
+        yield events
+        yield from self._platforms()
+
+    def _platforms(self) -> Iterator[Metric]:
+        assert self.stats is not None
         tokens = CounterMetricFamily(
             "predmm_limiter_tokens_spent", "rate-limit tokens spent", labels=["venue"]
         )
@@ -127,7 +200,7 @@ class EngineCollector(Collector):
         _, totals = self.stats.per_market()
         if totals is None:
             return
-        yield CounterMetricFamily("predmm_fills", "fills", value=totals.fills)
+        yield CounterMetricFamily("predmm_fills", "fills of this run", value=totals.fills)
         yield CounterMetricFamily(
             "predmm_quoted_contracts", "contracts quoted", value=_f(totals.quoted_quantity)
         )
@@ -147,28 +220,126 @@ class EngineCollector(Collector):
 
 
 def metrics_registry(
-    engine: TradingEngine, stats: LiveStats | None = None, registry: CollectorRegistry | None = None
+    engine: TradingEngine,
+    stats: LiveStats | None = None,
+    registry: CollectorRegistry | None = None,
+    venues: Sequence[VenueHealth] = (),
 ) -> CollectorRegistry:
     """``registry`` (a new one if None) with the engine's collector added."""
     registry = registry or CollectorRegistry(auto_describe=False)
-    registry.register(EngineCollector(engine, stats))
+    registry.register(EngineCollector(engine, stats, venues))
     return registry
 
 
+# health ---------------------------------------------------------------------------------
+
+
+def health(
+    engine: Any,
+    venues: Sequence[VenueState],
+    *,
+    now: float,
+    started: float,
+    halted_since: str = "",
+) -> tuple[bool, str]:
+    """Whether the daemon is healthy, and one line saying why (or why not)."""
+    snap = engine.snapshot()
+    if not snap.running:
+        doing = "stopping" if getattr(engine, "stopping", False) else "starting"
+        return False, f"{doing}: the engine is not running"
+    down = [v for v in venues if not v.connected]
+    if down:
+        return False, "; ".join(
+            f"{v.venue} down since {clock_of_ts(v.since)} UTC ({duration(now - v.since)})"
+            + (f": {v.error}" if v.error else "")
+            for v in down
+        )
+    if snap.trading_state is TradingState.HALTED:
+        return False, "halted" + (f" {halted_since}" if halted_since else "")
+    up = ", ".join(f"{v.venue} connected" for v in venues)
+    state = snap.trading_state.value.upper()
+    return True, f"ok: running {duration(now - started)}; trading {state}" + (
+        f"; {up}" if up else ""
+    )
+
+
+# the app and the server ------------------------------------------------------------------
+
+App = Callable[
+    [Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]
+]
+NOT_FOUND = b"not found: /metrics (Prometheus) and /healthz (liveness) are served here\n"
+
+
+def metrics_app(registry: CollectorRegistry, healthz: Callable[[], tuple[bool, str]]) -> App:
+    """/metrics, /healthz, and 404 for everything else."""
+    prometheus = make_asgi_app(registry)
+
+    async def app(scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        if scope["path"] == "/metrics":
+            await prometheus(scope, receive, send)
+            return
+        if scope["path"] == "/healthz":
+            ok, text = healthz()
+            await _text(send, 200 if ok else 503, (text + "\n").encode())
+            return
+        await _text(send, 404, NOT_FOUND)
+
+    return app
+
+
+async def _lifespan(receive: Any, send: Any) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+async def _text(send: Any, status: int, body: bytes) -> None:
+    headers = [(b"content-type", b"text/plain; charset=utf-8")]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def listen(port: int) -> socket.socket:
+    """A socket listening on 127.0.0.1:``port``; a port that is taken (or forbidden)
+    raises ``PredmmError`` in one line."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((HOST, port))
+        sock.listen(64)
+    except OSError as exc:
+        sock.close()
+        raise PredmmError(bind_problem(exc, port, "metrics port")) from None
+    return sock
+
+
 async def serve_metrics(
-    registry: CollectorRegistry,
+    app: App,
     port: int,
     *,
     task_status: trio.TaskStatus[int] = trio.TASK_STATUS_IGNORED,
 ) -> None:
-    """Serve /metrics on 127.0.0.1:``port`` until cancelled; reports the bound port."""
+    """Serve ``app`` on 127.0.0.1:``port`` until cancelled; reports the bound port."""
+    sock = listen(port)
+    bound = sock.getsockname()[1]
     config = Config()
-    config.bind = [f"127.0.0.1:{port}"]
+    config.bind = [f"fd://{sock.detach()}"]  # hypercorn owns (and closes) the socket
     config.accesslog = None
     config.errorlog = None
+    config.graceful_timeout = 0.5
 
     class _Status:
         def started(self, binds: list[str] | None = None) -> None:
-            task_status.started(int(binds[0].rsplit(":", 1)[1]) if binds else port)
+            task_status.started(bound)
 
-    await serve(make_asgi_app(registry), config, task_status=_Status())
+    await serve(app, config, mode="asgi", task_status=_Status())  # type: ignore[arg-type]

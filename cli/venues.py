@@ -5,6 +5,7 @@ venues, secrets from the environment or key files), from the files ``predmm sim
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import attrs
 
 from predmm.config.risk import EventLink
-from predmm.config.settings import Settings, resolve_secrets
+from predmm.config.settings import SecretRef, Settings, resolve_secrets
 from predmm.domain.errors import ConfigError
 from predmm.platforms.kalshi import KalshiPlatform
 from predmm.platforms.polymarket import PolymarketPlatform
@@ -120,8 +121,10 @@ def from_sim_credentials(directory: Path) -> VenueSetup:
 
 
 def from_settings(settings: Settings, environ: Mapping[str, str] | None = None) -> VenueSetup:
-    """The real venues of a settings file; every secret is resolved before anything starts."""
+    """The real venues of a settings file; every secret is resolved, and every key read
+    as a key, before anything starts."""
     secrets = resolve_secrets(settings, environ)
+    check_keys(settings, secrets)
     clients: list[VenueClient] = []
     described: list[str] = []
     if settings.kalshi is not None:
@@ -148,8 +151,64 @@ def from_settings(settings: Settings, environ: Mapping[str, str] | None = None) 
         )
         described.append(f"polymarket  {pm.clob_url}")
     if not clients:
-        raise ConfigError("the config names no venue: add a [kalshi] or [polymarket] table")
+        raise ConfigError(
+            "the config names no venue: add a [kalshi] or [polymarket] table"
+            " (or rehearse it on the embedded simulator: predmm run --config FILE --sim)"
+        )
     return VenueSetup(clients=tuple(clients), description=tuple(described))
+
+
+def _origin(ref: SecretRef) -> str:
+    return f"environment variable {ref.env}" if ref.env else f"key file {ref.file}"
+
+
+def check_keys(settings: Settings, secrets: Mapping[str, str]) -> None:
+    """Each venue's signing key read as a key: a file or variable that holds something
+    else is refused naming it (never its value)."""
+    problems = key_problems(settings, secrets)
+    if problems:
+        raise ConfigError(problems[0])
+
+
+def key_problems(settings: Settings, secrets: Mapping[str, str] | None = None) -> list[str]:
+    """Why a venue's signing key cannot sign (the secrets not available are skipped:
+    ``config.check.secret_problems`` names them)."""
+    from predmm.platforms.kalshi.signing import load_private_key
+    from predmm.platforms.polymarket import Wallet
+
+    problems: list[str] = []
+    if settings.kalshi is not None:
+        ref = settings.kalshi.private_key
+        secret = _available(secrets, "kalshi.private_key", ref)
+        if secret is not None:
+            try:
+                load_private_key(secret)
+            except (ConfigError, ValueError):
+                problems.append(
+                    f"kalshi.private_key ({_origin(ref)}): not a PEM private key"
+                    " (an unencrypted RSA or Ed25519 key, as Kalshi issues it)"
+                )
+    if settings.polymarket is not None:
+        ref = settings.polymarket.private_key
+        secret = _available(secrets, "polymarket.private_key", ref)
+        if secret is not None:
+            try:
+                Wallet(secret)
+            except ValueError as exc:
+                problems.append(
+                    f"polymarket.private_key ({_origin(ref)}): not an Ethereum private key"
+                    f" ({exc}: 32 bytes as hex, 0x optional)"
+                )
+    return problems
+
+
+def _available(secrets: Mapping[str, str] | None, name: str, ref: SecretRef) -> str | None:
+    if secrets is not None:
+        return secrets.get(name)
+    try:
+        return ref.resolve(name, os.environ)
+    except ConfigError:
+        return None
 
 
 def from_running_simulator(running: Any) -> VenueSetup:

@@ -9,7 +9,8 @@ from decimal import Decimal
 
 from predmm.actors.journal.store import Journal
 from predmm.cli.daemon import RunOptions, embedded_simulator, load_run_settings, run_with_venues
-from predmm.cli.status import live_path, status_report
+from predmm.cli.reports.status import status_report
+from predmm.cli.status import live_path
 from predmm.cli.venues import from_running_simulator
 from predmm.domain.enums import TradingState
 from predmm.domain.ids import MarketId

@@ -36,9 +36,13 @@ P = MarketId(Venue.POLYMARKET, "0x" + "ab" * 32)
 
 def fill(fill_id: str, market: MarketId = K, at: datetime = T0) -> Fill:
     return Fill(
-        fill_id=FillId(fill_id), market_id=market, side=OrderSide.YES,
-        price=D("0.48"), quantity=D(10), ts=at,
-    )  # fmt: skip
+        fill_id=FillId(fill_id),
+        market_id=market,
+        side=OrderSide.YES,
+        price=D("0.48"),
+        quantity=D(10),
+        ts=at,
+    )
 
 
 def test_a_version_1_journal_is_migrated_with_its_rows(tmp_path: Path) -> None:
@@ -70,21 +74,40 @@ def test_the_reports_records_through_the_actor(tmp_path: Path) -> None:
     ref.tell(
         RecordMarkets(
             markets=(
-                MarketInfo(market_id=K, title="Fed cuts?", event_id=EventId("KXFED"),
-                           linked_event=EventId("FED"), tick=D("0.01")),
+                MarketInfo(
+                    market_id=K,
+                    title="Fed cuts?",
+                    event_id=EventId("KXFED"),
+                    linked_event=EventId("FED"),
+                    tick=D("0.01"),
+                ),
                 MarketInfo(market_id=P, title="Fed cut in December?", tick=D("0.001")),
             ),
             at=T0,
         )
-    )  # fmt: skip
+    )
     ref.tell(RecordMarkets(markets=(MarketInfo(market_id=K),), at=T0 + timedelta(minutes=1)))
     ref.tell(RecordMarks(marks=((K, D("0.50")), (P, D("0.452"))), at=T0))
     ref.tell(RecordMarks(marks=((K, D("0.55")),), at=T0 + timedelta(minutes=1)))
-    ref.tell(RecordFillMarks(marks=((Venue.KALSHI, FillId("f1"), 0.0, D("0.50")),
-                                    (Venue.KALSHI, FillId("f1"), 10.0, D("0.52")))))  # fmt: skip
+    ref.tell(
+        RecordFillMarks(
+            marks=(
+                (Venue.KALSHI, FillId("f1"), 0.0, D("0.50")),
+                (Venue.KALSHI, FillId("f1"), 10.0, D("0.52")),
+            )
+        )
+    )
     ref.tell(RecordBalance(run_id="r1", venue=Venue.KALSHI, moment="start", cash=D("1000"), at=T0))
-    ref.tell(RecordBalance(run_id="r1", venue=Venue.POLYMARKET, moment="end", cash=None,
-                           note="not read within 3 s", at=T0))  # fmt: skip
+    ref.tell(
+        RecordBalance(
+            run_id="r1",
+            venue=Venue.POLYMARKET,
+            moment="end",
+            cash=None,
+            note="not read within 3 s",
+            at=T0,
+        )
+    )
     ref.tell(RecordRunInfo(run_id="r1", strategy="market_making", source="mm.toml", settings="x"))
     ref.ask(Flush(), timeout=10)
     ref.stop()
@@ -116,8 +139,14 @@ def test_history_filters_by_time_venue_and_market(tmp_path: Path) -> None:
         journal.record_fill(fill("f1", K, T0), at=T0)
         journal.record_fill(fill("f2", P, T0 + timedelta(hours=1)), at=T0)
         journal.record_fill(fill("f3", K, T0 + timedelta(days=1)), at=T0)
-        order = Order(client_order_id=ClientOrderId("c1"), market_id=K, side=OrderSide.NO,
-                      price=D("0.47"), quantity=D(10), created_at=T0)  # fmt: skip
+        order = Order(
+            client_order_id=ClientOrderId("c1"),
+            market_id=K,
+            side=OrderSide.NO,
+            price=D("0.47"),
+            quantity=D(10),
+            created_at=T0,
+        )
         journal.record_order(order.on(OrderEvent.SUBMIT).on(OrderEvent.ACCEPT), at=T0)
     with Journal.open_read_only(path) as reader:
 

@@ -1,0 +1,253 @@
+"""What every report reads from a journal, read once in one read transaction
+(``read_journal``): the fills (as ledger ``Trade``s), the orders, the marks (the
+journal's, and the daemon's live file when it is newer), the markets' titles, events and
+ticks, the runs and the venues' balances; and the command-line filters that narrow them
+(``Filters``: markets, a venue, a time window), with the time option's parser.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+import click
+
+from predmm.actors.journal.messages import MarketInfo
+from predmm.actors.journal.records import BalanceRecord, RunRecord, TradingStateRecord
+from predmm.actors.journal.schema import JournalError
+from predmm.actors.journal.store import Journal
+from predmm.cli import fmt
+from predmm.cli.preflight import check_journal_file
+from predmm.cli.reports.ledger import Trade
+from predmm.cli.status import read_live
+from predmm.domain.enums import Venue
+from predmm.domain.errors import PredmmError
+from predmm.domain.ids import EventId, MarketId
+from predmm.domain.orders import Order
+
+DEFAULT_JOURNAL = Path("predmm.sqlite3")
+_RELATIVE = re.compile(r"^(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)$")
+_UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+class TimeParam(click.ParamType[datetime]):
+    """A time: ``2026-12-06``, ``2026-12-06T17:00`` (UTC unless it says otherwise),
+    ``today``, ``yesterday``, or how long ago: ``30m``, ``2h``, ``7d``."""
+
+    name = "time"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        try:
+            return parse_time(str(value), datetime.now(UTC))
+        except ValueError:
+            self.fail(
+                f"{value!r} is not a time: give 2026-12-06, 2026-12-06T17:00, today, "
+                "yesterday, or how long ago (30m, 2h, 7d)",
+                param,
+                ctx,
+            )
+
+
+def parse_time(text: str, now: datetime) -> datetime:
+    text = text.strip().lower()
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    if text == "today":
+        return midnight
+    if text == "yesterday":
+        return midnight - timedelta(days=1)
+    relative = _RELATIVE.match(text)
+    if relative:
+        return now - timedelta(seconds=float(relative[1]) * _UNITS[relative[2]])
+    parsed = datetime.fromisoformat(text.upper())
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+@attrs.frozen(kw_only=True)
+class Filters:
+    markets: tuple[str, ...] = ()  # as typed: ids, tickers, short ids or words of titles
+    venue: Venue | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def window(self, at: datetime) -> bool:
+        return (self.since is None or at >= self.since) and (self.until is None or at < self.until)
+
+
+@attrs.frozen(kw_only=True)
+class JournalData:
+    """One journal, read whole for a report."""
+
+    path: Path
+    read_at: datetime
+    trades: tuple[Trade, ...]
+    orders: tuple[tuple[Order, datetime], ...]  # with their last update
+    marks: dict[MarketId, tuple[Decimal, datetime]]  # latest, with its time
+    mark_series: tuple[tuple[MarketId, datetime, Decimal], ...]
+    markets: dict[MarketId, MarketInfo]
+    runs: tuple[RunRecord, ...]
+    balances: tuple[BalanceRecord, ...]
+    trading_state: TradingStateRecord | None
+    live: dict[str, Any]
+    fill_marks: dict[Any, dict[float, Decimal]] = attrs.field(factory=dict)
+
+    @property
+    def titles(self) -> dict[MarketId, str]:
+        return {m: info.title for m, info in self.markets.items() if info.title}
+
+    @property
+    def ticks(self) -> dict[MarketId, Decimal]:
+        return {m: info.tick for m, info in self.markets.items() if info.tick is not None}
+
+    def market_ids(self) -> list[MarketId]:
+        seen = {t.market_id for t in self.trades} | {o.market_id for o, _ in self.orders}
+        return sorted(seen | set(self.markets))
+
+    def event_of(self, market_id: MarketId) -> str | None:
+        """The real-world event a market is linked to across venues, else its venue's."""
+        info = self.markets.get(market_id)
+        live = self.live.get("events", {}).get(str(market_id))
+        if info is not None and info.linked_event is not None:
+            return str(info.linked_event)
+        if live:
+            return str(live)
+        return None if info is None or info.event_id is None else str(info.event_id)
+
+    def run_of(self, at: datetime) -> RunRecord | None:
+        for run in reversed(self.runs):
+            if run.contains(at, self.read_at):
+                return run
+        return None
+
+    def yes_marks(self) -> dict[MarketId, Decimal]:
+        return {m: mark for m, (mark, _) in self.marks.items()}
+
+
+def open_journal(path: Path) -> Journal:
+    """The journal at ``path`` for reading; anything else is one line naming it."""
+    if not path.exists():
+        raise PredmmError(f"no journal at {path} (give --journal PATH of a predmm run)")
+    if not path.is_file():
+        raise PredmmError(f"{path} is a folder, not a journal file")
+    check_journal_file(path)
+    try:
+        return Journal.open_read_only(path)
+    except JournalError as exc:
+        raise PredmmError(str(exc)) from None
+
+
+def read_journal(path: Path, now: datetime | None = None, *, orders: bool = True) -> JournalData:
+    """``path`` read whole (``orders``: with every order; the open ones otherwise)."""
+    now = now or datetime.now(UTC)
+    live = read_live(path)
+    with open_journal(path) as reader, reader.snapshot():
+        fills = reader.fill_history()
+        order_rows = (
+            reader.order_history()
+            if orders
+            else [(o, o.created_at or now) for o in reader.open_orders()]
+        )
+        data = JournalData(
+            path=path,
+            read_at=now,
+            trades=tuple(
+                Trade(fill=jf.fill, at=jf.fill.ts or jf.received_at, venue=jf.venue)
+                for jf in fills
+                if not jf.is_reversed
+            ),
+            orders=tuple(order_rows),
+            marks=_marks(reader.latest_marks(), live),
+            mark_series=tuple(reader.marks()),
+            markets=reader.market_infos(),
+            runs=tuple(reader.runs()),
+            balances=tuple(reader.balances()),
+            trading_state=reader.trading_state(),
+            live=live,
+            fill_marks=reader.fill_marks(),
+        )
+    return data
+
+
+def _marks(
+    journaled: dict[MarketId, tuple[Decimal, datetime]], live: Mapping[str, Any]
+) -> dict[MarketId, tuple[Decimal, datetime]]:
+    """The journal's latest marks, each replaced by the live file's when that is newer."""
+    out = dict(journaled)
+    updated = live.get("updated_at")
+    if not updated:
+        return out
+    at = datetime.fromisoformat(updated)
+    for key, value in live.get("marks", {}).items():
+        market_id = MarketId.parse(key)
+        if market_id not in out or out[market_id][1] < at:
+            out[market_id] = (Decimal(value), at)
+    return out
+
+
+def resolve_markets(queries: Iterable[str], data: JournalData) -> set[MarketId] | None:
+    """The markets the ``--market`` options name (None: no option given). Each matches
+    a full id (``kalshi:TICKER``), a ticker or condition id, a short id as the reports
+    show it, a unique prefix of an id, or words of a title (every market whose title
+    holds them)."""
+    queries = list(queries)
+    if not queries:
+        return None
+    known = data.market_ids()
+    labels = fmt.short_ids(known)
+    chosen: set[MarketId] = set()
+    for query in queries:
+        found = match_market(query, known, labels, data.titles)
+        if not found:
+            raise PredmmError(
+                f"--market {query!r}: no market of the journal {data.path} matches"
+                " (by id, ticker, short id, id prefix or title)"
+            )
+        chosen |= found
+    return chosen
+
+
+def match_market(
+    query: str,
+    known: list[MarketId],
+    labels: Mapping[MarketId, str],
+    titles: Mapping[MarketId, str],
+) -> set[MarketId]:
+    q = query.strip()
+    exact = {m for m in known if q in (str(m), m.symbol, labels.get(m))}
+    if exact:
+        return exact
+    prefixed = {m for m in known if m.symbol.startswith(q) or str(m).startswith(q)}
+    if len(prefixed) == 1:
+        return prefixed
+    words = q.lower()
+    return {m for m in known if words in titles.get(m, "").lower()}
+
+
+def apply_filters(
+    data: JournalData, filters: Filters
+) -> tuple[list[Trade], list[tuple[Order, datetime]]]:
+    """The fills and orders inside ``filters`` (orders by creation time)."""
+    markets = resolve_markets(filters.markets, data)
+
+    def keep(market_id: MarketId, at: datetime) -> bool:
+        if markets is not None and market_id not in markets:
+            return False
+        if filters.venue is not None and market_id.venue is not filters.venue:
+            return False
+        return filters.window(at)
+
+    trades = [t for t in data.trades if keep(t.market_id, t.at)]
+    orders = [
+        (o, updated) for o, updated in data.orders if keep(o.market_id, o.created_at or updated)
+    ]
+    return trades, orders
+
+
+def event_ids(data: JournalData) -> dict[MarketId, EventId]:
+    return {m: EventId(e) for m in data.market_ids() if (e := data.event_of(m))}
