@@ -95,10 +95,15 @@ def _daemon(settings: Settings) -> dict[str, Any]:
 def settings_text(settings: Settings, *, title: str) -> str:
     """``settings`` as a commented settings file; ``title`` is its first comment."""
     risk = risk_to_dict(settings.risk)
-    parts = [
+    head = (
         f"# {title}\n"
         "# Check it:    predmm config check FILE\n"
-        "# Rehearse it: predmm run --config FILE --sim   (the embedded simulator)\n",
+        "# Rehearse it: predmm run --config FILE --sim   (the embedded simulator)\n"
+    )
+    if settings.preset is not None:
+        head += f'\npreset = "{settings.preset}"              # the keys below spell it out\n'
+    parts = [
+        head,
         tomli_w.dumps({"strategy": config_to_dict(settings.strategy)}),
         tomli_w.dumps({"risk": risk}),
     ]
