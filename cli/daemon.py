@@ -388,12 +388,13 @@ def _view_data(
 ) -> ViewData:
     snap = engine.snapshot()
     per_market, totals = stats.per_market()
+    infos = catalogue.infos
     events = {}
     for m in snap.markets:
-        event = engine.risk.event_of(m.market_id)
+        info = infos.get(m.market_id)
+        event = engine.risk.event_of(m.market_id) or (info.event_id if info else None)
         if event is not None:
             events[m.market_id] = str(event)
-    infos = catalogue.infos
     resting = sum(n for (_, status), n in stats.order_counts.items() if status.may_rest)
     return ViewData(
         snap=snap,

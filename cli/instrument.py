@@ -66,6 +66,7 @@ class VenueState:
     since: float
     error: str = ""
     in_flight: tuple[tuple[str, float], ...] = ()  # (call, started at)
+    last_failure: tuple[str, float] | None = None  # (call, when it failed)
 
 
 class VenueHealth:
@@ -77,6 +78,7 @@ class VenueHealth:
         self.since = now()
         self.error = ""
         self.book_at: dict[MarketId, float] = {}
+        self.last_failure: tuple[str, float] | None = None
         self._calls: dict[int, tuple[str, float]] = {}
         self._ids = itertools.count()
 
@@ -98,6 +100,7 @@ class VenueHealth:
             yield
         except UNREACHABLE as exc:
             self.down(exc)
+            self.last_failure = (name, self.now())
             raise
         except VenueError:
             self.up()  # answered (a rejection, a rate limit): the venue is there
@@ -114,6 +117,7 @@ class VenueHealth:
             since=self.since,
             error=self.error,
             in_flight=tuple(sorted(self._calls.values(), key=lambda c: c[1])),
+            last_failure=self.last_failure,
         )
 
 
@@ -149,13 +153,14 @@ class InstrumentedVenue:
             raise
 
     def _saw(self, event: VenueEvent) -> None:
+        if isinstance(event, BookInvalidated):  # the feed lost its book: no sign of life
+            self._metrics.resyncs.labels(self.venue.value).inc()
+            return
         self.health.up()
         if isinstance(event, BookUpdated):
             market_id = event.book.market_id
             self._book_seen[market_id] = time.perf_counter()
             self.health.book_at[market_id] = self.health.now()
-        elif isinstance(event, BookInvalidated):
-            self._metrics.resyncs.labels(self.venue.value).inc()
 
     async def place_orders(self, orders: Sequence[Order]) -> Any:
         now = time.perf_counter()

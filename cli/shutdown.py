@@ -33,10 +33,13 @@ def waiting_for(states: Sequence[VenueState], now: float) -> str:
         calls = ", ".join(f"{name} for {fmt.duration(now - at)}" for name, at in v.in_flight)
         if v.connected and not calls:
             continue
-        text = f"{v.venue}: " + (f"waiting on {calls}" if calls else "no call in flight")
+        text = f"{v.venue}: " + (f"waiting on {calls}" if calls else "retrying")
         if not v.connected:
             since = fmt.clock_of_ts(v.since)
             text += f"; unreachable since {since} UTC" + (f" ({v.error})" if v.error else "")
+        if v.last_failure is not None and not calls:
+            name, at = v.last_failure
+            text += f"; its last {name} failed {fmt.duration(now - at)} ago"
         parts.append(text)
     return "; ".join(parts) or "the actors stopping and the journal being flushed"
 
@@ -130,6 +133,10 @@ def run_summary(journal: Path, run_id: str) -> RunSummary | None:
     )
 
 
+def _cash(value: Decimal | None) -> str:
+    return "not read" if value is None else fmt.money(value)
+
+
 def summary_lines(s: RunSummary) -> list[str]:
     end = s.stopped_at or s.started_at
     lines = [
@@ -141,8 +148,6 @@ def summary_lines(s: RunSummary) -> list[str]:
         + ("" if s.resting == 0 else " (see predmm orders --open; predmm cancel-all)"),
     ]
     for venue, start, stop in s.cash:
-        lines.append(
-            f"  {venue} cash {fmt.money(start)} at the start, {fmt.money(stop)} at the end"
-        )
+        lines.append(f"  {venue} cash {_cash(start)} at the start, {_cash(stop)} at the end")
     lines.append(f"  journal {s.journal} (predmm status, predmm pnl, predmm report --html FILE)")
     return lines

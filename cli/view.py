@@ -8,6 +8,7 @@ from the engine's snapshot and the live figures; never asks an actor.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from collections.abc import Callable, Mapping
@@ -50,7 +51,7 @@ class ViewData:
     venues: tuple[VenueState, ...] = ()
     titles: Mapping[MarketId, str] = attrs.field(factory=dict)
     ticks: Mapping[MarketId, Decimal] = attrs.field(factory=dict)
-    events: Mapping[MarketId, str] = attrs.field(factory=dict)  # market -> linked event
+    events: Mapping[MarketId, str] = attrs.field(factory=dict)  # market -> its event
     resting: int | None = None  # orders the journal says may rest on the venues
 
     @property
@@ -101,28 +102,45 @@ def market_table(data: ViewData) -> Table:
     return table
 
 
+def exposure_key(market_id: MarketId, event: str | None) -> str:
+    """The key the exposure book sums a market under (``domain.exposure.event_key``)."""
+    return f"event:{event}" if event is not None else f"market:{market_id}"
+
+
+def event_name(key: str, labels: Mapping[MarketId, str]) -> str:
+    """An exposure key as the operator reads it: the event, or the market's short id."""
+    kind, _, rest = key.partition(":")
+    if kind == "event" and rest:
+        return rest
+    if kind == "market" and rest:
+        with contextlib.suppress(ValueError):
+            market_id = MarketId.parse(rest)
+            return labels.get(market_id, market_id.symbol)
+    return key
+
+
 def event_holdings(data: ViewData) -> dict[str, tuple[Decimal, Decimal]]:
-    """YES and NO held per linked event, summed over its markets on every venue."""
+    """YES and NO held per event (linked across venues, else the venue's own), by the
+    exposure book's key, summed over its markets on every venue."""
     out: dict[str, tuple[Decimal, Decimal]] = {}
     for m in data.snap.markets:
-        event = data.events.get(m.market_id)
-        if event is not None:
-            yes, no = out.get(event, (ZERO, ZERO))
-            out[event] = (yes + m.yes_contracts, no + m.no_contracts)
+        key = exposure_key(m.market_id, data.events.get(m.market_id))
+        yes, no = out.get(key, (ZERO, ZERO))
+        out[key] = (yes + m.yes_contracts, no + m.no_contracts)
     return out
 
 
 def event_table(data: ViewData) -> Table:
-    table = Table(title="events across venues", expand=True, title_justify="left")
+    table = Table(title="events (exposure across venues)", expand=True, title_justify="left")
     table.add_column("event")
     for col in ("holdings", "limit use", "worst loss", "loss limit"):
         table.add_column(col, justify="right")
-    limits, held = data.snap.limits, event_holdings(data)
+    limits, held, labels = data.snap.limits, event_holdings(data), data.labels
     for e in data.snap.exposure.events if data.snap.exposure else ():
         yes, no = held.get(e.event_id, (ZERO, ZERO))
         limit = f" of {fmt.contracts(limits.event_contracts)}" if limits else ""
         table.add_row(
-            e.event_id,
+            event_name(e.event_id, labels),
             fmt.holdings(yes, no),
             f"{fmt.contracts(e.contracts)}{limit}",
             fmt.money(e.worst_loss),

@@ -109,14 +109,20 @@ class JournalData:
         seen = {t.market_id for t in self.trades} | {o.market_id for o, _ in self.orders}
         return sorted(seen | set(self.markets))
 
-    def event_of(self, market_id: MarketId) -> str | None:
-        """The real-world event a market is linked to across venues, else its venue's."""
+    def linked_event(self, market_id: MarketId) -> str | None:
+        """The real-world event a market is linked to across venues (the run's links)."""
         info = self.markets.get(market_id)
-        live = self.live.get("events", {}).get(str(market_id))
         if info is not None and info.linked_event is not None:
             return str(info.linked_event)
-        if live:
-            return str(live)
+        live = self.live.get("events", {}).get(str(market_id))
+        return str(live) if live else None
+
+    def event_of(self, market_id: MarketId) -> str | None:
+        """The event a market is linked to across venues, else its venue's event."""
+        linked = self.linked_event(market_id)
+        if linked is not None:
+            return linked
+        info = self.markets.get(market_id)
         return None if info is None or info.event_id is None else str(info.event_id)
 
     def run_of(self, at: datetime) -> RunRecord | None:
@@ -249,5 +255,5 @@ def apply_filters(
     return trades, orders
 
 
-def event_ids(data: JournalData) -> dict[MarketId, EventId]:
-    return {m: EventId(e) for m in data.market_ids() if (e := data.event_of(m))}
+def linked_events(data: JournalData) -> dict[MarketId, EventId]:
+    return {m: EventId(e) for m in data.market_ids() if (e := data.linked_event(m))}

@@ -24,7 +24,7 @@ from rich.table import Table
 from predmm.actors.journal.records import RunRecord
 from predmm.cli import fmt
 from predmm.cli.reports.ledger import ZERO, pnl_by, positions
-from predmm.cli.reports.source import JournalData, event_ids, open_journal, read_journal
+from predmm.cli.reports.source import JournalData, linked_events, open_journal, read_journal
 from predmm.domain.enums import Action, TradingState
 from predmm.domain.ids import MarketId
 
@@ -88,7 +88,7 @@ def status_report(path: Path, now: datetime | None = None) -> dict[str, Any]:
     """Everything ``predmm status --json`` prints."""
     data = read_journal(path, now, orders=False)
     now = data.read_at
-    events = event_ids(data)
+    events = linked_events(data)
     marks = data.yes_marks()
     with open_journal(path) as reader:
         journal = reader.status(marks=marks, events=events)
@@ -137,6 +137,7 @@ def _market(m: Any, data: JournalData, by_market: Mapping[Any, Any]) -> dict[str
         "short_id": labels.get(m.market_id, m.market_id.symbol),
         "title": data.titles.get(m.market_id, ""),
         "event_id": None if m.event_id is None else str(m.event_id),
+        "venue_event": data.event_of(m.market_id),
         "yes_contracts": X(m.yes_contracts),
         "no_contracts": X(m.no_contracts),
         "net_position": X(m.net_position),
@@ -369,7 +370,7 @@ def _print_markets(report: dict[str, Any], console: Console) -> None:
             [
                 m["short_id"],
                 m["title"][:40] + (fmt.ELLIPSIS if len(m["title"]) > 40 else ""),
-                m["event_id"] or "-",
+                m["event_id"] or m["venue_event"] or "-",
                 m["holdings"],
                 fmt.price(_d(m["avg_yes_price"]), tick),
                 fmt.price(_d(m["avg_no_price"]), tick),

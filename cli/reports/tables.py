@@ -99,9 +99,10 @@ def pnl_rows(
     if by == "day":
         return _daily_rows(data, trades, filters)
     marks = data.yes_marks()
+    labels = fmt.short_ids(data.market_ids())
     keys: dict[str, Callable[[Trade], Hashable]] = {
         "market": lambda t: t.market_id,
-        "event": lambda t: data.event_of(t.market_id) or str(t.market_id),
+        "event": lambda t: data.event_of(t.market_id) or labels[t.market_id],
         "venue": lambda t: t.venue.value,
         "strategy": lambda t: (r.strategy if (r := data.run_of(t.at)) else "") or "not journaled",
     }
@@ -130,7 +131,11 @@ def _describers(
 
     def event(e: str) -> dict[str, Any]:
         ms = sorted(
-            {t.market_id for t in trades if (data.event_of(t.market_id) or str(t.market_id)) == e}
+            {
+                t.market_id
+                for t in trades
+                if (data.event_of(t.market_id) or labels[t.market_id]) == e
+            }
         )
         yes = sum((held[m].yes for m in ms if m in held), ZERO)
         no = sum((held[m].no for m in ms if m in held), ZERO)

@@ -21,7 +21,7 @@ from predmm.cli.daemon import RunOptions, embedded_simulator, load_run_settings,
 from predmm.cli.instrument import VenueHealth
 from predmm.cli.main import cli
 from predmm.cli.oneline import sole_predmm_error
-from predmm.cli.shutdown import watch_stop
+from predmm.cli.shutdown import waiting_for, watch_stop
 from predmm.cli.venues import from_running_simulator
 from predmm.domain.enums import Venue
 from predmm.domain.errors import VenueUnavailable
@@ -106,7 +106,7 @@ async def test_a_metrics_port_taken_after_the_checks(tmp_path: Path) -> None:
 
 
 async def test_a_long_stop_says_what_it_waits_for(autojump_clock: trio.testing.MockClock) -> None:
-    now = [1_765_000_000.0]
+    now = [1_765_000_000.0]  # 2025-12-06 05:46:40 UTC
     kalshi = VenueHealth("kalshi", now=lambda: now[0])
     kalshi.down(VenueUnavailable("connect timeout"))
     poly = VenueHealth("polymarket", now=lambda: now[0])
@@ -135,6 +135,15 @@ async def test_a_long_stop_says_what_it_waits_for(autojump_clock: trio.testing.M
     assert "(VenueUnavailable: connect timeout)" in said[0]
     assert "polymarket" not in said[0]  # connected, and nothing asked of it
     assert said[1].startswith("still stopping after 10 s")
+    now[0] += 3  # the cancel failed; the engine retries after a pause
+    with pytest.raises(VenueUnavailable), kalshi.call("cancel_orders"):
+        raise VenueUnavailable("ConnectError")
+    states = [kalshi.state(), poly.state()]
+    now[0] += 2
+    assert waiting_for(states, now[0]) == (
+        "kalshi: retrying; unreachable since 05:46:55 UTC (VenueUnavailable: ConnectError);"
+        " its last cancel_orders failed 2 s ago"
+    )
 
 
 async def test_a_signal_is_the_runs_stop_reason() -> None:

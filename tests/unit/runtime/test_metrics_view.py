@@ -68,7 +68,7 @@ def snapshot(
         markets=markets,
         exposure=ExposureReport(
             state=state,
-            events=(EventExposure(event_id="FED", contracts=D(20), worst_loss=D("6.36")),),
+            events=(EventExposure(event_id="event:FED", contracts=D(20), worst_loss=D("6.36")),),
             venue_loss=((Venue.KALSHI, D("6.36")),),
             total_loss=D("6.36"),
             realized_pnl=D("1.5"),
@@ -120,7 +120,7 @@ def test_metrics_expose_state_inventory_and_exposure() -> None:
     assert 'predmm_trading_state{state="reducing"} 1.0' in text
     assert 'predmm_inventory_contracts{market="kalshi:KXFED-26DEC",side="yes"} 10.0' in text
     assert 'predmm_quote_price{market="kalshi:KXFED-26DEC",side="no"} 0.43' in text
-    assert 'predmm_event_worst_loss_dollars{event="FED"} 6.36' in text
+    assert 'predmm_event_worst_loss_dollars{event="event:FED"} 6.36' in text
     assert 'predmm_pnl_dollars{kind="daily"} -210.0' in text
     assert "predmm_restarts_total 2.0" in text
     assert "predmm_engine_running 1.0" in text
@@ -250,6 +250,29 @@ async def test_a_failing_stream_marks_its_venue_down_and_dates_each_book() -> No
     assert 'predmm_book_age_seconds{market="kalshi:KXFED-26DEC"}' in text
 
 
+class ReconnectingVenue(FlakyVenue):
+    """A stream that, losing its socket, says so and keeps trying (as the clients do)."""
+
+    async def stream(self, market_ids: Any) -> AsyncIterator[Any]:
+        from predmm.domain.events import BookInvalidated
+
+        for _ in range(3):
+            yield BookInvalidated(market_id=M, reason="reconnecting")
+
+
+async def test_a_stream_that_only_loses_its_books_is_no_sign_of_life() -> None:
+    clock, client = Clock(), ReconnectingVenue()
+    venue = InstrumentedVenue(client, VenueMetrics(_registry()), now=clock)  # type: ignore[arg-type]
+    client.fail = VenueUnavailable("connect refused")
+    with pytest.raises(VenueUnavailable):
+        await venue.get_balance()
+    async for _ in venue.stream([M]):
+        pass
+    state = venue.health.state()
+    assert not state.connected
+    assert state.last_failure == ("get_balance", NOW)
+
+
 def _registry() -> Any:
     from prometheus_client import CollectorRegistry
 
@@ -361,7 +384,9 @@ def test_live_view_shows_titles_clock_uptime_venues_and_holdings() -> None:
     assert "Fed cuts rates in December?" in out
     assert "0x0686…fb82" in out  # a short id that is not a look-alike prefix
     assert "10 YES / 10 NO (net 0)" in out  # the market
-    assert "10 YES / 10 NO (net 0)" in out.split("events across venues")[1]  # and its event
+    events = out.split("events (exposure across venues)")[1]
+    assert "FED " in events  # the exposure book's key "event:FED", as the operator reads it
+    assert "10 YES / 10 NO (net 0)" in events  # the event's holdings, both venues
     assert "net contracts" not in out
     assert "0.452" in out  # prices to the tick: a tenth of a cent on that market
     assert "$1.74" in out  # PnL to the cent
