@@ -286,6 +286,8 @@ def _secret_problem(table: Mapping[str, Any], name: str, environ: Mapping[str, s
         return None if environ.get(env) else f"{name}_env: environment variable {env} is not set"
     if isinstance(file, str) and env is None:
         path = Path(file).expanduser()
+        if path.is_dir():
+            return f"{name}_file: {path} is a folder, not a key file"
         if not path.is_file():
             return f"{name}_file: key file {path} does not exist"
         try:

@@ -104,9 +104,9 @@ def test_cancel_all_needs_venues():
     assert "give --config FILE or --sim-credentials DIR" in line
 
 
-@pytest.fixture
-def sim_process(tmp_path):
-    creds = tmp_path / "creds"
+@pytest.fixture(scope="module")
+def sim_process(tmp_path_factory):
+    creds = tmp_path_factory.mktemp("sim") / "creds"
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -141,3 +141,20 @@ def test_cancel_all_on_a_running_simulator(sim_process):
     assert result.exit_code == 0, result.output
     assert "kalshi: cancelled 0 resting orders" in result.output
     assert "cancelled 0 orders in all" in result.output
+
+
+def test_a_settings_file_rehearsed_on_a_running_simulator(sim_process, tmp_path):
+    config = tmp_path / "mm.toml"
+    config.write_text('preset = "hft"\n[risk]\nmax_market_loss = "80"\nmax_event_loss = "90"\n')
+    journal = tmp_path / "rehearsal.sqlite3"
+    args = ["run", "--config", str(config), "--sim-credentials", str(sim_process)]
+    args += ["--journal", str(journal), "--duration", "3", "--no-view"]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0].startswith(
+        f"predmm: note: rehearsing {config} on the simulator of {sim_process}"
+    )
+    with Journal.open_read_only(journal) as reader:
+        (run,) = reader.runs()
+    assert run.strategy == "market_making (preset hft)"
+    assert 'max_event_loss = "90"' in run.settings

@@ -166,3 +166,64 @@ def test_the_example_is_ok_where_its_secrets_are(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert f"# {EXAMPLE}: OK" in result.output
     assert "c2VjcmV0" not in result.output  # names of secrets, never their values
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        ({"strategy": 3}, "f.toml: [strategy] must be a table, got 3"),
+        ({"risk": []}, "f.toml: [risk] must be a table, got []"),
+        ({"kalshi": "x"}, "f.toml: [kalshi] must be a table, got 'x'"),
+        ({"daemon": 5}, "f.toml: [daemon] must be a table, got 5"),
+        ({"risk": {"max_market_contracts": 2.5}}, "f.toml [risk]: key 'max_market_contracts'"
+         " has a bad value 2.5: expected an integer"),
+        ({"risk": {"max_total_loss": "lots"}}, "f.toml [risk]: key 'max_total_loss' has a bad"
+         " value 'lots': expected a number, got 'lots'"),
+        ({"risk": {"event_links": [{"event_id": "E"}]}}, "f.toml [risk]: event_links entry"
+         " {'event_id': 'E'}: expected keys event_id and markets"),
+        ({"risk": {"max_market_loss": "200"}}, "f.toml [risk]: max_market_loss = 200 must not"
+         " exceed max_event_loss = 150"),
+        ({"strategy": {"fair_value_method": "vwap"}}, "f.toml [strategy]: key"
+         " 'fair_value_method' has a bad value 'vwap': expected one of 'mid', 'microprice',"
+         " got 'vwap'"),
+        ({"kalshi": {"key_id_env": "A", "private_key_env": "B", "base_url": 7}},
+         "f.toml [kalshi]: key 'base_url' has a bad value 7: expected a string"),
+    ],
+)  # fmt: skip
+def test_each_kind_of_problem_names_its_place(data: dict, problem: str) -> None:
+    assert str(settings_problems(data, "f.toml")[0]) == problem
+
+
+def test_a_key_file_that_cannot_be_read(tmp_path: Path) -> None:
+    from predmm.config.check import secret_problems
+
+    folder = tmp_path / "kalshi.pem"
+    folder.mkdir()  # a folder where the key file should be
+    data = {"kalshi": {"key_id_env": "K", "private_key_file": str(folder)}}
+    (problem,) = secret_problems(data, "f.toml", {"K": "id"})
+    assert (
+        str(problem) == f"f.toml [kalshi]: private_key_file: {folder} is a folder, not a key file"
+    )
+
+
+def test_an_unreadable_file_is_taken_for_a_settings_file(tmp_path: Path) -> None:
+    from predmm.config.settings import is_settings_file
+
+    assert is_settings_file(tmp_path / "missing.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[strategy\n")
+    assert is_settings_file(bad)
+
+
+def test_the_readmes_example_names_what_this_machine_lacks(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Configuration") :]
+    example = section[section.index("```toml\n") + 8 : section.index("```\n", 8)]
+    path = tmp_path / "predmm.toml"
+    path.write_text(example)
+    env = {"HOME": str(tmp_path), "KALSHI_KEY_ID": "k"} | dict.fromkeys(POLY_VARS, "")
+    result = check(path, env=env)
+    assert result.exit_code == 2
+    errors = result.stderr
+    assert f"key file {tmp_path}/.config/predmm/kalshi.pem does not exist" in errors
+    assert all(f"environment variable {var} is not set" in errors for var in POLY_VARS)
