@@ -97,7 +97,7 @@ def _report(file: Path, problems: list[Problem]) -> None:
 def _machine_problems(settings: Settings, source: str, *, secrets: bool) -> list[Problem]:
     """What the settings need of this machine: the journal and log file writable, and
     (``secrets``) each venue's keys readable as keys."""
-    from predmm.cli.preflight import check_journal_for_writing, writable_file_problem
+    from predmm.cli.oneline import check_journal_for_writing, writable_file_problem
 
     problems = []
     where = f"{source} [daemon]"

@@ -12,13 +12,14 @@ from typing import Any
 
 import attrs
 
-from predmm.config.risk import EventLink
+from predmm.config.risk import EventLink, RiskConfig
 from predmm.config.settings import SecretRef, Settings, resolve_secrets
 from predmm.domain.errors import ConfigError
 from predmm.platforms.kalshi import KalshiPlatform
 from predmm.platforms.polymarket import PolymarketPlatform
 from predmm.platforms.venue import VenueClient
 
+EMBEDDED_NOISE_PER_MIN = 30.0  # noise trades per market per minute on the embedded exchange
 # the simulator's Kalshi front end rate-limits at the premier tier (a market maker's)
 SIMULATOR_KALSHI_TIER = "premier"
 
@@ -228,3 +229,25 @@ def from_running_simulator(running: Any) -> VenueSetup:
             f"polymarket  {p.clob_url} (embedded simulator)",
         ),
     )
+
+
+def embedded_simulator() -> dict[str, Any]:
+    """The embedded exchange: established markets (``history``) and a busy tape, so a
+    short run shows fills."""
+    from predmm.simulator.flow import FlowConfig
+    from predmm.simulator.testing import wall_clock_start
+    from predmm.simulator.universe import default_universe
+
+    start = wall_clock_start()
+    return {
+        "start": start,
+        "universe": default_universe(start, history=True),
+        "flow_config": FlowConfig(noise_rate_per_min=EMBEDDED_NOISE_PER_MIN),
+    }
+
+
+def with_links(risk: RiskConfig, setup: VenueSetup) -> RiskConfig:
+    """Add the venues' known cross-venue links to the configured ones (config wins)."""
+    known = {m for link in risk.event_links for m in link.markets}
+    extra = tuple(link for link in setup.links if not known.intersection(link.markets))
+    return attrs.evolve(risk, event_links=risk.event_links + extra) if extra else risk

@@ -78,7 +78,8 @@ def status_command(journal: Path, as_json: bool) -> None:
       predmm status --journal predmm.sqlite3
       predmm status --json | jq .pnl.total
     """
-    from predmm.cli.reports.status import print_status, status_report
+    from predmm.cli.reports.status import status_report
+    from predmm.cli.reports.status_text import print_status
 
     def body() -> None:
         report = status_report(journal)
@@ -230,7 +231,7 @@ def report_command(journal: Path, html_path: Path, run_id: str | None) -> None:
       predmm report --run all --html everything.html --journal mm.sqlite3
     """
     from predmm.cli import fmt
-    from predmm.cli.preflight import check_writable_file
+    from predmm.cli.oneline import check_writable_file
     from predmm.cli.reports.html import write_html
     from predmm.cli.reports.source import read_journal
 

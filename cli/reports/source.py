@@ -22,7 +22,7 @@ from predmm.actors.journal.records import BalanceRecord, RunRecord, TradingState
 from predmm.actors.journal.schema import JournalError
 from predmm.actors.journal.store import Journal
 from predmm.cli import fmt
-from predmm.cli.preflight import check_journal_file
+from predmm.cli.oneline import check_journal_file
 from predmm.cli.reports.ledger import Trade
 from predmm.cli.status import read_live
 from predmm.domain.enums import Venue

@@ -19,9 +19,9 @@ from click.testing import CliRunner
 from predmm.actors.journal.store import Journal
 from predmm.cli.daemon import RunOptions, embedded_simulator, load_run_settings, run_with_venues
 from predmm.cli.instrument import VenueHealth
+from predmm.cli.live.shutdown import waiting_for, watch_stop
 from predmm.cli.main import cli
 from predmm.cli.oneline import sole_predmm_error
-from predmm.cli.shutdown import waiting_for, watch_stop
 from predmm.cli.venues import from_running_simulator
 from predmm.domain.enums import Venue
 from predmm.domain.errors import VenueUnavailable

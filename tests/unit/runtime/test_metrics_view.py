@@ -22,7 +22,8 @@ from rich.console import Console
 from predmm.actors.messages import ExposureReport
 from predmm.actors.status import EngineSnapshot, MarketStatus
 from predmm.cli.instrument import InstrumentedVenue, VenueHealth, VenueMetrics
-from predmm.cli.metrics import health, metrics_app, metrics_registry, serve_metrics
+from predmm.cli.live.http import health, metrics_app, serve_metrics
+from predmm.cli.metrics import metrics_registry
 from predmm.cli.view import ViewData, render, status_line
 from predmm.domain import MarketId, OrderStatus, TradingState, Venue
 from predmm.domain.errors import PredmmError, RateLimited, VenueUnavailable

@@ -7,6 +7,8 @@ left resting (zero, unless a venue could not be reached) and where the journal i
 
 from __future__ import annotations
 
+import contextlib
+import json
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import click
 import trio
 from loguru import logger
 
@@ -22,6 +25,7 @@ from predmm.cli import fmt
 from predmm.cli.instrument import VenueHealth, VenueState
 from predmm.cli.reports.ledger import ZERO, pnl_by
 from predmm.cli.reports.source import read_journal
+from predmm.domain.errors import PredmmError
 
 _log = logger.bind(actor="daemon")
 
@@ -151,3 +155,14 @@ def summary_lines(s: RunSummary) -> list[str]:
         lines.append(f"  {venue} cash {_cash(start)} at the start, {_cash(stop)} at the end")
     lines.append(f"  journal {s.journal} (predmm status, predmm pnl, predmm report --html FILE)")
     return lines
+
+
+def print_summary(journal: Path, run_id: str, *, as_json: bool) -> None:
+    with contextlib.suppress(PredmmError):
+        summary = run_summary(journal, run_id)
+        if summary is None:
+            return
+        if as_json:
+            click.echo(json.dumps({"summary": summary.as_dict()}))
+        else:
+            click.echo("\n".join(summary_lines(summary)))
