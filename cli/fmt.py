@@ -42,12 +42,16 @@ def signed_money(value: Decimal | None) -> str:
 
 
 def price(value: Decimal | None, tick: Decimal | None = None) -> str:
-    """A price to the places of ``tick`` (a cent when unknown)."""
+    """A price to the places of the market's finest ``tick`` (a cent when unknown),
+    without zeros past the cent: ``0.48``, ``0.485`` on a tenth-of-a-cent grid, an
+    average ``0.3353…`` as ``0.34`` (cent grid) or ``0.335``."""
     if value is None:
         return "-"
     step = tick if tick is not None and tick > 0 else DEFAULT_TICK
-    places = max(0, -step.normalize().as_tuple().exponent)  # type: ignore[operator]
-    return f"{value.quantize(Decimal(1).scaleb(-places), ROUND_HALF_EVEN):f}"
+    places = max(2, -step.normalize().as_tuple().exponent)  # type: ignore[operator]
+    text = f"{value.quantize(Decimal(1).scaleb(-places), ROUND_HALF_EVEN):f}"
+    whole, _, decimals = text.partition(".")
+    return f"{whole}.{decimals.rstrip('0').ljust(2, '0')}"
 
 
 def contracts(value: Decimal | int) -> str:

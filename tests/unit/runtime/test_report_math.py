@@ -56,6 +56,8 @@ def test_one_number_format() -> None:
     assert fmt.price(D("0.3353333333333333333333333333"), D("0.01")) == "0.34"
     assert fmt.price(D("0.3353333333333333333333333333"), D("0.001")) == "0.335"
     assert fmt.price(D("0.5"), None) == "0.50"
+    assert fmt.price(D("0.520"), D("0.001")) == "0.52"  # no zeros past the cent
+    assert fmt.price(D("0.035"), D("0.001")) == "0.035"
     assert fmt.contracts(D("20.00")) == "20"
     assert fmt.contracts(D("1250.5")) == "1,250.50"
     assert fmt.exact(D("0.9950000000000000000000000005")) == "0.995"
