@@ -11,7 +11,7 @@ from rich.table import Table
 from predmm.cli import fmt
 from predmm.cli.daemon import RunOptions, venues_for
 from predmm.config.settings import Settings
-from predmm.domain.market import Market
+from predmm.domain.market import Market, MarketView
 from predmm.strategies.quoting import select_markets
 
 
@@ -26,6 +26,7 @@ async def list_markets(opts: RunOptions, settings: Settings, console: Console) -
                 await client.aclose()
     selected, skipped = select_markets(list(markets), settings.strategy)
     labels = fmt.short_ids(m.market_id for m in markets)
+    titles = {m.market_id: m.title for m in markets}
     table = Table(title=f"quoted ({len(selected)} of {len(markets)} open markets)")
     columns = ("#", "market", "title", "liquidity", "to close", "YES bid", "YES ask", "event")
     for col in columns:
@@ -35,7 +36,7 @@ async def list_markets(opts: RunOptions, settings: Settings, console: Console) -
         table.add_row(
             str(rank),
             labels[m.market_id],
-            fmt.title_of({m.market_id: m.title}, m.market_id, 40),
+            fmt.title_of(titles, m.market_id, 40),
             fmt.money(m.liquidity),
             "-" if hours is None else fmt.duration(hours * 3600),
             fmt.price(m.best_yes_bid, _step(m, m.best_yes_bid)),
@@ -48,13 +49,11 @@ async def list_markets(opts: RunOptions, settings: Settings, console: Console) -
         for col in ("market", "title", "why"):
             why.add_column(col)
         for m, reason in skipped:
-            why.add_row(
-                labels[m.market_id], fmt.title_of({m.market_id: m.title}, m.market_id, 40), reason
-            )
+            why.add_row(labels[m.market_id], fmt.title_of(titles, m.market_id, 40), reason)
         console.print(why)
 
 
-def _step(market: Market, price: Decimal | None) -> Decimal | None:
+def _step(market: MarketView, price: Decimal | None) -> Decimal | None:
     """The tick at ``price`` (a Kalshi market's grid can be finer near 0 and 1)."""
     return None if price is None else market.tick.step_at(price)
 
