@@ -24,8 +24,9 @@ __all__ = ["cli", "fail", "main"]
 def cli() -> None:
     """predmm: market-making on Kalshi and Polymarket at once.
 
-    Shell completion (bash; zsh and fish alike):
-    eval "$(_PREDMM_COMPLETE=bash_source predmm)"
+    \b
+    Shell completion (in ~/.bashrc; zsh_source and fish_source for those shells):
+      eval "$(_PREDMM_COMPLETE=bash_source predmm)"
     """
 
 

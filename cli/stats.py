@@ -102,7 +102,8 @@ class LiveStats:
         fill_seq, order_rowid, event_seq = self._cursors
         for jf in fills:
             fill_seq = jf.seq
-            if not jf.is_reversed:
+            earlier = jf.fill.ts is not None and jf.fill.ts < self.started_at
+            if not jf.is_reversed and not earlier:  # (a fill recovered at the start is not ours)
                 self._on_fill(now, jf.venue, jf.fill)
         for rowid, order in orders:
             order_rowid = rowid
