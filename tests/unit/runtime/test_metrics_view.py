@@ -405,3 +405,67 @@ def test_status_lines_human_and_json() -> None:
     assert fields["state"] == "reducing"
     assert fields["venues"] == {"kalshi": "connected", "polymarket": "down"}
     assert (fields["pnl"], fields["day"], fields["resting_orders"]) == ("1.74", "-210.00", 4)
+
+
+def test_live_figures_count_this_runs_fills_and_journal_their_marks(tmp_path: Any) -> None:
+    from datetime import timedelta
+
+    from predmm.actors.journal.store import Journal
+    from predmm.cli.stats import FILL_HORIZONS, LiveStats
+    from predmm.domain import ClientOrderId, Fill, FillId, Order, OrderSide
+    from predmm.domain.orders import OrderEvent
+
+    path = tmp_path / "j.sqlite3"
+    start = datetime.fromtimestamp(NOW, UTC)
+    earlier = Fill(
+        fill_id=FillId("old"),
+        market_id=M,
+        side=OrderSide.YES,
+        price=D("0.5"),
+        quantity=D(5),
+        ts=start - timedelta(hours=1),
+    )
+    with Journal.open(path) as j, j.transaction():
+        j.record_fill(earlier, at=start - timedelta(hours=1))
+    told: dict[str, list[Any]] = {"marks": [], "fill_marks": []}
+
+    class Port:
+        def marks(self, marks: Any) -> None:
+            told["marks"].append(list(marks))
+
+        def fill_marks(self, marks: Any) -> None:
+            told["fill_marks"].extend(marks)
+
+    stats = LiveStats(FakeEngine(), path, port=Port)  # type: ignore[arg-type]
+    stats.started_at = start
+    ours = Fill(
+        fill_id=FillId("new"),
+        market_id=M,
+        side=OrderSide.NO,
+        price=D("0.43"),
+        quantity=D(10),
+        ts=start + timedelta(seconds=1),
+    )
+    order = Order(
+        client_order_id=ClientOrderId("c1"),
+        market_id=M,
+        side=OrderSide.NO,
+        price=D("0.43"),
+        quantity=D(10),
+        created_at=start,
+    )
+    with Journal.open(path) as j, j.transaction():
+        j.record_fill(ours, at=start + timedelta(seconds=1))
+        j.record_order(
+            order.on(OrderEvent.SUBMIT), at=start + timedelta(seconds=1), event=OrderEvent.SUBMIT
+        )
+    stats.sample(NOW + 1)
+    stats.journal_marks(NOW + 1)
+    assert stats.markets[str(M)].fills == 1  # the earlier run's fill is not this run's
+    assert stats.order_events == {(Venue.KALSHI, "submit"): 1}
+    assert told["marks"] == [[(M, D("0.55")), (P, D("0.452"))]]  # a first mark at once
+    stats.sample(NOW + 400)  # every horizon after the fill has passed
+    assert [(f, h) for _, f, h, _ in told["fill_marks"]] == [
+        (FillId("new"), h) for h in FILL_HORIZONS
+    ]
+    assert stats._fill_market == {}  # nothing left waiting
