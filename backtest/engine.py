@@ -29,6 +29,7 @@ from predmm.backtest.risk import RiskCheck, limits_for, market_exposure
 from predmm.config.risk import RiskConfig
 from predmm.domain.enums import Action, MarketStatus
 from predmm.domain.ids import MarketId
+from predmm.domain.outcomes import VenueGroup
 from predmm.domain.risk import Terms
 from predmm.strategies.mm_metrics import combine
 
@@ -63,7 +64,7 @@ class Replay:
         self.risk = (
             RiskCheck(
                 limits=limits_for(config.risk, decider.max_position_size),
-                events={m.info.market_id: m.info.event_id for m in self.mkts},
+                groups=_groups(self.mkts),
             )
             if decider.limits
             else None
@@ -406,3 +407,17 @@ def _s(ms: int) -> float:
 
 
 __all__ = ["MarketResult", "Replay", "ReplayConfig", "describe"]
+
+
+def _groups(mkts: list[Mkt]) -> dict[MarketId, VenueGroup]:
+    """The recorded markets' events as venue groups. The data say only which markets share
+    an event (a Kalshi event ticker: strikes of one release), not that its outcomes
+    exclude each other: such an event's worst case is the sum of its markets' (never
+    less than the truth; ``domain.outcomes``)."""
+    return {
+        m.info.market_id: VenueGroup(
+            venue=m.info.market_id.venue, group_id=str(m.info.event_id), exclusive=False
+        )
+        for m in mkts
+        if m.info.event_id is not None
+    }

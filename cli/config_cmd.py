@@ -110,7 +110,7 @@ def _machine_problems(settings: Settings, source: str, *, secrets: bool) -> list
         if problem is not None:
             problems.append(Problem(where=where, message=problem))
     if secrets:
-        from predmm.cli.venues import key_problems
+        from predmm.cli.oneline import key_problems
 
         problems += [Problem(where=source, message=m, secret=True) for m in key_problems(settings)]
     return problems

@@ -1,21 +1,30 @@
 """``predmm run``: the daemon. Picks the venues (the embedded simulator by default, a
 separately running ``predmm sim``, or real accounts from a config file; ``--config``
 with ``--sim`` or ``--sim-credentials`` rehearses the file's strategy, limits and links
-on a simulator), checks what it will need before anything starts (``preflight``), starts
-the TradingEngine with the live view or status lines, the metrics endpoint and the
-quality figures beside it, stops gracefully on Ctrl-C, SIGTERM or the end of
-``--duration`` (saying what it waits for when that takes long) and prints a summary of
-the run. Every refusal, before or after quoting started, is one line and exit code 2."""
+on a simulator), checks what it will need before anything starts (``preflight``), takes
+the locks that keep it the only daemon on its journal and its venue accounts
+(``cli.locks``), starts the TradingEngine with the live view or status lines, the metrics
+endpoint and the quality figures beside it, stops gracefully on Ctrl-C, SIGTERM or the
+end of ``--duration`` (saying what it waits for when that takes long) and prints a
+summary of the run. Every refusal, before or after quoting started, is one line and exit
+code 2.
+
+The embedded simulator is a new paper world every run (fresh accounts, no positions), so
+each embedded run (``--sim`` rehearsals included) keeps its own journal, beside nothing
+else, in a folder of its own: ``predmm-sim/<UTC start>/predmm.sqlite3``
+(``embedded_journal``). A second run in the same folder starts clean, and ``predmm
+status`` reads the latest run's journal (``cli.reports.source.default_journal``).
+``--journal`` still names any file; a journal of another venue world is refused
+(``supervisors.worlds``)."""
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import logging
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -25,11 +34,16 @@ from loguru import logger
 from prometheus_client import CollectorRegistry
 
 from predmm.cli.instrument import InstrumentedVenue, VenueHealth, VenueMetrics
+from predmm.cli.live.guard import check_world, run_locks, run_worlds
 from predmm.cli.live.http import metrics_app, serve_metrics
 from predmm.cli.live.options import (
     DEFAULT_JOURNAL,
     RunOptions,
     check_before_start,
+    configure_logs,
+    discard_embedded,
+    embedded_journal,
+    embedded_run,
     journal_path,
     load_run_settings,
     metrics_port,
@@ -39,10 +53,12 @@ from predmm.cli.live.options import (
 )
 from predmm.cli.live.session import Catalogue, healthz, view_data
 from predmm.cli.live.shutdown import print_summary, watch_stop
+from predmm.cli.locks import holding_all, this_process
 from predmm.cli.metrics import metrics_registry
 from predmm.cli.oneline import fail, sole_predmm_error
 from predmm.cli.stats import LiveStats
 from predmm.cli.venues import (
+    EmbeddedRun,
     VenueSetup,
     embedded_simulator,
     from_settings,
@@ -56,45 +72,21 @@ from predmm.config.settings import Settings
 from predmm.domain.errors import PredmmError
 from predmm.platforms.paper import wrap_if_paper
 from predmm.supervisors.engine import TradingEngine
-from predmm.supervisors.logs import configure_logging
 
 __all__ = [  # what the tests and the other commands use of ``predmm run``
     "DEFAULT_JOURNAL",
     "RunOptions",
+    "embedded_journal",
     "embedded_simulator",
     "load_run_settings",
     "run_daemon",
     "run_from_command_line",
     "run_with_venues",
     "venues_for",
+    "with_links",
 ]
 
 _log = logger.bind(actor="daemon")
-
-
-def configure_logs(opts: RunOptions, settings: Settings, *, live_view: bool) -> None:
-    """stderr (warnings only under the live view, which owns the terminal) and a rotating
-    file (``--log-file``, else the config's ``[daemon] log_file``); ``--log-json`` writes
-    structured lines."""
-    configure_logging(
-        "WARNING" if live_view else opts.log_level,
-        sink=lambda message: sys.stderr.write(message),  # looked up late: rich redirects it
-        serialize=opts.log_json,
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
-    log_file = opts.log_file or settings.daemon.log_file
-    if log_file is not None:
-        logger.add(
-            log_file,
-            level=opts.log_level,
-            rotation="50 MB",
-            retention=10,
-            serialize=opts.log_json,
-            diagnose=False,
-            backtrace=False,
-            enqueue=True,
-            catch=True,
-        )
 
 
 @attrs.define
@@ -103,21 +95,27 @@ class RunState:
 
     run_id: str
     started: bool = False
+    embedded: EmbeddedRun | None = None  # the embedded simulator's paper world
+    made: Path | None = None  # the journal ``embedded_journal`` made a folder for
 
 
 def run_from_command_line(opts: RunOptions, settings: Settings) -> None:
     """``predmm run`` after its options are read: checks, the run, the summary."""
     from rich.console import Console
 
+    state = RunState(run_id=uuid.uuid4().hex[:8])
     try:
+        state.embedded, made = embedded_run(opts)
+        state.made = made.journal if made.journal != opts.journal else None
+        opts = made
         check_before_start(opts, settings)
     except PredmmError as exc:
+        discard_embedded(state.made)
         fail(str(exc))
     if opts.rehearsal:
         click.echo(rehearsal_note(opts), err=True)
     console = Console()
     configure_logs(opts, settings, live_view=console.is_terminal and opts.view)
-    state = RunState(run_id=uuid.uuid4().hex[:8])
     error: PredmmError | None = None
     try:
         trio.run(run_daemon, opts, settings, console, state)
@@ -127,14 +125,19 @@ def run_from_command_line(opts: RunOptions, settings: Settings) -> None:
             raise
     if state.started:
         print_summary(journal_path(opts, settings), state.run_id, as_json=opts.log_json)
+    else:
+        discard_embedded(state.made)
     if error is not None:
         fail(str(error))
 
 
 @contextlib.asynccontextmanager
-async def venues_for(opts: RunOptions, settings: Settings) -> AsyncIterator[VenueSetup]:
-    """The venues: an embedded simulator (no config, or --sim), a running ``predmm sim``
-    (--sim-credentials), or the real venues of the config file."""
+async def venues_for(
+    opts: RunOptions, settings: Settings, run: EmbeddedRun | None = None
+) -> AsyncIterator[VenueSetup]:
+    """The venues: an embedded simulator (no config, or --sim: the paper world of
+    ``run``), a running ``predmm sim`` (--sim-credentials), or the real venues of the
+    config file."""
     if opts.sim_credentials is not None:
         yield from_sim_credentials(opts.sim_credentials)
     elif not opts.embedded:
@@ -144,13 +147,18 @@ async def venues_for(opts: RunOptions, settings: Settings) -> AsyncIterator[Venu
         from predmm.simulator.testing import running_simulator
 
         async with running_simulator(seed=opts.seed, flow=True, **embedded_simulator()) as running:
-            yield from_running_simulator(running)
+            yield from_running_simulator(running, run)
 
 
 async def run_daemon(
     opts: RunOptions, settings: Settings, console: Any = None, state: RunState | None = None
 ) -> None:
-    async with venues_for(opts, settings) as setup:
+    """The run on its venues; an embedded one gets its paper world and journal here
+    unless the command line made them (``state.embedded``)."""
+    run = state.embedded if state is not None else None
+    if run is None:
+        run, opts = embedded_run(opts)
+    async with venues_for(opts, settings, run) as setup:
         await run_with_venues(opts, settings, setup, console, state)
 
 
@@ -189,6 +197,7 @@ def build_run(opts: RunOptions, settings: Settings, setup: VenueSetup, run_id: s
     engine = TradingEngine(
         settings.strategy, risk, clients, journal,
         seed=opts.seed, clear_halt=opts.clear_halt, run_id=run_id,
+        worlds=run_worlds(settings, setup),
     )  # fmt: skip
     catalogue.engine = engine
     run = Run(engine=engine, clients=clients, catalogue=catalogue,
@@ -206,8 +215,29 @@ async def run_with_venues(
 ) -> TradingEngine:
     """Trade on ``setup``'s venues until a signal, ``--duration`` or the engine stops;
     returns the stopped engine. The venue clients are closed on the way out."""
+    journal = journal_path(opts, settings)
+    try:
+        with holding_all(run_locks(journal, setup), this_process(journal)):  # before a word
+            check_world(journal, settings, setup)
+            return await _trade(opts, settings, setup, console, state)
+    finally:
+        for client in setup.clients:
+            with trio.CancelScope(shield=True), contextlib.suppress(Exception):
+                await client.aclose()
+
+
+async def _trade(
+    opts: RunOptions,
+    settings: Settings,
+    setup: VenueSetup,
+    console: Any = None,
+    state: RunState | None = None,
+) -> TradingEngine:
     for line in setup.description:
         _log.info("venue {}", line)
+    _log.info("journal {}", journal_path(opts, settings))
+    if settings.strategy.paper_mode:
+        _log.info("PAPER: market data from the venues above, every order filled on paper")
     run = build_run(opts, settings, setup, state.run_id if state is not None else None)
     engine = run.engine
     try:

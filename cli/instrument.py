@@ -202,9 +202,13 @@ class InstrumentedVenue:
         with self.health.call("get_fills"):
             return await self._client.get_fills(cursor)
 
-    async def get_positions(self) -> Any:
+    async def get_positions(self, market_ids: Sequence[MarketId] | None = None) -> Any:
         with self.health.call("get_positions"):
-            return await self._client.get_positions()
+            return await self._client.get_positions(market_ids)
+
+    async def get_settlements(self, market_ids: Sequence[MarketId]) -> Any:
+        with self.health.call("get_settlements"):
+            return await self._client.get_settlements(market_ids)
 
     async def get_balance(self) -> Decimal:
         with self.health.call("get_balance"):

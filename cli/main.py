@@ -88,7 +88,12 @@ def run_options(
 @cli.command("run")
 @venue_options
 @click.option("--duration", type=click.FloatRange(min=0), help="Stop after this many seconds.")
-@click.option("--journal", type=click.Path(dir_okay=False, path_type=Path), help="SQLite journal.")
+@click.option(
+    "--journal",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite journal (default: the config's, else predmm.sqlite3; on the embedded"
+    " simulator, --sim too, a new one per run: predmm-sim/<UTC start>/predmm.sqlite3).",
+)
 @click.option("--seed", type=int, default=1, show_default=True, help="Embedded simulator seed.")
 @click.option("--metrics-port", type=click.IntRange(0, 65535), help="Prometheus port (0: off).")
 @click.option("--log-json", is_flag=True, help="JSON log lines, and JSON status lines on stdout.")
@@ -111,6 +116,11 @@ def run_options(
     is_flag=True,
     help="Start ACTIVE even if the loss limits halted (or reduced) trading earlier today.",
 )
+@click.option(
+    "--paper",
+    is_flag=True,
+    help="Paper trading: the venues' real market data, every order filled locally, none sent.",
+)
 def run_command(
     config_path: Path | None,
     preset: str | None,
@@ -125,6 +135,7 @@ def run_command(
     no_view: bool,
     status_interval: float,
     clear_halt: bool,
+    paper: bool,
 ) -> None:
     """Market-make until Ctrl-C or SIGTERM (or --duration), then cancel every resting
     order, flush the journal and print a summary of the run. With no --config and no
@@ -139,6 +150,7 @@ def run_command(
       predmm run --config mm.toml --sim           # rehearse mm.toml on the simulator
       predmm run --sim-credentials ./sim-creds    # a separately running 'predmm sim'
       predmm run --config predmm.toml             # real venues
+      predmm run --config predmm.toml --paper     # real market data, orders on paper
     """
     from predmm.cli.daemon import run_from_command_line
 
@@ -156,6 +168,7 @@ def run_command(
         view=not no_view,
         status_interval=status_interval,
         clear_halt=clear_halt,
+        paper=paper,
     )
     run_from_command_line(opts, settings)
 

@@ -58,6 +58,11 @@ class EngineCollector(Collector):
         for s in TradingState:
             state.add_metric([s.value], 1.0 if s is snap.trading_state else 0.0)
         yield state
+        yield GaugeMetricFamily(
+            "predmm_paper",
+            "1 when the run trades on paper (no order reaches a venue), 0 when live",
+            value=1.0 if snap.paper else 0.0,
+        )
         for m in snap.markets:
             self._restarts[m.market_id] = max(self._restarts.get(m.market_id, 0), m.restarts)
         yield CounterMetricFamily(
@@ -104,15 +109,18 @@ class EngineCollector(Collector):
         yield pnl
         contracts = GaugeMetricFamily(
             "predmm_event_exposure_contracts",
-            "contracts counted against the event's limit (held and resting)",
+            "contracts counted against the event's limit (held and resting): the most one"
+            " outcome scenario pays beyond another",
             labels=["event"],
         )
         loss = GaugeMetricFamily(
-            "predmm_event_worst_loss_dollars", "worst-case loss per event", labels=["event"]
+            "predmm_event_worst_loss_dollars",
+            "worst-case loss per event over its outcome scenarios, and the scenario",
+            labels=["event", "scenario"],
         )
         for e in exp.events:
             contracts.add_metric([e.event_id], _f(e.contracts))
-            loss.add_metric([e.event_id], _f(e.worst_loss))
+            loss.add_metric([e.event_id, e.scenario], _f(e.worst_loss))
         yield contracts
         yield loss
         venue = GaugeMetricFamily(
@@ -174,6 +182,11 @@ class EngineCollector(Collector):
         dupes = CounterMetricFamily(
             "predmm_duplicate_fills", "fills delivered twice (counted once)", labels=["venue"]
         )
+        disputed = GaugeMetricFamily(
+            "predmm_disputed_positions",
+            "markets whose position the venue reports differently (not quoted)",
+            labels=["venue"],
+        )
         for venue, st in self.stats.platform_stats.items():
             v = venue.value
             tokens.add_metric([v], _f(st.tokens_spent))
@@ -182,7 +195,8 @@ class EngineCollector(Collector):
             queued.add_metric([v, "cancel"], st.queued_cancels)
             unknown.add_metric([v], st.unknown_orders)
             dupes.add_metric([v], st.duplicate_fills)
-        yield from (tokens, live, queued, unknown, dupes)
+            disputed.add_metric([v], len(st.disputed))
+        yield from (tokens, live, queued, unknown, dupes, disputed)
 
     def _quality(self) -> Iterator[Metric]:
         assert self.stats is not None

@@ -7,7 +7,8 @@ line. Any other exception is a bug and keeps its traceback.
 
 The checks a command makes before it starts anything are here too, so that a mistake (a
 port in use, a folder that does not exist, a file that is not a journal) is refused in
-one line naming the thing before any venue is spoken to; each raises ``PredmmError``. A
+one line naming the thing before any venue is spoken to (the venues' keys too: each read
+as a key, never shown); each raises ``PredmmError``. A
 check cannot hold a resource until it is used (another process may take a port a moment
 later): what fails later is turned into the same line where it is used
 (``cli.live.http.serve_metrics``).
@@ -20,7 +21,7 @@ import os
 import socket
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -34,7 +35,8 @@ from predmm.actors.journal.schema import (
     check_version,
     user_version,
 )
-from predmm.domain.errors import PredmmError
+from predmm.config.settings import PolymarketSettings, SecretRef, Settings
+from predmm.domain.errors import ConfigError, PredmmError
 
 PREFIX = "predmm: error: "
 
@@ -224,3 +226,73 @@ def _not_newer(conn: sqlite3.Connection, path: Path) -> None:
             f"journal {path} has schema version {version}, newer than this predmm knows"
             f" ({SCHEMA_VERSION}): upgrade predmm or use another journal file"
         )
+
+
+# the venues' keys ---------------------------------------------------------------------
+
+
+def _origin(ref: SecretRef) -> str:
+    return f"environment variable {ref.env}" if ref.env else f"key file {ref.file}"
+
+
+def check_keys(settings: Settings, secrets: Mapping[str, str]) -> None:
+    """Each venue's signing key read as a key: a file or variable that holds something
+    else is refused naming it (never its value)."""
+    problems = key_problems(settings, secrets)
+    if problems:
+        raise ConfigError(problems[0])
+
+
+def key_problems(settings: Settings, secrets: Mapping[str, str] | None = None) -> list[str]:
+    """Why a venue's signing key cannot sign (the secrets not available are skipped:
+    ``config.check.secret_problems`` names them)."""
+    from predmm.platforms.kalshi.signing import load_private_key
+
+    problems: list[str] = []
+    if settings.kalshi is not None:
+        ref = settings.kalshi.private_key
+        secret = _available(secrets, "kalshi.private_key", ref)
+        if secret is not None:
+            try:
+                load_private_key(secret)
+            except (ConfigError, ValueError):
+                problems.append(
+                    f"kalshi.private_key ({_origin(ref)}): not a PEM private key"
+                    " (an unencrypted RSA or Ed25519 key, as Kalshi issues it)"
+                )
+    if settings.polymarket is not None:
+        problems += _polymarket_key_problems(settings.polymarket, secrets)
+    return problems
+
+
+def _polymarket_key_problems(
+    pm: PolymarketSettings, secrets: Mapping[str, str] | None
+) -> list[str]:
+    """The key read as an Ethereum key, and the account it makes with the funder (a
+    proxy, Safe or deposit wallet is not the key's own address)."""
+    from predmm.platforms.polymarket import TradingAccount, Wallet
+
+    secret = _available(secrets, "polymarket.private_key", pm.private_key)
+    if secret is None:
+        return []
+    try:
+        wallet = Wallet(secret)
+    except ValueError as exc:
+        return [
+            f"polymarket.private_key ({_origin(pm.private_key)}): not an Ethereum private key"
+            f" ({exc}: 32 bytes as hex, 0x optional)"
+        ]
+    try:
+        TradingAccount.of(wallet.address, pm.signature_type, pm.funder)
+    except ValueError as exc:
+        return [f"[polymarket]: {exc}"]
+    return []
+
+
+def _available(secrets: Mapping[str, str] | None, name: str, ref: SecretRef) -> str | None:
+    if secrets is not None:
+        return secrets.get(name)
+    try:
+        return ref.resolve(name, os.environ)
+    except ConfigError:
+        return None

@@ -19,7 +19,9 @@ from typing import Any
 
 import pykka
 import trio
+from loguru import logger
 
+from predmm.actors.direct import DirectRef
 from predmm.actors.journal.port import JournalPort
 from predmm.actors.journal.records import TradingStateRecord
 from predmm.actors.journal.schema import JournalError
@@ -35,7 +37,7 @@ FILL_HORIZONS: tuple[float, ...] = (0.0, 1.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.
 FillKey = tuple[Venue, FillId]
 
 
-def _ask_stats(ref: pykka.ActorRef[Any]) -> PlatformStats:
+def _ask_stats(ref: pykka.ActorRef[Any] | DirectRef) -> PlatformStats:
     stats = ref.ask(GetPlatformStats(), timeout=1.0)
     assert isinstance(stats, PlatformStats)
     return stats
@@ -169,19 +171,31 @@ class LiveStats:
     def publish(self) -> None:
         """Write the live figures beside the journal for ``predmm status``."""
         per_market, totals = self.per_market()
-        events = {}
-        for key in self._fair:
-            event = self.engine.risk.event_of(MarketId.parse(key))
-            if event is not None:
-                events[key] = str(event)
+        exposure = self.engine.snapshot().exposure
+        reported = exposure.events if exposure is not None else ()
+        events = {m: e.event_id for e in reported if len(e.markets) > 1 for m in e.markets}
+        blocked = {
+            str(m.market_id): m.note
+            for m in self.engine.snapshot().markets
+            if m.health == "blocked"
+        }
         write_live(
             self.journal_path,
             marks=dict(self._fair),
             events=events,
+            exposure=tuple(reported),
             per_market=per_market,
             totals=totals,
             at=datetime.now(UTC).isoformat(),
+            blocked=blocked,
         )
+
+    def _publish_quietly(self) -> None:
+        """A full disk must not stop the daemon: the live file waits for room."""
+        try:
+            self.publish()
+        except OSError as exc:
+            logger.bind(actor="stats").warning("live figures not written: {exc}", exc=exc)
 
     async def poll_platforms(self) -> None:
         """The PlatformActors' counters (tokens spent, queues, UNKNOWN orders), asked from
@@ -209,7 +223,7 @@ class LiveStats:
                 self.sample(now)
                 self.journal_marks(now)
                 if now - last_publish >= self.publish_every:
-                    self.publish()
+                    self._publish_quietly()
                     last_publish = now
                 await trio.sleep(self.interval)
         finally:

@@ -1,5 +1,6 @@
 """The live figures a running daemon publishes beside its journal for ``predmm status``
-and the reports (marks, event links, market-making quality): ``<journal>.live.json``,
+and the reports (marks, event links, each event's worst loss over its outcome scenarios,
+the markets blocked by a disputed position, market-making quality): ``<journal>.live.json``,
 written atomically every few seconds by ``LiveStats`` (the journal itself keeps a single
 writer, the JournalActor)."""
 
@@ -13,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from predmm.domain.exposure import EventExposure
 from predmm.strategies.mm_metrics import StatsSnapshot
 
 
@@ -32,6 +34,16 @@ def stats_dict(s: StatsSnapshot) -> dict[str, Any]:
     }
 
 
+def exposure_dict(e: EventExposure) -> dict[str, Any]:
+    return {
+        "event_id": e.event_id,
+        "worst_loss": str(e.worst_loss),
+        "scenario": e.scenario,
+        "contracts": str(e.contracts),
+        "markets": list(e.markets),
+    }
+
+
 def write_live(
     journal: Path,
     *,
@@ -40,12 +52,19 @@ def write_live(
     per_market: Mapping[str, StatsSnapshot],
     totals: StatsSnapshot | None,
     at: str,
+    exposure: tuple[EventExposure, ...] = (),
+    blocked: Mapping[str, str] | None = None,
 ) -> None:
-    """Replace the live file in one rename: a reader sees the old or the new, never half."""
+    """Replace the live file in one rename: a reader sees the old or the new, never half.
+    ``events``: each market's real-world event (of several markets); ``exposure``: each
+    event's worst-case loss over its outcome scenarios, and which scenario it is;
+    ``blocked``: the markets not quoted because the venue disputes their position, and why."""
     body = {
         "updated_at": at,
+        "blocked": dict(blocked or {}),
         "marks": {k: str(v) for k, v in marks.items()},
         "events": dict(events),
+        "exposure": [exposure_dict(e) for e in exposure],
         "markets": {k: stats_dict(v) for k, v in per_market.items()},
         "totals": stats_dict(totals) if totals is not None else None,
     }

@@ -35,6 +35,20 @@ STATE_STYLE = {
     TradingState.REDUCING: "bold yellow",
     TradingState.HALTED: "bold red",
 }
+HEALTH_STYLE = {
+    "quoting": "green",
+    "exiting": "cyan",
+    "closed": "cyan",
+    "restarting": "yellow",
+    "restarted": "yellow",
+    "suspended": "yellow",
+    "quarantined": "red",
+    "failed": "red",
+    "halted": "red",
+    "unreachable": "red",
+    "blocked": "red",
+}
+PAPER_STYLE = "bold black on yellow"  # a paper run: no order reaches a venue
 HEALTH_STYLE = {"quoting": "green", "restarting": "yellow", "quarantined": "red"}
 ZERO = Decimal(0)
 
@@ -120,14 +134,23 @@ def event_name(key: str, labels: Mapping[MarketId, str]) -> str:
 
 
 def event_holdings(data: ViewData) -> dict[str, tuple[Decimal, Decimal]]:
-    """YES and NO held per event (linked across venues, else the venue's own), by the
-    exposure book's key, summed over its markets on every venue."""
+    """YES and NO held per event, by the exposure book's key, summed over its markets on
+    every venue (the markets the book names; else those of the event's key)."""
+    markets = data.snap.markets
     out: dict[str, tuple[Decimal, Decimal]] = {}
-    for m in data.snap.markets:
-        key = exposure_key(m.market_id, data.events.get(m.market_id))
-        yes, no = out.get(key, (ZERO, ZERO))
-        out[key] = (yes + m.yes_contracts, no + m.no_contracts)
+    for e in data.snap.exposure.events if data.snap.exposure else ():
+        members = [
+            m
+            for m in markets
+            if (str(m.market_id) in e.markets if e.markets else _key_of(m, data) == e.event_id)
+        ]
+        yes = sum((m.yes_contracts for m in members), ZERO)
+        out[e.event_id] = (yes, sum((m.no_contracts for m in members), ZERO))
     return out
+
+
+def _key_of(market: MarketStatus, data: ViewData) -> str:
+    return exposure_key(market.market_id, data.events.get(market.market_id))
 
 
 def event_table(data: ViewData) -> Table:
@@ -135,6 +158,7 @@ def event_table(data: ViewData) -> Table:
     table.add_column("event")
     for col in ("holdings", "limit use", "worst loss", "loss limit"):
         table.add_column(col, justify="right")
+    table.add_column("worst if")
     limits, held, labels = data.snap.limits, event_holdings(data), data.labels
     for e in data.snap.exposure.events if data.snap.exposure else ():
         yes, no = held.get(e.event_id, (ZERO, ZERO))
@@ -145,6 +169,7 @@ def event_table(data: ViewData) -> Table:
             f"{fmt.contracts(e.contracts)}{limit}",
             fmt.money(e.worst_loss),
             fmt.money(limits.event_loss) if limits else "-",
+            e.scenario if e.worst_loss else "-",
         )
     return table
 
@@ -162,6 +187,9 @@ def venue_text(venues: tuple[VenueState, ...], now: float) -> str:
 def header(data: ViewData) -> Text:
     snap, exp, totals = data.snap, data.snap.exposure, data.totals
     text = Text()
+    if snap.paper:
+        text.append(" PAPER ", style=PAPER_STYLE)
+        text.append(" ")
     text.append(f" {snap.trading_state.value.upper()} ", style=STATE_STYLE[snap.trading_state])
     stamp = datetime.fromtimestamp(data.now, UTC)
     text.append(f"  {fmt.when(stamp)}  up {fmt.duration(data.now - data.started)}  ")
@@ -178,6 +206,12 @@ def header(data: ViewData) -> Text:
             f"  worst-case loss {fmt.money(exp.total_loss)}"
         )
     text.append(f"  restarts {snap.restarts}  quarantined {len(snap.quarantined)}")
+    if snap.halt_reason is not None:
+        text.append(f"\n HALTED: {snap.halt_reason}", style="bold red")
+    for core in snap.core:
+        text.append(f"\n {core.component}: ")
+        text.append(core.health, style=HEALTH_STYLE.get(core.health, ""))
+        text.append(f" ({core.note})" if core.note else "")
     if totals is not None:
         text.append(
             f"\n fills {totals.fills}  fill rate {fmt.percent(totals.fill_rate)}"
@@ -206,13 +240,17 @@ def status_fields(data: ViewData) -> dict[str, Any]:
     snap, exp = data.snap, data.snap.exposure
     return {
         "time": fmt.iso(datetime.fromtimestamp(data.now, UTC)),
+        "mode": "paper" if snap.paper else "live",
         "state": snap.trading_state.value,
         "uptime_s": int(data.now - data.started),
         "venues": {v.venue: "connected" if v.connected else "down" for v in data.venues},
         "markets": len(snap.markets),
         "quoting": sum(1 for m in snap.markets if m.health == "quoting"),
         "quarantined": len(snap.quarantined),
+        "blocked": sum(1 for m in snap.markets if m.health == "blocked"),
         "restarts": snap.restarts,
+        "halt_reason": snap.halt_reason,
+        "core": {c.component: c.health for c in snap.core},
         "fills": data.totals.fills if data.totals else 0,
         "resting_orders": data.resting,
         "pnl": _cents(data.pnl),
@@ -225,11 +263,14 @@ def status_fields(data: ViewData) -> dict[str, Any]:
 
 def human_line(data: ViewData) -> str:
     f, exp = status_fields(data), data.snap.exposure
+    mode = "PAPER " if data.snap.paper else ""  # first: a paper run is never read as live
+    blocked = f", {f['blocked']} blocked" if f["blocked"] else ""
     parts = [
-        f"{fmt.when(datetime.fromtimestamp(data.now, UTC))} {f['state'].upper()}",
+        f"{fmt.when(datetime.fromtimestamp(data.now, UTC))} {mode}{f['state'].upper()}",
         f"up {fmt.duration(data.now - data.started)}",
         venue_text(data.venues, data.now),
-        f"markets {f['markets']} ({f['quoting']} quoting, {f['quarantined']} quarantined)",
+        f"markets {f['markets']} ({f['quoting']} quoting, {f['quarantined']} quarantined{blocked})",
+        *(f"{c.component} {c.health}" for c in data.snap.core),
         f"fills {f['fills']}",
         f"resting {'-' if data.resting is None else data.resting}",
     ]

@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from predmm.config.accounts import account_problems
 from predmm.config.loader import PRESET_NAMES, load_preset, structure_value
 from predmm.config.market_making import MarketMakingConfig
 from predmm.config.risk import RiskConfig
@@ -26,6 +27,7 @@ SECRET_NAMES = {
     "polymarket": ("private_key", "api_key", "api_secret", "api_passphrase"),
 }
 VENUE_TEXT_KEYS = {"kalshi": ("base_url",), "polymarket": ("clob_url", "gamma_url", "ws_url")}
+VENUE_OTHER_KEYS = {"kalshi": (), "polymarket": ("signature_type", "funder")}  # own checks
 DAEMON_KEYS = ("journal", "metrics_port", "log_file")
 
 
@@ -46,9 +48,11 @@ def did_you_mean(key: str, known: list[str] | tuple[str, ...]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-def _unknown(key: str, value: Any, known: tuple[str, ...], elsewhere: Mapping[str, str]) -> str:
+def _unknown(
+    key: str, value: Any, known: tuple[str, ...], elsewhere: Mapping[str, str] | None = None
+) -> str:
     text = f"unknown key {key!r} (value {value!r})"
-    if key in elsewhere:
+    if elsewhere and key in elsewhere:
         return text + f"; it belongs in [{elsewhere[key]}]"
     return text + did_you_mean(key, known)
 
@@ -204,16 +208,19 @@ def venue_problems(venue: str, table: Any, source: str) -> list[Problem]:
     for name in SECRET_NAMES[venue]:
         known += [f"{name}_env", f"{name}_file"]
         problems += _secret_ref_problems(table, name, where)
+    others = VENUE_OTHER_KEYS[venue]
     for key, value in table.items():
-        if key in SECRET_NAMES[venue]:
-            continue  # named by _secret_ref_problems
+        if key in SECRET_NAMES[venue] or key in others:
+            continue  # named by _secret_ref_problems, or checked below
         if key not in known:
-            problems.append(Problem(where=where, message=_unknown(key, value, tuple(known), {})))
+            problems.append(Problem(where=where, message=_unknown(key, value, (*known, *others))))
         elif not isinstance(value, str):
             message = f"key {key!r} has a bad value {value!r}: expected a string"
             problems.append(Problem(where=where, message=message))
     if venue == "kalshi":
         problems += _kalshi_url_problems(table.get("base_url", "demo"), where)
+    else:
+        problems += [Problem(where=where, message=m) for m in account_problems(table)]
     return problems
 
 

@@ -12,7 +12,7 @@ import attrs
 import tomli_w
 
 from predmm.config.loader import config_to_dict
-from predmm.config.risk import RiskConfig
+from predmm.config.risk import EventLink, RiskConfig
 from predmm.config.settings import (
     KALSHI_URLS,
     POLYMARKET_CLOB,
@@ -36,10 +36,13 @@ POLYMARKET_TEMPLATE = """\
 # api_key_env = "POLY_API_KEY"
 # api_secret_env = "POLY_API_SECRET"
 # api_passphrase_env = "POLY_API_PASSPHRASE"
+# signature_type = 0             # 0 EOA, 1 POLY_PROXY, 2 POLY_GNOSIS_SAFE, 3 POLY_1271
+# funder = "0x..."               # types 1-3: the proxy, Safe or deposit wallet address
 """
 LINK_TEMPLATE = """\
-# [[risk.event_links]]           # the same real-world event on both venues
-# event_id = "FED-DEC"
+# [[risk.event_links]]           # one outcome, listed on both venues
+# event_id = "FED-DEC"           # its real-world event
+# outcome = "cut 25"             # needed when another link names the same event_id
 # markets = ["kalshi:KXFEDDECISION-26DEC-C25", "polymarket:0x06861cc2..."]
 """
 
@@ -51,13 +54,17 @@ def risk_to_dict(risk: RiskConfig) -> dict[str, Any]:
             continue
         value = getattr(risk, field.name)
         out[field.name] = str(value) if isinstance(value, Decimal) else value
-    links = [
-        {"event_id": str(link.event_id), "markets": [str(m) for m in link.markets]}
-        for link in risk.event_links
-    ]
+    links = [_link(link) for link in risk.event_links]
     if links:
         out["event_links"] = links
     return out
+
+
+def _link(link: EventLink) -> dict[str, Any]:
+    out: dict[str, Any] = {"event_id": str(link.event_id)}
+    if link.outcome is not None:
+        out["outcome"] = link.outcome
+    return out | {"markets": [str(m) for m in link.markets]}
 
 
 def _secret(name: str, ref: SecretRef) -> dict[str, str]:
@@ -81,6 +88,9 @@ def _polymarket(p: PolymarketSettings) -> dict[str, Any]:
     out: dict[str, Any] = {k: v for k, v in urls.items() if v != defaults[k]}
     for name in ("private_key", "api_key", "api_secret", "api_passphrase"):
         out |= _secret(name, getattr(p, name))
+    out["signature_type"] = p.signature_type
+    if p.funder is not None:
+        out["funder"] = p.funder
     return out
 
 

@@ -8,9 +8,10 @@ base_spread = "0.05"
 
 [risk]                           # RiskConfig keys
 max_event_loss = "150"
-[[risk.event_links]]
-event_id = "FED-DEC"
-markets = ["kalshi:FED-25DEC-T4.50", "polymarket:0xabc..."]
+[[risk.event_links]]             # one outcome, listed on both venues
+event_id = "FED-DEC"             # its real-world event
+outcome = "cut 25"               # needed when another link names the same event_id
+markets = ["kalshi:KXFEDDECISION-26DEC-C25", "polymarket:0xabc..."]
 
 [kalshi]                         # omit a venue to not trade it
 base_url = "demo"                # "production", "demo" or a URL ending in /trade-api/v2
@@ -22,6 +23,8 @@ private_key_env = "POLY_PRIVATE_KEY"
 api_key_env = "POLY_API_KEY"
 api_secret_env = "POLY_API_SECRET"
 api_passphrase_env = "POLY_API_PASSPHRASE"
+signature_type = 0               # 0 EOA, 1 POLY_PROXY, 2 POLY_GNOSIS_SAFE, 3 POLY_1271
+# funder = "0x..."               # types 1-3: the proxy, Safe or deposit wallet address
 
 [daemon]
 journal = "predmm.sqlite3"
@@ -43,6 +46,7 @@ from typing import Any
 
 import attrs
 
+from predmm.config.accounts import funder_of, signature_type_of
 from predmm.config.loader import load_preset, structure_config
 from predmm.config.market_making import MarketMakingConfig
 from predmm.config.risk import RiskConfig, risk_config_from_dict
@@ -94,6 +98,8 @@ class PolymarketSettings:
     api_key: SecretRef
     api_secret: SecretRef
     api_passphrase: SecretRef
+    signature_type: int = 0  # SIGNATURE_TYPES
+    funder: str | None = None  # checksummed; types 1-3: the proxy, Safe or deposit wallet
 
 
 @attrs.frozen(kw_only=True)
@@ -200,6 +206,8 @@ def _polymarket(table: Mapping[str, Any]) -> PolymarketSettings:
         api_key=_secret(table, "api_key"),
         api_secret=_secret(table, "api_secret"),
         api_passphrase=_secret(table, "api_passphrase"),
+        signature_type=signature_type_of(table.get("signature_type", 0)) or 0,
+        funder=funder_of(table),
     )
 
 

@@ -1,28 +1,32 @@
 """The PortfolioActor's exposure book (``ExposureBook``): the reservations it granted,
 one per order, and the exposure that they and the contracts held make per market, per
-event (across the venues and on each), per venue and in total, kept by difference
-(Decimal: exact). It checks a market's next orders against the limits
-(``domain.risk``). Plain state owned by one PortfolioActor: no I/O, no clock; the
+event over its outcome scenarios (across the venues and on each), per venue and in
+total, kept by difference (Decimal: exact). It checks a market's next orders against the
+limits (``domain.risk``). Plain state owned by one PortfolioActor: no I/O, no clock; the
 contracts held come in as the market's ``InventoryTracker``, and the trading state stays
 the actor's.
+
+Which markets are one outcome and which outcomes one event (``domain.outcomes``) comes
+from the config's links and from what the book learns of each market's venue event
+(``learn``); when that changes, every sum is rebuilt from the markets' exposures.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Protocol
 
 import attrs
 
 from predmm.domain.enums import Action, OrderSide, Venue
-from predmm.domain.ids import ClientOrderId, EventId, MarketId
+from predmm.domain.ids import ClientOrderId, MarketId
 from predmm.domain.orders import Fill, Order
+from predmm.domain.outcomes import Link, VenueGroup
 from predmm.domain.risk import (
     NONE,
     Exposure,
     Limits,
-    Scope,
     Terms,
     breach,
     exceeds,
@@ -30,6 +34,15 @@ from predmm.domain.risk import (
     resting,
     total,
 )
+from predmm.domain.scenarios import EventExposure, EventSums
+
+__all__ = [
+    "AmendSettled",
+    "EventExposure",
+    "ExposureBook",
+    "OrderClosed",
+    "ReserveRequest",
+]
 
 ZERO = Decimal(0)
 
@@ -70,13 +83,6 @@ class AmendSettled:
     quantity: Decimal  # the new total
 
 
-@attrs.frozen(kw_only=True)
-class EventExposure:
-    event_id: str
-    contracts: Decimal
-    worst_loss: Decimal
-
-
 @attrs.define
 class _Reservation:
     market_id: MarketId
@@ -96,17 +102,35 @@ class _Reservation:
 
 
 class ExposureBook:
-    def __init__(self, limits: Limits, event_of: Callable[[MarketId], EventId | None]) -> None:
-        self.limits, self.event_of = limits, event_of
+    def __init__(self, limits: Limits, links: Sequence[Link] = ()) -> None:
+        self.limits = limits
         self.reservations: dict[ClientOrderId, _Reservation] = {}
         self.by_market: dict[MarketId, set[ClientOrderId]] = {}
-        self.event_keys: dict[MarketId, str] = {}
-        self.event_markets: dict[str, set[MarketId]] = {}
-        self.market_exp: dict[MarketId, Exposure] = {}
-        self.event_exp: dict[str, Exposure] = {}
-        self.on_venue_exp: dict[tuple[str, Venue], Exposure] = {}
-        self.venue_loss: dict[Venue, Decimal] = {}
-        self.total_loss = ZERO
+        self.sums = EventSums(links)
+
+    @property
+    def market_exp(self) -> dict[MarketId, Exposure]:
+        return self.sums.market_exp
+
+    @property
+    def venue_loss(self) -> dict[Venue, Decimal]:
+        return self.sums.venue_loss
+
+    @property
+    def total_loss(self) -> Decimal:
+        return self.sums.total_loss
+
+    def learn(self, facts: Iterable[tuple[MarketId, VenueGroup | None]]) -> tuple[str, ...]:
+        """What each market's venue says of its event (a scan); the links that contradict
+        the venues (``domain.outcomes.Layout.problems``)."""
+        return self.sums.learn(facts)
+
+    def knows(self, market_id: MarketId) -> bool:
+        """Whether ``learn`` was told of ``market_id``'s venue event (or its lack)."""
+        return market_id in self.sums.known
+
+    def events(self) -> tuple[EventExposure, ...]:
+        return self.sums.events()
 
     # reservations -------------------------------------------------------------------
 
@@ -120,7 +144,7 @@ class ExposureBook:
             return False
         add = total(resting(r.terms) for r in requests)
         sides = {r.terms.side for r in requests}
-        if exceeds(self._scope(market_id), add, sides, self.limits) is not None:
+        if exceeds(self.sums.scope(market_id), add, sides, self.limits) is not None:
             return False
         for req in requests:
             self._hold(req.client_order_id, _Reservation(market_id, req.terms, req.terms.quantity))
@@ -129,7 +153,7 @@ class ExposureBook:
 
     def breach(self, market_id: MarketId, terms: Terms) -> str | None:
         """Which limit an order of ``terms`` would pass (None: none)."""
-        return breach(self._scope(market_id), terms, self.limits)
+        return breach(self.sums.scope(market_id), terms, self.limits)
 
     def reserve(self, market_id: MarketId, req: ReserveRequest) -> None:
         """Hold ``req``, its limits checked: a new order's worst case, or an amend's
@@ -148,21 +172,25 @@ class ExposureBook:
         coid = order.client_order_id
         if coid in self.reservations or order.status.is_terminal or order.remaining <= 0:
             return
-        self.event_key(order.market_id)
         terms = Terms.of(order)
         res = _Reservation(order.market_id, terms, order.remaining, filled=order.filled_quantity)
         self._hold(coid, res)
         self._change(order.market_id, res.exposure())
 
     def reducible(self, market_id: MarketId, net: Decimal) -> Decimal:
-        """Net position ``net`` less what resting reducing orders would already take off."""
+        """What of net position ``net`` is left to reduce once the resting buys of its
+        short side fill (a closed order's fills still to come among them), signed like
+        ``net``: never past zero, so a buy of the long side never counts as reducing."""
+        if net == 0:
+            return net
+        short = OrderSide.NO if net > 0 else OrderSide.YES
+        resting = ZERO
         for coid in self.by_market.get(market_id, ()):
             res = self.reservations[coid]
-            if res.terms.action is Action.BUY and res.terms.side is OrderSide.NO and net > 0:
-                net -= res.remaining
-            elif res.terms.action is Action.BUY and res.terms.side is OrderSide.YES and net < 0:
-                net += res.remaining
-        return net
+            if res.terms.action is Action.BUY and res.terms.side is short:
+                resting += res.remaining
+        left = max(ZERO, abs(net) - resting)
+        return left if net > 0 else -left
 
     def closed(self, msg: OrderClosed) -> None:
         res = self.reservations.get(msg.client_order_id)
@@ -206,27 +234,6 @@ class ExposureBook:
 
     # exposure -----------------------------------------------------------------------
 
-    def event_key(self, market_id: MarketId, event_id: EventId | None = None) -> str:
-        key = self.event_keys.get(market_id)
-        if key is None:
-            linked = self.event_of(market_id) or event_id
-            key = f"event:{linked}" if linked is not None else f"market:{market_id}"
-            self.event_keys[market_id] = key
-            self.event_markets.setdefault(key, set()).add(market_id)
-        return key
-
-    def _scope(self, market_id: MarketId) -> Scope:
-        key = self.event_key(market_id)
-        venue = market_id.venue
-        return Scope(
-            market_id=market_id,
-            market=self.market_exp.get(market_id, NONE),
-            event=self.event_exp.get(key, NONE),
-            event_on_venue=self.on_venue_exp.get((key, venue), NONE),
-            venue_loss=self.venue_loss.get(venue, ZERO),
-            total_loss=self.total_loss,
-        )
-
     def recompute(self, market_id: MarketId, tracker: Holding) -> None:
         """Refresh what ``market_id`` feeds, by difference: its exposure (``tracker``'s
         contracts and its reservations), its event's (on every venue and on its own),
@@ -239,34 +246,15 @@ class ExposureBook:
         )
         ids = self.by_market.get(market_id, ())
         exposure = exposure + total(self.reservations[c].exposure() for c in ids)
-        old = self.market_exp.get(market_id, NONE)
+        old = self.sums.market_exp.get(market_id, NONE)
         if exposure != old:
-            self.market_exp[market_id] = exposure
-            self._shift(self.event_key(market_id), market_id.venue, exposure - old)
+            self.sums.shift(market_id, exposure - old)
+        else:
+            self.sums.cell(market_id)
 
     def _change(self, market_id: MarketId, delta: Exposure) -> None:
         """A reservation of ``market_id`` changed by ``delta`` (held contracts did not)."""
         if delta != NONE:
-            self.market_exp[market_id] = self.market_exp.get(market_id, NONE) + delta
-            self._shift(self.event_key(market_id), market_id.venue, delta)
-
-    def _shift(self, key: str, venue: Venue, delta: Exposure) -> None:
-        before = self.event_exp.get(key, NONE)
-        event = self.event_exp[key] = before + delta
-        self.total_loss += event.worst_loss - before.worst_loss
-        before = self.on_venue_exp.get((key, venue), NONE)
-        on_venue = self.on_venue_exp[(key, venue)] = before + delta
-        self.venue_loss[venue] = (
-            self.venue_loss.get(venue, ZERO) + on_venue.worst_loss - before.worst_loss
-        )
-
-    def events(self) -> tuple[EventExposure, ...]:
-        """Each event's exposure across the venues, by key."""
-        return tuple(
-            EventExposure(
-                event_id=key,
-                contracts=self.event_exp.get(key, NONE).contracts,
-                worst_loss=self.event_exp.get(key, NONE).worst_loss,
-            )
-            for key in sorted(self.event_markets)
-        )
+            self.sums.shift(market_id, delta)
+        else:
+            self.sums.cell(market_id)

@@ -78,7 +78,10 @@ async def run_sim(
         if credentials_out is not None:
             for path in _write_credentials(sim, urls, credentials_out):
                 click.echo(f"wrote       {path}")
-        linked = ", ".join(str(e) for e in sim.links())
+        linked = ", ".join(
+            f"{link.event_id} ({link.outcome})" if link.outcome else str(link.event_id)
+            for link in sim.links()
+        )
         click.echo(f"markets     {len(sim.exchange.market_ids())} (on both venues: {linked})")
         click.echo("simulator running; Ctrl-C to stop")
         with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:

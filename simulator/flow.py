@@ -1,8 +1,11 @@
 """Seeded, deterministic market flow, driven only by ``advance(dt_seconds)``.
 
-Each real-world event has a hidden fair value: a random walk in log-odds with news
-jumps at Poisson times. Each market on it sees that value plus a small venue-specific
-offset (linked markets are correlated, not identical). Agents, one set per venue:
+Each outcome of a real-world event has a hidden fair value: a random walk in log-odds
+with news jumps at Poisson times; the mutually exclusive outcomes of one event share one
+unit of probability (their values are scaled to sum to at most 1, to exactly 1 when the
+event is exhaustive). Each market on an outcome sees its value plus a small
+venue-specific offset (linked markets are correlated, not identical). Agents, one set
+per venue:
 
 * liquidity providers refresh a two-sided, two-level quote around the market's fair
   value every ``lp_refresh_s``;
@@ -11,8 +14,9 @@ offset (linked markets are correlated, not identical). Agents, one set per venue
 * informed traders learn each jump ``informed_lead_s`` before it happens and trade
   ahead of it, picking off stale quotes;
 * Polymarket markets whose fair value nears 0 or 1 get a finer tick (0.01 -> 0.001);
-* the resolution schedule closes and settles every market of an event at its time, the
-  winner drawn from the event's fair value then, the same on both venues.
+* the resolution schedule closes and settles every market of an event at its time: the
+  outcome that happens (perhaps none) is drawn from the fair values then, its markets
+  settle YES on every venue and every other market of the event NO.
 
 All randomness comes from one ``random.Random(seed)`` consumed in a fixed order, and
 agents act at the simulated instants their schedule gives, so the same seed and the
@@ -39,7 +43,7 @@ from predmm.domain import (
     Venue,
 )
 from predmm.simulator.exchange import AccountId, Exchange
-from predmm.simulator.universe import EventPlan, Universe
+from predmm.simulator.plans import EventPlan, Universe
 
 FLOW_CASH = Decimal("10000000")
 _CENT = Decimal("0.01")
@@ -66,13 +70,27 @@ class FlowConfig:
 
 @attrs.define(eq=False)
 class _Event:
+    """One outcome of an event (a yes/no question is an event of one)."""
+
     plan: EventPlan
+    markets: tuple[MarketId, ...]
     logit: float
     resolves_at: datetime
     next_jump_at: float  # seconds since the flow's start
     pending_jump: float  # the size of the next jump, drawn ahead (informed know it)
     informed_done: bool = False
     resolved: bool = False
+    siblings: list[_Event] = attrs.field(factory=list)  # the event's outcomes, this one too
+
+    def chance(self, jump: float = 0.0) -> float:
+        """The fair probability that this outcome happens (after a jump of ``jump``)."""
+        own = _sigmoid(self.logit + jump)
+        if len(self.siblings) < 2:
+            return own
+        total = own + sum(_sigmoid(e.logit) for e in self.siblings if e is not self)
+        if self.plan.exhaustive or total > 1.0:
+            return own / total
+        return own
 
 
 @attrs.define(eq=False)
@@ -108,8 +126,8 @@ class Flow:
             )
             for venue in (Venue.KALSHI, Venue.POLYMARKET)
         }
-        self._events = [self._new_event(plan) for plan in universe.events]
-        self._event_of = {mid: e for e in self._events for mid in e.plan.markets}
+        self._events = [e for plan in universe.events for e in self._new_events(plan)]
+        self._event_of = {mid: e for e in self._events for mid in e.markets}
         self._offsets = dict.fromkeys(self._event_of, 0.0)
         self._next_lp = dict.fromkeys(self._event_of, 0.0)
         self._lp_targets: dict[MarketId, tuple[tuple[OrderSide, Decimal | None], ...]] = {}
@@ -124,14 +142,21 @@ class Flow:
             if not event.resolved and self.exchange.status(mid) is MarketStatus.OPEN:
                 self._provide(mid)
 
-    def _new_event(self, plan: EventPlan) -> _Event:
-        return _Event(
-            plan=plan,
-            logit=_logit(plan.fair),
-            resolves_at=self._start + plan.resolves_after,
-            next_jump_at=self._rng.expovariate(self.config.jumps_per_h / 3600.0),
-            pending_jump=self._rng.gauss(0.0, self.config.jump_sigma),
-        )
+    def _new_events(self, plan: EventPlan) -> list[_Event]:
+        events = [
+            _Event(
+                plan=plan,
+                markets=outcome.markets,
+                logit=_logit(outcome.fair),
+                resolves_at=self._start + plan.resolves_after,
+                next_jump_at=self._rng.expovariate(self.config.jumps_per_h / 3600.0),
+                pending_jump=self._rng.gauss(0.0, self.config.jump_sigma),
+            )
+            for outcome in plan.outcomes
+        ]
+        for event in events:
+            event.siblings = events
+        return events
 
     def _exp_gap(self) -> float:
         return self._rng.expovariate(self.config.noise_rate_per_min / 60.0)
@@ -141,10 +166,11 @@ class Flow:
     def fair_value(self, market_id: MarketId) -> float:
         """The hidden fair probability of YES in ``market_id`` (for tests and tools)."""
         event = self._event_of[market_id]
-        return _sigmoid(event.logit + self._offsets[market_id])
+        return _sigmoid(_logit(event.chance()) + self._offsets[market_id])
 
     def event_fair_value(self, event_id: EventId) -> float:
-        return next(_sigmoid(e.logit) for e in self._events if e.plan.event_id == event_id)
+        """The fair probability of the event's first outcome (a question's YES)."""
+        return next(e.chance() for e in self._events if e.plan.event_id == event_id)
 
     # stepping -----------------------------------------------------------------------
 
@@ -179,12 +205,12 @@ class Flow:
     def _walk(self, event: _Event, h: float) -> None:
         cfg = self.config
         event.logit += self._rng.gauss(0.0, cfg.volatility_per_h * math.sqrt(h / 3600.0))
-        for mid in event.plan.markets:
+        for mid in event.markets:
             off = self._offsets[mid]
             self._offsets[mid] = off * 0.99 + self._rng.gauss(0.0, cfg.venue_offset_sigma * 0.14)
         if not event.informed_done and self._elapsed >= event.next_jump_at - cfg.informed_lead_s:
             event.informed_done = True
-            for mid in event.plan.markets:
+            for mid in event.markets:
                 self._informed(mid, event)
         if self._elapsed >= event.next_jump_at:
             event.logit = max(-6.0, min(6.0, event.logit + event.pending_jump))
@@ -273,7 +299,7 @@ class Flow:
     def _informed(self, mid: MarketId, event: _Event) -> None:
         agents = self._agents[mid.venue]
         tick = self.exchange.tick(mid)
-        after = _sigmoid(event.logit + event.pending_jump + self._offsets[mid])
+        after = _sigmoid(_logit(event.chance(event.pending_jump)) + self._offsets[mid])
         side = OrderSide.YES if event.pending_jump > 0 else OrderSide.NO
         target = after if side is OrderSide.YES else 1.0 - after
         limit = tick.round_bid(Decimal(str(round(target, 4))) - self.config.informed_edge)
@@ -286,13 +312,26 @@ class Flow:
         )
 
     def _resolve(self, event: _Event) -> None:
-        event.resolved = True
-        yes = self._rng.random() < _sigmoid(event.logit)
-        result = OrderSide.YES if yes else OrderSide.NO
-        for mid in event.plan.markets:
-            status = self.exchange.status(mid)
-            if status is MarketStatus.SETTLED:
-                continue
-            if status is not MarketStatus.CLOSED:
-                self.exchange.close_market(mid)
-            self.exchange.settle_market(mid, result)
+        """Draw which of the event's outcomes happens (perhaps none), and settle them all."""
+        outcomes = event.siblings or [event]
+        draw, happened = self._rng.random(), None
+        for outcome in outcomes:
+            draw -= outcome.chance()
+            if draw < 0:
+                happened = outcome
+                break
+        if happened is None and event.plan.exhaustive:
+            happened = outcomes[-1]  # the chances sum to 1: only rounding gets here
+        for outcome in outcomes:
+            outcome.resolved = True
+            result = OrderSide.YES if outcome is happened else OrderSide.NO
+            for mid in outcome.markets:
+                self._settle(mid, result)
+
+    def _settle(self, mid: MarketId, result: OrderSide) -> None:
+        status = self.exchange.status(mid)
+        if status is MarketStatus.SETTLED:
+            return
+        if status is not MarketStatus.CLOSED:
+            self.exchange.close_market(mid)
+        self.exchange.settle_market(mid, result)

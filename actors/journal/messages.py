@@ -14,6 +14,8 @@ import attrs
 from predmm.domain.enums import OrderStatus, TradingState, Venue
 from predmm.domain.ids import ClientOrderId, EventId, FillId, MarketId, VenueOrderId
 from predmm.domain.orders import Fill, Order, OrderEvent
+from predmm.strategies.day_loss import DayBaseline
+from predmm.strategies.fills import SettledPosition
 from predmm.strategies.inventory import InventoryTracker
 
 
@@ -62,6 +64,16 @@ class RecordOrderEvent:
     filled_quantity: Decimal | None = None  # None: unchanged
     venue_order_id: VenueOrderId | None = None
     reason: str = ""
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordCorrection:
+    """A correction a reconciliation made to an order during a run: the order as it is
+    after it, and ``what`` was wrong and was done (an order event ``correction``)."""
+
+    order: Order
+    what: str
     at: datetime | None = None
 
 
@@ -149,6 +161,23 @@ class RecordTradingState:
 
 
 @attrs.frozen(kw_only=True)
+class RecordSettlement:
+    """A market resolved: the venue's settlement and the position it settled (the
+    contracts, what they paid, the PnL realized). Journaled once per market."""
+
+    settled: SettledPosition
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordDayBaseline:
+    """The day's baseline (replaces one of the same day)."""
+
+    baseline: DayBaseline
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
 class RecordCursor:
     venue: Venue
     cursor: str
@@ -218,6 +247,27 @@ class RecordRunInfo:
 
 
 @attrs.frozen(kw_only=True)
+class RecordSupervision:
+    """What the engine's watch over its core actors did (``supervisors.core``): kept as
+    the component's latest event, with a count (``actors.journal.notes``)."""
+
+    component: str  # "journal", "portfolio", "platform kalshi"
+    event: str  # "failed", "restarted", "halted"
+    reason: str = ""
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordVenueWorld:
+    """The venue world that ``venue``'s records belong to (``supervisors.worlds``)."""
+
+    venue: Venue
+    identity: str
+    description: str
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
 class Flush:
     """Asked: answered with a ``FlushResult`` once everything told before it is
     committed and fsynced."""
@@ -236,16 +286,21 @@ Record = (
     | RecordOrder
     | RecordOrders
     | RecordOrderEvent
+    | RecordCorrection
     | RecordFill
     | RecordFillPage
     | RecordFillReversal
     | RecordPosition
     | RecordRestart
     | RecordTradingState
+    | RecordSettlement
+    | RecordDayBaseline
     | RecordCursor
     | RecordMarkets
     | RecordMarks
     | RecordFillMarks
     | RecordBalance
     | RecordRunInfo
+    | RecordSupervision
+    | RecordVenueWorld
 )

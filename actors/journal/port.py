@@ -15,12 +15,19 @@ from predmm.actors.journal.messages import MarketInfo
 from predmm.domain.enums import TradingState, Venue
 from predmm.domain.ids import FillId, MarketId
 from predmm.domain.orders import Fill, Order, OrderEvent
+from predmm.strategies.day_loss import DayBaseline
+from predmm.strategies.fills import SettledPosition
 
 
 class JournalPort(Protocol):
     def orders(self, changes: Sequence[tuple[Order, OrderEvent | None]]) -> None:
         """Order changes (each order after its event; None: a snapshot), in order, in
         one write."""
+        ...
+
+    def correction(self, order: Order, what: str) -> None:
+        """What a reconciliation during a run found wrong with ``order`` (as it is now)
+        and did about it."""
         ...
 
     def fill(self, fill: Fill, cursor: str | None) -> None: ...
@@ -33,6 +40,17 @@ class JournalPort(Protocol):
     def restart(self, market_id: MarketId, generation: int, reason: str) -> None: ...
     def quarantine(self, market_id: MarketId, generation: int, reason: str) -> None: ...
     def trading_state(self, state: TradingState, reason: str) -> None: ...
+    def settlement(self, settled: SettledPosition) -> None:
+        """A market resolved and the position it settled (journaled once per market)."""
+        ...
+
+    def day_baseline(self, baseline: DayBaseline) -> None:
+        """The day's baseline (a later one of the same day replaces it)."""
+        ...
+
+    def supervision(self, component: str, event: str, reason: str) -> None:
+        """What the engine's watch did about a core actor (``supervisors.core``)."""
+        ...
 
     # what the operator's reports read (the command line tells these, not the actors)
     def markets(self, markets: Sequence[MarketInfo]) -> None: ...
@@ -45,6 +63,9 @@ class NullJournal:
     """Journals nothing (benchmarks, and tests that do not look at the journal)."""
 
     def orders(self, changes: Sequence[tuple[Order, OrderEvent | None]]) -> None:
+        pass
+
+    def correction(self, order: Order, what: str) -> None:
         pass
 
     def fill(self, fill: Fill, cursor: str | None) -> None:
@@ -75,6 +96,15 @@ class NullJournal:
         pass
 
     def run_info(self, run_id: str, strategy: str, source: str, settings: str) -> None:
+        pass
+
+    def settlement(self, settled: SettledPosition) -> None:
+        pass
+
+    def day_baseline(self, baseline: DayBaseline) -> None:
+        pass
+
+    def supervision(self, component: str, event: str, reason: str) -> None:
         pass
 
 

@@ -85,6 +85,28 @@ class TradingStateRecord:
 
 
 @attrs.frozen(kw_only=True)
+class SettlementRecord:
+    """A resolved market as journaled: its outcome and payout per YES (NO pays the rest),
+    the contracts it settled, what they paid and the PnL that realized (payout less their
+    cost), the venue's time and when it was journaled."""
+
+    market_id: MarketId
+    outcome: str  # yes, no or scalar
+    yes_payout: Decimal
+    yes_contracts: Decimal
+    no_contracts: Decimal
+    payout: Decimal
+    realized_pnl: Decimal
+    venue_ts: datetime | None
+    recorded_at: datetime
+    source: str = ""
+
+    @property
+    def no_payout(self) -> Decimal:
+        return 1 - self.yes_payout
+
+
+@attrs.frozen(kw_only=True)
 class RunRecord:
     run_id: str
     started_at: datetime
@@ -196,6 +218,25 @@ def _vid(text: str | None) -> VenueOrderId | None:
     return None if text is None else VenueOrderId(text)
 
 
+def row_to_settlement(row: sqlite3.Row) -> SettlementRecord:
+    return SettlementRecord(
+        market_id=MarketId.parse(row["market_id"]),
+        outcome=row["outcome"],
+        yes_payout=Decimal(row["yes_payout"]),
+        yes_contracts=Decimal(row["yes_contracts"]),
+        no_contracts=Decimal(row["no_contracts"]),
+        payout=Decimal(row["payout"]),
+        realized_pnl=Decimal(row["realized_pnl"]),
+        venue_ts=dt(row["venue_ts"]),
+        recorded_at=dt_req(row["recorded_at"]),
+        source=row["source"],
+    )
+
+
+def opt_money(value: Decimal | None) -> str | None:
+    return None if value is None else money(value)
+
+
 def cursor_key(venue: Venue) -> str:
     return f"fill_cursor:{venue.value}"
 
@@ -216,6 +257,8 @@ ON CONFLICT (client_order_id) DO UPDATE SET
     updated_at = excluded.updated_at, reason = excluded.reason
 """
 
+
+CORRECTION = "correction"  # an order event: what a reconciliation during a run corrected
 
 INSERT_EVENT = """
 INSERT INTO order_events (client_order_id, event, status_after, filled_quantity, at, reason)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from predmm.domain.errors import PredmmError
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 4
 APPLICATION_ID = 0x70726D6D  # "prmm": marks a file as a predmm journal
 
 
@@ -125,12 +125,45 @@ def _create_v1(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
 
 
-# 7: what the operator's reports read besides the trading records: each market's title,
+_SCHEMA_V3 = """
+CREATE TABLE settlements (
+    market_id TEXT PRIMARY KEY,
+    venue TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    yes_payout TEXT NOT NULL CHECK (typeof(yes_payout) = 'text'),
+    no_payout TEXT NOT NULL CHECK (typeof(no_payout) = 'text'),
+    yes_contracts TEXT NOT NULL CHECK (typeof(yes_contracts) = 'text'),
+    no_contracts TEXT NOT NULL CHECK (typeof(no_contracts) = 'text'),
+    payout TEXT NOT NULL CHECK (typeof(payout) = 'text'),
+    realized_pnl TEXT NOT NULL CHECK (typeof(realized_pnl) = 'text'),
+    venue_ts TEXT,
+    recorded_at TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE day_baselines (
+    day TEXT PRIMARY KEY,
+    realized_pnl TEXT NOT NULL CHECK (typeof(realized_pnl) = 'text'),
+    taken_at TEXT NOT NULL
+);
+CREATE TABLE day_holdings (
+    day TEXT NOT NULL REFERENCES day_baselines (day),
+    market_id TEXT NOT NULL,
+    yes_contracts TEXT NOT NULL CHECK (typeof(yes_contracts) = 'text'),
+    no_contracts TEXT NOT NULL CHECK (typeof(no_contracts) = 'text'),
+    avg_yes_price TEXT NOT NULL CHECK (typeof(avg_yes_price) = 'text'),
+    avg_no_price TEXT NOT NULL CHECK (typeof(avg_no_price) = 'text'),
+    mark TEXT CHECK (mark IS NULL OR typeof(mark) = 'text'),
+    PRIMARY KEY (day, market_id)
+);
+"""
+
+
+# 4: what the operator's reports read besides the trading records: each market's title,
 # event (the venue's, and the cross-venue link's), tick and close time (markets), its
 # marks over time (marks) and at fixed times after each fill (fill_marks), each venue's
 # cash at the start and end of a run (balances), and what a run traded with
 # (runs.strategy, runs.source, runs.settings).
-_SCHEMA_V7 = """
+_SCHEMA_V4 = """
 CREATE TABLE markets (
     market_id TEXT PRIMARY KEY,
     venue TEXT NOT NULL,
@@ -183,9 +216,13 @@ def _statements(script: str) -> Callable[[sqlite3.Connection], None]:
 # To change the schema: add MIGRATIONS[SCHEMA_VERSION + 1] and bump SCHEMA_VERSION.
 # A version without an entry changes nothing here (its number is another branch's,
 # reserved while several are written side by side; the numbers close up at the merge).
+# 3: settlements (one row per resolved market) and the day's baseline (day_baselines,
+# with the contracts held at the start of the day and their marks in day_holdings).
+# 4: the operator's reports (see _SCHEMA_V4).
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _create_v1,
-    7: _statements(_SCHEMA_V7),
+    3: _statements(_SCHEMA_V3),
+    4: _statements(_SCHEMA_V4),
 }
 
 

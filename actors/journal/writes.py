@@ -13,7 +13,9 @@ from datetime import datetime
 from predmm.actors.journal.messages import (
     Record,
     RecordBalance,
+    RecordCorrection,
     RecordCursor,
+    RecordDayBaseline,
     RecordFill,
     RecordFillMarks,
     RecordFillPage,
@@ -28,7 +30,16 @@ from predmm.actors.journal.messages import (
     RecordRun,
     RecordRunEnd,
     RecordRunInfo,
+    RecordSettlement,
+    RecordSupervision,
     RecordTradingState,
+    RecordVenueWorld,
+)
+from predmm.actors.journal.notes import (
+    supervision_key,
+    supervision_value,
+    world_key,
+    world_value,
 )
 from predmm.actors.journal.records import PositionRecord
 from predmm.actors.journal.schema import JournalError
@@ -55,6 +66,8 @@ def write(journal: Journal, message: Record, now: datetime) -> list[FillOutcome]
                 journal.record_orders(changes, at=at)
             case RecordOrderEvent():
                 _write_order_event(journal, message, at)
+            case RecordCorrection(order=order, what=what):
+                journal.record_correction(order, at=at, what=what)
             case RecordPosition():
                 journal.record_position(_position(message, at))
             case RecordRestart(market_id=mid, reason=reason, attempt=n, quarantined=q):
@@ -63,6 +76,10 @@ def write(journal: Journal, message: Record, now: datetime) -> list[FillOutcome]
                 )
             case RecordTradingState(state=state, reason=reason):
                 journal.record_trading_state(state=state, at=at, reason=reason)
+            case RecordSettlement(settled=settled):
+                journal.record_settlement(settled, at=at)
+            case RecordDayBaseline(baseline=baseline):
+                journal.record_day_baseline(baseline)
             case RecordCursor(venue=venue, cursor=cursor):
                 journal.set_cursor(venue, cursor, at=at)
             case RecordRun(run_id=run_id, config_digest=digest, mode=mode, pid=pid):
@@ -71,6 +88,12 @@ def write(journal: Journal, message: Record, now: datetime) -> list[FillOutcome]
                 )
             case RecordRunEnd(run_id=run_id, reason=reason):
                 journal.record_run_end(run_id=run_id, stopped_at=at, reason=reason)
+            case RecordSupervision(component=component, event=event, reason=reason):
+                key = supervision_key(component)
+                value = supervision_value(journal.get(key), event, reason, at)
+                journal.put(key, value, at=at)
+            case RecordVenueWorld(venue=venue, identity=identity, description=text):
+                journal.put(world_key(venue), world_value(identity, text, at), at=at)
             case _:
                 _write_annotation(journal, message, at)
     return []

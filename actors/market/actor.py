@@ -6,12 +6,21 @@ orders (keep what is unchanged; amend where the venue can; else cancel and repla
 reserves the worst case with the PortfolioActor and submits to the PlatformActor, both
 by direct call (``actors.direct``: handled on this thread under the actor's lock, so
 the tick path wakes no other actor thread). Guards: quote age, price move, volume
-spike; exits through ``strategies.market_making.exit_signal``. On stop it cancels its
-own orders.
+spike; exits through ``strategies.market_making.exit_signal`` (rebalance), one in flight
+at a time (until its fills are in); fills an order's answer announced before they arrived
+count as pending inventory (``actors.market.holdings``). In REDUCING an exit takes the
+room of the reducing quotes in its way. Its market's life is ``strategies.life``'s:
+quoting, then exit only (inside the exit window, or once the selection no longer wants it:
+``SetWanted``), then closed (nothing placed, the position kept until the settlement).
+Unwanted, once flat with nothing resting, it tells the supervisor ``MarketDone`` (which
+retires it). A market whose position the venue disputes places nothing until it agrees
+(``BlockQuoting``). On stop it cancels its own orders.
 
 A restarted incarnation rebuilds its inventory from the PortfolioActor (seeded from the
-journal at start, then fed the same fills the journal records) and its live orders from
-the PlatformActor; its client order ids carry its generation, so they never collide.
+journal at start, then fed the same fills the journal records) and its orders (an exit
+in flight included) from the PlatformActor, in the one direct call that routes the
+market's fills to it (``TakeOver``); its client order ids carry its generation, so they
+never collide.
 
 This file holds the actor: its state, lifecycle, dispatch and calls to other actors. Its
 decisions are pure functions beside it: what it reads of its market in
@@ -31,6 +40,7 @@ import pykka
 from loguru import logger
 
 from predmm.actors.market.deps import MarketDeps
+from predmm.actors.market.holdings import PendingFills, exit_within_room, room_for_quotes
 from predmm.actors.market.orders import (
     amend_request,
     amended,
@@ -43,26 +53,30 @@ from predmm.actors.market.quote_diff import diff, needs_requote, quoting, reduci
 from predmm.actors.market.view import LiveView, OwnSizes, own_sizes, requote_key, watch_of
 from predmm.actors.messages import (
     AmendOrder,
-    AttachMarket,
+    BlockQuoting,
     ChildFailed,
     DataReady,
     DetachMarket,
     FillReceived,
     FillReverted,
-    GetOpenOrders,
     GetPosition,
     InjectFailure,
     MarketChanged,
     MarketDataChanged,
+    MarketDone,
+    MarketStart,
     MarkPrice,
     OrdersChanged,
     PositionView,
     Reservation,
     Reserve,
     Retire,
+    SetWanted,
     SubmitOrders,
+    TakeOver,
     Tick,
     TradingStateChanged,
+    UnblockQuoting,
 )
 from predmm.actors.status import MarketStatus
 from predmm.domain.book import OrderBook, Watch
@@ -71,8 +85,10 @@ from predmm.domain.exposure import ReserveRequest
 from predmm.domain.ids import ClientOrderId
 from predmm.domain.market import Market
 from predmm.domain.orders import Order
+from predmm.domain.outcomes import VenueGroup, venue_group
 from predmm.strategies.fills import apply_fill, revert_fill
 from predmm.strategies.inventory import InventoryTracker
+from predmm.strategies.life import Phase, aggressive_exit, passive_exit, phase
 from predmm.strategies.market_making import exit_signal
 from predmm.strategies.quoting import Quote, VolumeMeter, compute_quotes, quote_expired
 
@@ -87,9 +103,14 @@ class MarketActor(pykka.ThreadingActor):
         deps: MarketDeps,
         generation: int = 0,
         state: TradingState = TradingState.ACTIVE,
+        wanted: bool = True,
     ) -> None:
         super().__init__()
         self.market, self.deps, self.generation, self.state = market, deps, generation, state
+        self.wanted, self.done = wanted, False  # done: told the supervisor it is flat
+        self.exit_waits = False  # a marketable exit waits for our order on its side to go
+        self._group_of: Market | None = None
+        self._group: VenueGroup | None = None
         self.market_id = market.market_id
         self.config = deps.config
         self.inventory = InventoryTracker(
@@ -97,14 +118,17 @@ class MarketActor(pykka.ThreadingActor):
         )
         self.live: dict[ClientOrderId, Order] = {}
         self.cancelling: set[ClientOrderId] = set()
-        self.exits: set[ClientOrderId] = set()
+        self.exits: set[ClientOrderId] = set()  # at most one: in flight until its fills are in
+        self.pending = PendingFills()
+        self.exit_waits = False  # a REDUCING exit waits for the quotes in its way to go
+        self.blocked = ""  # why nothing may be placed (the venue disputes the position)
         self.book: OrderBook | None = None
         self.fair: Decimal | None = None
         self.quoted_fair: Decimal | None = None
         self.quoted_at: Any = None
         self.stale = True
         self.last_inputs: tuple[object, ...] | None = None
-        self.lost_quote = False
+        self.requote_now = False
         self.volume = VolumeMeter(
             window_s=self.config.volume_spike_window_seconds,
             lookback_s=self.config.volume_spike_lookback_seconds,
@@ -127,31 +151,46 @@ class MarketActor(pykka.ThreadingActor):
 
     def on_start(self) -> None:
         try:
-            self.deps.platform.tell(AttachMarket(market_id=self.market_id, ref=self.actor_ref))
             self._recover()
             if self.deps.conflator is not None:
                 self.deps.conflator.attach(self.market_id, self.actor_ref)
             self._publish("quoting" if self.generation == 0 else "restarted")
+            self._check_done()
         except Exception as exc:  # pykka calls no on_failure for on_start: report it here
             self._report_failure(exc)
             raise
 
     def _recover(self) -> None:
-        """Inventory from the PortfolioActor, live orders from the PlatformActor: direct
-        calls, like the tick path's, so a start never waits for their threads (under
-        load those wait long for the GIL, and an ask would time out)."""
-        pos: PositionView = self.deps.portfolio_direct.call(GetPosition(market_id=self.market_id))
+        """Inventory from the PortfolioActor, live orders (and finished ones whose fills
+        are still to come) from the PlatformActor, read in the one direct call that routes
+        the market's fills here (``TakeOver``: no fill falls between the two, or is counted
+        twice); a direct call, like the tick path's, so a start never waits for their
+        threads (under load those wait long for the GIL, and an ask would time out). An
+        exit of the last incarnation is still in flight."""
+        start: MarketStart = self.deps.platform_direct.call(
+            TakeOver(market_id=self.market_id, ref=self.actor_ref)
+        )
+        pos: PositionView = start.position or self.deps.portfolio_direct.call(
+            GetPosition(market_id=self.market_id)
+        )
         inv = self.inventory
         inv.yes_contracts, inv.no_contracts = pos.yes_contracts, pos.no_contracts
         inv.avg_yes_price, inv.avg_no_price = pos.avg_yes_price, pos.avg_no_price
         inv.realized_pnl, inv.fees_paid = pos.realized_pnl, pos.fees_paid
-        orders: tuple[Order, ...] = self.deps.platform_direct.call(
-            GetOpenOrders(market_id=self.market_id)
-        )
-        for order in orders:
-            self.live[order.client_order_id] = order
+        for order, counted in start.orders:
+            coid = order.client_order_id
+            self.pending.recovered(order, counted)
+            if order.order_type is OrderType.MARKET and not self._done(order):
+                self.exits.add(coid)
+            if order.status.is_terminal:
+                continue
+            self.live[coid] = order
             if order.status is OrderStatus.PENDING_CANCEL:
                 self.cancelling.add(order.client_order_id)
+
+    def _done(self, order: Order) -> bool:
+        """Finished, its fills all in."""
+        return order.status.is_terminal and not self.pending.waiting(order.client_order_id)
 
     def on_stop(self) -> None:
         self._cancel(list(self.live))
@@ -194,6 +233,20 @@ class MarketActor(pykka.ThreadingActor):
         finally:
             self._send()
             self._watch()
+            self._check_done()
+
+    def _check_done(self) -> None:
+        """Unwanted, flat and with nothing resting: the supervisor may retire it."""
+        if self.wanted or self.done or self.retired or self.live or self.exits:
+            return
+        if self._held().net_position != 0:  # fills announced and not in yet count
+            return
+        self.done = True
+        if self.deps.supervisor is not None:
+            with contextlib.suppress(pykka.ActorDeadError):
+                self.deps.supervisor.tell(
+                    MarketDone(market_id=self.market_id, generation=self.generation)
+                )
 
     def _watch(self) -> None:
         """Tell the conflator what this actor reads of a book now (its quotes' prices and
@@ -218,13 +271,21 @@ class MarketActor(pykka.ThreadingActor):
             case OrdersChanged(orders=orders):
                 for order in orders:
                     self._on_order(order)
-                # requote now if a release may let a refused order pass, or if the venue
-                # took a quote away (expired, cancelled by it, rejected)
-                if self.stale and (self.refused or self.lost_quote):
-                    self.lost_quote = False
+                if self.exit_waits:  # the quotes in a REDUCING exit's way may be gone
+                    self._exit(self._view())
+                # requote now if a release may let a refused order pass, if the venue
+                # took a quote away (expired, cancelled by it, rejected) or if an order
+                # was adopted (it may be a second quote on its side)
+                if self.stale and (self.refused or self.requote_now):
+                    self.requote_now = False
                     self._requote()
+                if self.exit_waits:  # the exit waited for our order on its side to go
+                    self._exit(self._view())
             case FillReceived(fill=fill):
                 apply_fill(self.inventory, fill)
+                whole = self.pending.fill(fill, self.live)  # a finished order's fills all in
+                if whole is not None:
+                    self.exits.discard(whole)
                 self.stale = True
                 self._requote()
             case FillReverted(fill=fill):
@@ -238,6 +299,16 @@ class MarketActor(pykka.ThreadingActor):
                 self._requote()
             case MarketChanged(market=market):
                 self.market, self.stale = market, True
+                self._requote()
+            case SetWanted(wanted=wanted):
+                self.wanted, self.stale = wanted, True
+                self.done = self.done and not wanted
+                self._requote()
+            case BlockQuoting(reason=reason):
+                self.blocked, self.stale = reason, True
+                self._requote()
+            case UnblockQuoting():
+                self.blocked, self.stale = "", True
                 self._requote()
             case Retire():
                 self.retired = True
@@ -268,13 +339,17 @@ class MarketActor(pykka.ThreadingActor):
     def _on_order(self, order: Order) -> None:
         coid = order.client_order_id
         if order.status.is_terminal:
-            ours = coid in self.cancelling or coid in self.exits or coid not in self.live
-            self.lost_quote = self.lost_quote or not ours  # gone without our asking
-            self.live.pop(coid, None)
+            tracked = self.live.pop(coid, None) is not None
+            ours = coid in self.cancelling or coid in self.exits or not tracked
+            self.requote_now = self.requote_now or not ours  # gone without our asking
             self.cancelling.discard(coid)
-            self.exits.discard(coid)
+            if not (tracked and self.pending.order_done(order)):
+                self.exits.discard(coid)  # else in flight until its fills are in
             self.stale = True
-        elif coid in self.live:
+        else:
+            if coid not in self.live:  # one the venue took late, adopted by the platform
+                self.pending.recovered(order, order.filled_quantity)
+                self.stale = self.requote_now = True
             self.live[coid] = order
 
     def _on_tick(self) -> None:
@@ -288,25 +363,44 @@ class MarketActor(pykka.ThreadingActor):
 
     # quoting --------------------------------------------------------------------------
 
+    def _phase(self) -> Phase:
+        """Where the market is in its life now (``strategies.life``)."""
+        now = LiveView(self.market, None, None, self.deps.clock.now())
+        return phase(now, self.config, wanted=self.wanted)
+
     def _view(self) -> LiveView | None:
+        """The strategy's view now; None without a book or once trading closed."""
         book = self.book
-        if book is None or not self.market.is_open:
+        if book is None or self._phase() is Phase.CLOSED:
             return None
         return LiveView(self.market, book.best_bid(), book.best_ask(), self.deps.clock.now())
+
+    def _held(self) -> InventoryTracker:
+        """The inventory with the fills its orders are owed (``PendingFills``): what
+        quotes and exits are sized on."""
+        return self.pending.effective(self.inventory, self.live)
 
     def _requote(self) -> None:
         quotes = self._quotes()
         own = own_sizes(quotes)
         paused = self.deps.clock.monotonic() < self.paused_until
+        held = self._held()
         inputs = requote_key(
-            self.book, own, self.sized, self.inventory, self.state, self.market, paused
+            self.book,
+            own,
+            self.sized,
+            held,
+            self.state,
+            self.market,
+            paused,
+            self._phase(),
         )
         if inputs == self.last_inputs and not self.stale:
             return  # nothing the strategy reads has changed: the same quotes, the same exit
         self.last_inputs = inputs
         view = self._view()
-        self._exit(view)
-        desired = self._desired(view, own)
+        self._exit(view, held)
+        desired = self._desired(view, own, held)
         threshold = self.config.price_change_requote_threshold
         if not needs_requote(self.stale, desired, quotes, self.quoted_fair, self.fair, threshold):
             return
@@ -317,19 +411,30 @@ class MarketActor(pykka.ThreadingActor):
         self._send()  # before the bookkeeping below: the tick path ends at the venue
         self.stale = False
         self.quoted_fair, self.quoted_at = self.fair, self.deps.clock.now()
-        self._publish("quoting" if desired else "idle")
+        life = self._phase()
+        health = life.value if life is not Phase.QUOTING else "quoting" if desired else "idle"
+        self._publish("blocked" if self.blocked else health)
 
-    def _desired(self, view: LiveView | None, own: OwnSizes) -> dict[OrderSide, Quote]:
-        halted = self.state is TradingState.HALTED
+    def _desired(
+        self, view: LiveView | None, own: OwnSizes, held: InventoryTracker
+    ) -> dict[OrderSide, Quote]:
+        halted = self.state is TradingState.HALTED or bool(self.blocked)
         if view is None or halted or self.deps.clock.monotonic() < self.paused_until:
             self.fair = None
             return {}
         assert self.book is not None
-        decision = compute_quotes(view, self.inventory, self.config, self.book.without(own))
+        others = self.book.without(own)
+        decision = compute_quotes(view, held, self.config, others)
         self.fair = decision.fair_value if decision is not None else None
         quotes = {q.side: q for q in decision.quotes()} if decision is not None else {}
+        if phase(view, self.config, wanted=self.wanted) is Phase.EXITING:  # exit only
+            out = aggressive_exit(held, view, self.config)
+            exit_bid = passive_exit(held, view, others) if out is None else None
+            quotes = {exit_bid.side: exit_bid} if exit_bid is not None else {}
         if self.state is TradingState.REDUCING:
-            quotes = reducing_only(quotes, self.inventory.net_position)
+            exits = [self.live[c] for c in self.exits if c in self.live]
+            room = room_for_quotes(held.net_position, exits, self.exit_waits)
+            quotes = reducing_only(quotes, room)
         return quotes
 
     def _quotes(self) -> dict[OrderSide, Order]:
@@ -354,6 +459,7 @@ class MarketActor(pykka.ThreadingActor):
             event_id=self.market.event_id,
             requests=tuple(requests),
             mark=mark,
+            group=self._venue_group(),
         )
         try:
             result: tuple[Reservation, ...] = self.deps.portfolio_direct.call(reserve)
@@ -362,6 +468,12 @@ class MarketActor(pykka.ThreadingActor):
             return ()
         self.refused = any(not r.granted for r in result)
         return result
+
+    def _venue_group(self) -> VenueGroup | None:
+        """What the venue says of this market's event, computed once per ``Market``."""
+        if self._group_of is not self.market:
+            self._group_of, self._group = self.market, venue_group(self.market)
+        return self._group
 
     def _place(self, quotes: list[Quote], **extra: Any) -> list[Order]:
         orders = [self._order(q, **extra) for q in quotes]
@@ -415,14 +527,28 @@ class MarketActor(pykka.ThreadingActor):
         except pykka.ActorDeadError:
             self.log.error("platform gone: {n} cancels not sent", n=len(submit.cancels))
 
-    def _exit(self, view: LiveView | None) -> None:
-        if view is None or self.exits or self.state is TradingState.HALTED:
+    def _exit(self, view: LiveView | None, held: InventoryTracker | None = None) -> None:
+        """A marketable exit, at most one in flight (until its fills are all in): a
+        rebalance while quoting; the whole net position near the close while exiting, once
+        no order of ours rests on its side (the passive exit, being cancelled, must not
+        fill beside it). In REDUCING it takes the room of the reducing quotes in its way."""
+        if view is None or self.exits or self.state is TradingState.HALTED or self.blocked:
             return
-        signal = exit_signal(self.inventory, view, self.config)
-        if signal is None:
-            return
-        quote = exit_quote(signal, view.tick)
-        if quote is None:
+        held = held if held is not None else self._held()
+        self.exit_waits = False
+        if phase(view, self.config, wanted=self.wanted) is Phase.EXITING:
+            signal = aggressive_exit(held, view, self.config)
+            if signal is not None and any(o.side is signal.side for o in self.live.values()):
+                self.exit_waits = True
+                return
+        else:
+            signal = exit_signal(held, view, self.config)
+        quote = exit_quote(signal, view.tick) if signal is not None else None
+        if quote is not None and self.state is TradingState.REDUCING:
+            quote, in_way = exit_within_room(quote, held.net_position, self.live)
+            self._cancel(in_way)  # the rest of the exit follows once they are gone
+            self.exit_waits = bool(in_way)
+        if signal is None or quote is None:
             return
         self.log.info("exit: {reason}", reason=signal.reason)
         placed = self._place(
@@ -459,5 +585,6 @@ class MarketActor(pykka.ThreadingActor):
                 realized_pnl=self.inventory.realized_pnl,
                 unrealized_pnl=self.inventory.unrealized_pnl(mark) if mark is not None else ZERO,
                 quoted_at=self.quoted_at,
+                note=self.blocked,
             )
         )

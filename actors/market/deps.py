@@ -26,7 +26,7 @@ class MarketDeps:
     config: MarketMakingConfig
     capabilities: Capabilities
     portfolio: pykka.ActorRef[Any]
-    platform: pykka.ActorRef[Any]
+    platform: pykka.ActorRef[Any] | DirectRef  # the engine gives the DirectRef: restarts too
     portfolio_direct: DirectRef  # reservations and marks, on this actor's thread
     platform_direct: DirectRef  # order submissions, on this actor's thread
     clock: Clock

@@ -1,7 +1,7 @@
 """The metrics endpoint, served by hypercorn under trio on 127.0.0.1: ``/metrics``
 answers Prometheus (``cli.metrics``), ``/healthz`` the liveness probe (200 while the
-engine runs and every venue answers, 503 otherwise, the body saying why), anything else
-404. A port that cannot be listened on is one line (``PredmmError``)."""
+engine runs, every venue answers and no core actor is down, 503 otherwise, the body
+saying why), anything else 404. A port that cannot be listened on is one line (``PredmmError``)."""
 
 from __future__ import annotations
 
@@ -44,9 +44,15 @@ def health(
             for v in down
         )
     if snap.trading_state is TradingState.HALTED:
-        return False, "halted" + (f" {halted_since}" if halted_since else "")
+        why = halted_since or snap.halt_reason or ""
+        return False, "halted" + (f" {why}" if why else "")
+    core = [c for c in snap.core if c.health != "restarted"]  # a core actor not back yet
+    if core:
+        return False, "; ".join(
+            f"{c.component} {c.health}" + (f": {c.note}" if c.note else "") for c in core
+        )
     up = ", ".join(f"{v.venue} connected" for v in venues)
-    state = snap.trading_state.value.upper()
+    state = snap.trading_state.value.upper() + (" on PAPER" if snap.paper else "")
     return True, f"ok: running {duration(now - started)}; trading {state}" + (
         f"; {up}" if up else ""
     )

@@ -87,11 +87,13 @@ class RunSummary:
     orders: int  # placed this run
     resting: int  # journaled orders the venues may still hold
     cash: tuple[tuple[str, Decimal | None, Decimal | None], ...]  # venue, start, end
+    paper: bool = False  # every order filled on paper, none sent
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "journal": str(self.journal),
             "run_id": self.run_id,
+            "mode": "paper" if self.paper else "live",
             "started_at": fmt.iso(self.started_at),
             "stopped_at": fmt.iso(self.stopped_at),
             "stop_reason": self.reason,
@@ -134,6 +136,7 @@ def run_summary(journal: Path, run_id: str) -> RunSummary | None:
         orders=sum(1 for o, at in data.orders if run.contains(o.created_at or at, data.read_at)),
         resting=sum(1 for o, _ in data.orders if o.status.may_rest),
         cash=tuple((v, c.get("start"), c.get("end")) for v, c in sorted(cash.items())),
+        paper=run.mode == "paper",
     )
 
 
@@ -144,7 +147,8 @@ def _cash(value: Decimal | None) -> str:
 def summary_lines(s: RunSummary) -> list[str]:
     end = s.stopped_at or s.started_at
     lines = [
-        f"run {s.run_id} stopped after {fmt.duration((end - s.started_at).total_seconds())}:"
+        ("PAPER " if s.paper else "")
+        + f"run {s.run_id} stopped after {fmt.duration((end - s.started_at).total_seconds())}:"
         f" {s.reason}",
         f"  fills {s.fills:,} ({fmt.contracts(s.contracts)} contracts, fees {fmt.money(s.fees)}),"
         f" PnL {fmt.money(s.pnl)} at the last marks; the journal's PnL {fmt.money(s.total_pnl)}",

@@ -13,7 +13,7 @@ import click
 from rich.console import Console
 
 from predmm.cli.oneline import fail
-from predmm.cli.reports.source import DEFAULT_JOURNAL, Filters, TimeParam
+from predmm.cli.reports.source import Filters, TimeParam, default_journal
 from predmm.domain.enums import Venue
 from predmm.domain.errors import PredmmError
 
@@ -29,10 +29,14 @@ def journal_option(f: Any) -> Any:
     return click.option(
         "--journal",
         type=click.Path(dir_okay=True, path_type=Path),
-        default=DEFAULT_JOURNAL,
-        show_default=True,
-        help="The journal of a predmm run (it may still be running).",
+        default=None,
+        help="The journal of a predmm run (it may still be running). Default: the run started"
+        " last in this folder (predmm.sqlite3, or the newest embedded run's under predmm-sim/).",
     )(f)
+
+
+def _journal(journal: Path | None) -> Path:
+    return journal if journal is not None else default_journal()
 
 
 def filter_options(f: Any) -> Any:
@@ -68,13 +72,18 @@ def _guard(body: Callable[[], None]) -> None:
 @click.command("status")
 @journal_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (exact decimals).")
-def status_command(journal: Path, as_json: bool) -> None:
-    """Whether a daemon runs, the last run and why it stopped, the trading state, PnL,
-    each venue's cash, positions per market and per linked event, strategies, open
-    orders, restarts and quoting quality, from the journal.
+def status_command(journal: Path | None, as_json: bool) -> None:
+    """Whether a daemon runs (its pid, since when, its command: the journal's lock), the
+    last run and why it stopped, paper or live, the trading state, PnL (today's as the
+    loss limits count it), each venue's cash, positions per market and per linked event
+    (settled markets at their payout), each event's worst loss over its outcome
+    scenarios, strategies, open orders, restarts, core actor failures, corrections by
+    reconciliation, markets not quoted for a disputed position and quoting quality, from
+    the journal.
 
     \b
     Examples:
+      predmm status                       # the last run in this folder
       predmm status --journal predmm.sqlite3
       predmm status --json | jq .pnl.total
     """
@@ -82,7 +91,7 @@ def status_command(journal: Path, as_json: bool) -> None:
     from predmm.cli.reports.status_text import print_status
 
     def body() -> None:
-        report = status_report(journal)
+        report = status_report(_journal(journal))
         if as_json:
             click.echo(json.dumps(report, indent=2))
         else:
@@ -98,7 +107,7 @@ def status_command(journal: Path, as_json: bool) -> None:
 @click.option("--limit", type=click.IntRange(min=0), default=100, show_default=True,
               help="The last N in the table (0: all); --csv and --json give all.")  # fmt: skip
 def fills_command(
-    journal: Path, markets: tuple[str, ...], venue: str | None, since: Any, until: Any,
+    journal: Path | None, markets: tuple[str, ...], venue: str | None, since: Any, until: Any,
     as_csv: bool, as_json: bool, limit: int,
 ) -> None:  # fmt: skip
     """Our fills, oldest first: time, market, side, price, contracts, fee, and what each
@@ -114,7 +123,7 @@ def fills_command(
     from predmm.cli.reports.tables import fill_rows, print_csv, print_fills, print_json
 
     def body() -> None:
-        data = read_journal(journal, orders=False)
+        data = read_journal(_journal(journal), orders=False)
         trades, _ = apply_filters(data, _filters(markets, venue, since, until))
         rows = fill_rows(data, trades)
         if as_json:
@@ -135,7 +144,7 @@ def fills_command(
 @click.option("--limit", type=click.IntRange(min=0), default=100, show_default=True,
               help="The last N in the table (0: all); --csv and --json give all.")  # fmt: skip
 def orders_command(
-    journal: Path, markets: tuple[str, ...], venue: str | None, since: Any, until: Any,
+    journal: Path | None, markets: tuple[str, ...], venue: str | None, since: Any, until: Any,
     as_csv: bool, as_json: bool, only_open: bool, limit: int,
 ) -> None:  # fmt: skip
     """Our orders by creation time, each in its latest state: market, side, price,
@@ -150,7 +159,7 @@ def orders_command(
     from predmm.cli.reports.tables import order_rows, print_csv, print_json, print_orders
 
     def body() -> None:
-        data = read_journal(journal)
+        data = read_journal(_journal(journal))
         _, orders = apply_filters(data, _filters(markets, venue, since, until))
         if only_open:
             orders = [(o, at) for o, at in orders if o.status.may_rest]
@@ -177,7 +186,7 @@ def orders_command(
     help="Group by UTC day, market, linked event, venue or strategy.",
 )
 def pnl_command(
-    journal: Path, markets: tuple[str, ...], venue: str | None, since: Any, until: Any,
+    journal: Path | None, markets: tuple[str, ...], venue: str | None, since: Any, until: Any,
     as_csv: bool, as_json: bool, by: str,
 ) -> None:  # fmt: skip
     """PnL from the journal: each market's cash plus its holdings at its latest mark
@@ -195,7 +204,7 @@ def pnl_command(
     from predmm.cli.reports.tables import pnl_rows, print_csv, print_json, print_pnl
 
     def body() -> None:
-        data = read_journal(journal, orders=False)
+        data = read_journal(_journal(journal), orders=False)
         filters = _filters(markets, venue, since, until)
         everything = Filters(markets=filters.markets, venue=filters.venue)
         trades, _ = apply_filters(data, everything if by == "day" else filters)
@@ -220,7 +229,7 @@ def pnl_command(
     help="Write the report here (one self-contained file).",
 )
 @click.option("--run", "run_id", help="A run id (predmm status shows the last); 'all': every run.")
-def report_command(journal: Path, html_path: Path, run_id: str | None) -> None:
+def report_command(journal: Path | None, html_path: Path, run_id: str | None) -> None:
     """The backtest's HTML report for a live or paper run, from its journal: PnL path,
     drawdown, inventory per market, markout curve, fill rate and spread capture per
     market, the settings the run used. The last run unless --run says otherwise.
@@ -237,7 +246,7 @@ def report_command(journal: Path, html_path: Path, run_id: str | None) -> None:
 
     def body() -> None:
         check_writable_file(html_path, "report")
-        data = read_journal(journal)
+        data = read_journal(_journal(journal))
         result = write_html(html_path, data, run_id)
         click.echo(
             f"wrote {html_path}: {result.fills} fills, PnL {fmt.money(result.pnl)},"

@@ -1,8 +1,11 @@
 """What every report reads from a journal, read once in one read transaction
 (``read_journal``): the fills (as ledger ``Trade``s), the orders, the marks (the
-journal's, and the daemon's live file when it is newer), the markets' titles, events and
-ticks, the runs and the venues' balances; and the command-line filters that narrow them
-(``Filters``: markets, a venue, a time window), with the time option's parser.
+journal's, and the daemon's live file when it is newer; a settled market's is its payout,
+1 or 0 for a YES, from its settlement on), the markets' titles, events and ticks, the
+runs, the venues' balances and the settlements; which journal a report reads when none
+is named (``default_journal``: the run started last in the folder); and the command-line
+filters that narrow them (``Filters``: markets, a venue, a time window), with the time
+option's parser.
 """
 
 from __future__ import annotations
@@ -18,7 +21,12 @@ import attrs
 import click
 
 from predmm.actors.journal.messages import MarketInfo
-from predmm.actors.journal.records import BalanceRecord, RunRecord, TradingStateRecord
+from predmm.actors.journal.records import (
+    BalanceRecord,
+    RunRecord,
+    SettlementRecord,
+    TradingStateRecord,
+)
 from predmm.actors.journal.schema import JournalError
 from predmm.actors.journal.store import Journal
 from predmm.cli import fmt
@@ -31,6 +39,8 @@ from predmm.domain.ids import EventId, MarketId
 from predmm.domain.orders import Order
 
 DEFAULT_JOURNAL = Path("predmm.sqlite3")
+EMBEDDED_JOURNALS = "predmm-sim/*/predmm.sqlite3"
+_EPOCH = datetime.min.replace(tzinfo=UTC)
 _RELATIVE = re.compile(r"^(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)$")
 _UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -96,6 +106,7 @@ class JournalData:
     trading_state: TradingStateRecord | None
     live: dict[str, Any]
     fill_marks: dict[Any, dict[float, Decimal]] = attrs.field(factory=dict)
+    settlements: dict[MarketId, SettlementRecord] = attrs.field(factory=dict)
 
     @property
     def titles(self) -> dict[MarketId, str]:
@@ -135,6 +146,30 @@ class JournalData:
         return {m: mark for m, (mark, _) in self.marks.items()}
 
 
+def default_journal(folder: Path = Path()) -> Path:
+    """The journal of the run started last in ``folder``: ``predmm.sqlite3`` or the
+    newest embedded run's (``predmm-sim/<UTC start>/predmm.sqlite3``)."""
+    plain = folder / DEFAULT_JOURNAL
+    candidates = [plain] if plain.is_file() else []
+    embedded = sorted(folder.glob(EMBEDDED_JOURNALS), key=lambda p: p.parent.name)
+    candidates += embedded[-1:]
+    if not candidates:
+        raise PredmmError(
+            f"no journal in {folder.resolve()} (predmm.sqlite3, or an embedded run's under"
+            " predmm-sim/): give --journal PATH of a predmm run"
+        )
+    return max(candidates, key=_last_start)
+
+
+def _last_start(journal: Path) -> datetime:
+    try:
+        with Journal.open_read_only(journal) as reader:
+            runs = reader.runs()
+    except JournalError:
+        return _EPOCH
+    return runs[-1].started_at if runs else _EPOCH
+
+
 def open_journal(path: Path) -> Journal:
     """The journal at ``path`` for reading; anything else is one line naming it."""
     if not path.exists():
@@ -159,6 +194,7 @@ def read_journal(path: Path, now: datetime | None = None, *, orders: bool = True
             if orders
             else [(o, o.created_at or now) for o in reader.open_orders()]
         )
+        settled = {s.market_id: s for s in reader.settlements()}
         data = JournalData(
             path=path,
             read_at=now,
@@ -168,16 +204,41 @@ def read_journal(path: Path, now: datetime | None = None, *, orders: bool = True
                 if not jf.is_reversed
             ),
             orders=tuple(order_rows),
-            marks=_marks(reader.latest_marks(), live),
-            mark_series=tuple(reader.marks()),
+            marks=_marks(reader.latest_marks(), live) | _settled_marks(settled),
+            mark_series=_series(reader.marks(), settled),
             markets=reader.market_infos(),
             runs=tuple(reader.runs()),
             balances=tuple(reader.balances()),
             trading_state=reader.trading_state(),
             live=live,
             fill_marks=reader.fill_marks(),
+            settlements=settled,
         )
     return data
+
+
+def settled_at(s: SettlementRecord) -> datetime:
+    """When a market resolved: the venue's time, else when it was journaled."""
+    return s.venue_ts or s.recorded_at
+
+
+def _settled_marks(
+    settled: Mapping[MarketId, SettlementRecord],
+) -> dict[MarketId, tuple[Decimal, datetime]]:
+    """A resolved market is worth its payout: a YES what it paid, a NO the rest."""
+    return {m: (s.yes_payout, settled_at(s)) for m, s in settled.items()}
+
+
+def _series(
+    marks: Iterable[tuple[MarketId, datetime, Decimal]],
+    settled: Mapping[MarketId, SettlementRecord],
+) -> tuple[tuple[MarketId, datetime, Decimal], ...]:
+    """The journaled marks, each settled market's ending at its payout when it resolved."""
+    kept = [
+        (m, at, mark) for m, at, mark in marks if m not in settled or at < settled_at(settled[m])
+    ]
+    kept += [(m, settled_at(s), s.yes_payout) for m, s in settled.items()]
+    return tuple(sorted(kept, key=lambda row: row[1]))
 
 
 def _marks(
@@ -185,10 +246,10 @@ def _marks(
 ) -> dict[MarketId, tuple[Decimal, datetime]]:
     """The journal's latest marks, each replaced by the live file's when that is newer."""
     out = dict(journaled)
-    updated = live.get("updated_at")
-    if not updated:
-        return out
-    at = datetime.fromisoformat(updated)
+    try:
+        at = datetime.fromisoformat(live.get("updated_at") or "")
+    except ValueError:
+        return out  # no live file, or not one this predmm wrote
     for key, value in live.get("marks", {}).items():
         market_id = MarketId.parse(key)
         if market_id not in out or out[market_id][1] < at:

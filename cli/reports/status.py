@@ -1,17 +1,21 @@
 """``predmm status``: what the journal says now, readable while a daemon writes it.
 
-Whether a daemon runs on it, the last run (start, stop, why it stopped, its strategy),
-the trading state and since when, PnL (each market's cash plus its holdings at its latest
-mark, as every report counts it: ``cli.reports.ledger``), each venue's cash at the run's
-start and end and what is tied up in positions and resting orders, per market and per
-linked event their holdings, average prices and PnL, per strategy its fills and PnL, open
-orders, restarts and quoting quality. ``status_report`` is the JSON (exact decimals);
-``cli.reports.status_text`` prints it (money to the cent, prices to the tick).
+Whether a daemon runs on it (the journal's lock says so, and who holds it: ``cli.locks``),
+the last run (start, stop, why it stopped, its strategy, paper or live), the trading
+state and since when, PnL (each market's cash plus its holdings at its latest mark, a
+settled market's at its payout, as every report counts it: ``cli.reports.ledger``) and
+today's as the loss limits count it (from the day's journaled baseline), each venue's cash
+at the run's start and end and what is tied up in positions and resting orders, per
+market and per linked event their holdings, average prices and PnL, each event's worst
+loss over its outcome scenarios (live), per strategy its fills and PnL, open orders,
+restarts, what the watch over the core actors did, the corrections the reconciliations
+made, the markets not quoted for a disputed position and quoting quality.
+``status_report`` is the JSON (exact decimals); ``cli.reports.status_text`` prints it
+(money to the cent, prices to the tick).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -19,42 +23,51 @@ from pathlib import Path
 from typing import Any
 
 from predmm.actors.journal.records import RunRecord
+from predmm.actors.journal.status import JournalStatus
 from predmm.cli import fmt
+from predmm.cli.locks import journal_lock_path, probe
 from predmm.cli.reports.ledger import ZERO, pnl_by, positions
-from predmm.cli.reports.source import JournalData, linked_events, open_journal, read_journal
+from predmm.cli.reports.source import (
+    JournalData,
+    linked_events,
+    open_journal,
+    read_journal,
+    settled_at,
+)
 from predmm.domain.enums import Action, TradingState
 from predmm.domain.ids import MarketId
+from predmm.strategies.day_loss import day_of
 
 X = fmt.exact
 
 
-def _alive(pid: int) -> bool:
-    """Whether ``pid`` is a running predmm process on this machine."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    cmdline = Path(f"/proc/{pid}/cmdline")
-    return not cmdline.exists() or b"predmm" in cmdline.read_bytes()
+def daemon_state(path: Path, run: RunRecord | None, now: datetime) -> dict[str, Any]:
+    """Whether a daemon holds the journal now (its lock) and which; else how the last
+    run ended."""
+    lock = probe(journal_lock_path(path))
+    holder = lock.holder if lock.running else None
+    if holder is not None:
+        up = fmt.duration((now - holder.started_at).total_seconds())
+        return {
+            "running": True,
+            "pid": holder.pid,
+            "since": fmt.iso(holder.started_at),
+            "command": holder.command,
+            "detail": f"running, pid {holder.pid}, up {up} ({holder.command})",
+        }
+    out: dict[str, Any] = {"running": False, "pid": None, "since": None, "command": None}
+    return out | {"detail": _ended(run)}
 
 
-def daemon_state(run: RunRecord | None, now: datetime) -> dict[str, Any]:
+def _ended(run: RunRecord | None) -> str:
     if run is None:
-        return {"running": False, "detail": "no run journaled yet"}
+        return "not running; no run journaled yet"
     if run.stopped_at is not None:
-        detail = f"stopped {fmt.when(run.stopped_at)}: {run.stop_reason or 'no reason journaled'}"
-        return {"running": False, "pid": run.pid, "detail": detail}
-    if _alive(run.pid):
-        up = fmt.duration((now - run.started_at).total_seconds())
-        return {"running": True, "pid": run.pid, "detail": f"running, pid {run.pid}, up {up}"}
-    return {
-        "running": False,
-        "pid": run.pid,
-        "detail": f"not running: run {run.run_id} (pid {run.pid}) ended without journaling its"
-        " stop (killed, or the machine went down)",
-    }
+        return f"stopped {fmt.when(run.stopped_at)}: {run.stop_reason or 'no reason journaled'}"
+    return (
+        f"not running: run {run.run_id} (pid {run.pid}) ended without journaling its stop"
+        " (killed, or the machine went down)"
+    )
 
 
 def _run(run: RunRecord | None, now: datetime) -> dict[str, Any] | None:
@@ -85,30 +98,22 @@ def status_report(path: Path, now: datetime | None = None) -> dict[str, Any]:
     """Everything ``predmm status --json`` prints."""
     data = read_journal(path, now, orders=False)
     now = data.read_at
-    events = linked_events(data)
     marks = data.yes_marks()
     with open_journal(path) as reader:
-        journal = reader.status(marks=marks, events=events)
+        journal = reader.status(marks=marks, events=linked_events(data))
+        baseline = reader.day_baseline(day_of(now))
     last = data.runs[-1] if data.runs else None
     by_market = pnl_by(data.trades, marks, lambda t: t.market_id)
     markets = [_market(m, data, by_market) for m in journal.markets]
-    total = sum((r.pnl for r in by_market.values()), ZERO)
     live = data.live
     return {
         "journal": str(path),
-        "daemon": daemon_state(last, now),
+        "mode": None if last is None else ("paper" if last.mode == "paper" else "live"),
+        "daemon": daemon_state(path, last, now),
         "last_run": _run(last, now),
         "trading_state": _trading_state(data),
-        "pnl": {
-            "total": X(total),
-            "realized": X(journal.realized_pnl),
-            "unrealized": X(journal.unrealized_pnl),
-            "fees": X(journal.fees_paid),
-            "marks_at": fmt.iso(max((at for _, at in data.marks.values()), default=None)),
-            "unmarked_markets": sorted(
-                str(m) for m in {t.market_id for t in data.trades} if m not in marks
-            ),
-        },
+        "pnl": _pnl(data, journal, by_market, marks),
+        "day": _day(journal, baseline),
         "realized_pnl": X(journal.realized_pnl),
         "unrealized_pnl": X(journal.unrealized_pnl),
         "fees_paid": X(journal.fees_paid),
@@ -117,13 +122,66 @@ def status_report(path: Path, now: datetime | None = None) -> dict[str, Any]:
         "venues": _venues(data, last),
         "markets": markets,
         "events": _events(markets),
+        "event_exposure": live.get("exposure", []),
         "strategies": _strategies(data, marks),
         "open_orders": [_order(o) for o in journal.open_orders],
         "restarts": [_restart(r) for r in journal.restarts],
         "quarantined": [str(m) for m in journal.quarantined],
+        "blocked": live.get("blocked", {}),
+        "supervision": [_note(n) for n in journal.supervision],
+        "corrections": journal.corrections,
+        "last_corrections": [_correction(c) for c in journal.last_corrections],
         "quality": {"totals": live.get("totals"), "markets": live.get("markets", {})},
         "live_updated_at": live.get("updated_at"),
     }
+
+
+def _pnl(
+    data: JournalData,
+    journal: JournalStatus,
+    by_market: Mapping[Any, Any],
+    marks: Mapping[MarketId, Any],
+) -> dict[str, Any]:
+    total = sum((r.pnl for r in by_market.values()), ZERO)
+    return {
+        "total": X(total),
+        "realized": X(journal.realized_pnl),
+        "unrealized": X(journal.unrealized_pnl),
+        "fees": X(journal.fees_paid),
+        "marks_at": fmt.iso(max((at for _, at in data.marks.values()), default=None)),
+        "unmarked_markets": sorted(
+            str(m) for m in {t.market_id for t in data.trades} if m not in marks
+        ),
+    }
+
+
+def _day(journal: JournalStatus, baseline: Any) -> dict[str, Any] | None:
+    """Today's PnL as the loss limits count it: the PnL now less the day's journaled
+    baseline (None without one: no run today yet)."""
+    if baseline is None:
+        return None
+    now = None if journal.unrealized_pnl is None else journal.realized_pnl + journal.unrealized_pnl
+    return {
+        "day": baseline.day.isoformat(),
+        "baseline_taken_at": fmt.iso(baseline.taken_at),
+        "baseline": X(baseline.value()),
+        "pnl": None if now is None else X(now - baseline.value()),
+        "unmarked_at_start": sorted(str(m) for m in baseline.pending()),
+    }
+
+
+def _note(n: Any) -> dict[str, Any]:
+    return {
+        "component": n.component,
+        "event": n.event,
+        "reason": n.reason,
+        "at": fmt.iso(n.at),
+        "count": n.count,
+    }
+
+
+def _correction(c: Any) -> dict[str, Any]:
+    return {"client_order_id": str(c.client_order_id), "at": fmt.iso(c.at), "reason": c.reason}
 
 
 def _market(m: Any, data: JournalData, by_market: Mapping[Any, Any]) -> dict[str, Any]:
@@ -151,6 +209,19 @@ def _market(m: Any, data: JournalData, by_market: Mapping[Any, Any]) -> dict[str
         "restarts": m.restarts,
         "quarantined": m.quarantined,
         "last_fill_at": fmt.iso(m.last_fill_at),
+        "settled": _settled(data, m.market_id),
+    }
+
+
+def _settled(data: JournalData, market_id: MarketId) -> dict[str, Any] | None:
+    s = data.settlements.get(market_id)
+    if s is None:
+        return None
+    return {
+        "outcome": s.outcome,
+        "yes_payout": X(s.yes_payout),
+        "at": fmt.iso(settled_at(s)),
+        "payout": X(s.payout),
     }
 
 

@@ -1,6 +1,7 @@
 """``predmm status`` as tables: the report of ``cli.reports.status`` with money to the
 cent, prices to the market's tick, markets by short id and title, holdings as YES / NO
-(net)."""
+(net). A paper run says PAPER first; what needs the operator (core actor failures,
+markets not quoted) is in red."""
 
 from __future__ import annotations
 
@@ -28,10 +29,14 @@ def _d(value: str | None) -> Decimal | None:
 
 
 def print_status(report: dict[str, Any], console: Console) -> None:
+    if report.get("mode") == "paper":  # first: nobody may read a paper run as live
+        console.print("[bold black on yellow] PAPER [/] fills simulated; no order reached a venue")
     _print_head(report, console)
+    _print_alerts(report, console)
     _print_venues(report, console)
     _print_markets(report, console)
     _print_events(report, console)
+    _print_exposure(report, console)
     _print_quality(report, console)
 
 
@@ -71,13 +76,38 @@ def _print_head(report: dict[str, Any], console: Console) -> None:
     if pnl["unmarked_markets"]:
         count = len(pnl["unmarked_markets"])
         console.print(f"  no mark journaled for {count} markets: valued at our last trade")
+    day = report.get("day")
+    if day is not None:
+        taken = fmt.when(datetime.fromisoformat(day["baseline_taken_at"]))
+        value = fmt.money(_d(day["pnl"])) if day["pnl"] is not None else "not known (unmarked)"
+        console.print(
+            f"today ({day['day']} UTC) as the loss limits count it: {value}"
+            f" (from the day's baseline of {taken})"
+        )
     last_fill = report["last_fill_at"]
     last = fmt.when(datetime.fromisoformat(last_fill)) if last_fill else "-"
     console.print(
         f"fills {report['fill_count']} (last {last})"
         f"   open orders {len(report['open_orders'])}   restarts {len(report['restarts'])}"
         f"   quarantined {len(report['quarantined'])}"
+        f"   corrections by reconciliation {report['corrections']}"
     )
+
+
+def _print_alerts(report: dict[str, Any], console: Console) -> None:
+    """What the watch over the core actors did, the reconciliations' latest corrections
+    and the markets not quoted because the venue disputes their position."""
+    for note in report["supervision"]:
+        console.print(
+            f"{note['component']}: {note['event']} at {note['at']}: {note['reason']}"
+            f" ({note['count']} events)",
+            style="bold red",
+            markup=False,
+        )
+    for c in report["last_corrections"]:
+        console.print(f"  corrected {c['at']}  {c['client_order_id']}  {c['reason']}", markup=False)
+    for market, why in report["blocked"].items():
+        console.print(f"not quoted: {market}: {why}", style="bold red", markup=False)
 
 
 def _print_venues(report: dict[str, Any], console: Console) -> None:
@@ -134,13 +164,32 @@ def _print_markets(report: dict[str, Any], console: Console) -> None:
                 m["holdings"],
                 fmt.price(_d(m["avg_yes_price"]), tick),
                 fmt.price(_d(m["avg_no_price"]), tick),
-                fmt.price(_d(m["mark"]), tick),
+                _mark(m, tick),
                 fmt.money(_d(m["pnl"])),
                 str(m["open_orders"]),
                 f"{m['restarts']}" + (" quarantined" if m["quarantined"] else ""),
             ]
         )
     console.print(_table("markets", cols, rows))
+
+
+def _mark(m: dict[str, Any], tick: Decimal | None) -> str:
+    settled = m["settled"]
+    if settled is None:
+        return fmt.price(_d(m["mark"]), tick)
+    return f"settled {settled['outcome'].upper()} {fmt.price(_d(settled['yes_payout']), tick)}"
+
+
+def _print_exposure(report: dict[str, Any], console: Console) -> None:
+    exposure = [e for e in report["event_exposure"] if Decimal(e["worst_loss"])]
+    if not exposure:
+        return
+    rows = [
+        [e["event_id"], fmt.money(_d(e["worst_loss"])), e["scenario"], e["contracts"]]
+        for e in exposure
+    ]
+    cols = ["event", "worst loss", "worst if", "net contracts"]
+    console.print(_table("event exposure over outcome scenarios (live)", cols, rows))
 
 
 def _print_events(report: dict[str, Any], console: Console) -> None:

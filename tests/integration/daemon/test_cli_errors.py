@@ -86,6 +86,15 @@ def test_metrics_port_in_use(taken_port: int, tmp_path: Path) -> None:
     assert not journal.exists()  # refused before anything started
 
 
+def test_an_embedded_run_refused_before_its_start_leaves_no_run_folder(
+    taken_port: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    line = one_line_error(invoke("run", "--metrics-port", taken_port, "--no-view"))
+    assert line.startswith(f"predmm: error: metrics port {taken_port} on 127.0.0.1 is in use")
+    assert list(tmp_path.iterdir()) == []  # no empty predmm-sim/<UTC start>/ to count
+
+
 def test_metrics_port_out_of_range() -> None:
     line = one_line_error(invoke("run", "--metrics-port", "70000"))
     assert "--metrics-port" in line

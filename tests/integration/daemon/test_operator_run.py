@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import signal
 import socket
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ from predmm.cli.venues import from_running_simulator
 from predmm.domain.enums import Venue
 from predmm.domain.errors import VenueUnavailable
 from predmm.simulator.testing import running_simulator
+from predmm.simulator.universe import default_universe
 from predmm.supervisors.runtime import watch_signals
 
 LINK = 'event_id = "FED-DEC"\nmarkets = ["kalshi:KXFEDDECISION-26DEC-C25"]\n'
@@ -67,7 +69,8 @@ def test_rehearse_a_settings_file_headless(tmp_path: Path) -> None:
     assert run.source == f"{config} on the embedded simulator (seed 1)"
     assert 'max_event_loss = "120"' in run.settings
     assert "UNSET_ON_PURPOSE" not in run.settings  # the ignored venue table is not the run's
-    assert len(infos) == 10
+    listed = {s.market_id for s in default_universe(datetime.now(UTC)).specs}
+    assert set(infos) == listed  # every market the venues list, on both
     assert all(info.title for info in infos.values())
     assert {str(i.linked_event) for i in infos.values() if i.linked_event} >= {"FED-DEC"}
     assert balances == {(v, m) for v in (Venue.KALSHI, Venue.POLYMARKET) for m in ("start", "end")}
@@ -156,3 +159,22 @@ async def test_a_signal_is_the_runs_stop_reason() -> None:
             await stop.wait()
         nursery.cancel_scope.cancel()
     assert names == ["SIGTERM"]
+
+
+def test_each_rehearsal_on_the_embedded_simulator_keeps_a_journal_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "mm.toml"
+    config.write_text('preset = "hft"\n[daemon]\njournal = "real.sqlite3"\n')
+    args = ["run", "--config", str(config), "--sim", "--duration", "1", "--no-view", "--log-json"]
+    for _ in range(2):  # a new paper world each time: the second is not refused the first's
+        result = CliRunner().invoke(cli, args, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+    journals = sorted(Path("predmm-sim").glob("*/predmm.sqlite3"))
+    assert len(journals) == 2
+    assert not Path("real.sqlite3").exists()  # the file's [daemon] table is not the rehearsal's
+    summary = json.loads(result.stdout.splitlines()[-1])["summary"]
+    assert Path(summary["journal"]) == journals[-1]
+    shown = CliRunner().invoke(cli, ["status", "--json"])  # no --journal: the last rehearsal
+    assert Path(json.loads(shown.output)["journal"]) == journals[-1]

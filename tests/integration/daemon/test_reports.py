@@ -154,11 +154,14 @@ K_PNL, P_PNL = D("0.40"), D("0.50") + D("0.048") - D("0.058501")
 
 def test_status_json_says_what_happened(journal: Path) -> None:
     report = json.loads(ok("status", "--journal", journal, "--json"))
-    assert report["daemon"] == {
+    assert report["daemon"] == {  # none holds the journal's lock
         "running": False,
-        "pid": 1,
+        "pid": None,
+        "since": None,
+        "command": None,
         "detail": "stopped 2026-12-06 10:00:00 UTC: signal SIGTERM",
     }
+    assert report["last_run"]["pid"] == 1
     assert report["last_run"]["stop_reason"] == "signal SIGTERM"
     assert report["last_run"]["strategy"] == "market_making (preset conservative)"
     assert report["trading_state"] == {

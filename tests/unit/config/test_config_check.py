@@ -124,6 +124,68 @@ def test_config_show_writes_what_run_reads(tmp_path: Path, preset: str | None) -
     assert check(path).exit_code == 0
 
 
+PROXY = "0x365f0CA36Ae1f641E02fE3B7743673da42A13A70"
+SAFE_ACCOUNT = f"""
+[[risk.event_links]]
+event_id = "FED-DEC"
+outcome = "cut 25"
+markets = ["kalshi:KXFEDDECISION-26DEC-C25", "polymarket:0xc25"]
+[[risk.event_links]]
+event_id = "FED-DEC"
+outcome = "hold"
+markets = ["kalshi:KXFEDDECISION-26DEC-H0", "polymarket:0xh0"]
+
+[polymarket]
+private_key_env = "PK"
+api_key_env = "AK"
+api_secret_env = "AS"
+api_passphrase_env = "AP"
+signature_type = "POLY_GNOSIS_SAFE"
+funder = "{PROXY.lower()}"
+"""
+
+
+def test_a_wallet_account_and_outcome_links_check_and_show_as_run_reads_them(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "mm.toml"
+    path.write_text(SAFE_ACCOUNT)
+    result = check(path, "--no-secrets")
+    assert result.exit_code == 0, result.output
+    assert "signature_type = 2" in result.output
+    assert f'funder = "{PROXY}"' in result.output  # checksummed
+    shown = tmp_path / "shown.toml"
+    shown.write_text(result.output)
+    assert load_settings(shown) == load_settings(path)
+    pm = load_settings(path).polymarket
+    assert pm is not None
+    assert (pm.signature_type, pm.funder) == (2, PROXY)
+    assert [link.outcome for link in load_settings(shown).risk.event_links] == ["cut 25", "hold"]
+
+
+def test_a_wallet_accounts_problems_are_listed_with_the_others(tmp_path: Path) -> None:
+    path = tmp_path / "mm.toml"
+    text = SAFE_ACCOUNT.replace('"POLY_GNOSIS_SAFE"', "7").replace("funder =", "fundr =")
+    path.write_text(text + "[daemon]\nmetrics_prt = 1\n")
+    result = check(path, "--no-secrets")
+    assert result.exit_code == 2
+    where = f"predmm: error: {path}"
+    assert result.stderr.splitlines() == [
+        f"{where} [polymarket]: unknown key 'fundr' (value '{PROXY.lower()}'); did you mean"
+        " 'funder'?",
+        f"{where} [polymarket]: key 'signature_type' has a bad value 7: expected one of 0 (EOA),"
+        " 1 (POLY_PROXY), 2 (POLY_GNOSIS_SAFE), 3 (POLY_1271), or the name",
+        f"{where} [daemon]: unknown key 'metrics_prt' (value 1); did you mean 'metrics_port'?",
+        f"# {path}: 3 problems",
+    ]
+    path.write_text(SAFE_ACCOUNT.replace("funder =", "# funder ="))
+    (missing,) = check(path, "--no-secrets").stderr.splitlines()
+    assert missing.endswith(
+        "[polymarket]: key 'funder' is required with signature_type 2 (POLY_GNOSIS_SAFE): the"
+        " address of the proxy, Safe or deposit wallet that holds the money"
+    )
+
+
 def test_a_flat_strategy_file_runs_as_the_strategy(tmp_path: Path) -> None:
     flat = CliRunner().invoke(cli, ["config", "show", "--preset", "hft", "--strategy-only"])
     path = tmp_path / "hft.toml"
@@ -180,7 +242,7 @@ def test_the_example_is_ok_where_its_secrets_are(tmp_path: Path) -> None:
         ({"risk": {"max_total_loss": "lots"}}, "f.toml [risk]: key 'max_total_loss' has a bad"
          " value 'lots': expected a number, got 'lots'"),
         ({"risk": {"event_links": [{"event_id": "E"}]}}, "f.toml [risk]: event_links entry"
-         " {'event_id': 'E'}: expected keys event_id and markets"),
+         " {'event_id': 'E'}: expected keys event_id, markets and, optionally, outcome"),
         ({"risk": {"max_market_loss": "200"}}, "f.toml [risk]: max_market_loss = 200 must not"
          " exceed max_event_loss = 150"),
         ({"strategy": {"fair_value_method": "vwap"}}, "f.toml [strategy]: key"

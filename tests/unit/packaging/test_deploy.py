@@ -131,6 +131,17 @@ def test_the_unit_restarts_stops_gracefully_and_keeps_secrets_apart() -> None:
     assert check[:2] == ["config", "check"]
 
 
+def test_the_units_account_locks_are_seen_by_every_predmm_of_its_user() -> None:
+    """PrivateTmp hides the service's /tmp from any other process: the locks that keep a
+    second daemon off the same venue account (``cli.locks``) go in the unit's runtime
+    folder, /run/predmm, which every predmm of the user can find."""
+    service = unit()["Service"]
+    assert service["PrivateTmp"] == "yes"
+    assert service["RuntimeDirectory"] == "predmm"
+    assert service["RuntimeDirectoryPreserve"] == "yes"  # a restart keeps them
+    assert service["Environment"] == f"PREDMM_LOCK_DIR=/run/{service['RuntimeDirectory']}"
+
+
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze here")
 def test_systemd_analyze_verifies_the_unit(tmp_path: Path) -> None:
     predmm = Path(sys.executable).with_name("predmm")

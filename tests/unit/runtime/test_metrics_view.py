@@ -20,7 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from rich.console import Console
 
 from predmm.actors.messages import ExposureReport
-from predmm.actors.status import EngineSnapshot, MarketStatus
+from predmm.actors.status import CoreStatus, EngineSnapshot, MarketStatus
 from predmm.cli.instrument import InstrumentedVenue, VenueHealth, VenueMetrics
 from predmm.cli.live.http import health, metrics_app, serve_metrics
 from predmm.cli.metrics import metrics_registry
@@ -42,6 +42,7 @@ def snapshot(
     running: bool = True,
     state: TradingState = TradingState.REDUCING,
     markets: tuple[MarketStatus, ...] | None = None,
+    paper: bool = False,
 ) -> EngineSnapshot:
     if markets is None:
         markets = (
@@ -69,7 +70,15 @@ def snapshot(
         markets=markets,
         exposure=ExposureReport(
             state=state,
-            events=(EventExposure(event_id="event:FED", contracts=D(20), worst_loss=D("6.36")),),
+            events=(
+                EventExposure(
+                    event_id="event:FED",
+                    contracts=D(20),
+                    worst_loss=D("6.36"),
+                    scenario="NO",
+                    markets=(str(M), str(P)),
+                ),
+            ),
             venue_loss=((Venue.KALSHI, D("6.36")),),
             total_loss=D("6.36"),
             realized_pnl=D("1.5"),
@@ -88,6 +97,7 @@ def snapshot(
         quarantined=(),
         restarts=sum(m.restarts for m in markets),
         running=running,
+        paper=paper,
     )
 
 
@@ -121,7 +131,7 @@ def test_metrics_expose_state_inventory_and_exposure() -> None:
     assert 'predmm_trading_state{state="reducing"} 1.0' in text
     assert 'predmm_inventory_contracts{market="kalshi:KXFED-26DEC",side="yes"} 10.0' in text
     assert 'predmm_quote_price{market="kalshi:KXFED-26DEC",side="no"} 0.43' in text
-    assert 'predmm_event_worst_loss_dollars{event="event:FED"} 6.36' in text
+    assert 'predmm_event_worst_loss_dollars{event="event:FED",scenario="NO"} 6.36' in text
     assert 'predmm_pnl_dollars{kind="daily"} -210.0' in text
     assert "predmm_restarts_total 2.0" in text
     assert "predmm_engine_running 1.0" in text
@@ -274,6 +284,31 @@ async def test_a_stream_that_only_loses_its_books_is_no_sign_of_life() -> None:
     assert state.last_failure == ("get_balance", NOW)
 
 
+class AskedVenue(FlakyVenue):
+    """Answers what it was asked: the markets of a position or settlement read."""
+
+    async def get_positions(self, market_ids: Any = None) -> list[Any]:
+        if self.fail is not None:
+            raise self.fail
+        return list(market_ids or ())
+
+    async def get_settlements(self, market_ids: Any) -> list[Any]:
+        if self.fail is not None:
+            raise self.fail
+        return list(market_ids)
+
+
+async def test_the_venue_is_asked_the_positions_and_settlements_of_the_markets_given() -> None:
+    clock, client = Clock(), AskedVenue()
+    venue = InstrumentedVenue(client, VenueMetrics(_registry()), now=clock)  # type: ignore[arg-type]
+    assert await venue.get_positions([M]) == [M]  # the reconciliation reads these markets
+    assert await venue.get_settlements([M, P]) == [M, P]
+    client.fail = VenueUnavailable("connect timeout")
+    with pytest.raises(VenueUnavailable):
+        await venue.get_settlements([M])
+    assert venue.health.state().last_failure == ("get_settlements", NOW)
+
+
 def _registry() -> Any:
     from prometheus_client import CollectorRegistry
 
@@ -392,6 +427,44 @@ def test_live_view_shows_titles_clock_uptime_venues_and_holdings() -> None:
     assert "0.452" in out  # prices to the tick: a tenth of a cent on that market
     assert "$1.74" in out  # PnL to the cent
     assert "20 of 150" in out  # the event's contracts against its limit
+    assert "worst if" in events  # the scenario of the event's worst loss
+
+
+def test_live_view_says_why_trading_halted_and_which_core_actor_failed() -> None:
+    snap = attrs.evolve(
+        snapshot(),
+        trading_state=TradingState.HALTED,
+        halt_reason="journal failed (OperationalError: database or disk is full)",
+        core=(
+            CoreStatus(component="journal", health="unreachable", note="the halt is not journaled"),
+            CoreStatus(component="platform kalshi", health="restarted", restarts=1),
+        ),
+    )
+    console = Console(width=200, record=True)
+    console.print(render(view_data(snap=snap)))
+    out = console.export_text()
+    assert "HALTED: journal failed (OperationalError: database or disk is full)" in out
+    assert "journal: unreachable (the halt is not journaled)" in out
+    assert "platform kalshi: restarted" in out
+    fields = json.loads(status_line(view_data(snap=snap), as_json=True))
+    assert fields["core"] == {"journal": "unreachable", "platform kalshi": "restarted"}
+    assert fields["halt_reason"].startswith("journal failed")
+    assert "journal unreachable" in status_line(view_data(snap=snap), as_json=False)
+
+
+def test_a_paper_run_says_paper_in_the_metrics_the_view_and_the_status_lines() -> None:
+    live = generate_latest(metrics_registry(FakeEngine())).decode()  # type: ignore[arg-type]
+    assert "predmm_paper 0.0" in live
+    engine = FakeEngine(snapshot(paper=True))
+    text = generate_latest(metrics_registry(engine)).decode()  # type: ignore[arg-type]
+    assert "predmm_paper 1.0" in text
+    console = Console(width=200, record=True)
+    data = view_data(snap=engine.snapshot())
+    console.print(render(data))
+    assert console.export_text().splitlines()[0].startswith(" PAPER ")
+    assert json.loads(status_line(data, as_json=True))["mode"] == "paper"
+    assert "UTC PAPER REDUCING |" in status_line(data, as_json=False)
+    assert json.loads(status_line(view_data(), as_json=True))["mode"] == "live"
 
 
 def test_status_lines_human_and_json() -> None:
