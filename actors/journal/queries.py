@@ -271,6 +271,9 @@ class JournalQueries:
                 config_digest=r["config_digest"],
                 mode=r["mode"],
                 pid=r["pid"],
+                strategy=r["strategy"],
+                source=r["source"],
+                settings=r["settings"],
             )
             for r in self._rows("SELECT * FROM runs ORDER BY rowid")
         ]

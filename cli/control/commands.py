@@ -51,7 +51,7 @@ def ask(journal: Path | None, command: str, reason: str = "", hint: str = "") ->
     none running, one line (``hint``: what to do instead) and exit code 2."""
     from predmm.cli.control.client import NoDaemon, ask_daemon
     from predmm.cli.control.protocol import BadRequest, parse_request
-    from predmm.cli.status import default_journal
+    from predmm.cli.reports.source import default_journal
 
     hint = hint or f"nothing to {command}"
     request = Request(command=command, reason=reason)
