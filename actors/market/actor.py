@@ -34,6 +34,7 @@ from loguru import logger
 from predmm.actors.market.deps import MarketDeps
 from predmm.actors.market.orders import amend_message, unsent_releases
 from predmm.actors.messages import (
+    ApplyConfig,
     BlockQuoting,
     ChildFailed,
     DataReady,
@@ -194,6 +195,8 @@ class MarketActor(pykka.ThreadingActor):
                 core.changed(now, mono, state=state)
             case MarketChanged(market=market):
                 core.changed(now, mono, market=market)
+            case ApplyConfig(config=config):
+                core.reconfigure(config, now, mono)
             case SetWanted(wanted=wanted):
                 self.done = self.done and not wanted
                 core.changed(now, mono, wanted=wanted)

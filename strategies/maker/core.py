@@ -197,6 +197,17 @@ class MarketCore(Outbox):
         self.stale = True
         self._requote()
 
+    def reconfigure(self, config: MarketMakingConfig, now: datetime, mono: float) -> None:
+        """The strategy's settings reloaded (``predmm reload``): quote with them from now on."""
+        self._at(now, mono)
+        self.config = config
+        self.inventory.max_inventory = config.max_inventory
+        self.volume.window_s = config.volume_spike_window_seconds
+        self.volume.lookback_s = config.volume_spike_lookback_seconds
+        self.sized = config.fair_value_method == "microprice"
+        self.stale = True
+        self._requote()
+
     def stop(self) -> None:
         """Cancel every order of ours; what was not sent yet is dropped."""
         self._cancel(list(self.live))
