@@ -90,8 +90,18 @@ def _run(run: RunRecord | None, now: datetime) -> dict[str, Any] | None:
 def _trading_state(data: JournalData) -> dict[str, Any]:
     rec = data.trading_state
     if rec is None:
-        return {"state": TradingState.ACTIVE.value, "reason": "no change journaled", "since": None}
-    return {"state": rec.state.value, "reason": rec.reason, "since": fmt.iso(rec.at)}
+        return {
+            "state": TradingState.ACTIVE.value,
+            "reason": "no change journaled",
+            "since": None,
+            "operator": "",
+        }
+    return {
+        "state": rec.state.value,
+        "reason": rec.reason,
+        "since": fmt.iso(rec.at),
+        "operator": rec.operator,  # who changed it by hand ('': the kill switch, the engine)
+    }
 
 
 def status_report(path: Path, now: datetime | None = None) -> dict[str, Any]:

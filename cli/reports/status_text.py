@@ -65,6 +65,7 @@ def _print_head(report: dict[str, Any], console: Console) -> None:
     note = "" if daemon["running"] else " (as the daemon left it)"
     console.print(
         f"trading state: [bold]{state['state'].upper()}[/bold]{when}{note}"
+        + (f" by {state['operator']}" if state.get("operator") else "")
         + (f": {state['reason']}" if since and state["reason"] else "")
     )
     marks_at = pnl["marks_at"]
