@@ -82,6 +82,7 @@ from predmm.domain.orders import Order
 from predmm.platforms.bridge import Bridge, Tellable, safe_tell
 from predmm.platforms.venue import VenueClient, is_paper
 from predmm.strategies.inventory import InventoryTracker
+from predmm.strategies.maker.trace import Tracer
 from predmm.strategies.quoting import select_markets
 from predmm.supervisors import registry
 from predmm.supervisors.core import CORE_POLICY, CoreWatch
@@ -153,6 +154,7 @@ class TradingEngine:
         self.timings = timings or EngineTimings()
         self.run_id = run_id or uuid.uuid4().hex[:8]
         self.seed, self.handle_signals, self.force_exit = seed, handle_signals, force_exit
+        self.tracer: Tracer | None = None  # set before run(): every market's decisions
         self.clear_halt = clear_halt
         self.board = StatusBoard()
         self.paper = False  # True: every venue client is wrapped in the paper venue
@@ -484,6 +486,7 @@ class TradingEngine:
                 run_id=self.run_id,
                 conflator=self.bridge.conflator,
                 board=self.board,
+                tracer=self.tracer,
             )
             for venue, ref in self.platforms.items()
         }
