@@ -49,7 +49,13 @@ from predmm.actors.market.orders import (
     place_request,
     unsent_releases,
 )
-from predmm.actors.market.quote_diff import diff, needs_requote, quoting, reducing_only
+from predmm.actors.market.quote_diff import (
+    diff,
+    needs_requote,
+    on_count_grid,
+    quoting,
+    reducing_only,
+)
 from predmm.actors.market.view import LiveView, OwnSizes, own_sizes, requote_key, watch_of
 from predmm.actors.messages import (
     AmendOrder,
@@ -435,7 +441,7 @@ class MarketActor(pykka.ThreadingActor):
             exits = [self.live[c] for c in self.exits if c in self.live]
             room = room_for_quotes(held.net_position, exits, self.exit_waits)
             quotes = reducing_only(quotes, room)
-        return quotes
+        return on_count_grid(quotes, view.count_step)
 
     def _quotes(self) -> dict[OrderSide, Order]:
         """Our resting (or about to rest) quote per side, not counting exits or cancels;
@@ -548,6 +554,8 @@ class MarketActor(pykka.ThreadingActor):
             quote, in_way = exit_within_room(quote, held.net_position, self.live)
             self._cancel(in_way)  # the rest of the exit follows once they are gone
             self.exit_waits = bool(in_way)
+        if quote is not None:
+            quote = on_count_grid({quote.side: quote}, view.count_step).get(quote.side)
         if signal is None or quote is None:
             return
         self.log.info("exit: {reason}", reason=signal.reason)
