@@ -354,6 +354,13 @@ class FakeVenue:
         self.orders[coid] = new
         return self._result(new)
 
+    async def rearm_safety_net(self) -> str:
+        """Kalshi's ``rearm_safety_net``: after a trip, orders are taken again."""
+        await trio.lowlevel.checkpoint()
+        self.calls.append(("rearm", ()))
+        self._touch()
+        return "safety net reset"
+
     async def cancel_all(self) -> int:
         await trio.lowlevel.checkpoint()
         self.calls.append(("cancel_all", ()))
