@@ -36,7 +36,13 @@ from predmm.cli.locks import (
 )
 from predmm.cli.metrics import metrics_registry, serve_metrics
 from predmm.cli.stats import LiveStats
-from predmm.cli.venues import EmbeddedRun, VenueSetup, from_settings, from_sim_credentials
+from predmm.cli.venues import (
+    EmbeddedRun,
+    VenueSetup,
+    from_settings,
+    from_sim_credentials,
+    kalshi_safety,
+)
 from predmm.cli.view import run_view
 from predmm.config.risk import RiskConfig
 from predmm.config.settings import Settings, load_settings
@@ -134,9 +140,11 @@ async def venues_for(
     opts: RunOptions, settings: Settings, run: EmbeddedRun | None = None
 ) -> AsyncIterator[VenueSetup]:
     """The venues: an embedded simulator (no config, no --sim-credentials: the paper
-    world of ``run``), a running ``predmm sim``, or the real venues of the config file."""
+    world of ``run``), a running ``predmm sim`` (its trading keys from the config, if
+    given), or the real venues of the config file."""
+    safety = kalshi_safety(settings.kalshi_safety)
     if opts.sim_credentials is not None:
-        yield from_sim_credentials(opts.sim_credentials)
+        yield from_sim_credentials(opts.sim_credentials, safety)
     elif opts.config is not None:
         yield from_settings(settings)
     else:
@@ -144,7 +152,7 @@ async def venues_for(
         from predmm.simulator.testing import running_simulator
 
         async with running_simulator(seed=opts.seed, flow=True, **embedded_simulator()) as running:
-            yield from_running_simulator(running, run)
+            yield from_running_simulator(running, run, safety)
 
 
 def embedded_simulator() -> dict[str, Any]:

@@ -96,7 +96,8 @@ def venue_options(f: Any) -> Any:
     f = click.option(
         "--sim-credentials",
         type=click.Path(file_okay=False, path_type=Path),
-        help="Use a running 'predmm sim' (the directory its --credentials-out wrote).",
+        help="Use a running 'predmm sim' (the directory its --credentials-out wrote); with"
+        " --config, the file's settings trade there (its venue tables need no credentials).",
     )(f)
     f = click.option("--preset", type=click.Choice(PRESET_NAMES), help="Start from a preset.")(f)
     return click.option(
@@ -112,8 +113,6 @@ def run_options(
 ) -> Any:
     from predmm.cli.daemon import RunOptions, load_run_settings
 
-    if config_path is not None and sim_credentials is not None:
-        fail("give --config or --sim-credentials, not both")
     opts = RunOptions(config=config_path, preset=preset, sim_credentials=sim_credentials, **more)
     try:
         return opts, load_run_settings(opts)
@@ -168,6 +167,7 @@ def run_command(
       predmm run                                  # embedded simulator, live view
       predmm run --duration 60 --preset aggressive
       predmm run --sim-credentials ./sim-creds    # a separately running 'predmm sim'
+      predmm run --sim-credentials ./sim-creds --config mm.toml   # with mm.toml's settings
       predmm run --config predmm.toml             # real venues
       predmm run --config predmm.toml --paper     # real market data, orders on paper
     """

@@ -17,6 +17,9 @@ markets = ["kalshi:KXFEDDECISION-26DEC-C25", "polymarket:0xabc..."]
 base_url = "demo"                # "production", "demo" or a URL ending in /trade-api/v2
 key_id_env = "KALSHI_KEY_ID"
 private_key_file = "~/.config/predmm/kalshi.pem"   # or private_key_env = "KALSHI_PRIVATE_KEY"
+order_group_limit = 100          # the safety net: contracts matched in 15 s (0: no group)
+order_ttl_s = 60                 # orders expire unless renewed (0: good till cancelled)
+cancel_on_pause = true           # Kalshi cancels our orders when trading pauses
 
 [polymarket]
 private_key_env = "POLY_PRIVATE_KEY"
@@ -33,7 +36,9 @@ metrics_port = 9464              # 0: no metrics endpoint
 
 Secrets are never written in the file itself: a venue section names the environment
 variables (``*_env``) or key files (``*_file``) that hold them, and ``resolve_secrets``
-reads them when the daemon starts.
+reads them when the daemon starts. A ``[kalshi]`` table without credentials holds only
+its trading keys (the safety net): for ``predmm run --sim-credentials DIR --config FILE``,
+whose venues come from the simulator.
 """
 
 from __future__ import annotations
@@ -87,10 +92,24 @@ class SecretRef:
 
 
 @attrs.frozen(kw_only=True)
+class KalshiSafetySettings:
+    """Kalshi's venue-side safety net (``platforms.kalshi.safety``), on by default:
+    ``order_group_limit`` contracts our orders may match in 15 s before Kalshi cancels
+    them all (0: no order group); ``order_ttl_s`` seconds an order rests unless renewed
+    (0: good till cancelled; at least 5); ``cancel_on_pause``: Kalshi cancels our orders
+    when trading pauses."""
+
+    order_group_limit: int = 100
+    order_ttl_s: int = 60
+    cancel_on_pause: bool = True
+
+
+@attrs.frozen(kw_only=True)
 class KalshiSettings:
     base_url: str
     key_id: SecretRef
     private_key: SecretRef
+    safety: KalshiSafetySettings = attrs.field(factory=KalshiSafetySettings)
 
 
 @attrs.frozen(kw_only=True)
@@ -121,6 +140,11 @@ class Settings:
     polymarket: PolymarketSettings | None = None
     daemon: DaemonSettings = attrs.field(factory=DaemonSettings)
     preset: str | None = None
+
+    @property
+    def kalshi_safety(self) -> KalshiSafetySettings:
+        """The Kalshi safety net of this run (the defaults without a ``[kalshi]``)."""
+        return self.kalshi.safety if self.kalshi is not None else KalshiSafetySettings()
 
 
 _TOP = {"preset", "strategy", "risk", "kalshi", "polymarket", "daemon"}
@@ -210,6 +234,28 @@ class _Section:
             )
         return value
 
+    def integer(self, key: str, default: int, low: int, high: int) -> int:
+        self.used.add(key)
+        value = self.table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ConfigError(
+                f"{self.where}: key {key!r} has a bad value {value!r}: "
+                f"expected a whole number from {low} to {high}"
+            )
+        return value
+
+    def boolean(self, key: str, default: bool) -> bool:
+        self.used.add(key)
+        value = self.table.get(key, default)
+        if not isinstance(value, bool):
+            raise ConfigError(
+                f"{self.where}: key {key!r} has a bad value {value!r}: expected true or false"
+            )
+        return value
+
+    def has_any(self, *keys: str) -> bool:
+        return any(k in self.table for k in keys)
+
     def secret(self, name: str) -> SecretRef:
         env, file = self.text(f"{name}_env"), self.text(f"{name}_file")
         if name in self.table:
@@ -228,18 +274,39 @@ class _Section:
             raise ConfigError(f"{self.where}: unknown key {key!r} (value {self.table[key]!r})")
 
 
+_KALSHI_SECRETS = tuple(
+    f"{name}{tail}" for name in ("key_id", "private_key") for tail in ("", "_env", "_file")
+)
+
+
 def _kalshi(table: Any, source: str) -> KalshiSettings:
     s = _Section(table, "kalshi", source)
     url = s.text("base_url", "demo") or "demo"
+    credentials = s.has_any(*_KALSHI_SECRETS)  # none: the trading keys only (a simulator's)
     settings = KalshiSettings(
         base_url=KALSHI_URLS.get(url, url),
-        key_id=s.secret("key_id"),
-        private_key=s.secret("private_key"),
+        key_id=s.secret("key_id") if credentials else SecretRef(),
+        private_key=s.secret("private_key") if credentials else SecretRef(),
+        safety=_kalshi_safety(s),
     )
     if not settings.base_url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
         raise ConfigError(f"{s.where}: base_url = {url!r}: use production, demo or an https URL")
     s.done()
     return settings
+
+
+def _kalshi_safety(s: _Section) -> KalshiSafetySettings:
+    ttl = s.integer("order_ttl_s", 60, 0, 86_400)
+    if 0 < ttl < 5:
+        raise ConfigError(
+            f"{s.where}: key 'order_ttl_s' has a bad value {ttl}: 0 (no expiry) or at least"
+            " 5 seconds (orders are renewed every sixth of it)"
+        )
+    return KalshiSafetySettings(
+        order_group_limit=s.integer("order_group_limit", 100, 0, 1_000_000),
+        order_ttl_s=ttl,
+        cancel_on_pause=s.boolean("cancel_on_pause", True),
+    )
 
 
 def _signature_type(s: _Section) -> int:

@@ -80,6 +80,16 @@ def test_command_line_preset_overrides_the_files(tmp_path):
             r"base_url = 'http://evil'",
         ),
         ({"kalshi": {"key_id_env": "A", "private_key_env": "B", "typo": 1}}, r"unknown key 'typo'"),
+        (
+            {"kalshi": {"order_ttl_s": 3}},
+            r"\[kalshi\]: key 'order_ttl_s' has a bad value 3: 0 \(no expiry\) or at least 5",
+        ),
+        (
+            {"kalshi": {"order_group_limit": -1}},
+            r"key 'order_group_limit' has a bad value -1: expected a whole number from 0",
+        ),
+        ({"kalshi": {"order_group_limit": 2.5}}, r"key 'order_group_limit' has a bad value 2.5"),
+        ({"kalshi": {"cancel_on_pause": "yes"}}, r"key 'cancel_on_pause' has a bad value 'yes'"),
         ({"daemon": {"metrics_port": "x"}}, r"key 'metrics_port' has a bad value 'x'"),
         ({"daemon": {"journal": 5}}, r"key 'journal' has a bad value 5"),
         ({"daemon": 5}, r"\[daemon\] must be a table"),
@@ -148,3 +158,23 @@ def test_polymarket_signature_type_and_funder(table, signature_type, funder):
 def test_polymarket_account_errors_name_the_key(table, message):
     with pytest.raises(ConfigError, match=message):
         settings_from_dict({"polymarket": POLY | table}, "f.toml")
+
+
+def test_the_kalshi_safety_net_is_on_by_default_and_configurable():
+    """``[kalshi] order_group_limit``, ``order_ttl_s``, ``cancel_on_pause``: the defaults
+    without a table or keys; 0 turns a part off; a table of only these keys (for a run on
+    ``predmm sim``) has no credentials, which the start asks for by name."""
+    assert settings_from_dict({}).kalshi_safety == settings_from_dict({}).kalshi_safety
+    default = settings_from_dict({}).kalshi_safety
+    assert (default.order_group_limit, default.order_ttl_s, default.cancel_on_pause) == (
+        100,
+        60,
+        True,
+    )
+    keys = {"order_group_limit": 0, "order_ttl_s": 30, "cancel_on_pause": False}
+    s = settings_from_dict({"kalshi": keys}, "f.toml")
+    assert s.kalshi is not None
+    assert (s.kalshi_safety.order_group_limit, s.kalshi_safety.order_ttl_s) == (0, 30)
+    assert s.kalshi_safety.cancel_on_pause is False
+    with pytest.raises(ConfigError, match=r"kalshi\.key_id: give kalshi\.key_id_env or"):
+        resolve_secrets(s, {})
