@@ -40,7 +40,12 @@ import pykka
 from loguru import logger
 
 from predmm.actors.market.deps import MarketDeps
-from predmm.actors.market.holdings import PendingFills, exit_within_room, room_for_quotes
+from predmm.actors.market.holdings import (
+    PendingFills,
+    caught_up,
+    exit_within_room,
+    room_for_quotes,
+)
 from predmm.actors.market.orders import (
     amend_request,
     amended,
@@ -292,6 +297,9 @@ class MarketActor(pykka.ThreadingActor):
                 whole = self.pending.fill(fill, self.live)  # a finished order's fills all in
                 if whole is not None:
                     self.exits.discard(whole)
+                coid = fill.client_order_id
+                if coid is not None and coid in self.live:  # before its own update comes
+                    self.live[coid] = caught_up(self.live[coid], self.pending.counted[coid])
                 self.stale = True
                 self._requote()
             case FillReverted(fill=fill):
