@@ -80,7 +80,7 @@ class OrderDesk:
                 f"{len(orders)} orders exceed max_batch_create {self.capabilities.max_batch_create}"
             )
         for order in orders:
-            self._check(order, order.price, order.quantity)
+            self._check(order, order.price, order.quantity, count=True)
         group = await self.group.ensure() if self.group is not None and orders else None
         bodies = [self._create_body(o, group) for o in orders]
         if len(orders) == 1:
@@ -95,15 +95,17 @@ class OrderDesk:
             body["cancel_order_on_pause"] = True
         return body
 
-    def _check(self, order: Order, price: Decimal, quantity: Decimal) -> None:
-        """Refuse a price off the grid (OffGridPrice), or a count off the step
-        (OffGridCount), of a market we have read."""
+    def _check(self, order: Order, price: Decimal, quantity: Decimal, *, count: bool) -> None:
+        """Refuse a price off the grid (OffGridPrice), or a new count off the step
+        (OffGridCount), of a market we have read. A count kept as it is (a renewal, a
+        price amend) is not ours to judge: the venue's fills made it."""
         _, yes_price = wire.to_book_side(order.side, order.action, price)
         tick = self.ticks.get(order.market_id)
         if tick is not None:
             tick.check(yes_price, f"YES price of order {order.client_order_id}")
-        step = self.steps.get(order.market_id, WHOLE)
-        check_count(quantity - order.filled_quantity, step, f"order {order.client_order_id}")
+        if count:
+            step = self.steps.get(order.market_id, WHOLE)
+            check_count(quantity - order.filled_quantity, step, f"order {order.client_order_id}")
 
     def _expiration(self, order: Order) -> int | None:
         ttl = self.safety.order_ttl_s
@@ -183,7 +185,7 @@ class OrderDesk:
         oid = await self._venue_id(order)
         if oid is None:
             return _rejected(order, "not_found: no such order on Kalshi")
-        self._check(order, price, quantity)
+        self._check(order, price, quantity, count=quantity != order.quantity)
         body = wire.amend_body(order, price, quantity)
         seconds = self._expiration(order)
         if seconds is not None:

@@ -271,3 +271,19 @@ async def test_counts_follow_each_markets_step(
     assert position.yes_contracts == D("1.25")
     assert held.expiration is not None
     assert held.expiration - venue.sim.now() <= timedelta(seconds=TTL)
+
+
+async def test_a_renewal_keeps_a_count_the_venue_made_off_our_step(
+    venue: RunningSimulator, safe: KalshiPlatform
+) -> None:
+    """A market read as whole (no ``fractional_trading_enabled``: Kalshi dropped the
+    field) that fills us by a fraction: the order's remaining count is off our step, but
+    a renewal keeps it as it is, so it is sent; a new count off the step is refused."""
+    mine = bid("f-1", "0.30", "2.37", market=CPI)
+    [result] = await safe.place_orders([mine])
+    mine = placed(mine, result)
+    safe._steps[CPI] = D(1)  # as if the market did not say it is fractional
+    renewed = await safe.amend_order(mine, mine.price, mine.quantity)
+    assert renewed.status is OrderStatus.OPEN
+    with pytest.raises(OffGridCount):
+        await safe.amend_order(mine, mine.price, D("3.37"))
