@@ -92,6 +92,7 @@ async def test_fractional_contracts_are_counted_exactly_from_quote_to_settlement
                     engine.portfolio,
                     GetPosition(market_id=CPI),
                     lambda p, h=held: p.yes_contracts == h,
+                    timeout=20,
                 )
 
             async def left() -> tuple[D, D] | None:
@@ -110,8 +111,12 @@ async def test_fractional_contracts_are_counted_exactly_from_quote_to_settlement
             [venue] = await engine.clients[Venue.KALSHI].get_positions([CPI])
             assert venue.yes_contracts == D("3.87")
             running.sim.exchange.settle_market(CPI, OrderSide.YES)
+            await engine.scan()  # the stream says so too; the scan reads it if it lost the race
             settled = await eventually(
-                engine.portfolio, GetPosition(market_id=CPI), lambda p: p.yes_contracts == 0
+                engine.portfolio,
+                GetPosition(market_id=CPI),
+                lambda p: p.yes_contracts == 0,
+                timeout=20,
             )
             assert settled.realized_pnl == D("3.87") * (1 - price) - position.fees_paid
     with Journal.open_read_only(path) as journal:
