@@ -13,13 +13,13 @@ import hypothesis.strategies as st
 import pytest
 from hypothesis import given
 
-from predmm.actors.market.quote_diff import on_count_grid
 from predmm.config.market_making import MarketMakingConfig
 from predmm.domain import OffGridCount, OrderSide
 from predmm.domain.counts import HUNDREDTH, WHOLE, check_count, round_count
 from predmm.domain.testing import create_test_market
 from predmm.strategies.inventory import InventoryTracker
 from predmm.strategies.life import aggressive_exit, passive_exit
+from predmm.strategies.maker.quote_diff import on_count_grid
 from predmm.strategies.market_making import exit_signal
 from predmm.strategies.quoting import Quote, compute_quotes
 
