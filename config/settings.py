@@ -107,6 +107,16 @@ class KalshiSettings:
     private_key: SecretRef
     safety: KalshiSafetySettings = attrs.field(factory=KalshiSafetySettings)
 
+    def trading_keys_only(self) -> KalshiSettings:
+        """The table without its account (no credentials, the default URL): how a
+        rehearsal on a simulator trades, not where."""
+        return KalshiSettings(
+            base_url=KALSHI_URLS["demo"],
+            key_id=SecretRef(),
+            private_key=SecretRef(),
+            safety=self.safety,
+        )
+
 
 @attrs.frozen(kw_only=True)
 class PolymarketSettings:

@@ -1,4 +1,5 @@
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -178,3 +179,22 @@ def test_the_kalshi_safety_net_is_on_by_default_and_configurable():
     assert s.kalshi_safety.cancel_on_pause is False
     with pytest.raises(ConfigError, match=r"kalshi\.key_id: give kalshi\.key_id_env or"):
         resolve_secrets(s, {})
+
+
+@pytest.mark.parametrize("venues", [{"sim": True}, {"sim_credentials": Path("creds")}])
+def test_a_rehearsal_keeps_the_kalshi_safety_net_and_drops_the_credentials(tmp_path, venues):
+    """``predmm run --config FILE --sim`` or ``--sim-credentials DIR``: the file's venue
+    tables are not where it trades, but its ``[kalshi]`` trading keys are how it trades
+    (the SIGKILL acceptance test runs on ``predmm sim`` with ``order_ttl_s = 6``)."""
+    from predmm.cli.daemon import RunOptions, load_run_settings
+
+    path = tmp_path / "mm.toml"
+    path.write_text(
+        '[kalshi]\nkey_id_env = "KID"\nprivate_key_file = "k.pem"\n'
+        "order_ttl_s = 6\norder_group_limit = 0\n"
+    )
+    settings = load_run_settings(RunOptions(config=path, **venues))
+    safety = settings.kalshi_safety
+    assert (safety.order_ttl_s, safety.order_group_limit, safety.cancel_on_pause) == (6, 0, True)
+    with pytest.raises(ConfigError, match=r"kalshi\.key_id: give kalshi\.key_id_env or"):
+        resolve_secrets(settings, {"KID": "real"})  # the real account is not this run's
