@@ -120,6 +120,12 @@ class CheckVenue:
 
 
 @attrs.frozen(kw_only=True)
+class RenewOrders:
+    """Timer: renew the resting orders whose venue expiration comes within half their
+    TTL (``Capabilities.order_ttl_s``; ``actors.platform.renewals``)."""
+
+
+@attrs.frozen(kw_only=True)
 class CheckPositions:
     """Timer: read the venue's positions again (some disagreed with the portfolio's)."""
 

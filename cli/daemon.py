@@ -68,6 +68,7 @@ from predmm.cli.venues import (
     embedded_simulator,
     from_settings,
     from_sim_credentials,
+    kalshi_safety,
     with_links,
 )
 from predmm.cli.view import run_view
@@ -141,10 +142,12 @@ async def venues_for(
     opts: RunOptions, settings: Settings, run: EmbeddedRun | None = None
 ) -> AsyncIterator[VenueSetup]:
     """The venues: an embedded simulator (no config, or --sim: the paper world of
-    ``run``), a running ``predmm sim`` (--sim-credentials), or the real venues of the
-    config file."""
+    ``run``), a running ``predmm sim`` (--sim-credentials; its trading keys from the
+    config, if given), or the real venues of the config file. Kalshi's safety net is the
+    config's ``[kalshi]`` keys' (the defaults without one) on every one of them."""
+    safety = kalshi_safety(settings.kalshi_safety)
     if opts.sim_credentials is not None:
-        yield from_sim_credentials(opts.sim_credentials)
+        yield from_sim_credentials(opts.sim_credentials, safety)
     elif not opts.embedded:
         yield from_settings(settings)
     else:
@@ -152,7 +155,7 @@ async def venues_for(
         from predmm.simulator.testing import running_simulator
 
         async with running_simulator(seed=opts.seed, flow=True, **embedded_simulator()) as running:
-            yield from_running_simulator(running, run)
+            yield from_running_simulator(running, run, safety)
 
 
 async def run_daemon(

@@ -9,6 +9,7 @@ import attrs
 
 from predmm.config.market_making import MarketMakingConfig
 from predmm.config.risk import RiskConfig
+from predmm.config.settings import KalshiSafetySettings
 
 STRATEGY_DOCS = {
     "min_spread": "lowest spread, dollars of a $1 contract",
@@ -58,6 +59,15 @@ RISK_DOCS = {
 }
 
 
+KALSHI_DOCS = {
+    "order_group_limit": "contracts our orders may match in 15 s before Kalshi cancels them "
+    "all and takes no more (the order group's limit; 0: no order group)",
+    "order_ttl_s": "seconds an order rests unless renewed (GTD; renewed while predmm runs; "
+    "0: good till cancelled, else at least 5)",
+    "cancel_on_pause": "Kalshi cancels our orders when trading pauses (`cancel_order_on_pause`)",
+}
+
+
 def _default(value: object) -> str:
     if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
         return f"{value:g}" if isinstance(value, float) else str(value)
@@ -83,6 +93,8 @@ def reference() -> str:
     lines += _table(MarketMakingConfig, STRATEGY_DOCS)
     lines += ["", "`[risk]` (RiskConfig):", ""]
     lines += _table(RiskConfig, RISK_DOCS)
+    lines += ["", "`[kalshi]` trading keys (Kalshi's venue-side safety net, on by default):", ""]
+    lines += _table(KalshiSafetySettings, KALSHI_DOCS)
     return "\n".join(lines) + "\n"
 
 

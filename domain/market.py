@@ -36,6 +36,8 @@ class MarketView(Protocol):
     def hours_to_close(self) -> float | None: ...
     @property
     def min_order_size(self) -> Decimal: ...
+    @property
+    def count_step(self) -> Decimal: ...
 
 
 def hours_between(start: datetime | None, end: datetime | None) -> float | None:
@@ -70,6 +72,9 @@ class Market:
     close_time: datetime | None = None
     as_of: datetime | None = None
     min_order_size: Decimal = Decimal(0)  # the venue's smallest order (Polymarket: 5)
+    # sizes are multiples of it (``domain.counts``): 1 for whole contracts, 0.01 where
+    # fractional contracts trade (Kalshi markets that enable it, Polymarket)
+    count_step: Decimal = Decimal(1)
 
     @property
     def hours_to_close(self) -> float | None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Hashable, Iterator
+from datetime import datetime
 from decimal import Decimal
 from typing import Generic, TypeVar
 
@@ -230,6 +231,7 @@ class OrderTable:
             filled_quantity=filled,
             venue_order_id=venue_id,
             reason=result.reason,
+            expires_at=result.expires_at or order.expires_at,
         )
         self._after_answer(result.client_order_id)
 
@@ -268,10 +270,24 @@ class OrderTable:
             self._answered(coid)
             self.apply(coid, self._event_for(order, S.REJECTED), reason=reason)
 
-    def amended(self, coid: ClientOrderId, price: Decimal, quantity: Decimal) -> None:
+    def amended(
+        self,
+        coid: ClientOrderId,
+        price: Decimal,
+        quantity: Decimal,
+        expires_at: datetime | None = None,
+    ) -> None:
         order = self._orders.get(coid)
         if order is not None and not order.status.is_terminal:
-            self._store(attrs.evolve(order, price=price, quantity=quantity), None)
+            expiry = expires_at or order.expires_at
+            changed = attrs.evolve(order, price=price, quantity=quantity, expires_at=expiry)
+            self._store(changed, None)
+
+    def renewed(self, coid: ClientOrderId, expires_at: datetime | None) -> None:
+        """The venue moved a resting order's expiry (a renewal)."""
+        order = self._orders.get(coid)
+        if order is not None and not order.status.is_terminal and expires_at is not None:
+            self._store(attrs.evolve(order, expires_at=expires_at), None)
 
     def fill(self, fill: Fill) -> Fill | None:
         """Count a fill once (None for a duplicate); returns it with our client order id."""

@@ -105,6 +105,9 @@ class Order:
     venue_order_id: VenueOrderId | None = None
     created_at: datetime | None = None
     reason: str = ""
+    # when the venue cancels it unless it is renewed (a short GTD of the venue-side
+    # safety net: Kalshi ``expiration_time``); None: it rests until cancelled
+    expires_at: datetime | None = None
 
     @property
     def remaining(self) -> Decimal:

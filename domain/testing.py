@@ -36,6 +36,7 @@ class FakeMarket:
     close_time: datetime | None = None
     as_of: datetime | None = None
     min_order_size: Decimal = Decimal(0)
+    count_step: Decimal = Decimal(1)
 
     @property
     def hours_to_close(self) -> float | None:

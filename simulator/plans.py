@@ -15,6 +15,7 @@ from predmm.domain import EventId, MarketId, TickSpec, Venue
 from predmm.domain.outcomes import VenueGroup
 from predmm.simulator.exchange.fees import FeeSpec
 from predmm.simulator.exchange.model import (
+    COUNT_STEP,
     KalshiListing,
     MarketHistory,
     MarketSpec,
@@ -148,9 +149,13 @@ def kalshi_spec(
     history: MarketHistory | None = None,
     mutually_exclusive: bool = False,
     event_title: str = "",
+    fractional: bool = False,
 ) -> MarketSpec:
+    """A Kalshi market; ``fractional``: it trades fractional contracts (counts in steps
+    of 0.01), else whole contracts only."""
     return MarketSpec(
         market_id=MarketId(Venue.KALSHI, ticker),
+        count_step=COUNT_STEP if fractional else Decimal(1),
         history=history or MarketHistory(),
         title=title,
         tick=tick or TickSpec.uniform(Decimal("0.01")),
@@ -165,6 +170,7 @@ def kalshi_spec(
             event_title=event_title,
             fee_type=fee_type,
             category=category,
+            fractional_trading=fractional,
         ),
     )
 

@@ -395,6 +395,7 @@ class TradingEngine:
             seen_fills=seen,
             direct=direct,
             on_failure=self.core.platform_callback(venue),
+            on_trip=self.core.trip_callback(venue),
         )
         self.platforms[venue] = direct
         return direct

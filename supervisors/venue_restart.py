@@ -44,12 +44,19 @@ async def suspend(engine: TradingEngine, venue: Venue, reason: str) -> None:
     """The venue's markets stopped, the dead actor's requests dropped or finished."""
     assert engine.bridge is not None
     timeout = engine.timings.stop_timeout
+    await suspend_markets(engine, venue, reason)
+    if not await engine.bridge.retire_venue(venue.value, timeout):
+        _log.warning("{v}: requests still in flight after {t:g} s", v=venue.value, t=timeout)
+
+
+async def suspend_markets(engine: TradingEngine, venue: Venue, reason: str) -> None:
+    """The venue's markets stopped (``ResumeVenue`` starts them again)."""
+    assert engine.bridge is not None
+    timeout = engine.timings.stop_timeout
     if engine.supervisor is not None:
         build = functools.partial(_suspend_message, venue, reason)
         with trio.move_on_after(timeout):
             await engine.bridge.ask(engine.supervisor, build, timeout)
-    if not await engine.bridge.retire_venue(venue.value, timeout):
-        _log.warning("{v}: requests still in flight after {t:g} s", v=venue.value, t=timeout)
 
 
 async def restart_platform(engine: TradingEngine, venue: Venue, memory: FillMemory | None) -> None:

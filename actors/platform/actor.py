@@ -18,7 +18,13 @@ queue of placements, and why requests keep flowing while its thread waits for th
 * every ``reconcile_interval`` (``CheckVenue``) the venue's open orders and positions are
   read again and the table and the markets corrected (``actors.platform.reconciler``);
 * a MarketActor starting takes its market over in one direct call (``TakeOver``): its
-  fills are routed to it from then on, and its position and orders read in the same step.
+  fills are routed to it from then on, and its position and orders read in the same step;
+* on a venue that expires orders unless renewed (``Capabilities.order_ttl_s``: Kalshi's
+  safety net) the resting orders are renewed every sixth of the TTL
+  (``actors.platform.renewals``); an order that expires anyway closes EXPIRED;
+* when the venue's own safety net trips (Kalshi's order group: ``SafetyNetTripped`` from
+  the stream, or a placement refused ``tripped``) the watcher is told once
+  (``on_trip``: ``supervisors.core`` suspends the venue, cancels, re-arms or halts it).
 
 If a told message's exception stops it, ``on_failure`` hands its watcher
 (``supervisors.core``) what a successor needs so that no fill counts twice: its fill
@@ -74,6 +80,7 @@ from predmm.actors.messages import (
     PlatformStats,
     PollFills,
     Pump,
+    RenewOrders,
     Reply,
     Resume,
     SubmitOrders,
@@ -86,12 +93,14 @@ from predmm.actors.platform.answers import (
     amend_answered,
     cancels_answered,
     placements_answered,
+    renewal_answered,
     reversal_counts,
 )
 from predmm.actors.platform.changes import OrderChanges
 from predmm.actors.platform.flow import Amend, OrderFlow
 from predmm.actors.platform.lookups import LookupPolicy, Lookups
 from predmm.actors.platform.reconciler import Reconciler
+from predmm.actors.platform.renewals import renew_interval, renewals_due
 from predmm.domain.enums import Venue
 from predmm.domain.errors import RateLimited, VenueUnavailable
 from predmm.domain.events import (
@@ -101,6 +110,7 @@ from predmm.domain.events import (
     OrderFilled,
     OrderUpdated,
     PlaceResult,
+    SafetyNetTripped,
 )
 from predmm.domain.exposure import AmendSettled
 from predmm.domain.ids import ClientOrderId, FillId, MarketId
@@ -121,6 +131,7 @@ class FillMemory:
 
 
 PlatformFailure = Callable[[BaseException, FillMemory], None]
+SafetyTrip = Callable[[str], None]  # the venue's safety net tripped: why
 
 
 class PlatformActor(DirectActor):
@@ -141,9 +152,13 @@ class PlatformActor(DirectActor):
         seen_fills: Iterable[FillId] = (),
         direct: DirectRef | None = None,
         on_failure: PlatformFailure | None = None,
+        on_trip: SafetyTrip | None = None,
     ) -> None:
         super().__init__(direct)
         self._on_failure = on_failure
+        self._on_trip = on_trip
+        self.tripped = False  # told the watcher; until the venue resumes
+        self.ttl = capabilities.order_ttl_s
         self.venue, self.bridge, self.clock = venue, bridge, clock
         self.journal, self.key = journal, key or venue.value
         self.changes = OrderChanges()
@@ -179,6 +194,10 @@ class PlatformActor(DirectActor):
             recheck_delay=recheck_delay,
         )
         self.log = logger.bind(actor="platform", venue=venue.value)
+
+    def on_start(self) -> None:
+        if self.ttl is not None:
+            self._later(renew_interval(self.ttl), RenewOrders())
 
     def on_failure(self, exc_type: Any, exc_value: Any, tb: Any) -> None:
         super().on_failure(exc_type, exc_value, tb)
@@ -216,6 +235,10 @@ class PlatformActor(DirectActor):
                 if not self.reconciler.updated(update):  # one given up, taken late?
                     self.table.update(update)
                 self.flow.queue_ready_cancels()
+            case VenueEventReceived(event=SafetyNetTripped(reason=reason)):
+                self._trip(reason)
+            case RenewOrders():
+                self._renew()
             case Pump():
                 self.wake_at = None
             case BackoffOver():
@@ -223,7 +246,7 @@ class PlatformActor(DirectActor):
             case LookUp(client_order_id=coid):
                 self.reconciler.look_up(coid)
             case CheckVenue():
-                self.reconciler.check_orders()
+                self.reconciler.check_orders(self.clock.now())
                 self.reconciler.check_positions()
             case CheckPositions():
                 self.reconciler.check_positions()
@@ -233,6 +256,7 @@ class PlatformActor(DirectActor):
                 self.flow.read(("open_orders", reply), venue_calls.get_open_orders)
             case Resume():
                 self.flow.resume()
+                self.tripped = False
             case CancelOrphans(keep=keep):
                 self.flow.cancel(
                     o.client_order_id for o in self.table.live(None) if o.market_id not in keep
@@ -275,6 +299,23 @@ class PlatformActor(DirectActor):
     def _amend(self, msg: AmendOrder) -> None:
         if not self.flow.amend(msg.client_order_id, msg.price, msg.quantity):
             self._amend_settled(msg.client_order_id, False, msg.price, msg.quantity)
+
+    def _renew(self) -> None:
+        """Renew the resting orders whose expiry comes within half the TTL; again in a
+        sixth of it."""
+        assert self.ttl is not None
+        due = renewals_due(self.table.live(None), self.clock.now(), self.ttl)
+        self.flow.renew(due)
+        self._later(renew_interval(self.ttl), RenewOrders())
+
+    def _trip(self, reason: str) -> None:
+        """The venue's safety net tripped: tell the watcher, once until resumed."""
+        if self.tripped:
+            return
+        self.tripped = True
+        self.log.error("safety net tripped: {reason}", reason=reason)
+        if self._on_trip is not None:
+            self._on_trip(reason)
 
     def _cancel_all(self, msg: CancelAll) -> None:
         self.log.warning("cancel all: {reason}", reason=msg.reason)
@@ -342,6 +383,9 @@ class PlatformActor(DirectActor):
                 self.log.error("placement refused: {error!r}", error=error)
             placements_answered(self.table, coids, results or (), error)
             self.reconciler.start_lookups()  # UNKNOWN until the venue says
+            tripped = [r.reason for r in results or () if r.tripped]
+            if tripped:
+                self._trip(f"placement refused: {tripped[0]}")
         self.flow.queue_ready_cancels()
 
     def _on_cancel(
@@ -362,8 +406,19 @@ class PlatformActor(DirectActor):
             self._backoff(error.retry_after)
             self.flow.retry_amend(amend)
             return
+        self.flow.amend_done(amend.client_order_id)
         applied = amend_answered(self.table, amend, result, error)
         self._amend_settled(amend.client_order_id, applied, amend.price, amend.quantity)
+
+    def _on_renew(self, tag: Any, result: PlaceResult | None, error: Exception | None) -> None:
+        coid: ClientOrderId = tag[1]
+        self.flow.renewed(coid)
+        if isinstance(error, RateLimited):
+            self._backoff(error.retry_after)  # renewed at the next look, if still due
+        elif error is not None:
+            self.log.warning("renewal of {coid} failed: {error!r}", coid=coid, error=error)
+        elif result is not None:
+            renewal_answered(self.table, coid, result)
 
     def _on_sweep(self, tag: Any, count: int | None, error: Exception | None) -> None:
         if error is not None:

@@ -183,8 +183,13 @@ class PaperPlatform:
         self.session = session or uuid.uuid4().hex[:8]
         self._prefix = f"paper-{self.session}-"
         self.venue = data.venue
-        self.capabilities = attrs.evolve(
-            data.capabilities, amend=True, decrease=True, post_only=True, dead_man_switch=False
+        self.capabilities = attrs.evolve(  # paper orders rest until cancelled: no TTL
+            data.capabilities,
+            amend=True,
+            decrease=True,
+            post_only=True,
+            dead_man_switch=False,
+            order_ttl_s=None,
         )
         self.starting_balance = Decimal(starting_balance)
         self.ledger = Ledger(

@@ -41,9 +41,20 @@ from predmm.domain.orders import Fill, Order
 from predmm.strategies.fills import apply_fill, revert_fill
 from predmm.strategies.inventory import InventoryTracker
 from predmm.strategies.life import Phase, aggressive_exit, passive_exit, phase
-from predmm.strategies.maker.holdings import PendingFills, exit_within_room, room_for_quotes
+from predmm.strategies.maker.holdings import (
+    PendingFills,
+    caught_up,
+    exit_within_room,
+    room_for_quotes,
+)
 from predmm.strategies.maker.outbox import Gate, Outbox
-from predmm.strategies.maker.quote_diff import diff, needs_requote, quoting, reducing_only
+from predmm.strategies.maker.quote_diff import (
+    diff,
+    needs_requote,
+    on_count_grid,
+    quoting,
+    reducing_only,
+)
 from predmm.strategies.maker.requests import (
     exit_quote,
 )
@@ -167,6 +178,9 @@ class MarketCore(Outbox):
         whole = self.pending.fill(fill, self.live)  # a finished order's fills all in
         if whole is not None:
             self.exits.discard(whole)
+        coid = fill.client_order_id
+        if coid is not None and coid in self.live:  # before its own update comes
+            self.live[coid] = caught_up(self.live[coid], self.pending.counted[coid])
         self.stale = True
         self._requote()
 
@@ -331,7 +345,7 @@ class MarketCore(Outbox):
             exits = [self.live[c] for c in self.exits if c in self.live]
             room = room_for_quotes(held.net_position, exits, self.exit_waits)
             quotes = reducing_only(quotes, room)
-        return quotes
+        return on_count_grid(quotes, view.count_step)
 
     def _exit(self, view: LiveView | None, held: InventoryTracker | None = None) -> None:
         """A marketable exit, at most one in flight (until its fills are all in): a
@@ -354,6 +368,8 @@ class MarketCore(Outbox):
             quote, in_way = exit_within_room(quote, held.net_position, self.live)
             self._cancel(in_way)  # the rest of the exit follows once they are gone
             self.exit_waits = bool(in_way)
+        if quote is not None:
+            quote = on_count_grid({quote.side: quote}, view.count_step).get(quote.side)
         if signal is None or quote is None:
             return
         self.notes.append(("info", "exit: {reason}", {"reason": signal.reason}))

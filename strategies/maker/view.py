@@ -65,6 +65,10 @@ class LiveView:
         return self.market.min_order_size
 
     @property
+    def count_step(self) -> Decimal:
+        return self.market.count_step
+
+    @property
     def hours_to_close(self) -> float | None:
         return hours_between(self.as_of, self.market.close_time)
 

@@ -9,8 +9,12 @@ and the venue takes the orders only when the test says: ``accept_late()``),
 orders, held back until ``release_fills()`` (``hold_ioc_fills``: the order's FILLED answer
 then comes first). ``settle`` resolves a market as a venue does (resting orders
 cancelled, positions paid out and cleared, the settlement listed by ``get_settlements``
-and, unless ``announce=False``, told on the stream). Every request is logged in ``calls``
-in the order it arrived. Used only from the trio thread.
+and, unless ``announce=False``, told on the stream). With ``order_ttl_s`` in its
+capabilities and a ``clock``, resting orders expire that long after they were placed or
+last amended (``expire_due``), as Kalshi's safety net has them; ``fail("place",
+"tripped")`` refuses a placement as a tripped order group does, and ``trip()`` says so on
+the stream. Every request is logged in ``calls`` in the order it arrived. Used only from
+the trio thread.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from predmm.domain.events import (
     OrderUpdated,
     PlaceResult,
     Position,
+    SafetyNetTripped,
     Settlement,
     VenueEvent,
 )
@@ -58,6 +63,7 @@ def fake_capabilities(
     burst: str = "100000",
     order_tokens: str = "10",
     cancel_tokens: str = "2",
+    order_ttl_s: int | None = None,
 ) -> Capabilities:
     return Capabilities(
         amend=amend,
@@ -71,6 +77,7 @@ def fake_capabilities(
         write_burst=Decimal(burst),
         order_tokens=Decimal(order_tokens),
         cancel_tokens=Decimal(cancel_tokens),
+        order_ttl_s=order_ttl_s,
     )
 
 
@@ -132,8 +139,10 @@ class FakeVenue:
         capabilities: Capabilities | None = None,
         markets: Sequence[Market] = (),
         hub: Hub | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.venue = venue
+        self.clock = clock or (lambda: T0)
         self.capabilities = capabilities or fake_capabilities()
         self.markets = {m.market_id: m for m in markets}
         self.orders: dict[ClientOrderId, Order] = {}
@@ -154,6 +163,7 @@ class FakeVenue:
         self.hub = hub or Hub()
         self.gate: trio.Event | None = None  # placements wait for it while it is set
         self.cancel_gate: trio.Event | None = None  # and cancels for this one
+        self.amend_gate: trio.Event | None = None  # and amends for this one
         self.cancel_waiting = False
         self.settlements: dict[MarketId, Settlement] = {}
 
@@ -191,6 +201,23 @@ class FakeVenue:
         """The venue takes an order away by itself (expiry, self-trade prevention, ...)."""
         self._cancel(coid)
         self._emit(self.update_event(self.orders[coid]))
+
+    def expire_due(self, *, tell: bool = False) -> list[ClientOrderId]:
+        """Expire the resting orders whose expiry has passed (``tell``: on the stream)."""
+        now = self.clock()
+        due = [o for o in self.resting() if o.expires_at is not None and o.expires_at <= now]
+        for order in due:
+            self.orders[order.client_order_id] = attrs.evolve(order, status=OrderStatus.EXPIRED)
+            if tell:
+                self._emit(self.update_event(self.orders[order.client_order_id]))
+        self._touch()
+        return [o.client_order_id for o in due]
+
+    def trip(self, reason: str = "order group triggered") -> None:
+        """The venue's safety net fires: our resting orders cancelled, the stream told."""
+        for order in self.resting():
+            self._cancel(order.client_order_id)
+        self._emit(SafetyNetTripped(reason=reason))
 
     def settle(
         self, market_id: MarketId, won: OrderSide, *, at: datetime = T0, announce: bool = True
@@ -276,6 +303,16 @@ class FakeVenue:
         if failure == "late":
             self.late.extend(orders)
             raise VenueUnavailable("timeout: the venue takes the orders later")
+        if failure == "tripped":
+            return [
+                PlaceResult(
+                    client_order_id=o.client_order_id,
+                    status=OrderStatus.REJECTED,
+                    reason="order_group_triggered",
+                    tripped=True,
+                )
+                for o in orders
+            ]
         results = [self._place(o) for o in orders]
         if failure == "lost":
             raise VenueUnavailable("timeout after the order was taken")
@@ -300,14 +337,29 @@ class FakeVenue:
         coid = order.client_order_id
         self.calls.append(("amend", (coid,)))
         self._touch()
+        if self.amend_gate is not None:
+            await self.amend_gate.wait()
         held = self.orders.get(coid)
         if held is None or held.status not in (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED):
-            return PlaceResult(client_order_id=coid, status=OrderStatus.CANCELLED, reason="gone")
-        new = attrs.evolve(held, price=price, quantity=max(quantity, held.filled_quantity))
+            status = held.status if held is not None else OrderStatus.CANCELLED
+            return PlaceResult(client_order_id=coid, status=status, reason="gone")
+        new = attrs.evolve(
+            held,
+            price=price,
+            quantity=max(quantity, held.filled_quantity),
+            expires_at=self._expiry(),
+        )
         if new.remaining <= 0:
             new = attrs.evolve(new, status=OrderStatus.FILLED)
         self.orders[coid] = new
         return self._result(new)
+
+    async def rearm_safety_net(self) -> str:
+        """Kalshi's ``rearm_safety_net``: after a trip, orders are taken again."""
+        await trio.lowlevel.checkpoint()
+        self.calls.append(("rearm", ()))
+        self._touch()
+        return "safety net reset"
 
     async def cancel_all(self) -> int:
         await trio.lowlevel.checkpoint()
@@ -400,7 +452,9 @@ class FakeVenue:
         if market is not None and not market.tick.is_on_grid(order.price):
             return PlaceResult(client_order_id=coid, status=OrderStatus.REJECTED, reason="off grid")
         vid = VenueOrderId(f"{self.venue.value}-{next(self._ids)}")
-        placed = attrs.evolve(order, status=OrderStatus.OPEN, venue_order_id=vid)
+        placed = attrs.evolve(
+            order, status=OrderStatus.OPEN, venue_order_id=vid, expires_at=self._expiry()
+        )
         self.orders[coid] = placed
         if order.time_in_force is TimeInForce.IOC or order.order_type is OrderType.MARKET:
             self._execute(placed, placed.quantity, placed.price)
@@ -442,12 +496,17 @@ class FakeVenue:
                 self._emit(OrderFilled(fill=fill))
         return fill
 
+    def _expiry(self) -> datetime | None:
+        ttl = self.capabilities.order_ttl_s
+        return None if ttl is None else self.clock() + timedelta(seconds=ttl)
+
     def _result(self, order: Order) -> PlaceResult:
         return PlaceResult(
             client_order_id=order.client_order_id,
             status=order.status,
             venue_order_id=order.venue_order_id,
             filled_quantity=order.filled_quantity,
+            expires_at=order.expires_at if order.status.may_rest else None,
         )
 
     def _emit(self, event: VenueEvent) -> None:
