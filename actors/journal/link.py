@@ -17,6 +17,7 @@ from predmm.actors.clock import Clock
 from predmm.actors.journal.messages import (
     RecordCorrection,
     RecordDayBaseline,
+    RecordExecutionStep,
     RecordFill,
     RecordFillPage,
     RecordFillReversal,
@@ -102,4 +103,15 @@ class ActorJournal:
     def supervision(self, component: str, event: str, reason: str) -> None:
         self._tell(
             RecordSupervision(component=component, event=event, reason=reason, at=self._clock.now())
+        )
+
+    def execution_step(self, execution_id: str, strategy: str, step: str, detail: str) -> None:
+        self._tell(
+            RecordExecutionStep(
+                execution_id=execution_id,
+                strategy=strategy,
+                step=step,
+                detail=detail,
+                at=self._clock.now(),
+            )
         )

@@ -50,6 +50,10 @@ class JournalPort(Protocol):
         """What the engine's watch did about a core actor (``supervisors.core``)."""
         ...
 
+    def execution_step(self, execution_id: str, strategy: str, step: str, detail: str) -> None:
+        """One step of an execution of the executor (``actors.executor``)."""
+        ...
+
 
 class NullJournal:
     """Journals nothing (benchmarks, and tests that do not look at the journal)."""
@@ -85,6 +89,9 @@ class NullJournal:
         pass
 
     def supervision(self, component: str, event: str, reason: str) -> None:
+        pass
+
+    def execution_step(self, execution_id: str, strategy: str, step: str, detail: str) -> None:
         pass
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from predmm.domain.errors import PredmmError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 9
 APPLICATION_ID = 0x70726D6D  # "prmm": marks a file as a predmm journal
 
 
@@ -158,6 +158,22 @@ CREATE TABLE day_holdings (
 """
 
 
+_SCHEMA_V9 = """
+ALTER TABLE orders ADD COLUMN strategy TEXT NOT NULL DEFAULT '';
+ALTER TABLE fills ADD COLUMN strategy TEXT NOT NULL DEFAULT '';
+CREATE INDEX fills_by_strategy ON fills (strategy, market_id);
+CREATE TABLE executions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    execution_id TEXT NOT NULL,
+    strategy TEXT NOT NULL,
+    step TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '',
+    at TEXT NOT NULL
+);
+CREATE INDEX executions_by_id ON executions (execution_id, seq);
+"""
+
+
 def _statements(script: str) -> Callable[[sqlite3.Connection], None]:
     def run(conn: sqlite3.Connection) -> None:
         for statement in script.split(";"):
@@ -173,9 +189,13 @@ def _statements(script: str) -> Callable[[sqlite3.Connection], None]:
 # reserved while several are written side by side; the numbers close up at the merge).
 # 3: settlements (one row per resolved market) and the day's baseline (day_baselines,
 # with the contracts held at the start of the day and their marks in day_holdings).
+# 9: strategy attribution (the strategy of each order and fill; '' before: the market
+# maker's) and the steps of the executor's executions (arbitrage legs, their hedges and
+# unwinds, cross-venue hedges).
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _create_v1,
     3: _statements(_SCHEMA_V3),
+    9: _statements(_SCHEMA_V9),
 }
 
 
