@@ -5,6 +5,11 @@ preset = "conservative"          # optional: start from a preset
 
 [strategy]                       # MarketMakingConfig keys, over the preset
 base_spread = "0.05"
+[strategy.venues.polymarket]     # a venue's own values of any [strategy] key
+base_spread = "0.055"
+
+[arbitrage]                      # ArbitrageConfig keys: runs the arbitrageur too
+min_edge = "0.01"
 
 [risk]                           # RiskConfig keys
 max_event_loss = "150"
@@ -48,9 +53,11 @@ from typing import Any
 import attrs
 from eth_utils.address import is_checksum_address, to_checksum_address
 
+from predmm.config.arbitrage import ArbitrageConfig, arbitrage_config_from_dict
 from predmm.config.loader import load_preset, structure_config
 from predmm.config.market_making import MarketMakingConfig
 from predmm.config.risk import RiskConfig, risk_config_from_dict
+from predmm.domain.enums import Venue
 from predmm.domain.errors import ConfigError
 
 KALSHI_URLS = {
@@ -116,6 +123,9 @@ class DaemonSettings:
 @attrs.frozen(kw_only=True)
 class Settings:
     strategy: MarketMakingConfig = attrs.field(factory=MarketMakingConfig)
+    # a venue's market maker where ``[strategy.venues.<venue>]`` changes some keys
+    strategy_venues: Mapping[Venue, MarketMakingConfig] = attrs.field(factory=dict)
+    arbitrage: ArbitrageConfig | None = None  # ``[arbitrage]``: the arbitrageur runs too
     risk: RiskConfig = attrs.field(factory=RiskConfig)
     kalshi: KalshiSettings | None = None
     polymarket: PolymarketSettings | None = None
@@ -123,7 +133,7 @@ class Settings:
     preset: str | None = None
 
 
-_TOP = {"preset", "strategy", "risk", "kalshi", "polymarket", "daemon"}
+_TOP = {"preset", "strategy", "arbitrage", "risk", "kalshi", "polymarket", "daemon"}
 
 
 def is_settings_file(path: str | Path) -> bool:
@@ -159,10 +169,16 @@ def settings_from_dict(
                 f"expected one of {', '.join(sorted(_TOP))}"
             )
     preset = preset or _opt_str(data, "preset", source)
-    strategy = _strategy(data.get("strategy", {}), preset, source)
+    table = data.get("strategy", {})
+    strategy = _strategy(table, preset, source)
+    arbitrage = data.get("arbitrage")
     risk_data = _table(data, "risk", source)
     return Settings(
         strategy=strategy,
+        strategy_venues=_strategy_venues(table, strategy, source),
+        arbitrage=None
+        if arbitrage is None
+        else arbitrage_config_from_dict(arbitrage, f"{source} [arbitrage]"),
         risk=risk_config_from_dict(risk_data, f"{source} [risk]"),
         kalshi=_kalshi(data["kalshi"], source) if "kalshi" in data else None,
         polymarket=_polymarket(data["polymarket"], source) if "polymarket" in data else None,
@@ -176,7 +192,32 @@ def _strategy(table: Any, preset: str | None, source: str) -> MarketMakingConfig
         raise ConfigError(f"{source}: [strategy] must be a table, got {table!r}")
     base = load_preset(preset) if preset is not None else None
     where = f"{source} [strategy]" + (f" over preset {preset}" if preset else "")
-    return structure_config(table, where, base)
+    return structure_config({k: v for k, v in table.items() if k != "venues"}, where, base)
+
+
+def _strategy_venues(
+    table: dict[str, Any], base: MarketMakingConfig, source: str
+) -> dict[Venue, MarketMakingConfig]:
+    """``[strategy.venues.<venue>]``: each venue's changes over ``[strategy]``."""
+    venues = table.get("venues", {})
+    if not isinstance(venues, dict):
+        raise ConfigError(f"{source}: [strategy.venues] must be a table, got {venues!r}")
+    names = {v.value: v for v in Venue if v is not Venue.PAPER}
+    out: dict[Venue, MarketMakingConfig] = {}
+    for name, changes in venues.items():
+        where = f"{source} [strategy.venues.{name}]"
+        if name not in names:
+            raise ConfigError(f"{where}: unknown venue {name!r}; expected {', '.join(names)}")
+        if not isinstance(changes, dict):
+            raise ConfigError(f"{where}: must be a table of [strategy] keys, got {changes!r}")
+        for key in ("paper_mode", "venues"):
+            if key in changes:
+                raise ConfigError(
+                    f"{where}: key {key!r} (value {changes[key]!r}) is not a venue's:"
+                    " set paper_mode in [strategy]"
+                )
+        out[names[name]] = structure_config(changes, where, base)
+    return out
 
 
 def _table(data: Mapping[str, Any], key: str, source: str) -> dict[str, Any]:

@@ -2,8 +2,9 @@ from pathlib import Path
 
 import attrs
 
+from predmm.config.arbitrage import ArbitrageConfig
 from predmm.config.market_making import MarketMakingConfig
-from predmm.config.reference import RISK_DOCS, STRATEGY_DOCS, reference
+from predmm.config.reference import ARBITRAGE_DOCS, RISK_DOCS, STRATEGY_DOCS, reference
 from predmm.config.risk import RiskConfig
 
 README = Path(__file__).resolve().parents[3] / "README.md"
@@ -12,6 +13,8 @@ README = Path(__file__).resolve().parents[3] / "README.md"
 def test_every_setting_is_documented():
     assert set(STRATEGY_DOCS) == {f.name for f in attrs.fields(MarketMakingConfig)}
     assert set(RISK_DOCS) == {f.name for f in attrs.fields(RiskConfig) if f.init}
+    # the fees are the venues', not the file's
+    assert set(ARBITRAGE_DOCS) == {f.name for f in attrs.fields(ArbitrageConfig)} - {"fees"}
 
 
 def test_readme_holds_the_generated_reference():
