@@ -41,9 +41,11 @@ from predmm.cli.view import run_view
 from predmm.config.risk import RiskConfig
 from predmm.config.settings import Settings, load_settings
 from predmm.domain.errors import PredmmError
+from predmm.domain.fees import TakerFees
 from predmm.platforms.paper import wrap_if_paper
 from predmm.supervisors.engine import TradingEngine
 from predmm.supervisors.logs import configure_logging
+from predmm.supervisors.registry import register_settings
 from predmm.supervisors.worlds import VenueWorld, check_worlds, paper
 
 DEFAULT_JOURNAL = Path("predmm.sqlite3")
@@ -244,7 +246,13 @@ async def _trade(
         seed=opts.seed,
         clear_halt=opts.clear_halt,
         worlds=run_worlds(settings, setup),
+        taker_fees=setup.fees,
     )
+    arbitrage = settings.arbitrage
+    if arbitrage is not None and setup.fees is not None and arbitrage.fees == TakerFees():
+        arbitrage = attrs.evolve(arbitrage, fees=setup.fees)  # the simulator's rates
+    venues = [c.venue for c in clients]
+    register_settings(engine, settings.strategy, settings.strategy_venues, arbitrage, venues)
     stats = LiveStats(engine, journal)
     metrics_registry(engine, stats, registry)
     try:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -65,7 +65,7 @@ from predmm.domain.enums import TradingState, Venue
 from predmm.domain.events import MarketStatusChanged, TickSizeChanged
 from predmm.domain.ids import MarketId
 from predmm.domain.market import Market
-from predmm.strategies.quoting import select_markets
+from predmm.strategies.venues import select_per_venue
 from predmm.supervisors.policy import RestartPolicy, on_failure
 
 STOP_TIMEOUT = 10.0
@@ -86,7 +86,7 @@ class MarketSupervisor(pykka.ThreadingActor):
     def __init__(
         self,
         *,
-        config: MarketMakingConfig,
+        configs: Mapping[Venue, MarketMakingConfig],
         deps_for: Callable[[Venue], MarketDeps],
         clock: Clock,
         journal: JournalPort,
@@ -96,7 +96,7 @@ class MarketSupervisor(pykka.ThreadingActor):
         on_quarantine: Callable[[MarketId, str], None] | None = None,
     ) -> None:
         super().__init__()
-        self.config, self.deps_for, self.clock, self.journal = config, deps_for, clock, journal
+        self.configs, self.deps_for, self.clock, self.journal = configs, deps_for, clock, journal
         self.bridge, self.policy = bridge, policy or RestartPolicy()
         self.rng = random.Random(seed)
         self.on_quarantine = on_quarantine
@@ -159,7 +159,7 @@ class MarketSupervisor(pykka.ThreadingActor):
     def _scanned(self, markets: tuple[Market, ...], held: frozenset[MarketId]) -> None:
         if self.stopping:
             return
-        selected, _ = select_markets(list(markets), self.config)
+        selected, _ = select_per_venue(markets, self.configs)  # each venue by its config
         wanted = {m.market_id: m for m in selected if isinstance(m, Market)}
         listed = {m.market_id: m for m in markets}
         for market_id, market in wanted.items():

@@ -41,6 +41,7 @@ from loguru import logger
 
 from predmm.actors.market.deps import MarketDeps
 from predmm.actors.market.holdings import PendingFills, exit_within_room, room_for_quotes
+from predmm.actors.market.linked import LinkedBooks
 from predmm.actors.market.orders import (
     amend_request,
     amended,
@@ -137,7 +138,12 @@ class MarketActor(pykka.ThreadingActor):
         self.last_mark: Decimal | None = None
         self.mark_unsent = False
         self.seq = itertools.count(1)
-        self.sized = self.config.fair_value_method == "microprice"  # sizes count everywhere
+        self.sized = self.config.fair_value_method != "mid"  # sizes count everywhere
+        self.linked = (  # the same outcome's books on the other venues, for its fair value
+            LinkedBooks(deps.links.get(market.market_id, ()))
+            if self.config.fair_value_method == "cross_venue"
+            else None
+        )
         self.watched: Watch | None = None  # what the conflator knows this actor reads
         self.prefix = f"{deps.run_id}-{market.market_id.symbol[-12:]}-g{generation}-"
         self.retired = False
@@ -154,6 +160,8 @@ class MarketActor(pykka.ThreadingActor):
             self._recover()
             if self.deps.conflator is not None:
                 self.deps.conflator.attach(self.market_id, self.actor_ref)
+                if self.linked is not None:
+                    self.linked.follow(self.deps.conflator, self.actor_ref)
             self._publish("quoting" if self.generation == 0 else "restarted")
             self._check_done()
         except Exception as exc:  # pykka calls no on_failure for on_start: report it here
@@ -167,11 +175,12 @@ class MarketActor(pykka.ThreadingActor):
         twice); a direct call, like the tick path's, so a start never waits for their
         threads (under load those wait long for the GIL, and an ask would time out). An
         exit of the last incarnation is still in flight."""
+        mine = self.deps.strategy  # its own orders' position, not another strategy's
         start: MarketStart = self.deps.platform_direct.call(
-            TakeOver(market_id=self.market_id, ref=self.actor_ref)
+            TakeOver(market_id=self.market_id, ref=self.actor_ref, strategy=mine)
         )
         pos: PositionView = start.position or self.deps.portfolio_direct.call(
-            GetPosition(market_id=self.market_id)
+            GetPosition(market_id=self.market_id, strategy=mine)
         )
         inv = self.inventory
         inv.yes_contracts, inv.no_contracts = pos.yes_contracts, pos.no_contracts
@@ -222,6 +231,8 @@ class MarketActor(pykka.ThreadingActor):
     def _detach(self) -> None:
         if self.deps.conflator is not None:
             self.deps.conflator.detach(self.market_id, self.actor_ref)
+            if self.linked is not None:
+                self.linked.unfollow(self.deps.conflator, self.actor_ref)
         with contextlib.suppress(pykka.ActorDeadError):
             self.deps.platform.tell(DetachMarket(market_id=self.market_id, ref=self.actor_ref))
 
@@ -264,6 +275,10 @@ class MarketActor(pykka.ThreadingActor):
 
     def _dispatch(self, message: Any) -> None:
         match message:
+            case DataReady(market_id=linked) if linked != self.market_id:
+                if self.linked is not None:  # a linked market's book: the fair value moves
+                    self.linked.read(self.deps.conflator, linked, self.actor_ref)
+                    self._requote()
             case DataReady():
                 data = self.deps.conflator.take(self.market_id)
                 if data is not None:
@@ -395,6 +410,8 @@ class MarketActor(pykka.ThreadingActor):
             paused,
             self._phase(),
         )
+        if self.linked is not None:
+            inputs = (*inputs, self.linked.key())
         if inputs == self.last_inputs and not self.stale:
             return  # nothing the strategy reads has changed: the same quotes, the same exit
         self.last_inputs = inputs
@@ -424,7 +441,8 @@ class MarketActor(pykka.ThreadingActor):
             return {}
         assert self.book is not None
         others = self.book.without(own)
-        decision = compute_quotes(view, held, self.config, others)
+        linked = self.linked.values() if self.linked is not None else ()
+        decision = compute_quotes(view, held, self.config, others, linked)
         self.fair = decision.fair_value if decision is not None else None
         quotes = {q.side: q for q in decision.quotes()} if decision is not None else {}
         if phase(view, self.config, wanted=self.wanted) is Phase.EXITING:  # exit only
@@ -492,6 +510,7 @@ class MarketActor(pykka.ThreadingActor):
             price=quote.price,
             quantity=quote.size,
             created_at=self.deps.clock.now(),
+            strategy=self.deps.strategy,
             **extra,
         )
 

@@ -18,7 +18,12 @@ queue of placements, and why requests keep flowing while its thread waits for th
 * every ``reconcile_interval`` (``CheckVenue``) the venue's open orders and positions are
   read again and the table and the markets corrected (``actors.platform.reconciler``);
 * a MarketActor starting takes its market over in one direct call (``TakeOver``): its
-  fills are routed to it from then on, and its position and orders read in the same step.
+  fills are routed to it from then on, and its position and orders read in the same step;
+* the engine's executor (``AttachExecutor``) owns the orders whose client order ids carry
+  its prefix: their changes and fills go to it, not to the market's actor (a cross-venue
+  hedge's fills to both: it is the market maker's inventory); its taker orders
+  (``PlaceLegs``) never trade with our own quotes (``actors.platform.self_trade``: the
+  quotes in their way are cancelled first, and none is placed in their way meanwhile).
 
 If a told message's exception stops it, ``on_failure`` hands its watcher
 (``supervisors.core``) what a successor needs so that no fill counts twice: its fill
@@ -48,6 +53,7 @@ from predmm.actors.direct import DirectActor, DirectRef
 from predmm.actors.journal.port import JournalPort
 from predmm.actors.messages import (
     AmendOrder,
+    AttachExecutor,
     AttachMarket,
     AttachPortfolio,
     BackoffOver,
@@ -67,9 +73,11 @@ from predmm.actors.messages import (
     InjectFailure,
     JobDone,
     LookUp,
+    MakerFilled,
     MarketStart,
     OrdersChanged,
     OrdersClosed,
+    PlaceLegs,
     PlaceOrders,
     PlatformStats,
     PollFills,
@@ -92,6 +100,7 @@ from predmm.actors.platform.changes import OrderChanges
 from predmm.actors.platform.flow import Amend, OrderFlow
 from predmm.actors.platform.lookups import LookupPolicy, Lookups
 from predmm.actors.platform.reconciler import Reconciler
+from predmm.actors.platform.self_trade import SelfTrade
 from predmm.domain.enums import Venue
 from predmm.domain.errors import RateLimited, VenueUnavailable
 from predmm.domain.events import (
@@ -105,7 +114,7 @@ from predmm.domain.events import (
 from predmm.domain.exposure import AmendSettled
 from predmm.domain.ids import ClientOrderId, FillId, MarketId
 from predmm.domain.order_table import RETAIN_FILLS, OrderTable, RecentIds
-from predmm.domain.orders import Fill, Order
+from predmm.domain.orders import MARKET_MAKING, Fill, Order, strategy_of
 from predmm.platforms.bridge import Answers, AnswersReady, backoff_delay, safe_tell
 from predmm.platforms.venue import Capabilities
 
@@ -157,6 +166,10 @@ class PlatformActor(DirectActor):
             max_in_flight=max_in_flight,
         )
         self.routes: dict[MarketId, pykka.ActorRef[Any]] = {}
+        self.executor: pykka.ActorRef[Any] | None = None
+        self.executor_prefix: str | None = None
+        self.hedged: frozenset[MarketId] = frozenset()
+        self.self_trade = SelfTrade()
         self.portfolio: pykka.ActorRef[Any] | None = None
         self.portfolio_direct: DirectRef | None = None
         self.wake_at: float | None = None
@@ -200,8 +213,11 @@ class PlatformActor(DirectActor):
             case SubmitOrders(cancels=cancels, amends=amends, places=places):
                 self.flow.cancel(cancels)
                 for amend in amends:
-                    self._amend(amend)
-                self.flow.place(places)
+                    if not self.self_trade.holds_amend(amend, self.table):
+                        self._amend(amend)
+                self._place(places)
+            case PlaceLegs(orders=orders):
+                self._legs(orders)
             case PlaceOrders(orders=orders):
                 self.flow.place(orders)
             case CancelOrders(client_order_ids=ids):
@@ -247,13 +263,15 @@ class PlatformActor(DirectActor):
             case DetachMarket(market_id=market_id, ref=ref):
                 if self.routes.get(market_id) is ref:
                     del self.routes[market_id]
+            case AttachExecutor(ref=ref, prefix=prefix, hedged=hedged):
+                self.executor, self.executor_prefix, self.hedged = ref, prefix, hedged
             case AttachPortfolio(portfolio=portfolio, direct=direct):
                 self.portfolio, self.portfolio_direct = portfolio, direct
                 self.reconciler.portfolio = direct
             case GetOpenOrders(market_id=market_id):
                 return tuple(self.table.live(market_id))
-            case TakeOver(market_id=market_id, ref=ref):
-                return self._take_over(market_id, ref)
+            case TakeOver(market_id=market_id, ref=ref, strategy=strategy):
+                return self._take_over(market_id, ref, strategy)
             case GetPlatformStats():
                 return self._stats()
             case GetFillMemory():
@@ -264,6 +282,7 @@ class PlatformActor(DirectActor):
                 pass  # book data goes to the conflator, not here
             case _:
                 raise TypeError(f"PlatformActor {self.venue.value}: unexpected {message!r}")
+        self._release()
         self._pump()
         self._send_jobs()
         self._flush()
@@ -275,6 +294,45 @@ class PlatformActor(DirectActor):
     def _amend(self, msg: AmendOrder) -> None:
         if not self.flow.amend(msg.client_order_id, msg.price, msg.quantity):
             self._amend_settled(msg.client_order_id, False, msg.price, msg.quantity)
+
+    def _place(self, orders: tuple[Order, ...]) -> None:
+        """Placements, but those a live leg could meet: kept back until it is done."""
+        if not self.self_trade.legs:
+            self.flow.place(orders)
+            return
+        for order in orders:
+            if self.table.add(order) and not self.self_trade.holds(order, self.table):
+                self.flow.queue([order.client_order_id])
+
+    def _legs(self, orders: tuple[Order, ...]) -> None:
+        """Taker orders: our own orders in their way cancelled first; each goes once its
+        way is clear."""
+        for order in orders:
+            if not self.table.add(order):
+                continue
+            blocking = self.self_trade.add_leg(order, self.table)
+            if blocking:
+                self.log.info(
+                    "{leg} waits for {n} of our orders in its way",
+                    leg=order.client_order_id,
+                    n=len(blocking),
+                )
+                self.flow.cancel(blocking)
+            else:
+                self.flow.queue([order.client_order_id], first=True)
+
+    def _release(self) -> None:
+        """Legs whose way is clear go first; what they held back follows once no live leg
+        could meet it."""
+        trade = self.self_trade
+        if not (trade.waiting or trade.held):
+            return
+        self.flow.queue(trade.legs_ready(self.table), first=True)
+        for item in trade.released(self.table):
+            if isinstance(item, AmendOrder):
+                self._amend(item)
+            else:
+                self.flow.queue([item.client_order_id])
 
     def _cancel_all(self, msg: CancelAll) -> None:
         self.log.warning("cancel all: {reason}", reason=msg.reason)
@@ -441,7 +499,7 @@ class PlatformActor(DirectActor):
         self.reconciler.counted(fill.market_id)
         message = FillReceived(fill=fill)
         self._to_portfolio(message)  # first: see _to_portfolio
-        safe_tell(self.routes.get(fill.market_id), message)
+        self._route_fill(fill, message)
         self.flow.queue_ready_cancels()
         return fill
 
@@ -454,7 +512,28 @@ class PlatformActor(DirectActor):
         self.reconciler.counted(fill.market_id)
         message = FillReverted(fill=fill)
         self._to_portfolio(message)
+        self._route_fill(fill, message)
+
+    def _executors(self, coid: ClientOrderId | None) -> bool:
+        """Whether the order is the executor's."""
+        prefix = self.executor_prefix
+        return prefix is not None and coid is not None and coid.value.startswith(prefix)
+
+    def _route_fill(self, fill: Fill, message: object) -> None:
+        """The executor's fills to it (a hedge's also to its market: it is the market
+        maker's inventory); the others to their market, and a resting quote's in a hedged
+        market to the executor too."""
+        maker = strategy_of(fill.strategy) == MARKET_MAKING
+        if self._executors(fill.client_order_id):
+            safe_tell(self.executor, message)
+            if maker:
+                safe_tell(self.routes.get(fill.market_id), message)
+            return
         safe_tell(self.routes.get(fill.market_id), message)
+        if maker and fill.market_id in self.hedged and isinstance(message, FillReceived):
+            order = self.table.get(fill.client_order_id) if fill.client_order_id else None
+            if order is not None and order.post_only:
+                safe_tell(self.executor, MakerFilled(fill=fill))
 
     def _flush(self) -> None:
         """Tell what one message changed: the journal, then the portfolio (one message
@@ -464,7 +543,12 @@ class PlatformActor(DirectActor):
         if changes.closed:
             self._to_portfolio(OrdersClosed(closed=tuple(changes.closed)))
         for market_id, orders in changes.by_market.items():
-            safe_tell(self.routes.get(market_id), OrdersChanged(orders=tuple(orders)))
+            mine = [o for o in orders if not self._executors(o.client_order_id)]
+            if mine:
+                safe_tell(self.routes.get(market_id), OrdersChanged(orders=tuple(mine)))
+            if len(mine) < len(orders):
+                theirs = tuple(o for o in orders if self._executors(o.client_order_id))
+                safe_tell(self.executor, OrdersChanged(orders=theirs))
         changes.told()
 
     def _journal_orders(self) -> None:
@@ -493,17 +577,26 @@ class PlatformActor(DirectActor):
         )
         self._to_portfolio(message)
 
-    def _take_over(self, market_id: MarketId, ref: pykka.ActorRef[Any]) -> MarketStart:
-        """Route the market to its new actor and read what it starts from, in one step
-        under this actor's lock: every fill is either in the position read here or told
-        to the new actor, never both, never neither."""
+    def _take_over(
+        self, market_id: MarketId, ref: pykka.ActorRef[Any], strategy: str
+    ) -> MarketStart:
+        """Route the market to its new actor and read what it starts from (the position
+        of ``strategy``'s orders, the market maker's; its orders, not the executor's), in
+        one step under this actor's lock: every fill is either in the position read here
+        or told to the new actor, never both, never neither."""
         self.routes[market_id] = ref
         self.reconciler.attached(market_id, ref)
         position = None
+        ask = GetPosition(market_id=market_id, strategy=strategy or None)
         if self.portfolio_direct is not None:
             with contextlib.suppress(pykka.ActorDeadError):
-                position = self.portfolio_direct.call(GetPosition(market_id=market_id))
-        return MarketStart(position=position, orders=tuple(self.table.order_fills(market_id)))
+                position = self.portfolio_direct.call(ask)
+        orders = tuple(
+            (order, counted)
+            for order, counted in self.table.order_fills(market_id)
+            if not self._executors(order.client_order_id)
+        )
+        return MarketStart(position=position, orders=orders)
 
     def _later(self, delay: float, message: object) -> None:
         self.bridge.call_later(delay, self.actor_ref, message)

@@ -1,0 +1,41 @@
+"""The books a MarketActor valued across venues reads (``fair_value_method =
+"cross_venue"``): the same outcome's markets on the other venues. It follows them in the
+conflator (told ``DataReady`` of a linked market when a new book of it arrives) and peeks
+their newest books, asking no actor (``LinkedBooks``); ``key`` is what of them its
+quotes depend on (each book's touch: prices and sizes), for its requote shortcut.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from predmm.domain.book import OrderBook
+from predmm.domain.ids import MarketId
+
+
+class LinkedBooks:
+    def __init__(self, market_ids: tuple[MarketId, ...]) -> None:
+        self.market_ids = market_ids
+        self.books: dict[MarketId, OrderBook] = {}
+
+    def follow(self, conflator: Any, ref: Any) -> None:
+        for market_id in self.market_ids:
+            conflator.follow(market_id, ref)
+
+    def unfollow(self, conflator: Any, ref: Any) -> None:
+        for market_id in self.market_ids:
+            conflator.unfollow(market_id, ref)
+
+    def read(self, conflator: Any, market_id: MarketId, ref: Any) -> None:
+        """The newest book of the linked ``market_id`` (none while its feed lost it)."""
+        book, _ = conflator.peek(market_id, ref)
+        if book is None:
+            self.books.pop(market_id, None)
+        else:
+            self.books[market_id] = book
+
+    def values(self) -> tuple[OrderBook, ...]:
+        return tuple(self.books[m] for m in self.market_ids if m in self.books)
+
+    def key(self) -> tuple[object, ...]:
+        return tuple((b.yes_bids[:1], b.no_bids[:1]) for b in self.values())
