@@ -171,6 +171,7 @@ class TradingEngine:
         self.registry = registry.Registry()  # the strategies registered
         self.executor: pykka.ActorRef[Any] | None = None
         self.executor_watch: execution.ExecutorWatch | None = None
+        self.following: FollowMarkets | None = None  # the markets the executor last read
         self.stopping = False
         self.paper = False  # True: every venue client is wrapped in the paper venue
         self.clients: dict[Venue, VenueClient] = {}
@@ -547,9 +548,7 @@ class TradingEngine:
         markets, listed = await open_markets(self.clients.values())
         held = await self._held()
         selected, _ = select_per_venue(markets, self.maker_configs())
-        executed = (
-            executor_markets(markets, execution.links_of(self)) if self.executor else frozenset()
-        )
+        executed = self._executed(markets) if self.executor else frozenset()
         wanted = {m.market_id for m in selected} | held.holding | executed
         chosen = tuple(m for m in markets if isinstance(m, Market) and m.market_id in wanted)
         problems = await trio.to_thread.run_sync(self._learn, chosen)
@@ -563,13 +562,23 @@ class TradingEngine:
             for venue, client in self.clients.items():
                 to = self._routes(venue)
                 await self._feeds.follow(nursery, client, followed, to, self._t.feed_retry)
-        safe_tell(self.executor, FollowMarkets(markets=tuple(markets), followed=followed))
+        self.following = FollowMarkets(markets=tuple(markets), followed=followed)
+        safe_tell(self.executor, self.following)
         listed_open = {m.market_id for m in markets}
         mine = owned | held.anyone
         gone = {m for m in mine if m.venue in listed and m not in listed_open}
         if gone:
             await poll_settlements(self.clients.values(), gone, self.portfolio)
         return owned
+
+    def _executed(self, markets: Sequence[Market]) -> frozenset[MarketId]:
+        """The markets whose books the executor reads: the linked ones and those of the
+        exhaustive events, and on the venues of its strategies the markets the engine's
+        config would select (a strategy of one's own sees those)."""
+        venues = {v for reg in self.registry.others for v in reg.venues}
+        picked, _ = select_per_venue(markets, dict.fromkeys(venues, self.config))
+        linked = executor_markets(markets, execution.links_of(self))
+        return linked | {m.market_id for m in picked}
 
     async def _held(self) -> Held:
         """The markets the portfolio holds contracts in (none known if it is gone)."""

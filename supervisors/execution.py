@@ -103,6 +103,8 @@ def start_executor(
         on_failure=functools.partial(watch.failed, generation) if watch is not None else None,
     )
     engine.executor = ref
+    if engine.following is not None:  # a successor reads the markets the last one read
+        ref.tell(engine.following)
     message = attachment(engine, configs)
     for platform in engine.platforms.values():
         safe_tell(platform, message)

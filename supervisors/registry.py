@@ -40,7 +40,7 @@ from predmm.strategies.base import Strategy
 from predmm.strategies.inventory import InventoryTracker
 from predmm.strategies.market_making import MarketMakingStrategy
 
-ALL_VENUES = frozenset(Venue)
+ALL_VENUES = frozenset({Venue.KALSHI, Venue.POLYMARKET})
 
 
 @attrs.frozen

@@ -35,9 +35,7 @@ LINKED = RiskConfig(event_links=(EventLink(event_id=EventId("E"), markets=(K, P)
 
 def book(market: Any, yes: tuple[str, int], no: tuple[str, int]) -> OrderBook:
     """One level a side: YES bids at ``yes``, NO bids at ``no`` (a YES ask at 1 - no)."""
-    return OrderBook(
-        market, (Level(D(yes[0]), D(yes[1])),), (Level(D(no[0]), D(no[1])),)
-    )
+    return OrderBook(market, (Level(D(yes[0]), D(yes[1])),), (Level(D(no[0]), D(no[1])),))
 
 
 # Kalshi's YES ask 0.40 x 20 (its NO bids at 0.60); Polymarket's NO ask 0.45 x 15 (its YES
@@ -122,8 +120,11 @@ async def test_an_arbitrage_registered_beside_the_market_maker_takes_the_basket(
     cancelled = poly.calls.index(("cancel", (quote.client_order_id,)))
     sent = poly.calls.index(("place", (legs[0].client_order_id,)))
     assert cancelled < sent, "our YES bid at 0.55 (in the NO leg's way) goes before the leg"
-    fills = {f.market_id: f for f in kalshi.fills + poly.fills if f.client_order_id in
-             {o.client_order_id for o in legs}}
+    fills = {
+        f.market_id: f
+        for f in kalshi.fills + poly.fills
+        if f.client_order_id in {o.client_order_id for o in legs}
+    }
     assert {m: (f.side, f.quantity) for m, f in fills.items()} == {K: (YES, D(15)), P: (NO, D(15))}
     # attributed: the arbitrage holds the basket, the market maker holds none of it
     assert arb_status[str(K)]["yes_contracts"] == D(15)
@@ -147,11 +148,13 @@ async def test_a_second_leg_that_fills_nothing_is_unwound_under_the_limits() -> 
         held = await ask(engine.portfolio, GetPosition(market_id=P, strategy=ARBITRAGE))
     steps = [s[2] for s in journal.steps]
     assert steps[:5] == ["signal", "sent", "ended", "sent", "ended"], steps
-    assert "balance" in steps and steps[-1] == "done", journal.steps
+    assert "balance" in steps, journal.steps
+    assert steps[-1] == "done", journal.steps
     unwind = [o for o in placed(poly) if o.action is Action.SELL]
     # the NO bought on Polymarket is sold back into its NO bids (0.40): nothing naked
     assert [(o.side, o.quantity, o.price) for o in unwind] == [(NO, D(15), D("0.40"))]
-    assert held.no_contracts == 0 and held.yes_contracts == 0
+    assert held.no_contracts == 0
+    assert held.yes_contracts == 0
     # first a hedge (the book still showed Kalshi's ask), which filled nothing either
     assert "hedge: buy 15 YES of kalshi:K1 at 0.40 IOC" in journal.steps[5][3]
     assert journal.steps[-1][3].startswith("unwind"), journal.steps[-1]
