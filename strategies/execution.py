@@ -241,8 +241,10 @@ def describe(leg: Leg) -> str:
     """One order in a line: ``buy 15 NO of polymarket:0x.. at 0.50 FOK``."""
     verb = "buy" if leg.action is Action.BUY else "sell"
     side = "YES" if leg.side is OrderSide.YES else "NO"
+    whole = leg.size.to_integral_value()
+    size = str(whole) if leg.size == whole else format(leg.size.normalize(), "f")
     return (
-        f"{verb} {leg.size} {side} of {leg.market_id} at {leg.limit_price}"
+        f"{verb} {size} {side} of {leg.market_id} at {leg.limit_price}"
         f" {leg.time_in_force.value.upper()}"
     )
 

@@ -402,8 +402,9 @@ class ExecutorActor(pykka.ThreadingActor):
         ex = self.current
         if ex is None or order.client_order_id not in ex.open:
             return
-        detail = f"{order.client_order_id}: {order.status.value}, filled {order.filled_quantity}"
-        detail += f" of {order.quantity}" + (f" ({order.reason})" if order.reason else "")
+        filled, of = _count(order.filled_quantity), _count(order.quantity)
+        detail = f"{order.client_order_id}: {order.status.value}, filled {filled} of {of}"
+        detail += f" ({order.reason})" if order.reason else ""
         self._journal(ex.execution_id, ex.strategy, "ended", detail)
         self._act(ex.ended(order.client_order_id, order.filled_quantity))
 
@@ -428,14 +429,12 @@ class ExecutorActor(pykka.ThreadingActor):
         self._release_unsent()
         self.current = None
         step = "naked" if outcome.naked > 0 else "done"
-        detail = (
-            f"{outcome.reason}; held {list(outcome.held)}, cash {outcome.cash}"
-            f" (fees {outcome.fees})"
-        )
+        held = ", ".join(_count(h) for h in outcome.held)
+        detail = f"{outcome.reason}; held {held}, cash {outcome.cash} (fees {outcome.fees})"
         if len(ex.legs) > 1:
-            detail += f"; {outcome.baskets} baskets lock {outcome.locked}"
+            detail += f"; {_count(outcome.baskets)} baskets lock {outcome.locked}"
         if outcome.naked > 0:
-            detail += f"; {outcome.naked} contracts NAKED"
+            detail += f"; {_count(outcome.naked)} contracts NAKED"
             self.log.error("execution {e}: {d}", e=ex.execution_id, d=detail)
         else:
             self.log.info("execution {e}: {d}", e=ex.execution_id, d=detail)
@@ -511,3 +510,9 @@ class ExecutorActor(pykka.ThreadingActor):
 
     def _journal(self, eid: str, strategy: str, step: str, detail: str) -> None:
         self.journal.execution_step(eid, strategy, step, detail)
+
+
+def _count(value: Decimal) -> str:
+    """Contracts as a person writes them: 20, 20.5 (a venue may say 20.00)."""
+    whole = value.to_integral_value()
+    return str(whole) if value == whole else format(value.normalize(), "f")
