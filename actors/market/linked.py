@@ -1,8 +1,9 @@
 """The books a MarketActor valued across venues reads (``fair_value_method =
 "cross_venue"``): the same outcome's markets on the other venues. It follows them in the
 conflator (told ``DataReady`` of a linked market when a new book of it arrives) and peeks
-their newest books, asking no actor (``LinkedBooks``); ``key`` is what of them its
-quotes depend on (each book's touch: prices and sizes), for its requote shortcut.
+their newest books, less our own quotes there, asking no actor (``LinkedBooks``); ``key``
+is what of them its quotes depend on (each book's touch: prices and sizes), for its
+requote shortcut.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from predmm.domain.book import OrderBook
 from predmm.domain.ids import MarketId
+from predmm.strategies.views import others_book
 
 
 class LinkedBooks:
@@ -27,12 +29,13 @@ class LinkedBooks:
             conflator.unfollow(market_id, ref)
 
     def read(self, conflator: Any, market_id: MarketId, ref: Any) -> None:
-        """The newest book of the linked ``market_id`` (none while its feed lost it)."""
-        book, _ = conflator.peek(market_id, ref)
+        """The newest book of the linked ``market_id`` (none while its feed lost it),
+        less our own quotes there."""
+        book, watch = conflator.peek(market_id, ref)
         if book is None:
             self.books.pop(market_id, None)
         else:
-            self.books[market_id] = book
+            self.books[market_id] = others_book(book, watch)
 
     def values(self) -> tuple[OrderBook, ...]:
         return tuple(self.books[m] for m in self.market_ids if m in self.books)
