@@ -187,6 +187,29 @@ def _daemon_line(report: dict[str, Any]) -> str:
     return f"daemon: not running; last run {_when(run['started_at'])} to {stopped}{reason}"
 
 
+def _strategies(report: dict[str, Any], console: Console) -> None:
+    """Each strategy's share (the totals above are all of them together)."""
+    strategies = report.get("strategies", [])
+    if not strategies:
+        return
+    cols = ["strategy", "fills", "markets held", "contracts", "realized", "unrealized", "fees"]
+    cols.append("executions")
+    rows = [
+        [
+            s["strategy"],
+            str(s["fills"]),
+            str(s["markets"]),
+            s["contracts"],
+            s["realized_pnl"],
+            s["unrealized_pnl"] or "-",
+            s["fees_paid"],
+            str(s["executions"]) if s["executions"] else "-",
+        ]
+        for s in strategies
+    ]
+    console.print(_table("strategies", cols, rows))
+
+
 def print_status(report: dict[str, Any], console: Console) -> None:
     if report.get("mode") == "paper":  # first: nobody may read a paper run as live
         console.print("[bold black on yellow] PAPER [/] fills simulated; no order reached a venue")
@@ -217,6 +240,7 @@ def print_status(report: dict[str, Any], console: Console) -> None:
             f"fill rate: {Decimal(q['fill_rate']):.1%}   spread capture: ${q['spread_capture']}"
             f"   quote uptime: {Decimal(q['quote_uptime']):.1%}   {markouts}"
         )
+    _strategies(report, console)
     cols = ["market", "event", "YES", "avg YES", "NO", "avg NO", "net", "realized", "unrealized"]
     cols += ["open", "restarts"]
     rows = [

@@ -117,6 +117,7 @@ def header(snap: EngineSnapshot, totals: StatsSnapshot | None) -> Text:
         text.append(f"\n {core.component}: ")
         text.append(core.health, style=HEALTH_STYLE.get(core.health, ""))
         text.append(f" ({core.note})" if core.note else "")
+    _strategies(text, snap)
     if totals is not None:
         text.append(
             f"\n fills {totals.fills}  fill rate {totals.fill_rate:.1%}"
@@ -125,6 +126,25 @@ def header(snap: EngineSnapshot, totals: StatsSnapshot | None) -> Text:
             + "".join(f"  markout {h:g}s ${_money(v)}" for h, v in sorted(totals.markouts.items()))
         )
     return text
+
+
+def _strategies(text: Text, snap: EngineSnapshot) -> None:
+    """A line per strategy when there are several: its PnL, and the executor's outcomes."""
+    exp = snap.exposure
+    mine = exp.strategies if exp is not None else ()
+    runs = {e.strategy: e for e in snap.executions}
+    if len(mine) < 2 and not runs:
+        return
+    for s in mine:
+        text.append(
+            f"\n {s.strategy}: realized ${_money(s.realized_pnl)}"
+            f"  unrealized ${_money(s.unrealized_pnl)}  holds {s.contracts:g}"
+        )
+        e = runs.get(s.strategy)
+        if e is not None:
+            text.append(f"  executions {e.done} done, {e.naked} naked  locked ${_money(e.locked)}")
+            if e.naked_contracts:
+                text.append(f"  {e.naked_contracts:g} contracts NAKED", style="bold red")
 
 
 def render(

@@ -22,11 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import trio
+from rich.console import Console
 
 from predmm import ArbitrageStrategy, MarketMakingStrategy
 from predmm.actors.journal.store import Journal
 from predmm.actors.messages import GetExposure
 from predmm.cli.daemon import embedded_simulator, with_links
+from predmm.cli.status import print_status, status_report
 from predmm.cli.venues import from_running_simulator
 from predmm.config.arbitrage import ArbitrageConfig
 from predmm.config.market_making import MarketMakingConfig
@@ -194,6 +196,12 @@ async def test_both_strategies_take_the_arbitrage_and_quote_on(tmp_path: Path) -
         status = {s.strategy: s for s in journal.status().strategies}
     assert status[ARBITRAGE].fills == 2
     assert status[ARBITRAGE].executions == 1
+    console = Console(width=200, record=True)  # what `predmm status` prints
+    print_status(status_report(path), console)
+    printed = console.export_text()
+    assert "strategies" in printed
+    assert "arbitrage" in printed
+    assert "market_making" in printed
 
 
 async def test_a_second_leg_whose_liquidity_is_pulled_is_hedged_within_the_limits(
