@@ -19,7 +19,7 @@ from predmm.config.risk import EventLink
 from predmm.config.settings import PolymarketSettings, Settings, resolve_secrets
 from predmm.domain.enums import Venue
 from predmm.domain.errors import ConfigError
-from predmm.domain.fees import KALSHI_TAKER, TakerFees, TakerRate
+from predmm.domain.fees import TakerFees
 from predmm.platforms.kalshi import KalshiPlatform
 from predmm.platforms.polymarket import PolymarketPlatform
 from predmm.platforms.venue import VenueClient
@@ -238,26 +238,13 @@ def from_running_simulator(running: Any, run: EmbeddedRun | None = None) -> Venu
     return VenueSetup(
         clients=(kalshi, poly),
         links=links,
-        fees=simulator_fees(running.sim.universe.specs),
+        fees=running.sim.universe.taker_fees(),
         description=(
             f"kalshi      {k.base_url} (embedded simulator)",
             f"polymarket  {p.clob_url} (embedded simulator)",
         ),
         accounts=(_account(kalshi, k.key_id, world_of), _account(poly, "", world_of)),
     )
-
-
-def simulator_fees(specs: Any) -> TakerFees:
-    """The simulator's taker fees per market (its Polymarket rates; Kalshi's series
-    multipliers), as ``domain.fees`` counts them."""
-    per_market = {}
-    for spec in specs:
-        fees = spec.fees
-        if spec.market_id.venue is Venue.POLYMARKET:
-            per_market[spec.market_id] = TakerRate(fees.taker, fees.exponent, ceil=False)
-        elif fees.taker != KALSHI_TAKER.coefficient:
-            per_market[spec.market_id] = TakerRate(fees.taker, fees.exponent)
-    return TakerFees(per_market=per_market)
 
 
 @attrs.frozen(kw_only=True)

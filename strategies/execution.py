@@ -24,10 +24,11 @@ import attrs
 
 from predmm.domain.enums import Action, OrderSide
 from predmm.domain.ids import ClientOrderId, MarketId
-from predmm.domain.orders import Fill, Leg, Signal
+from predmm.domain.orders import Fill, Leg, Order, Signal
 from predmm.strategies.leg_risk import LegAction, LegRiskPlan
 
 ZERO = Decimal(0)
+ONE = Decimal(1)
 MAX_ROUNDS = 3
 
 
@@ -237,6 +238,21 @@ class Execution:
         )
 
 
+def bid_view(side: OrderSide, action: Action, price: Decimal) -> tuple[OrderSide, Decimal]:
+    """An order as a bid: buying ``side`` at p bids p for it; selling it at p bids 1 - p
+    for the other side."""
+    return (side, price) if action is Action.BUY else (side.opposite, ONE - price)
+
+
+def meets(a: Order, b: Order) -> bool:
+    """Whether orders ``a`` and ``b`` (ours both) could trade with each other."""
+    if a.market_id != b.market_id or a.client_order_id == b.client_order_id:
+        return False
+    side_a, bid_a = bid_view(a.side, a.action, a.price)
+    side_b, bid_b = bid_view(b.side, b.action, b.price)
+    return side_a is not side_b and bid_a + bid_b >= ONE
+
+
 def describe(leg: Leg) -> str:
     """One order in a line: ``buy 15 NO of polymarket:0x.. at 0.50 FOK``."""
     verb = "buy" if leg.action is Action.BUY else "sell"
@@ -258,7 +274,9 @@ __all__ = [
     "Phase",
     "Send",
     "Wait",
+    "bid_view",
     "describe",
     "legs_of",
+    "meets",
     "scaled",
 ]

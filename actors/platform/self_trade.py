@@ -3,8 +3,8 @@ hedges and unwinds, cross-venue hedges), for one venue's PlatformActor.
 
 Two of our orders in one market would trade with each other when they are bids on
 opposite sides whose prices sum to $1 or more (a YES bid at b meets a NO bid at q when
-b + q >= 1; selling YES at p is bidding for NO at 1 - p: ``bid_view``). A leg that our own
-resting quote stands in the way of would trade with it, so:
+b + q >= 1; selling YES at p is bidding for NO at 1 - p: ``strategies.execution.meets``).
+A leg that our own resting quote stands in the way of would trade with it, so:
 
 * the quotes in its way (any order of ours not finished, on the other side, at a crossing
   price) are cancelled first, and the leg waits until they are all finished
@@ -20,32 +20,15 @@ Plain state over the order table: no I/O, no clock, no logging.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import attrs
 
 from predmm.actors.messages import AmendOrder
-from predmm.domain.enums import Action, OrderSide
 from predmm.domain.ids import ClientOrderId
 from predmm.domain.order_table import OrderTable
 from predmm.domain.orders import Order
+from predmm.strategies.execution import meets
 
-ONE = Decimal(1)
-
-
-def bid_view(side: OrderSide, action: Action, price: Decimal) -> tuple[OrderSide, Decimal]:
-    """An order as a bid: buying ``side`` at p bids p for it; selling it at p bids 1 - p
-    for the other side."""
-    return (side, price) if action is Action.BUY else (side.opposite, ONE - price)
-
-
-def meets(a: Order, b: Order) -> bool:
-    """Whether orders ``a`` and ``b`` (ours both) could trade with each other."""
-    if a.market_id != b.market_id or a.client_order_id == b.client_order_id:
-        return False
-    side_a, bid_a = bid_view(a.side, a.action, a.price)
-    side_b, bid_b = bid_view(b.side, b.action, b.price)
-    return side_a is not side_b and bid_a + bid_b >= ONE
+__all__ = ["SelfTrade", "meets"]
 
 
 @attrs.define
