@@ -41,6 +41,15 @@ from loguru import logger
 
 from predmm.actors.clock import Clock
 from predmm.actors.direct import DirectRef
+from predmm.actors.executor.orders import (
+    ended_detail,
+    leg_order,
+    linked_market,
+    outcome_detail,
+    releases,
+    reserve_for,
+)
+from predmm.actors.executor.pacing import Pacing
 from predmm.actors.journal.port import JournalPort
 from predmm.actors.messages import (
     CancelOrders,
@@ -53,10 +62,8 @@ from predmm.actors.messages import (
     MakerFilled,
     MarkPrice,
     OrdersChanged,
-    OrdersClosed,
     PlaceLegs,
     Reservation,
-    Reserve,
     ReserveBasket,
     SettlementApplied,
     Tick,
@@ -64,14 +71,11 @@ from predmm.actors.messages import (
 )
 from predmm.actors.status import StatusBoard
 from predmm.domain.book import OrderBook
-from predmm.domain.enums import OrderType, TradingState, Venue
-from predmm.domain.exposure import OrderClosed, ReserveRequest
+from predmm.domain.enums import TradingState, Venue
 from predmm.domain.fees import TakerFees
 from predmm.domain.ids import ClientOrderId, MarketId
 from predmm.domain.market import Market
 from predmm.domain.orders import MARKET_MAKING, Fill, Leg, Order, Signal
-from predmm.domain.outcomes import venue_group
-from predmm.domain.risk import Terms
 from predmm.strategies.base import Room
 from predmm.strategies.execution import (
     Balance,
@@ -121,15 +125,13 @@ class ExecutorActor(pykka.ThreadingActor):
         self.positions = positions or (lambda name, venues: {})
         self.bridge, self.board, self.on_failure_cb = bridge, board, on_failure
         self.leg_timeout = getattr(timings, "leg_timeout", 10.0)
-        self.cooldown = getattr(timings, "execution_cooldown", 5.0)
         self.markets: dict[MarketId, Market] = {}
         self.followed: set[MarketId] = set()
         self.state = TradingState.ACTIVE
         self.current: Execution | None = None
         self.reserved: dict[int, ClientOrderId] = {}  # the basket's legs, reserved up front
         self.hedges: list[Fill] = []  # maker fills waiting for their hedge
-        self.cooling: dict[frozenset[MarketId], float] = {}  # markets -> until (monotonic)
-        self.unseen: dict[frozenset[MarketId], set[MarketId]] = {}  # traded: books to come
+        self.pacing = Pacing(getattr(timings, "execution_cooldown", 5.0))
         self.marks: dict[MarketId, Decimal] = {}
         self.seq = itertools.count(1)
         self.executions = itertools.count(1)
@@ -195,10 +197,7 @@ class ExecutorActor(pykka.ThreadingActor):
         self.followed = wanted
 
     def _book_changed(self, market_id: MarketId) -> None:
-        for key, waiting in list(self.unseen.items()):
-            waiting.discard(market_id)
-            if not waiting:
-                del self.unseen[key]
+        self.pacing.book_seen(market_id)
         book, _ = self.conflator.peek(market_id, self.actor_ref)
         mid = book.mid() if book is not None else None
         if mid is None or mid == self.marks.get(market_id):
@@ -236,7 +235,7 @@ class ExecutorActor(pykka.ThreadingActor):
         candidates.sort(key=lambda c: (-c[0], -c[1].strength))
         for _, signal, reg in candidates:
             legs = legs_of(signal)
-            if self._cooling(legs):
+            if self.pacing.waits((leg.market_id for leg in legs), self.clock.monotonic()):
                 continue
             if self._start(reg, signal, legs):
                 return
@@ -249,17 +248,6 @@ class ExecutorActor(pykka.ThreadingActor):
             if book is not None:
                 books[market_id] = others_book(book, watch)
         return books
-
-    def _cooling(self, legs: Sequence[Leg]) -> bool:
-        """Markets just traded wait for a new book of each (the one shown may not have
-        our trade in it yet); a basket that did not take, or that the limits refused,
-        waits ``execution_cooldown`` seconds."""
-        key = frozenset(leg.market_id for leg in legs)
-        until = self.cooling.get(key)
-        return key in self.unseen or (until is not None and self.clock.monotonic() < until)
-
-    def _cool(self, markets: frozenset[MarketId]) -> None:
-        self.cooling[markets] = self.clock.monotonic() + self.cooldown
 
     # starting -------------------------------------------------------------------------
 
@@ -283,13 +271,13 @@ class ExecutorActor(pykka.ThreadingActor):
             reason = next((r.reason for r in answer if not r.granted), "refused")
             size = (size / 2).to_integral_value(rounding=ROUND_FLOOR)
         self._journal(eid, reg.name, "refused", f"{signal.reason}: {reason}")
-        self._cool(frozenset(leg.market_id for leg in legs))
+        self.pacing.cool(frozenset(leg.market_id for leg in legs), self.clock.monotonic())
         return False
 
     def _hedge(self, fill: Fill) -> None:
         """The maker's fill hedged on the linked market of the other venue, if its book
         takes any of it without loss."""
-        linked = self._linked(fill.market_id)
+        linked = linked_market(self.links, fill.market_id)
         if linked is None:
             return
         book, watch = self.conflator.peek(linked, self.actor_ref)
@@ -316,14 +304,6 @@ class ExecutorActor(pykka.ThreadingActor):
         self.current = Execution(eid, MARKET_MAKING, (leg,))
         self.reserved = {0: coid}
         self._act(self.current.start())
-
-    def _linked(self, market_id: MarketId) -> MarketId | None:
-        for link in self.links:
-            if market_id in link:
-                others = [m for m in link if m.venue is not market_id.venue]
-                if others:
-                    return others[0]
-        return None
 
     # executing ------------------------------------------------------------------------
 
@@ -402,10 +382,7 @@ class ExecutorActor(pykka.ThreadingActor):
         ex = self.current
         if ex is None or order.client_order_id not in ex.open:
             return
-        filled, of = _count(order.filled_quantity), _count(order.quantity)
-        detail = f"{order.client_order_id}: {order.status.value}, filled {filled} of {of}"
-        detail += f" ({order.reason})" if order.reason else ""
-        self._journal(ex.execution_id, ex.strategy, "ended", detail)
+        self._journal(ex.execution_id, ex.strategy, "ended", ended_detail(order))
         self._act(ex.ended(order.client_order_id, order.filled_quantity))
 
     def _timed_out(self, coid: ClientOrderId) -> None:
@@ -429,19 +406,15 @@ class ExecutorActor(pykka.ThreadingActor):
         self._release_unsent()
         self.current = None
         step = "naked" if outcome.naked > 0 else "done"
-        held = ", ".join(_count(h) for h in outcome.held)
-        detail = f"{outcome.reason}; held {held}, cash {outcome.cash} (fees {outcome.fees})"
-        if len(ex.legs) > 1:
-            detail += f"; {_count(outcome.baskets)} baskets lock {outcome.locked}"
+        detail = outcome_detail(outcome, ex.legs)
         if outcome.naked > 0:
-            detail += f"; {_count(outcome.naked)} contracts NAKED"
             self.log.error("execution {e}: {d}", e=ex.execution_id, d=detail)
         else:
             self.log.info("execution {e}: {d}", e=ex.execution_id, d=detail)
         self._journal(ex.execution_id, ex.strategy, step, detail)
-        self.unseen[ex.markets] = set(ex.markets)
-        if outcome.baskets == 0 and len(ex.legs) > 1:
-            self._cool(ex.markets)  # it did not take: do not hammer the same books
+        self.pacing.traded(ex.markets)
+        if outcome.baskets == 0 and len(ex.legs) > 1:  # it did not take: not again at once
+            self.pacing.cool(ex.markets, self.clock.monotonic())
         if self.board is not None:
             locked = outcome.locked if len(ex.legs) > 1 else ZERO
             self.board.execution_done(ex.strategy, step, locked, outcome.naked)
@@ -452,23 +425,10 @@ class ExecutorActor(pykka.ThreadingActor):
         return ClientOrderId(f"{self.prefix}{next(self.seq)}")
 
     def _order(self, ex: Execution, coid: ClientOrderId, leg: Leg) -> Order:
-        return Order(
-            client_order_id=coid,
-            market_id=leg.market_id,
-            side=leg.side,
-            price=leg.limit_price,
-            quantity=leg.size,
-            action=leg.action,
-            order_type=OrderType.LIMIT,
-            time_in_force=leg.time_in_force,
-            post_only=False,
-            created_at=self.clock.now(),
-            reason=ex.execution_id,
-            strategy=ex.strategy,
-        )
+        return leg_order(leg, coid, ex.strategy, ex.execution_id, self.clock.now())
 
     def _reserve(self, orders: Sequence[tuple[ClientOrderId, Leg]]) -> tuple[Reservation, ...]:
-        reserves = tuple(self._reserve_one(coid, leg) for coid, leg in orders)
+        reserves = tuple(reserve_for(c, leg, self.markets.get(leg.market_id)) for c, leg in orders)
         try:
             answer: tuple[Reservation, ...] = self.portfolio.call(ReserveBasket(reserves=reserves))
         except pykka.ActorDeadError:
@@ -478,22 +438,11 @@ class ExecutorActor(pykka.ThreadingActor):
             )
         return answer
 
-    def _reserve_one(self, coid: ClientOrderId, leg: Leg) -> Reserve:
-        market = self.markets.get(leg.market_id)
-        terms = Terms(side=leg.side, action=leg.action, price=leg.limit_price, quantity=leg.size)
-        return Reserve(
-            market_id=leg.market_id,
-            event_id=market.event_id if market is not None else None,
-            requests=(ReserveRequest(client_order_id=coid, terms=terms),),
-            group=venue_group(market) if market is not None else None,
-        )
-
     def _release(self, coids: Sequence[ClientOrderId]) -> None:
         if not coids:
             return
-        closed = tuple(OrderClosed(client_order_id=c, filled_quantity=ZERO) for c in coids)
         with contextlib.suppress(pykka.ActorDeadError):
-            self.portfolio.call(OrdersClosed(closed=closed))
+            self.portfolio.call(releases(coids))
 
     def _release_unsent(self) -> None:
         """The legs reserved up front that never went out give their reservations back."""
@@ -510,9 +459,3 @@ class ExecutorActor(pykka.ThreadingActor):
 
     def _journal(self, eid: str, strategy: str, step: str, detail: str) -> None:
         self.journal.execution_step(eid, strategy, step, detail)
-
-
-def _count(value: Decimal) -> str:
-    """Contracts as a person writes them: 20, 20.5 (a venue may say 20.00)."""
-    whole = value.to_integral_value()
-    return str(whole) if value == whole else format(value.normalize(), "f")
