@@ -73,7 +73,6 @@ from predmm.actors.messages import (
     InjectFailure,
     JobDone,
     LookUp,
-    MakerFilled,
     MarketStart,
     OrdersChanged,
     OrdersClosed,
@@ -97,6 +96,7 @@ from predmm.actors.platform.answers import (
     reversal_counts,
 )
 from predmm.actors.platform.changes import OrderChanges
+from predmm.actors.platform.executor_orders import ExecutorOrders
 from predmm.actors.platform.flow import Amend, OrderFlow
 from predmm.actors.platform.lookups import LookupPolicy, Lookups
 from predmm.actors.platform.reconciler import Reconciler
@@ -114,7 +114,7 @@ from predmm.domain.events import (
 from predmm.domain.exposure import AmendSettled
 from predmm.domain.ids import ClientOrderId, FillId, MarketId
 from predmm.domain.order_table import RETAIN_FILLS, OrderTable, RecentIds
-from predmm.domain.orders import MARKET_MAKING, Fill, Order, strategy_of
+from predmm.domain.orders import Fill, Order
 from predmm.platforms.bridge import Answers, AnswersReady, backoff_delay, safe_tell
 from predmm.platforms.venue import Capabilities
 
@@ -132,7 +132,7 @@ class FillMemory:
 PlatformFailure = Callable[[BaseException, FillMemory], None]
 
 
-class PlatformActor(DirectActor):
+class PlatformActor(ExecutorOrders, DirectActor):
     def __init__(
         self,
         *,
@@ -294,45 +294,6 @@ class PlatformActor(DirectActor):
     def _amend(self, msg: AmendOrder) -> None:
         if not self.flow.amend(msg.client_order_id, msg.price, msg.quantity):
             self._amend_settled(msg.client_order_id, False, msg.price, msg.quantity)
-
-    def _place(self, orders: tuple[Order, ...]) -> None:
-        """Placements, but those a live leg could meet: kept back until it is done."""
-        if not self.self_trade.legs:
-            self.flow.place(orders)
-            return
-        for order in orders:
-            if self.table.add(order) and not self.self_trade.holds(order, self.table):
-                self.flow.queue([order.client_order_id])
-
-    def _legs(self, orders: tuple[Order, ...]) -> None:
-        """Taker orders: our own orders in their way cancelled first; each goes once its
-        way is clear."""
-        for order in orders:
-            if not self.table.add(order):
-                continue
-            blocking = self.self_trade.add_leg(order, self.table)
-            if blocking:
-                self.log.info(
-                    "{leg} waits for {n} of our orders in its way",
-                    leg=order.client_order_id,
-                    n=len(blocking),
-                )
-                self.flow.cancel(blocking)
-            else:
-                self.flow.queue([order.client_order_id], first=True)
-
-    def _release(self) -> None:
-        """Legs whose way is clear go first; what they held back follows once no live leg
-        could meet it."""
-        trade = self.self_trade
-        if not (trade.waiting or trade.held):
-            return
-        self.flow.queue(trade.legs_ready(self.table), first=True)
-        for item in trade.released(self.table):
-            if isinstance(item, AmendOrder):
-                self._amend(item)
-            else:
-                self.flow.queue([item.client_order_id])
 
     def _cancel_all(self, msg: CancelAll) -> None:
         self.log.warning("cancel all: {reason}", reason=msg.reason)
@@ -513,27 +474,6 @@ class PlatformActor(DirectActor):
         message = FillReverted(fill=fill)
         self._to_portfolio(message)
         self._route_fill(fill, message)
-
-    def _executors(self, coid: ClientOrderId | None) -> bool:
-        """Whether the order is the executor's."""
-        prefix = self.executor_prefix
-        return prefix is not None and coid is not None and coid.value.startswith(prefix)
-
-    def _route_fill(self, fill: Fill, message: object) -> None:
-        """The executor's fills to it (a hedge's also to its market: it is the market
-        maker's inventory); the others to their market, and a resting quote's in a hedged
-        market to the executor too."""
-        maker = strategy_of(fill.strategy) == MARKET_MAKING
-        if self._executors(fill.client_order_id):
-            safe_tell(self.executor, message)
-            if maker:
-                safe_tell(self.routes.get(fill.market_id), message)
-            return
-        safe_tell(self.routes.get(fill.market_id), message)
-        if maker and fill.market_id in self.hedged and isinstance(message, FillReceived):
-            order = self.table.get(fill.client_order_id) if fill.client_order_id else None
-            if order is not None and order.post_only:
-                safe_tell(self.executor, MakerFilled(fill=fill))
 
     def _flush(self) -> None:
         """Tell what one message changed: the journal, then the portfolio (one message
