@@ -187,7 +187,9 @@ class ExecutorActor(pykka.ThreadingActor):
         self._next()
 
     def _follow(self, markets: tuple[Market, ...], followed: frozenset[MarketId]) -> None:
-        venues = frozenset(v for r in self.strategies for v in r.venues) | self.hedged
+        venues = frozenset(v for r in self.strategies for v in r.venues)
+        if self.hedged:  # a hedge is bought on the other venue: its books too
+            venues |= frozenset(m.venue for m in followed)
         self.markets = {m.market_id: m for m in markets if m.market_id in followed}
         wanted = {m for m in followed if m.venue in venues}
         for market_id in wanted - self.followed:

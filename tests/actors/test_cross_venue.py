@@ -13,7 +13,7 @@ from typing import Any
 
 import trio
 
-from predmm import ArbitrageStrategy
+from predmm import ArbitrageStrategy, MarketMakingStrategy
 from predmm.actors.clock import ManualClock
 from predmm.actors.messages import GetPosition, InjectFailure
 from predmm.config.risk import EventLink, RiskConfig
@@ -57,7 +57,10 @@ async def engine_with(
         policy=FAST_RESTART,
     )
     for strategy in strategies:
-        engine.register_strategy(strategy)
+        if isinstance(strategy, tuple):  # (a market maker, its venue)
+            engine.register_strategy(strategy[0], venues={strategy[1]})
+        else:
+            engine.register_strategy(strategy)
     async with trio.open_nursery() as nursery:
         nursery.start_soon(engine.run)
         assert await trio.to_thread.run_sync(engine.started.wait, 10.0)
@@ -83,9 +86,12 @@ async def test_the_thinner_venues_quotes_lean_on_the_deeper_linked_book() -> Non
 
 
 async def test_a_quote_filled_on_one_venue_is_hedged_on_the_other() -> None:
+    """Kalshi's market maker hedges (``hedge_cross_venue``), Polymarket's does not."""
     journal = RecordingJournal()
-    hedging = config(hedge_cross_venue=True)
-    async with engine_with(hedging, journal=journal) as (engine, kalshi, poly):
+    hedging = MarketMakingStrategy(config(hedge_cross_venue=True))  # Kalshi's maker only
+    plain = MarketMakingStrategy(config())
+    makers = ((hedging, Venue.KALSHI), (plain, Venue.POLYMARKET))
+    async with engine_with(config(), *makers, journal=journal) as (engine, kalshi, poly):
         poly.publish_book(book(P, "0.50", 50, "0.54", 50))  # our YES bid joins it at 0.50
         kalshi.publish_book(book(K, "0.47", 50, "0.51", 50))  # our YES bid: 0.47
         await kalshi.wait_until(lambda: YES in bids(kalshi, K) and YES in bids(poly, P))
