@@ -34,9 +34,10 @@ def config_group() -> None:
 @click.argument("file", type=click.Path(path_type=Path))
 def config_check(file: Path) -> None:
     """Validate FILE and print the strategy settings it gives. FILE is either the
-    daemon's settings file (tables [strategy], [risk], [kalshi], [polymarket], [daemon])
-    or a strategy file (MarketMakingConfig keys at the top level, like the presets); for
-    a settings file it also says which secrets are not available.
+    daemon's settings file (tables [strategy], [strategy.venues.*], [arbitrage], [risk],
+    [kalshi], [polymarket], [daemon]) or a strategy file (MarketMakingConfig keys at the
+    top level, like the presets); for a settings file it also says which secrets are not
+    available, each venue's own strategy values and whether the arbitrageur runs.
 
     \b
     Examples:
@@ -45,10 +46,12 @@ def config_check(file: Path) -> None:
     """
     from predmm.config.settings import is_settings_file, load_settings, resolve_secrets
 
+    extra: list[str] = []
     try:
         if is_settings_file(file):
             settings = load_settings(file)
             config = settings.strategy
+            extra = _strategies_of(settings)
             try:
                 resolve_secrets(settings)
             except PredmmError as exc:
@@ -59,6 +62,28 @@ def config_check(file: Path) -> None:
         fail(str(exc))
     click.echo(f"# {file}: OK")
     click.echo(dump_config(config), nl=False)
+    for line in extra:
+        click.echo(line)
+
+
+def _strategies_of(settings: Any) -> list[str]:
+    """Each venue's own strategy values (those that differ from [strategy]) and the
+    arbitrageur's settings, as comment lines."""
+    from predmm.config import config_to_dict
+
+    base = config_to_dict(settings.strategy)
+    lines = []
+    for venue, config in sorted(settings.strategy_venues.items(), key=lambda kv: kv[0].value):
+        own = {k: v for k, v in config_to_dict(config).items() if base[k] != v}
+        values = ", ".join(f"{k} = {v!r}" for k, v in own.items()) or "as [strategy]"
+        lines.append(f"# [strategy.venues.{venue.value}]: {values}")
+    arb = settings.arbitrage
+    if arb is not None:
+        lines.append(
+            f"# [arbitrage]: the arbitrageur runs (min_edge {arb.min_edge}, min_gain"
+            f" {arb.min_gain}, max_baskets {arb.max_baskets})"
+        )
+    return lines
 
 
 @config_group.command("show")
