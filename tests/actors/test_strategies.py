@@ -201,3 +201,27 @@ async def test_a_strategy_of_ones_own_runs_beside_the_market_maker_attributed_to
     assert maker.yes_contracts == 0  # the market maker holds none of it
     assert quotes(poly, P) == {}  # no market maker on Polymarket: nothing quoted there
     assert not any(o.strategy == "cheap_yes" for o in kalshi.orders.values())
+
+
+async def test_a_settings_file_registers_a_maker_per_venue_and_the_arbitrageur() -> None:
+    from predmm.config.settings import settings_from_dict
+    from predmm.supervisors.registry import register_settings
+
+    settings = settings_from_dict(
+        {
+            "strategy": {"base_spread": 0.04, "venues": {"polymarket": {"base_spread": 0.045}}},
+            "arbitrage": {"min_edge": "0.02"},
+        }
+    )
+    engine = engine_on(*venues())
+    register_settings(
+        engine,
+        settings.strategy,
+        settings.strategy_venues,
+        settings.arbitrage,
+        [Venue.KALSHI, Venue.POLYMARKET],
+    )
+    spreads = {v: c.base_spread for v, c in engine.maker_configs().items()}
+    assert spreads == {Venue.KALSHI: D("0.04"), Venue.POLYMARKET: D("0.045")}
+    (arb,) = engine.registry.others
+    assert (arb.name, arb.strategy.config.min_edge) == ("arbitrage", D("0.02"))
