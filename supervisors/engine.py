@@ -92,6 +92,7 @@ from predmm.domain.orders import MARKET_MAKING, Order
 from predmm.platforms.bridge import Bridge, Tellable, safe_tell
 from predmm.platforms.venue import VenueClient, is_paper
 from predmm.strategies.inventory import InventoryTracker
+from predmm.strategies.maker.trace import Tracer
 from predmm.strategies.venues import select_per_venue
 from predmm.strategies.views import executor_markets
 from predmm.supervisors import execution, registry
@@ -166,13 +167,15 @@ class TradingEngine:
         self.timings = timings or EngineTimings()
         self.run_id = run_id or uuid.uuid4().hex[:8]
         self.seed, self.handle_signals, self.force_exit = seed, handle_signals, force_exit
+        self.tracer: Tracer | None = None  # set before run(): every market's decisions
         self.clear_halt = clear_halt
         self.board = StatusBoard()
         self.registry = registry.Registry()  # the strategies registered
+        self.reloaded: dict[Venue, MarketMakingConfig] = {}  # each venue's, as reloaded
         self.executor: pykka.ActorRef[Any] | None = None
         self.executor_watch: execution.ExecutorWatch | None = None
         self.following: FollowMarkets | None = None  # the markets the executor last read
-        self.stopping = False
+        self._shutting_down = False  # the shutdown runs (whatever ended the run)
         self.paper = False  # True: every venue client is wrapped in the paper venue
         self.clients: dict[Venue, VenueClient] = {}
         for client in venues:
@@ -196,7 +199,7 @@ class TradingEngine:
         self._stop_requested = False
         self._guest = False
         self._feeds = Feeds()
-        self._end_reason = "stopped"
+        self._end_reason = ""  # why the run stops: the first stop request's reason
         self.log = logger.bind(actor="engine")
 
     # the usage guide's API -------------------------------------------------------------
@@ -243,8 +246,10 @@ class TradingEngine:
         return registry.live_inventory(self.board, strategy, venues, limit)
 
     def maker_configs(self) -> dict[Venue, MarketMakingConfig]:
-        """Each venue's market-making config (none: not quoted there)."""
-        return self.registry.maker_configs(self.clients, self.config)
+        """Each venue's market-making config (none: not quoted there): its market maker's,
+        as ``predmm reload`` last set it."""
+        configs = self.registry.maker_configs(self.clients, self.config)
+        return {venue: self.reloaded.get(venue, c) for venue, c in configs.items()}
 
     def _go_paper(self) -> None:
         """Paper from now on: every client in the paper venue (a paper one as it is)."""
@@ -254,13 +259,28 @@ class TradingEngine:
             for venue, client in self.clients.items()
         }
 
-    def request_stop(self) -> None:
+    def request_stop(self, reason: str = "stop requested") -> None:
         """Ask for a graceful stop; safe from any thread, also before the run has
-        started (it then stops as soon as it has)."""
+        started (it then stops as soon as it has). ``reason`` is journaled as the run's
+        stop reason (the first request's, when several come)."""
+        self._end_reason = self._end_reason or reason
         self._stop_requested = True
         if self._token is not None and self._stop is not None:
             with contextlib.suppress(trio.RunFinishedError):
                 self._token.run_sync_soon(self._stop.set)
+
+    @property
+    def stopping(self) -> bool:
+        """A graceful stop was asked for (a signal, ``request_stop``), or is under way."""
+        stop = self._stop is not None and self._stop.is_set()
+        return self._shutting_down or self._stop_requested or stop
+
+    @property
+    def stop_reason(self) -> str:
+        return self._end_reason or "stopped"
+
+    def _signalled(self, name: str) -> None:
+        self._end_reason = self._end_reason or f"signal {name}"
 
     def snapshot(self) -> EngineSnapshot:
         """The latest published status; never waits on an actor."""
@@ -334,7 +354,7 @@ class TradingEngine:
         assert self._stop is not None
         main = threading.current_thread() is threading.main_thread()
         if self.handle_signals and not self._guest and main:
-            await nursery.start(watch_signals, self._stop, self.force_exit)
+            await nursery.start(watch_signals, self._stop, self.force_exit, self._signalled)
         resumed = self._resumed = await self._recover()
         for venue, client in self.clients.items():
             self.bridge.start_venue(venue.value, client)
@@ -448,15 +468,19 @@ class TradingEngine:
             return reader.fill_cursor(venue)
 
     async def _relatch(self, latched: TradingStateRecord) -> None:
-        """The state the loss limits latched earlier today, held again (HALTED cancels
-        everything the venues hold) unless the operator cleared it (``clear_halt``), which
-        the journal records so the next restart starts ACTIVE too."""
-        since = f"{latched.state.value} since {latched.at:%H:%M:%S} UTC: {latched.reason}"
+        """The state the loss limits latched earlier today (or the operator's halt), held
+        again (HALTED cancels everything the venues hold) unless the operator cleared it
+        (``clear_halt``), which the journal records so the next restart starts ACTIVE too;
+        ``predmm resume`` clears it while the daemon runs."""
+        at = f"{latched.at:%Y-%m-%d %H:%M:%S}"
+        since = f"{latched.state.value} since {at} UTC: {latched.reason}"
         if self.clear_halt:
             self.log.warning("trading state cleared by the operator ({since})", since=since)
             self.journal.trading_state(TradingState.ACTIVE, f"cleared by the operator ({since})")
             return
-        self.log.warning("trading state {since}; held (--clear-halt clears it)", since=since)
+        self.log.warning(
+            "trading state {since}; held (predmm resume, or --clear-halt, clears it)", since=since
+        )
         # not journaled again: the record keeps its time and reason for the next restart
         message = SetTradingState(state=latched.state, reason=f"restored ({since})", journaled=True)
         await trio.to_thread.run_sync(self.portfolio_direct.call, message)
@@ -518,6 +542,7 @@ class TradingEngine:
                 run_id=self.run_id,
                 conflator=self.bridge.conflator,
                 board=self.board,
+                tracer=self.tracer,
             )
             for venue, ref in self.platforms.items()
         }
@@ -624,7 +649,7 @@ class TradingEngine:
     async def _shutdown(self) -> None:
         assert self.bridge is not None
         self.log.info("stopping: quoting off, cancelling every resting order")
-        self.stopping = True
+        self._shutting_down = True
         if self.core is not None:
             self.core.stop()  # no restart from here on
         timeout = self._t.stop_timeout
@@ -662,7 +687,7 @@ class TradingEngine:
             return
         late = bool(self.platforms)  # (a start refused by reconciliation has none to add)
         try:
-            await end_run(journal, self.clients.values(), self._end_reason, late_fills=late)
+            await end_run(journal, self.clients.values(), self.stop_reason, late_fills=late)
         except Exception as exc:  # a dead journal: the next start reconciles with the venues
             self.log.error("the end of the run is not journaled: {exc!r}", exc=exc)
         await stop_actor(journal.ref, timeout)  # commits durably on stop

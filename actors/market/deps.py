@@ -2,8 +2,8 @@
 market maker, the venue's capabilities, the PortfolioActor and the venue's PlatformActor
 with their direct-call refs, the clock, the run id, the strategy tag its orders carry,
 the markets linked to each market across venues, and optionally the supervisor, the
-conflator and the status board), built by the engine once per venue and handed to each
-MarketActor the supervisor spawns for a market of that venue.
+conflator, the status board and a decision tracer), built by the engine once per venue
+and handed to each MarketActor the supervisor spawns for a market of that venue.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from predmm.config.market_making import MarketMakingConfig
 from predmm.domain.ids import MarketId
 from predmm.domain.orders import MARKET_MAKING
 from predmm.platforms.venue import Capabilities
+from predmm.strategies.maker.trace import Tracer
 
 
 @attrs.frozen(kw_only=True)
@@ -38,6 +39,7 @@ class MarketDeps:
     supervisor: pykka.ActorRef[Any] | None = None
     conflator: Any = None  # platforms.bridge.Conflator
     board: StatusBoard | None = None
+    tracer: Tracer | None = None  # every decision the markets' cores make (the parity test)
     strategy: str = MARKET_MAKING  # the tag of its orders (attribution)
     # the same outcome's markets on the other venues (``[[risk.event_links]]``), by market:
     # a ``cross_venue`` fair value reads their books

@@ -1,9 +1,8 @@
 """The books a MarketActor valued across venues reads (``fair_value_method =
 "cross_venue"``): the same outcome's markets on the other venues. It follows them in the
 conflator (told ``DataReady`` of a linked market when a new book of it arrives) and peeks
-their newest books, less our own quotes there, asking no actor (``LinkedBooks``); ``key``
-is what of them its quotes depend on (each book's touch: prices and sizes), for its
-requote shortcut.
+their newest books, less our own quotes there, asking no actor (``LinkedBooks``), and
+hands them to its ``MarketCore`` (``on_linked``), which decides with them.
 """
 
 from __future__ import annotations
@@ -39,6 +38,3 @@ class LinkedBooks:
 
     def values(self) -> tuple[OrderBook, ...]:
         return tuple(self.books[m] for m in self.market_ids if m in self.books)
-
-    def key(self) -> tuple[object, ...]:
-        return tuple((b.yes_bids[:1], b.no_bids[:1]) for b in self.values())

@@ -225,3 +225,28 @@ async def test_a_settings_file_registers_a_maker_per_venue_and_the_arbitrageur()
     assert spreads == {Venue.KALSHI: D("0.04"), Venue.POLYMARKET: D("0.045")}
     (arb,) = engine.registry.others
     assert (arb.name, arb.strategy.config.min_edge) == ("arbitrage", D("0.02"))
+
+
+async def test_a_reload_quotes_each_venue_at_its_own_new_config() -> None:
+    """``predmm reload`` of a file with ``[strategy.venues.polymarket]``: each venue's
+    MarketActors (and the next scan) take their venue's config, not the base's."""
+    from predmm.supervisors.control import EngineControl
+
+    kalshi, poly = venues()
+    engine = engine_on(kalshi, poly)
+    engine.register_strategy(MarketMakingStrategy(config(base_spread=D("0.04"))), {Venue.KALSHI})
+    engine.register_strategy(
+        MarketMakingStrategy(config(base_spread=D("0.06"))), {Venue.POLYMARKET}
+    )
+    async with running(engine):
+        kalshi.publish_book(book_of(K, "0.40", "0.60"))
+        poly.publish_book(book_of(P, "0.40", "0.60"))
+        await kalshi.wait_until(lambda: len(kalshi.resting(K)) == len(poly.resting(P)) == 2)
+        base, own = config(base_spread=D("0.08")), config(base_spread=D("0.10"))
+        per_venue = {Venue.KALSHI: base, Venue.POLYMARKET: own}
+        assert await EngineControl(engine).reconfigure(base, engine.risk, per_venue) == ()
+        # mid 0.50: Kalshi quotes 0.46 / 0.54 (spread 0.08), Polymarket 0.45 / 0.55 (0.10)
+        await kalshi.wait_until(lambda: quotes(kalshi, K).get(OrderSide.YES) == D("0.46"))
+        await poly.wait_until(lambda: quotes(poly, P).get(OrderSide.YES) == D("0.45"))
+        assert quotes(poly, P) == {OrderSide.YES: D("0.45"), OrderSide.NO: D("0.45")}
+        assert engine.maker_configs() == per_venue  # what the next scan selects with

@@ -28,7 +28,8 @@ from predmm import ArbitrageStrategy, MarketMakingStrategy
 from predmm.actors.journal.store import Journal
 from predmm.actors.messages import GetExposure
 from predmm.cli.daemon import embedded_simulator, with_links
-from predmm.cli.status import print_status, status_report
+from predmm.cli.reports.status import status_report
+from predmm.cli.reports.status_text import print_status
 from predmm.cli.venues import from_running_simulator
 from predmm.config.arbitrage import ArbitrageConfig
 from predmm.config.market_making import MarketMakingConfig

@@ -12,7 +12,7 @@ import pytest
 from predmm.config.arbitrage import ArbitrageConfig
 from predmm.config.market_making import MarketMakingConfig
 from predmm.config.risk import RiskConfig
-from predmm.config.settings import load_settings, settings_from_dict
+from predmm.config.settings import Settings, load_settings, settings_from_dict
 from predmm.domain import ConfigError, TimeInForce, Venue
 
 PATTERN_3 = """
@@ -103,3 +103,21 @@ def test_assigning_to_a_frozen_config_names_attrs_evolve(config):
     with pytest.raises(attrs.exceptions.FrozenInstanceError, match="is frozen"):
         config.paper_mode = True  # the usage guide's line; refused with the way to do it
     assert attrs.evolve(MarketMakingConfig(), paper_mode=True).paper_mode
+
+
+def test_a_reload_applies_each_venues_own_values_and_leaves_the_arbitrageur_as_it_runs():
+    from predmm.cli.control.reload import plan_reload
+
+    def read(base: str, poly: str, edge: str) -> Settings:
+        strategy = {"base_spread": base, "venues": {"polymarket": {"base_spread": poly}}}
+        return settings_from_dict({"strategy": strategy, "arbitrage": {"min_edge": edge}}, "f")
+
+    running = read("0.04", "0.045", "0.01")
+    plan = plan_reload(running, read("0.05", "0.06", "0.02"))
+    assert plan.settings.strategy.base_spread == Decimal("0.05")
+    assert plan.settings.strategy_venues[Venue.POLYMARKET].base_spread == Decimal("0.06")
+    assert "[strategy.venues.polymarket] base_spread: 0.045 -> 0.06" in plan.applied
+    assert plan.settings.arbitrage == running.arbitrage  # the executor runs on as it started
+    assert [r for r in plan.restart if r.startswith("[arbitrage]")] == [
+        "[arbitrage] (the arbitrageur's settings)"
+    ]
