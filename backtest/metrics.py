@@ -63,6 +63,7 @@ class BacktestResult:
     fees: Decimal
     equity: tuple[Decimal, ...] = attrs.field(repr=False)
     sample_interval_s: float = 60.0
+    arbitrage: dict[str, Any] = attrs.field(factory=dict)  # the arbitrageur's, when it ran
 
     @property
     def markout_10s(self) -> Decimal:
@@ -84,4 +85,5 @@ class BacktestResult:
             "spread_capture": float(round(self.stats.spread_capture, 4)),
             "fees": float(self.fees),
             "risk_refusals": self.risk_refusals,
+            **({"arbitrage": self.arbitrage} if self.arbitrage else {}),
         }

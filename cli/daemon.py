@@ -76,8 +76,10 @@ from predmm.config.dump import settings_text
 from predmm.config.risk import RiskConfig
 from predmm.config.settings import Settings
 from predmm.domain.errors import PredmmError
+from predmm.domain.fees import TakerFees
 from predmm.platforms.paper import wrap_if_paper
 from predmm.supervisors.engine import TradingEngine
+from predmm.supervisors.registry import register_settings
 
 __all__ = [  # what the tests and the other commands use of ``predmm run``
     "DEFAULT_JOURNAL",
@@ -205,8 +207,13 @@ def build_run(opts: RunOptions, settings: Settings, setup: VenueSetup, run_id: s
     engine = TradingEngine(
         settings.strategy, risk, clients, journal,
         seed=opts.seed, clear_halt=opts.clear_halt, run_id=run_id,
-        worlds=run_worlds(settings, setup),
+        worlds=run_worlds(settings, setup), taker_fees=setup.fees,
     )  # fmt: skip
+    arbitrage = settings.arbitrage
+    if arbitrage is not None and setup.fees is not None and arbitrage.fees == TakerFees():
+        arbitrage = attrs.evolve(arbitrage, fees=setup.fees)  # the simulator's rates
+    venues = [c.venue for c in clients]
+    register_settings(engine, settings.strategy, settings.strategy_venues, arbitrage, venues)
     catalogue.engine = engine
     run = Run(engine=engine, clients=clients, catalogue=catalogue,
               stats=LiveStats(engine, journal), registry=registry, risk=risk)  # fmt: skip

@@ -25,6 +25,7 @@ from predmm.config.settings import (
 )
 from predmm.domain.enums import Venue
 from predmm.domain.errors import ConfigError
+from predmm.domain.fees import TakerFees
 from predmm.platforms.kalshi import KalshiPlatform
 from predmm.platforms.kalshi.safety import KalshiSafety
 from predmm.platforms.polymarket import PolymarketPlatform
@@ -59,6 +60,7 @@ class VenueAccount:
 class VenueSetup:
     clients: tuple[VenueClient, ...]
     links: tuple[EventLink, ...] = ()
+    fees: TakerFees | None = None  # the taker fees of its markets, when known (simulator)
     description: tuple[str, ...] = ()
     accounts: tuple[VenueAccount, ...] = ()
 
@@ -267,6 +269,7 @@ def from_running_simulator(
     return VenueSetup(
         clients=(kalshi, poly),
         links=links,
+        fees=running.sim.universe.taker_fees(),
         description=(
             f"kalshi      {k.base_url} (embedded simulator)",
             f"polymarket  {p.clob_url} (embedded simulator)",

@@ -22,7 +22,7 @@ from predmm.config.risk import RiskConfig
 from predmm.config.settings import has_kalshi_credentials
 from predmm.domain.errors import ConfigError
 
-TOP_KEYS = ("preset", "strategy", "risk", "kalshi", "polymarket", "daemon")
+TOP_KEYS = ("preset", "strategy", "arbitrage", "risk", "kalshi", "polymarket", "daemon")
 SECRET_NAMES = {
     "kalshi": ("key_id", "private_key"),
     "polymarket": ("private_key", "api_key", "api_secret", "api_passphrase"),
@@ -78,8 +78,19 @@ def settings_problems(
     for key, value in data.items():
         if key not in TOP_KEYS:
             problems.append(Problem(where=source, message=_unknown(key, value, TOP_KEYS, home)))
+    from predmm.config.check_strategies import arbitrage_problems, strategy_venue_problems
+
     preset = preset or _preset(data.get("preset"), source, problems)
-    problems += strategy_problems(data.get("strategy", {}), preset, source, home)
+    table = data.get("strategy", {})
+    venues = table.get("venues") if isinstance(table, dict) else None
+    if isinstance(table, dict):  # [strategy.venues.*] is checked below
+        table = {k: v for k, v in table.items() if k != "venues"}
+    mine = strategy_problems(table, preset, source, home)
+    problems += mine
+    if venues is not None and not mine:  # each venue's values over a [strategy] that is fine
+        problems += strategy_venue_problems(venues, table, preset, source, home)
+    if "arbitrage" in data:
+        problems += arbitrage_problems(data["arbitrage"], source)
     problems += risk_problems(data.get("risk", {}), f"{source} [risk]", home)
     for venue in ("kalshi", "polymarket"):
         if venue in data:
@@ -112,10 +123,15 @@ def _not_a_table(value: Any, where: str, name: str) -> Problem | None:
 
 
 def strategy_problems(
-    table: Any, preset: str | None, source: str, home: Mapping[str, str] | None = None
+    table: Any,
+    preset: str | None,
+    source: str,
+    home: Mapping[str, str] | None = None,
+    name: str = "strategy",
 ) -> list[Problem]:
-    """The [strategy] table (or a strategy file's top level) over ``preset``."""
-    where = f"{source} [strategy]" + (f" over preset {preset}" if preset else "")
+    """The [strategy] table (or a strategy file's top level, or a venue's ``name``d
+    table of the same keys) over ``preset``."""
+    where = f"{source} [{name}]" + (f" over preset {preset}" if preset else "")
     bad = _not_a_table(table, source, "strategy")
     if bad is not None:
         return [bad]

@@ -5,6 +5,11 @@ preset = "conservative"          # optional: start from a preset
 
 [strategy]                       # MarketMakingConfig keys, over the preset
 base_spread = "0.05"
+[strategy.venues.polymarket]     # a venue's own values of any [strategy] key
+base_spread = "0.055"
+
+[arbitrage]                      # ArbitrageConfig keys: runs the arbitrageur too
+min_edge = "0.01"
 
 [risk]                           # RiskConfig keys
 max_event_loss = "150"
@@ -52,9 +57,11 @@ from typing import Any
 import attrs
 
 from predmm.config.accounts import funder_of, signature_type_of
+from predmm.config.arbitrage import ArbitrageConfig, arbitrage_config_from_dict
 from predmm.config.loader import load_preset, structure_config
 from predmm.config.market_making import MarketMakingConfig
 from predmm.config.risk import RiskConfig, risk_config_from_dict
+from predmm.domain.enums import Venue
 from predmm.domain.errors import ConfigError
 
 KALSHI_URLS = {
@@ -141,6 +148,9 @@ class DaemonSettings:
 @attrs.frozen(kw_only=True)
 class Settings:
     strategy: MarketMakingConfig = attrs.field(factory=MarketMakingConfig)
+    # a venue's market maker where ``[strategy.venues.<venue>]`` changes some keys
+    strategy_venues: Mapping[Venue, MarketMakingConfig] = attrs.field(factory=dict)
+    arbitrage: ArbitrageConfig | None = None  # ``[arbitrage]``: the arbitrageur runs too
     risk: RiskConfig = attrs.field(factory=RiskConfig)
     kalshi: KalshiSettings | None = None
     polymarket: PolymarketSettings | None = None
@@ -153,7 +163,7 @@ class Settings:
         return self.kalshi.safety if self.kalshi is not None else KalshiSafetySettings()
 
 
-_TOP = {"preset", "strategy", "risk", "kalshi", "polymarket", "daemon"}
+_TOP = {"preset", "strategy", "arbitrage", "risk", "kalshi", "polymarket", "daemon"}
 
 
 def is_strategy_file(data: Mapping[str, Any]) -> bool:
@@ -207,14 +217,32 @@ def settings_from_dict(
         raise ConfigError(f"{problems[0]}{hint}")
     preset = preset or data.get("preset")
     base = load_preset(preset) if preset is not None else None
+    table = data.get("strategy", {})
+    strategy = structure_config({k: v for k, v in table.items() if k != "venues"}, source, base)
+    arbitrage = data.get("arbitrage")
     return Settings(
-        strategy=structure_config(data.get("strategy", {}), source, base),
+        strategy=strategy,
+        strategy_venues=_strategy_venues(table.get("venues", {}), strategy, source),
+        arbitrage=None
+        if arbitrage is None
+        else arbitrage_config_from_dict(arbitrage, f"{source} [arbitrage]"),
         risk=risk_config_from_dict(data.get("risk", {}), f"{source} [risk]"),
         kalshi=_kalshi(data["kalshi"]) if "kalshi" in data else None,
         polymarket=_polymarket(data["polymarket"]) if "polymarket" in data else None,
         daemon=_daemon(data.get("daemon", {})),
         preset=preset,
     )
+
+
+def _strategy_venues(
+    venues: Mapping[str, Any], base: MarketMakingConfig, source: str
+) -> dict[Venue, MarketMakingConfig]:
+    """``[strategy.venues.<venue>]``: each venue's changes over ``[strategy]`` (checked
+    by ``config.check``)."""
+    return {
+        Venue(name): structure_config(changes, f"{source} [strategy.venues.{name}]", base)
+        for name, changes in venues.items()
+    }
 
 
 def _secret(table: Mapping[str, Any], name: str) -> SecretRef:

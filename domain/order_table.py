@@ -290,7 +290,8 @@ class OrderTable:
             self._store(attrs.evolve(order, expires_at=expires_at), None)
 
     def fill(self, fill: Fill) -> Fill | None:
-        """Count a fill once (None for a duplicate); returns it with our client order id."""
+        """Count a fill once (None for a duplicate); returns it with our client order id
+        and its order's strategy."""
         if fill.fill_id in self.seen_fills:
             self.duplicate_fills += 1
             return None
@@ -309,7 +310,9 @@ class OrderTable:
         current = self._orders.get(coid)
         if current is None or total >= current.filled_quantity:
             self._owed.discard(coid)
-        return fill if fill.client_order_id == coid else attrs.evolve(fill, client_order_id=coid)
+        if fill.client_order_id == coid and fill.strategy == order.strategy:
+            return fill
+        return attrs.evolve(fill, client_order_id=coid, strategy=order.strategy)
 
     def cancel_unconfirmed(self, coid: ClientOrderId) -> None:
         """The venue did not say what became of a cancelled order: look it up (a fill may

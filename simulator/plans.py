@@ -12,6 +12,7 @@ from decimal import Decimal
 import attrs
 
 from predmm.domain import EventId, MarketId, TickSpec, Venue
+from predmm.domain.fees import KALSHI_TAKER, TakerFees, TakerRate
 from predmm.domain.outcomes import VenueGroup
 from predmm.simulator.exchange.fees import FeeSpec
 from predmm.simulator.exchange.model import (
@@ -88,6 +89,18 @@ class Universe:
             if s.market_id == market_id:
                 return s
         raise KeyError(f"no market {market_id} in the universe")
+
+    def taker_fees(self) -> TakerFees:
+        """The taker fees its markets charge, as ``domain.fees`` counts them (the
+        Polymarket rates; the Kalshi series whose multiplier is not 1)."""
+        per_market: dict[MarketId, TakerRate] = {}
+        for spec in self.specs:
+            fees = spec.fees
+            if spec.market_id.venue is Venue.POLYMARKET:
+                per_market[spec.market_id] = TakerRate(fees.taker, fees.exponent, ceil=False)
+            elif fees.taker != KALSHI_TAKER.coefficient:
+                per_market[spec.market_id] = TakerRate(fees.taker, fees.exponent)
+        return TakerFees(per_market=per_market)
 
     def venue_groups(self) -> dict[MarketId, VenueGroup]:
         """What each venue says of its markets' events, as the adapters read it."""

@@ -7,6 +7,7 @@ measured from its ``as_of``) or as an argument.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 
@@ -18,6 +19,7 @@ from predmm.domain.counts import WHOLE, round_count
 from predmm.domain.enums import MarketStatus, OrderSide
 from predmm.domain.ids import MarketId
 from predmm.domain.market import MarketView
+from predmm.strategies.fair_value import cross_venue_fair
 from predmm.strategies.inventory import InventoryTracker
 
 ZERO = Decimal(0)
@@ -59,12 +61,20 @@ class QuoteDecision:
 
 
 def fair_value(
-    market: MarketView, config: MarketMakingConfig, book: OrderBook | None = None
+    market: MarketView,
+    config: MarketMakingConfig,
+    book: OrderBook | None = None,
+    linked: Sequence[OrderBook] = (),
 ) -> Decimal | None:
-    """Fair YES value from the book without our own orders, else from the market's best
-    bid and ask; None when either side is missing."""
-    if book is not None:
-        value = book.microprice() if config.fair_value_method == "microprice" else book.mid()
+    """Fair YES value from the book without our own orders (``cross_venue``: blended with
+    the ``linked`` books of the same outcome on the other venues,
+    ``strategies.fair_value``), else from the market's best bid and ask; None when either
+    side is missing."""
+    method = config.fair_value_method
+    if book is not None and method == "cross_venue":
+        value = cross_venue_fair(book, linked)
+    elif book is not None:
+        value = book.microprice() if method == "microprice" else book.mid()
     elif market.best_yes_bid is not None and market.best_yes_ask is not None:
         value = (market.best_yes_bid + market.best_yes_ask) / 2
     else:
@@ -129,9 +139,11 @@ def compute_quotes(
     inventory: InventoryTracker,
     config: MarketMakingConfig,
     book: OrderBook | None = None,
+    linked: Sequence[OrderBook] = (),
 ) -> QuoteDecision | None:
-    """The YES bid and NO bid for ``market``; None when there is no fair value."""
-    fair = fair_value(market, config, book)
+    """The YES bid and NO bid for ``market``; None when there is no fair value.
+    ``linked``: the books of the same outcome on the other venues (``cross_venue``)."""
+    fair = fair_value(market, config, book, linked)
     if fair is None:
         return None
     spread = dynamic_spread(market, inventory, config)

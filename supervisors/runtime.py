@@ -57,6 +57,11 @@ class EngineTimings:
     # start-up objects (modules, actors, threads: ~90k) are frozen out of the garbage
     # collector once quoting starts, and re-frozen this often; None: never freeze
     gc_refreeze_interval: float | None = 3600.0
+    # the executor (actors.executor): an order of it unanswered this long gets a cancel
+    # (and its fills this long after it ended are given up waiting for); a basket that did
+    # not take (or the limits refused) is not tried again on the same markets for this long
+    leg_timeout: float = 10.0
+    execution_cooldown: float = 5.0
 
 
 async def every(interval: float, action: Callable[[], None]) -> None:

@@ -30,6 +30,7 @@ from predmm.actors.platform.actor import FillMemory
 from predmm.domain.enums import Venue
 from predmm.domain.errors import PredmmError
 from predmm.platforms.bridge import backoff_delay, safe_tell
+from predmm.supervisors.execution import attachment
 from predmm.supervisors.handover import flush, take_over_orders
 from predmm.supervisors.runtime import stop_actor
 
@@ -70,6 +71,9 @@ async def restart_platform(engine: TradingEngine, venue: Venue, memory: FillMemo
     engine.bridge.start_venue(venue.value, client)
     platform = engine.start_platform(venue, cursor, seen)
     platform.tell(AttachPortfolio(portfolio=portfolio, direct=engine.portfolio_direct))
+    executor = attachment(engine, engine.maker_configs())
+    if executor is not None:  # the executor's orders are its own
+        safe_tell(platform, executor)
     platform.tell(PollFills())
     adopted = await take_over_orders(
         engine.bridge, platform, client, engine.run_journal, engine.timings

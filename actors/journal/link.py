@@ -19,6 +19,7 @@ from predmm.actors.journal.messages import (
     MarketInfo,
     RecordCorrection,
     RecordDayBaseline,
+    RecordExecutionStep,
     RecordFill,
     RecordFillMarks,
     RecordFillPage,
@@ -129,4 +130,15 @@ class ActorJournal:
     def supervision(self, component: str, event: str, reason: str) -> None:
         self._tell(
             RecordSupervision(component=component, event=event, reason=reason, at=self._clock.now())
+        )
+
+    def execution_step(self, execution_id: str, strategy: str, step: str, detail: str) -> None:
+        self._tell(
+            RecordExecutionStep(
+                execution_id=execution_id,
+                strategy=strategy,
+                step=step,
+                detail=detail,
+                at=self._clock.now(),
+            )
         )

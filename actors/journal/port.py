@@ -55,6 +55,10 @@ class JournalPort(Protocol):
         """What the engine's watch did about a core actor (``supervisors.core``)."""
         ...
 
+    def execution_step(self, execution_id: str, strategy: str, step: str, detail: str) -> None:
+        """One step of an execution of the executor (``actors.executor``)."""
+        ...
+
     # what the operator's reports read (the command line tells these, not the actors)
     def markets(self, markets: Sequence[MarketInfo]) -> None: ...
     def marks(self, marks: Sequence[tuple[MarketId, Decimal]]) -> None: ...
@@ -108,6 +112,9 @@ class NullJournal:
         pass
 
     def supervision(self, component: str, event: str, reason: str) -> None:
+        pass
+
+    def execution_step(self, execution_id: str, strategy: str, step: str, detail: str) -> None:
         pass
 
 

@@ -25,6 +25,11 @@ queue of placements, and why requests keep flowing while its thread waits for th
 * when the venue's own safety net trips (Kalshi's order group: ``SafetyNetTripped`` from
   the stream, or a placement refused ``tripped``) the watcher is told once
   (``on_trip``: ``supervisors.core`` suspends the venue, cancels, re-arms or halts it).
+* the engine's executor (``AttachExecutor``) owns the orders whose client order ids carry
+  its prefix: their changes and fills go to it, not to the market's actor (a cross-venue
+  hedge's fills to both: it is the market maker's inventory); its taker orders
+  (``PlaceLegs``) never trade with our own quotes (``actors.platform.self_trade``: the
+  quotes in their way are cancelled first, and none is placed in their way meanwhile).
 
 If a told message's exception stops it, ``on_failure`` hands its watcher
 (``supervisors.core``) what a successor needs so that no fill counts twice: its fill
@@ -54,6 +59,7 @@ from predmm.actors.direct import DirectActor, DirectRef
 from predmm.actors.journal.port import JournalPort
 from predmm.actors.messages import (
     AmendOrder,
+    AttachExecutor,
     AttachMarket,
     AttachPortfolio,
     BackoffOver,
@@ -76,6 +82,7 @@ from predmm.actors.messages import (
     MarketStart,
     OrdersChanged,
     OrdersClosed,
+    PlaceLegs,
     PlaceOrders,
     PlatformStats,
     PollFills,
@@ -97,10 +104,12 @@ from predmm.actors.platform.answers import (
     reversal_counts,
 )
 from predmm.actors.platform.changes import OrderChanges
+from predmm.actors.platform.executor_orders import ExecutorOrders
 from predmm.actors.platform.flow import Amend, OrderFlow
 from predmm.actors.platform.lookups import LookupPolicy, Lookups
 from predmm.actors.platform.reconciler import Reconciler
 from predmm.actors.platform.renewals import renew_interval, renewals_due
+from predmm.actors.platform.self_trade import SelfTrade
 from predmm.domain.enums import Venue
 from predmm.domain.errors import RateLimited, VenueUnavailable
 from predmm.domain.events import (
@@ -134,7 +143,7 @@ PlatformFailure = Callable[[BaseException, FillMemory], None]
 SafetyTrip = Callable[[str], None]  # the venue's safety net tripped: why
 
 
-class PlatformActor(DirectActor):
+class PlatformActor(ExecutorOrders, DirectActor):
     def __init__(
         self,
         *,
@@ -172,6 +181,10 @@ class PlatformActor(DirectActor):
             max_in_flight=max_in_flight,
         )
         self.routes: dict[MarketId, pykka.ActorRef[Any]] = {}
+        self.executor: pykka.ActorRef[Any] | None = None
+        self.executor_prefix: str | None = None
+        self.hedged: frozenset[MarketId] = frozenset()
+        self.self_trade = SelfTrade()
         self.portfolio: pykka.ActorRef[Any] | None = None
         self.portfolio_direct: DirectRef | None = None
         self.wake_at: float | None = None
@@ -219,8 +232,11 @@ class PlatformActor(DirectActor):
             case SubmitOrders(cancels=cancels, amends=amends, places=places):
                 self.flow.cancel(cancels)
                 for amend in amends:
-                    self._amend(amend)
-                self.flow.place(places)
+                    if not self.self_trade.holds_amend(amend, self.table):
+                        self._amend(amend)
+                self._place(places)
+            case PlaceLegs(orders=orders):
+                self._legs(orders)
             case PlaceOrders(orders=orders):
                 self.flow.place(orders)
             case CancelOrders(client_order_ids=ids):
@@ -271,13 +287,15 @@ class PlatformActor(DirectActor):
             case DetachMarket(market_id=market_id, ref=ref):
                 if self.routes.get(market_id) is ref:
                     del self.routes[market_id]
+            case AttachExecutor(ref=ref, prefix=prefix, hedged=hedged):
+                self.executor, self.executor_prefix, self.hedged = ref, prefix, hedged
             case AttachPortfolio(portfolio=portfolio, direct=direct):
                 self.portfolio, self.portfolio_direct = portfolio, direct
                 self.reconciler.portfolio = direct
             case GetOpenOrders(market_id=market_id):
                 return tuple(self.table.live(market_id))
-            case TakeOver(market_id=market_id, ref=ref):
-                return self._take_over(market_id, ref)
+            case TakeOver(market_id=market_id, ref=ref, strategy=strategy):
+                return self._take_over(market_id, ref, strategy)
             case GetPlatformStats():
                 return self._stats()
             case GetFillMemory():
@@ -288,6 +306,7 @@ class PlatformActor(DirectActor):
                 pass  # book data goes to the conflator, not here
             case _:
                 raise TypeError(f"PlatformActor {self.venue.value}: unexpected {message!r}")
+        self._release()
         self._pump()
         self._send_jobs()
         self._flush()
@@ -496,7 +515,7 @@ class PlatformActor(DirectActor):
         self.reconciler.counted(fill.market_id)
         message = FillReceived(fill=fill)
         self._to_portfolio(message)  # first: see _to_portfolio
-        safe_tell(self.routes.get(fill.market_id), message)
+        self._route_fill(fill, message)
         self.flow.queue_ready_cancels()
         return fill
 
@@ -509,7 +528,7 @@ class PlatformActor(DirectActor):
         self.reconciler.counted(fill.market_id)
         message = FillReverted(fill=fill)
         self._to_portfolio(message)
-        safe_tell(self.routes.get(fill.market_id), message)
+        self._route_fill(fill, message)
 
     def _flush(self) -> None:
         """Tell what one message changed: the journal, then the portfolio (one message
@@ -519,7 +538,12 @@ class PlatformActor(DirectActor):
         if changes.closed:
             self._to_portfolio(OrdersClosed(closed=tuple(changes.closed)))
         for market_id, orders in changes.by_market.items():
-            safe_tell(self.routes.get(market_id), OrdersChanged(orders=tuple(orders)))
+            mine = [o for o in orders if not self._executors(o.client_order_id)]
+            if mine:
+                safe_tell(self.routes.get(market_id), OrdersChanged(orders=tuple(mine)))
+            if len(mine) < len(orders):
+                theirs = tuple(o for o in orders if self._executors(o.client_order_id))
+                safe_tell(self.executor, OrdersChanged(orders=theirs))
         changes.told()
 
     def _journal_orders(self) -> None:
@@ -548,17 +572,26 @@ class PlatformActor(DirectActor):
         )
         self._to_portfolio(message)
 
-    def _take_over(self, market_id: MarketId, ref: pykka.ActorRef[Any]) -> MarketStart:
-        """Route the market to its new actor and read what it starts from, in one step
-        under this actor's lock: every fill is either in the position read here or told
-        to the new actor, never both, never neither."""
+    def _take_over(
+        self, market_id: MarketId, ref: pykka.ActorRef[Any], strategy: str
+    ) -> MarketStart:
+        """Route the market to its new actor and read what it starts from (the position
+        of ``strategy``'s orders, the market maker's; its orders, not the executor's), in
+        one step under this actor's lock: every fill is either in the position read here
+        or told to the new actor, never both, never neither."""
         self.routes[market_id] = ref
         self.reconciler.attached(market_id, ref)
         position = None
+        ask = GetPosition(market_id=market_id, strategy=strategy or None)
         if self.portfolio_direct is not None:
             with contextlib.suppress(pykka.ActorDeadError):
-                position = self.portfolio_direct.call(GetPosition(market_id=market_id))
-        return MarketStart(position=position, orders=tuple(self.table.order_fills(market_id)))
+                position = self.portfolio_direct.call(ask)
+        orders = tuple(
+            (order, counted)
+            for order, counted in self.table.order_fills(market_id)
+            if not self._executors(order.client_order_id)
+        )
+        return MarketStart(position=position, orders=orders)
 
     def _later(self, delay: float, message: object) -> None:
         self.bridge.call_later(delay, self.actor_ref, message)

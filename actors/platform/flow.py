@@ -85,6 +85,23 @@ class OrderFlow:
             else:
                 self.place_q.append(order.client_order_id)
 
+    def queue(self, coids: Iterable[ClientOrderId], *, first: bool = False) -> None:
+        """Orders added to the table earlier and kept back (``actors.platform.self_trade``)
+        go out now (``first``: ahead of the placements waiting), those still to send."""
+        todo = []
+        for coid in coids:
+            order = self.table.get(coid)
+            if order is None or order.status is not S.PENDING:
+                continue  # cancelled while it waited
+            if self.halted:
+                self.table.apply(coid, E.CANCEL_REQUEST, reason="halted")
+            else:
+                todo.append(coid)
+        if first:
+            self.place_q.extendleft(reversed(todo))
+        else:
+            self.place_q.extend(todo)
+
     def cancel(self, ids: Iterable[ClientOrderId]) -> None:
         for coid in list(ids):
             order = self.table.get(coid)

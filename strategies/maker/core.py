@@ -4,9 +4,10 @@ and the backtest (``backtest.maker``) drives the same class over recorded data.
 
 It owns the market's inventory, its view of its live orders and the rules:
 
-* the quotes (``strategies.quoting.compute_quotes`` on the book less our own orders) and
-  the diff against the live ones (``quote_diff``: keep, amend where the venue can, else
-  cancel and replace; never two quotes on one side);
+* the quotes (``strategies.quoting.compute_quotes`` on the book less our own orders;
+  a ``cross_venue`` fair value also reads the same outcome's books on the other venues,
+  handed in by ``on_linked``) and the diff against the live ones (``quote_diff``: keep,
+  amend where the venue can, else cancel and replace; never two quotes on one side);
 * the guards: quote age (``on_tick``), price move (``needs_requote``'s threshold),
   volume spike (quotes pulled for ``max_quote_age_seconds``);
 * the market's life (``strategies.life``): quoting, exit only (the passive exit; near
@@ -37,7 +38,7 @@ from predmm.domain.book import OrderBook, Watch
 from predmm.domain.enums import OrderSide, OrderStatus, OrderType, TimeInForce, TradingState
 from predmm.domain.ids import ClientOrderId
 from predmm.domain.market import Market
-from predmm.domain.orders import Fill, Order
+from predmm.domain.orders import MARKET_MAKING, Fill, Order
 from predmm.strategies.fills import apply_fill, revert_fill
 from predmm.strategies.inventory import InventoryTracker
 from predmm.strategies.life import Phase, aggressive_exit, passive_exit, phase
@@ -59,7 +60,14 @@ from predmm.strategies.maker.requests import (
     exit_quote,
 )
 from predmm.strategies.maker.trace import Decision, Tracer, key_of
-from predmm.strategies.maker.view import LiveView, OwnSizes, own_sizes, requote_key, watch_of
+from predmm.strategies.maker.view import (
+    LiveView,
+    OwnSizes,
+    linked_key,
+    own_sizes,
+    requote_key,
+    watch_of,
+)
 from predmm.strategies.market_making import exit_signal
 from predmm.strategies.quoting import Quote, VolumeMeter, compute_quotes, quote_expired
 
@@ -93,8 +101,9 @@ class MarketCore(Outbox):
         state: TradingState = TradingState.ACTIVE,
         wanted: bool = True,
         tracer: Tracer | None = None,
+        strategy: str = MARKET_MAKING,
     ) -> None:
-        super().__init__(market=market, gate=gate, prefix=prefix, tracer=tracer)
+        super().__init__(market=market, gate=gate, prefix=prefix, tracer=tracer, strategy=strategy)
         self.config, self.amend, self.state, self.wanted = config, amend, state, wanted
         self.inventory = InventoryTracker(
             market_id=market.market_id, max_inventory=config.max_inventory
@@ -115,7 +124,8 @@ class MarketCore(Outbox):
             lookback_s=config.volume_spike_lookback_seconds,
         )
         self.paused_until = -1.0
-        self.sized = config.fair_value_method == "microprice"  # sizes count everywhere
+        self.sized = config.fair_value_method != "mid"  # sizes count everywhere
+        self.linked: tuple[OrderBook, ...] = ()  # the outcome's books on the other venues
         self.health: str | None = None  # set when it requoted: what a status board shows
         self.notes: list[tuple[str, str, dict[str, Any]]] = []  # (level, text, values) to log
         self.mono = 0.0
@@ -154,6 +164,13 @@ class MarketCore(Outbox):
         mid = book.mid() if book is not None else None
         if mid is not None and mid != self.last_mark:
             self.last_mark, self.mark_unsent = mid, True
+        self._requote()
+
+    def on_linked(self, books: tuple[OrderBook, ...], now: datetime, mono: float) -> None:
+        """The newest books of the same outcome on the other venues, less our own quotes
+        there (``cross_venue`` fair value): the fair value may move."""
+        self._at(now, mono)
+        self.linked = books
         self._requote()
 
     def on_orders(self, orders: Iterable[Order], now: datetime, mono: float) -> None:
@@ -218,7 +235,9 @@ class MarketCore(Outbox):
         self.inventory.max_inventory = config.max_inventory
         self.volume.window_s = config.volume_spike_window_seconds
         self.volume.lookback_s = config.volume_spike_lookback_seconds
-        self.sized = config.fair_value_method == "microprice"
+        self.sized = config.fair_value_method != "mid"
+        if config.fair_value_method != "cross_venue":
+            self.linked = ()  # no longer read
         self.stale = True
         self._requote()
 
@@ -303,6 +322,8 @@ class MarketCore(Outbox):
         inputs = requote_key(
             self.book, own, self.sized, held, self.state, self.market, paused, life
         )
+        if self.config.fair_value_method == "cross_venue":
+            inputs = (*inputs, linked_key(self.linked))
         if inputs == self.last_inputs and not self.stale:
             return  # nothing the strategy reads has changed: the same quotes, the same exit
         self.last_inputs = inputs
@@ -334,7 +355,7 @@ class MarketCore(Outbox):
             return {}
         assert self.book is not None
         others = self.book.without(own)
-        decision = compute_quotes(view, held, self.config, others)
+        decision = compute_quotes(view, held, self.config, others, self.linked)
         self.fair = decision.fair_value if decision is not None else None
         quotes = {q.side: q for q in decision.quotes()} if decision is not None else {}
         if phase(view, self.config, wanted=self.wanted) is Phase.EXITING:  # exit only

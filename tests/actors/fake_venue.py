@@ -9,7 +9,9 @@ and the venue takes the orders only when the test says: ``accept_late()``),
 orders, held back until ``release_fills()`` (``hold_ioc_fills``: the order's FILLED answer
 then comes first). ``settle`` resolves a market as a venue does (resting orders
 cancelled, positions paid out and cleared, the settlement listed by ``get_settlements``
-and, unless ``announce=False``, told on the stream). With ``order_ttl_s`` in its
+and, unless ``announce=False``, told on the stream). Immediate orders (IOC, FOK, MARKET)
+fill at their limit up to ``taker_liquidity[market]`` (unlimited when absent; FOK: all or
+nothing), the rest cancelled. With ``order_ttl_s`` in its
 capabilities and a ``clock``, resting orders expire that long after they were placed or
 last amended (``expire_due``), as Kalshi's safety net has them; ``fail("place",
 "tripped")`` refuses a placement as a tripped order group does, and ``trip()`` says so on
@@ -166,6 +168,7 @@ class FakeVenue:
         self.amend_gate: trio.Event | None = None  # and amends for this one
         self.cancel_waiting = False
         self.settlements: dict[MarketId, Settlement] = {}
+        self.taker_liquidity: dict[MarketId, Decimal] = {}  # what immediate orders can take
 
     async def wait_until(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
         """Wait (trio) until ``predicate()`` holds, re-checking after every request."""
@@ -400,7 +403,8 @@ class FakeVenue:
         held: dict[MarketId, list[Decimal]] = {}
         for fill in self.fills:
             pair = held.setdefault(fill.market_id, [ZERO, ZERO])
-            pair[0 if fill.side is OrderSide.YES else 1] += fill.quantity
+            sign = 1 if fill.action is Action.BUY else -1
+            pair[0 if fill.side is OrderSide.YES else 1] += sign * fill.quantity
         for market_id, extra in self.position_offsets.items():
             held.setdefault(market_id, [ZERO, ZERO])[0] += extra
         return held
@@ -456,9 +460,24 @@ class FakeVenue:
             order, status=OrderStatus.OPEN, venue_order_id=vid, expires_at=self._expiry()
         )
         self.orders[coid] = placed
-        if order.time_in_force is TimeInForce.IOC or order.order_type is OrderType.MARKET:
-            self._execute(placed, placed.quantity, placed.price)
+        immediate = (TimeInForce.IOC, TimeInForce.FOK)
+        if order.time_in_force in immediate or order.order_type is OrderType.MARKET:
+            self._take(placed)
         return self._result(self.orders[coid])
+
+    def _take(self, order: Order) -> None:
+        """An immediate order fills what the takers' liquidity allows; the rest goes."""
+        available = self.taker_liquidity.get(order.market_id, order.quantity)
+        quantity = min(order.quantity, available)
+        if order.time_in_force is TimeInForce.FOK and quantity < order.quantity:
+            quantity = ZERO
+        if order.market_id in self.taker_liquidity:
+            self.taker_liquidity[order.market_id] -= quantity
+        if quantity > 0:
+            self._execute(order, quantity, order.price)
+        done = self.orders[order.client_order_id]
+        if done.remaining > 0:
+            self.orders[order.client_order_id] = attrs.evolve(done, status=OrderStatus.CANCELLED)
 
     def _cancel(self, coid: ClientOrderId) -> CancelResult:
         held = self.orders.get(coid)
@@ -479,7 +498,7 @@ class FakeVenue:
             side=order.side,
             price=price,
             quantity=qty,
-            action=Action.BUY,
+            action=order.action,
             fee=fee,
             client_order_id=order.client_order_id,
             venue_order_id=order.venue_order_id,

@@ -50,6 +50,7 @@ class RecordingJournal:
     baselines: list[DayBaseline] = attrs.Factory(list)
     supervised: list[tuple[str, str, str]] = attrs.Factory(list)
     corrections: list[tuple[Order, str]] = attrs.Factory(list)
+    steps: list[tuple[str, str, str, str]] = attrs.Factory(list)
 
     def orders(self, changes: Sequence[tuple[Order, OrderEvent | None]]) -> None:
         self.changes.extend(changes)
@@ -85,6 +86,9 @@ class RecordingJournal:
 
     def supervision(self, component: str, event: str, reason: str) -> None:
         self.supervised.append((component, event, reason))
+
+    def execution_step(self, execution_id: str, strategy: str, step: str, detail: str) -> None:
+        self.steps.append((execution_id, strategy, step, detail))
 
 
 @asynccontextmanager

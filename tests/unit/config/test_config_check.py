@@ -247,7 +247,7 @@ def test_the_example_is_ok_where_its_secrets_are(tmp_path: Path) -> None:
          " exceed max_event_loss = 150"),
         ({"strategy": {"fair_value_method": "vwap"}}, "f.toml [strategy]: key"
          " 'fair_value_method' has a bad value 'vwap': expected one of 'mid', 'microprice',"
-         " got 'vwap'"),
+         " 'cross_venue', got 'vwap'"),
         ({"kalshi": {"key_id_env": "A", "private_key_env": "B", "base_url": 7}},
          "f.toml [kalshi]: key 'base_url' has a bad value 7: expected a string"),
     ],
