@@ -45,6 +45,9 @@ Semantics worth knowing:
   trio's system nursery, cancelled when the consumer stops.
 * Without a live stream for a market, each placement or amend takes a fresh book
   snapshot from the data venue (which also fills crossed resting orders).
+* A public trade fills only orders that joined their level before it printed (by the
+  venue's time of the print; placing or a reprice joins, a shrink keeps the time): a
+  match's prints arriving after the book change we repriced on do not fill the new price.
 * A match's book change and its trade print may come in either order: what a book took
   off our queue is credited against the trades of the next ``book_trade_window``
   (``matching``), so one match never moves us up twice.
@@ -240,7 +243,8 @@ class PaperPlatform:
             self._on_book(event.book)
         elif isinstance(event, TradePrinted):
             resting = self._resting_of(event.market_id)
-            self._apply_matches(on_trade(resting, event.price, event.size, self._clock()))
+            now, printed = self._clock(), event.venue_ts
+            self._apply_matches(on_trade(resting, event.price, event.size, now, printed=printed))
         elif isinstance(event, TickSizeChanged):
             self._ticks[event.market_id] = event.tick
         elif isinstance(event, MarketStatusChanged):
@@ -406,7 +410,12 @@ class PaperPlatform:
         if order.remaining > 0:
             ahead = level_size(book, side, bid)
             self._resting[order.client_order_id] = Resting(
-                order=order, side=side, price=bid, ahead=ahead, seq=next(self._seq)
+                order=order,
+                side=side,
+                price=bid,
+                ahead=ahead,
+                seq=next(self._seq),
+                joined=self._clock(),
             )
         if not fills:
             self._updated(order)
