@@ -91,6 +91,7 @@ from predmm.strategies.inventory import InventoryTracker
 from predmm.strategies.life import Phase, aggressive_exit, passive_exit, phase
 from predmm.strategies.market_making import exit_signal
 from predmm.strategies.quoting import Quote, VolumeMeter, compute_quotes, quote_expired
+from predmm.strategies.rewards import reward_quotes
 
 ZERO = Decimal(0)
 
@@ -425,6 +426,7 @@ class MarketActor(pykka.ThreadingActor):
         assert self.book is not None
         others = self.book.without(own)
         decision = compute_quotes(view, held, self.config, others)
+        decision = reward_quotes(decision, view, held, self.config, others)
         self.fair = decision.fair_value if decision is not None else None
         quotes = {q.side: q for q in decision.quotes()} if decision is not None else {}
         if phase(view, self.config, wanted=self.wanted) is Phase.EXITING:  # exit only
