@@ -40,6 +40,7 @@ from predmm.simulator.exchange.events import ExchangeEvent
 from predmm.simulator.faults import Faults
 from predmm.simulator.flow import Flow, FlowConfig
 from predmm.simulator.plans import OutcomeLink
+from predmm.simulator.rewards import RewardsDesk
 from predmm.simulator.tally import RequestTally
 from predmm.simulator.universe import Universe, default_universe
 
@@ -105,6 +106,7 @@ class Simulator:
         for spec in self.universe.specs:
             self.exchange.list_market(spec, MarketStatus.OPEN)
         self.exchange.subscribe(self._on_event, types=(TradePrinted,))
+        self.rewards = RewardsDesk(self.exchange, seed=seed)  # pays makers at UTC midnight
         self.maker = self.create_trader("mm", cash=maker_cash)
         self.flow = (
             Flow(self.exchange, self.universe, seed=seed, config=flow_config) if flow else None
@@ -169,8 +171,8 @@ class Simulator:
 
     def advance(self, seconds: float) -> None:
         """Move simulated time: scheduled pauses, deferred work, GTD expiry, the flow's
-        agents and resolutions, and Polymarket trades' MATCHED -> MINED -> CONFIRMED
-        progress."""
+        agents and resolutions, Polymarket trades' MATCHED -> MINED -> CONFIRMED
+        progress, and the rewards' samples and payments (``simulator.rewards``)."""
         self.clock.advance(seconds)
         self._apply_pauses()
         self._run_deferred()
@@ -178,6 +180,7 @@ class Simulator:
         if self.flow is not None:
             self.flow.advance(seconds)
         self._progress_trades()
+        self.rewards.advance()
 
     def _run_deferred(self) -> None:
         now = self.clock.timestamp()
