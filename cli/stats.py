@@ -1,7 +1,8 @@
 """Live market-making quality figures for the view, the metrics and ``predmm status``:
 fair values and two-sidedness sampled from the engine's snapshot every second, fills and
 quotes read incrementally from the journal (read-only; the JournalActor stays the only
-writer)."""
+writer), and the day's estimated rewards per market, read from the journal each time the
+figures are published."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import trio
 from loguru import logger
 
 from predmm.actors.direct import DirectRef
+from predmm.actors.journal.rewards import RewardEstimate
 from predmm.actors.journal.schema import JournalError
 from predmm.actors.journal.store import Journal
 from predmm.actors.messages import GetPlatformStats, PlatformStats
@@ -52,6 +54,7 @@ class LiveStats:
         self._reader: Journal | None = None
         self.order_counts: dict[tuple[Venue, OrderStatus], int] = {}
         self.platform_stats: dict[Venue, PlatformStats] = {}
+        self.rewards: dict[str, RewardEstimate] = {}  # today's (UTC), by market
 
     def _stats(self, key: str) -> MarketMakingStats:
         return self.markets.setdefault(key, MarketMakingStats())
@@ -98,8 +101,18 @@ class LiveStats:
         snaps = {k: s.snapshot(now) for k, s in self.markets.items()}
         return snaps, combine(snaps.values()) if snaps else None
 
+    def read_rewards(self, now: datetime) -> None:
+        """The journal's estimates of the rewards earned on ``now``'s UTC day."""
+        reader = self._open()
+        if reader is None:
+            return
+        with reader.snapshot():
+            rows = reader.reward_estimates(now.date())
+        self.rewards = {str(r.market_id): r for r in rows}
+
     def publish(self) -> None:
         """Write the live figures beside the journal for ``predmm status``."""
+        self.read_rewards(datetime.now(UTC))
         per_market, totals = self.per_market()
         exposure = self.engine.snapshot().exposure
         reported = exposure.events if exposure is not None else ()

@@ -153,11 +153,76 @@ def status_report(journal: Path) -> dict[str, Any]:
     status["mode"] = last_run and ("paper" if last_run["mode"] == "paper" else "live")
     status["quality"] = {"totals": live.get("totals"), "markets": live.get("markets", {})}
     status["blocked"] = live.get("blocked", {})
+    status["rewards_summary"] = rewards_summary(status.get("rewards", []))
     status["event_exposure"] = live.get("exposure", [])
     status["live_updated_at"] = live.get("updated_at")
     status["journal"] = str(journal)
     status["daemon"] = daemon_state(journal)
     return status
+
+
+def _sum(rows: list[dict[str, Any]], key: str) -> Decimal:
+    return sum((Decimal(r[key]) for r in rows), Decimal(0))
+
+
+def rewards_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The rewards lines of ``status`` from the journal's estimates (one row per UTC day
+    and market): the latest day's per market and in total, and every day's total."""
+    if not rows:
+        return {}
+    day = max(r["day"] for r in rows)
+    latest = [r for r in rows if r["day"] == day]
+    markets = [
+        {
+            "market_id": r["market_id"],
+            "liquidity": r["dollars"],
+            "rebates": r["rebates"],
+            "share": str(Decimal(r["share_sum"]) / r["samples"] if r["samples"] else 0),
+            "in_band": str(Decimal(r["in_band"]) / r["samples"] if r["samples"] else 0),
+            "samples": r["samples"],
+            "daily_rate": r["daily_rate"],
+        }
+        for r in latest
+    ]
+    liquidity, rebates = _sum(latest, "dollars"), _sum(latest, "rebates")
+    return {
+        "day": day,
+        "markets": markets,
+        "liquidity": str(liquidity),
+        "rebates": str(rebates),
+        "total": str(liquidity + rebates),
+        "all_days": str(_sum(rows, "dollars") + _sum(rows, "rebates")),
+    }
+
+
+def _money(text: str, places: str = "0.01") -> str:
+    return f"{Decimal(text).quantize(Decimal(places))}"
+
+
+def _print_rewards(summary: dict[str, Any], console: Console) -> None:
+    if not summary:
+        return
+    console.print(
+        f"rewards (estimated: the venue's formula on our sampled quotes),"
+        f" UTC {summary['day']}: ${_money(summary['total'])} (liquidity"
+        f" ${_money(summary['liquidity'])}, maker rebates ${_money(summary['rebates'])});"
+        f" all days ${_money(summary['all_days'])}",
+        markup=False,
+    )
+    rows = [
+        [
+            m["market_id"],
+            _money(m["liquidity"], "0.0001"),
+            _money(m["rebates"], "0.0001"),
+            f"{Decimal(m['share']):.1%}",
+            f"{Decimal(m['in_band']):.0%}",
+            str(m["samples"]),
+            _money(m["daily_rate"]),
+        ]
+        for m in summary["markets"]
+    ]
+    cols = ["market", "liquidity $", "rebates $", "share", "in band", "samples", "pool $/day"]
+    console.print(_table(f"rewards per market, UTC {summary['day']} (estimated)", cols, rows))
 
 
 def _table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
@@ -236,6 +301,7 @@ def print_status(report: dict[str, Any], console: Console) -> None:
         for m in report["markets"]
     ]
     console.print(_table("markets", cols, rows))
+    _print_rewards(report.get("rewards_summary") or {}, console)
     if report["events"]:
         rows = [
             [e["event_id"], ", ".join(e["market_ids"]), e["net_position"], e["realized_pnl"]]

@@ -74,7 +74,8 @@ class Simulator:
 
     ``flow=False`` lists the markets with empty books and no other traders; tests and the
     daemon then see only their own orders. ``maker`` is the market maker's Trader
-    (``maker_cash`` dollars on each venue)."""
+    (``maker_cash`` dollars on each venue). ``rewards`` pays the makers' liquidity rewards
+    and rebates (``simulator.rewards``; ``rewards_sample_s``: its sampling period)."""
 
     def __init__(
         self,
@@ -88,6 +89,7 @@ class Simulator:
         flow_config: FlowConfig | None = None,
         mine_after_s: float = 2.0,
         confirm_after_s: float = 4.0,
+        rewards_sample_s: float = 60.0,
     ) -> None:
         self.seed = seed
         self.clock = SimClock(start)
@@ -106,7 +108,8 @@ class Simulator:
         for spec in self.universe.specs:
             self.exchange.list_market(spec, MarketStatus.OPEN)
         self.exchange.subscribe(self._on_event, types=(TradePrinted,))
-        self.rewards = RewardsDesk(self.exchange, seed=seed)  # pays makers at UTC midnight
+        # samples the makers' quotes (once a minute, as the venue) and pays at UTC midnight
+        self.rewards = RewardsDesk(self.exchange, seed=seed, sample_s=rewards_sample_s)
         self.maker = self.create_trader("mm", cash=maker_cash)
         self.flow = (
             Flow(self.exchange, self.universe, seed=seed, config=flow_config) if flow else None

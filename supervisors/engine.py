@@ -466,6 +466,8 @@ class TradingEngine:
                 run_id=self.run_id,
                 conflator=self.bridge.conflator,
                 board=self.board,
+                journal=self.journal,
+                rewards_sample_s=self._t.rewards_sample_interval,
             )
             for venue, ref in self.platforms.items()
         }

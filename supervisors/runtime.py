@@ -48,6 +48,9 @@ class EngineTimings:
     # start-up objects (modules, actors, threads: ~90k) are frozen out of the garbage
     # collector once quoting starts, and re-frozen this often; None: never freeze
     gc_refreeze_interval: float | None = 3600.0
+    # a quoted market with rewards samples the venue's scoring of its quotes this often
+    # (the venue samples once a minute: strategies.reward_score)
+    rewards_sample_interval: float = 60.0
 
 
 async def every(interval: float, action: Callable[[], None]) -> None:

@@ -22,15 +22,18 @@ from predmm.actors.journal.messages import (
     RecordFillReversal,
     RecordOrders,
     RecordRestart,
+    RecordRewardSample,
     RecordSettlement,
     RecordSupervision,
     RecordTradingState,
 )
 from predmm.domain.enums import TradingState, Venue
 from predmm.domain.ids import MarketId
+from predmm.domain.market import Rewards
 from predmm.domain.orders import Fill, Order, OrderEvent
 from predmm.strategies.day_loss import DayBaseline
 from predmm.strategies.fills import SettledPosition
+from predmm.strategies.reward_score import RewardSample
 
 OnDead = Callable[[pykka.ActorRef[Any], BaseException], None]
 
@@ -102,4 +105,13 @@ class ActorJournal:
     def supervision(self, component: str, event: str, reason: str) -> None:
         self._tell(
             RecordSupervision(component=component, event=event, reason=reason, at=self._clock.now())
+        )
+
+    def reward_sample(
+        self, market_id: MarketId, rewards: Rewards, sample: RewardSample, slot: int
+    ) -> None:
+        self._tell(
+            RecordRewardSample(
+                market_id=market_id, rewards=rewards, sample=sample, slot=slot, at=sample.at
+            )
         )

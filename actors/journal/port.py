@@ -12,9 +12,11 @@ from typing import Any, Protocol
 
 from predmm.domain.enums import TradingState, Venue
 from predmm.domain.ids import MarketId
+from predmm.domain.market import Rewards
 from predmm.domain.orders import Fill, Order, OrderEvent
 from predmm.strategies.day_loss import DayBaseline
 from predmm.strategies.fills import SettledPosition
+from predmm.strategies.reward_score import RewardSample
 
 
 class JournalPort(Protocol):
@@ -48,6 +50,12 @@ class JournalPort(Protocol):
 
     def supervision(self, component: str, event: str, reason: str) -> None:
         """What the engine's watch did about a core actor (``supervisors.core``)."""
+        ...
+
+    def reward_sample(
+        self, market_id: MarketId, rewards: Rewards, sample: RewardSample, slot: int
+    ) -> None:
+        """A sample of the rewards our quotes earn (once per sampling slot)."""
         ...
 
 
@@ -85,6 +93,11 @@ class NullJournal:
         pass
 
     def supervision(self, component: str, event: str, reason: str) -> None:
+        pass
+
+    def reward_sample(
+        self, market_id: MarketId, rewards: Rewards, sample: RewardSample, slot: int
+    ) -> None:
         pass
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from predmm.domain.errors import PredmmError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 12
 APPLICATION_ID = 0x70726D6D  # "prmm": marks a file as a predmm journal
 
 
@@ -158,6 +158,27 @@ CREATE TABLE day_holdings (
 """
 
 
+SCHEMA_V12 = """
+CREATE TABLE reward_estimates (
+    day TEXT NOT NULL,
+    market_id TEXT NOT NULL,
+    venue TEXT NOT NULL,
+    dollars TEXT NOT NULL CHECK (typeof(dollars) = 'text'),
+    samples INTEGER NOT NULL,
+    scored INTEGER NOT NULL,
+    in_band INTEGER NOT NULL,
+    share_sum TEXT NOT NULL CHECK (typeof(share_sum) = 'text'),
+    daily_rate TEXT NOT NULL CHECK (typeof(daily_rate) = 'text'),
+    rebate_share TEXT NOT NULL CHECK (typeof(rebate_share) = 'text'),
+    fee_rate TEXT NOT NULL CHECK (typeof(fee_rate) = 'text'),
+    fee_exponent INTEGER NOT NULL,
+    last_slot INTEGER NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (day, market_id)
+);
+"""
+
+
 def _statements(script: str) -> Callable[[sqlite3.Connection], None]:
     def run(conn: sqlite3.Connection) -> None:
         for statement in script.split(";"):
@@ -173,9 +194,12 @@ def _statements(script: str) -> Callable[[sqlite3.Connection], None]:
 # reserved while several are written side by side; the numbers close up at the merge).
 # 3: settlements (one row per resolved market) and the day's baseline (day_baselines,
 # with the contracts held at the start of the day and their marks in day_holdings).
+# 12: the rewards our quotes earn, estimated per UTC day and market (reward_estimates,
+# ``actors.journal.rewards``).
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _create_v1,
     3: _statements(_SCHEMA_V3),
+    12: _statements(SCHEMA_V12),
 }
 
 

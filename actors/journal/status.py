@@ -2,15 +2,16 @@
 every market's position from its fills and its settlement (``MarketSummary``), sums the
 markets of one real-world event across venues (``EventSummary``) and gathers them, with
 open orders, restarts, quarantines, the trading state, the last run, what the engine's
-watch did about its core actors and the corrections the reconciliations made during the
-runs, into a ``JournalStatus``.
+watch did about its core actors, the corrections the reconciliations made during the
+runs and the rewards our quotes earned (estimated, per day and market), into a
+``JournalStatus``.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +26,7 @@ from predmm.actors.journal.records import (
     RunRecord,
     TradingStateRecord,
 )
+from predmm.actors.journal.rewards import RewardEstimate
 from predmm.domain.ids import ClientOrderId, EventId, FillId, MarketId, VenueOrderId
 from predmm.domain.orders import Order
 from predmm.strategies.inventory import InventoryTracker
@@ -84,6 +86,7 @@ class JournalStatus:
     supervision: tuple[SupervisionRecord, ...] = ()  # the core actors' failures, latest each
     corrections: int = 0  # made by reconciliations during the runs
     last_corrections: tuple[OrderEventRecord, ...] = ()  # the newest, oldest first
+    rewards: tuple[RewardEstimate, ...] = ()  # estimated, per UTC day and market
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: Decimals and times as strings, enums as values, ids as text."""
@@ -100,7 +103,7 @@ def _jsonable(value: object) -> object:
         return {name: _jsonable(getattr(value, name)) for name in names}
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # a datetime too
         return value.isoformat()
     if isinstance(value, enum.Enum):
         return value.value
@@ -224,4 +227,5 @@ def journal_status(
         supervision=read_supervision(journal),
         corrections=len(corrections),
         last_corrections=tuple(corrections[-LAST_CORRECTIONS:]),
+        rewards=tuple(journal.reward_estimates()),
     )

@@ -23,6 +23,7 @@ from predmm.actors.journal.messages import (
     RecordOrders,
     RecordPosition,
     RecordRestart,
+    RecordRewardSample,
     RecordRun,
     RecordRunEnd,
     RecordSettlement,
@@ -89,6 +90,8 @@ def write(journal: Journal, message: Record, now: datetime) -> list[FillOutcome]
                 journal.put(key, value, at=at)
             case RecordVenueWorld(venue=venue, identity=identity, description=text):
                 journal.put(world_key(venue), world_value(identity, text, at), at=at)
+            case RecordRewardSample(market_id=mid, rewards=rewards, sample=sample, slot=slot):
+                journal.record_reward_sample(mid, rewards, sample, slot)
     return []
 
 

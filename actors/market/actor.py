@@ -91,6 +91,7 @@ from predmm.strategies.inventory import InventoryTracker
 from predmm.strategies.life import Phase, aggressive_exit, passive_exit, phase
 from predmm.strategies.market_making import exit_signal
 from predmm.strategies.quoting import Quote, VolumeMeter, compute_quotes, quote_expired
+from predmm.strategies.reward_score import resting, sample, slot
 from predmm.strategies.rewards import reward_quotes
 
 ZERO = Decimal(0)
@@ -146,6 +147,7 @@ class MarketActor(pykka.ThreadingActor):
         self.out_cancels: list[ClientOrderId] = []
         self.out_amends: list[AmendOrder] = []
         self.out_places: list[Order] = []
+        self.reward_slot: int | None = None  # the rewards' sampling slot last sampled
         self.log = logger.bind(actor="market", market_id=str(market.market_id))
 
     # lifecycle ------------------------------------------------------------------------
@@ -361,6 +363,21 @@ class MarketActor(pykka.ThreadingActor):
             self.stale = True
         self._requote()
         self._exit(self._view())  # the exit window moves with time, not with the book
+        self._sample_rewards()
+
+    def _sample_rewards(self) -> None:
+        """Once a sampling slot (a minute), the venue's reward formula on our resting
+        orders against the book (``strategies.reward_score``), to the journal."""
+        rewards, journal = self.market.rewards, self.deps.journal
+        if rewards is None or journal is None or self.book is None:
+            return
+        now, interval = self.deps.clock.now(), self.deps.rewards_sample_s
+        current = slot(now, interval)
+        if current == self.reward_slot or self._phase() is Phase.CLOSED:
+            return
+        self.reward_slot = current
+        found = sample(rewards, self.book, resting(self.live.values()), now, interval)
+        journal.reward_sample(self.market_id, rewards, found, current)
 
     # quoting --------------------------------------------------------------------------
 

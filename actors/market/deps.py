@@ -14,6 +14,7 @@ import pykka
 
 from predmm.actors.clock import Clock
 from predmm.actors.direct import DirectRef
+from predmm.actors.journal.port import JournalPort
 from predmm.actors.status import StatusBoard
 from predmm.config.market_making import MarketMakingConfig
 from predmm.platforms.venue import Capabilities
@@ -34,3 +35,5 @@ class MarketDeps:
     supervisor: pykka.ActorRef[Any] | None = None
     conflator: Any = None  # platforms.bridge.Conflator
     board: StatusBoard | None = None
+    journal: JournalPort | None = None  # where the rewards samples go
+    rewards_sample_s: float = 60.0  # one sample of the rewards per this many seconds

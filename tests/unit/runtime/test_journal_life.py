@@ -57,10 +57,11 @@ def test_a_version_1_journal_opens_keeps_its_rows_and_gains_the_new_tables(
     version_1_file(path)
     Journal.open(path).close()  # the daemon's writer migrates it
     with Journal.open_read_only(path) as journal:
-        assert journal.schema_version == SCHEMA_VERSION == 3
+        assert journal.schema_version == SCHEMA_VERSION == 12
         assert [f.fill.fill_id for f in journal.fills()] == [FillId("f1")]
         assert journal.settlements() == []
         assert journal.day_baseline(EPOCH.date()) is None
+        assert journal.reward_estimates() == []
         assert journal.inventory(K1).yes_contracts == 10
 
 

@@ -1,0 +1,166 @@
+"""Acceptance (issue 17, item 3): ``rewards_aware`` quoting on the simulator's rewarded
+Polymarket markets. The daemon's engine with the real venue clients against the simulator
+on 127.0.0.1 (seeded flow: liquidity providers, noise takers): the venue's own records
+(``sim.rewards.samples``: our resting orders scored each second) show our quotes inside
+the reward band at the reward's minimum size, and ``predmm status`` shows a rewards line
+per market and in total from the journal, close to what the venue accrued for us, and the
+metrics ``predmm_rewards_estimated_dollars{market}``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import trio
+from prometheus_client import generate_latest
+from rich.console import Console
+
+from predmm import MarketMakingConfig, MarketMakingStrategy
+from predmm.cli.metrics import metrics_registry
+from predmm.cli.stats import LiveStats
+from predmm.cli.status import print_status, status_report
+from predmm.domain.ids import MarketId
+from predmm.platforms.kalshi import KalshiPlatform
+from predmm.platforms.polymarket import PolymarketPlatform
+from predmm.simulator import Simulator
+from predmm.simulator.testing import RunningSimulator, running_simulator
+from predmm.simulator.universe import REWARDS
+from predmm.supervisors.engine import TradingEngine
+from predmm.supervisors.runtime import EngineTimings
+
+D = Decimal
+TIMINGS = EngineTimings(
+    scan_interval=3600, tick_interval=0.5, fill_poll_interval=2.0, rewards_sample_interval=1.0
+)
+SAMPLES = 16  # venue samples of each rewarded market, one a second, once we quote
+
+
+def config(rewards_aware: bool) -> MarketMakingConfig:
+    return MarketMakingConfig(
+        quote_size=10,
+        min_liquidity=D(0),
+        max_markets=30,
+        rewards_aware=rewards_aware,
+    )
+
+
+def clients(running: RunningSimulator) -> list[KalshiPlatform | PolymarketPlatform]:
+    k, p = running.kalshi, running.polymarket
+    return [
+        KalshiPlatform(
+            api_key=k.key_id, api_secret=k.private_key_pem, base_url=k.base_url, tier="premier"
+        ),
+        PolymarketPlatform(
+            private_key=p.private_key,
+            api_key=p.api_key,
+            api_secret=p.secret,
+            api_passphrase=p.passphrase,
+            clob_url=p.clob_url,
+            gamma_url=p.gamma_url,
+            ws_url=p.ws_url,
+            clock=running.sim.clock.timestamp,
+        ),
+    ]
+
+
+def rewarded(sim: Simulator) -> dict[MarketId, str]:
+    return {
+        s.market_id: s.polymarket.slug
+        for s in sim.universe.specs
+        if s.polymarket is not None and s.polymarket.slug in REWARDS
+        if REWARDS[s.polymarket.slug].daily_rate > 0
+    }
+
+
+def our_samples(sim: Simulator, market_id: MarketId) -> list[tuple[float, bool]]:
+    """Per venue sample of the market since we first rested there: its time, and whether
+    both our quotes were in the band at the minimum size (the venue's own scoring of our
+    orders)."""
+    account = sim.maker.polymarket_account
+    out: list[tuple[float, bool]] = []
+    for s in sim.rewards.samples:
+        if s.market_id != market_id:
+            continue
+        ours = s.of(account)
+        if ours is not None or out:
+            out.append((s.at, ours is not None and ours.in_band))
+    return out
+
+
+def limits_allow(sim: Simulator, market_id: MarketId, at: float) -> bool:
+    """Whether the limits let both quotes into the band at ``at``: flat enough that the
+    inventory skew holds no side back (|net| < 10), and no fill of ours in the 3 s before
+    (a partly filled quote under the minimum size is being replaced)."""
+    fills = sim.exchange.fills(sim.maker.polymarket_account, market_id)
+    before = [f for f in fills if f.ts.timestamp() <= at]
+    net = sum((f.quantity if f.side.value == "yes" else -f.quantity for f in before), D(0))
+    recent = any(at - 3.0 < f.ts.timestamp() <= at for f in fills)
+    return abs(net) < 10 and not recent
+
+
+async def wait_for(predicate: Callable[[], bool], what: str, timeout: float = 90.0) -> None:
+    with trio.move_on_after(timeout):
+        while not predicate():
+            await trio.sleep(0.05)
+        return
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def quote(tmp_path: Path, rewards_aware: bool) -> tuple[Simulator, Path, dict[str, Any]]:
+    journal = tmp_path / f"rewards-{rewards_aware}.sqlite3"
+    async with running_simulator(seed=7, flow=True, rewards_sample_s=1.0) as running:
+        sim = running.sim
+        markets = rewarded(sim)
+        engine = TradingEngine(journal_path=journal, timings=TIMINGS, handle_signals=False)
+        for client in clients(running):
+            engine.register_platform(client)
+        engine.register_strategy(MarketMakingStrategy(config=config(rewards_aware)))
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(engine.run)
+            await wait_for(
+                lambda: all(len(our_samples(sim, m)) >= SAMPLES for m in markets),
+                f"{SAMPLES} venue samples of our quotes on {len(markets)} rewarded markets",
+            )
+            engine.request_stop()
+        day = sim.now().date()
+        accrued = sim.rewards.accrued(sim.maker.polymarket_account, day)
+    return sim, journal, {"accrued": accrued, "markets": markets, "engine": engine}
+
+
+async def test_rewards_aware_quotes_sit_in_the_band_and_status_shows_the_rewards(
+    tmp_path: Path,
+) -> None:
+    sim, journal, seen = await quote(tmp_path, rewards_aware=True)
+    markets: dict[MarketId, str] = seen["markets"]
+    for market_id, slug in markets.items():
+        allowed = [ok for at, ok in our_samples(sim, market_id) if limits_allow(sim, market_id, at)]
+        print(f"{slug}: {sum(allowed)} of {len(allowed)} venue samples in the band")
+        assert len(allowed) >= SAMPLES // 2, (slug, allowed)
+        assert sum(allowed) / len(allowed) >= 0.9, (slug, allowed)
+    report = status_report(journal)
+    summary = report["rewards_summary"]
+    shown = {m["market_id"]: m for m in summary["markets"]}
+    for market_id in markets:
+        row = shown[str(market_id)]
+        estimated, accrued = D(row["liquidity"]), seen["accrued"].get(market_id, D(0))
+        print(f"{market_id}: estimated {estimated:.6f}, the venue accrued {accrued:.6f}")
+        assert accrued > 0
+        assert D("0.5") <= estimated / accrued <= 2
+    assert D(summary["total"]) >= sum(D(m["liquidity"]) for m in summary["markets"])
+    console = Console(width=200, record=True)
+    print_status(report, console)
+    text = console.export_text()
+    assert "rewards (estimated" in text
+    for market_id in markets:
+        assert str(market_id) in text
+    stats = LiveStats(seen["engine"], journal)
+    stats.read_rewards(datetime.now(UTC))
+    scraped = generate_latest(metrics_registry(seen["engine"], stats)).decode()
+    for market_id in markets:
+        row = shown[str(market_id)]
+        metric = f'predmm_rewards_estimated_dollars{{market="{market_id}"}} '
+        (line,) = [x for x in scraped.splitlines() if x.startswith(metric)]
+        assert float(line.split()[-1]) == float(row["liquidity"])
