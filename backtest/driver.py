@@ -9,6 +9,12 @@ else cancel and replace, Polymarket), applies the guards (quote age, price move,
 spike) and sends exits as IOC orders. Orders go straight to the exchange; write tokens
 are counted as the venues charge them (``Capabilities.order_tokens`` per create or
 amend, ``cancel_tokens`` per cancel).
+
+Rewards are their own lines (``backtest.rewards``): the liquidity rewards estimated with the
+daemon's estimator on our resting quotes once a minute, the maker rebates of our maker
+fills, and what the simulator itself paid (at each UTC midnight, ``simulator.rewards``) or
+has accrued for the day so far; the PnL is trading only (reward payments left out of the
+cash).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import attrs
 
 from predmm.backtest.metrics import BacktestResult, max_drawdown, sharpe
 from predmm.backtest.policy import Policy
+from predmm.backtest.rewards import RewardTally, rewards_of
 from predmm.backtest.risk import RiskCheck, limits_for, market_exposure
 from predmm.config.risk import RiskConfig
 from predmm.domain.book import OrderBook
@@ -59,6 +66,7 @@ class BacktestConfig:
     decide_every_s: float = 1.0  # how often each market is looked at (a book update)
     select_every_s: float = 60.0  # how often market selection is rerun (the supervisor)
     sample_every_s: float = 60.0  # the PnL path's sampling interval
+    rewards_every_s: float = 60.0  # the rewards estimate's sampling (the venue's: a minute)
     maker_cash: Decimal = Decimal(10000)
     risk: RiskConfig = attrs.field(factory=RiskConfig)  # for policies with ``limits``
     start: datetime = DEFAULT_START
@@ -112,6 +120,7 @@ class _MarketState:
     looked_at: float = -1e9
     mark: Decimal | None = None
     settled: OrderSide | None = None
+    rewards: RewardTally = attrs.field(factory=RewardTally)
 
 
 class Backtest:
@@ -121,7 +130,11 @@ class Backtest:
         self.policy, self.cfg = policy, config or BacktestConfig()
         universe = default_universe(self.cfg.start, time_scale=self.cfg.time_scale, history=True)
         self.sim = Simulator(
-            seed=self.cfg.seed, flow=True, universe=universe, maker_cash=self.cfg.maker_cash
+            seed=self.cfg.seed,
+            flow=True,
+            universe=universe,
+            maker_cash=self.cfg.maker_cash,
+            start=self.cfg.start,
         )
         self.ex = self.sim.exchange
         maker = self.sim.maker
@@ -171,6 +184,7 @@ class Backtest:
         decide = max(1, round(cfg.decide_every_s / cfg.step_s))
         select = max(1, round(cfg.select_every_s / cfg.step_s))
         sample = max(1, round(cfg.sample_every_s / cfg.step_s))
+        rewards = max(1, round(cfg.rewards_every_s / cfg.step_s))
         self.equity.append(self.pnl())
         for i in range(1, steps + 1):
             self.sim.advance(cfg.step_s)
@@ -182,8 +196,21 @@ class Backtest:
                 self._decide_all()
             if i % sample == 0:
                 self.equity.append(self.pnl())
+            if i % rewards == 0:
+                self._sample_rewards()
         self._drain()
         return self._result()
+
+    def _sample_rewards(self) -> None:
+        """The daemon's estimate of the liquidity rewards of our resting quotes (the
+        book as the venue has it: ours in it)."""
+        for ms in self._states():
+            rewards = rewards_of(self.ex.spec(ms.market_id))
+            if rewards is None or self.ex.status(ms.market_id) is not MarketStatus.OPEN:
+                continue
+            ours = [(q.side, q.price, q.remaining) for q in ms.live.values()]
+            book = self.ex.book(ms.market_id)
+            ms.rewards.sample(rewards, book, ours, self.sim.now(), self.cfg.rewards_every_s)
 
     def _drain(self) -> None:
         """Fills and settlements that happened since the last look, in order."""
@@ -450,6 +477,10 @@ class Backtest:
         if fill.order_id in self._exits:
             self.exit_fills += 1
             return
+        if not fill.is_taker:
+            ms.rewards.maker_fill(
+                rewards_of(self.ex.spec(fill.market_id)), fill.price, fill.quantity
+            )
         ts = fill.ts.timestamp() - self.cfg.start.timestamp()
         ms.stats.on_fill(ts, fill.side, fill.action, fill.price, fill.quantity, ms.mark)
 
@@ -483,12 +514,25 @@ class Backtest:
             close_time=spec.close_time,
             as_of=self.sim.now(),
             min_order_size=spec.min_order_size,
+            rewards=rewards_of(spec),
         )
 
+    def paid(self) -> Decimal:
+        """What the simulator paid the maker in rewards and rebates (days ended)."""
+        ours = set(self.accounts.values())
+        return sum((p.paid for p in self.sim.rewards.payments if p.account_id in ours), ZERO)
+
+    def accrued(self) -> Decimal:
+        """The liquidity rewards the simulator has accrued to the maker today (not paid)."""
+        account = self.accounts[Venue.POLYMARKET]
+        return sum(self.sim.rewards.accrued(account, self.sim.now().date()).values(), ZERO)
+
     def pnl(self) -> Decimal:
-        """The exchange's view: cash of both maker accounts less what they started with,
-        plus every position marked at its market's last book mid."""
+        """The exchange's view: cash of both maker accounts less what they started with
+        (and less the rewards the venue paid: their own line), plus every position marked
+        at its market's last book mid."""
         cash = sum((self.ex.balance(a).cash for a in self.accounts.values()), ZERO)
+        cash -= self.paid()
         value = ZERO
         for account in self.accounts.values():
             for pos in self.ex.positions(account):
@@ -535,6 +579,10 @@ class Backtest:
             fees=self.fees,
             equity=tuple(self.equity),
             sample_interval_s=self.cfg.sample_every_s,
+            rewards=sum((m.rewards.liquidity for m in self.markets.values()), ZERO),
+            rebates=sum((m.rewards.rebates for m in self.markets.values()), ZERO),
+            rewards_paid=self.paid(),
+            rewards_accrued=self.accrued(),
         )
 
 

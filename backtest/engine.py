@@ -25,6 +25,7 @@ from predmm.backtest.decision import Amend, Cancel, Command, Decider, LiveOrder,
 from predmm.backtest.engine_state import Mkt
 from predmm.backtest.fills import FillModel, Working, crossing, ioc_fills
 from predmm.backtest.results import HORIZONS, FillRecord, MarketResult, RunResult
+from predmm.backtest.rewards import SAMPLE_MS
 from predmm.backtest.risk import RiskCheck, limits_for, market_exposure
 from predmm.config.risk import RiskConfig
 from predmm.domain.enums import Action, MarketStatus
@@ -81,6 +82,7 @@ class Replay:
         self.fill_log: list[FillRecord] = []
         self.sample_ms = 60_000
         self.next_sample: int | None = None
+        self.next_reward = 0  # the next liquidity-rewards sample (once a minute of data)
 
     # the loop -----------------------------------------------------------------------
 
@@ -104,6 +106,8 @@ class Replay:
                 self._due(ts)
             if ts >= self.next_sample:  # type: ignore[operator]
                 self._sample(ts)
+            if ts >= self.next_reward:
+                self._sample_rewards(ts)
             m, kind = self.mkts[markets[i]], kinds[i]
             if kind == ev.BOOK or kind == ev.DELTA:
                 if not m.has_book:  # a market with its first book: selection looks again
@@ -127,6 +131,7 @@ class Replay:
         self.sample_ms = minutes * 60_000
         self.next_sample = ts
         self.next_select = ts
+        self.next_reward = ts
 
     def source_span(self, first: int) -> int:
         span = getattr(self.source, "span_ms", None)
@@ -198,6 +203,8 @@ class Replay:
         )
         m.fills += 1
         m.fees += fee
+        if not taker:
+            m.rewards.maker_fill(m.info.rewards, price, qty)
         m.dirty = True
         if order.post_only:
             m.stats.on_fill(_s(self.now), order.side, Action.BUY, price, qty, m.last_mid)
@@ -351,6 +358,14 @@ class Replay:
                     m.sample(len(self.samples))
             self.next_sample += self.sample_ms
 
+    def _sample_rewards(self, ts: int) -> None:
+        """The venue's rewards samples due by ``ts``, each of the book as it is now (no
+        update in between: the book was the same)."""
+        while self.next_reward <= ts:
+            for m in self.mkts:
+                m.sample_rewards(self.next_reward)
+            self.next_reward += SAMPLE_MS
+
     def _finish(self) -> None:
         for m in self.mkts:
             self._cancel_all(m)
@@ -375,6 +390,8 @@ class Replay:
             events=self.counts["events"],
             wall_s=wall,
             pnl=sum((r.pnl for r in results), ZERO),
+            rewards=sum((r.rewards for r in results), ZERO),
+            rebates=sum((r.rebates for r in results), ZERO),
             fills=sum(r.fills for r in results),
             fees=sum((r.fees for r in results), ZERO),
             orders=self.counts["orders"],
