@@ -28,7 +28,7 @@ import attrs
 
 from predmm.backtest.metrics import BacktestResult, max_drawdown, sharpe
 from predmm.backtest.policy import Policy
-from predmm.backtest.rewards import RewardTally, rewards_of
+from predmm.backtest.rewards import RewardTally, SampleClock, rewards_of
 from predmm.backtest.risk import RiskCheck, limits_for, market_exposure
 from predmm.config.risk import RiskConfig
 from predmm.domain.book import OrderBook
@@ -47,6 +47,7 @@ from predmm.simulator.universe import default_universe
 from predmm.strategies.inventory import InventoryTracker
 from predmm.strategies.mm_metrics import MarketMakingStats, combine
 from predmm.strategies.quoting import Quote, VolumeMeter, price_moved, quote_expired
+from predmm.strategies.rewards import leaves_band
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -66,7 +67,7 @@ class BacktestConfig:
     decide_every_s: float = 1.0  # how often each market is looked at (a book update)
     select_every_s: float = 60.0  # how often market selection is rerun (the supervisor)
     sample_every_s: float = 60.0  # the PnL path's sampling interval
-    rewards_every_s: float = 60.0  # the rewards estimate's sampling (the venue's: a minute)
+    rewards_every_s: float = 60.0  # the rewards estimate's sampling: a random second a minute
     maker_cash: Decimal = Decimal(10000)
     risk: RiskConfig = attrs.field(factory=RiskConfig)  # for policies with ``limits``
     start: datetime = DEFAULT_START
@@ -174,6 +175,7 @@ class Backtest:
         self._seq = itertools.count(1)
         self._events: list[ExchangeEvent] = []
         self._exits: set[VenueOrderId] = set()
+        self._reward_clock = SampleClock(self.cfg.seed, self.cfg.rewards_every_s)
         self.ex.subscribe(self._events.append, types=(OrderFilled, MarketSettled))
 
     # the loop -----------------------------------------------------------------------
@@ -184,20 +186,19 @@ class Backtest:
         decide = max(1, round(cfg.decide_every_s / cfg.step_s))
         select = max(1, round(cfg.select_every_s / cfg.step_s))
         sample = max(1, round(cfg.sample_every_s / cfg.step_s))
-        rewards = max(1, round(cfg.rewards_every_s / cfg.step_s))
         self.equity.append(self.pnl())
         for i in range(1, steps + 1):
             self.sim.advance(cfg.step_s)
             self.elapsed = i * cfg.step_s
             self._drain()
+            if self._reward_clock.due(self.elapsed):  # as the venue: before we react
+                self._sample_rewards()
             if i % select == 0 or i == 1:
                 self._select()
             if i % decide == 0:
                 self._decide_all()
             if i % sample == 0:
                 self.equity.append(self.pnl())
-            if i % rewards == 0:
-                self._sample_rewards()
         self._drain()
         return self._result()
 
@@ -269,7 +270,9 @@ class Backtest:
         else:
             d = self.policy.desired(view, book.without(own), ms.inventory)
             desired, fair = d.quotes, d.fair
-        if self._needs_requote(ms, desired, fair):
+        live = {side: (q.price, q.remaining) for side, q in ms.live.items()}
+        left = leaves_band(desired, live, view, self.policy.config, book.without(own))
+        if self._needs_requote(ms, desired, fair) or left:
             self._apply(ms, view, desired)
             ms.stale = False
             ms.quoted_fair, ms.quoted_at = fair, self.sim.now()

@@ -25,7 +25,7 @@ from predmm.backtest.decision import Amend, Cancel, Command, Decider, LiveOrder,
 from predmm.backtest.engine_state import Mkt
 from predmm.backtest.fills import FillModel, Working, crossing, ioc_fills
 from predmm.backtest.results import HORIZONS, FillRecord, MarketResult, RunResult
-from predmm.backtest.rewards import SAMPLE_MS
+from predmm.backtest.rewards import SampleClock
 from predmm.backtest.risk import RiskCheck, limits_for, market_exposure
 from predmm.config.risk import RiskConfig
 from predmm.domain.enums import Action, MarketStatus
@@ -82,7 +82,7 @@ class Replay:
         self.fill_log: list[FillRecord] = []
         self.sample_ms = 60_000
         self.next_sample: int | None = None
-        self.next_reward = 0  # the next liquidity-rewards sample (once a minute of data)
+        self.reward_clock = SampleClock(0)  # liquidity-rewards samples: once a minute of data
 
     # the loop -----------------------------------------------------------------------
 
@@ -106,7 +106,7 @@ class Replay:
                 self._due(ts)
             if ts >= self.next_sample:  # type: ignore[operator]
                 self._sample(ts)
-            if ts >= self.next_reward:
+            if self.reward_clock.due(ts / 1000):
                 self._sample_rewards(ts)
             m, kind = self.mkts[markets[i]], kinds[i]
             if kind == ev.BOOK or kind == ev.DELTA:
@@ -131,7 +131,6 @@ class Replay:
         self.sample_ms = minutes * 60_000
         self.next_sample = ts
         self.next_select = ts
-        self.next_reward = ts
 
     def source_span(self, first: int) -> int:
         span = getattr(self.source, "span_ms", None)
@@ -359,12 +358,10 @@ class Replay:
             self.next_sample += self.sample_ms
 
     def _sample_rewards(self, ts: int) -> None:
-        """The venue's rewards samples due by ``ts``, each of the book as it is now (no
-        update in between: the book was the same)."""
-        while self.next_reward <= ts:
-            for m in self.mkts:
-                m.sample_rewards(self.next_reward)
-            self.next_reward += SAMPLE_MS
+        """A rewards sample of every market at ``ts`` (the book before its event: the
+        book since the last update). A gap of minutes in the data counts as one sample."""
+        for m in self.mkts:
+            m.sample_rewards(ts)
 
     def _finish(self) -> None:
         for m in self.mkts:

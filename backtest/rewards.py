@@ -10,6 +10,7 @@ sample list none), so only the simulator's markets earn any.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
@@ -41,6 +42,33 @@ def rewards_of(spec: MarketSpec) -> Rewards | None:
         fee_rate=spec.fees.taker,
         fee_exponent=int(spec.fees.exponent),
     )
+
+
+@attrs.define
+class SampleClock:
+    """When to sample: once a minute, at a seeded random second of it, as the venue does
+    (a fixed second would alias with anything periodic in the data: the simulator's
+    liquidity providers refresh every 5 s). Times are seconds on any clock."""
+
+    seed: int
+    period_s: float = SAMPLE_MS / 1000
+    _rng: random.Random = attrs.field(init=False)
+    _next: float | None = attrs.field(init=False, default=None)
+
+    def __attrs_post_init__(self) -> None:
+        self._rng = random.Random(f"rewards-estimate:{self.seed}")
+
+    def _at(self, slot: int) -> float:
+        return (slot + self._rng.random()) * self.period_s
+
+    def due(self, now: float) -> bool:
+        """Whether a sample is due at ``now`` (then the next is set a minute on)."""
+        if self._next is None:
+            self._next = self._at(int(now // self.period_s))
+        if now < self._next:
+            return False
+        self._next = self._at(int(now // self.period_s) + 1)
+        return True
 
 
 @attrs.define

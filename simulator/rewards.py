@@ -50,9 +50,9 @@ SAMPLES_PER_DAY = Decimal(1440)
 
 @attrs.frozen(kw_only=True)
 class AccountScore:
-    """One account in one sample: its side scores, Q_min, its share of the sample, and
-    whether it rested an order of at least the minimum size inside the band on both
-    sides."""
+    """One account resting an order of at least the minimum size in one sample: its side
+    scores, Q_min, its share of the sample, whether it rested such an order on both
+    sides (``two_sided``) and inside the band on both (``in_band``)."""
 
     account_id: AccountId
     q_one: Decimal
@@ -60,6 +60,7 @@ class AccountScore:
     q_min: Decimal
     share: Decimal
     in_band: bool
+    two_sided: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -191,12 +192,17 @@ class RewardsDesk:
         mid = adjusted_midpoint(self.exchange.book(market_id), rewards.min_size)
         if mid is None:
             return
-        q: dict[AccountId, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+        q: dict[AccountId, list[Decimal]] = {}  # every account resting the minimum size
         band: dict[AccountId, set[OrderSide]] = defaultdict(set)
+        sides: dict[AccountId, set[OrderSide]] = defaultdict(set)
         for order in self.exchange.resting_orders(market_id):
+            if order.quantity - order.filled_quantity < rewards.min_size:
+                continue
+            sides[order.account_id].add(order.book_side)
+            sums = q.setdefault(order.account_id, [ZERO, ZERO])
             score = _score(order, mid, rewards)
             if score > ZERO:
-                q[order.account_id][0 if order.book_side is OrderSide.YES else 1] += score
+                sums[0 if order.book_side is OrderSide.YES else 1] += score
                 band[order.account_id].add(order.book_side)
         mins = {a: q_min(one, two, mid) for a, (one, two) in q.items()}
         total = sum(mins.values(), ZERO)
@@ -208,6 +214,7 @@ class RewardsDesk:
                 q_min=m,
                 share=m / total if total > ZERO else ZERO,
                 in_band=len(band[a]) == 2,
+                two_sided=len(sides[a]) == 2,
             )
             for a, m in sorted(mins.items())
         )

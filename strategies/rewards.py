@@ -28,10 +28,15 @@ NO bid is read as the YES ask 1 - price):
 
 The risk limits are checked after, as for any quote: the portfolio reserves every order
 before it is sent, and refuses what would pass a limit.
+
+``leaves_band`` keeps them there: a live quote that has left the band (the midpoint moved,
+or a partial fill left it under the minimum size) while the quote wanted now is inside it
+asks for a requote at once, whatever the price-move threshold says.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import ROUND_CEILING, Decimal
 
 import attrs
@@ -201,3 +206,38 @@ def _sized(
         if _room(quote.side, inventory, config) >= minimum:
             size = max(size, minimum)
     return Quote(quote.side, price, size)
+
+
+def leaves_band(
+    desired: Mapping[OrderSide, Quote],
+    live: Mapping[OrderSide, tuple[Decimal, Decimal]],
+    market: MarketView,
+    config: MarketMakingConfig,
+    book: OrderBook | None,
+) -> bool:
+    """Whether a live quote (side -> price, remaining) is out of the reward band, or
+    under its minimum size, where the desired one is in it: requote now."""
+    rewards = market.rewards
+    if not config.rewards_aware or rewards is None or not rewards.pays_liquidity:
+        return False
+    center = reward_midpoint(book, rewards.min_size) if book is not None else None
+    if center is None:
+        return False
+    for side, want in desired.items():
+        have = live.get(side)
+        if have is None or (have[0] == want.price and have[1] == want.size):
+            continue
+        if _scores(side, want.price, want.size, center, rewards) and not _scores(
+            side, have[0], have[1], center, rewards
+        ):
+            return True
+    return False
+
+
+def _scores(
+    side: OrderSide, price: Decimal, size: Decimal, center: Decimal, rewards: Rewards
+) -> bool:
+    """A bid of ``side`` at ``price`` (a NO bid is the YES ask 1 - price) inside the band
+    at the minimum size."""
+    distance = center - price if side is OrderSide.YES else (ONE - price) - center
+    return size >= rewards.min_size and ZERO <= distance < rewards.max_spread

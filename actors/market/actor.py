@@ -92,7 +92,7 @@ from predmm.strategies.life import Phase, aggressive_exit, passive_exit, phase
 from predmm.strategies.market_making import exit_signal
 from predmm.strategies.quoting import Quote, VolumeMeter, compute_quotes, quote_expired
 from predmm.strategies.reward_score import resting, sample, slot
-from predmm.strategies.rewards import reward_quotes
+from predmm.strategies.rewards import leaves_band, reward_quotes
 
 ZERO = Decimal(0)
 
@@ -420,7 +420,9 @@ class MarketActor(pykka.ThreadingActor):
         self._exit(view, held)
         desired = self._desired(view, own, held)
         threshold = self.config.price_change_requote_threshold
-        if not needs_requote(self.stale, desired, quotes, self.quoted_fair, self.fair, threshold):
+        if not needs_requote(
+            self.stale, desired, quotes, self.quoted_fair, self.fair, threshold
+        ) and not self._left_band(view, desired, quotes, own):
             return
         cancels, amends, places = diff(desired, quotes, self.deps.capabilities.amend)
         self._cancel(cancels)
@@ -432,6 +434,20 @@ class MarketActor(pykka.ThreadingActor):
         life = self._phase()
         health = life.value if life is not Phase.QUOTING else "quoting" if desired else "idle"
         self._publish("blocked" if self.blocked else health)
+
+    def _left_band(
+        self,
+        view: LiveView | None,
+        desired: dict[OrderSide, Quote],
+        quotes: dict[OrderSide, Order],
+        own: OwnSizes,
+    ) -> bool:
+        """A live quote has left the reward band where the wanted one is in it
+        (``strategies.rewards.leaves_band``): requote now."""
+        if view is None or self.book is None or not self.config.rewards_aware:
+            return False
+        live = {side: (o.price, o.remaining) for side, o in quotes.items()}
+        return leaves_band(desired, live, view, self.config, self.book.without(own))
 
     def _desired(
         self, view: LiveView | None, own: OwnSizes, held: InventoryTracker

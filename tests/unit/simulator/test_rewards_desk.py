@@ -112,11 +112,16 @@ def test_orders_outside_the_band_or_under_the_minimum_size_earn_nothing(sim: Sim
     _run(sim, 11 * 60)
     sample = sim.rewards.samples[0]
     assert sample.midpoint == D("0.41")
-    assert sample.of(small.polymarket_account) is None
-    assert sample.of(wide.polymarket_account) is None
+    assert sample.of(small.polymarket_account) is None  # under the minimum: not listed
+    wide_score = sample.of(wide.polymarket_account)
+    assert wide_score is not None
+    assert wide_score.two_sided
+    assert not wide_score.in_band
+    assert wide_score.q_min == 0
     single = sample.of(lone.polymarket_account)
     assert single is not None
     assert not single.in_band
+    assert not single.two_sided
     assert single.q_min == (D(2) / D("3.5")) ** 2 * 21 / 3
     earned = {p.account_id for p in sim.rewards.payments}
     assert earned == {sim.maker.polymarket_account, lone.polymarket_account}

@@ -14,9 +14,9 @@ from predmm.domain.market import Rewards
 from predmm.domain.testing import create_test_market
 from predmm.strategies.inventory import InventoryTracker
 from predmm.strategies.market_making import MarketMakingStrategy
-from predmm.strategies.quoting import compute_quotes
+from predmm.strategies.quoting import Quote, compute_quotes
 from predmm.strategies.reward_score import reward_midpoint
-from predmm.strategies.rewards import reward_quotes
+from predmm.strategies.rewards import leaves_band, reward_quotes
 
 D = Decimal
 ON = MarketMakingConfig(rewards_aware=True)
@@ -124,6 +124,26 @@ def test_the_strategy_object_quotes_with_the_rule():
     decision = strategy.quote(market, _book(market, "0.45", "0.55"))
     assert decision.yes_bid.price == D("0.48")
     assert decision.yes_bid.size == 20
+
+
+def test_a_live_quote_that_left_the_band_asks_for_a_requote():
+    """The midpoint is 0.53: a live YES bid at 0.48 is 5 cents away, out of the 3.5-cent
+    band, while the wanted one (0.51) is in it: requote now, whatever the price-move
+    threshold says. A live quote partly filled under the minimum size asks for one too;
+    one the skew keeps out of the band, or the same as wanted, does not."""
+    market = _market()
+    book = _book(market, "0.51", "0.55")  # adjusted midpoint 0.53
+    wanted = {OrderSide.YES: Quote(OrderSide.YES, D("0.51"), D(20))}
+    assert leaves_band(wanted, {OrderSide.YES: (D("0.48"), D(20))}, market, ON, book)
+    assert leaves_band(wanted, {OrderSide.YES: (D("0.51"), D(12))}, market, ON, book)
+    assert not leaves_band(wanted, {OrderSide.YES: (D("0.51"), D(20))}, market, ON, book)
+    assert not leaves_band(wanted, {OrderSide.YES: (D("0.50"), D(20))}, market, ON, book)
+    off = MarketMakingConfig()
+    assert not leaves_band(wanted, {OrderSide.YES: (D("0.48"), D(20))}, market, off, book)
+    held_out = {OrderSide.YES: Quote(OrderSide.YES, D("0.47"), D(10))}  # the skew keeps it
+    assert not leaves_band(held_out, {OrderSide.YES: (D("0.48"), D(10))}, market, ON, book)
+    no_side = {OrderSide.NO: Quote(OrderSide.NO, D("0.45"), D(20))}  # a YES ask at 0.55
+    assert leaves_band(no_side, {OrderSide.NO: (D("0.42"), D(20))}, market, ON, book)
 
 
 # properties ------------------------------------------------------------------------
