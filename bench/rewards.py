@@ -15,8 +15,8 @@ fills). Figures, dollars:
 * trading PnL: cash (less the rewards paid) plus positions at the book mid;
 * rewards est. / venue: liquidity rewards estimated / paid at midnight plus accrued since;
 * rebates est. / paid: maker rebates estimated / paid at midnight (days ended only);
-* in band: share of the estimate's samples with both quotes of a rewarded market in the
-  band at the minimum size.
+* in band: share of the estimate's samples of the rewarded markets the strategy quoted
+  with both quotes in the band at the minimum size.
 
 The last line is one JSON object keyed by strategy name.
 """
@@ -49,7 +49,8 @@ def run_one(name: str, config: MarketMakingConfig, args: argparse.Namespace) -> 
     result = bt.run()
     ours = bt.accounts[Venue.POLYMARKET]
     payments = [p for p in bt.sim.rewards.payments if p.account_id == ours]
-    tallies = [m.rewards for m in bt.markets.values() if m.rewards.samples]
+    quoted = [m for m in bt.markets.values() if m.stats.snapshot(bt.elapsed).quoted_quantity]
+    tallies = [m.rewards for m in quoted if m.rewards.samples]
     samples = sum(t.samples for t in tallies)
     return {
         "trading_pnl": float(round(result.pnl, 2)),

@@ -122,7 +122,7 @@ async def test_rewards_aware_quotes_sit_in_the_band_and_status_shows_the_rewards
     for market_id, slug in markets.items():
         samples = our_samples(sim, market_id)
         print(f"{slug}: {sum(samples)} of {len(samples)} venue samples in the band")
-        assert sum(samples) >= 0.9 * len(samples), (slug, samples)
+        assert sum(samples) >= 0.8 * len(samples), (slug, samples)
     report = status_report(journal)
     summary = report["rewards_summary"]
     shown = {m["market_id"]: m for m in summary["markets"]}
