@@ -1,15 +1,19 @@
-"""The one-shot commands: ``markets`` (what ``scan_markets`` would quote now, and why the
-rest are skipped; what each market pays makers: Polymarket's liquidity rewards and maker
-rebates, Kalshi's incentive programs) and ``cancel-all`` (the emergency stop)."""
+"""The one-shot command ``markets``: what ``scan_markets`` would quote now, and why the
+rest are skipped; what each market pays makers (Polymarket's liquidity rewards and maker
+rebates, Kalshi's incentive programs). (``cancel-all`` is the control channel's:
+``cli.control``.)"""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from rich.console import Console
 from rich.table import Table
 
+from predmm.cli import fmt
 from predmm.cli.daemon import RunOptions, venues_for
 from predmm.config.settings import Settings
-from predmm.domain.market import IncentiveProgram, Market
+from predmm.domain.market import IncentiveProgram, Market, MarketView
 from predmm.strategies.quoting import select_markets
 
 
@@ -23,20 +27,24 @@ async def list_markets(opts: RunOptions, settings: Settings, console: Console) -
             for client in setup.clients:
                 await client.aclose()
     selected, skipped = select_markets(list(markets), settings.strategy)
+    labels = fmt.short_ids(m.market_id for m in markets)
+    titles = {m.market_id: m.title for m in markets}
     listed = {m.market_id: m for m in markets}
     table = Table(title=f"quoted ({len(selected)} of {len(markets)} open markets)")
-    columns = ("#", "market", "liquidity $", "hours to close", "YES bid", "YES ask", "event")
+    columns = ("#", "market", "title", "liquidity", "to close", "YES bid", "YES ask", "event")
     for col in (*columns, "pays makers"):
-        table.add_column(col, justify="right" if col not in ("market", "event") else "left")
+        left = col in ("market", "title", "event", "pays makers")
+        table.add_column(col, justify="left" if left else "right")
     for rank, m in enumerate(selected, 1):
         hours = m.hours_to_close
         table.add_row(
             str(rank),
-            str(m.market_id),
-            f"{m.liquidity:,.0f}",
-            "-" if hours is None else f"{hours:.1f}",
-            str(m.best_yes_bid),
-            str(m.best_yes_ask),
+            labels[m.market_id],
+            fmt.title_of(titles, m.market_id, 40),
+            fmt.money(m.liquidity),
+            "-" if hours is None else fmt.duration(hours * 3600),
+            fmt.price(m.best_yes_bid, _step(m, m.best_yes_bid)),
+            fmt.price(m.best_yes_ask, _step(m, m.best_yes_ask)),
             str(m.event_id or "-"),
             pays_makers(listed[m.market_id]),
         )
@@ -44,25 +52,27 @@ async def list_markets(opts: RunOptions, settings: Settings, console: Console) -
     _print_programs([p for m in markets for p in m.incentives], console)
     if skipped:
         why = Table(title="skipped")
-        for col in ("market", "why", "pays makers"):
+        for col in ("market", "title", "why", "pays makers"):
             why.add_column(col)
         for m, reason in skipped:
-            why.add_row(str(m.market_id), reason, pays_makers(listed[m.market_id]))
+            title = fmt.title_of(titles, m.market_id, 40)
+            why.add_row(labels[m.market_id], title, reason, pays_makers(listed[m.market_id]))
         console.print(why)
 
 
 def pays_makers(market: Market) -> str:
-    """What the venue pays makers in ``market``, in a few words."""
+    """What the venue pays makers in ``market``, in a few words (short enough for the
+    quoted table's last column at 200 columns): the liquidity rewards' pool, band around
+    the midpoint and minimum size; the maker rebates' share of the taker fees."""
     parts = []
     r = market.rewards
     if r is not None and r.pays_liquidity:
         parts.append(
             f"${r.daily_rate.normalize():f}/day within {(r.max_spread * 100).normalize():f}c"
-            " of the midpoint,"
-            f" min {r.min_size.normalize():f}"
+            f" of mid, min {r.min_size.normalize():f}"
         )
     if r is not None and r.rebate_share:
-        parts.append(f"rebates {r.rebate_share:.0%} of taker fees")
+        parts.append(f"rebates {r.rebate_share:.0%}")
     kinds = sorted({p.kind for p in market.incentives})
     if kinds:
         parts.append("Kalshi " + ", ".join(kinds) + " program")
@@ -94,16 +104,6 @@ def _print_programs(programs: list[IncentiveProgram], console: Console) -> None:
     console.print(table)
 
 
-async def cancel_everything(opts: RunOptions, settings: Settings, console: Console) -> int:
-    total = 0
-    async with venues_for(opts, settings) as setup:
-        try:
-            for client in setup.clients:
-                count = await client.cancel_all()
-                total += count
-                console.print(f"{client.venue.value}: cancelled {count} resting orders")
-        finally:
-            for client in setup.clients:
-                await client.aclose()
-    console.print(f"cancelled {total} orders in all")
-    return total
+def _step(market: MarketView, price: Decimal | None) -> Decimal | None:
+    """The tick at ``price`` (a Kalshi market's grid can be finer near 0 and 1)."""
+    return None if price is None else market.tick.step_at(price)

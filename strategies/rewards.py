@@ -1,8 +1,9 @@
 """Rewards-aware quoting (``rewards_aware = true``): the quotes ``compute_quotes`` made,
 brought into the market's liquidity-reward band and up to its minimum size where the
 limits allow. ``reward_quotes(decision, market, inventory, config, book)`` is pure and is
-applied right after ``compute_quotes`` by every caller of it (the MarketActor, the
-backtest's policy, ``MarketMakingStrategy``).
+applied right after ``compute_quotes`` by every caller of it (``strategies.maker``'s
+MarketCore, which the MarketActor and the backtest's CoreDecider share, the backtest's
+policy, ``MarketMakingStrategy``).
 
 The band is ``Rewards.max_spread`` (v) either side of the size-cutoff-adjusted midpoint
 (``reward_score.reward_midpoint`` of the book without our orders; the fair value without

@@ -1,5 +1,5 @@
 """The rewards our quotes earn, as the journal keeps them: one row per UTC day and market
-(table ``reward_estimates``, schema version 12: ``schema.SCHEMA_V12``), summing the
+(table ``reward_estimates``, schema version 14: ``schema._SCHEMA_V14``), summing the
 MarketActor's samples of the venue's scoring formula (``strategies.reward_score``): the
 liquidity rewards estimated, the samples taken, those in which we scored and those with
 both our quotes in the band, the sum of our shares (their average is our expected share

@@ -1,8 +1,9 @@
 """``MarketDeps``: what the MarketActors of one venue share (the strategy's config, the
 venue's capabilities, the PortfolioActor and the venue's PlatformActor with their
-direct-call refs, the clock, the run id, and optionally the supervisor, the conflator and
-the status board), built by the engine once per venue and handed to each MarketActor
-the supervisor spawns for a market of that venue.
+direct-call refs, the clock, the run id, and optionally the supervisor, the conflator,
+the status board, a decision tracer and the journal the rewards samples go to, with
+their interval), built by the engine once per venue and handed to each MarketActor the
+supervisor spawns for a market of that venue.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from predmm.actors.journal.port import JournalPort
 from predmm.actors.status import StatusBoard
 from predmm.config.market_making import MarketMakingConfig
 from predmm.platforms.venue import Capabilities
+from predmm.strategies.maker.trace import Tracer
 
 
 @attrs.frozen(kw_only=True)
@@ -35,5 +37,6 @@ class MarketDeps:
     supervisor: pykka.ActorRef[Any] | None = None
     conflator: Any = None  # platforms.bridge.Conflator
     board: StatusBoard | None = None
+    tracer: Tracer | None = None  # every decision the markets' cores make (the parity test)
     journal: JournalPort | None = None  # where the rewards samples go
     rewards_sample_s: float = 60.0  # one sample of the rewards per this many seconds

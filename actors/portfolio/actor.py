@@ -47,6 +47,7 @@ from predmm.actors.journal.port import JournalPort
 from predmm.actors.messages import (
     AdoptLateOrder,
     AdoptOrders,
+    ApplyRisk,
     ExposureReport,
     FillReceived,
     FillReverted,
@@ -58,6 +59,8 @@ from predmm.actors.messages import (
     InjectFailure,
     LearnMarkets,
     MarkPrice,
+    OperatorHalt,
+    OperatorResume,
     OrdersClosed,
     PositionView,
     Reservation,
@@ -69,18 +72,26 @@ from predmm.actors.messages import (
     TradingStateChanged,
     VenueOrders,
 )
+from predmm.actors.portfolio.reload import ReloadMixin, limits_of
 from predmm.actors.portfolio.trading_state import TradingStateMixin
 from predmm.actors.portfolio.views import exposure_report, held, position_view
 from predmm.actors.status import StatusBoard
 from predmm.config.risk import RiskConfig
 from predmm.domain.enums import TradingState, Venue
 from predmm.domain.events import Settlement
-from predmm.domain.exposure import AmendSettled, ExposureBook, OrderClosed, ReserveRequest
+from predmm.domain.exposure import (
+    AmendSettled,
+    ExposureBook,
+    OrderClosed,
+    ReserveRequest,
+    answer,
+    refusal,
+)
 from predmm.domain.ids import MarketId
 from predmm.domain.market import Market
 from predmm.domain.orders import Fill, Order
 from predmm.domain.outcomes import VenueGroup, venue_group
-from predmm.domain.risk import Limits, Terms, reduces
+from predmm.domain.risk import Terms
 from predmm.strategies.day_loss import DayBaseline, day_of, take_baseline
 from predmm.strategies.fills import apply_fill, revert_fill, settle
 from predmm.strategies.inventory import InventoryTracker
@@ -88,7 +99,7 @@ from predmm.strategies.inventory import InventoryTracker
 ZERO = Decimal(0)
 
 
-class PortfolioActor(TradingStateMixin, DirectActor):
+class PortfolioActor(TradingStateMixin, ReloadMixin, DirectActor):
     def __init__(
         self,
         *,
@@ -107,21 +118,12 @@ class PortfolioActor(TradingStateMixin, DirectActor):
         super().__init__(direct, on_failure)
         self.risk, self.clock, self.journal = risk, clock, journal
         self.platforms = tuple(platforms)
-        contracts = risk.max_market_contracts
-        if max_position_size is not None:
-            contracts = min(contracts, max_position_size)
-        self.limits = Limits(
-            market_contracts=Decimal(contracts),
-            market_loss=risk.max_market_loss,
-            event_contracts=Decimal(risk.max_event_contracts),
-            event_loss=risk.max_event_loss,
-            venue_loss=risk.max_venue_loss,
-            total_loss=risk.max_total_loss,
-        )
+        self.limits = limits_of(risk, max_position_size)
         self.board = board
         self.unpublished = 0
         self.state = TradingState.ACTIVE
         self.state_reason = ""
+        self.core_halted = ""
         self.subscribers: list[pykka.ActorRef[Any]] = []
         self.positions: dict[MarketId, InventoryTracker] = {}
         self.book = ExposureBook(self.limits, risk.event_links)
@@ -182,8 +184,16 @@ class PortfolioActor(TradingStateMixin, DirectActor):
                 self._mark(market_id, price)
             case Settle(settlement=settlement):
                 self._settle(settlement)
-            case SetTradingState(state=state, reason=reason, journaled=journaled):
+            case SetTradingState(state=state, reason=reason, journaled=journaled, core=core):
+                if core and not self.core_halted:  # no resume by hand before a restart
+                    self.core_halted = reason
                 self._set_state(state, reason, journal=not journaled)
+            case OperatorHalt():
+                return self._operator_halt(message)
+            case OperatorResume():
+                return self._operator_resume(message)
+            case ApplyRisk(risk=risk, max_position_size=size):
+                return self._apply_risk(risk, size)
             case Subscribe(ref=ref):
                 self.subscribers.append(ref)
                 if self.state is not TradingState.ACTIVE:  # it starts from the state held now
@@ -219,33 +229,22 @@ class PortfolioActor(TradingStateMixin, DirectActor):
         if msg.mark is not None:
             self._mark(msg.market_id, msg.mark)
         requests = msg.requests
-        if msg.market_id in self.settled:  # resolved: nothing more to trade there
-            reason = f"{msg.market_id} is settled"
-            return tuple(
-                Reservation(client_order_id=r.client_order_id, granted=False, reason=reason)
-                for r in requests
-            )
-        active = self.state is TradingState.ACTIVE
-        if active and self.book.reserve_together(msg.market_id, requests):
-            return tuple(
-                Reservation(client_order_id=r.client_order_id, granted=True) for r in requests
-            )
-        return tuple(self._reserve_one(msg.market_id, r) for r in requests)
-
-    def _reserve_one(self, market_id: MarketId, req: ReserveRequest) -> Reservation:
-        reason = self._refusal(market_id, req)
-        if reason is not None:
-            return Reservation(client_order_id=req.client_order_id, granted=False, reason=reason)
-        self.book.reserve(market_id, req)
-        return Reservation(client_order_id=req.client_order_id, granted=True)
+        net = self._net(msg.market_id)
+        settled = msg.market_id in self.settled  # resolved: nothing more to trade there
+        answers = answer(
+            self.book, msg.market_id, requests, state=self.state, net=net, settled=settled
+        )
+        return tuple(
+            Reservation(client_order_id=a.client_order_id, granted=a.granted, reason=a.reason)
+            for a in answers
+        )
 
     def _refusal(self, market_id: MarketId, req: ReserveRequest) -> str | None:
-        if self.state is TradingState.HALTED:
-            return "trading is HALTED"
-        terms = req.terms
-        if self.state is TradingState.REDUCING and not reduces(terms, self._reducible(market_id)):
-            return "trading is REDUCING and the order does not reduce inventory"
-        return self.book.breach(market_id, terms)
+        return refusal(self.book, market_id, req, state=self.state, net=self._net(market_id))
+
+    def _net(self, market_id: MarketId) -> Decimal:
+        tracker = self.positions.get(market_id)
+        return tracker.net_position if tracker is not None else Decimal(0)
 
     def _venue_orders(self, venue: Venue, orders: tuple[Order, ...]) -> None:
         """``venue``'s reservations follow the orders it holds now: those of orders it
@@ -267,9 +266,6 @@ class PortfolioActor(TradingStateMixin, DirectActor):
         return Reservation(
             client_order_id=order.client_order_id, granted=reason is None, reason=reason or ""
         )
-
-    def _reducible(self, market_id: MarketId) -> Decimal:
-        return self.book.reducible(market_id, self._tracker(market_id).net_position)
 
     # positions and PnL --------------------------------------------------------------
 

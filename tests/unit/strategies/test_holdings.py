@@ -1,4 +1,4 @@
-"""What a MarketActor holds beyond the fills it received (predmm.actors.market.holdings):
+"""What a MarketActor holds beyond the fills it received (predmm.strategies.maker.holdings):
 an order's fills that its answer announced count as pending inventory until they arrive,
 exactly once whichever comes first; what REDUCING leaves an exit and the quotes."""
 
@@ -10,17 +10,17 @@ import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
-from predmm.actors.market.holdings import (
-    PendingFills,
-    exit_within_room,
-    reducing_room,
-    room_for_quotes,
-)
 from predmm.domain.enums import OrderSide, OrderStatus, Venue
 from predmm.domain.ids import ClientOrderId, FillId, MarketId
 from predmm.domain.orders import Fill, Order
 from predmm.strategies.fills import apply_fill
 from predmm.strategies.inventory import InventoryTracker
+from predmm.strategies.maker.holdings import (
+    PendingFills,
+    exit_within_room,
+    reducing_room,
+    room_for_quotes,
+)
 from predmm.strategies.quoting import Quote
 
 D = Decimal
