@@ -8,7 +8,9 @@ them against its live orders (keep what is unchanged; amend where the venue can,
 else cancel and replace, Polymarket), applies the guards (quote age, price move, volume
 spike) and sends exits as IOC orders. Orders go straight to the exchange; write tokens
 are counted as the venues charge them (``Capabilities.order_tokens`` per create or
-amend, ``cancel_tokens`` per cancel).
+amend, ``cancel_tokens`` per cancel). With ``BacktestConfig.arbitrage`` the arbitrageur
+runs beside the market maker after each round of decisions (``backtest.arbitrage``):
+its fills are its own, and the risk limits count both strategies' holdings.
 
 Rewards are their own lines (``backtest.rewards``): the liquidity rewards estimated with the
 daemon's estimator on our resting quotes once a minute, the maker rebates of our maker
@@ -26,10 +28,12 @@ from decimal import Decimal
 
 import attrs
 
+from predmm.backtest.arbitrage import ArbitrageRunner
 from predmm.backtest.metrics import BacktestResult, max_drawdown, sharpe
 from predmm.backtest.policy import Policy
 from predmm.backtest.rewards import RewardTally, SampleClock, rewards_of
 from predmm.backtest.risk import RiskCheck, limits_for, market_exposure
+from predmm.config.arbitrage import ArbitrageConfig
 from predmm.config.risk import RiskConfig
 from predmm.domain.book import OrderBook
 from predmm.domain.enums import Action, MarketStatus, OrderSide, TimeInForce, Venue
@@ -73,6 +77,7 @@ class BacktestConfig:
     start: datetime = DEFAULT_START
     time_scale: float = 1.0  # events resolve 8-24 h x time_scale after the start
     record_orders: bool = False  # keep every order sent (tests)
+    arbitrage: ArbitrageConfig | None = None  # the arbitrageur beside the market maker
 
 
 @attrs.frozen
@@ -130,6 +135,7 @@ class Backtest:
     def __init__(self, policy: Policy, config: BacktestConfig | None = None) -> None:
         self.policy, self.cfg = policy, config or BacktestConfig()
         universe = default_universe(self.cfg.start, time_scale=self.cfg.time_scale, history=True)
+        self.universe = universe
         self.sim = Simulator(
             seed=self.cfg.seed,
             flow=True,
@@ -177,6 +183,8 @@ class Backtest:
         self._exits: set[VenueOrderId] = set()
         self._reward_clock = SampleClock(self.cfg.seed, self.cfg.rewards_every_s)
         self.ex.subscribe(self._events.append, types=(OrderFilled, MarketSettled))
+        arb = self.cfg.arbitrage
+        self.arb = ArbitrageRunner(self, arb) if arb is not None else None
 
     # the loop -----------------------------------------------------------------------
 
@@ -197,6 +205,8 @@ class Backtest:
                 self._select()
             if i % decide == 0:
                 self._decide_all()
+                if self.arb is not None:
+                    self.arb.step()
             if i % sample == 0:
                 self.equity.append(self.pnl())
         self._drain()
@@ -425,17 +435,44 @@ class Backtest:
         """The PortfolioActor's reservation: refused when the order would pass a limit."""
         if self.risk is None:
             return False
-        exposures = {
-            m.market_id: market_exposure(
-                m.inventory, (_terms(q) for q in m.live.values() if q is not replacing)
-            )
-            for m in self._states()
-        }
         terms = Terms(side=quote.side, action=Action.BUY, price=quote.price, quantity=quote.size)
-        if self.risk.refusal(ms.market_id, terms, exposures) is None:
+        return self.refuses(ms.market_id, terms, replacing)
+
+    def refuses(self, market_id: MarketId, terms: Terms, replacing: _Live | None = None) -> bool:
+        """The PortfolioActor's check of ``terms`` against what both strategies hold and
+        the maker's quotes (but ``replacing``); counted when refused."""
+        if self.risk is None:
+            return False
+        held = self.arb.held if self.arb is not None else {}
+        exposures = {}
+        for m in self._states():
+            quotes = (_terms(q) for q in m.live.values() if q is not replacing)
+            exposure = market_exposure(m.inventory, quotes)
+            if m.market_id in held:
+                exposure = exposure + market_exposure(held[m.market_id], ())
+            exposures[m.market_id] = exposure
+        if self.risk.refusal(market_id, terms, exposures) is None:
             return False
         self.risk_refusals += 1
         return True
+
+    # the arbitrageur's hooks (``backtest.arbitrage``) ---------------------------------------
+
+    def drain(self) -> None:
+        self._drain()
+
+    def count_order(self, market_id: MarketId) -> None:
+        """A taker order sent: its write tokens and request."""
+        self.tokens += CAPABILITIES[market_id.venue].order_tokens
+        self.requests[market_id.venue]["create"] += 1
+
+    def cancel_quote(self, ms: _MarketState, live: _Live) -> None:
+        """A quote of the maker's pulled out of a taker order's way."""
+        self._cancel(ms, live)
+        ms.stale = True
+
+    def view_of(self, market_id: MarketId) -> Market | None:
+        return self._view(self.markets[market_id])
 
     def _record(
         self, ms: _MarketState, view: Market, quote: Quote, kind: str, post_only: bool
@@ -472,6 +509,11 @@ class Backtest:
     # fills and settlement -------------------------------------------------------------
 
     def _on_fill(self, fill: FillRecord) -> None:
+        if self.arb is not None and fill.order_id in self.arb.orders:
+            self.fills += 1
+            self.fees += fill.fee
+            self.arb.on_fill(fill)  # the arbitrageur's: not the maker's inventory
+            return
         ms = self.markets[fill.market_id]
         ms.inventory.apply_fill(fill.side, fill.quantity, fill.price, fill.action, fill.fee)
         self.fills += 1
@@ -491,6 +533,8 @@ class Backtest:
         ms = self.markets[event.market_id]
         ms.inventory.settle(event.result is OrderSide.YES)
         ms.settled, ms.live = event.result, {}
+        if self.arb is not None:
+            self.arb.settled(event.market_id, event.result is OrderSide.YES)
         ms.mark = ONE if event.result is OrderSide.YES else ZERO
 
     # views and figures ----------------------------------------------------------------
@@ -586,6 +630,7 @@ class Backtest:
             rebates=sum((m.rewards.rebates for m in self.markets.values()), ZERO),
             rewards_paid=self.paid(),
             rewards_accrued=self.accrued(),
+            arbitrage=self.arb.figures() if self.arb is not None else {},
         )
 
 

@@ -67,6 +67,7 @@ class BacktestResult:
     rebates: Decimal = ZERO  # maker rebates of the maker fills, estimated
     rewards_paid: Decimal = ZERO  # what the simulator paid (rewards and rebates, days ended)
     rewards_accrued: Decimal = ZERO  # liquidity rewards the simulator accrued today, unpaid
+    arbitrage: dict[str, Any] = attrs.field(factory=dict)  # the arbitrageur's, when it ran
 
     @property
     def markout_10s(self) -> Decimal:
@@ -92,4 +93,5 @@ class BacktestResult:
             "rebates": float(round(self.rebates, 6)),
             "rewards_paid": float(self.rewards_paid),
             "rewards_accrued": float(round(self.rewards_accrued, 6)),
+            **({"arbitrage": self.arbitrage} if self.arbitrage else {}),
         }

@@ -39,6 +39,8 @@ class MarketView(Protocol):
     @property
     def min_order_size(self) -> Decimal: ...
     @property
+    def count_step(self) -> Decimal: ...
+    @property
     def rewards(self) -> Rewards | None: ...
 
 
@@ -142,6 +144,9 @@ class Market:
     min_order_size: Decimal = Decimal(0)  # the venue's smallest order (Polymarket: 5)
     rewards: Rewards | None = None  # Polymarket: liquidity rewards and maker rebates
     incentives: tuple[IncentiveProgram, ...] = ()  # Kalshi: its incentive programs
+    # sizes are multiples of it (``domain.counts``): 1 for whole contracts, 0.01 where
+    # fractional contracts trade (Kalshi markets that enable it, Polymarket)
+    count_step: Decimal = Decimal(1)
 
     @property
     def hours_to_close(self) -> float | None:

@@ -38,6 +38,7 @@ class FakeMarket:
     min_order_size: Decimal = Decimal(0)
     rewards: Rewards | None = None
     incentives: tuple[IncentiveProgram, ...] = ()
+    count_step: Decimal = Decimal(1)
 
     @property
     def hours_to_close(self) -> float | None:

@@ -197,6 +197,13 @@ class Simulator:
             item.done = True
 
     def _apply_pauses(self) -> None:
+        for venue in Venue:
+            paused = self.faults.in_trading_pause(venue)
+            if paused != self.exchange.trading_paused(venue):
+                if paused:
+                    self.exchange.pause_trading(venue)
+                else:
+                    self.exchange.resume_trading(venue)
         now = self.clock.timestamp()
         for pause in self.faults.pauses:
             mid = pause.market_id

@@ -12,9 +12,11 @@ from decimal import Decimal
 import attrs
 
 from predmm.domain import EventId, MarketId, TickSpec, Venue
+from predmm.domain.fees import KALSHI_TAKER, TakerFees, TakerRate
 from predmm.domain.outcomes import VenueGroup
 from predmm.simulator.exchange.fees import FeeSpec
 from predmm.simulator.exchange.model import (
+    COUNT_STEP,
     KalshiIncentive,
     KalshiListing,
     LiquidityRewards,
@@ -90,6 +92,18 @@ class Universe:
                 return s
         raise KeyError(f"no market {market_id} in the universe")
 
+    def taker_fees(self) -> TakerFees:
+        """The taker fees its markets charge, as ``domain.fees`` counts them (the
+        Polymarket rates; the Kalshi series whose multiplier is not 1)."""
+        per_market: dict[MarketId, TakerRate] = {}
+        for spec in self.specs:
+            fees = spec.fees
+            if spec.market_id.venue is Venue.POLYMARKET:
+                per_market[spec.market_id] = TakerRate(fees.taker, fees.exponent, ceil=False)
+            elif fees.taker != KALSHI_TAKER.coefficient:
+                per_market[spec.market_id] = TakerRate(fees.taker, fees.exponent)
+        return TakerFees(per_market=per_market)
+
     def venue_groups(self) -> dict[MarketId, VenueGroup]:
         """What each venue says of its markets' events, as the adapters read it."""
         return {s.market_id: group for s in self.specs if (group := self._group(s)) is not None}
@@ -151,9 +165,13 @@ def kalshi_spec(
     mutually_exclusive: bool = False,
     event_title: str = "",
     incentives: tuple[KalshiIncentive, ...] = (),
+    fractional: bool = False,
 ) -> MarketSpec:
+    """A Kalshi market; ``fractional``: it trades fractional contracts (counts in steps
+    of 0.01), else whole contracts only."""
     return MarketSpec(
         market_id=MarketId(Venue.KALSHI, ticker),
+        count_step=COUNT_STEP if fractional else Decimal(1),
         history=history or MarketHistory(),
         title=title,
         tick=tick or TickSpec.uniform(Decimal("0.01")),
@@ -169,6 +187,7 @@ def kalshi_spec(
             fee_type=fee_type,
             category=category,
             incentives=incentives,
+            fractional_trading=fractional,
         ),
     )
 

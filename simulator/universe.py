@@ -47,8 +47,9 @@ TAPERED_DECI_CENT = (
 
 
 _EVENTS = (
-    # event id, title, fair, hours to resolution, kalshi (ticker, series, fee type, tick),
-    # polymarket (slug, tick, fee rate)
+    # event id, title, fair, hours to resolution, kalshi (ticker, series, fee type, tick,
+    # and "fractional" for a market of fractional contracts), polymarket (slug, tick, fee
+    # rate, and 2 for a protocol-V2 market)
     (
         "BTC-100K-2026",
         "Will Bitcoin close above $100,000 on November 30, 2026?",
@@ -96,6 +97,14 @@ _EVENTS = (
         22,
         None,
         ("english-club-wins-champions-league-2027", "0.01", "0.03"),
+    ),
+    (  # a Kalshi market that trades fractional contracts (counts in steps of 0.01)
+        "CPI-NOV-2026",
+        "Will US CPI rise more than 0.3% in November 2026?",
+        0.36,
+        15,
+        ("KXCPI-26NOV-T0.3", "KXCPI", "quadratic", None, "fractional"),
+        None,
     ),
     (  # a protocol-V2 market: position ids, orders on Exchange V3
         "GDP-Q4-2026",
@@ -207,9 +216,10 @@ def _liquid(key: str, rank: int) -> MarketHistory:
 def default_universe(
     start: datetime, *, time_scale: float = 1.0, history: bool = False
 ) -> Universe:
-    """Seven Kalshi tickers and nine Polymarket conditions (one of them a protocol-V2
-    market): three questions are on both venues; a Kalshi event of three exclusive
-    outcomes (one of them also on Polymarket) and a Polymarket neg-risk event of three.
+    """Eight Kalshi tickers (one of them trading fractional contracts) and nine
+    Polymarket conditions (one of them a protocol-V2 market): three questions are on both
+    venues; a Kalshi event of three exclusive outcomes (one of them also on Polymarket)
+    and a Polymarket neg-risk event of three.
     Events resolve 8 to 24 hours after ``start``, times ``time_scale``. With ``history``
     the markets look established; the exclusive events' markets are then the most liquid."""
     specs: list[MarketSpec] = []
@@ -223,7 +233,7 @@ def default_universe(
         close = start + after
         ids: list[MarketId] = []
         if kal is not None:
-            ticker, series, fee_type, tick = kal
+            ticker, series, fee_type, tick, *kind = kal
             spec = kalshi_spec(
                 ticker,
                 title,
@@ -235,6 +245,7 @@ def default_universe(
                 tick=TickSpec.from_price_ranges(TAPERED_DECI_CENT) if tick == "tapered" else None,
                 history=listed_history(ticker) if history else None,
                 incentives=kalshi_incentives(ticker, start),
+                fractional=kind == ["fractional"],
             )
             specs.append(spec)
             ids.append(spec.market_id)

@@ -13,6 +13,7 @@ from typing import Any
 
 from predmm.config.market_making import MarketMakingConfig
 from predmm.domain.book import OrderBook
+from predmm.domain.counts import round_count
 from predmm.domain.enums import Action, OrderSide, OrderType
 from predmm.domain.market import MarketView
 from predmm.domain.orders import Signal
@@ -175,7 +176,8 @@ def exit_signal(
     side = OrderSide.NO if net > 0 else OrderSide.YES
     # the best ask for NO is 1 - best YES bid; for YES it is the best YES ask
     best = market.best_yes_bid if side is OrderSide.NO else market.best_yes_ask
-    if best is None:
+    size = round_count(size, market.count_step)
+    if best is None or size <= 0:
         return None
     price = ONE - best if side is OrderSide.NO else best
     return Signal(

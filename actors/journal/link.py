@@ -19,6 +19,7 @@ from predmm.actors.journal.messages import (
     MarketInfo,
     RecordCorrection,
     RecordDayBaseline,
+    RecordExecutionStep,
     RecordFill,
     RecordFillMarks,
     RecordFillPage,
@@ -140,5 +141,16 @@ class ActorJournal:
         self._tell(
             RecordRewardSample(
                 market_id=market_id, rewards=rewards, sample=sample, slot=slot, at=sample.at
+            )
+        )
+
+    def execution_step(self, execution_id: str, strategy: str, step: str, detail: str) -> None:
+        self._tell(
+            RecordExecutionStep(
+                execution_id=execution_id,
+                strategy=strategy,
+                step=step,
+                detail=detail,
+                at=self._clock.now(),
             )
         )

@@ -295,6 +295,17 @@ class FlushResult:
     commits: int
 
 
+@attrs.frozen(kw_only=True)
+class RecordExecutionStep:
+    """One step of an execution of the executor (its ``step`` and what it did)."""
+
+    execution_id: str
+    strategy: str
+    step: str
+    detail: str = ""
+    at: datetime | None = None
+
+
 Record = (
     RecordRun
     | RecordRunEnd
@@ -319,4 +330,5 @@ Record = (
     | RecordSupervision
     | RecordVenueWorld
     | RecordRewardSample
+    | RecordExecutionStep
 )

@@ -63,6 +63,10 @@ class JournalPort(Protocol):
         """A sample of the rewards our quotes earn (once per sampling slot)."""
         ...
 
+    def execution_step(self, execution_id: str, strategy: str, step: str, detail: str) -> None:
+        """One step of an execution of the executor (``actors.executor``)."""
+        ...
+
     # what the operator's reports read (the command line tells these, not the actors)
     def markets(self, markets: Sequence[MarketInfo]) -> None: ...
     def marks(self, marks: Sequence[tuple[MarketId, Decimal]]) -> None: ...
@@ -121,6 +125,9 @@ class NullJournal:
     def reward_sample(
         self, market_id: MarketId, rewards: Rewards, sample: RewardSample, slot: int
     ) -> None:
+        pass
+
+    def execution_step(self, execution_id: str, strategy: str, step: str, detail: str) -> None:
         pass
 
 

@@ -203,6 +203,22 @@ ALTER TABLE runs ADD COLUMN settings TEXT NOT NULL DEFAULT ''
 """
 
 
+_SCHEMA_V12 = """
+ALTER TABLE orders ADD COLUMN strategy TEXT NOT NULL DEFAULT '';
+ALTER TABLE fills ADD COLUMN strategy TEXT NOT NULL DEFAULT '';
+CREATE INDEX fills_by_strategy ON fills (strategy, market_id);
+CREATE TABLE executions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    execution_id TEXT NOT NULL,
+    strategy TEXT NOT NULL,
+    step TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '',
+    at TEXT NOT NULL
+);
+CREATE INDEX executions_by_id ON executions (execution_id, seq);
+"""
+
+
 _SCHEMA_V14 = """
 CREATE TABLE reward_estimates (
     day TEXT NOT NULL,
@@ -242,6 +258,9 @@ def _statements(script: str) -> Callable[[sqlite3.Connection], None]:
 # 10: trading_states.operator: who changed the state by hand (``predmm halt``, ``resume``,
 # ``cancel-all``: "user (uid N, pid P)"); '' for the kill switch and the engine's watch.
 # 11: the operator's reports (see _SCHEMA_V11).
+# 12: strategy attribution (the strategy of each order and fill; '' before: the market
+# maker's) and the steps of the executor's executions (arbitrage legs, their hedges and
+# unwinds, cross-venue hedges).
 # 14: the rewards our quotes earn, estimated per UTC day and market (reward_estimates,
 # ``actors.journal.rewards``).
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
@@ -249,6 +268,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     3: _statements(_SCHEMA_V3),
     10: _statements("ALTER TABLE trading_states ADD COLUMN operator TEXT NOT NULL DEFAULT ''"),
     11: _statements(_SCHEMA_V11),
+    12: _statements(_SCHEMA_V12),
     14: _statements(_SCHEMA_V14),
 }
 

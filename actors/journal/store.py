@@ -316,6 +316,17 @@ class Journal(JournalQueries, JournalHistory, JournalAnnotations):
             )
             self._append_event(client_order_id, event.value, status, filled, at, reason)
 
+    def record_execution_step(
+        self, execution_id: str, strategy: str, step: str, detail: str, *, at: datetime
+    ) -> None:
+        """One step of an execution of the executor."""
+        with self.atomic():
+            self._conn.execute(
+                "INSERT INTO executions (execution_id, strategy, step, detail, at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (execution_id, strategy, step, detail, ts(at)),
+            )
+
     def record_fill(self, fill: Fill, *, at: datetime, cursor: str | None = None) -> FillOutcome:
         """Journal a fill once per (venue, fill id); ``at`` is its receive time when the
         fill has none. ``cursor``: the venue's fill cursor after this fill, saved with it."""

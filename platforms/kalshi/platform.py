@@ -42,6 +42,7 @@ from predmm.platforms.kalshi.feed import FeedState
 from predmm.platforms.kalshi.http import CallStats, KalshiHttp, RetryPolicy
 from predmm.platforms.kalshi.incentives import incentive_from_kalshi, with_incentives
 from predmm.platforms.kalshi.orders import OrderDesk
+from predmm.platforms.kalshi.safety import KalshiSafety
 from predmm.platforms.kalshi.signing import KalshiSigner, PrivateKey
 from predmm.platforms.kalshi.stream import feed_events
 from predmm.platforms.ws import WsConnection
@@ -78,7 +79,7 @@ class KalshiPlatform:
         reconnect: RetryPolicy = DEFAULT_RECONNECT,
         timeout: float = 10.0,
         ws_idle_timeout: float = 30.0,
-        order_ttl_s: int | None = None,
+        safety: KalshiSafety | None = None,
         page_limit: int = 1000,
         transport: httpx.AsyncBaseTransport | None = None,
         new_client_order_id: Callable[[], str] = lambda: str(uuid.uuid4()),
@@ -93,20 +94,26 @@ class KalshiPlatform:
         )  # fmt: skip
         self.base_url = self._http.base_url
         self.ws_url = ws_url or ws_url_for(self.base_url)
-        self.capabilities = capabilities_for(tier)
+        self.safety = safety or KalshiSafety.off()
+        self.capabilities = attrs.evolve(
+            capabilities_for(tier), order_ttl_s=self.safety.order_ttl_s
+        )
         self._reconnect = reconnect
         self._ws_idle_timeout = ws_idle_timeout
         self._page_limit = page_limit
         self._new_cid = new_client_order_id
         self._ticks: dict[MarketId, TickSpec] = {}
+        self._steps: dict[MarketId, Decimal] = {}
         self._exclusive: dict[str, bool] = {}  # event ticker -> mutually_exclusive
         self._desk = OrderDesk(
             http=self._http,
             capabilities=self.capabilities,
             ticks=self._ticks,
+            steps=self._steps,
             clock=clock,
             lookup=self.get_order,
-            order_ttl_s=order_ttl_s,
+            lookup_id=self.get_order_by_id,
+            safety=self.safety,
         )
         self.feed_state: FeedState | None = None  # the live connection's, for inspection
 
@@ -201,6 +208,7 @@ class KalshiPlatform:
 
     def _remember(self, market: Market) -> Market:
         self._ticks[market.market_id] = market.tick
+        self._steps[market.market_id] = market.count_step
         return market
 
     async def get_order_book(self, market_id: MarketId, depth: int = 0) -> OrderBook:
@@ -333,10 +341,26 @@ class KalshiPlatform:
         params: dict[str, Any] = {"status": "resting"}
         if market_id is not None:
             params["ticker"] = market_id.symbol
-        return [
-            wire.order_from_kalshi(o)
-            for o in await self._pages("/portfolio/orders", "orders", params)
-        ]
+        items = await self._pages("/portfolio/orders", "orders", params)
+        if self._desk.group is not None:
+            self._desk.group.saw(items)  # a start adopts these: their group too
+        return [wire.order_from_kalshi(o) for o in items]
+
+    # the safety net -----------------------------------------------------------------
+
+    @property
+    def order_group_id(self) -> str | None:
+        """The order group our orders go into (None: none yet, or no order group)."""
+        return self._desk.group.group_id if self._desk.group is not None else None
+
+    async def rearm_safety_net(self) -> str:
+        """After a trip: reset our order group (a new one if Kalshi lost it), so that
+        orders are taken again; what was done, for the journal."""
+        if self._desk.group is None:
+            return "no order group"
+        before = self._desk.group.group_id
+        after = await self._desk.group.rearm()
+        return f"order group {after} reset" if after == before else f"new order group {after}"
 
     async def get_order(self, client_order_id: ClientOrderId, market_id: MarketId) -> Order | None:
         """Our order with this client order id in this market, whatever its state."""
@@ -421,6 +445,7 @@ class KalshiPlatform:
             rng=self._rng,
             on_state=self._track_feed,
             observe=self._observe,
+            order_groups=self._desk.group is not None,
         )
 
     def _observe(self, event: VenueEvent) -> None:

@@ -25,6 +25,7 @@ from predmm.domain.enums import (
     Venue,
 )
 from predmm.domain.errors import VenueProtocolError
+from predmm.domain.fees import polymarket_fee
 from predmm.domain.ids import ClientOrderId, EventId, FillId, MarketId, VenueOrderId
 from predmm.domain.market import Market
 from predmm.domain.orders import Fill, Order
@@ -401,7 +402,8 @@ def fills_from_trade(
 ) -> list[Fill]:
     """Our fills in one trade: the taker side if we took, each of our maker orders if we
     made. MATCHED / MINED / RETRYING are provisional; CONFIRMED is final; a FAILED trade's
-    fills are returned for reversal (``provisional`` True)."""
+    fills are returned for reversal (``provisional`` True). A taker pays the trade's
+    ``fee_rate_bps`` (``taker_fee``); makers pay nothing."""
     trade_id = str(field(p, "id"))
     provisional = trade_status(p) != CONFIRMED
     when = ts(p.get("match_time") or p.get("matchtime") or p.get("timestamp"))
@@ -417,7 +419,7 @@ def fills_from_trade(
                     action=Action.BUY if str(field(p, "side")).upper() == "BUY" else Action.SELL,
                     price=dec_field(p, "price"),
                     quantity=size(field(p, "size"), "size"),
-                    fee=Decimal(0),
+                    fee=taker_fee(p, dec_field(p, "price"), size(field(p, "size"), "size")),
                     is_taker=True,
                     venue_order_id=_opt_order_id(p.get("taker_order_id")),
                     ts=when,
@@ -448,6 +450,14 @@ def fills_from_trade(
             )
         )
     return fills
+
+
+def taker_fee(p: Json, price: Decimal, count: Decimal) -> Decimal:
+    """A taker's fee in a trade: ``C x rate x P(1 - P)`` at the trade's ``fee_rate_bps``
+    (CLOB V2's formula with exponent 1, rounded half-up to $0.000001; "0" or none: free)."""
+    bps = p.get("fee_rate_bps")
+    rate = Decimal(str(bps)) / 10000 if bps not in (None, "") else Decimal(0)
+    return polymarket_fee(taker_rate=rate)(price, count, True) if rate else Decimal(0)
 
 
 def _opt_order_id(value: Any) -> VenueOrderId | None:

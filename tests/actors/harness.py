@@ -53,6 +53,7 @@ class RecordingJournal:
     supervised: list[tuple[str, str, str]] = attrs.Factory(list)
     corrections: list[tuple[Order, str]] = attrs.Factory(list)
     reward_samples: list[tuple[MarketId, RewardSample, int]] = attrs.Factory(list)
+    steps: list[tuple[str, str, str, str]] = attrs.Factory(list)
 
     def orders(self, changes: Sequence[tuple[Order, OrderEvent | None]]) -> None:
         self.changes.extend(changes)
@@ -93,6 +94,9 @@ class RecordingJournal:
         self, market_id: MarketId, rewards: Rewards, sample: RewardSample, slot: int
     ) -> None:
         self.reward_samples.append((market_id, sample, slot))
+
+    def execution_step(self, execution_id: str, strategy: str, step: str, detail: str) -> None:
+        self.steps.append((execution_id, strategy, step, detail))
 
 
 @asynccontextmanager

@@ -163,7 +163,7 @@ def test_status_shows_the_live_worst_case_of_each_event_and_its_scenario(tmp_pat
 def test_markets_on_the_embedded_exchange_names_why_markets_are_skipped():
     result = CliRunner().invoke(cli, ["markets", "--preset", "conservative"])
     assert result.exit_code == 0, result.output
-    assert "quoted (5 of 16 open markets)" in result.output  # conservative: max_markets 5
+    assert "quoted (5 of 17 open markets)" in result.output  # conservative: max_markets 5
     assert "beyond max_markets 5" in result.output
 
 
