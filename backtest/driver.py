@@ -11,6 +11,12 @@ are counted as the venues charge them (``Capabilities.order_tokens`` per create 
 amend, ``cancel_tokens`` per cancel). With ``BacktestConfig.arbitrage`` the arbitrageur
 runs beside the market maker after each round of decisions (``backtest.arbitrage``):
 its fills are its own, and the risk limits count both strategies' holdings.
+
+Rewards are their own lines (``backtest.rewards``): the liquidity rewards estimated with the
+daemon's estimator on our resting quotes once a minute, the maker rebates of our maker
+fills, and what the simulator itself paid (at each UTC midnight, ``simulator.rewards``) or
+has accrued for the day so far; the PnL is trading only (reward payments left out of the
+cash).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import attrs
 from predmm.backtest.arbitrage import ArbitrageRunner
 from predmm.backtest.metrics import BacktestResult, max_drawdown, sharpe
 from predmm.backtest.policy import Policy
+from predmm.backtest.rewards import RewardTally, SampleClock, rewards_of
 from predmm.backtest.risk import RiskCheck, limits_for, market_exposure
 from predmm.config.arbitrage import ArbitrageConfig
 from predmm.config.risk import RiskConfig
@@ -44,6 +51,7 @@ from predmm.simulator.universe import default_universe
 from predmm.strategies.inventory import InventoryTracker
 from predmm.strategies.mm_metrics import MarketMakingStats, combine
 from predmm.strategies.quoting import Quote, VolumeMeter, price_moved, quote_expired
+from predmm.strategies.rewards import leaves_band
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -63,6 +71,7 @@ class BacktestConfig:
     decide_every_s: float = 1.0  # how often each market is looked at (a book update)
     select_every_s: float = 60.0  # how often market selection is rerun (the supervisor)
     sample_every_s: float = 60.0  # the PnL path's sampling interval
+    rewards_every_s: float = 60.0  # the rewards estimate's sampling: a random second a minute
     maker_cash: Decimal = Decimal(10000)
     risk: RiskConfig = attrs.field(factory=RiskConfig)  # for policies with ``limits``
     start: datetime = DEFAULT_START
@@ -117,6 +126,7 @@ class _MarketState:
     looked_at: float = -1e9
     mark: Decimal | None = None
     settled: OrderSide | None = None
+    rewards: RewardTally = attrs.field(factory=RewardTally)
 
 
 class Backtest:
@@ -127,7 +137,11 @@ class Backtest:
         universe = default_universe(self.cfg.start, time_scale=self.cfg.time_scale, history=True)
         self.universe = universe
         self.sim = Simulator(
-            seed=self.cfg.seed, flow=True, universe=universe, maker_cash=self.cfg.maker_cash
+            seed=self.cfg.seed,
+            flow=True,
+            universe=universe,
+            maker_cash=self.cfg.maker_cash,
+            start=self.cfg.start,
         )
         self.ex = self.sim.exchange
         maker = self.sim.maker
@@ -167,6 +181,7 @@ class Backtest:
         self._seq = itertools.count(1)
         self._events: list[ExchangeEvent] = []
         self._exits: set[VenueOrderId] = set()
+        self._reward_clock = SampleClock(self.cfg.seed, self.cfg.rewards_every_s)
         self.ex.subscribe(self._events.append, types=(OrderFilled, MarketSettled))
         arb = self.cfg.arbitrage
         self.arb = ArbitrageRunner(self, arb) if arb is not None else None
@@ -184,6 +199,8 @@ class Backtest:
             self.sim.advance(cfg.step_s)
             self.elapsed = i * cfg.step_s
             self._drain()
+            if self._reward_clock.due(self.elapsed):  # as the venue: before we react
+                self._sample_rewards()
             if i % select == 0 or i == 1:
                 self._select()
             if i % decide == 0:
@@ -194,6 +211,17 @@ class Backtest:
                 self.equity.append(self.pnl())
         self._drain()
         return self._result()
+
+    def _sample_rewards(self) -> None:
+        """The daemon's estimate of the liquidity rewards of our resting quotes (the
+        book as the venue has it: ours in it)."""
+        for ms in self._states():
+            rewards = rewards_of(self.ex.spec(ms.market_id))
+            if rewards is None or self.ex.status(ms.market_id) is not MarketStatus.OPEN:
+                continue
+            ours = [(q.side, q.price, q.remaining) for q in ms.live.values()]
+            book = self.ex.book(ms.market_id)
+            ms.rewards.sample(rewards, book, ours, self.sim.now(), self.cfg.rewards_every_s)
 
     def _drain(self) -> None:
         """Fills and settlements that happened since the last look, in order."""
@@ -252,7 +280,9 @@ class Backtest:
         else:
             d = self.policy.desired(view, book.without(own), ms.inventory)
             desired, fair = d.quotes, d.fair
-        if self._needs_requote(ms, desired, fair):
+        live = {side: (q.price, q.remaining) for side, q in ms.live.items()}
+        left = leaves_band(desired, live, view, self.policy.config, book.without(own))
+        if self._needs_requote(ms, desired, fair) or left:
             self._apply(ms, view, desired)
             ms.stale = False
             ms.quoted_fair, ms.quoted_at = fair, self.sim.now()
@@ -492,6 +522,10 @@ class Backtest:
         if fill.order_id in self._exits:
             self.exit_fills += 1
             return
+        if not fill.is_taker:
+            ms.rewards.maker_fill(
+                rewards_of(self.ex.spec(fill.market_id)), fill.price, fill.quantity
+            )
         ts = fill.ts.timestamp() - self.cfg.start.timestamp()
         ms.stats.on_fill(ts, fill.side, fill.action, fill.price, fill.quantity, ms.mark)
 
@@ -527,12 +561,25 @@ class Backtest:
             close_time=spec.close_time,
             as_of=self.sim.now(),
             min_order_size=spec.min_order_size,
+            rewards=rewards_of(spec),
         )
 
+    def paid(self) -> Decimal:
+        """What the simulator paid the maker in rewards and rebates (days ended)."""
+        ours = set(self.accounts.values())
+        return sum((p.paid for p in self.sim.rewards.payments if p.account_id in ours), ZERO)
+
+    def accrued(self) -> Decimal:
+        """The liquidity rewards the simulator has accrued to the maker today (not paid)."""
+        account = self.accounts[Venue.POLYMARKET]
+        return sum(self.sim.rewards.accrued(account, self.sim.now().date()).values(), ZERO)
+
     def pnl(self) -> Decimal:
-        """The exchange's view: cash of both maker accounts less what they started with,
-        plus every position marked at its market's last book mid."""
+        """The exchange's view: cash of both maker accounts less what they started with
+        (and less the rewards the venue paid: their own line), plus every position marked
+        at its market's last book mid."""
         cash = sum((self.ex.balance(a).cash for a in self.accounts.values()), ZERO)
+        cash -= self.paid()
         value = ZERO
         for account in self.accounts.values():
             for pos in self.ex.positions(account):
@@ -579,6 +626,10 @@ class Backtest:
             fees=self.fees,
             equity=tuple(self.equity),
             sample_interval_s=self.cfg.sample_every_s,
+            rewards=sum((m.rewards.liquidity for m in self.markets.values()), ZERO),
+            rebates=sum((m.rewards.rebates for m in self.markets.values()), ZERO),
+            rewards_paid=self.paid(),
+            rewards_accrued=self.accrued(),
             arbitrage=self.arb.figures() if self.arb is not None else {},
         )
 

@@ -76,6 +76,7 @@ class EngineCollector(Collector):
         yield from self._venues()
         if self.stats is not None:
             yield from self._quality()
+            yield from self._rewards()
 
     def _markets(self, snap: Any) -> Iterator[Metric]:
         inventory = GaugeMetricFamily(
@@ -222,6 +223,31 @@ class EngineCollector(Collector):
         for h, v in sorted(totals.markouts.items()):
             markout.add_metric([f"{h:g}s"], _f(v))
         yield markout
+
+    def _rewards(self) -> Iterator[Metric]:
+        """The rewards earned today (UTC), estimated with the venue's formula on our
+        sampled quotes (liquidity) and from our maker fills (rebates)."""
+        assert self.stats is not None
+        liquidity = GaugeMetricFamily(
+            "predmm_rewards_estimated_dollars",
+            "liquidity rewards earned today (UTC), estimated from our sampled quotes",
+            labels=["market"],
+        )
+        rebates = GaugeMetricFamily(
+            "predmm_rebates_estimated_dollars",
+            "maker rebates earned today (UTC), estimated from our maker fills",
+            labels=["market"],
+        )
+        share = GaugeMetricFamily(
+            "predmm_rewards_share",
+            "our average share of today's liquidity-reward samples",
+            labels=["market"],
+        )
+        for market, r in sorted(self.stats.rewards.items()):
+            liquidity.add_metric([market], _f(r.dollars))
+            rebates.add_metric([market], _f(r.rebates))
+            share.add_metric([market], _f(r.share))
+        yield from (liquidity, rebates, share)
 
 
 def _strategies(snap: Any) -> Iterator[Metric]:

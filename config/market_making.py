@@ -127,6 +127,11 @@ class MarketMakingConfig:
     exit_aggressive_hours: float = attrs.field(default=0.5, validator=_non_negative)
     # paper trading: fills simulated locally against real market data
     paper_mode: bool = False
+    # liquidity rewards (strategies.rewards): quotes inside the venue's reward band and at
+    # its minimum size when the limits allow; below min_spread only if the band needs it
+    # and rewards_below_min_spread says so
+    rewards_aware: bool = False
+    rewards_below_min_spread: bool = False
 
     def __attrs_post_init__(self) -> None:
         if not self.min_spread <= self.base_spread <= self.max_spread:

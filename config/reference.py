@@ -46,6 +46,11 @@ STRATEGY_DOCS = {
     "exit_min_inventory": "marketable exit only when absolute net exceeds this",
     "exit_aggressive_hours": "inside this window: the exit takes the best ask (marketable)",
     "paper_mode": "simulate fills locally against the venues' real market data",
+    "rewards_aware": "keep quotes inside a market's liquidity-reward band (within the "
+    "venue's max spread of the midpoint) and at its minimum size, when the limits allow "
+    "(see How a quote is made)",
+    "rewards_below_min_spread": "with rewards_aware: let the spread go below min_spread "
+    "where the reward band is narrower than min_spread",
 }
 
 RISK_DOCS = {

@@ -40,6 +40,7 @@ from predmm.simulator.exchange.events import ExchangeEvent
 from predmm.simulator.faults import Faults
 from predmm.simulator.flow import Flow, FlowConfig
 from predmm.simulator.plans import OutcomeLink
+from predmm.simulator.rewards import RewardsDesk
 from predmm.simulator.tally import RequestTally
 from predmm.simulator.universe import Universe, default_universe
 
@@ -73,7 +74,8 @@ class Simulator:
 
     ``flow=False`` lists the markets with empty books and no other traders; tests and the
     daemon then see only their own orders. ``maker`` is the market maker's Trader
-    (``maker_cash`` dollars on each venue)."""
+    (``maker_cash`` dollars on each venue). ``rewards`` pays the makers' liquidity rewards
+    and rebates (``simulator.rewards``; ``rewards_sample_s``: its sampling period)."""
 
     def __init__(
         self,
@@ -87,6 +89,7 @@ class Simulator:
         flow_config: FlowConfig | None = None,
         mine_after_s: float = 2.0,
         confirm_after_s: float = 4.0,
+        rewards_sample_s: float = 60.0,
     ) -> None:
         self.seed = seed
         self.clock = SimClock(start)
@@ -105,6 +108,8 @@ class Simulator:
         for spec in self.universe.specs:
             self.exchange.list_market(spec, MarketStatus.OPEN)
         self.exchange.subscribe(self._on_event, types=(TradePrinted,))
+        # samples the makers' quotes (once a minute, as the venue) and pays at UTC midnight
+        self.rewards = RewardsDesk(self.exchange, seed=seed, sample_s=rewards_sample_s)
         self.maker = self.create_trader("mm", cash=maker_cash)
         self.flow = (
             Flow(self.exchange, self.universe, seed=seed, config=flow_config) if flow else None
@@ -169,8 +174,8 @@ class Simulator:
 
     def advance(self, seconds: float) -> None:
         """Move simulated time: scheduled pauses, deferred work, GTD expiry, the flow's
-        agents and resolutions, and Polymarket trades' MATCHED -> MINED -> CONFIRMED
-        progress."""
+        agents and resolutions, Polymarket trades' MATCHED -> MINED -> CONFIRMED
+        progress, and the rewards' samples and payments (``simulator.rewards``)."""
         self.clock.advance(seconds)
         self._apply_pauses()
         self._run_deferred()
@@ -178,6 +183,7 @@ class Simulator:
         if self.flow is not None:
             self.flow.advance(seconds)
         self._progress_trades()
+        self.rewards.advance()
 
     def _run_deferred(self) -> None:
         now = self.clock.timestamp()

@@ -17,7 +17,9 @@ from predmm.domain.outcomes import VenueGroup
 from predmm.simulator.exchange.fees import FeeSpec
 from predmm.simulator.exchange.model import (
     COUNT_STEP,
+    KalshiIncentive,
     KalshiListing,
+    LiquidityRewards,
     MarketHistory,
     MarketSpec,
     PolymarketListing,
@@ -162,6 +164,7 @@ def kalshi_spec(
     history: MarketHistory | None = None,
     mutually_exclusive: bool = False,
     event_title: str = "",
+    incentives: tuple[KalshiIncentive, ...] = (),
     fractional: bool = False,
 ) -> MarketSpec:
     """A Kalshi market; ``fractional``: it trades fractional contracts (counts in steps
@@ -183,6 +186,7 @@ def kalshi_spec(
             event_title=event_title,
             fee_type=fee_type,
             category=category,
+            incentives=incentives,
             fractional_trading=fractional,
         ),
     )
@@ -217,11 +221,12 @@ def polymarket_spec(
     event_title: str = "",
     neg_risk: bool = False,
     protocol: int = 1,
+    rewards: LiquidityRewards | None = None,
 ) -> MarketSpec:
     """One Polymarket condition; ``gamma_event`` names its Gamma event (default: its own,
     of one market), a neg-risk event when ``neg_risk``. ``protocol`` 1 lists outcome
     tokens (orders on the CTF Exchange V2), 2 a protocol-V2 market whose outcomes are
-    position ids (Exchange V3)."""
+    position ids (Exchange V3). ``rewards``: what it pays its makers."""
     group = gamma_event or slug
     if protocol == 2:
         condition = v2_condition(slug, neg_risk=neg_risk)
@@ -250,5 +255,6 @@ def polymarket_spec(
             neg_risk_market_id=_hex(f"neg-risk:{group}") if neg_risk else "",
             category=category,
             protocol=protocol,
+            rewards=rewards,
         ),
     )

@@ -12,7 +12,12 @@ from decimal import Decimal
 import attrs
 
 from predmm.domain import EventId, MarketId, TickSpec
-from predmm.simulator.exchange.model import MarketHistory, MarketSpec
+from predmm.simulator.exchange.model import (
+    KalshiIncentive,
+    LiquidityRewards,
+    MarketHistory,
+    MarketSpec,
+)
 from predmm.simulator.plans import (
     EventPlan,
     OutcomeLink,
@@ -111,6 +116,73 @@ _EVENTS = (
     ),
 )
 
+# What some Polymarket markets pay their makers (by slug): liquidity rewards (min size in
+# shares, max spread in cents, dollars a day) and maker rebates (the share of taker fees).
+REWARDS = {
+    "bitcoin-above-100k-nov-30-2026": LiquidityRewards(
+        min_size=Decimal(20),
+        max_spread_cents=Decimal("3.5"),
+        daily_rate=Decimal(500),
+        rebate_rate=Decimal("0.2"),
+        program_id="7101",
+    ),
+    "nyc-mayor-approval-above-50-december": LiquidityRewards(
+        min_size=Decimal(25),
+        max_spread_cents=Decimal(3),
+        daily_rate=Decimal(200),
+        rebate_rate=Decimal("0.25"),
+        program_id="7102",
+    ),
+    "fed-cut-december-2026": LiquidityRewards(
+        min_size=Decimal(20),
+        max_spread_cents=Decimal("4.5"),
+        daily_rate=Decimal(300),
+        rebate_rate=Decimal("0.25"),
+        program_id="7103",
+    ),
+    "ethereum-5000-by-december-31-2026": LiquidityRewards(
+        min_size=Decimal(0),
+        max_spread_cents=Decimal(0),
+        daily_rate=Decimal(0),
+        rebate_rate=Decimal("0.2"),
+        program_id="7104",
+    ),
+}
+
+
+def kalshi_incentives(ticker: str, start: datetime) -> tuple[KalshiIncentive, ...]:
+    """Kalshi's incentive programs of some markets: a liquidity program on the Fed's 25 bp
+    cut ($500 over the week, discount factor 0.5, target 1,000 contracts a side) and a
+    volume program on the Lakers game ($250)."""
+    week = (start - timedelta(days=1), start + timedelta(days=6))
+    if ticker == "KXFEDDECISION-26DEC-C25":
+        return (
+            KalshiIncentive(
+                program_id="lip-fed-c25",
+                kind="liquidity",
+                description="Liquidity incentive: Fed December decision, 25 bp cut",
+                start=week[0],
+                end=week[1],
+                period_reward_centicents=5_000_000,
+                discount_factor_bps=5_000,
+                target_size=Decimal(1000),
+                max_reward_per_account_centicents=1_000_000,
+            ),
+        )
+    if ticker == "KXNBAGAME-26NOV02LALBOS-LAL":
+        return (
+            KalshiIncentive(
+                program_id="vip-nba-lal",
+                kind="volume",
+                description="Volume incentive: Lakers at Celtics",
+                start=week[0],
+                end=week[1],
+                period_reward_centicents=2_500_000,
+            ),
+        )
+    return ()
+
+
 # The Fed's December decision on Kalshi: one event of three mutually exclusive markets
 # (a 50 bp cut is none of them); the 25 bp cut is also a Polymarket market, linked.
 FED = EventId("FED-2026-12")
@@ -172,6 +244,7 @@ def default_universe(
                 fee_type=fee_type,
                 tick=TickSpec.from_price_ranges(TAPERED_DECI_CENT) if tick == "tapered" else None,
                 history=listed_history(ticker) if history else None,
+                incentives=kalshi_incentives(ticker, start),
                 fractional=kind == ["fractional"],
             )
             specs.append(spec)
@@ -188,6 +261,7 @@ def default_universe(
                 fee_rate=fee_rate,
                 history=listed_history(slug) if history else None,
                 protocol=rest[0] if rest else 1,
+                rewards=REWARDS.get(slug),
             )
             specs.append(spec)
             ids.append(spec.market_id)
@@ -216,6 +290,7 @@ def _fed(start: datetime, time_scale: float, history: bool) -> tuple[EventPlan, 
             history=_liquid(ticker, 2 * rank) if history else None,
             mutually_exclusive=True,
             event_title=FED_TITLE,
+            incentives=kalshi_incentives(ticker, start),
         )
         specs.append(spec)
         ids = [spec.market_id]
@@ -229,6 +304,7 @@ def _fed(start: datetime, time_scale: float, history: bool) -> tuple[EventPlan, 
                 tick="0.01",
                 fee_rate="0.04",
                 history=_liquid(slug, 1) if history else None,
+                rewards=REWARDS.get(slug),
             )
             specs.append(linked)
             ids.append(linked.market_id)

@@ -544,6 +544,8 @@ class TradingEngine:
                 conflator=self.bridge.conflator,
                 board=self.board,
                 tracer=self.tracer,
+                journal=self.journal,
+                rewards_sample_s=self._t.rewards_sample_interval,
             )
             for venue, ref in self.platforms.items()
         }

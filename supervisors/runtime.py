@@ -57,6 +57,9 @@ class EngineTimings:
     # start-up objects (modules, actors, threads: ~90k) are frozen out of the garbage
     # collector once quoting starts, and re-frozen this often; None: never freeze
     gc_refreeze_interval: float | None = 3600.0
+    # a quoted market with rewards samples the venue's scoring of its quotes this often
+    # (the venue samples once a minute: strategies.reward_score)
+    rewards_sample_interval: float = 60.0
     # the executor (actors.executor): an order of it unanswered this long gets a cancel
     # (and its fills this long after it ended are given up waiting for); a basket that did
     # not take (or the limits refused) is not tried again on the same markets for this long

@@ -13,10 +13,12 @@ import attrs
 
 from predmm.domain.enums import OrderStatus, TradingState, Venue
 from predmm.domain.ids import ClientOrderId, EventId, FillId, MarketId, VenueOrderId
+from predmm.domain.market import Rewards
 from predmm.domain.orders import Fill, Order, OrderEvent
 from predmm.strategies.day_loss import DayBaseline
 from predmm.strategies.fills import SettledPosition
 from predmm.strategies.inventory import InventoryTracker
+from predmm.strategies.reward_score import RewardSample
 
 
 @attrs.frozen(kw_only=True)
@@ -269,6 +271,18 @@ class RecordVenueWorld:
 
 
 @attrs.frozen(kw_only=True)
+class RecordRewardSample:
+    """One sample of the rewards our quotes earn in a market (``strategies.reward_score``),
+    added to its day's row once per sampling ``slot``, with the market's terms."""
+
+    market_id: MarketId
+    rewards: Rewards
+    sample: RewardSample
+    slot: int
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
 class Flush:
     """Asked: answered with a ``FlushResult`` once everything told before it is
     committed and fsynced."""
@@ -315,5 +329,6 @@ Record = (
     | RecordRunInfo
     | RecordSupervision
     | RecordVenueWorld
+    | RecordRewardSample
     | RecordExecutionStep
 )

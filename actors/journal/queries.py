@@ -33,6 +33,7 @@ from predmm.actors.journal.records import (
     row_to_settlement,
     ts,
 )
+from predmm.actors.journal.rewards import RewardEstimate, read_estimates
 from predmm.actors.journal.schema import JournalError
 from predmm.domain.enums import OrderStatus, TradingState, Venue
 from predmm.domain.ids import ClientOrderId, EventId, FillId, MarketId
@@ -218,6 +219,11 @@ class JournalQueries:
                 for r in held
             ),
         )
+
+    def reward_estimates(self, day: date | None = None) -> list[RewardEstimate]:
+        """The rewards our quotes earned, estimated, per UTC day (``day``, or all) and
+        market, with the day's maker rebates (``actors.journal.rewards``)."""
+        return read_estimates(self._conn, day)
 
     def positions(self) -> list[PositionRecord]:
         """The position snapshots saved with ``record_position``."""

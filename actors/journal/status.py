@@ -3,15 +3,16 @@ every market's position from its fills and its settlement (``MarketSummary``), s
 markets of one real-world event across venues (``EventSummary``) and gathers them, with
 open orders, restarts, quarantines, the trading state, the last run, what the engine's
 watch did about its core actors, the corrections the reconciliations made during the
-runs and each strategy's share (``StrategySummary``: the fills of its orders, its PnL,
-what it holds), into a ``JournalStatus``.
+runs, each strategy's share (``StrategySummary``: the fills of its orders, its PnL,
+what it holds) and the rewards our quotes earned (estimated, per day and market), into a
+``JournalStatus``.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -26,6 +27,7 @@ from predmm.actors.journal.records import (
     RunRecord,
     TradingStateRecord,
 )
+from predmm.actors.journal.rewards import RewardEstimate
 from predmm.domain.ids import ClientOrderId, EventId, FillId, MarketId, VenueOrderId
 from predmm.domain.orders import Order, strategy_of
 from predmm.strategies.inventory import InventoryTracker
@@ -100,6 +102,7 @@ class JournalStatus:
     supervision: tuple[SupervisionRecord, ...] = ()  # the core actors' failures, latest each
     corrections: int = 0  # made by reconciliations during the runs
     last_corrections: tuple[OrderEventRecord, ...] = ()  # the newest, oldest first
+    rewards: tuple[RewardEstimate, ...] = ()  # estimated, per UTC day and market
     strategies: tuple[StrategySummary, ...] = ()  # per strategy; the fields above: the total
 
     def as_dict(self) -> dict[str, Any]:
@@ -117,7 +120,7 @@ def _jsonable(value: object) -> object:
         return {name: _jsonable(getattr(value, name)) for name in names}
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # a datetime too
         return value.isoformat()
     if isinstance(value, enum.Enum):
         return value.value
@@ -241,6 +244,7 @@ def journal_status(
         supervision=read_supervision(journal),
         corrections=len(corrections),
         last_corrections=tuple(corrections[-LAST_CORRECTIONS:]),
+        rewards=tuple(journal.reward_estimates()),
         strategies=strategy_summaries(journal, marks),
     )
 

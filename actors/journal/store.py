@@ -44,6 +44,7 @@ from predmm.actors.journal.records import (
     order_params,
     ts,
 )
+from predmm.actors.journal.rewards import record_sample
 from predmm.actors.journal.schema import (
     JournalError,
     check_identity,
@@ -54,9 +55,11 @@ from predmm.actors.journal.schema import (
 from predmm.actors.journal.status import JournalStatus, journal_status
 from predmm.domain.enums import OrderStatus, TradingState, Venue
 from predmm.domain.ids import ClientOrderId, EventId, MarketId, VenueOrderId
+from predmm.domain.market import Rewards
 from predmm.domain.orders import Fill, Order, OrderEvent
 from predmm.strategies.day_loss import DayBaseline
 from predmm.strategies.fills import SettledPosition
+from predmm.strategies.reward_score import RewardSample
 
 _SYNC_LEVELS = ("NORMAL", "FULL", "EXTRA")
 
@@ -441,6 +444,14 @@ class Journal(JournalQueries, JournalHistory, JournalAnnotations):
                     for h in baseline.holdings
                 ],
             )
+
+    def record_reward_sample(
+        self, market_id: MarketId, rewards: Rewards, sample: RewardSample, slot: int
+    ) -> bool:
+        """Add a rewards sample to its day's row (``actors.journal.rewards``); False for a
+        slot already counted."""
+        with self.atomic():
+            return record_sample(self._conn, market_id, rewards, sample, slot)
 
     def set_cursor(self, venue: Venue, cursor: str, *, at: datetime) -> None:
         with self.atomic():

@@ -28,6 +28,7 @@ from predmm.actors.journal.messages import (
     RecordOrders,
     RecordPosition,
     RecordRestart,
+    RecordRewardSample,
     RecordRun,
     RecordRunEnd,
     RecordRunInfo,
@@ -97,6 +98,8 @@ def write(journal: Journal, message: Record, now: datetime) -> list[FillOutcome]
                 journal.record_execution_step(eid, name, step, what, at=at)
             case RecordVenueWorld(venue=venue, identity=identity, description=text):
                 journal.put(world_key(venue), world_value(identity, text, at), at=at)
+            case RecordRewardSample(market_id=mid, rewards=rewards, sample=sample, slot=slot):
+                journal.record_reward_sample(mid, rewards, sample, slot)
             case _:
                 _write_annotation(journal, message, at)
     return []

@@ -11,9 +11,10 @@ this thread under the actor's lock, so the tick path wakes no other actor thread
 ``SubmitOrders`` per point where the core flushes. What stays here is about threads and
 messages: recovery, the conflator's watch (and, for a ``cross_venue`` fair value, the
 linked markets' books it follows there: ``actors.market.linked``), the strategy tag its
-orders and position carry (``MarketDeps.strategy``), the status board, logging, and the
-lifecycle: unwanted, once flat with nothing resting, it tells the supervisor
-``MarketDone`` (which retires it); on stop it cancels its own orders.
+orders and position carry (``MarketDeps.strategy``), the status board, logging, the
+rewards samples the core takes on a tick (to the journal), and the lifecycle: unwanted,
+once flat with nothing resting, it tells the supervisor ``MarketDone`` (which retires
+it); on stop it cancels its own orders.
 
 A restarted incarnation rebuilds its inventory from the PortfolioActor (seeded from the
 journal at start, then fed the same fills the journal records) and its orders (an exit
@@ -205,6 +206,7 @@ class MarketActor(pykka.ThreadingActor):
                 core.on_revert(fill, now, mono)
             case Tick():
                 core.on_tick(now, mono)
+                self._record_rewards()
             case TradingStateChanged(state=state):
                 core.changed(now, mono, state=state)
             case MarketChanged(market=market):
@@ -230,6 +232,16 @@ class MarketActor(pykka.ThreadingActor):
         for level, text, values in core.notes:
             self.log.log(level.upper(), text, **values)
         core.notes.clear()
+
+    def _record_rewards(self) -> None:
+        """The core's sample of the liquidity rewards our quotes earn (once a slot,
+        ``MarketCore.reward_sample``), to the journal."""
+        journal, rewards = self.deps.journal, self.core.market.rewards
+        if journal is None or rewards is None:
+            return
+        found = self.core.reward_sample(self.deps.rewards_sample_s)
+        if found is not None:
+            journal.reward_sample(self.market_id, rewards, *found)
 
     def _link(self, config: MarketMakingConfig) -> None:
         """Follow the same outcome's markets on the other venues in the conflator while

@@ -10,7 +10,8 @@ market and per linked event their holdings, average prices and PnL, each event's
 loss over its outcome scenarios (live), per strategy its fills and PnL (by the run's
 strategy, and by the strategy each order carries: market making, arbitrage), open orders,
 restarts, what the watch over the core actors did, the corrections the reconciliations
-made, the markets not quoted for a disputed position and quoting quality.
+made, the markets not quoted for a disputed position, quoting quality, and the rewards
+our quotes earned (estimated, per UTC day and market: ``cli.reports.rewards``).
 ``status_report`` is the JSON (exact decimals); ``cli.reports.status_text`` prints it
 (money to the cent, prices to the tick).
 """
@@ -28,6 +29,7 @@ from predmm.actors.journal.status import JournalStatus
 from predmm.cli import fmt
 from predmm.cli.locks import journal_lock_path, probe
 from predmm.cli.reports.ledger import ZERO, pnl_by, positions
+from predmm.cli.reports.rewards import estimate_rows, rewards_summary
 from predmm.cli.reports.source import (
     JournalData,
     linked_events,
@@ -117,6 +119,8 @@ def status_report(path: Path, now: datetime | None = None) -> dict[str, Any]:
     by_market = pnl_by(data.trades, marks, lambda t: t.market_id)
     markets = [_market(m, data, by_market) for m in journal.markets]
     live = data.live
+    rewarded = [e.market_id for e in journal.rewards]
+    labels = fmt.short_ids([*data.market_ids(), *rewarded])
     return {
         "journal": str(path),
         "mode": None if last is None else ("paper" if last.mode == "paper" else "live"),
@@ -145,6 +149,8 @@ def status_report(path: Path, now: datetime | None = None) -> dict[str, Any]:
         "last_corrections": [_correction(c) for c in journal.last_corrections],
         "quality": {"totals": live.get("totals"), "markets": live.get("markets", {})},
         "live_updated_at": live.get("updated_at"),
+        "rewards": estimate_rows(journal.rewards),
+        "rewards_summary": rewards_summary(list(journal.rewards), labels),
     }
 
 

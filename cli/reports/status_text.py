@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from predmm.cli import fmt
+from predmm.cli.reports.rewards import print_rewards
 
 
 def _table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
@@ -35,6 +36,7 @@ def print_status(report: dict[str, Any], console: Console) -> None:
     _print_alerts(report, console)
     _print_venues(report, console)
     _print_markets(report, console)
+    print_rewards(report.get("rewards_summary") or {}, console)
     _print_events(report, console)
     _print_exposure(report, console)
     _print_quality(report, console)

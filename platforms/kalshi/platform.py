@@ -18,10 +18,11 @@ from urllib.parse import quote, urlsplit
 
 import attrs
 import httpx
+from loguru import logger
 
 from predmm.domain.book import OrderBook
 from predmm.domain.enums import Action, OrderSide, OrderType, TimeInForce, Venue
-from predmm.domain.errors import OrderNotFound
+from predmm.domain.errors import OrderNotFound, VenueError
 from predmm.domain.events import (
     CancelResult,
     FillPage,
@@ -32,13 +33,14 @@ from predmm.domain.events import (
     VenueEvent,
 )
 from predmm.domain.ids import ClientOrderId, MarketId, VenueOrderId
-from predmm.domain.market import Market
+from predmm.domain.market import IncentiveProgram, Market
 from predmm.domain.orders import Fill, Order
 from predmm.domain.ticks import TickSpec
 from predmm.platforms.kalshi import settlements, wire
 from predmm.platforms.kalshi.endpoints import PRODUCTION_URL, capabilities_for, ws_url_for
 from predmm.platforms.kalshi.feed import FeedState
 from predmm.platforms.kalshi.http import CallStats, KalshiHttp, RetryPolicy
+from predmm.platforms.kalshi.incentives import incentive_from_kalshi, with_incentives
 from predmm.platforms.kalshi.orders import OrderDesk
 from predmm.platforms.kalshi.safety import KalshiSafety
 from predmm.platforms.kalshi.signing import KalshiSigner, PrivateKey
@@ -51,6 +53,7 @@ DEFAULT_RECONNECT = RetryPolicy(attempts=1, base_delay=0.2, max_delay=10.0)
 FILL_PAGES_PER_CALL = 100  # pages of up to page_limit fills: one get_fills is bounded
 EVENTS_PER_CALL = 100  # event tickers per GET /events (a comma list, as for /portfolio/orders)
 EVENTS_PER_PAGE = 200  # GET /events answers at most 200 a page
+PROGRAMS_PER_PAGE = 1000  # GET /incentive_programs allows up to 10,000
 
 
 def _utc_now() -> datetime:
@@ -148,7 +151,35 @@ class KalshiPlatform:
             params["tickers"] = ",".join(tickers)
         items = await self._pages("/markets", "markets", params, max_pages=max_pages)
         markets = [self._remember(wire.market_from_kalshi(m, self._clock())) for m in items]
-        return await self._with_events(markets)
+        return await self._with_programs(await self._with_events(markets))
+
+    async def get_incentive_programs(
+        self, status: str = "active", kind: str = "all"
+    ) -> list[IncentiveProgram]:
+        """Kalshi's incentive programs (GET /incentive_programs): ``status`` "all",
+        "active", "upcoming", "closed" or "paid_out"; ``kind`` "all", "liquidity",
+        "volume", ... ; every page."""
+        params = {"status": status, "type": kind}
+        items = await self._pages(
+            "/incentive_programs",
+            "incentive_programs",
+            params,
+            limit=PROGRAMS_PER_PAGE,
+            cursor_key="next_cursor",
+        )
+        return [incentive_from_kalshi(item) for item in items]
+
+    async def _with_programs(self, markets: list[Market]) -> list[Market]:
+        """``markets`` with their active incentive programs. The programs only inform:
+        a venue that cannot list them now leaves the markets as they are (logged)."""
+        if not markets:
+            return markets
+        try:
+            programs = await self.get_incentive_programs()
+        except VenueError as exc:
+            logger.warning("kalshi: incentive programs not read: {exc}", exc=exc)
+            return markets
+        return with_incentives(markets, programs)
 
     async def get_market(self, market_id: MarketId) -> Market:
         payload = await self._http.call("GET", f"/markets/{_seg(market_id.symbol)}")
@@ -193,6 +224,7 @@ class KalshiPlatform:
         *,
         max_pages: int | None = None,
         limit: int | None = None,
+        cursor_key: str = "cursor",
     ) -> list[Any]:
         items: list[Any] = []
         cursor: str | None = None
@@ -202,7 +234,7 @@ class KalshiPlatform:
             query = {**params, "limit": size} | ({"cursor": cursor} if cursor else {})
             payload = await self._http.call("GET", path, params=query)
             items.extend(wire.field(payload, key, f"Kalshi GET {path}") or [])
-            cursor, pages = wire.end_cursor(payload.get("cursor")), pages + 1
+            cursor, pages = wire.end_cursor(payload.get(cursor_key)), pages + 1
             if cursor is None or (max_pages is not None and pages >= max_pages):
                 return items
 

@@ -30,6 +30,7 @@ from predmm.domain.ids import ClientOrderId, EventId, FillId, MarketId, VenueOrd
 from predmm.domain.market import Market
 from predmm.domain.orders import Fill, Order
 from predmm.domain.ticks import TickSpec
+from predmm.platforms.polymarket._rewards import rewards_from_gamma
 
 ONE = Decimal(1)
 Json = Mapping[str, Any]
@@ -256,6 +257,7 @@ def market_from_gamma(p: Json, info: MarketInfo, as_of: datetime | None = None) 
         close_time=ts(end) if end else None,
         as_of=as_of,
         min_order_size=info.min_size,
+        rewards=rewards_from_gamma(p, as_of),
     )
 
 

@@ -350,6 +350,11 @@ class ExchangeCore:
             return []
         return [o.record() for o in ladder.queue(price)]
 
+    def resting_orders(self, market_id: MarketId) -> list[OrderRecord]:
+        """Every order resting on the market's book, both ladders (what a venue's rewards
+        sampler scores)."""
+        return [o.record() for o in self._market(market_id).book.resting()]
+
     # orders: reads ---------------------------------------------------------------
 
     def order(self, order_id: VenueOrderId) -> OrderRecord | None:

@@ -129,6 +129,39 @@ class SelfTradePrevention(enum.Enum):
 
 
 @attrs.frozen(kw_only=True)
+class LiquidityRewards:
+    """What a Polymarket market pays its makers (``simulator.rewards`` pays it): resting
+    orders of at least ``min_size`` shares within ``max_spread_cents`` of the adjusted
+    midpoint share ``daily_rate`` dollars a day by score; ``rebate_rate`` of the day's
+    taker fees goes back to the makers, by the taker fee their fills would have paid.
+    Served as Gamma's ``rewardsMinSize``, ``rewardsMaxSpread``, ``clobRewards`` and
+    ``feeSchedule.rebateRate``, and the CLOB market's ``rewards``."""
+
+    min_size: Decimal
+    max_spread_cents: Decimal
+    daily_rate: Decimal
+    rebate_rate: Decimal = ZERO
+    program_id: str = "1"  # clobRewards[].id
+
+
+@attrs.frozen(kw_only=True)
+class KalshiIncentive:
+    """One Kalshi incentive program of a market, as GET /incentive_programs lists it
+    (the simulator lists it; it does not pay it)."""
+
+    program_id: str
+    kind: str  # "liquidity", "volume", ...
+    description: str
+    start: datetime
+    end: datetime
+    period_reward_centicents: int
+    paid_out: bool = False
+    discount_factor_bps: int | None = None
+    target_size: Decimal | None = None
+    max_reward_per_account_centicents: int | None = None
+
+
+@attrs.frozen(kw_only=True)
 class KalshiListing:
     """Kalshi metadata of a market (the ticker is the MarketId's symbol)."""
 
@@ -144,6 +177,7 @@ class KalshiListing:
     category: str = ""
     cancel_order_on_pause: bool = False  # every order of the market cancelled on a pause
     fractional_trading: bool = False  # counts in steps of 0.01 (``MarketSpec.count_step``)
+    incentives: tuple[KalshiIncentive, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -164,6 +198,7 @@ class PolymarketListing:
     # 1: outcome tokens (clobTokenIds), orders on the CTF Exchange V2; 2: a protocol-V2
     # market (Gamma ``version: "v2"``), outcome position ids, orders on Exchange V3
     protocol: int = 1
+    rewards: LiquidityRewards | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from predmm.simulator.faults import RouteKind
-from predmm.simulator.kalshi import errors, event_reads, groups, reads, writes
+from predmm.simulator.kalshi import errors, event_reads, groups, incentives, reads, writes
 from predmm.simulator.kalshi.endpoint import Op, endpoint, json_response
 from predmm.simulator.kalshi.frontend import KalshiFrontEnd, KalshiOptions
 from predmm.simulator.kalshi.ratelimit import (
@@ -39,6 +39,7 @@ OPS: tuple[Op, ...] = (
     Op(route="GET /markets/{ticker}/orderbook", handler=reads.orderbook, private=False),
     Op(route="GET /events", handler=event_reads.events, private=False),
     Op(route="GET /events/{event_ticker}", handler=event_reads.event, private=False),
+    Op(route="GET /incentive_programs", handler=incentives.incentive_programs, private=False),
     Op(route="POST /portfolio/events/orders", handler=writes.create_order, bucket=W, kind=ORDER),
     Op(
         route="DELETE /portfolio/events/orders",

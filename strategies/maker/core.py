@@ -6,10 +6,12 @@ It owns the market's inventory, its view of its live orders and the rules:
 
 * the quotes (``strategies.quoting.compute_quotes`` on the book less our own orders;
   a ``cross_venue`` fair value also reads the same outcome's books on the other venues,
-  handed in by ``on_linked``) and the diff against the live ones (``quote_diff``: keep,
+  handed in by ``on_linked``; then ``strategies.rewards.reward_quotes``: into the reward
+  band with ``rewards_aware``) and the diff against the live ones (``quote_diff``: keep,
   amend where the venue can, else cancel and replace; never two quotes on one side);
 * the guards: quote age (``on_tick``), price move (``needs_requote``'s threshold),
-  volume spike (quotes pulled for ``max_quote_age_seconds``);
+  volume spike (quotes pulled for ``max_quote_age_seconds``); a live quote that left the
+  reward band where the wanted one is in it is requoted at once (``leaves_band``);
 * the market's life (``strategies.life``): quoting, exit only (the passive exit; near
   the close the marketable exit for the whole position, once no order of ours rests on
   its side), closed;
@@ -23,7 +25,8 @@ It owns the market's inventory, its view of its live orders and the rules:
 Pure: no threads, no I/O, no clock reads (each event brings ``now`` and the monotonic
 ``mono`` seconds), no logging (``notes`` says what a shell may log). What it decides
 leaves as ``Submission``s (cancels first, then amends, then placements), one per point
-where the actor sends.
+where the actor sends. ``reward_sample`` scores our resting quotes by the venue's
+liquidity-reward formula once a sampling slot, for the shell to record.
 """
 
 from __future__ import annotations
@@ -70,6 +73,8 @@ from predmm.strategies.maker.view import (
 )
 from predmm.strategies.market_making import exit_signal
 from predmm.strategies.quoting import Quote, VolumeMeter, compute_quotes, quote_expired
+from predmm.strategies.reward_score import RewardSample, resting, sample, slot
+from predmm.strategies.rewards import leaves_band, reward_quotes
 
 
 class Holding(Protocol):
@@ -129,6 +134,7 @@ class MarketCore(Outbox):
         self.health: str | None = None  # set when it requoted: what a status board shows
         self.notes: list[tuple[str, str, dict[str, Any]]] = []  # (level, text, values) to log
         self.mono = 0.0
+        self.reward_slot: int | None = None  # the rewards' sampling slot last sampled
 
     # events ---------------------------------------------------------------------------
 
@@ -260,6 +266,20 @@ class MarketCore(Outbox):
         """Our quote per side and any second one (``quote_diff.quoting``), as they are."""
         return quoting(self.live, self.cancelling, self.exits)
 
+    def reward_sample(self, interval_s: float) -> tuple[RewardSample, int] | None:
+        """Once a sampling slot of ``interval_s`` (the venue's minute), the venue's
+        reward formula on our resting orders against the book (``strategies.reward_score``)
+        and the slot; None for a market without rewards or a book, once trading closed, or
+        when this slot was sampled already."""
+        rewards, book, now = self.market.rewards, self.book, self.now
+        if rewards is None or book is None or now is None:
+            return None
+        current = slot(now, interval_s)
+        if current == self.reward_slot or self._phase() is Phase.CLOSED:
+            return None
+        self.reward_slot = current
+        return sample(rewards, book, resting(self.live.values()), now, interval_s), current
+
     def watch(self) -> Watch:
         """What it reads of a book now (its quotes' prices and sizes): a book update that
         changes none of it changes no decision (``domain.book.Watch``)."""
@@ -332,7 +352,9 @@ class MarketCore(Outbox):
         self._exit(view, held)
         desired = self._desired(view, own, held)
         threshold = self.config.price_change_requote_threshold
-        if needs_requote(self.stale, desired, quotes, self.quoted_fair, self.fair, threshold):
+        if needs_requote(
+            self.stale, desired, quotes, self.quoted_fair, self.fair, threshold
+        ) or self._left_band(view, desired, quotes, own):
             cancels, amends, places = diff(desired, quotes, self.amend)
             self._cancel(cancels)
             self._amend(amends)
@@ -346,6 +368,20 @@ class MarketCore(Outbox):
         if key is not None:
             self._traced(key)
 
+    def _left_band(
+        self,
+        view: LiveView | None,
+        desired: dict[OrderSide, Quote],
+        quotes: dict[OrderSide, Order],
+        own: OwnSizes,
+    ) -> bool:
+        """A live quote has left the reward band where the wanted one is in it
+        (``strategies.rewards.leaves_band``): requote now."""
+        if view is None or self.book is None or not self.config.rewards_aware:
+            return False
+        live = {side: (o.price, o.remaining) for side, o in quotes.items()}
+        return leaves_band(desired, live, view, self.config, self.book.without(own))
+
     def _desired(
         self, view: LiveView | None, own: OwnSizes, held: InventoryTracker
     ) -> dict[OrderSide, Quote]:
@@ -356,6 +392,7 @@ class MarketCore(Outbox):
         assert self.book is not None
         others = self.book.without(own)
         decision = compute_quotes(view, held, self.config, others, self.linked)
+        decision = reward_quotes(decision, view, held, self.config, others)
         self.fair = decision.fair_value if decision is not None else None
         quotes = {q.side: q for q in decision.quotes()} if decision is not None else {}
         if phase(view, self.config, wanted=self.wanted) is Phase.EXITING:  # exit only

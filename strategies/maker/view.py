@@ -15,7 +15,7 @@ from decimal import Decimal
 from predmm.domain.book import Level, OrderBook, Watch
 from predmm.domain.enums import MarketStatus, OrderSide, TradingState
 from predmm.domain.ids import EventId, MarketId
-from predmm.domain.market import Market, hours_between
+from predmm.domain.market import Market, Rewards, hours_between
 from predmm.domain.orders import Order
 from predmm.domain.ticks import TickSpec
 from predmm.strategies.inventory import InventoryTracker
@@ -68,6 +68,10 @@ class LiveView:
     @property
     def count_step(self) -> Decimal:
         return self.market.count_step
+
+    @property
+    def rewards(self) -> Rewards | None:
+        return self.market.rewards
 
     @property
     def hours_to_close(self) -> float | None:

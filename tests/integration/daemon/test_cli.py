@@ -167,6 +167,20 @@ def test_markets_on_the_embedded_exchange_names_why_markets_are_skipped():
     assert "beyond max_markets 5" in result.output
 
 
+def test_markets_says_what_each_market_pays_makers():
+    """The simulator's rewarded Polymarket markets (pool, band, minimum size, rebates) and
+    Kalshi's incentive programs as GET /incentive_programs states them."""
+    result = CliRunner(env={"COLUMNS": "300"}).invoke(cli, ["markets"])
+    assert result.exit_code == 0, result.output
+    assert "$500/day within 3.5c of mid, min 20; rebates 20%" in result.output
+    assert "$300/day within 4.5c of mid, min 20; rebates 25%" in result.output
+    assert "Kalshi incentive programs (active)" in result.output
+    (fed,) = [line for line in result.output.splitlines() if "lip" in line or "Fed Dec" in line]
+    for field in ("kalshi:KXFEDDECISION-26DEC-C25", "liquidity", "500.00", "1,000", "0.5"):
+        assert field in fed
+    assert "Volume incentive: Lakers at Celtics" in result.output
+
+
 def test_cancel_all_needs_venues():
     line = one_line_error(CliRunner().invoke(cli, ["cancel-all"]))
     assert "give --config FILE or --sim-credentials DIR" in line

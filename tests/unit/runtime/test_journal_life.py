@@ -69,12 +69,13 @@ def test_a_version_1_journal_opens_keeps_its_rows_and_gains_the_new_tables(
     Journal.open(path).close()  # the daemon's writer migrates it
     with Journal.open_read_only(path) as journal:
         assert (
-            journal.schema_version == SCHEMA_VERSION == 12
-        )  # 3: settlements; 10: operator; 11: reports; 12: strategies
+            journal.schema_version == SCHEMA_VERSION == 14
+        )  # 3: settlements; 10: operator; 11: reports; 12: strategies; 14: rewards
         assert [f.fill.fill_id for f in journal.fills()] == [FillId("f1")]
         assert journal.settlements() == []
         assert journal.day_baseline(EPOCH.date()) is None
         assert (journal.market_infos(), journal.balances()) == ({}, [])
+        assert journal.reward_estimates() == []
         assert journal.inventory(K1).yes_contracts == 10
         # an untagged fill of then is the market maker's
         ((strategy, tracker),) = journal.strategy_inventories()

@@ -117,6 +117,7 @@ class FakeStats:
     order_counts: dict[Any, int] = attrs.Factory(dict)
     order_events: dict[Any, int] = attrs.Factory(dict)
     platform_stats: dict[Any, Any] = attrs.Factory(dict)
+    rewards: dict[str, Any] = attrs.Factory(dict)  # today's estimates, by market
 
     def per_market(self) -> tuple[dict[str, Any], Any]:
         return {}, None
@@ -175,6 +176,9 @@ def test_every_counter_is_a_total_and_every_current_value_a_gauge() -> None:
         "pnl_dollars",
         "trading_state",
         "engine_running",
+        "rewards_estimated_dollars",
+        "rebates_estimated_dollars",
+        "rewards_share",
     )
     for name in current:
         assert kinds[f"predmm_{name}"] == "gauge", name

@@ -36,6 +36,8 @@ DECLARED = {
     ("GET", "/events", 400),
     ("GET", "/events/{event_ticker}", 200),
     ("GET", "/events/{event_ticker}", 404),
+    ("GET", "/incentive_programs", 200),
+    ("GET", "/incentive_programs", 400),
     ("POST", "/portfolio/events/orders", 201),
     ("POST", "/portfolio/events/orders", 400),
     ("POST", "/portfolio/events/orders", 401),
@@ -123,6 +125,9 @@ async def _exercise(c: httpx.AsyncClient, anonymous: httpx.AsyncClient, sim: Sim
     await c.get("/events", params={"status": "bogus"})
     await c.get("/events/KXFEDDECISION-26DEC")
     await c.get("/events/NOPE")
+    await anonymous.get("/incentive_programs", params={"status": "active", "limit": 1})
+    await anonymous.get("/incentive_programs", params={"type": "liquidity"})
+    await anonymous.get("/incentive_programs", params={"status": "bogus"})
     # writes: happy paths
     resting = (
         await c.post("/portfolio/events/orders", json=order_body(FED, client_order_id="r"))
