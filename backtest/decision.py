@@ -97,7 +97,7 @@ class MarketInput:
     market: Market  # the snapshot: status, tick, best bid/ask, close time, liquidity
     book: OrderBook  # everybody else's orders (the daemon's ``book.without(own)``)
     inventory: InventoryTracker  # read only
-    live: tuple[LiveOrder, ...]
+    live: tuple[LiveOrder, ...]  # empty for a decider that ``reserves`` (it reads ``orders``)
     traded: Decimal  # contracts printed since the last input (the volume-spike guard)
     selected: bool  # picked by the last ``select``: quote it, or only exit and cancel
     now: datetime

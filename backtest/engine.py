@@ -285,19 +285,25 @@ class Replay:
             if not m.traded_since and m.unchanged_by(m.book, ts):
                 return  # nothing it decides can change
         m.decided_key, m.window, m.dirty = key, window, False
-        orders, news, gate = self._kept(m) if self.reserves else ((), (), None)
-        inp = MarketInput(
-            market=m.snapshot(ts),
-            book=m.order_book(),
-            inventory=m.inventory,
-            live=tuple(
+        if self.reserves:  # it keeps its own orders: ``live`` is not built for it
+            orders, news, gate = self._kept(m)
+            live: tuple[LiveOrder, ...] = ()
+        else:
+            orders, news, gate = (), (), None
+            live = tuple(
                 LiveOrder(order_id=o.oid, side=o.side, price=o.price, remaining=o.remaining)
                 for o in m.orders.values()
                 if o.post_only and o.oid not in m.cancelling
-            ),
+            )
+        now = ev.to_datetime(ts)
+        inp = MarketInput(
+            market=m.snapshot(ts, now),
+            book=m.order_book(),
+            inventory=m.inventory,
+            live=live,
             traded=m.take_traded(),
             selected=chosen,
-            now=ev.to_datetime(ts),
+            now=now,
             orders=orders,
             news=news,
             gate=gate,

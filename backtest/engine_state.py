@@ -3,6 +3,7 @@ it), our orders, inventory, marks and figures. Owned by ``backtest.engine.Replay
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from predmm.backtest import events as ev
@@ -52,6 +53,8 @@ class Mkt:
         self._top: tuple[float, float] | None = None
         self._book_cache: tuple[int, OrderBook] | None = None
         self.rewards = RewardTally()
+        close = info.close_ms
+        self.close_time = ev.to_datetime(close) if close is not None else None
 
     # the data -------------------------------------------------------------------------
 
@@ -129,9 +132,9 @@ class Mkt:
     def view(self, ts: int) -> Market:
         return self.snapshot(ts)
 
-    def snapshot(self, ts: int) -> Market:
+    def snapshot(self, ts: int, now: datetime | None = None) -> Market:
+        """The listing at ``ts`` (``now``: the same time as a datetime, when known)."""
         yes, no = self.book[0], self.book[2]
-        close = self.info.close_ms
         return Market(
             market_id=self.info.market_id,
             title=self.info.title,
@@ -143,8 +146,8 @@ class Mkt:
             best_yes_bid=ev.dec(yes[0]) if yes else None,
             best_yes_ask=ONE - ev.dec(no[0]) if no else None,
             last_price=self.last_price,
-            close_time=ev.to_datetime(close) if close is not None else None,
-            as_of=ev.to_datetime(ts),
+            close_time=self.close_time,
+            as_of=now if now is not None else ev.to_datetime(ts),
             min_order_size=self.info.min_order_size,
             rewards=self.info.rewards,
         )
@@ -171,10 +174,8 @@ class Mkt:
         yp, ys, np_, ns = self.book
         book = OrderBook(
             self.info.market_id,
-            tuple(Level(ev.dec(p), _size(s)) for p, s in zip(yp[:DEPTH], ys[:DEPTH], strict=False)),
-            tuple(
-                Level(ev.dec(p), _size(s)) for p, s in zip(np_[:DEPTH], ns[:DEPTH], strict=False)
-            ),
+            tuple(map(_level, yp[:DEPTH], ys[:DEPTH])),
+            tuple(map(_level, np_[:DEPTH], ns[:DEPTH])),
         )
         self._book_cache = (self.version, book)
         return book
@@ -225,6 +226,20 @@ def _never(book: Ladders, ts: int) -> bool:
 
 def _size(s: float) -> Decimal:
     return Decimal(repr(s)) if s > 0 else Decimal("0.01")
+
+
+_LEVELS: dict[tuple[float, float], Level] = {}
+
+
+def _level(price: float, size: float) -> Level:
+    """The data's level as the decision's book shows it, cached: a book has few distinct
+    (price, size) pairs, and a ``Level`` is immutable."""
+    out = _LEVELS.get((price, size))
+    if out is None:
+        out = Level(ev.dec(price), _size(size))
+        if len(_LEVELS) < 200_000:
+            _LEVELS[(price, size)] = out
+    return out
 
 
 def _merged(book: Ladders, delta: Ladders) -> Ladders:

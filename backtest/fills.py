@@ -44,6 +44,7 @@ from predmm.domain.enums import OrderSide
 
 Ladders = tuple[list[float], list[float], list[float], list[float]]  # yes_px, yes_sz, no_px, no_sz
 EMPTY: Ladders = ([], [], [], [])
+ZERO = Decimal(0)
 
 
 @attrs.define(slots=True, eq=False)
@@ -151,7 +152,10 @@ class TradeThrough:
         return None
 
     def on_book(self, order: Working, book: Ladders) -> Decimal:
-        got = clip(order, crossing(order, book, inclusive=False))
+        cross = crossing(order, book, inclusive=False)
+        if cross <= 0:  # nothing through our price (most books): nothing taken
+            return ZERO
+        got = clip(order, cross)
         take_crossing(order, book, float(got), inclusive=False)
         return got
 

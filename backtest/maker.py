@@ -152,8 +152,8 @@ class CoreMarket:
     def _acks(self, core: MarketCore, inp: MarketInput, now: datetime, mono: float) -> None:
         """What the venue says of the orders it holds (accepted, partly filled): first,
         so that the book is read with our orders as they are."""
-        self.ids = {ClientOrderId(o.tag): o.order_id for o in inp.orders if o.tag}
-        acks = [a for a in (_ack(core.live.get(ClientOrderId(o.tag)), o) for o in inp.orders) if a]
+        self.ids = {_coid(o.tag): o.order_id for o in inp.orders if o.tag}
+        acks = [a for a in (_ack(core.live.get(_coid(o.tag)), o) for o in inp.orders) if a]
         if acks:
             core.on_orders(acks, now, mono)
 
@@ -163,7 +163,7 @@ class CoreMarket:
             if isinstance(note, FillNote):
                 core.on_fill(self._fill(note), now, mono)
             elif isinstance(note, EndNote):
-                order = core.live.get(ClientOrderId(note.tag))
+                order = core.live.get(_coid(note.tag))
                 if order is not None:
                     core.on_orders([_ended(order, note)], now, mono)
 
@@ -176,7 +176,7 @@ class CoreMarket:
             quantity=note.quantity,
             fee=note.fee,
             is_taker=note.taker,
-            client_order_id=ClientOrderId(note.tag),
+            client_order_id=_coid(note.tag),
         )
 
     def _listing_changed(self, have: Market, new: Market) -> bool:
@@ -197,7 +197,7 @@ class CoreMarket:
             (order, note)
             for note in inp.orders
             if note.live
-            and (order := self.core.live.get(ClientOrderId(note.tag))) is not None
+            and (order := self.core.live.get(_coid(note.tag))) is not None
             and order.order_type is not OrderType.MARKET
         ]
         if not resting:
@@ -230,6 +230,21 @@ def _amend(oid: int, a: Amendment, order: Order) -> Amend:
 def _place(o: Order) -> Place:
     ioc = o.order_type is OrderType.MARKET
     return Place(side=o.side, price=o.price, size=o.quantity, ioc=ioc, tag=str(o.client_order_id))
+
+
+_COIDS: dict[str, ClientOrderId] = {}
+
+
+def _coid(tag: str) -> ClientOrderId:
+    """The client order id an order's tag names, cached (one is looked up per order of
+    ours at every decision)."""
+    out = _COIDS.get(tag)
+    if out is None:
+        out = ClientOrderId(tag)
+        if len(_COIDS) > 100_000:
+            _COIDS.clear()
+        _COIDS[tag] = out
+    return out
 
 
 _UNKNOWN = Band(0.0, -1.0, sized=False)  # not worked out yet

@@ -25,11 +25,26 @@ class Level:
 
 
 def _sorted_desc(levels: Iterable[Level]) -> tuple[Level, ...]:
+    levels = tuple(levels)
+    if _strictly_desc(levels):  # already as the book keeps them (the usual case): no copy
+        return levels
     merged: dict[Decimal, Decimal] = {}
     for lv in levels:
         if lv.size > 0:
             merged[lv.price] = merged.get(lv.price, Decimal(0)) + lv.size
     return tuple(Level(p, s) for p, s in sorted(merged.items(), reverse=True))
+
+
+def _strictly_desc(levels: tuple[Level, ...]) -> bool:
+    """Prices strictly falling and every size a positive ``Decimal``: already what
+    ``_sorted_desc`` makes of them (equal levels; no copy needed)."""
+    last = None
+    for lv in levels:
+        size = lv.size
+        if type(size) is not Decimal or size <= 0 or (last is not None and lv.price >= last):
+            return False
+        last = lv.price
+    return True
 
 
 @attrs.frozen
