@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import aclosing
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +21,7 @@ from predmm.simulator import Simulator
 from predmm.simulator.kalshi import create_kalshi_app
 from predmm.simulator.server import SimulatorApps, SimulatorUrls, serve
 from predmm.simulator.testing import wall_clock_start
+from tests.integration.paper.test_paper_engine import wait_for_sim_clock
 
 D = Decimal
 YES, NO = OrderSide.YES, OrderSide.NO
@@ -91,6 +93,9 @@ async def test_paper_orders_fill_behind_the_real_queue_and_never_reach_the_venue
             market_id=mid, side=YES, quantity=1, price=D("0.45"), post_only=True
         )
         assert crossing.status is OrderStatus.REJECTED
+        # the served simulator's clock lags the wall clock our bid joined by (0.25 s steps):
+        # a trade stamped before the bid joined is not one that could have filled it
+        await wait_for_sim_clock(simulator, datetime.now(UTC))
         # someone sells 13 YES: 10 to the queue ahead of us at 0.40, 3 through us at 0.39
         ex.place_order(
             taker.kalshi_account, mid, NO, D("0.61"), D(13), time_in_force=TimeInForce.IOC
