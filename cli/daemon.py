@@ -44,6 +44,7 @@ from predmm.domain.errors import PredmmError
 from predmm.platforms.paper import wrap_if_paper
 from predmm.supervisors.engine import TradingEngine
 from predmm.supervisors.logs import configure_logging
+from predmm.supervisors.runtime import EngineTimings
 from predmm.supervisors.worlds import VenueWorld, check_worlds, paper
 
 DEFAULT_JOURNAL = Path("predmm.sqlite3")
@@ -67,6 +68,7 @@ class RunOptions:
     view: bool = True
     clear_halt: bool = False
     paper: bool = False  # --paper: trade on paper whatever the config says
+    timings: EngineTimings | None = None  # not on the command line: the engine's defaults
 
 
 def load_run_settings(opts: RunOptions) -> Settings:
@@ -244,6 +246,8 @@ async def _trade(
         seed=opts.seed,
         clear_halt=opts.clear_halt,
         worlds=run_worlds(settings, setup),
+        clock=setup.clock,
+        timings=opts.timings,
     )
     stats = LiveStats(engine, journal)
     metrics_registry(engine, stats, registry)
