@@ -25,6 +25,7 @@ from predmm.domain.enums import (
     Venue,
 )
 from predmm.domain.errors import VenueProtocolError
+from predmm.domain.fees import polymarket_fee
 from predmm.domain.ids import ClientOrderId, EventId, FillId, MarketId, VenueOrderId
 from predmm.domain.market import Market
 from predmm.domain.orders import Fill, Order
@@ -90,6 +91,9 @@ def dec(value: Any, name: str = "value") -> Decimal:
         return Decimal(value) if not isinstance(value, float) else Decimal(str(value))
     except (InvalidOperation, TypeError, ValueError):
         raise VenueProtocolError(f"{name} {value!r} is not a number") from None
+
+
+BPS = Decimal(10_000)  # basis points in one
 
 
 def dec_field(payload: Json, name: str) -> Decimal:
@@ -390,6 +394,15 @@ class Account:
         return maker is not None and str(maker).lower() == self.address.lower()
 
 
+def taker_fee(p: Json, price: Decimal, shares: Decimal) -> Decimal:
+    """What a trade we took cost in fees: ``shares x rate x P(1 - P)`` at the trade's
+    ``fee_rate_bps`` (``domain.fees``; the exponent of the market's ``fd`` is not on the
+    trade: 1, as on every market listed today). Makers pay nothing."""
+    raw = p.get("fee_rate_bps")
+    bps = dec(raw, "fee_rate_bps") if raw not in (None, "") else Decimal(0)
+    return polymarket_fee(taker_rate=bps / BPS)(price, shares, True)
+
+
 def fills_from_trade(
     p: Json,
     info_of: Callable[[str], MarketInfo | None],
@@ -407,15 +420,16 @@ def fills_from_trade(
     if str(p.get("trader_side", "")).upper() == "TAKER" and me.owns(p):
         info = info_of(str(field(p, "asset_id")))
         if info is not None:
+            price, shares = dec_field(p, "price"), size(field(p, "size"), "size")
             fills.append(
                 Fill(
                     fill_id=FillId(trade_id),
                     market_id=info.market_id,
                     side=info.side_of(str(p["asset_id"])),
                     action=Action.BUY if str(field(p, "side")).upper() == "BUY" else Action.SELL,
-                    price=dec_field(p, "price"),
-                    quantity=size(field(p, "size"), "size"),
-                    fee=Decimal(0),
+                    price=price,
+                    quantity=shares,
+                    fee=taker_fee(p, price, shares),
                     is_taker=True,
                     venue_order_id=_opt_order_id(p.get("taker_order_id")),
                     ts=when,

@@ -15,7 +15,7 @@ request (heartbeats too) is made by the EOA. A market's exchange comes from its 
 record: protocol-V2 markets (``version: "v2"``, position ids) take orders on Exchange V3.
 
 Positions are the CONDITIONAL token balances of the markets this client has seen
-(``get_markets`` / ``market_info``); fees on fills are not computed (makers pay none).
+(``get_markets`` / ``market_info``); a fill we took carries its taker fee (makers pay none).
 """
 
 from __future__ import annotations
