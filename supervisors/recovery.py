@@ -312,13 +312,20 @@ async def settle_orders(
 
 
 async def _lookup(client: VenueClient, order: Order, retries: int) -> Order | None:
+    """What the venue says of a journaled order: by the venue's id when the journal
+    has it and the client can look that up (a new process's Polymarket client knows no
+    hash of the last run's orders: the journal wrote each before it was sent), else by
+    our client order id."""
+    by_id = getattr(client, "get_order_by_id", None)
+    vid = order.venue_order_id
+
+    async def found() -> Order | None:
+        if by_id is not None and vid is not None:
+            return await by_id(vid)  # type: ignore[no-any-return]
+        return await client.get_order(order.client_order_id, order.market_id)
+
     try:
-        return await _call(
-            client,
-            "get_order",
-            lambda: client.get_order(order.client_order_id, order.market_id),
-            retries,
-        )
+        return await _call(client, "get_order", found, retries)
     except ReconciliationError:
         return None  # the venue cannot say: the journaled fills decide
 

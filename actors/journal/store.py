@@ -31,6 +31,7 @@ from predmm.actors.journal.records import (
     CORRECTION,
     INSERT_EVENT,
     INSERT_FILL,
+    INSERT_INTENT,
     UPSERT_ORDER,
     PositionRecord,
     cursor_key,
@@ -254,6 +255,14 @@ class Journal(JournalQueries):
                     for order, event in changes
                 ],
             )
+
+    def record_intents(self, orders: Sequence[Order], *, at: datetime) -> None:
+        """Orders about to be sent (write-ahead), each with the venue's id when its
+        client knows it before sending: a new row for an order the journal does not
+        hold; one it holds keeps its state and learns the venue's id."""
+        stamp = ts(at)
+        with self.atomic():
+            self._conn.executemany(INSERT_INTENT, [order_params(o, stamp) for o in orders])
 
     def record_correction(self, order: Order, *, at: datetime, what: str) -> None:
         """A correction a reconciliation made to an order during a run: the order's row

@@ -7,6 +7,8 @@ queue of placements, and why requests keep flowing while its thread waits for th
 
 * client order ids are made by the MarketActors, unique per incarnation, and reused on
   every retry of one intent (a 429 re-sends the same order);
+* an order leaves only once the journal has committed its row (write-ahead,
+  ``calls.journal_first``), with the venue's id when the client knows it first;
 * a timeout or 5xx after a submit makes the order UNKNOWN, reserved and unreplaced, while
   ``get_order`` by client order id looks for it over a bounded window with backoff
   (``actors.platform.lookups``): found, it is what the venue says; absent for the whole
@@ -155,6 +157,7 @@ class PlatformActor(DirectActor):
             key=self.key,
             answer=self.answers.put,
             max_in_flight=max_in_flight,
+            before_send=venue_calls.journal_first(journal, venue_calls.WRITE_AHEAD_TIMEOUT),
         )
         self.routes: dict[MarketId, pykka.ActorRef[Any]] = {}
         self.portfolio: pykka.ActorRef[Any] | None = None
