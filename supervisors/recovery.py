@@ -8,8 +8,9 @@ Per venue, before any order is sent (``reconcile_venue``):
    cursor in one transaction (``RecordFillPage``), then flushed;
 2. settlements: the markets the journal holds contracts in and has not settled are asked
    of the venue (``client.get_settlements``); those that resolved (while predmm was
-   down) are journaled settled (``RecordSettlement``), so the positions compared next
-   agree with a venue that has paid them out;
+   down, or since: asked again when the positions disagree) are journaled settled
+   (``RecordSettlement``), so the positions compared next agree with a venue that has
+   paid them out;
 3. positions: the journal's (rebuilt from its fills) against ``client.get_positions()``,
    net of YES - NO (Kalshi nets the two). Fills that arrived while the positions were
    read are caught up and the positions read again. A mismatch left after that is looked
@@ -116,6 +117,10 @@ async def reconcile_venue(
                 rescanned=rescanned,
                 settlements=settled,
             )
+        resolved = await recover_settlements(client, journal, write, retries=retries)
+        if resolved:  # a market resolved since the venue was asked: compare again
+            settled += resolved
+            continue
         if rescanned:
             break
         rescanned = True

@@ -245,6 +245,31 @@ async def test_a_fill_racing_the_positions_read_is_journaled_and_agrees(tmp_path
         assert journal.inventory(K2).yes_contracts == 4
 
 
+class ResolvesWhileReconciling(FakeVenue):
+    """The market resolves (its contracts paid out, no longer listed) just after the
+    venue was asked which of the journal's markets had resolved."""
+
+    async def get_settlements(self, market_ids: Sequence[MarketId]) -> list[Any]:
+        found = await super().get_settlements(market_ids)
+        if K1 not in self.settlements:
+            self.settle(K1, OrderSide.YES, announce=False)
+        return found
+
+
+async def test_a_market_resolving_while_the_start_reconciles_is_settled_not_refused(
+    tmp_path: Path,
+) -> None:
+    held = a_fill("f-1", K1, 5)
+    path = journal_holding(tmp_path / "j.sqlite3", held)
+    venue = ResolvesWhileReconciling(Venue.KALSHI, markets=[fake_market(Venue.KALSHI, "K1")])
+    venue.fills.append(held)
+    with Journal.open_read_only(path) as journal:
+        done = await reconcile_venue(venue, journal, direct_writer(path))
+        assert done.settlements == 1
+        (settled,) = journal.settlements()
+        assert (settled.market_id, settled.outcome, settled.payout) == (K1, "yes", 5)
+
+
 class NewestFirst(FakeVenue):
     """Pages newest first (Kalshi): a saved cursor leads to older fills only."""
 
