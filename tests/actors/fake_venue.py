@@ -7,9 +7,10 @@ and the venue takes the orders only when the test says: ``accept_late()``),
 ``fail("cancel", "5xx")``; fills can be dropped from the stream (``drop_fills``: only
 ``get_fills`` shows them), sent twice (``duplicate_fills``) or, for immediate-or-cancel
 orders, held back until ``release_fills()`` (``hold_ioc_fills``: the order's FILLED answer
-then comes first). ``settle`` resolves a market as a venue does (resting orders
-cancelled, positions paid out and cleared, the settlement listed by ``get_settlements``
-and, unless ``announce=False``, told on the stream). Every request is logged in ``calls``
+then comes first; ``hold_fills``: every fill, a stream late with them). ``settle``
+resolves a market as a venue does (resting orders cancelled, positions paid out and
+cleared, the settlement listed by ``get_settlements`` and, unless ``announce=False``,
+told on the stream). Every request is logged in ``calls``
 in the order it arrived. Used only from the trio thread.
 """
 
@@ -146,6 +147,7 @@ class FakeVenue:
         self.drop_fills = 0
         self.duplicate_fills = 0
         self.hold_ioc_fills = False
+        self.hold_fills = False  # every fill message held back until ``release_fills``
         self.held: list[VenueEvent] = []
         self.late: list[Order] = []  # taken by the venue only at ``accept_late``
         self.position_offsets: dict[MarketId, Decimal] = {}  # YES the positions misreport
@@ -431,7 +433,7 @@ class FakeVenue:
             venue_order_id=order.venue_order_id,
         )
         self.fills.append(fill)
-        if self.hold_ioc_fills and order.time_in_force is TimeInForce.IOC:
+        if self.hold_fills or (self.hold_ioc_fills and order.time_in_force is TimeInForce.IOC):
             self.held.append(OrderFilled(fill=fill))
         elif self.drop_fills:
             self.drop_fills -= 1
