@@ -1,9 +1,11 @@
 """Running the soak: the world (``world.py``), the daemon as its own process
-(``daemon.py``: ``predmm run --sim-credentials``), SIGKILLed at set moments of world
-time (just before an event resolves, just before UTC midnight, inside a burst of faults)
-and started again once the moment has passed, the exposure watched at every change
-(``exposure.py``), and at the end, the world frozen and the daemon stopped with SIGINT,
-the audit (``audit.py``).
+(``daemon.py``: ``predmm run --sim-credentials``), SIGKILLed at moments of world time
+(``schedule.py``: just before an event resolves, just before UTC midnight, inside a
+burst of faults; whatever the run is doing then, or as soon as it has started if it
+starts later) and started again once the moment has passed (a spare process, its
+imports done, takes over), the exposure watched at every change (``exposure.py``), and
+at the end, the world frozen and the daemon stopped with SIGINT, the audit
+(``audit.py``, ``report.py``).
 
 Waiting on the daemon is polling, as the crash-recovery test does: short sleeps between
 read-only looks at its journal, its owners file and the venue, each wait bounded.
@@ -85,7 +87,6 @@ async def run_soak(plan: SoakPlan, directory: Path, progress: Progress | None = 
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(soak.report_progress, watch)
                 for kill in kills:
-                    await soak.run_until(kill.at)
                     await soak.kill(kill)
                     await world.until(kill.resume)
                 await soak.run_until(plan.end)
@@ -195,11 +196,12 @@ class _Soak:
             await trio.sleep(POLL)
 
     async def kill(self, kill: Kill) -> None:
+        await self.run_until(kill.at)
         assert self.daemon is not None
         self._alive()
         self.daemon.send_signal(signal.SIGKILL)
-        await trio.to_thread.run_sync(self.daemon.wait)
         self.say(f"SIGKILL at {self.world.now():%m-%d %H:%M} ({kill.why})")
+        await trio.to_thread.run_sync(self.daemon.wait)
         self.daemon = None
 
     async def stop(self) -> None:

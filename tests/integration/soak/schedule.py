@@ -18,20 +18,30 @@ class Kill:
     why: str
 
 
+KINDS = ("resolution", "midnight", "faults")
+FIRST = timedelta(hours=18)  # the first kill's earliest moment, after the world's start
+GAP = timedelta(hours=10)  # between a restart and the next kill, at least
+LAST = timedelta(hours=6)  # none in the world's last hours
+
+
+def next_kill(n: int, after: datetime, plan: SoakPlan, world: World) -> Kill | None:
+    """Kill ``n`` (0 first), at or after ``after`` (world time); the kinds in turn:
+    across a resolution (half an hour before an event of several markets resolves, back
+    half an hour after it), across UTC midnight (23:30 to 00:30), and inside a day's
+    burst of faults (15:00, back five minutes later). None: too close to the end."""
+    kill = _kill(KINDS[n % len(KINDS)], max(after, plan.start + FIRST), world)
+    return kill if kill.resume < plan.end - LAST else None
+
+
 def kill_schedule(plan: SoakPlan, world: World) -> list[Kill]:
-    """From 18 hours in (world time), in turn, at least ten hours apart: across a
-    resolution (half an hour before an event of several markets resolves, back half an
-    hour after it), across UTC midnight (23:30 to 00:30), and inside a day's burst of
-    faults (15:00, back five minutes later); none in the last six hours."""
+    """The kills, each at least ``GAP`` after the last restart: fixed by the plan alone
+    (how far each run got by then depends on the machine, the moments do not)."""
     kills: list[Kill] = []
-    after = plan.start + timedelta(hours=18)
-    while True:
-        kind = ("resolution", "midnight", "faults")[len(kills) % 3]
-        kill = _kill(kind, after, world)
-        if kill.resume >= plan.end - timedelta(hours=6):
-            return kills
+    after = plan.start
+    while (kill := next_kill(len(kills), after, plan, world)) is not None:
         kills.append(kill)
-        after = kill.resume + timedelta(hours=10)
+        after = kill.resume + GAP
+    return kills
 
 
 def _kill(kind: str, after: datetime, world: World) -> Kill:
