@@ -13,6 +13,8 @@ from typing import Any
 import attrs
 import pykka
 
+from predmm.config.market_making import MarketMakingConfig
+from predmm.config.risk import RiskConfig
 from predmm.domain.enums import TradingState, Venue
 from predmm.domain.events import Settlement, VenueEvent
 from predmm.domain.exposure import EventExposure, OrderClosed, ReserveRequest
@@ -379,6 +381,7 @@ class SetTradingState:
     state: TradingState
     reason: str
     journaled: bool = False  # already the journal's latest state (held again at a restart)
+    core: bool = False  # the engine's watch: a core actor failed (no resume before a restart)
 
 
 @attrs.frozen(kw_only=True)
@@ -514,3 +517,57 @@ class ChildInfo:
     generation: int
     restarts: int
     quarantined: bool
+
+
+# --- the operator (``predmm halt``, ``resume``, ``cancel-all``, ``reload``) ------------
+
+
+@attrs.frozen(kw_only=True)
+class OperatorHalt:
+    """HALTED by hand (a direct call to the PortfolioActor): every venue cancels
+    everything; journaled with ``operator`` (who) and ``reason`` (why). Answered with a
+    ``StateChange``."""
+
+    operator: str
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class OperatorResume:
+    """Leave HALTED or REDUCING by hand, into the state the day's loss allows under the
+    limits now (ACTIVE, or REDUCING past ``reducing_loss``); refused past
+    ``daily_loss_limit``, or after a core actor's failure. Answered with a
+    ``StateChange``."""
+
+    operator: str
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class StateChange:
+    """What an operator's halt or resume did: the state before and after it, and why
+    nothing changed when it was refused (``refused``)."""
+
+    before: TradingState
+    after: TradingState
+    reason: str
+    refused: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class ApplyRisk:
+    """New limits, loss thresholds and event links (``predmm reload``; a direct call to
+    the PortfolioActor). Answered with the links' contradictions with the venues'
+    events: none, and it applied; some, and nothing changed."""
+
+    risk: RiskConfig
+    max_position_size: int
+
+
+@attrs.frozen(kw_only=True)
+class ApplyConfig:
+    """The strategy's new settings (``predmm reload``): the MarketSupervisor selects and
+    spawns with them and tells every MarketActor, which quotes with them from its next
+    quote."""
+
+    config: MarketMakingConfig

@@ -17,7 +17,8 @@ from typing import Any
 import attrs
 
 from predmm.actors.clock import Clock, WorldClock
-from predmm.config.risk import EventLink
+from predmm.cli.oneline import check_keys
+from predmm.config.risk import EventLink, RiskConfig
 from predmm.config.settings import PolymarketSettings, Settings, resolve_secrets
 from predmm.domain.enums import Venue
 from predmm.domain.errors import ConfigError
@@ -27,6 +28,7 @@ from predmm.platforms.venue import VenueClient
 from predmm.supervisors import worlds
 from predmm.supervisors.worlds import VenueWorld, account_key
 
+EMBEDDED_NOISE_PER_MIN = 30.0  # noise trades per market per minute on the embedded exchange
 # the simulator's Kalshi front end rate-limits at the premier tier (a market maker's)
 SIMULATOR_KALSHI_TIER = "premier"
 
@@ -213,8 +215,10 @@ def from_sim_credentials(directory: Path) -> VenueSetup:
 
 
 def from_settings(settings: Settings, environ: Mapping[str, str] | None = None) -> VenueSetup:
-    """The real venues of a settings file; every secret is resolved before anything starts."""
+    """The real venues of a settings file; every secret is resolved, and every key read
+    as a key, before anything starts."""
     secrets = resolve_secrets(settings, environ)
+    check_keys(settings, secrets)  # cli.oneline
     clients: list[VenueClient] = []
     described: list[str] = []
     accounts: list[VenueAccount] = []
@@ -234,7 +238,10 @@ def from_settings(settings: Settings, environ: Mapping[str, str] | None = None) 
         described.append(f"polymarket  {pm.clob_url}")
         accounts.append(_account(poly, "", _real))
     if not clients:
-        raise ConfigError("the config names no venue: add a [kalshi] or [polymarket] table")
+        raise ConfigError(
+            "the config names no venue: add a [kalshi] or [polymarket] table"
+            " (or rehearse it on the embedded simulator: predmm run --config FILE --sim)"
+        )
     return VenueSetup(
         clients=tuple(clients), description=tuple(described), accounts=tuple(accounts)
     )
@@ -280,6 +287,28 @@ def from_running_simulator(running: Any, run: EmbeddedRun | None = None) -> Venu
         ),
         accounts=(_account(kalshi, k.key_id, world_of), _account(poly, "", world_of)),
     )
+
+
+def embedded_simulator() -> dict[str, Any]:
+    """The embedded exchange: established markets (``history``) and a busy tape, so a
+    short run shows fills."""
+    from predmm.simulator.flow import FlowConfig
+    from predmm.simulator.testing import wall_clock_start
+    from predmm.simulator.universe import default_universe
+
+    start = wall_clock_start()
+    return {
+        "start": start,
+        "universe": default_universe(start, history=True),
+        "flow_config": FlowConfig(noise_rate_per_min=EMBEDDED_NOISE_PER_MIN),
+    }
+
+
+def with_links(risk: RiskConfig, setup: VenueSetup) -> RiskConfig:
+    """Add the venues' known cross-venue links to the configured ones (config wins)."""
+    known = {m for link in risk.event_links for m in link.markets}
+    extra = tuple(link for link in setup.links if not known.intersection(link.markets))
+    return attrs.evolve(risk, event_links=risk.event_links + extra) if extra else risk
 
 
 @attrs.frozen(kw_only=True)

@@ -125,6 +125,11 @@ class ExposureBook:
         the venues (``domain.outcomes.Layout.problems``)."""
         return self.sums.learn(facts)
 
+    def relink(self, links: Sequence[Link]) -> tuple[str, ...]:
+        """New event links (``EventSums.relink``): () when they applied, else their
+        contradictions with the venues' events, and nothing changed."""
+        return self.sums.relink(links)
+
     def knows(self, market_id: MarketId) -> bool:
         """Whether ``learn`` was told of ``market_id``'s venue event (or its lack)."""
         return market_id in self.sums.known

@@ -220,6 +220,19 @@ class EventSums:
             self._relayout()
         return self.layout.problems
 
+    def relink(self, links: Sequence[Link]) -> tuple[str, ...]:
+        """The config's links replaced (``predmm reload``): every sum rebuilt under them,
+        as when a venue event is learned. Links that contradict the venues' events are
+        refused: their problems returned, nothing changed."""
+        links = tuple(links)
+        problems = layout(links, self.groups).problems
+        if problems:
+            return problems
+        if links != self.links:
+            self.links = links
+            self._relayout()
+        return ()
+
     def empty(self) -> EventSums:
         """A book of the same links and venue events, holding nothing."""
         out = EventSums.__new__(EventSums)

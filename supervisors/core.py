@@ -140,7 +140,7 @@ class CoreWatch:
         engine = self.engine
         engine.board.halt(reason)
         _log.error("trading HALTED, every order being cancelled: {reason}", reason=reason)
-        message = SetTradingState(state=TradingState.HALTED, reason=reason)
+        message = SetTradingState(state=TradingState.HALTED, reason=reason, core=True)
         try:
             engine.portfolio_direct.call(message)
             return

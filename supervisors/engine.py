@@ -178,7 +178,7 @@ class TradingEngine:
         self._stop_requested = False
         self._guest = False
         self._feeds = Feeds()
-        self._end_reason = "stopped"
+        self._end_reason = ""  # why the run stops: the first stop request's reason
         self.log = logger.bind(actor="engine")
 
     # the usage guide's API -------------------------------------------------------------
@@ -216,13 +216,27 @@ class TradingEngine:
             for venue, client in self.clients.items()
         }
 
-    def request_stop(self) -> None:
+    def request_stop(self, reason: str = "stop requested") -> None:
         """Ask for a graceful stop; safe from any thread, also before the run has
-        started (it then stops as soon as it has)."""
+        started (it then stops as soon as it has). ``reason`` is journaled as the run's
+        stop reason (the first request's, when several come)."""
+        self._end_reason = self._end_reason or reason
         self._stop_requested = True
         if self._token is not None and self._stop is not None:
             with contextlib.suppress(trio.RunFinishedError):
                 self._token.run_sync_soon(self._stop.set)
+
+    @property
+    def stopping(self) -> bool:
+        """A graceful stop was asked for (a signal, ``request_stop``), or is under way."""
+        return self._stop_requested or (self._stop is not None and self._stop.is_set())
+
+    @property
+    def stop_reason(self) -> str:
+        return self._end_reason or "stopped"
+
+    def _signalled(self, name: str) -> None:
+        self._end_reason = self._end_reason or f"signal {name}"
 
     def snapshot(self) -> EngineSnapshot:
         """The latest published status; never waits on an actor."""
@@ -295,7 +309,7 @@ class TradingEngine:
         assert self._stop is not None
         main = threading.current_thread() is threading.main_thread()
         if self.handle_signals and not self._guest and main:
-            await nursery.start(watch_signals, self._stop, self.force_exit)
+            await nursery.start(watch_signals, self._stop, self.force_exit, self._signalled)
         resumed = self._resumed = await self._recover()
         for venue, client in self.clients.items():
             self.bridge.start_venue(venue.value, client)
@@ -403,15 +417,19 @@ class TradingEngine:
             return reader.fill_cursor(venue)
 
     async def _relatch(self, latched: TradingStateRecord) -> None:
-        """The state the loss limits latched earlier today, held again (HALTED cancels
-        everything the venues hold) unless the operator cleared it (``clear_halt``), which
-        the journal records so the next restart starts ACTIVE too."""
-        since = f"{latched.state.value} since {latched.at:%H:%M:%S} UTC: {latched.reason}"
+        """The state the loss limits latched earlier today (or the operator's halt), held
+        again (HALTED cancels everything the venues hold) unless the operator cleared it
+        (``clear_halt``), which the journal records so the next restart starts ACTIVE too;
+        ``predmm resume`` clears it while the daemon runs."""
+        at = f"{latched.at:%Y-%m-%d %H:%M:%S}"
+        since = f"{latched.state.value} since {at} UTC: {latched.reason}"
         if self.clear_halt:
             self.log.warning("trading state cleared by the operator ({since})", since=since)
             self.journal.trading_state(TradingState.ACTIVE, f"cleared by the operator ({since})")
             return
-        self.log.warning("trading state {since}; held (--clear-halt clears it)", since=since)
+        self.log.warning(
+            "trading state {since}; held (predmm resume, or --clear-halt, clears it)", since=since
+        )
         # not journaled again: the record keeps its time and reason for the next restart
         message = SetTradingState(state=latched.state, reason=f"restored ({since})", journaled=True)
         await trio.to_thread.run_sync(self.portfolio_direct.call, message)
@@ -594,7 +612,7 @@ class TradingEngine:
             return
         late = bool(self.platforms)  # (a start refused by reconciliation has none to add)
         try:
-            await end_run(journal, self.clients.values(), self._end_reason, late_fills=late)
+            await end_run(journal, self.clients.values(), self.stop_reason, late_fills=late)
         except Exception as exc:  # a dead journal: the next start reconciles with the venues
             self.log.error("the end of the run is not journaled: {exc!r}", exc=exc)
         await stop_actor(journal.ref, timeout)  # commits durably on stop

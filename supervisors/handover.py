@@ -30,7 +30,7 @@ from loguru import logger
 
 from predmm.actors.clock import Clock
 from predmm.actors.direct import DirectRef
-from predmm.actors.journal.messages import Flush, RecordRun, RecordRunEnd
+from predmm.actors.journal.messages import Flush, RecordBalance, RecordRun, RecordRunEnd
 from predmm.actors.journal.records import TradingStateRecord
 from predmm.actors.journal.schema import JournalError
 from predmm.actors.journal.store import Journal
@@ -144,6 +144,7 @@ async def begin_run(
     )
     restore_paper_accounts(clients, journal.path)
     await _reconcile(clients, journal.path, _writer(journal))
+    await record_balances(journal, clients, "start")
     today = day_of(journal.clock.now())
     return _resumed(journal.path, [client.venue for client in clients], today)
 
@@ -183,7 +184,11 @@ def _resumed(path: Path, venues: Iterable[Venue], today: date) -> Resumed:
 
 def _latches(state: TradingStateRecord, today: date) -> bool:
     """A restart the day the loss limits moved trading out of ACTIVE keeps it out: the
-    kill switch holds until the next day, or until the operator clears it."""
+    kill switch holds until the next day, or until the operator clears it. A halt the
+    operator made by hand (``predmm halt``, ``cancel-all``) holds until the operator
+    resumes, whatever the day."""
+    if state.operator and state.state is TradingState.HALTED:
+        return True
     return state.state is not TradingState.ACTIVE and state.at.date() == today
 
 
@@ -299,6 +304,7 @@ async def end_run(
     if late_fills:
         await _last_fills(journal, clients)
         await _last_orders(journal, clients)
+        await record_balances(journal, clients, "end")
     safe_tell(
         journal.ref, RecordRunEnd(run_id=journal.run_id, reason=reason, at=journal.clock.now())
     )
@@ -339,3 +345,30 @@ async def _last_fills(journal: RunJournal, clients: Iterable[VenueClient]) -> No
                     continue
                 if fills:
                     _log.info("{n} late fills of {v} journaled", n=len(fills), v=client.venue.value)
+
+
+async def record_balances(
+    journal: RunJournal, clients: Iterable[VenueClient], moment: str, timeout: float = 3.0
+) -> None:
+    """Each venue's cash journaled at the ``moment`` ("start", "end") of the run, read
+    side by side within ``timeout``; a venue that does not answer is journaled as not
+    read, with why."""
+    found: dict[Venue, tuple[Any, str]] = {}
+
+    async def read(client: VenueClient) -> None:
+        found[client.venue] = (None, f"not read within {timeout:g} s")
+        try:
+            found[client.venue] = (await client.get_balance(), "")
+        except Exception as exc:
+            found[client.venue] = (None, f"not read: {type(exc).__name__}: {exc}")
+
+    with trio.move_on_after(timeout):
+        async with trio.open_nursery() as nursery:
+            for client in clients:
+                nursery.start_soon(read, client)
+    at = journal.clock.now()
+    for venue, (cash, note) in found.items():
+        message = RecordBalance(
+            run_id=journal.run_id, venue=venue, moment=moment, cash=cash, note=note, at=at
+        )
+        safe_tell(journal.ref, message)

@@ -39,6 +39,7 @@ from predmm.actors.journal.port import JournalPort
 from predmm.actors.market.actor import MarketActor
 from predmm.actors.market.deps import MarketDeps
 from predmm.actors.messages import (
+    ApplyConfig,
     BroadcastTick,
     CancelMarketOrders,
     ChildFailed,
@@ -125,6 +126,9 @@ class MarketSupervisor(pykka.ThreadingActor):
                 self._restart(market_id, generation)
             case TradingStateChanged(state=state):
                 self.state = state
+                self._broadcast(message)
+            case ApplyConfig(config=config):
+                self.config = config  # the next scan selects, and new actors quote, with it
                 self._broadcast(message)
             case BroadcastTick():
                 self._sweep()
@@ -220,7 +224,9 @@ class MarketSupervisor(pykka.ThreadingActor):
     def _spawn(self, market_id: MarketId, child: _Child) -> None:
         if market_id.venue in self.suspended:
             return  # ``ResumeVenue`` starts it
-        deps = attrs.evolve(self.deps_for(market_id.venue), supervisor=self.actor_ref)
+        deps = attrs.evolve(
+            self.deps_for(market_id.venue), config=self.config, supervisor=self.actor_ref
+        )
         child.ref = MarketActor.start(
             market=child.market,
             deps=deps,

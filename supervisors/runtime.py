@@ -109,19 +109,27 @@ def sole_predmm_error(group: BaseExceptionGroup[Any]) -> PredmmError | None:
     return only if isinstance(only, PredmmError) else None
 
 
+SIGNAL_NAMES: dict[int, str] = {signal.SIGINT: "SIGINT (Ctrl-C)", signal.SIGTERM: "SIGTERM"}
+
+
 async def watch_signals(
     stop: trio.Event,
     force_exit: Callable[[], None],
+    on_first: Callable[[str], None] | None = None,
     task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
 ) -> None:
-    """The first SIGINT or SIGTERM sets ``stop``; a second calls ``force_exit``."""
+    """The first SIGINT or SIGTERM sets ``stop`` (``on_first`` is told its name); a
+    second calls ``force_exit``."""
     with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         task_status.started()
         count = 0
         async for signum in signals:
             count += 1
             if count == 1:
-                _log.warning("signal {s}: stopping gracefully", s=signum)
+                name = SIGNAL_NAMES.get(signum, str(signum))
+                _log.warning("signal {s}: stopping gracefully", s=name)
+                if on_first is not None:
+                    on_first(name)
                 stop.set()
             else:
                 _log.error("second signal {s}: forcing exit", s=signum)

@@ -9,26 +9,32 @@ lost, as every record after it until the watch ``rebind``s the port to a new act
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Any
 
 import pykka
 
 from predmm.actors.clock import Clock
 from predmm.actors.journal.messages import (
+    MarketInfo,
     RecordCorrection,
     RecordDayBaseline,
     RecordFill,
+    RecordFillMarks,
     RecordFillPage,
     RecordFillReversal,
     RecordIntents,
+    RecordMarkets,
+    RecordMarks,
     RecordOrders,
     RecordRestart,
+    RecordRunInfo,
     RecordSettlement,
     RecordSupervision,
     RecordTradingState,
 )
 from predmm.domain.enums import TradingState, Venue
-from predmm.domain.ids import MarketId
+from predmm.domain.ids import FillId, MarketId
 from predmm.domain.orders import Fill, Order, OrderEvent
 from predmm.strategies.day_loss import DayBaseline
 from predmm.strategies.fills import SettledPosition
@@ -103,8 +109,29 @@ class ActorJournal:
             )
         )
 
-    def trading_state(self, state: TradingState, reason: str) -> None:
-        self._tell(RecordTradingState(state=state, reason=reason, at=self._clock.now()))
+    def trading_state(self, state: TradingState, reason: str, operator: str = "") -> None:
+        at = self._clock.now()
+        self._tell(RecordTradingState(state=state, reason=reason, at=at, operator=operator))
+
+    def markets(self, markets: Sequence[MarketInfo]) -> None:
+        self._tell(RecordMarkets(markets=tuple(markets), at=self._clock.now()))
+
+    def marks(self, marks: Sequence[tuple[MarketId, Decimal]]) -> None:
+        self._tell(RecordMarks(marks=tuple(marks), at=self._clock.now()))
+
+    def fill_marks(self, marks: Sequence[tuple[Venue, FillId, float, Decimal]]) -> None:
+        self._tell(RecordFillMarks(marks=tuple(marks), at=self._clock.now()))
+
+    def run_info(self, run_id: str, strategy: str, source: str, settings: str) -> None:
+        self._tell(
+            RecordRunInfo(
+                run_id=run_id,
+                strategy=strategy,
+                source=source,
+                settings=settings,
+                at=self._clock.now(),
+            )
+        )
 
     def settlement(self, settled: SettledPosition) -> None:
         self._tell(RecordSettlement(settled=settled, at=self._clock.now()))

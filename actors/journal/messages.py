@@ -13,7 +13,7 @@ from decimal import Decimal
 import attrs
 
 from predmm.domain.enums import OrderStatus, TradingState, Venue
-from predmm.domain.ids import ClientOrderId, EventId, MarketId, VenueOrderId
+from predmm.domain.ids import ClientOrderId, EventId, FillId, MarketId, VenueOrderId
 from predmm.domain.orders import Fill, Order, OrderEvent
 from predmm.strategies.day_loss import DayBaseline
 from predmm.strategies.fills import SettledPosition
@@ -170,6 +170,7 @@ class RecordTradingState:
     state: TradingState
     reason: str = ""
     at: datetime | None = None
+    operator: str = ""  # who changed it by hand (``predmm halt``, ``resume``, ``cancel-all``)
 
 
 @attrs.frozen(kw_only=True)
@@ -193,6 +194,68 @@ class RecordDayBaseline:
 class RecordCursor:
     venue: Venue
     cursor: str
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class MarketInfo:
+    """What the operator's reports show of a market: the venue's title, its event on the
+    venue, the real-world event it is linked to across venues (``[[risk.event_links]]``),
+    its smallest tick and its close time."""
+
+    market_id: MarketId
+    title: str = ""
+    event_id: EventId | None = None
+    linked_event: EventId | None = None
+    tick: Decimal | None = None
+    close_time: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordMarkets:
+    """Markets as the venues list them (inserted or replaced by market id)."""
+
+    markets: tuple[MarketInfo, ...]
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordMarks:
+    """Each market's YES mark (the fair value the daemon quotes around) at ``at``."""
+
+    marks: tuple[tuple[MarketId, Decimal], ...]
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordFillMarks:
+    """The YES mark of a fill's market ``horizon`` seconds after the fill (0: at it)."""
+
+    marks: tuple[tuple[Venue, FillId, float, Decimal], ...]
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordBalance:
+    """A venue's cash at the ``moment`` ("start" or "end") of a run; None: not read."""
+
+    run_id: str
+    venue: Venue
+    moment: str
+    cash: Decimal | None
+    note: str = ""
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordRunInfo:
+    """What a run trades with: the strategy, where the settings came from and the
+    settings themselves (a settings file's text, without secrets)."""
+
+    run_id: str
+    strategy: str
+    source: str
+    settings: str
     at: datetime | None = None
 
 
@@ -247,6 +310,11 @@ Record = (
     | RecordSettlement
     | RecordDayBaseline
     | RecordCursor
+    | RecordMarkets
+    | RecordMarks
+    | RecordFillMarks
+    | RecordBalance
+    | RecordRunInfo
     | RecordSupervision
     | RecordVenueWorld
 )

@@ -255,7 +255,10 @@ class JournalQueries:
             return None
         r = rows[0]
         return TradingStateRecord(
-            state=TradingState(r["state"]), reason=r["reason"], at=dt_req(r["at"])
+            state=TradingState(r["state"]),
+            reason=r["reason"],
+            at=dt_req(r["at"]),
+            operator=r["operator"],
         )
 
     def runs(self) -> list[RunRecord]:
@@ -268,6 +271,9 @@ class JournalQueries:
                 config_digest=r["config_digest"],
                 mode=r["mode"],
                 pid=r["pid"],
+                strategy=r["strategy"],
+                source=r["source"],
+                settings=r["settings"],
             )
             for r in self._rows("SELECT * FROM runs ORDER BY rowid")
         ]

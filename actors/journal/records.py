@@ -82,6 +82,7 @@ class TradingStateRecord:
     state: TradingState
     reason: str
     at: datetime
+    operator: str = ""  # who changed it by hand ('' : the kill switch or the engine)
 
 
 @attrs.frozen(kw_only=True)
@@ -115,6 +116,23 @@ class RunRecord:
     config_digest: str
     mode: str
     pid: int
+    strategy: str = ""  # "market_making (preset conservative)"
+    source: str = ""  # where the settings and venues came from
+    settings: str = ""  # the settings as a settings file (no secrets)
+
+    def contains(self, at: datetime, now: datetime) -> bool:
+        """Whether ``at`` falls in this run (a run not stopped lasts until ``now``)."""
+        return self.started_at <= at <= (self.stopped_at or now)
+
+
+@attrs.frozen(kw_only=True)
+class BalanceRecord:
+    run_id: str
+    venue: Venue
+    moment: str  # "start" or "end"
+    cash: Decimal | None  # None: the venue could not be read
+    note: str
+    at: datetime
 
 
 # conversions ---------------------------------------------------------------------------

@@ -26,6 +26,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from predmm.actors.journal.annotations import JournalAnnotations
+from predmm.actors.journal.history import JournalHistory
 from predmm.actors.journal.queries import JournalQueries
 from predmm.actors.journal.records import (
     CORRECTION,
@@ -71,7 +73,7 @@ class FillOutcome(enum.Enum):
 # the store -----------------------------------------------------------------------------
 
 
-class Journal(JournalQueries):
+class Journal(JournalQueries, JournalHistory, JournalAnnotations):
     """One connection to the journal file. Writers: exactly one (the JournalActor), made
     with ``Journal.open``; readers: ``Journal.open_read_only``, any number, any process.
     A ``Journal`` is used from the thread that opened it. Its reads are those of
@@ -377,11 +379,15 @@ class Journal(JournalQueries):
                 (str(market_id), ts(at), reason, attempt, int(quarantined)),
             )
 
-    def record_trading_state(self, *, state: TradingState, at: datetime, reason: str = "") -> None:
+    def record_trading_state(
+        self, *, state: TradingState, at: datetime, reason: str = "", operator: str = ""
+    ) -> None:
+        """A change of the trading state; ``operator``: who made it by hand ('' if the
+        kill switch or the engine did)."""
         with self.atomic():
             self._conn.execute(
-                "INSERT INTO trading_states (state, reason, at) VALUES (?, ?, ?)",
-                (state.value, reason, ts(at)),
+                "INSERT INTO trading_states (state, reason, at, operator) VALUES (?, ?, ?, ?)",
+                (state.value, reason, ts(at), operator),
             )
 
     def record_settlement(self, settled: SettledPosition, *, at: datetime) -> bool:

@@ -12,13 +12,17 @@ from datetime import datetime
 
 from predmm.actors.journal.messages import (
     Record,
+    RecordBalance,
     RecordCorrection,
     RecordCursor,
     RecordDayBaseline,
     RecordFill,
+    RecordFillMarks,
     RecordFillPage,
     RecordFillReversal,
     RecordIntents,
+    RecordMarkets,
+    RecordMarks,
     RecordOrder,
     RecordOrderEvent,
     RecordOrders,
@@ -26,6 +30,7 @@ from predmm.actors.journal.messages import (
     RecordRestart,
     RecordRun,
     RecordRunEnd,
+    RecordRunInfo,
     RecordSettlement,
     RecordSupervision,
     RecordTradingState,
@@ -72,8 +77,8 @@ def write(journal: Journal, message: Record, now: datetime) -> list[FillOutcome]
                 journal.record_restart(
                     market_id=mid, at=at, reason=reason, attempt=n, quarantined=q
                 )
-            case RecordTradingState(state=state, reason=reason):
-                journal.record_trading_state(state=state, at=at, reason=reason)
+            case RecordTradingState(state=state, reason=reason, operator=operator):
+                journal.record_trading_state(state=state, at=at, reason=reason, operator=operator)
             case RecordSettlement(settled=settled):
                 journal.record_settlement(settled, at=at)
             case RecordDayBaseline(baseline=baseline):
@@ -92,7 +97,27 @@ def write(journal: Journal, message: Record, now: datetime) -> list[FillOutcome]
                 journal.put(key, value, at=at)
             case RecordVenueWorld(venue=venue, identity=identity, description=text):
                 journal.put(world_key(venue), world_value(identity, text, at), at=at)
+            case _:
+                _write_annotation(journal, message, at)
     return []
+
+
+def _write_annotation(journal: Journal, message: Record, at: datetime) -> None:
+    match message:
+        case RecordMarkets(markets=markets):
+            journal.record_markets(markets, at=at)
+        case RecordMarks(marks=marks):
+            journal.record_marks(marks, at=at)
+        case RecordFillMarks(marks=marks):
+            journal.record_fill_marks(marks)
+        case RecordBalance(run_id=run_id, venue=venue, moment=moment, cash=cash, note=note):
+            journal.record_balance(
+                run_id=run_id, venue=venue, moment=moment, cash=cash, at=at, note=note
+            )
+        case RecordRunInfo(run_id=run_id, strategy=strategy, source=source, settings=text):
+            journal.record_run_info(run_id=run_id, strategy=strategy, source=source, settings=text)
+        case _:
+            raise JournalError(f"no write for {type(message).__name__}")
 
 
 def _write_page(

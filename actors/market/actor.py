@@ -53,6 +53,7 @@ from predmm.actors.market.quote_diff import diff, needs_requote, quoting, reduci
 from predmm.actors.market.view import LiveView, OwnSizes, own_sizes, requote_key, watch_of
 from predmm.actors.messages import (
     AmendOrder,
+    ApplyConfig,
     BlockQuoting,
     ChildFailed,
     DataReady,
@@ -79,6 +80,7 @@ from predmm.actors.messages import (
     UnblockQuoting,
 )
 from predmm.actors.status import MarketStatus
+from predmm.config.market_making import MarketMakingConfig
 from predmm.domain.book import OrderBook, Watch
 from predmm.domain.enums import OrderSide, OrderStatus, OrderType, TimeInForce, TradingState
 from predmm.domain.exposure import ReserveRequest
@@ -248,6 +250,16 @@ class MarketActor(pykka.ThreadingActor):
                     MarketDone(market_id=self.market_id, generation=self.generation)
                 )
 
+    def _reconfigure(self, config: MarketMakingConfig) -> None:
+        """The strategy's settings reloaded: quote with them from now on."""
+        self.config = config
+        self.inventory.max_inventory = config.max_inventory
+        self.volume.window_s = config.volume_spike_window_seconds
+        self.volume.lookback_s = config.volume_spike_lookback_seconds
+        self.sized = config.fair_value_method == "microprice"
+        self.stale = True
+        self._requote()
+
     def _watch(self) -> None:
         """Tell the conflator what this actor reads of a book now (its quotes' prices and
         sizes): a book update that changes none of it will not wake this actor."""
@@ -297,6 +309,8 @@ class MarketActor(pykka.ThreadingActor):
             case TradingStateChanged(state=state):
                 self.state, self.stale = state, True
                 self._requote()
+            case ApplyConfig(config=config):
+                self._reconfigure(config)
             case MarketChanged(market=market):
                 self.market, self.stale = market, True
                 self._requote()

@@ -47,6 +47,7 @@ from predmm.actors.journal.port import JournalPort
 from predmm.actors.messages import (
     AdoptLateOrder,
     AdoptOrders,
+    ApplyRisk,
     ExposureReport,
     FillReceived,
     FillReverted,
@@ -58,6 +59,8 @@ from predmm.actors.messages import (
     InjectFailure,
     LearnMarkets,
     MarkPrice,
+    OperatorHalt,
+    OperatorResume,
     OrdersClosed,
     PositionView,
     Reservation,
@@ -69,6 +72,7 @@ from predmm.actors.messages import (
     TradingStateChanged,
     VenueOrders,
 )
+from predmm.actors.portfolio.reload import ReloadMixin, limits_of
 from predmm.actors.portfolio.trading_state import TradingStateMixin
 from predmm.actors.portfolio.views import exposure_report, held, position_view
 from predmm.actors.status import StatusBoard
@@ -80,7 +84,7 @@ from predmm.domain.ids import MarketId
 from predmm.domain.market import Market
 from predmm.domain.orders import Fill, Order
 from predmm.domain.outcomes import VenueGroup, venue_group
-from predmm.domain.risk import Limits, Terms, reduces
+from predmm.domain.risk import Terms, reduces
 from predmm.strategies.day_loss import DayBaseline, day_of, take_baseline
 from predmm.strategies.fills import apply_fill, revert_fill, settle
 from predmm.strategies.inventory import InventoryTracker
@@ -88,7 +92,7 @@ from predmm.strategies.inventory import InventoryTracker
 ZERO = Decimal(0)
 
 
-class PortfolioActor(TradingStateMixin, DirectActor):
+class PortfolioActor(TradingStateMixin, ReloadMixin, DirectActor):
     def __init__(
         self,
         *,
@@ -107,21 +111,12 @@ class PortfolioActor(TradingStateMixin, DirectActor):
         super().__init__(direct, on_failure)
         self.risk, self.clock, self.journal = risk, clock, journal
         self.platforms = tuple(platforms)
-        contracts = risk.max_market_contracts
-        if max_position_size is not None:
-            contracts = min(contracts, max_position_size)
-        self.limits = Limits(
-            market_contracts=Decimal(contracts),
-            market_loss=risk.max_market_loss,
-            event_contracts=Decimal(risk.max_event_contracts),
-            event_loss=risk.max_event_loss,
-            venue_loss=risk.max_venue_loss,
-            total_loss=risk.max_total_loss,
-        )
+        self.limits = limits_of(risk, max_position_size)
         self.board = board
         self.unpublished = 0
         self.state = TradingState.ACTIVE
         self.state_reason = ""
+        self.core_halted = ""
         self.subscribers: list[pykka.ActorRef[Any]] = []
         self.positions: dict[MarketId, InventoryTracker] = {}
         self.book = ExposureBook(self.limits, risk.event_links)
@@ -182,8 +177,16 @@ class PortfolioActor(TradingStateMixin, DirectActor):
                 self._mark(market_id, price)
             case Settle(settlement=settlement):
                 self._settle(settlement)
-            case SetTradingState(state=state, reason=reason, journaled=journaled):
+            case SetTradingState(state=state, reason=reason, journaled=journaled, core=core):
+                if core and not self.core_halted:  # no resume by hand before a restart
+                    self.core_halted = reason
                 self._set_state(state, reason, journal=not journaled)
+            case OperatorHalt():
+                return self._operator_halt(message)
+            case OperatorResume():
+                return self._operator_resume(message)
+            case ApplyRisk(risk=risk, max_position_size=size):
+                return self._apply_risk(risk, size)
             case Subscribe(ref=ref):
                 self.subscribers.append(ref)
                 if self.state is not TradingState.ACTIVE:  # it starts from the state held now

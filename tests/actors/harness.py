@@ -45,6 +45,7 @@ class RecordingJournal:
     restarts: list[tuple[MarketId, int, str]] = attrs.Factory(list)
     quarantines: list[tuple[MarketId, int, str]] = attrs.Factory(list)
     states: list[tuple[TradingState, str]] = attrs.Factory(list)
+    operators: list[str] = attrs.Factory(list)  # who made each state change by hand
     settlements: list[SettledPosition] = attrs.Factory(list)
     baselines: list[DayBaseline] = attrs.Factory(list)
     supervised: list[tuple[str, str, str]] = attrs.Factory(list)
@@ -77,8 +78,9 @@ class RecordingJournal:
     def quarantine(self, market_id: MarketId, generation: int, reason: str) -> None:
         self.quarantines.append((market_id, generation, reason))
 
-    def trading_state(self, state: TradingState, reason: str) -> None:
+    def trading_state(self, state: TradingState, reason: str, operator: str = "") -> None:
         self.states.append((state, reason))
+        self.operators.append(operator)
 
     def settlement(self, settled: SettledPosition) -> None:
         self.settlements.append(settled)

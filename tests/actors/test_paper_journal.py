@@ -14,7 +14,8 @@ from rich.console import Console
 
 from predmm.actors.clock import ManualClock
 from predmm.actors.journal.store import Journal
-from predmm.cli.status import print_status, status_report
+from predmm.cli.reports.status import status_report
+from predmm.cli.reports.status_text import print_status
 from predmm.config.market_making import MarketMakingConfig
 from predmm.domain.enums import OrderSide, Venue
 from predmm.domain.ids import MarketId

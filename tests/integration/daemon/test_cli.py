@@ -84,7 +84,14 @@ def test_status_without_arguments_reads_the_run_started_last_in_the_folder(tmp_p
     journal_with_a_run(tmp_path / "predmm.sqlite3", AT.replace(hour=11))  # a later run there
     shown = json.loads(CliRunner().invoke(cli, ["status", "--json"]).output)
     assert shown["journal"] == "predmm.sqlite3"
-    assert shown["daemon"] == {"running": False, "pid": None, "since": None, "command": None}
+    assert shown["daemon"] == {
+        "running": False,
+        "pid": None,
+        "since": None,
+        "command": None,
+        "detail": "not running: run r11 (pid 1) ended without journaling its stop (killed, or"
+        " the machine went down)",
+    }
 
 
 def test_status_reads_positions_and_orders_from_the_journal(tmp_path):
@@ -119,8 +126,8 @@ def test_status_reads_positions_and_orders_from_the_journal(tmp_path):
     assert len(report["open_orders"]) == 1
     table = CliRunner().invoke(cli, ["status", "--journal", str(path)])
     assert table.exit_code == 0
-    assert "kalshi:KXFED-26DEC" in table.output
-    assert "open orders: 1" in table.output
+    assert "KXFED-26DEC" in table.output
+    assert "open orders 1" in table.output
 
 
 def test_status_shows_the_live_worst_case_of_each_event_and_its_scenario(tmp_path):
@@ -165,9 +172,9 @@ def test_cancel_all_needs_venues():
     assert "give --config FILE or --sim-credentials DIR" in line
 
 
-@pytest.fixture
-def sim_process(tmp_path):
-    creds = tmp_path / "creds"
+@pytest.fixture(scope="module")
+def sim_process(tmp_path_factory):
+    creds = tmp_path_factory.mktemp("sim") / "creds"
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -200,8 +207,25 @@ def sim_process(tmp_path):
 def test_cancel_all_on_a_running_simulator(sim_process):
     result = CliRunner().invoke(cli, ["cancel-all", "--sim-credentials", str(sim_process)])
     assert result.exit_code == 0, result.output
-    assert "kalshi: cancelled 0 resting orders" in result.output
-    assert "cancelled 0 orders in all" in result.output
+    assert "kalshi: cancelled 0 orders; none resting" in result.output
+    assert "polymarket: cancelled 0 orders; none resting" in result.output
+
+
+def test_a_settings_file_rehearsed_on_a_running_simulator(sim_process, tmp_path):
+    config = tmp_path / "mm.toml"
+    config.write_text('preset = "hft"\n[risk]\nmax_market_loss = "80"\nmax_event_loss = "90"\n')
+    journal = tmp_path / "rehearsal.sqlite3"
+    args = ["run", "--config", str(config), "--sim-credentials", str(sim_process)]
+    args += ["--journal", str(journal), "--duration", "3", "--no-view"]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0].startswith(
+        f"predmm: note: rehearsing {config} on the simulator of {sim_process}"
+    )
+    with Journal.open_read_only(journal) as reader:
+        (run,) = reader.runs()
+    assert run.strategy == "market_making (preset hft)"
+    assert 'max_event_loss = "90"' in run.settings
 
 
 def test_each_embedded_run_gets_a_journal_folder_of_its_own(tmp_path):

@@ -26,7 +26,8 @@ from predmm.cli.daemon import (
     run_with_venues,
 )
 from predmm.cli.main import cli
-from predmm.cli.status import live_path, status_report
+from predmm.cli.reports.status import status_report
+from predmm.cli.status import live_path
 from predmm.cli.venues import EmbeddedRun, from_running_simulator
 from predmm.domain.enums import TradingState
 from predmm.domain.ids import MarketId
@@ -146,5 +147,5 @@ async def test_twenty_seconds_on_the_embedded_exchange_then_two_more_runs(tmp_pa
     last = json.loads(shown.output)
     assert Path(last["journal"]).resolve() == journals[-1]
     assert last["open_orders"] == []
-    assert last["last_run"]["stop_reason"] == "stopped"
+    assert last["last_run"]["stop_reason"] == "duration of 1 s reached"  # ops: why it stopped
     assert last["daemon"]["running"] is False

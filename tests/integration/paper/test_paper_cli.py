@@ -19,7 +19,7 @@ import trio
 
 from predmm.actors.journal.schema import JournalError
 from predmm.actors.journal.store import Journal
-from predmm.cli.status import status_report
+from predmm.cli.reports.status import status_report
 from predmm.domain.enums import OrderSide, Venue
 from predmm.domain.ids import MarketId
 from predmm.simulator import Simulator

@@ -38,11 +38,18 @@ def test_config_check_reads_a_daemon_settings_file_and_names_missing_secrets(tmp
         'preset = "aggressive"\n[strategy]\nbase_spread = "0.05"\n'
         '[kalshi]\nkey_id_env = "PREDMM_TEST_NO_SUCH_VAR"\nprivate_key_env = "X"\n'
     )
-    result = CliRunner().invoke(cli, ["config", "check", str(path)])
-    assert result.exit_code == 0, result.output
-    assert 'base_spread = "0.05"' in result.output
-    assert "max_inventory = 75" in result.output  # from the preset
-    assert "environment variable PREDMM_TEST_NO_SUCH_VAR is not set" in result.output
+    result = CliRunner().invoke(cli, ["config", "check", str(path)], env={"X": ""})
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [
+        f"predmm: error: {path} [kalshi]: key_id_env: environment variable"
+        " PREDMM_TEST_NO_SUCH_VAR is not set",
+        f"predmm: error: {path} [kalshi]: private_key_env: environment variable X is not set",
+        f"# {path}: 2 problems (2 of them secrets this machine does not have)",
+    ]
+    file_only = CliRunner().invoke(cli, ["config", "check", "--no-secrets", str(path)])
+    assert file_only.exit_code == 0, file_only.output
+    assert 'base_spread = "0.05"' in file_only.output
+    assert "max_inventory = 75" in file_only.output  # from the preset
 
 
 POLY_TABLE = (
@@ -58,9 +65,9 @@ SECRETS = {"PK": DEV_KEY, "AK": "k", "AS": "AAAA", "AP": "p"}
 def test_config_check_names_a_missing_funder_in_one_line(tmp_path):
     path = tmp_path / "predmm.toml"
     path.write_text(POLY_TABLE + "signature_type = 1\n")
-    result = CliRunner().invoke(cli, ["config", "check", str(path)])
+    result = CliRunner().invoke(cli, ["config", "check", "--no-secrets", str(path)])
     assert result.exit_code == 2
-    assert result.output.strip().splitlines() == [
+    assert result.stderr.strip().splitlines() == [
         f"predmm: error: {path} [polymarket]: key 'funder' is required with signature_type 1 "
         "(POLY_PROXY): the address of the proxy, Safe or deposit wallet that holds the money"
     ]

@@ -15,7 +15,7 @@ from predmm.actors.journal.records import INSERT_FILL, fill_params
 from predmm.actors.journal.recovery import position_mismatches
 from predmm.actors.journal.schema import APPLICATION_ID, SCHEMA_VERSION
 from predmm.actors.journal.store import Journal
-from predmm.domain.enums import OrderSide, Venue
+from predmm.domain.enums import OrderSide, TradingState, Venue
 from predmm.domain.events import Position, Settlement
 from predmm.domain.ids import FillId, MarketId
 from predmm.domain.orders import Fill
@@ -45,6 +45,10 @@ def version_1_file(path: Path) -> None:
     conn = sqlite3.connect(path, isolation_level=None)
     journal_schema.MIGRATIONS[1](conn)
     conn.execute(INSERT_FILL, fill_params(a_fill("f1"), EPOCH))
+    conn.execute(
+        "INSERT INTO trading_states (state, reason, at) VALUES (?, ?, ?)",
+        ("halted", "daily loss 310 reached the kill switch", EPOCH.isoformat()),
+    )
     conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
     conn.execute("PRAGMA user_version=1")
     conn.close()
@@ -57,11 +61,28 @@ def test_a_version_1_journal_opens_keeps_its_rows_and_gains_the_new_tables(
     version_1_file(path)
     Journal.open(path).close()  # the daemon's writer migrates it
     with Journal.open_read_only(path) as journal:
-        assert journal.schema_version == SCHEMA_VERSION == 3
+        assert (
+            journal.schema_version == SCHEMA_VERSION == 11
+        )  # 3: settlements; 10: operator; 11: reports
         assert [f.fill.fill_id for f in journal.fills()] == [FillId("f1")]
         assert journal.settlements() == []
         assert journal.day_baseline(EPOCH.date()) is None
+        assert (journal.market_infos(), journal.balances()) == ({}, [])
         assert journal.inventory(K1).yes_contracts == 10
+        state = journal.trading_state()
+        assert state is not None
+        assert (state.state, state.operator) == (TradingState.HALTED, "")  # the kill switch's
+
+
+def test_a_trading_state_set_by_hand_reads_back_with_who_set_it(tmp_path: Path) -> None:
+    with Journal.open(tmp_path / "j.sqlite3") as journal:
+        journal.record_trading_state(
+            state=TradingState.HALTED, at=EPOCH, reason="news", operator="alice (uid 1000, pid 7)"
+        )
+        state = journal.trading_state()
+    assert state is not None
+    assert (state.state, state.reason, state.at) == (TradingState.HALTED, "news", EPOCH)
+    assert state.operator == "alice (uid 1000, pid 7)"
 
 
 def settled_at(market_id: MarketId, won: OrderSide, journal: Journal) -> bool:
