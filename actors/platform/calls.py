@@ -15,7 +15,7 @@ from decimal import Decimal
 from predmm.actors.journal.port import JournalPort
 from predmm.domain.errors import NotJournaled
 from predmm.domain.events import CancelResult, FillPage, PlaceResult, Position
-from predmm.domain.ids import ClientOrderId, MarketId
+from predmm.domain.ids import MarketId
 from predmm.domain.orders import Order
 from predmm.platforms.bridge import called_back
 from predmm.platforms.venue import VenueClient
@@ -68,8 +68,15 @@ async def cancel_all(client: VenueClient) -> int:
     return await client.cancel_all()
 
 
-async def get_order(coid: ClientOrderId, market_id: MarketId, client: VenueClient) -> Order | None:
-    return await client.get_order(coid, market_id)
+async def get_order(order: Order, client: VenueClient) -> Order | None:
+    """What the venue says of ``order``: by the venue's id when it is known and the
+    client can look that up (a new process's Polymarket client knows no hash of the
+    orders an earlier run placed and this one adopted), else by client order id."""
+    by_id = getattr(client, "get_order_by_id", None)
+    if by_id is not None and order.venue_order_id is not None:
+        found: Order | None = await by_id(order.venue_order_id)
+        return found
+    return await client.get_order(order.client_order_id, order.market_id)
 
 
 async def get_fills(cursor: str | None, client: VenueClient) -> FillPage:

@@ -10,8 +10,10 @@ orders, held back until ``release_fills()`` (``hold_ioc_fills``: the order's FIL
 then comes first; ``hold_fills``: every fill, a stream late with them). ``settle``
 resolves a market as a venue does (resting orders cancelled, positions paid out and
 cleared, the settlement listed by ``get_settlements`` and, unless ``announce=False``,
-told on the stream). Every request is logged in ``calls``
-in the order it arrived. Used only from the trio thread.
+told on the stream). Like Polymarket's client, it can answer cancels without saying
+what filled (``cancels_say_filled = False``) and not find by client order id the orders
+an earlier process placed (``strangers``; ``get_order_by_id`` finds them). Every request
+is logged in ``calls`` in the order it arrived. Used only from the trio thread.
 """
 
 from __future__ import annotations
@@ -158,6 +160,9 @@ class FakeVenue:
         self.cancel_gate: trio.Event | None = None  # and cancels for this one
         self.cancel_waiting = False
         self.settlements: dict[MarketId, Settlement] = {}
+        self.cancels_say_filled = True  # False: a cancel's answer says nothing of fills
+        self.strangers: set[ClientOrderId] = set()  # placed by an earlier process's client:
+        # not found by client order id (Polymarket's client knows only its own hashes)
 
     async def wait_until(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
         """Wait (trio) until ``predicate()`` holds, re-checking after every request."""
@@ -329,7 +334,14 @@ class FakeVenue:
         await trio.lowlevel.checkpoint()
         self.calls.append(("get_order", (client_order_id,)))
         self._touch()
-        return self.orders.get(client_order_id)
+        return None if client_order_id in self.strangers else self.orders.get(client_order_id)
+
+    async def get_order_by_id(self, venue_order_id: VenueOrderId) -> Order | None:
+        await trio.lowlevel.checkpoint()
+        found = [o for o in self.orders.values() if o.venue_order_id == venue_order_id]
+        self.calls.append(("get_order_by_id", tuple(o.client_order_id for o in found)))
+        self._touch()
+        return found[0] if found else None
 
     async def get_fills(self, cursor: str | None = None) -> FillPage:
         await trio.lowlevel.checkpoint()
@@ -413,7 +425,8 @@ class FakeVenue:
         if held is None or held.status not in (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED):
             return CancelResult(client_order_id=coid, cancelled=False, reason="not found")
         self.orders[coid] = attrs.evolve(held, status=OrderStatus.CANCELLED)
-        return CancelResult(client_order_id=coid, cancelled=True, reduced_by=held.remaining)
+        reduced_by = held.remaining if self.cancels_say_filled else ZERO
+        return CancelResult(client_order_id=coid, cancelled=True, reduced_by=reduced_by)
 
     def _execute(self, order: Order, qty: Decimal, price: Decimal, fee: Decimal = ZERO) -> Fill:
         filled = order.filled_quantity + qty
