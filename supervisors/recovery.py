@@ -101,6 +101,17 @@ async def reconcile_venue(
     settled = await recover_settlements(client, journal, write, retries=retries)
     reversed_, rescanned = 0, False
     mismatches: list[PositionMismatch] = []
+
+    def agreed(positions: list[Position]) -> VenueReconciliation:
+        return VenueReconciliation(
+            venue=client.venue.value,
+            fills_recovered=len(recovered),
+            fills_reversed=reversed_,
+            markets_checked=_markets_checked(journal, client, positions),
+            rescanned=rescanned,
+            settlements=settled,
+        )
+
     for _ in range(attempts):
         positions = await _call(client, "get_positions", client.get_positions, retries)
         late = await catch_up(client, journal, write, retries=retries)
@@ -109,17 +120,13 @@ async def reconcile_venue(
             continue
         mismatches = position_mismatches(journal, client.venue, positions)
         if not mismatches:
-            return VenueReconciliation(
-                venue=client.venue.value,
-                fills_recovered=len(recovered),
-                fills_reversed=reversed_,
-                markets_checked=_markets_checked(journal, client, positions),
-                rescanned=rescanned,
-                settlements=settled,
-            )
+            return agreed(positions)
         resolved = await recover_settlements(client, journal, write, retries=retries)
-        if resolved:  # a market resolved since the venue was asked: compare again
+        if resolved:  # a market resolved since the venue was asked: left out now
             settled += resolved
+            mismatches = position_mismatches(journal, client.venue, positions)
+            if not mismatches:
+                return agreed(positions)
             continue
         if rescanned:
             break

@@ -270,6 +270,33 @@ async def test_a_market_resolving_while_the_start_reconciles_is_settled_not_refu
         assert (settled.market_id, settled.outcome, settled.payout) == (K1, "yes", 5)
 
 
+class RacedThenResolved(FakeVenue):
+    """The first positions read races a fill (of another market); the market the
+    journal holds resolves just before the last read (the soak: refused at its last
+    try, the settlement journaled but the stale difference reported)."""
+
+    async def get_positions(self, market_ids: Sequence[MarketId] | None = None) -> list[Position]:
+        if not any(f.market_id == K2 for f in self.fills):
+            self.fills.append(a_fill("race-1", K2, 4))
+        elif K1 not in self.settlements:
+            self.settle(K1, OrderSide.YES, announce=False)
+        return await super().get_positions(market_ids)
+
+
+async def test_a_market_resolving_at_the_last_try_of_the_start_is_settled_not_refused(
+    tmp_path: Path,
+) -> None:
+    held = a_fill("f-1", K1, 5)
+    path = journal_holding(tmp_path / "j.sqlite3", held)
+    venue = RacedThenResolved(Venue.KALSHI, markets=[fake_market(Venue.KALSHI, "K1")])
+    venue.fills.append(held)
+    with Journal.open_read_only(path) as journal:
+        done = await reconcile_venue(venue, journal, direct_writer(path), attempts=2)
+        assert (done.settlements, done.fills_recovered) == (1, 1)
+        assert [s.market_id for s in journal.settlements()] == [K1]
+        assert journal.inventory(K2).yes_contracts == 4
+
+
 class NewestFirst(FakeVenue):
     """Pages newest first (Kalshi): a saved cursor leads to older fills only."""
 
