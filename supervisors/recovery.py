@@ -112,15 +112,17 @@ async def reconcile_venue(
             settlements=settled,
         )
 
+    raced = False
     for _ in range(attempts):
         positions = await _call(client, "get_positions", client.get_positions, retries)
         late = await catch_up(client, journal, write, retries=retries)
         recovered += late
-        if late:  # a fill raced the positions read: read them again
-            continue
         mismatches = position_mismatches(journal, client.venue, positions)
-        if not mismatches:
+        if not mismatches:  # (fills that raced the read too: the positions count them)
             return agreed(positions)
+        raced = bool(late)
+        if raced:  # fills raced the positions read, and may explain it: read them again
+            continue
         resolved = await recover_settlements(client, journal, write, retries=retries)
         if resolved:  # a market resolved since the venue was asked: left out now
             settled += resolved
@@ -136,7 +138,7 @@ async def reconcile_venue(
         )
         recovered += found
         await _call(client, "get_markets", client.get_markets, retries)
-    if not mismatches:
+    if raced:
         raise ReconciliationError(
             f"reconciliation failed on {client.venue.value}: new fills kept arriving while"
             f" the positions were read ({attempts} tries): refusing to quote"

@@ -276,11 +276,12 @@ class RacedThenResolved(FakeVenue):
     try, the settlement journaled but the stale difference reported)."""
 
     async def get_positions(self, market_ids: Sequence[MarketId] | None = None) -> list[Position]:
-        if not any(f.market_id == K2 for f in self.fills):
-            self.fills.append(a_fill("race-1", K2, 4))
-        elif K1 not in self.settlements:
+        if any(f.market_id == K2 for f in self.fills) and K1 not in self.settlements:
             self.settle(K1, OrderSide.YES, announce=False)
-        return await super().get_positions(market_ids)
+        found = await super().get_positions(market_ids)
+        if not any(f.market_id == K2 for f in self.fills):
+            self.fills.append(a_fill("race-1", K2, 4))  # just after the read
+        return found
 
 
 async def test_a_market_resolving_at_the_last_try_of_the_start_is_settled_not_refused(
@@ -318,12 +319,33 @@ async def test_fills_a_cursor_cannot_reach_are_found_by_a_rescan(tmp_path: Path)
         assert journal.inventory(K1).yes_contracts == 7
 
 
-class EverBusy(FakeVenue):
-    """Every read of the positions races a new fill."""
+class BusyButCounted(FakeVenue):
+    """Every read of the positions races a new fill, made just before the read: the
+    positions count it (the soak's restarts: the killed run's orders filling)."""
 
     async def get_positions(self, market_ids: Sequence[MarketId] | None = None) -> list[Position]:
         self.fills.append(a_fill(f"busy-{len(self.fills)}", K1, 1))
         return await super().get_positions(market_ids)
+
+
+async def test_fills_racing_the_positions_that_the_positions_count_agree(tmp_path: Path) -> None:
+    path = journal_holding(tmp_path / "j.sqlite3")
+    with Journal.open_read_only(path) as journal:
+        done = await reconcile_venue(
+            BusyButCounted(Venue.KALSHI), journal, direct_writer(path), attempts=3
+        )
+        assert (done.fills_recovered, done.rescanned) == (1, False)
+        assert journal.inventory(K1).yes_contracts == 1
+
+
+class EverBusy(FakeVenue):
+    """Every read of the positions races a new fill, made just after the read: the
+    positions never count the newest."""
+
+    async def get_positions(self, market_ids: Sequence[MarketId] | None = None) -> list[Position]:
+        found = await super().get_positions(market_ids)
+        self.fills.append(a_fill(f"busy-{len(self.fills)}", K1, 1))
+        return found
 
 
 async def test_fills_that_never_stop_racing_the_positions_refuse_to_quote(tmp_path: Path) -> None:
