@@ -30,6 +30,7 @@ from predmm.actors.journal.schema import JournalError
 from predmm.actors.journal.store import Journal
 from predmm.config.settings import Settings, load_settings
 from predmm.domain.enums import MarketStatus, Venue
+from predmm.domain.ids import MarketId
 
 from .audit import audit
 from .exposure import ExposureWatch, Limits
@@ -228,9 +229,11 @@ class _Soak:
     # the end ----------------------------------------------------------------------
 
     async def catch_up(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """With the world frozen: wait until every market the venue paid the maker out in
-        is journaled settled and every market held and not settled is owned by an actor
-        (a scan may be needed); what is still missing at the deadline is reported."""
+        """With the world frozen: wait until every market the venue paid the maker out in,
+        or settled while the journal holds contracts in it (Kalshi nets YES/NO pairs into
+        cash at once: it pays nothing for them at the settlement), is journaled settled
+        and every market held and not settled is owned by an actor (a scan may be
+        needed); what is still missing at the deadline is reported."""
         missing: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
 
         async def done() -> bool | None:
@@ -249,7 +252,9 @@ class _Soak:
             s.market_id for a in self.world.accounts for s in ex.settlements(a) if s.yes != s.no
         }
         journaled = _read(self.journal, lambda j: {s.market_id for s in j.settlements()}) or set()
-        return tuple(sorted(str(m) for m in paid - journaled))
+        held = _read(self.journal, _holding) or set()
+        settled = {m for m in held if ex.status(m) is MarketStatus.SETTLED}
+        return tuple(sorted(str(m) for m in (paid | settled) - journaled))
 
     def _unowned(self) -> tuple[str, ...]:
         ex = self.world.sim.exchange
@@ -286,6 +291,16 @@ class _Soak:
                 f"  resting {resting}  settled {settled}  checks {watch.samples}"
                 f"  breaches {len(watch.breaches)}  margin {watch.margin}"
             )
+
+
+def _holding(journal: Journal) -> set[MarketId]:
+    """The markets the journal holds contracts in (of either side; none once settled)."""
+    return {
+        m
+        for m in journal.market_ids()
+        for inv in (journal.inventory(m),)
+        if inv.yes_contracts or inv.no_contracts
+    }
 
 
 def _read(path: Path, read: Callable[[Journal], T]) -> T | None:
