@@ -21,10 +21,25 @@ from decimal import Decimal
 import attrs
 
 from predmm.backtest import events as ev
-from predmm.backtest.decision import Amend, Cancel, Command, Decider, LiveOrder, MarketInput, Place
+from predmm.backtest.decision import (
+    Amend,
+    Cancel,
+    Command,
+    Decider,
+    EndNote,
+    FillNote,
+    Gate,
+    LiveOrder,
+    MarketInput,
+    News,
+    OrderNote,
+    Place,
+)
 from predmm.backtest.engine_state import Mkt
 from predmm.backtest.fills import FillModel, Working, crossing, ioc_fills
+from predmm.backtest.portfolio import Portfolio
 from predmm.backtest.results import HORIZONS, FillRecord, MarketResult, RunResult
+from predmm.backtest.rewards import SampleClock
 from predmm.backtest.risk import RiskCheck, limits_for, market_exposure
 from predmm.config.risk import RiskConfig
 from predmm.domain.enums import Action, MarketStatus
@@ -42,9 +57,12 @@ class ReplayConfig:
     fill_model: FillModel
     latency_ms: int = 0
     risk: RiskConfig = attrs.field(factory=RiskConfig)
-    timer_ms: int = 5_000  # a market with no news is looked at this often
+    timer_ms: int = 1_000  # a market is looked at in each such window at least (the tick)
     select_every_ms: int = 60_000  # market selection (the MarketSupervisor)
     max_samples: int = 5_000  # the PnL path: every minute, or coarser to stay under this
+    # nothing is decided before this time (ms since the epoch): the books fill in, then
+    # every market is looked at once, as the daemon's markets start on the books of then
+    trade_from_ms: int | None = None
 
 
 class Replay:
@@ -61,12 +79,14 @@ class Replay:
         self.model = config.fill_model
         self.sized = source.fills_from_books
         self.mkts = [Mkt(info, decider.market(info)) for info in source.markets]
+        self.reserves = decider.reserves  # it reserves its orders through the portfolio
+        limits = limits_for(config.risk, decider.max_position_size)
+        self.portfolio = (
+            Portfolio(limits, _groups(self.mkts)) if decider.limits and self.reserves else None
+        )
         self.risk = (
-            RiskCheck(
-                limits=limits_for(config.risk, decider.max_position_size),
-                groups=_groups(self.mkts),
-            )
-            if decider.limits
+            RiskCheck(limits=limits, groups=_groups(self.mkts))
+            if decider.limits and not self.reserves
             else None
         )
         self.progress = progress
@@ -81,6 +101,8 @@ class Replay:
         self.fill_log: list[FillRecord] = []
         self.sample_ms = 60_000
         self.next_sample: int | None = None
+        self.reward_clock = SampleClock(0)  # liquidity-rewards samples: once a minute of data
+        self.waiting = config.trade_from_ms is not None  # before trade_from_ms
 
     # the loop -----------------------------------------------------------------------
 
@@ -104,6 +126,8 @@ class Replay:
                 self._due(ts)
             if ts >= self.next_sample:  # type: ignore[operator]
                 self._sample(ts)
+            if self.reward_clock.due(ts / 1000):
+                self._sample_rewards(ts)
             m, kind = self.mkts[markets[i]], kinds[i]
             if kind == ev.BOOK or kind == ev.DELTA:
                 if not m.has_book:  # a market with its first book: selection looks again
@@ -116,10 +140,24 @@ class Replay:
                 self._trade(m, b.price[i], b.size[i], b.aux[i])
             else:
                 self._market_event(m, kind, b.price[i], b.aux[i])
+            if self.waiting:
+                self._wait(ts)
+                continue
             if ts >= self.next_select:
                 self._select(ts)
             self._maybe_decide(m, ts)
         self.counts["events"] += len(stamps)
+
+    def _wait(self, ts: int) -> None:
+        """Before ``trade_from_ms`` nothing is decided; at it, every market is looked at
+        on the books of then."""
+        assert self.cfg.trade_from_ms is not None
+        if ts < self.cfg.trade_from_ms:
+            return
+        self.waiting = False
+        self._select(ts)
+        for m in self.mkts:
+            self._maybe_decide(m, ts)
 
     def _start(self, ts: int) -> None:
         span = self.source_span(ts)
@@ -198,7 +236,17 @@ class Replay:
         )
         m.fills += 1
         m.fees += fee
+        if not taker:
+            m.rewards.maker_fill(m.info.rewards, price, qty)
         m.dirty = True
+        if self.reserves:
+            m.news.append(
+                FillNote(
+                    tag=order.tag, side=order.side, price=price, quantity=qty, fee=fee, taker=taker
+                )
+            )
+            if self.portfolio is not None:
+                self.portfolio.filled(m, order.tag, qty)
         if order.post_only:
             m.stats.on_fill(_s(self.now), order.side, Action.BUY, price, qty, m.last_mid)
         else:
@@ -206,9 +254,13 @@ class Replay:
         if order.remaining <= 0:
             self._remove(m, order)
 
-    def _remove(self, m: Mkt, order: Working) -> None:
+    def _remove(self, m: Mkt, order: Working, *, rejected: bool = False) -> None:
         if m.orders.pop(order.oid, None) is not None:
             m.dirty = True
+            if self.reserves:
+                m.news.append(EndNote(tag=order.tag, filled=order.filled, rejected=rejected))
+                if self.portfolio is not None:
+                    self.portfolio.closed(order.tag, order.filled)
 
     # decisions ------------------------------------------------------------------------
 
@@ -224,9 +276,16 @@ class Replay:
         if not chosen and not m.orders and m.inventory.net_position == 0:
             return
         key = m.key(m.decider.sized)
-        if not m.dirty and key == m.decided_key and ts - m.looked_at < self.cfg.timer_ms:
-            return
-        m.decided_key, m.looked_at, m.dirty = key, ts, False
+        book_changed = key != m.decided_key
+        timer = self.cfg.timer_ms  # the first event of each window is looked at (0: all)
+        window = ts // timer if timer > 0 else m.window + 1
+        if not m.dirty and window == m.window:
+            if not book_changed:
+                return  # nothing it reads changed
+            if not m.traded_since and m.unchanged_by(m.book, ts):
+                return  # nothing it decides can change
+        m.decided_key, m.window, m.dirty = key, window, False
+        orders, news, gate = self._kept(m) if self.reserves else ((), (), None)
         inp = MarketInput(
             market=m.snapshot(ts),
             book=m.order_book(),
@@ -239,12 +298,34 @@ class Replay:
             traded=m.take_traded(),
             selected=chosen,
             now=ev.to_datetime(ts),
+            orders=orders,
+            news=news,
+            gate=gate,
+            book_changed=book_changed,
         )
         m.decisions += 1
         for command in m.decider.decide(inp):
             self._send(m, command)
         if self.cfg.latency_ms == 0 and self.pending:
             self._due(ts)
+
+    def _kept(self, m: Mkt) -> tuple[tuple[OrderNote, ...], tuple[News, ...], Gate | None]:
+        """What a decider that keeps its own orders reads besides: every order of ours,
+        the news of them since it last decided, and the portfolio's gate."""
+        orders = tuple(
+            OrderNote(
+                order_id=o.oid,
+                tag=o.tag,
+                price=o.price,
+                quantity=o.quantity,
+                filled=o.filled,
+                live=o.live,
+            )
+            for o in m.orders.values()
+        )
+        news, m.news = tuple(m.news), []
+        gate = self.portfolio.gate(m) if self.portfolio is not None else None
+        return orders, news, gate
 
     def _send(self, m: Mkt, command: Command) -> None:
         oid = 0
@@ -253,7 +334,12 @@ class Replay:
                 return
             oid = next(self.oids)
             order = Working(
-                oid, command.side, command.price, command.size, post_only=not command.ioc
+                oid,
+                command.side,
+                command.price,
+                command.size,
+                post_only=not command.ioc,
+                tag=command.tag,
             )
             m.orders[oid] = order
             self.counts["orders"] += 1
@@ -324,17 +410,26 @@ class Replay:
 
     def _reject(self, m: Mkt, order: Working) -> None:
         self.counts["rejects"] += 1
-        self._remove(m, order)
+        self._remove(m, order, rejected=True)
 
     def _amended(self, m: Mkt, command: Amend) -> None:
         order = m.orders.get(command.order_id)
         if order is None:
+            if self.portfolio is not None and command.tag:
+                self.portfolio.amended(command.tag, False, command.price, command.size)
             return
         moved = command.price != order.price
         order.quantity = order.filled + command.size
+        if self.portfolio is not None:
+            self.portfolio.amended(order.tag, True, command.price, order.quantity)
         if moved:  # a new price: the back of the new level's queue
             fresh = Working(
-                order.oid, order.side, command.price, order.quantity, filled=order.filled
+                order.oid,
+                order.side,
+                command.price,
+                order.quantity,
+                filled=order.filled,
+                tag=order.tag,
             )
             m.orders[order.oid] = fresh
             self._arrive(m, fresh)
@@ -350,6 +445,12 @@ class Replay:
                 if m.traded_any:
                     m.sample(len(self.samples))
             self.next_sample += self.sample_ms
+
+    def _sample_rewards(self, ts: int) -> None:
+        """A rewards sample of every market at ``ts`` (the book before its event: the
+        book since the last update). A gap of minutes in the data counts as one sample."""
+        for m in self.mkts:
+            m.sample_rewards(ts)
 
     def _finish(self) -> None:
         for m in self.mkts:
@@ -375,6 +476,8 @@ class Replay:
             events=self.counts["events"],
             wall_s=wall,
             pnl=sum((r.pnl for r in results), ZERO),
+            rewards=sum((r.rewards for r in results), ZERO),
+            rebates=sum((r.rebates for r in results), ZERO),
             fills=sum(r.fills for r in results),
             fees=sum((r.fees for r in results), ZERO),
             orders=self.counts["orders"],

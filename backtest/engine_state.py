@@ -6,11 +6,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from predmm.backtest import events as ev
-from predmm.backtest.decision import MarketDecider
+from predmm.backtest.decision import MarketDecider, News
 from predmm.backtest.fills import EMPTY, Ladders, Working
 from predmm.backtest.results import HORIZONS, MarketResult
+from predmm.backtest.rewards import RewardTally
 from predmm.domain.book import Level, OrderBook
-from predmm.domain.enums import MarketStatus
+from predmm.domain.enums import MarketStatus, OrderSide
 from predmm.domain.market import Market
 from predmm.domain.ticks import TickSpec
 from predmm.strategies.inventory import InventoryTracker
@@ -24,6 +25,8 @@ DEPTH = 5  # levels of each side the decision's book carries (the strategy reads
 class Mkt:
     def __init__(self, info: ev.MarketInfo, decider: MarketDecider) -> None:
         self.info, self.decider = info, decider
+        # whether a book leaves the decision as it is (a decider's band), else never
+        self.unchanged_by = getattr(decider, "unchanged_by", _never)
         self.inventory = InventoryTracker(market_id=info.market_id)
         self.tick: TickSpec = info.tick
         self.status = MarketStatus.OPEN
@@ -32,12 +35,13 @@ class Mkt:
         self.version = 0
         self.orders: dict[int, Working] = {}
         self.cancelling: set[int] = set()
+        self.news: list[News] = []  # fills and ends since the last decision (``_kept``)
         self.stats = MarketMakingStats(horizons=HORIZONS)
         self.fills = self.exit_fills = self.decisions = 0
         self.fees = ZERO
         self.dirty = True
         self.decided_key: object = None
-        self.looked_at = -(10**15)
+        self.window = -1  # the timer window of the last decision
         self.mark: Decimal | None = None
         self.last_mid: Decimal | None = None
         self.last_price: Decimal | None = None
@@ -47,6 +51,7 @@ class Mkt:
         self.net: list[Decimal] = []
         self._top: tuple[float, float] | None = None
         self._book_cache: tuple[int, OrderBook] | None = None
+        self.rewards = RewardTally()
 
     # the data -------------------------------------------------------------------------
 
@@ -102,12 +107,14 @@ class Mkt:
         return self.fills > 0
 
     def key(self, sized: bool) -> tuple[object, ...]:
-        """What a decision reads of the book: the best two prices of each side (and their
-        sizes for a microprice). Equal keys: the same decision."""
+        """What a decision reads of the book: the best level of each side, its price (and
+        its size for a microprice). Equal keys: the same decision. The data holds
+        everybody else's orders only, so this is the daemon's ``Watch`` rule (the best
+        level not only ours) without the levels that are only ours."""
         yp, ys, np_, ns = self.book
         if sized:
-            return (self.status, yp[:2], ys[:2], np_[:2], ns[:2])
-        return (self.status, yp[:2], np_[:2])
+            return (self.status, yp[:1], ys[:1], np_[:1], ns[:1])
+        return (self.status, yp[:1], np_[:1])
 
     def liquidity(self) -> Decimal:
         if self.info.liquidity is not None:
@@ -139,7 +146,23 @@ class Mkt:
             close_time=ev.to_datetime(close) if close is not None else None,
             as_of=ev.to_datetime(ts),
             min_order_size=self.info.min_order_size,
+            rewards=self.info.rewards,
         )
+
+    def sample_rewards(self, ts: int) -> None:
+        """One sample of the liquidity rewards our resting quotes earn: the book as the
+        venue sees it is the data's with our live orders in it."""
+        rewards = self.info.rewards
+        if rewards is None or not rewards.pays_liquidity or not self.quotable:
+            return
+        ours = [(o.side, o.price, o.remaining) for o in self.orders.values() if o.live]
+        data = self.order_book()
+        book = OrderBook(
+            self.info.market_id,
+            data.yes_bids + tuple(Level(p, s) for side, p, s in ours if side is OrderSide.YES),
+            data.no_bids + tuple(Level(p, s) for side, p, s in ours if side is OrderSide.NO),
+        )
+        self.rewards.sample(rewards, book, ours, ev.to_datetime(ts))
 
     def order_book(self) -> OrderBook:
         cached = self._book_cache
@@ -190,7 +213,14 @@ class Mkt:
             net=tuple(self.net),
             settlement=self.info.settle_note,
             sample_s=sample_s,
+            rewards=self.rewards.liquidity,
+            rebates=self.rewards.rebates,
+            rewards_in_band=self.rewards.in_band_share,
         )
+
+
+def _never(book: Ladders, ts: int) -> bool:
+    return False
 
 
 def _size(s: float) -> Decimal:

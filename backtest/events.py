@@ -32,6 +32,7 @@ import attrs
 
 from predmm.domain.enums import MarketStatus
 from predmm.domain.ids import EventId, MarketId
+from predmm.domain.market import Rewards
 from predmm.domain.ticks import TickSpec
 from predmm.simulator.exchange.fees import FeeSpec
 
@@ -87,6 +88,7 @@ class MarketInfo:
     liquidity: Decimal | None = None  # None: from the book (dollars resting on it)
     liquidity_from_trades: bool = False  # no resting sizes: the dollars traded so far
     settle_note: str = ""  # how the outcome is known ("recorded", "inferred: ...")
+    rewards: Rewards | None = None  # what the venue pays makers (``backtest.rewards``)
 
 
 @attrs.define(slots=True)

@@ -24,6 +24,11 @@ class OffGridPrice(PredmmError):
     """A price that the market's tick grid does not contain."""
 
 
+class OffGridCount(PredmmError):
+    """A contract count that the market's count step does not allow (a fraction of a
+    contract on a whole-contract market)."""
+
+
 class LimitExceeded(PredmmError):
     """An order would take an exposure past one of its limits."""
 

@@ -2,9 +2,10 @@
 one per order, and the exposure that they and the contracts held make per market, per
 event over its outcome scenarios (across the venues and on each), per venue and in
 total, kept by difference (Decimal: exact). It checks a market's next orders against the
-limits (``domain.risk``). Plain state owned by one PortfolioActor: no I/O, no clock; the
-contracts held come in as the market's ``InventoryTracker``, and the trading state stays
-the actor's.
+limits (``domain.risk``); ``answer`` is what the portfolio says to a market's
+reservation (``refusal``: why one order may not rest). Plain state owned by one
+PortfolioActor (and by the backtest's portfolio): no I/O, no clock; the contracts held
+come in as the market's ``InventoryTracker``, and the trading state is given.
 
 Which markets are one outcome and which outcomes one event (``domain.outcomes``) comes
 from the config's links and from what the book learns of each market's venue event
@@ -19,7 +20,7 @@ from typing import Protocol
 
 import attrs
 
-from predmm.domain.enums import Action, OrderSide, Venue
+from predmm.domain.enums import Action, OrderSide, TradingState, Venue
 from predmm.domain.ids import ClientOrderId, MarketId
 from predmm.domain.orders import Fill, Order
 from predmm.domain.outcomes import Link, VenueGroup
@@ -31,6 +32,7 @@ from predmm.domain.risk import (
     breach,
     exceeds,
     held,
+    reduces,
     resting,
     total,
 )
@@ -38,10 +40,13 @@ from predmm.domain.scenarios import EventExposure, EventSums
 
 __all__ = [
     "AmendSettled",
+    "Answer",
     "EventExposure",
     "ExposureBook",
     "OrderClosed",
     "ReserveRequest",
+    "answer",
+    "refusal",
 ]
 
 ZERO = Decimal(0)
@@ -263,3 +268,66 @@ class ExposureBook:
             self.sums.shift(market_id, delta)
         else:
             self.sums.cell(market_id)
+
+
+# the portfolio's answer -------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Answer:
+    """One order's reservation: granted, or refused and why."""
+
+    client_order_id: ClientOrderId
+    granted: bool
+    reason: str = ""
+
+
+def answer(
+    book: ExposureBook,
+    market_id: MarketId,
+    requests: tuple[ReserveRequest, ...],
+    *,
+    state: TradingState,
+    net: Decimal,
+    settled: bool = False,
+) -> tuple[Answer, ...]:
+    """What the portfolio says to a market's ``requests`` (and holds in ``book`` for the
+    granted ones): nothing in a settled market; new quotes together when together they
+    pass no limit (ACTIVE); else one by one (``refusal``). ``net``: the market's net
+    position (YES - NO), for REDUCING's room."""
+    if settled:
+        reason = f"{market_id} is settled"
+        return tuple(
+            Answer(client_order_id=r.client_order_id, granted=False, reason=reason)
+            for r in requests
+        )
+    if state is TradingState.ACTIVE and book.reserve_together(market_id, requests):
+        return tuple(Answer(client_order_id=r.client_order_id, granted=True) for r in requests)
+    out = []
+    for req in requests:
+        why = refusal(book, market_id, req, state=state, net=net)
+        if why is None:
+            book.reserve(market_id, req)
+        out.append(
+            Answer(client_order_id=req.client_order_id, granted=why is None, reason=why or "")
+        )
+    return tuple(out)
+
+
+def refusal(
+    book: ExposureBook,
+    market_id: MarketId,
+    req: ReserveRequest,
+    *,
+    state: TradingState,
+    net: Decimal,
+) -> str | None:
+    """Why ``req`` may not rest (None: it may): trading HALTED; REDUCING and the order
+    does not reduce what is left to reduce of ``net`` once the resting reducing buys
+    fill; or a limit it would pass."""
+    if state is TradingState.HALTED:
+        return "trading is HALTED"
+    terms = req.terms
+    if state is TradingState.REDUCING and not reduces(terms, book.reducible(market_id, net)):
+        return "trading is REDUCING and the order does not reduce inventory"
+    return book.breach(market_id, terms)

@@ -41,6 +41,7 @@ from predmm.simulator.exchange.model import MarketSpec
 from predmm.simulator.faults import Faults
 from predmm.simulator.flow import Flow, FlowConfig
 from predmm.simulator.plans import OutcomeLink
+from predmm.simulator.rewards import RewardsDesk
 from predmm.simulator.tally import RequestTally
 from predmm.simulator.universe import Universe, default_universe
 
@@ -75,7 +76,9 @@ class Simulator:
     ``flow=False`` lists the markets with empty books and no other traders; tests and the
     daemon then see only their own orders. ``maker`` is the market maker's Trader
     (``maker_cash`` dollars on each venue). A market of the universe is listed when its
-    open time comes (``simulator.rolling`` lists new ones as old ones resolve).
+    open time comes (``simulator.rolling`` lists new ones as old ones resolve). ``rewards``
+    pays the makers' liquidity rewards and rebates (``simulator.rewards``;
+    ``rewards_sample_s``: its sampling period).
 
     ``time_scale``: how many simulated seconds pass per second of wall time when served
     (``simulator.server.run_clock``): a world k times as fast, whose request-timestamp
@@ -95,6 +98,7 @@ class Simulator:
         mine_after_s: float = 2.0,
         confirm_after_s: float = 4.0,
         time_scale: float = 1.0,
+        rewards_sample_s: float = 60.0,
     ) -> None:
         self.seed = seed
         self.clock = SimClock(start)
@@ -119,6 +123,8 @@ class Simulator:
                 self.exchange.list_market(spec, MarketStatus.OPEN)
         self._unlisted.sort(key=lambda spec: spec.open_time or start)
         self.exchange.subscribe(self._on_event, types=(TradePrinted,))
+        # samples the makers' quotes (once a minute, as the venue) and pays at UTC midnight
+        self.rewards = RewardsDesk(self.exchange, seed=seed, sample_s=rewards_sample_s)
         self.maker = self.create_trader("mm", cash=maker_cash)
         self.flow = (
             Flow(self.exchange, self.universe, seed=seed, config=flow_config) if flow else None
@@ -183,8 +189,8 @@ class Simulator:
 
     def advance(self, seconds: float) -> None:
         """Move simulated time: scheduled pauses, deferred work, GTD expiry, the flow's
-        agents and resolutions, and Polymarket trades' MATCHED -> MINED -> CONFIRMED
-        progress."""
+        agents and resolutions, Polymarket trades' MATCHED -> MINED -> CONFIRMED
+        progress, and the rewards' samples and payments (``simulator.rewards``)."""
         self.clock.advance(seconds)
         self._list_due()
         self._apply_pauses()
@@ -193,6 +199,7 @@ class Simulator:
         if self.flow is not None:
             self.flow.advance(seconds)
         self._progress_trades()
+        self.rewards.advance()
 
     def _list_due(self) -> None:
         """List the universe's markets whose open time has come."""
@@ -212,6 +219,13 @@ class Simulator:
             item.done = True
 
     def _apply_pauses(self) -> None:
+        for venue in Venue:
+            paused = self.faults.in_trading_pause(venue)
+            if paused != self.exchange.trading_paused(venue):
+                if paused:
+                    self.exchange.pause_trading(venue)
+                else:
+                    self.exchange.resume_trading(venue)
         now = self.clock.timestamp()
         for pause in self.faults.pauses:
             mid = pause.market_id

@@ -272,7 +272,7 @@ class Flow:
         agents = self._agents[mid.venue]
         market = self.exchange.spec(mid)
         tick = self.exchange.tick(mid)
-        size = Decimal(self._rng.randint(*self.config.noise_size))
+        size = self._noise_size(market.count_step)
         fair = self.fair_value(mid)
         side = OrderSide.YES if self._rng.random() < fair else OrderSide.NO
         if (
@@ -311,6 +311,14 @@ class Flow:
             self.exchange.place_order(
                 agents.noise, mid, side, limit, size, time_in_force=TimeInForce.IOC
             )
+
+    def _noise_size(self, step: Decimal) -> Decimal:
+        """A noise trade's size: whole contracts, or on a market of fractional contracts
+        hundredths of one (a noise trader there buys 3.47 as well as 3)."""
+        low, high = self.config.noise_size
+        if step >= 1:
+            return Decimal(self._rng.randint(low, high))
+        return Decimal(self._rng.randint(low * 100, high * 100)) * step
 
     def _informed(self, mid: MarketId, event: _Event) -> None:
         agents = self._agents[mid.venue]

@@ -15,7 +15,12 @@ from typing import Any
 import attrs
 
 from predmm.domain import EventId, TickSpec
-from predmm.simulator.exchange.model import MarketHistory, MarketSpec
+from predmm.simulator.exchange.model import (
+    KalshiIncentive,
+    LiquidityRewards,
+    MarketHistory,
+    MarketSpec,
+)
 from predmm.simulator.plans import (
     EventPlan,
     OutcomeLink,
@@ -48,8 +53,9 @@ TAPERED_DECI_CENT = (
 
 
 _EVENTS = (
-    # event id, title, fair, hours to resolution, kalshi (ticker, series, fee type, tick),
-    # polymarket (slug, tick, fee rate)
+    # event id, title, fair, hours to resolution, kalshi (ticker, series, fee type, tick,
+    # and "fractional" for a market of fractional contracts), polymarket (slug, tick, fee
+    # rate, and 2 for a protocol-V2 market)
     (
         "BTC-100K-2026",
         "Will Bitcoin close above $100,000 on November 30, 2026?",
@@ -98,6 +104,14 @@ _EVENTS = (
         None,
         ("english-club-wins-champions-league-2027", "0.01", "0.03"),
     ),
+    (  # a Kalshi market that trades fractional contracts (counts in steps of 0.01)
+        "CPI-NOV-2026",
+        "Will US CPI rise more than 0.3% in November 2026?",
+        0.36,
+        15,
+        ("KXCPI-26NOV-T0.3", "KXCPI", "quadratic", None, "fractional"),
+        None,
+    ),
     (  # a protocol-V2 market: position ids, orders on Exchange V3
         "GDP-Q4-2026",
         "Will US real GDP grow faster than 2% in Q4 2026?",
@@ -107,6 +121,73 @@ _EVENTS = (
         ("us-gdp-growth-above-2-q4-2026", "0.01", "0.04", 2),
     ),
 )
+
+# What some Polymarket markets pay their makers (by slug): liquidity rewards (min size in
+# shares, max spread in cents, dollars a day) and maker rebates (the share of taker fees).
+REWARDS = {
+    "bitcoin-above-100k-nov-30-2026": LiquidityRewards(
+        min_size=Decimal(20),
+        max_spread_cents=Decimal("3.5"),
+        daily_rate=Decimal(500),
+        rebate_rate=Decimal("0.2"),
+        program_id="7101",
+    ),
+    "nyc-mayor-approval-above-50-december": LiquidityRewards(
+        min_size=Decimal(25),
+        max_spread_cents=Decimal(3),
+        daily_rate=Decimal(200),
+        rebate_rate=Decimal("0.25"),
+        program_id="7102",
+    ),
+    "fed-cut-december-2026": LiquidityRewards(
+        min_size=Decimal(20),
+        max_spread_cents=Decimal("4.5"),
+        daily_rate=Decimal(300),
+        rebate_rate=Decimal("0.25"),
+        program_id="7103",
+    ),
+    "ethereum-5000-by-december-31-2026": LiquidityRewards(
+        min_size=Decimal(0),
+        max_spread_cents=Decimal(0),
+        daily_rate=Decimal(0),
+        rebate_rate=Decimal("0.2"),
+        program_id="7104",
+    ),
+}
+
+
+def kalshi_incentives(ticker: str, start: datetime) -> tuple[KalshiIncentive, ...]:
+    """Kalshi's incentive programs of some markets: a liquidity program on the Fed's 25 bp
+    cut ($500 over the week, discount factor 0.5, target 1,000 contracts a side) and a
+    volume program on the Lakers game ($250)."""
+    week = (start - timedelta(days=1), start + timedelta(days=6))
+    if ticker == "KXFEDDECISION-26DEC-C25":
+        return (
+            KalshiIncentive(
+                program_id="lip-fed-c25",
+                kind="liquidity",
+                description="Liquidity incentive: Fed December decision, 25 bp cut",
+                start=week[0],
+                end=week[1],
+                period_reward_centicents=5_000_000,
+                discount_factor_bps=5_000,
+                target_size=Decimal(1000),
+                max_reward_per_account_centicents=1_000_000,
+            ),
+        )
+    if ticker == "KXNBAGAME-26NOV02LALBOS-LAL":
+        return (
+            KalshiIncentive(
+                program_id="vip-nba-lal",
+                kind="volume",
+                description="Volume incentive: Lakers at Celtics",
+                start=week[0],
+                end=week[1],
+                period_reward_centicents=2_500_000,
+            ),
+        )
+    return ()
+
 
 # The Fed's December decision on Kalshi: one event of three mutually exclusive markets
 # (a 50 bp cut is none of them); the 25 bp cut is also a Polymarket market, linked.
@@ -186,9 +267,10 @@ class Template:
 def default_universe(
     start: datetime, *, time_scale: float = 1.0, history: bool = False
 ) -> Universe:
-    """Seven Kalshi tickers and nine Polymarket conditions (one of them a protocol-V2
-    market): three questions are on both venues; a Kalshi event of three exclusive
-    outcomes (one of them also on Polymarket) and a Polymarket neg-risk event of three.
+    """Eight Kalshi tickers (one of them trading fractional contracts) and nine
+    Polymarket conditions (one of them a protocol-V2 market): three questions are on both
+    venues; a Kalshi event of three exclusive outcomes (one of them also on Polymarket)
+    and a Polymarket neg-risk event of three.
     Events resolve 8 to 24 hours after ``start``, times ``time_scale``. With ``history``
     the markets look established; the exclusive events' markets are then the most liquid."""
     listing = Listing(origin=start, listed=start, time_scale=time_scale, history=history)
@@ -205,7 +287,7 @@ def _question(row: tuple[Any, ...], listing: Listing) -> Built:
     start, close = listing.listed, listing.close(hours)
     specs: list[MarketSpec] = []
     if kal is not None:
-        ticker, series, fee_type, tick = kal
+        ticker, series, fee_type, tick, *kind = kal
         ticker = listing.ticker(ticker)
         specs.append(
             kalshi_spec(
@@ -218,6 +300,8 @@ def _question(row: tuple[Any, ...], listing: Listing) -> Built:
                 fee_type=fee_type,
                 tick=TickSpec.from_price_ranges(TAPERED_DECI_CENT) if tick == "tapered" else None,
                 history=listed_history(ticker) if listing.history else None,
+                incentives=kalshi_incentives(ticker, start),
+                fractional=kind == ["fractional"],
             )
         )
     if poly is not None:
@@ -234,6 +318,7 @@ def _question(row: tuple[Any, ...], listing: Listing) -> Built:
                 fee_rate=fee_rate,
                 history=listed_history(slug) if listing.history else None,
                 protocol=rest[0] if rest else 1,
+                rewards=REWARDS.get(slug),
             )
         )
     outcome = OutcomePlan(name="Yes", fair=fair, markets=tuple(s.market_id for s in specs))
@@ -262,6 +347,7 @@ def _fed(listing: Listing) -> Built:
             history=_liquid(ticker, 2 * rank) if listing.history else None,
             mutually_exclusive=True,
             event_title=FED_TITLE,
+            incentives=kalshi_incentives(ticker, start),
         )
         specs.append(spec)
         ids = [spec.market_id]
@@ -276,6 +362,7 @@ def _fed(listing: Listing) -> Built:
                 tick="0.01",
                 fee_rate="0.04",
                 history=_liquid(slug, 1) if listing.history else None,
+                rewards=REWARDS.get(slug),
             )
             specs.append(linked)
             ids.append(linked.market_id)

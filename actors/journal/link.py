@@ -19,6 +19,7 @@ from predmm.actors.journal.messages import (
     MarketInfo,
     RecordCorrection,
     RecordDayBaseline,
+    RecordExecutionStep,
     RecordFill,
     RecordFillMarks,
     RecordFillPage,
@@ -28,6 +29,7 @@ from predmm.actors.journal.messages import (
     RecordMarks,
     RecordOrders,
     RecordRestart,
+    RecordRewardSample,
     RecordRunInfo,
     RecordSettlement,
     RecordSupervision,
@@ -35,9 +37,11 @@ from predmm.actors.journal.messages import (
 )
 from predmm.domain.enums import TradingState, Venue
 from predmm.domain.ids import FillId, MarketId
+from predmm.domain.market import Rewards
 from predmm.domain.orders import Fill, Order, OrderEvent
 from predmm.strategies.day_loss import DayBaseline
 from predmm.strategies.fills import SettledPosition
+from predmm.strategies.reward_score import RewardSample
 
 OnDead = Callable[[pykka.ActorRef[Any], BaseException], None]
 
@@ -142,4 +146,24 @@ class ActorJournal:
     def supervision(self, component: str, event: str, reason: str) -> None:
         self._tell(
             RecordSupervision(component=component, event=event, reason=reason, at=self._clock.now())
+        )
+
+    def reward_sample(
+        self, market_id: MarketId, rewards: Rewards, sample: RewardSample, slot: int
+    ) -> None:
+        self._tell(
+            RecordRewardSample(
+                market_id=market_id, rewards=rewards, sample=sample, slot=slot, at=sample.at
+            )
+        )
+
+    def execution_step(self, execution_id: str, strategy: str, step: str, detail: str) -> None:
+        self._tell(
+            RecordExecutionStep(
+                execution_id=execution_id,
+                strategy=strategy,
+                step=step,
+                detail=detail,
+                at=self._clock.now(),
+            )
         )

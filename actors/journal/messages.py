@@ -14,10 +14,12 @@ import attrs
 
 from predmm.domain.enums import OrderStatus, TradingState, Venue
 from predmm.domain.ids import ClientOrderId, EventId, FillId, MarketId, VenueOrderId
+from predmm.domain.market import Rewards
 from predmm.domain.orders import Fill, Order, OrderEvent
 from predmm.strategies.day_loss import DayBaseline
 from predmm.strategies.fills import SettledPosition
 from predmm.strategies.inventory import InventoryTracker
+from predmm.strategies.reward_score import RewardSample
 
 
 @attrs.frozen(kw_only=True)
@@ -281,6 +283,18 @@ class RecordVenueWorld:
 
 
 @attrs.frozen(kw_only=True)
+class RecordRewardSample:
+    """One sample of the rewards our quotes earn in a market (``strategies.reward_score``),
+    added to its day's row once per sampling ``slot``, with the market's terms."""
+
+    market_id: MarketId
+    rewards: Rewards
+    sample: RewardSample
+    slot: int
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
 class Flush:
     """Asked: answered with a ``FlushResult`` once everything told before it is
     committed and fsynced."""
@@ -291,6 +305,17 @@ class FlushResult:
     records: int  # messages written since the actor started
     duplicates: int  # fills that were journaled already (each counted once)
     commits: int
+
+
+@attrs.frozen(kw_only=True)
+class RecordExecutionStep:
+    """One step of an execution of the executor (its ``step`` and what it did)."""
+
+    execution_id: str
+    strategy: str
+    step: str
+    detail: str = ""
+    at: datetime | None = None
 
 
 Record = (
@@ -317,4 +342,6 @@ Record = (
     | RecordRunInfo
     | RecordSupervision
     | RecordVenueWorld
+    | RecordRewardSample
+    | RecordExecutionStep
 )

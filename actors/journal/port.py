@@ -14,9 +14,11 @@ from typing import Any, Protocol
 from predmm.actors.journal.messages import MarketInfo
 from predmm.domain.enums import TradingState, Venue
 from predmm.domain.ids import FillId, MarketId
+from predmm.domain.market import Rewards
 from predmm.domain.orders import Fill, Order, OrderEvent
 from predmm.strategies.day_loss import DayBaseline
 from predmm.strategies.fills import SettledPosition
+from predmm.strategies.reward_score import RewardSample
 
 
 class JournalPort(Protocol):
@@ -58,6 +60,16 @@ class JournalPort(Protocol):
 
     def supervision(self, component: str, event: str, reason: str) -> None:
         """What the engine's watch did about a core actor (``supervisors.core``)."""
+        ...
+
+    def reward_sample(
+        self, market_id: MarketId, rewards: Rewards, sample: RewardSample, slot: int
+    ) -> None:
+        """A sample of the rewards our quotes earn (once per sampling slot)."""
+        ...
+
+    def execution_step(self, execution_id: str, strategy: str, step: str, detail: str) -> None:
+        """One step of an execution of the executor (``actors.executor``)."""
         ...
 
     # what the operator's reports read (the command line tells these, not the actors)
@@ -116,6 +128,14 @@ class NullJournal:
         pass
 
     def supervision(self, component: str, event: str, reason: str) -> None:
+        pass
+
+    def reward_sample(
+        self, market_id: MarketId, rewards: Rewards, sample: RewardSample, slot: int
+    ) -> None:
+        pass
+
+    def execution_step(self, execution_id: str, strategy: str, step: str, detail: str) -> None:
         pass
 
 

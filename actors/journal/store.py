@@ -45,6 +45,7 @@ from predmm.actors.journal.records import (
     order_params,
     ts,
 )
+from predmm.actors.journal.rewards import record_sample
 from predmm.actors.journal.schema import (
     JournalError,
     check_identity,
@@ -56,9 +57,11 @@ from predmm.actors.journal.status import JournalStatus, journal_status
 from predmm.domain.enums import OrderStatus, TradingState, Venue
 from predmm.domain.events import Settlement
 from predmm.domain.ids import ClientOrderId, EventId, MarketId, VenueOrderId
+from predmm.domain.market import Rewards
 from predmm.domain.orders import Fill, Order, OrderEvent
 from predmm.strategies.day_loss import DayBaseline
 from predmm.strategies.fills import SettledPosition, settle_fills
+from predmm.strategies.reward_score import RewardSample
 
 _SYNC_LEVELS = ("NORMAL", "FULL", "EXTRA")
 
@@ -323,6 +326,17 @@ class Journal(JournalQueries, JournalHistory, JournalAnnotations):
             )
             self._append_event(client_order_id, event.value, status, filled, at, reason)
 
+    def record_execution_step(
+        self, execution_id: str, strategy: str, step: str, detail: str, *, at: datetime
+    ) -> None:
+        """One step of an execution of the executor."""
+        with self.atomic():
+            self._conn.execute(
+                "INSERT INTO executions (execution_id, strategy, step, detail, at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (execution_id, strategy, step, detail, ts(at)),
+            )
+
     def record_fill(self, fill: Fill, *, at: datetime, cursor: str | None = None) -> FillOutcome:
         """Journal a fill once per (venue, fill id); ``at`` is its receive time when the
         fill has none. ``cursor``: the venue's fill cursor after this fill, saved with it."""
@@ -466,6 +480,14 @@ class Journal(JournalQueries, JournalHistory, JournalAnnotations):
                     for h in baseline.holdings
                 ],
             )
+
+    def record_reward_sample(
+        self, market_id: MarketId, rewards: Rewards, sample: RewardSample, slot: int
+    ) -> bool:
+        """Add a rewards sample to its day's row (``actors.journal.rewards``); False for a
+        slot already counted."""
+        with self.atomic():
+            return record_sample(self._conn, market_id, rewards, sample, slot)
 
     def set_cursor(self, venue: Venue, cursor: str, *, at: datetime) -> None:
         with self.atomic():

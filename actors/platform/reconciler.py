@@ -12,6 +12,7 @@ actor's ``OrderFlow`` (not write-rate-limited) and their answers come back to it
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -42,7 +43,7 @@ from predmm.actors.platform.checks import (
 )
 from predmm.actors.platform.flow import OrderFlow
 from predmm.actors.platform.lookups import Lookups
-from predmm.domain.enums import Venue
+from predmm.domain.enums import OrderStatus, Venue
 from predmm.domain.events import OrderUpdated, Position
 from predmm.domain.ids import ClientOrderId, MarketId
 from predmm.domain.order_table import OrderTable
@@ -116,19 +117,21 @@ class Reconciler:
 
     # the periodic check: orders --------------------------------------------------------
 
-    def check_orders(self) -> None:
+    def check_orders(self, now: datetime) -> None:
         if self.check.orders_out:
             return
         self.check.orders_out = True
         believed = believed_resting(self.table)
-        self.flow.read(("check_orders", believed), venue_calls.get_open_orders)
+        self.flow.read(("check_orders", believed, now), venue_calls.get_open_orders)
 
     def orders_read(self, tag: Any, listed: list[Order] | None, error: Exception | None) -> None:
         self.check.orders_out = False
         if error is not None or listed is None:
             self.log.warning("open orders not read for the check: {error!r}", error=error)
             return
-        seen = compare_orders(self.table, tag[1], listed)
+        seen = compare_orders(self.table, tag[1], listed, tag[2])
+        for order in seen.expired:  # the venue expired it, as asked: not a correction
+            self.table.apply(order.client_order_id, OrderEvent.EXPIRE, reason="expired")
         for order in seen.found:
             self.lookups.done(order.client_order_id)
             self.table.reconciled(order.client_order_id, order)
@@ -137,7 +140,7 @@ class Reconciler:
         for order in seen.phantoms:
             run = partial(venue_calls.get_order, order)
             self.flow.read(("phantom", order.client_order_id), run)
-        if seen.behind:
+        if seen.behind or seen.expired:
             self.poll_fills()
 
     def _late(self, late: LateOrder) -> None:
@@ -179,7 +182,8 @@ class Reconciler:
             self.table.apply(coid, OrderEvent.CANCELLED, reason="no longer on the venue")
         else:
             self.table.reconciled(coid, found)
-        self._correct(coid, phantom_correction(before, found))
+        if found is None or found.status is not OrderStatus.EXPIRED:
+            self._correct(coid, phantom_correction(before, found))  # expiry: as asked
         self.poll_fills()
 
     def _correct(self, coid: ClientOrderId, what: str) -> None:

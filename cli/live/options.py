@@ -60,17 +60,18 @@ class RunOptions:
 
 def load_run_settings(opts: RunOptions) -> Settings:
     """The settings this run uses (``--paper`` sets ``paper_mode``); every config error
-    surfaces before anything starts. A rehearsal keeps the file's strategy, risk limits
-    and links and leaves its venue and [daemon] tables out (the journal is the
-    simulator's, not the real one)."""
+    surfaces before anything starts. A rehearsal keeps the file's strategy, risk limits,
+    links and Kalshi's safety net and leaves its accounts and [daemon] table out (the
+    journal is the simulator's, not the real one)."""
     if opts.config is None:
         from predmm.config.settings import settings_from_dict
 
         settings = settings_from_dict({}, "<defaults>", preset=opts.preset)
     else:
         settings = load_settings(opts.config, preset=opts.preset)
-    if opts.rehearsal:
-        settings = attrs.evolve(settings, kalshi=None, polymarket=None, daemon=DaemonSettings())
+    if opts.rehearsal:  # the [kalshi] trading keys (its safety net) still apply
+        kalshi = settings.kalshi.trading_keys_only() if settings.kalshi is not None else None
+        settings = attrs.evolve(settings, kalshi=kalshi, polymarket=None, daemon=DaemonSettings())
     if opts.paper:
         strategy = attrs.evolve(settings.strategy, paper_mode=True)
         settings = attrs.evolve(settings, strategy=strategy)

@@ -30,6 +30,7 @@ from predmm.domain.ids import ClientOrderId, EventId, FillId, MarketId, VenueOrd
 from predmm.domain.market import Market
 from predmm.domain.orders import Fill, Order
 from predmm.domain.ticks import TickSpec
+from predmm.platforms.polymarket._rewards import rewards_from_gamma
 
 ONE = Decimal(1)
 Json = Mapping[str, Any]
@@ -259,6 +260,7 @@ def market_from_gamma(p: Json, info: MarketInfo, as_of: datetime | None = None) 
         close_time=ts(end) if end else None,
         as_of=as_of,
         min_order_size=info.min_size,
+        rewards=rewards_from_gamma(p, as_of),
     )
 
 
@@ -412,7 +414,8 @@ def fills_from_trade(
 ) -> list[Fill]:
     """Our fills in one trade: the taker side if we took, each of our maker orders if we
     made. MATCHED / MINED / RETRYING are provisional; CONFIRMED is final; a FAILED trade's
-    fills are returned for reversal (``provisional`` True)."""
+    fills are returned for reversal (``provisional`` True). A taker pays the trade's
+    ``fee_rate_bps`` (``taker_fee``); makers pay nothing."""
     trade_id = str(field(p, "id"))
     provisional = trade_status(p) != CONFIRMED
     when = ts(p.get("match_time") or p.get("matchtime") or p.get("timestamp"))

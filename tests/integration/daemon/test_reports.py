@@ -168,6 +168,7 @@ def test_status_json_says_what_happened(journal: Path) -> None:
         "state": "reducing",
         "reason": "day's loss 210 past reducing_loss 200",
         "since": "2026-12-06T09:50:00+00:00",
+        "operator": "",  # the kill switch's, not a hand's
     }
     assert D(report["pnl"]["total"]) == K_PNL + P_PNL
     kalshi, poly = report["markets"]

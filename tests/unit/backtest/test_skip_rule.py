@@ -1,0 +1,61 @@
+"""The backtest's skip rule changes no result: a replay whose decider skips the updates
+inside its core's band (``strategies.maker.band``) decides exactly what the same replay
+decides when every update is shown to the core, while building fewer decisions."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import attrs
+import pytest
+
+from predmm.backtest.engine import Replay, ReplayConfig
+from predmm.backtest.fills import TradeThrough
+from predmm.backtest.maker import CoreDecider
+from predmm.backtest.sources.synthetic import SyntheticL1
+from predmm.config.market_making import MarketMakingConfig
+from predmm.strategies.maker.trace import DecisionLog
+
+CONFIG = MarketMakingConfig(
+    min_spread=Decimal("0.04"),
+    base_spread=Decimal("0.04"),
+    max_time_to_resolution_hours=24 * 30,
+)
+
+
+def run(
+    source: SyntheticL1, skip: bool, config: MarketMakingConfig = CONFIG
+) -> tuple[list[object], int, object]:
+    log = DecisionLog()
+    decider = CoreDecider(config=config, tracer=log, skip=skip)
+    replay = Replay(source, decider, ReplayConfig(fill_model=TradeThrough()))
+    result = replay.run()
+    sent = [(d.at, d.orders) for d in log.decisions if d.orders]
+    return sent, sum(m.decisions for m in replay.mkts), (result.pnl, result.fills)
+
+
+# (seed 1, move 0.05 tells a tick timed by the decisions from one on the clock's grid)
+@pytest.mark.parametrize(("move", "seed"), [(0.05, 1), (0.3, 3)])
+def test_skipping_the_band_decides_the_same_orders_with_fewer_decisions(
+    move: float, seed: int
+) -> None:
+    source = SyntheticL1(ticks=6_000, move=move, seed=seed)
+    skipped, built, result = run(source, skip=True)
+    shown, all_built, all_result = run(source, skip=False)
+    assert skipped == shown
+    assert result == all_result
+    assert len(shown) > 20  # it quoted and requoted
+    assert built < all_built
+
+
+@pytest.mark.parametrize("method", ["microprice", "cross_venue"])
+def test_a_fair_value_of_the_sizes_at_the_touch_skips_no_size_change(method: str) -> None:
+    """The microprice reads the sizes at the touch, and so does the cross-venue fair
+    value (the market's own microprice when no linked book is known, as in a replay of
+    one venue's data): an update that changes only sizes is shown to the core."""
+    config = attrs.evolve(CONFIG, fair_value_method=method)
+    source = SyntheticL1(ticks=3_000, move=0.05, seed=1)
+    skipped, _, result = run(source, skip=True, config=config)
+    shown, _, all_result = run(source, skip=False, config=config)
+    assert skipped == shown
+    assert result == all_result
