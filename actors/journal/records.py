@@ -279,8 +279,8 @@ ON CONFLICT (client_order_id) DO UPDATE SET
 INSERT_INTENT = """
 INSERT INTO orders (client_order_id, venue, market_id, side, action, order_type,
     time_in_force, post_only, price, quantity, status, filled_quantity, venue_order_id,
-    created_at, updated_at, reason)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    created_at, updated_at, reason, strategy)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (client_order_id) DO UPDATE SET
     venue_order_id = COALESCE(orders.venue_order_id, excluded.venue_order_id)
 """
