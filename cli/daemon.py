@@ -207,7 +207,8 @@ def build_run(opts: RunOptions, settings: Settings, setup: VenueSetup, run_id: s
     engine = TradingEngine(
         settings.strategy, risk, clients, journal,
         seed=opts.seed, clear_halt=opts.clear_halt, run_id=run_id,
-        worlds=run_worlds(settings, setup), taker_fees=setup.fees,
+        worlds=run_worlds(settings, setup), clock=setup.clock, timings=opts.timings,
+        taker_fees=setup.fees,
     )  # fmt: skip
     arbitrage = settings.arbitrage
     if arbitrage is not None and setup.fees is not None and arbitrage.fees == TakerFees():

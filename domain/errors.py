@@ -33,6 +33,10 @@ class LimitExceeded(PredmmError):
     """An order would take an exposure past one of its limits."""
 
 
+class NotJournaled(PredmmError):
+    """Orders the journal could not record before they were to be sent: none was sent."""
+
+
 class VenueError(PredmmError):
     """Something went wrong talking to a venue."""
 

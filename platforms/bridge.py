@@ -19,6 +19,7 @@ book arrives (at most one outstanding per follower and market) and reads it with
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
@@ -291,6 +292,27 @@ class Bridge:
         with trio.fail_after(timeout):
             await done.wait()
         return box[0]
+
+
+async def called_back(start: Callable[[Callable[[bool], None]], object], timeout: float) -> bool:
+    """Call ``start(done)`` and wait, in trio without blocking the loop, until some
+    thread calls ``done(ok)``: ``ok``; False if nobody does within ``timeout``."""
+    token = trio.lowlevel.current_trio_token()
+    answer: list[bool] = []
+    arrived = trio.Event()
+
+    def land(ok: bool) -> None:
+        answer.append(ok)
+        arrived.set()
+
+    def done(ok: bool) -> None:
+        with contextlib.suppress(trio.RunFinishedError):
+            token.run_sync_soon(land, ok)
+
+    start(done)
+    with trio.move_on_after(timeout):
+        await arrived.wait()
+    return bool(answer) and answer[0]
 
 
 def _dropped(job: VenueJob, exc: BaseException) -> Exception:

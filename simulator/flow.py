@@ -133,14 +133,27 @@ class Flow:
         self._lp_targets: dict[MarketId, tuple[tuple[OrderSide, Decimal | None], ...]] = {}
         self._lp_quoted_at: dict[MarketId, float] = {}
         self._next_noise = {mid: self._exp_gap() for mid in self._event_of}
+        # markets of the universe the exchange lists later (``Simulator`` lists each at
+        # its open time): their agents start when they are listed
+        self._unlisted = {mid for mid in self._event_of if not exchange.has_market(mid)}
         self._open_books()
 
     def _open_books(self) -> None:
         """Markets open with the liquidity providers' quotes resting (a market maker that
         starts at once sees two-sided books, as on an established venue)."""
         for mid, event in self._event_of.items():
-            if not event.resolved and self.exchange.status(mid) is MarketStatus.OPEN:
+            if not event.resolved and self._open(mid):
                 self._provide(mid)
+
+    def _open(self, mid: MarketId) -> bool:
+        return mid not in self._unlisted and self.exchange.status(mid) is MarketStatus.OPEN
+
+    def _listed(self) -> None:
+        """Markets listed since the last step: their first noise trade is drawn from now
+        (not from the flow's start: no backlog of trades at once)."""
+        for mid in sorted((m for m in self._unlisted if self.exchange.has_market(m)), key=str):
+            self._unlisted.discard(mid)
+            self._next_noise[mid] = self._elapsed + self._exp_gap()
 
     def _new_events(self, plan: EventPlan) -> list[_Event]:
         events = [
@@ -187,8 +200,10 @@ class Flow:
         for event in self._events:
             if not event.resolved:
                 self._walk(event, h)
+        if self._unlisted:
+            self._listed()
         for mid, event in self._event_of.items():
-            if event.resolved or self.exchange.status(mid) is not MarketStatus.OPEN:
+            if event.resolved or not self._open(mid):
                 continue
             if self._elapsed >= self._next_lp[mid]:
                 self._next_lp[mid] = self._elapsed + self.config.lp_refresh_s
@@ -211,7 +226,8 @@ class Flow:
         if not event.informed_done and self._elapsed >= event.next_jump_at - cfg.informed_lead_s:
             event.informed_done = True
             for mid in event.markets:
-                self._informed(mid, event)
+                if mid not in self._unlisted:
+                    self._informed(mid, event)
         if self._elapsed >= event.next_jump_at:
             event.logit = max(-6.0, min(6.0, event.logit + event.pending_jump))
             event.next_jump_at += self._rng.expovariate(cfg.jumps_per_h / 3600.0)

@@ -6,12 +6,15 @@ neg-risk event of three (exhaustive: exactly one resolves YES)."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import attrs
 
-from predmm.domain import EventId, MarketId, TickSpec
+from predmm.domain import EventId, TickSpec
 from predmm.simulator.exchange.model import (
     KalshiIncentive,
     LiquidityRewards,
@@ -29,9 +32,12 @@ from predmm.simulator.plans import (
 )
 
 __all__ = [
+    "TEMPLATES",
     "EventPlan",
+    "Listing",
     "OutcomeLink",
     "OutcomePlan",
+    "Template",
     "Universe",
     "default_universe",
     "kalshi_spec",
@@ -213,6 +219,51 @@ def _liquid(key: str, rank: int) -> MarketHistory:
     return attrs.evolve(listed_history(key), liquidity=Decimal(47000 - 1000 * rank))
 
 
+@attrs.frozen(kw_only=True)
+class Listing:
+    """One listing of an event template: its markets open at ``listed`` and the event
+    resolves ``hours`` x ``time_scale`` later; ``origin`` is the universe's start (the
+    flow's). Listing ``n`` 0 has the default universe's ids; a later one renames its
+    tickers, slugs and event (``R<n>``), a new event of the same kind."""
+
+    origin: datetime
+    listed: datetime
+    time_scale: float = 1.0
+    history: bool = False
+    n: int = 0
+
+    def after(self, hours: float) -> timedelta:
+        """From ``origin`` to the event's resolution."""
+        return self.close(hours) - self.origin
+
+    def close(self, hours: float) -> datetime:
+        return self.listed + timedelta(hours=hours * self.time_scale)
+
+    def ticker(self, ticker: str) -> str:
+        if not self.n:
+            return ticker
+        series, code, *rest = ticker.split("-")
+        return "-".join((series, f"{code}R{self.n}", *rest))
+
+    def slug(self, slug: str) -> str:
+        return f"{slug}-r{self.n}" if self.n else slug
+
+    def event(self, event_id: EventId | str) -> EventId:
+        name = str(event_id)
+        return EventId(f"{name}-R{self.n}" if self.n else name)
+
+
+Built = tuple[EventPlan, list[MarketSpec]]
+
+
+@attrs.frozen
+class Template:
+    """An event of the default universe, listable again and again (``rolling``)."""
+
+    hours: float  # from listing to resolution, before the time scale
+    build: Callable[[Listing], Built]
+
+
 def default_universe(
     start: datetime, *, time_scale: float = 1.0, history: bool = False
 ) -> Universe:
@@ -222,19 +273,24 @@ def default_universe(
     and a Polymarket neg-risk event of three.
     Events resolve 8 to 24 hours after ``start``, times ``time_scale``. With ``history``
     the markets look established; the exclusive events' markets are then the most liquid."""
+    listing = Listing(origin=start, listed=start, time_scale=time_scale, history=history)
+    built = [template.build(listing) for template in TEMPLATES]
+    return Universe(
+        specs=tuple(spec for _, specs in built for spec in specs),
+        events=tuple(plan for plan, _ in built),
+    )
+
+
+def _question(row: tuple[Any, ...], listing: Listing) -> Built:
+    eid, title, fair, hours, kal, poly = row
+    event = listing.event(eid)
+    start, close = listing.listed, listing.close(hours)
     specs: list[MarketSpec] = []
-    events: list[EventPlan] = []
-    fed, fed_specs = _fed(start, time_scale, history)
-    specs += fed_specs
-    events.append(fed)
-    for eid, title, fair, hours, kal, poly in _EVENTS:
-        event = EventId(eid)
-        after = timedelta(hours=hours * time_scale)
-        close = start + after
-        ids: list[MarketId] = []
-        if kal is not None:
-            ticker, series, fee_type, tick, *kind = kal
-            spec = kalshi_spec(
+    if kal is not None:
+        ticker, series, fee_type, tick, *kind = kal
+        ticker = listing.ticker(ticker)
+        specs.append(
+            kalshi_spec(
                 ticker,
                 title,
                 event=event,
@@ -243,15 +299,16 @@ def default_universe(
                 series=series,
                 fee_type=fee_type,
                 tick=TickSpec.from_price_ranges(TAPERED_DECI_CENT) if tick == "tapered" else None,
-                history=listed_history(ticker) if history else None,
+                history=listed_history(ticker) if listing.history else None,
                 incentives=kalshi_incentives(ticker, start),
                 fractional=kind == ["fractional"],
             )
-            specs.append(spec)
-            ids.append(spec.market_id)
-        if poly is not None:
-            slug, tick_size, fee_rate, *rest = poly
-            spec = polymarket_spec(
+        )
+    if poly is not None:
+        slug, tick_size, fee_rate, *rest = poly
+        slug = listing.slug(slug)
+        specs.append(
+            polymarket_spec(
                 slug,
                 title,
                 event=event,
@@ -259,35 +316,35 @@ def default_universe(
                 close=close,
                 tick=tick_size,
                 fee_rate=fee_rate,
-                history=listed_history(slug) if history else None,
+                history=listed_history(slug) if listing.history else None,
                 protocol=rest[0] if rest else 1,
                 rewards=REWARDS.get(slug),
             )
-            specs.append(spec)
-            ids.append(spec.market_id)
-        outcome = OutcomePlan(name="Yes", fair=fair, markets=tuple(ids))
-        events.append(
-            EventPlan(event_id=event, title=title, resolves_after=after, outcomes=(outcome,))
         )
-    match, match_specs = _match(start, time_scale, history)
-    return Universe(specs=tuple(specs + match_specs), events=(*events, match))
+    outcome = OutcomePlan(name="Yes", fair=fair, markets=tuple(s.market_id for s in specs))
+    plan = EventPlan(
+        event_id=event, title=title, resolves_after=listing.after(hours), outcomes=(outcome,)
+    )
+    return plan, specs
 
 
-def _fed(start: datetime, time_scale: float, history: bool) -> tuple[EventPlan, list[MarketSpec]]:
-    after = timedelta(hours=FED_HOURS * time_scale)
+def _fed(listing: Listing) -> Built:
+    fed = listing.event(FED)
+    start, close = listing.listed, listing.close(FED_HOURS)
     specs: list[MarketSpec] = []
     outcomes: list[OutcomePlan] = []
     for rank, (name, fair, ticker, what, slug) in enumerate(FED_OUTCOMES):
         title = f"Will the Fed {what} at its December 2026 meeting?"
+        ticker = listing.ticker(ticker)
         spec = kalshi_spec(
             ticker,
             title,
-            event=FED,
+            event=fed,
             start=start,
-            close=start + after,
+            close=close,
             series="KXFEDDECISION",
             fee_type="quadratic_with_maker_fees",
-            history=_liquid(ticker, 2 * rank) if history else None,
+            history=_liquid(ticker, 2 * rank) if listing.history else None,
             mutually_exclusive=True,
             event_title=FED_TITLE,
             incentives=kalshi_incentives(ticker, start),
@@ -295,48 +352,63 @@ def _fed(start: datetime, time_scale: float, history: bool) -> tuple[EventPlan, 
         specs.append(spec)
         ids = [spec.market_id]
         if slug is not None:
+            slug = listing.slug(slug)
             linked = polymarket_spec(
                 slug,
                 title,
-                event=FED,
+                event=fed,
                 start=start,
-                close=start + after,
+                close=close,
                 tick="0.01",
                 fee_rate="0.04",
-                history=_liquid(slug, 1) if history else None,
+                history=_liquid(slug, 1) if listing.history else None,
                 rewards=REWARDS.get(slug),
             )
             specs.append(linked)
             ids.append(linked.market_id)
         outcomes.append(OutcomePlan(name=name, fair=fair, markets=tuple(ids)))
-    plan = EventPlan(event_id=FED, title=FED_TITLE, resolves_after=after, outcomes=tuple(outcomes))
+    plan = EventPlan(
+        event_id=fed,
+        title=FED_TITLE,
+        resolves_after=listing.after(FED_HOURS),
+        outcomes=tuple(outcomes),
+    )
     return plan, specs
 
 
-def _match(start: datetime, time_scale: float, history: bool) -> tuple[EventPlan, list[MarketSpec]]:
-    after = timedelta(hours=MATCH_HOURS * time_scale)
+def _match(listing: Listing) -> Built:
+    match = listing.event(MATCH)
     specs: list[MarketSpec] = []
     outcomes: list[OutcomePlan] = []
     for i, (name, fair, slug, question) in enumerate(MATCH_OUTCOMES):
+        slug = listing.slug(slug)
         spec = polymarket_spec(
             slug,
             question,
-            event=MATCH,
-            start=start,
-            close=start + after,
+            event=match,
+            start=listing.listed,
+            close=listing.close(MATCH_HOURS),
             fee_rate="0.03",
-            history=_liquid(slug, 3 + i) if history else None,
-            gamma_event=str(MATCH),
+            history=_liquid(slug, 3 + i) if listing.history else None,
+            gamma_event=str(match),
             event_title=MATCH_TITLE,
             neg_risk=True,
         )
         specs.append(spec)
         outcomes.append(OutcomePlan(name=name, fair=fair, markets=(spec.market_id,)))
     plan = EventPlan(
-        event_id=MATCH,
+        event_id=match,
         title=MATCH_TITLE,
-        resolves_after=after,
+        resolves_after=listing.after(MATCH_HOURS),
         outcomes=tuple(outcomes),
         exhaustive=True,
     )
     return plan, specs
+
+
+# every event of the default universe, in its order: the Fed's, the questions, the match
+TEMPLATES: tuple[Template, ...] = (
+    Template(FED_HOURS, _fed),
+    *(Template(row[3], functools.partial(_question, row)) for row in _EVENTS),
+    Template(MATCH_HOURS, _match),
+)

@@ -24,6 +24,7 @@ from predmm.actors.journal.messages import (
     RecordFillMarks,
     RecordFillPage,
     RecordFillReversal,
+    RecordIntents,
     RecordMarkets,
     RecordMarks,
     RecordOrders,
@@ -67,6 +68,18 @@ class ActorJournal:
 
     def orders(self, changes: Sequence[tuple[Order, OrderEvent | None]]) -> None:
         self._tell(RecordOrders(changes=tuple(changes), at=self._clock.now()))
+
+    def intents(self, orders: Sequence[Order], then: Callable[[bool], None]) -> None:
+        """Told to the JournalActor, which commits them and calls ``then``; a dead one
+        is reported (``on_dead``) and ``then(False)`` called at once."""
+        ref = self._ref
+        try:
+            ref.tell(RecordIntents(orders=tuple(orders), then=then, at=self._clock.now()))
+        except pykka.ActorDeadError as exc:
+            then(False)
+            if self._on_dead is not None and self._reported is not ref:
+                self._reported = ref
+                self._on_dead(ref, exc)
 
     def correction(self, order: Order, what: str) -> None:
         self._tell(RecordCorrection(order=order, what=what, at=self._clock.now()))

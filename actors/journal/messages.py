@@ -6,6 +6,7 @@ that is asked, answered with a ``FlushResult``. Frozen attrs values, keyword-onl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
@@ -53,6 +54,17 @@ class RecordOrders:
     PlatformActor changed."""
 
     changes: tuple[tuple[Order, OrderEvent | None], ...]
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordIntents:
+    """Orders about to be sent (write-ahead): committed before ``then(True)`` is called
+    (in the journal's thread; ``then(False)``: they could not be written). Each carries
+    the venue's id when its client knows it before sending (Polymarket: the hash)."""
+
+    orders: tuple[Order, ...]
+    then: Callable[[bool], None]
     at: datetime | None = None
 
 
@@ -311,6 +323,7 @@ Record = (
     | RecordRunEnd
     | RecordOrder
     | RecordOrders
+    | RecordIntents
     | RecordOrderEvent
     | RecordCorrection
     | RecordFill

@@ -7,7 +7,7 @@ builds the one that tells the JournalActor. Tests use a recording port.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -25,6 +25,11 @@ class JournalPort(Protocol):
     def orders(self, changes: Sequence[tuple[Order, OrderEvent | None]]) -> None:
         """Order changes (each order after its event; None: a snapshot), in order, in
         one write."""
+        ...
+
+    def intents(self, orders: Sequence[Order], then: Callable[[bool], None]) -> None:
+        """Orders about to be sent (write-ahead): ``then(True)`` once their rows are
+        committed (from any thread), ``then(False)`` or never if they cannot be."""
         ...
 
     def correction(self, order: Order, what: str) -> None:
@@ -79,6 +84,9 @@ class NullJournal:
 
     def orders(self, changes: Sequence[tuple[Order, OrderEvent | None]]) -> None:
         pass
+
+    def intents(self, orders: Sequence[Order], then: Callable[[bool], None]) -> None:
+        then(True)
 
     def correction(self, order: Order, what: str) -> None:
         pass

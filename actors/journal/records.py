@@ -274,6 +274,18 @@ ON CONFLICT (client_order_id) DO UPDATE SET
 """
 
 
+# an order about to be sent (write-ahead): its row if it has none yet; a row it has
+# keeps its state, and learns the venue's id if it did not know it
+INSERT_INTENT = """
+INSERT INTO orders (client_order_id, venue, market_id, side, action, order_type,
+    time_in_force, post_only, price, quantity, status, filled_quantity, venue_order_id,
+    created_at, updated_at, reason, strategy)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (client_order_id) DO UPDATE SET
+    venue_order_id = COALESCE(orders.venue_order_id, excluded.venue_order_id)
+"""
+
+
 CORRECTION = "correction"  # an order event: what a reconciliation during a run corrected
 
 INSERT_EVENT = """

@@ -21,6 +21,7 @@ from predmm.actors.journal.messages import (
     RecordFillMarks,
     RecordFillPage,
     RecordFillReversal,
+    RecordIntents,
     RecordMarkets,
     RecordMarks,
     RecordOrder,
@@ -66,6 +67,8 @@ def write(journal: Journal, message: Record, now: datetime) -> list[FillOutcome]
                 journal.record_order(order, at=at, event=event)
             case RecordOrders(changes=changes):
                 journal.record_orders(changes, at=at)
+            case RecordIntents(orders=orders):
+                journal.record_intents(orders, at=at)
             case RecordOrderEvent():
                 _write_order_event(journal, message, at)
             case RecordCorrection(order=order, what=what):

@@ -7,10 +7,13 @@ queue of placements, and why requests keep flowing while its thread waits for th
 
 * client order ids are made by the MarketActors, unique per incarnation, and reused on
   every retry of one intent (a 429 re-sends the same order);
+* an order leaves only once the journal has committed its row (write-ahead,
+  ``calls.journal_first``), with the venue's id when the client knows it first;
 * a timeout or 5xx after a submit makes the order UNKNOWN, reserved and unreplaced, while
-  ``get_order`` by client order id looks for it over a bounded window with backoff
-  (``actors.platform.lookups``): found, it is what the venue says; absent for the whole
-  window, it is given up;
+  ``get_order`` by client order id (by the venue's id once known: an order a cancel
+  left unconfirmed, one adopted from an earlier run) looks for it over a bounded window
+  with backoff (``actors.platform.lookups``): found, it is what the venue says; absent
+  for the whole window, it is given up;
 * fills are deduplicated by fill id and routed to the owning MarketActor, the
   PortfolioActor and the journal;
 * a cancel of an order whose placement is still in flight waits for that answer (else
@@ -179,6 +182,7 @@ class PlatformActor(ExecutorOrders, DirectActor):
             key=self.key,
             answer=self.answers.put,
             max_in_flight=max_in_flight,
+            before_send=venue_calls.journal_first(journal, venue_calls.WRITE_AHEAD_TIMEOUT),
         )
         self.routes: dict[MarketId, pykka.ActorRef[Any]] = {}
         self.executor: pykka.ActorRef[Any] | None = None

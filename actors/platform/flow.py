@@ -61,8 +61,10 @@ class OrderFlow:
         key: str,
         answer: Callable[[JobDone], object],
         max_in_flight: int,
+        before_send: venue_calls.BeforeSend | None = None,
     ) -> None:
         self.table, self.caps, self.key, self.answer = table, caps, key, answer
+        self.before_send = before_send  # write-ahead: placements journaled first
         self.bucket = TokenBucket.for_venue(caps)
         self.place_q: deque[ClientOrderId | Amend | Renew] = deque()
         self.amending: set[ClientOrderId] = set()  # an amend queued or in flight
@@ -236,7 +238,8 @@ class OrderFlow:
                 self.table.apply(coid, E.SUBMIT)
         if sent:
             orders = [self.table[c] for c in sent]
-            self._submit(("place", sent), partial(venue_calls.place_orders, orders))
+            run = partial(venue_calls.place_orders, orders, before_send=self.before_send)
+            self._submit(("place", sent), run)
         return None
 
     def _send_amend(self, amend: Amend, now: float) -> float | None:

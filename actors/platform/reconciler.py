@@ -91,8 +91,7 @@ class Reconciler:
         if order is None or not self.table.is_unknown(coid):
             self.lookups.done(coid)  # known by now (an answer, the stream)
             return
-        run = partial(venue_calls.get_order, coid, order.market_id)
-        self.flow.read(("get_order", coid), run)
+        self.flow.read(("get_order", coid), partial(venue_calls.get_order, order))
 
     def looked_up(self, coid: ClientOrderId, found: Order | None, error: Exception | None) -> None:
         if error is not None:  # the venue could not say: look again, the look not counted
@@ -139,7 +138,7 @@ class Reconciler:
         for late in seen.late:
             self._late(late)
         for order in seen.phantoms:
-            run = partial(venue_calls.get_order, order.client_order_id, order.market_id)
+            run = partial(venue_calls.get_order, order)
             self.flow.read(("phantom", order.client_order_id), run)
         if seen.behind or seen.expired:
             self.poll_fills()

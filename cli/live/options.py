@@ -19,6 +19,7 @@ from predmm.cli.oneline import check_journal_for_writing, check_port, check_writ
 from predmm.config.settings import DaemonSettings, Settings, load_settings
 from predmm.domain.errors import PredmmError
 from predmm.supervisors.logs import configure_logging
+from predmm.supervisors.runtime import EngineTimings
 
 if TYPE_CHECKING:
     from predmm.cli.venues import EmbeddedRun
@@ -45,6 +46,7 @@ class RunOptions:
     status_interval: float = 10.0
     clear_halt: bool = False
     paper: bool = False  # --paper: trade on paper whatever the config says
+    timings: EngineTimings | None = None  # not on the command line: the engine's defaults
 
     @property
     def rehearsal(self) -> bool:

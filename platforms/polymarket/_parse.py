@@ -94,6 +94,9 @@ def dec(value: Any, name: str = "value") -> Decimal:
         raise VenueProtocolError(f"{name} {value!r} is not a number") from None
 
 
+BPS = Decimal(10_000)  # basis points in one
+
+
 def dec_field(payload: Json, name: str) -> Decimal:
     return dec(field(payload, name), name)
 
@@ -393,6 +396,15 @@ class Account:
         return maker is not None and str(maker).lower() == self.address.lower()
 
 
+def taker_fee(p: Json, price: Decimal, shares: Decimal) -> Decimal:
+    """What a trade we took cost in fees: ``shares x rate x P(1 - P)`` at the trade's
+    ``fee_rate_bps`` (``domain.fees``; the exponent of the market's ``fd`` is not on the
+    trade: 1, as on every market listed today). Makers pay nothing."""
+    raw = p.get("fee_rate_bps")
+    bps = dec(raw, "fee_rate_bps") if raw not in (None, "") else Decimal(0)
+    return polymarket_fee(taker_rate=bps / BPS)(price, shares, True)
+
+
 def fills_from_trade(
     p: Json,
     info_of: Callable[[str], MarketInfo | None],
@@ -411,15 +423,16 @@ def fills_from_trade(
     if str(p.get("trader_side", "")).upper() == "TAKER" and me.owns(p):
         info = info_of(str(field(p, "asset_id")))
         if info is not None:
+            price, shares = dec_field(p, "price"), size(field(p, "size"), "size")
             fills.append(
                 Fill(
                     fill_id=FillId(trade_id),
                     market_id=info.market_id,
                     side=info.side_of(str(p["asset_id"])),
                     action=Action.BUY if str(field(p, "side")).upper() == "BUY" else Action.SELL,
-                    price=dec_field(p, "price"),
-                    quantity=size(field(p, "size"), "size"),
-                    fee=taker_fee(p, dec_field(p, "price"), size(field(p, "size"), "size")),
+                    price=price,
+                    quantity=shares,
+                    fee=taker_fee(p, price, shares),
                     is_taker=True,
                     venue_order_id=_opt_order_id(p.get("taker_order_id")),
                     ts=when,
@@ -450,14 +463,6 @@ def fills_from_trade(
             )
         )
     return fills
-
-
-def taker_fee(p: Json, price: Decimal, count: Decimal) -> Decimal:
-    """A taker's fee in a trade: ``C x rate x P(1 - P)`` at the trade's ``fee_rate_bps``
-    (CLOB V2's formula with exponent 1, rounded half-up to $0.000001; "0" or none: free)."""
-    bps = p.get("fee_rate_bps")
-    rate = Decimal(str(bps)) / 10000 if bps not in (None, "") else Decimal(0)
-    return polymarket_fee(taker_rate=rate)(price, count, True) if rate else Decimal(0)
 
 
 def _opt_order_id(value: Any) -> VenueOrderId | None:

@@ -6,17 +6,20 @@ order IS placed, then the call times out), ``fail("place", "late")`` (the call t
 and the venue takes the orders only when the test says: ``accept_late()``),
 ``fail("cancel", "5xx")``; fills can be dropped from the stream (``drop_fills``: only
 ``get_fills`` shows them), sent twice (``duplicate_fills``) or, for immediate-or-cancel
-orders, held back until ``release_fills()`` (``hold_ioc_fills``: the order's FILLED answer
-then comes first). ``settle`` resolves a market as a venue does (resting orders
-cancelled, positions paid out and cleared, the settlement listed by ``get_settlements``
-and, unless ``announce=False``, told on the stream). Immediate orders (IOC, FOK, MARKET)
-fill at their limit up to ``taker_liquidity[market]`` (unlimited when absent; FOK: all or
-nothing), the rest cancelled. With ``order_ttl_s`` in its
-capabilities and a ``clock``, resting orders expire that long after they were placed or
-last amended (``expire_due``), as Kalshi's safety net has them; ``fail("place",
-"tripped")`` refuses a placement as a tripped order group does, and ``trip()`` says so on
-the stream. Every request is logged in ``calls`` in the order it arrived. Used only from
-the trio thread.
+orders, held back until ``release_fills()`` (``hold_ioc_fills``: the order's FILLED
+answer then comes first; ``hold_fills``: every fill, a stream late with them).
+``settle`` resolves a market as a venue does (resting orders cancelled, positions paid
+out and cleared, the settlement listed by ``get_settlements`` and, unless
+``announce=False``, told on the stream). Like Polymarket's client, it can answer cancels
+without saying what filled (``cancels_say_filled = False``) and not find by client order
+id the orders an earlier process placed (``strangers``; ``get_order_by_id`` finds them).
+Immediate orders (IOC, FOK, MARKET) fill at their limit up to
+``taker_liquidity[market]`` (unlimited when absent; FOK: all or nothing), the rest
+cancelled. With ``order_ttl_s`` in its capabilities and a ``clock``, resting orders
+expire that long after they were placed or last amended (``expire_due``), as Kalshi's
+safety net has them; ``fail("place", "tripped")`` refuses a placement as a tripped order
+group does, and ``trip()`` says so on the stream. Every request is logged in ``calls``
+in the order it arrived. Used only from the trio thread.
 """
 
 from __future__ import annotations
@@ -157,6 +160,7 @@ class FakeVenue:
         self.drop_fills = 0
         self.duplicate_fills = 0
         self.hold_ioc_fills = False
+        self.hold_fills = False  # every fill message held back until ``release_fills``
         self.held: list[VenueEvent] = []
         self.late: list[Order] = []  # taken by the venue only at ``accept_late``
         self.position_offsets: dict[MarketId, Decimal] = {}  # YES the positions misreport
@@ -168,6 +172,9 @@ class FakeVenue:
         self.amend_gate: trio.Event | None = None  # and amends for this one
         self.cancel_waiting = False
         self.settlements: dict[MarketId, Settlement] = {}
+        self.cancels_say_filled = True  # False: a cancel's answer says nothing of fills
+        self.strangers: set[ClientOrderId] = set()  # placed by an earlier process's client:
+        # not found by client order id (Polymarket's client knows only its own hashes)
         self.taker_liquidity: dict[MarketId, Decimal] = {}  # what immediate orders can take
 
     async def wait_until(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
@@ -382,7 +389,14 @@ class FakeVenue:
         await trio.lowlevel.checkpoint()
         self.calls.append(("get_order", (client_order_id,)))
         self._touch()
-        return self.orders.get(client_order_id)
+        return None if client_order_id in self.strangers else self.orders.get(client_order_id)
+
+    async def get_order_by_id(self, venue_order_id: VenueOrderId) -> Order | None:
+        await trio.lowlevel.checkpoint()
+        found = [o for o in self.orders.values() if o.venue_order_id == venue_order_id]
+        self.calls.append(("get_order_by_id", tuple(o.client_order_id for o in found)))
+        self._touch()
+        return found[0] if found else None
 
     async def get_fills(self, cursor: str | None = None) -> FillPage:
         await trio.lowlevel.checkpoint()
@@ -484,7 +498,8 @@ class FakeVenue:
         if held is None or held.status not in (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED):
             return CancelResult(client_order_id=coid, cancelled=False, reason="not found")
         self.orders[coid] = attrs.evolve(held, status=OrderStatus.CANCELLED)
-        return CancelResult(client_order_id=coid, cancelled=True, reduced_by=held.remaining)
+        reduced_by = held.remaining if self.cancels_say_filled else ZERO
+        return CancelResult(client_order_id=coid, cancelled=True, reduced_by=reduced_by)
 
     def _execute(self, order: Order, qty: Decimal, price: Decimal, fee: Decimal = ZERO) -> Fill:
         filled = order.filled_quantity + qty
@@ -504,7 +519,7 @@ class FakeVenue:
             venue_order_id=order.venue_order_id,
         )
         self.fills.append(fill)
-        if self.hold_ioc_fills and order.time_in_force is TimeInForce.IOC:
+        if self.hold_fills or (self.hold_ioc_fills and order.time_in_force is TimeInForce.IOC):
             self.held.append(OrderFilled(fill=fill))
         elif self.drop_fills:
             self.drop_fills -= 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Any
@@ -52,11 +52,16 @@ class RecordingJournal:
     baselines: list[DayBaseline] = attrs.Factory(list)
     supervised: list[tuple[str, str, str]] = attrs.Factory(list)
     corrections: list[tuple[Order, str]] = attrs.Factory(list)
+    sent: list[Order] = attrs.Factory(list)  # write-ahead: orders about to leave
     reward_samples: list[tuple[MarketId, RewardSample, int]] = attrs.Factory(list)
     steps: list[tuple[str, str, str, str]] = attrs.Factory(list)
 
     def orders(self, changes: Sequence[tuple[Order, OrderEvent | None]]) -> None:
         self.changes.extend(changes)
+
+    def intents(self, orders: Sequence[Order], then: Callable[[bool], None]) -> None:
+        self.sent.extend(orders)
+        then(True)
 
     def correction(self, order: Order, what: str) -> None:
         self.corrections.append((order, what))

@@ -100,7 +100,12 @@ async def test_twenty_seconds_on_the_embedded_exchange_then_two_more_runs(tmp_pa
     assert len(set(venue_coids)) == len(venue_coids)
     assert set(venue_coids) <= {o.client_order_id for o in orders}
     venue_ids = {o.order_id for o in venue_orders}
-    assert {o.venue_order_id for o in orders if o.venue_order_id is not None} <= venue_ids
+    # write-ahead journals a Polymarket order's id (its hash) before sending: one the
+    # venue never saw (a submit lost to a timeout) is closed and never traded
+    unseen = [
+        o for o in orders if o.venue_order_id is not None and o.venue_order_id not in venue_ids
+    ]
+    assert all(o.status.is_terminal and o.filled_quantity == 0 for o in unseen), unseen
     assert venue_fills  # the busy embedded tape trades with us within 20 s
 
     # no limit crossed: per market, and per event over its outcome scenarios

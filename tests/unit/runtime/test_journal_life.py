@@ -127,6 +127,29 @@ def test_a_settlement_is_journaled_once_and_settles_the_rebuilt_position(tmp_pat
         assert (market.settled_yes_payout, market.unrealized_pnl) == (D(1), D(0))
 
 
+def test_a_fill_journaled_after_its_settlement_is_in_the_settlement_and_a_reversal_not(
+    tmp_path: Path,
+) -> None:
+    """The settlement's row says what the venue paid: every fill made before the
+    resolution, however late it is journaled; once; none reversed since."""
+    with Journal.open(tmp_path / "j.sqlite3") as journal:
+        journal.record_fill(a_fill("f1"), at=EPOCH)  # 10 YES at 0.40
+        assert settled_at(K1, OrderSide.YES, journal)
+        late = a_fill("late")  # 10 more YES at 0.40, told after the settlement
+        journal.record_fill(late, at=EPOCH + timedelta(hours=4))
+        journal.record_fill(late, at=EPOCH + timedelta(hours=5))  # told twice
+        journal.commit()
+        (record,) = journal.settlements()
+        assert (record.yes_contracts, record.no_contracts) == (20, 0)
+        assert (record.payout, record.realized_pnl) == (20, D(12))
+        assert (record.outcome, record.recorded_at) == ("yes", EPOCH + timedelta(hours=3))
+        journal.record_fill_reversal(late, at=EPOCH + timedelta(hours=6), reason="FAILED")
+        journal.commit()
+        (record,) = journal.settlements()
+        assert (record.yes_contracts, record.payout, record.realized_pnl) == (10, 10, D(6))
+        assert journal.inventory(K1).realized_pnl == D(6)
+
+
 def test_a_settled_market_is_left_out_of_the_position_check(tmp_path: Path) -> None:
     with Journal.open(tmp_path / "j.sqlite3") as journal:
         journal.record_fill(a_fill("f1", P1), at=EPOCH)
