@@ -161,13 +161,21 @@ class ExposureBook:
         self._change(market_id, add)
         return True
 
+    def ended(self, coid: ClientOrderId) -> bool:
+        """Whether order ``coid`` can take no amend: its reservation released (it filled
+        or closed) or closed with fills still to come. Nothing would release an amend's
+        reservation held for it: no amend of it settles."""
+        res = self.reservations.get(coid)
+        return res is None or res.closed
+
     def breach(self, market_id: MarketId, terms: Terms) -> str | None:
         """Which limit an order of ``terms`` would pass (None: none)."""
         return breach(self.sums.scope(market_id), terms, self.limits)
 
     def reserve(self, market_id: MarketId, req: ReserveRequest) -> None:
         """Hold ``req``, its limits checked: a new order's worst case, or an amend's
-        beside its order's until the amend settles."""
+        beside its order's until the amend settles (``refusal`` refuses an amend of an
+        order that ``ended``: held, it would never be released)."""
         existing = self.reservations.get(req.client_order_id)
         if req.replaces and existing is not None:
             before = existing.exposure()
@@ -322,11 +330,14 @@ def refusal(
     state: TradingState,
     net: Decimal,
 ) -> str | None:
-    """Why ``req`` may not rest (None: it may): trading HALTED; REDUCING and the order
-    does not reduce what is left to reduce of ``net`` once the resting reducing buys
-    fill; or a limit it would pass."""
+    """Why ``req`` may not rest (None: it may): trading HALTED; an amend of an order that
+    has ended (``ExposureBook.ended``: it filled or closed before the market heard);
+    REDUCING and the order does not reduce what is left to reduce of ``net`` once the
+    resting reducing buys fill; or a limit it would pass."""
     if state is TradingState.HALTED:
         return "trading is HALTED"
+    if req.replaces and book.ended(req.client_order_id):
+        return f"{req.client_order_id} has ended: nothing to amend"
     terms = req.terms
     if state is TradingState.REDUCING and not reduces(terms, book.reducible(market_id, net)):
         return "trading is REDUCING and the order does not reduce inventory"

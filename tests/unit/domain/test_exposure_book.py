@@ -9,8 +9,14 @@ from decimal import Decimal
 import pytest
 
 from predmm.config.risk import EventLink
-from predmm.domain.enums import Action, OrderSide, Venue
-from predmm.domain.exposure import AmendSettled, ExposureBook, OrderClosed, ReserveRequest
+from predmm.domain.enums import Action, OrderSide, TradingState, Venue
+from predmm.domain.exposure import (
+    AmendSettled,
+    ExposureBook,
+    OrderClosed,
+    ReserveRequest,
+    answer,
+)
 from predmm.domain.ids import ClientOrderId, EventId, FillId, MarketId
 from predmm.domain.orders import Fill
 from predmm.domain.risk import NONE, Limits, Terms
@@ -69,6 +75,32 @@ def test_an_amend_is_held_beside_its_order_until_it_settles(applied: bool, worst
     )
     book.amend_settled(settled)
     assert book.market_exp[K].worst_loss == D(worst)
+
+
+@pytest.mark.parametrize("told", [True, False])
+def test_an_amend_of_an_order_that_ended_is_refused_and_holds_nothing(told: bool) -> None:
+    """The order filled (its fill told, or still to come) and closed before the core,
+    not knowing yet, amends it: the amend reserves nothing that no one would release."""
+    book = _book()
+    book.reserve(K, _buy("o", OrderSide.YES, 4, "0.40"))
+    if told:
+        book.filled(
+            Fill(
+                fill_id=FillId("f"),
+                market_id=K,
+                side=OrderSide.YES,
+                price=D("0.40"),
+                quantity=D(4),
+                client_order_id=ClientOrderId("o"),
+            )
+        )
+    book.closed(_closed("o", filled=4))
+    assert (ClientOrderId("o") in book.reservations) is not told
+    before = (dict(book.reservations), book.market_exp[K])
+    amend = _buy("o", OrderSide.YES, 5, "0.45", replaces=True)
+    (said,) = answer(book, K, (amend,), state=TradingState.ACTIVE, net=D(0))
+    assert (said.granted, said.reason) == (False, "o has ended: nothing to amend")
+    assert (dict(book.reservations), book.market_exp[K]) == before
 
 
 def test_a_fill_moves_its_reservation_into_the_position_and_a_close_frees_the_rest() -> None:
