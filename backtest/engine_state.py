@@ -52,7 +52,7 @@ class Mkt:
 
     def set_book(self, ladders: Ladders, *, delta: bool) -> None:
         if delta and self.has_book:
-            ladders = _merged(self.book, ladders)
+            ladders = merge_delta(self.book, ladders)
         self.book, self.has_book = ladders, True
         self.version += 1
 
@@ -197,7 +197,7 @@ def _size(s: float) -> Decimal:
     return Decimal(repr(s)) if s > 0 else Decimal("0.01")
 
 
-def _merged(book: Ladders, delta: Ladders) -> Ladders:
+def merge_delta(book: Ladders, delta: Ladders) -> Ladders:
     """``book`` with the changed levels of ``delta`` (size 0: the level is gone)."""
     out: list[list[float]] = []
     for side in (0, 2):
