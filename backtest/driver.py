@@ -36,6 +36,7 @@ from predmm.simulator import Simulator
 from predmm.simulator.exchange import AccountId
 from predmm.simulator.exchange.events import ExchangeEvent, MarketSettled, OrderFilled
 from predmm.simulator.exchange.model import FillRecord, MarketState, PlaceOutcome
+from predmm.simulator.flow import FlowConfig
 from predmm.simulator.universe import default_universe
 from predmm.strategies.inventory import InventoryTracker
 from predmm.strategies.mm_metrics import MarketMakingStats, combine
@@ -64,6 +65,7 @@ class BacktestConfig:
     start: datetime = DEFAULT_START
     time_scale: float = 1.0  # events resolve 8-24 h x time_scale after the start
     record_orders: bool = False  # keep every order sent (tests)
+    flow: FlowConfig | None = None  # the simulator's traders (None: the calibrated flow)
 
 
 @attrs.frozen
@@ -121,7 +123,11 @@ class Backtest:
         self.policy, self.cfg = policy, config or BacktestConfig()
         universe = default_universe(self.cfg.start, time_scale=self.cfg.time_scale, history=True)
         self.sim = Simulator(
-            seed=self.cfg.seed, flow=True, universe=universe, maker_cash=self.cfg.maker_cash
+            seed=self.cfg.seed,
+            flow=True,
+            universe=universe,
+            maker_cash=self.cfg.maker_cash,
+            flow_config=self.cfg.flow,
         )
         self.ex = self.sim.exchange
         maker = self.sim.maker

@@ -2,17 +2,31 @@
 
 Each real-world event has a hidden fair value: a random walk in log-odds with news
 jumps at Poisson times. Each market on it sees that value plus a small venue-specific
-offset (linked markets are correlated, not identical). Agents, one set per venue:
+offset (linked markets are correlated, not identical). The traders, one set of accounts
+per venue, come in two profiles (``FlowConfig.profile``; ``simulator.traders``):
 
-* liquidity providers refresh a two-sided, two-level quote around the market's fair
-  value every ``lp_refresh_s``;
-* noise takers arrive as a Poisson process and take liquidity with IOC orders (on
-  Polymarket they sometimes sell tokens they hold);
-* informed traders learn each jump ``informed_lead_s`` before it happens and trade
-  ahead of it, picking off stale quotes;
-* Polymarket markets whose fair value nears 0 or 1 get a finer tick (0.01 -> 0.001);
-* the resolution schedule closes and settles every market of an event at its time, the
-  winner drawn from the event's fair value then, the same on both venues.
+* ``calibrated`` (the default): as hard as the real venues. The fair value moves more
+  (0.8 log-odds per square-root hour, six small news jumps an hour). Liquidity providers
+  do not see it: they quote around their own estimate, which learns it with a lag
+  (``lp_learn_s``) and moves with the signed flow that trades (``impact``), three levels a
+  side, the best ``lp_width`` apart at mid and narrower toward 0 and 1 (a tick or two in
+  the tails); informed traders take whatever the book offers ``informed_edge`` beyond the
+  fair value as they know it (after the next jump, once it is ``informed_lead_s`` away);
+  noise takers choose their side from a noisy view of the fair value against the mid
+  (``noise_signal_sigma``), so they too lean the way the price is about to go. A maker
+  resting at the touch is filled most when the price is about to move through it: its
+  five-minute markouts are negative, as on the real venues (``bench/calibration.py``).
+* ``easy``: the flow before that calibration, kept for comparison (``FlowConfig.easy()``,
+  the same day as before for the same seed): liquidity providers quote around the fair
+  value itself, noise takers are uninformed, and only the traders ahead of a news jump
+  know anything; any quoting near the mid earns there.
+
+In both, informed traders learn each jump ``informed_lead_s`` before it happens and
+trade ahead of it; Polymarket markets whose fair value nears 0 or 1 get a finer tick
+(0.01 -> 0.001); the resolution schedule closes and settles every market of an event at
+its time, the winner drawn from the event's fair value then, the same on both venues.
+Per-market differences (how busy, how informed, how wide, how deep) come from the
+universe (``Universe.flow_of``, read by the calibrated profile).
 
 All randomness comes from one ``random.Random(seed)`` consumed in a fixed order, and
 agents act at the simulated instants their schedule gives, so the same seed and the
@@ -25,47 +39,78 @@ import math
 import random
 from datetime import datetime
 from decimal import Decimal
+from typing import Literal
 
 import attrs
 
-from predmm.domain import (
-    Action,
-    EventId,
-    MarketId,
-    MarketStatus,
-    OrderSide,
-    TickSpec,
-    TimeInForce,
-    Venue,
-)
+from predmm.domain import EventId, MarketId, MarketStatus, OrderSide, TickSpec, Venue
 from predmm.simulator.exchange import AccountId, Exchange
 from predmm.simulator.universe import EventPlan, Universe
 
 FLOW_CASH = Decimal("10000000")
 _CENT = Decimal("0.01")
+PROFILES = ("calibrated", "easy")
 
 
 @attrs.frozen(kw_only=True)
 class FlowConfig:
+    """The flow's parameters. ``FlowConfig()`` is the calibrated profile,
+    ``FlowConfig.easy()`` the one before it; fields marked (calibrated) are read by the
+    calibrated profile only."""
+
+    profile: Literal["calibrated", "easy"] = "calibrated"
     step_s: float = 1.0  # the finest time step of the walk
-    volatility_per_h: float = 0.25  # log-odds standard deviation per hour
-    jumps_per_h: float = 0.5
-    jump_sigma: float = 0.6  # log-odds
+    volatility_per_h: float = 0.8  # log-odds standard deviation per hour
+    jumps_per_h: float = 6.0
+    jump_sigma: float = 0.15  # log-odds
     venue_offset_sigma: float = 0.08  # log-odds, per market, mean-reverting
-    lp_refresh_s: float = 5.0
-    lp_half_spread: Decimal = Decimal("0.02")
-    lp_size: tuple[int, int] = (20, 120)
+    lp_refresh_s: float = 2.0
+    lp_half_spread: Decimal = Decimal("0.02")  # (easy) around the fair value
+    lp_size: tuple[int, int] = (20, 120)  # the deeper levels' sizes
+    lp_touch_size: tuple[int, int] = (10, 60)  # (calibrated) the best level's
+    lp_width: float = 0.02  # (calibrated) the quoted spread at mid, dollars
+    lp_tail_width: float = 0.09  # (calibrated) p(1-p) below which the spread narrows
+    lp_learn_s: float = 120.0  # (calibrated) how fast the providers learn the fair value
+    impact: float = 0.002  # (calibrated) log-odds the estimate moves per contract taken
     noise_rate_per_min: float = 4.0
     noise_size: tuple[int, int] = (1, 25)
-    noise_sell_probability: float = 0.3
+    noise_sell_probability: float = 0.3  # Polymarket: sell tokens held instead of buying
+    noise_signal_sigma: float = 0.05  # (calibrated) log-odds error of the noise's view
+    noise_reach: Decimal = Decimal("0.01")  # (calibrated) how far past the touch they take
+    informed_rate_per_min: float = 4.0  # (calibrated) per market, continuous
     informed_lead_s: float = 20.0
     informed_size: tuple[int, int] = (20, 80)
     informed_edge: Decimal = Decimal("0.01")
     fine_tick_edge: float = 0.04  # Polymarket ticks go 0.01 -> 0.001 beyond this
 
+    def __attrs_post_init__(self) -> None:
+        if self.profile not in PROFILES:
+            raise ValueError(f"flow profile {self.profile!r}: expected one of {PROFILES}")
+
+    @classmethod
+    def easy(cls, **changes: object) -> FlowConfig:
+        """The flow as it was before the calibration (seeded traders that leave money on
+        the table for any maker near the mid), with ``changes``."""
+        base = cls(
+            profile="easy",
+            volatility_per_h=0.25,
+            jumps_per_h=0.5,
+            jump_sigma=0.6,
+            lp_refresh_s=5.0,
+        )
+        return attrs.evolve(base, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def named(cls, profile: str, **changes: object) -> FlowConfig:
+        if profile == "easy":
+            return cls.easy(**changes)
+        if profile == "calibrated":
+            return attrs.evolve(cls(), **changes)  # type: ignore[arg-type]
+        raise ValueError(f"flow profile {profile!r}: expected one of {PROFILES}")
+
 
 @attrs.define(eq=False)
-class _Event:
+class FlowEvent:
     plan: EventPlan
     logit: float
     resolves_at: datetime
@@ -76,17 +121,17 @@ class _Event:
 
 
 @attrs.define(eq=False)
-class _Agents:
+class FlowAccounts:
     lp: AccountId
     noise: AccountId
     informed: AccountId
 
 
-def _sigmoid(x: float) -> float:
+def sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
 
 
-def _logit(p: float) -> float:
+def logit(p: float) -> float:
     return math.log(p / (1.0 - p))
 
 
@@ -94,13 +139,16 @@ class Flow:
     def __init__(
         self, exchange: Exchange, universe: Universe, *, seed: int, config: FlowConfig | None = None
     ) -> None:
+        from predmm.simulator.traders import traders_for
+
         self.exchange = exchange
+        self.universe = universe
         self.config = config or FlowConfig()
-        self._rng = random.Random(f"flow:{seed}")
+        self.rng = random.Random(f"flow:{seed}")
         self._start = exchange.clock.now()
-        self._elapsed = 0.0
-        self._agents = {
-            venue: _Agents(
+        self.elapsed = 0.0
+        self.accounts = {
+            venue: FlowAccounts(
                 *(
                     exchange.open_account(venue, f"flow-{role}", FLOW_CASH)
                     for role in ("lp", "noise", "informed")
@@ -111,10 +159,7 @@ class Flow:
         self._events = [self._new_event(plan) for plan in universe.events]
         self._event_of = {mid: e for e in self._events for mid in e.plan.markets}
         self._offsets = dict.fromkeys(self._event_of, 0.0)
-        self._next_lp = dict.fromkeys(self._event_of, 0.0)
-        self._lp_targets: dict[MarketId, tuple[tuple[OrderSide, Decimal | None], ...]] = {}
-        self._lp_quoted_at: dict[MarketId, float] = {}
-        self._next_noise = {mid: self._exp_gap() for mid in self._event_of}
+        self.traders = traders_for(self)
         self._open_books()
 
     def _open_books(self) -> None:
@@ -122,39 +167,50 @@ class Flow:
         starts at once sees two-sided books, as on an established venue)."""
         for mid, event in self._event_of.items():
             if not event.resolved and self.exchange.status(mid) is MarketStatus.OPEN:
-                self._provide(mid)
+                self.traders.open(mid)
 
-    def _new_event(self, plan: EventPlan) -> _Event:
-        return _Event(
+    def _new_event(self, plan: EventPlan) -> FlowEvent:
+        return FlowEvent(
             plan=plan,
-            logit=_logit(plan.fair),
+            logit=logit(plan.fair),
             resolves_at=self._start + plan.resolves_after,
-            next_jump_at=self._rng.expovariate(self.config.jumps_per_h / 3600.0),
-            pending_jump=self._rng.gauss(0.0, self.config.jump_sigma),
+            next_jump_at=self.rng.expovariate(self.config.jumps_per_h / 3600.0),
+            pending_jump=self.rng.gauss(0.0, self.config.jump_sigma),
         )
 
-    def _exp_gap(self) -> float:
-        return self._rng.expovariate(self.config.noise_rate_per_min / 60.0)
+    @property
+    def market_ids(self) -> list[MarketId]:
+        return list(self._event_of)
 
     # reading ------------------------------------------------------------------------
 
     def fair_value(self, market_id: MarketId) -> float:
         """The hidden fair probability of YES in ``market_id`` (for tests and tools)."""
+        return sigmoid(self.fair_logit(market_id))
+
+    def fair_logit(self, market_id: MarketId) -> float:
+        return self._event_of[market_id].logit + self._offsets[market_id]
+
+    def informed_logit(self, market_id: MarketId) -> float:
+        """What the informed know: the fair value, after the next jump once it is less
+        than ``informed_lead_s`` away."""
         event = self._event_of[market_id]
-        return _sigmoid(event.logit + self._offsets[market_id])
+        ahead = self.elapsed >= event.next_jump_at - self.config.informed_lead_s
+        jump = event.pending_jump if ahead else 0.0
+        return max(-6.0, min(6.0, event.logit + jump)) + self._offsets[market_id]
 
     def event_fair_value(self, event_id: EventId) -> float:
-        return next(_sigmoid(e.logit) for e in self._events if e.plan.event_id == event_id)
+        return next(sigmoid(e.logit) for e in self._events if e.plan.event_id == event_id)
 
     # stepping -----------------------------------------------------------------------
 
     def advance(self, dt_seconds: float) -> None:
         """Run the agents over the last ``dt_seconds`` of simulated time (the caller
         has already moved the exchange's clock)."""
-        end = self._elapsed + dt_seconds
-        while self._elapsed < end - 1e-9:
-            h = min(self.config.step_s, end - self._elapsed)
-            self._elapsed += h
+        end = self.elapsed + dt_seconds
+        while self.elapsed < end - 1e-9:
+            h = min(self.config.step_s, end - self.elapsed)
+            self.elapsed += h
             self._step(h)
 
     def _step(self, h: float) -> None:
@@ -164,37 +220,30 @@ class Flow:
         for mid, event in self._event_of.items():
             if event.resolved or self.exchange.status(mid) is not MarketStatus.OPEN:
                 continue
-            if self._elapsed >= self._next_lp[mid]:
-                self._next_lp[mid] = self._elapsed + self.config.lp_refresh_s
-                self._retick(mid)
-                self._provide(mid)
-            while self._next_noise[mid] <= self._elapsed:
-                self._next_noise[mid] += self._exp_gap()
-                self._noise(mid)
+            self.traders.act(mid, h)
         now = self.exchange.clock.now()
         for event in self._events:
             if not event.resolved and now >= event.resolves_at:
                 self._resolve(event)
 
-    def _walk(self, event: _Event, h: float) -> None:
+    def _walk(self, event: FlowEvent, h: float) -> None:
         cfg = self.config
-        event.logit += self._rng.gauss(0.0, cfg.volatility_per_h * math.sqrt(h / 3600.0))
+        event.logit += self.rng.gauss(0.0, cfg.volatility_per_h * math.sqrt(h / 3600.0))
         for mid in event.plan.markets:
             off = self._offsets[mid]
-            self._offsets[mid] = off * 0.99 + self._rng.gauss(0.0, cfg.venue_offset_sigma * 0.14)
-        if not event.informed_done and self._elapsed >= event.next_jump_at - cfg.informed_lead_s:
+            self._offsets[mid] = off * 0.99 + self.rng.gauss(0.0, cfg.venue_offset_sigma * 0.14)
+        if not event.informed_done and self.elapsed >= event.next_jump_at - cfg.informed_lead_s:
             event.informed_done = True
             for mid in event.plan.markets:
-                self._informed(mid, event)
-        if self._elapsed >= event.next_jump_at:
+                after = sigmoid(event.logit + event.pending_jump + self._offsets[mid])
+                self.traders.ahead_of_jump(mid, after, up=event.pending_jump > 0)
+        if self.elapsed >= event.next_jump_at:
             event.logit = max(-6.0, min(6.0, event.logit + event.pending_jump))
-            event.next_jump_at += self._rng.expovariate(cfg.jumps_per_h / 3600.0)
-            event.pending_jump = self._rng.gauss(0.0, cfg.jump_sigma)
+            event.next_jump_at += self.rng.expovariate(cfg.jumps_per_h / 3600.0)
+            event.pending_jump = self.rng.gauss(0.0, cfg.jump_sigma)
             event.informed_done = False
 
-    # agents -------------------------------------------------------------------------
-
-    def _retick(self, mid: MarketId) -> None:
+    def retick(self, mid: MarketId) -> None:
         """Polymarket makes a market's tick finer near 0 and 1 (``tick_size_change``)."""
         if mid.venue is not Venue.POLYMARKET:
             return
@@ -204,90 +253,9 @@ class Flow:
         if edge and tick.step_at(Decimal("0.5")) == _CENT:
             self.exchange.change_tick(mid, TickSpec.polymarket("0.001"))
 
-    def _provide(self, mid: MarketId) -> None:
-        """Re-quote two levels a side when the quote moved, or every minute."""
-        agents = self._agents[mid.venue]
-        tick = self.exchange.tick(mid)
-        fair = Decimal(str(round(self.fair_value(mid), 4)))
-        half = self.config.lp_half_spread
-        targets = tuple(
-            (side, tick.round_bid(base - (half + level * 2 * half)))
-            for level in (0, 1)
-            for side, base in ((OrderSide.YES, fair), (OrderSide.NO, Decimal(1) - fair))
-        )
-        stale = self._elapsed - self._lp_quoted_at.get(mid, -1e9) >= 60.0
-        if targets == self._lp_targets.get(mid) and not stale:
-            return
-        self._lp_targets[mid] = targets
-        self._lp_quoted_at[mid] = self._elapsed
-        self.exchange.cancel_all(agents.lp, mid)
-        for side, price in targets:
-            if price is not None:
-                size = Decimal(self._rng.randint(*self.config.lp_size))
-                self.exchange.place_order(agents.lp, mid, side, price, size, post_only=True)
-
-    def _noise(self, mid: MarketId) -> None:
-        agents = self._agents[mid.venue]
-        market = self.exchange.spec(mid)
-        tick = self.exchange.tick(mid)
-        size = Decimal(self._rng.randint(*self.config.noise_size))
-        fair = self.fair_value(mid)
-        side = OrderSide.YES if self._rng.random() < fair else OrderSide.NO
-        if (
-            mid.venue is Venue.POLYMARKET
-            and self._rng.random() < self.config.noise_sell_probability
-        ):
-            held = self.exchange.position(agents.noise, mid)
-            sell_side = (
-                OrderSide.YES
-                if held.yes - held.reserved_yes >= held.no - held.reserved_no
-                else OrderSide.NO
-            )
-            free = (
-                (held.yes - held.reserved_yes)
-                if sell_side is OrderSide.YES
-                else (held.no - held.reserved_no)
-            )
-            size = min(size, free)
-            if size >= market.min_order_size:
-                price = tick.min_price
-                self.exchange.place_order(
-                    agents.noise,
-                    mid,
-                    sell_side,
-                    price,
-                    size,
-                    action=Action.SELL,
-                    time_in_force=TimeInForce.IOC,
-                )
-                return
-            size = Decimal(self._rng.randint(*self.config.noise_size))
-        size = max(size, market.min_order_size)
-        side_fair = fair if side is OrderSide.YES else 1.0 - fair
-        limit = tick.round_bid(Decimal(str(round(side_fair + 0.06, 4))))
-        if limit is not None:
-            self.exchange.place_order(
-                agents.noise, mid, side, limit, size, time_in_force=TimeInForce.IOC
-            )
-
-    def _informed(self, mid: MarketId, event: _Event) -> None:
-        agents = self._agents[mid.venue]
-        tick = self.exchange.tick(mid)
-        after = _sigmoid(event.logit + event.pending_jump + self._offsets[mid])
-        side = OrderSide.YES if event.pending_jump > 0 else OrderSide.NO
-        target = after if side is OrderSide.YES else 1.0 - after
-        limit = tick.round_bid(Decimal(str(round(target, 4))) - self.config.informed_edge)
-        if limit is None:
-            return
-        min_size = self.exchange.spec(mid).min_order_size
-        size = max(Decimal(self._rng.randint(*self.config.informed_size)), min_size)
-        self.exchange.place_order(
-            agents.informed, mid, side, limit, size, time_in_force=TimeInForce.IOC
-        )
-
-    def _resolve(self, event: _Event) -> None:
+    def _resolve(self, event: FlowEvent) -> None:
         event.resolved = True
-        yes = self._rng.random() < _sigmoid(event.logit)
+        yes = self.rng.random() < sigmoid(event.logit)
         result = OrderSide.YES if yes else OrderSide.NO
         for mid in event.plan.markets:
             status = self.exchange.status(mid)

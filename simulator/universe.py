@@ -4,6 +4,7 @@ real-world question on both venues (linked by an ``EventId``, resolving together
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -38,9 +39,25 @@ class EventPlan:
 
 
 @attrs.frozen(kw_only=True)
+class MarketFlow:
+    """How one market's simulated traders differ from the flow's defaults (read by the
+    calibrated profile of ``simulator.flow``): each a multiplier of the flow's setting."""
+
+    activity: float = 1.0  # the noise takers' arrival rate
+    toxicity: float = 1.0  # the informed traders' arrival rate
+    width: float = 1.0  # the liquidity providers' quoted spread
+    depth: float = 1.0  # the liquidity providers' size at the best level
+
+
+@attrs.frozen(kw_only=True)
 class Universe:
     specs: tuple[MarketSpec, ...]
     events: tuple[EventPlan, ...]
+    flow: Mapping[MarketId, MarketFlow] = attrs.field(factory=dict)
+
+    def flow_of(self, market_id: MarketId) -> MarketFlow:
+        """The market's flow parameters (the defaults for a market not listed)."""
+        return self.flow.get(market_id, _DEFAULT_FLOW)
 
     def links(self) -> dict[EventId, tuple[MarketId, ...]]:
         """Events listed on more than one venue, with their markets."""
@@ -243,4 +260,39 @@ def default_universe(
                 event_id=event, title=title, fair=fair, resolves_after=after, markets=tuple(ids)
             )
         )
-    return Universe(specs=tuple(specs), events=tuple(events))
+    return Universe(specs=tuple(specs), events=tuple(events), flow=market_flow(specs))
+
+
+_DEFAULT_FLOW = MarketFlow()
+
+# Per-market flow, by Kalshi ticker or Polymarket slug (a market not listed gets the
+# defaults): crypto and macro markets are busy, deep and the most informed (Becker 2026:
+# the makers' edge is smallest in finance); a game in play is busy and informed; niche
+# questions (a poll, the weather, a season-long future) are thinner, wider and less
+# informed, where makers earn most.
+_CRYPTO = MarketFlow(activity=1.5, toxicity=2.0, depth=1.5)
+_MACRO = MarketFlow(activity=1.5, toxicity=1.5, width=0.75, depth=2.0)
+_GAME = MarketFlow(activity=1.5, toxicity=1.5)
+_NICHE = MarketFlow(activity=0.6, toxicity=0.5, width=1.5, depth=0.7)
+MARKET_FLOW: dict[str, MarketFlow] = {
+    "KXFEDDECISION-26DEC-C25": _MACRO,
+    "fed-cut-december-2026": _MACRO,
+    "KXBTCMAX-26NOV30-T100000": _CRYPTO,
+    "bitcoin-above-100k-nov-30-2026": _CRYPTO,
+    "KXNYCAPPROVAL-26DEC-T50": _NICHE,
+    "nyc-mayor-approval-above-50-december": _NICHE,
+    "KXNBAGAME-26NOV02LALBOS-LAL": _GAME,
+    "KXHIGHNY-26NOV03-T60": MarketFlow(activity=0.7, toxicity=0.7, width=1.25),
+    "ethereum-5000-by-december-31-2026": _CRYPTO,
+    "english-club-wins-champions-league-2027": MarketFlow(activity=0.8, toxicity=0.7, width=1.25),
+}
+
+
+def market_flow(specs: list[MarketSpec]) -> dict[MarketId, MarketFlow]:
+    """``MARKET_FLOW`` for the markets of ``specs``."""
+    out: dict[MarketId, MarketFlow] = {}
+    for spec in specs:
+        key = spec.polymarket.slug if spec.polymarket is not None else spec.market_id.symbol
+        if key in MARKET_FLOW:
+            out[spec.market_id] = MARKET_FLOW[key]
+    return out

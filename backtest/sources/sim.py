@@ -16,6 +16,7 @@ from predmm.backtest.driver import DEFAULT_START
 from predmm.domain.enums import OrderSide
 from predmm.simulator import Simulator
 from predmm.simulator.exchange import events as xev
+from predmm.simulator.flow import FlowConfig
 from predmm.simulator.universe import default_universe
 
 
@@ -30,6 +31,7 @@ class SimDay:
     notes: list[str] = attrs.field(init=False, factory=list)
     fills_from_books: bool = True
     name: str = "sim"
+    flow: FlowConfig | None = None  # None: the default (calibrated) flow
 
     def __attrs_post_init__(self) -> None:
         self.universe = default_universe(self.start, history=True)
@@ -57,7 +59,7 @@ class SimDay:
         )
 
     def batches(self) -> Iterator[ev.EventBatch]:
-        sim = Simulator(seed=self.seed, flow=True, universe=self.universe)
+        sim = Simulator(seed=self.seed, flow=True, universe=self.universe, flow_config=self.flow)
         ex = sim.exchange
         seen: list[xev.ExchangeEvent] = []
         ex.subscribe(
