@@ -117,7 +117,7 @@ class Mkt:
         yp, ys, np_, ns = self.book
         dollars = sum(p * s for p, s in zip(yp, ys, strict=False))
         dollars += sum(p * s for p, s in zip(np_, ns, strict=False))
-        return Decimal(int(dollars))
+        return Decimal(int(dollars)) + self.info.listed_liquidity
 
     def view(self, ts: int) -> Market:
         return self.snapshot(ts)

@@ -51,6 +51,7 @@ class SimDay:
                     min_order_size=s.min_order_size,
                     fees=s.fees,
                     settle_note="recorded",
+                    listed_liquidity=s.history.liquidity,  # as the exchange reports it
                 )
             )
         self.span_ms = int(self.duration_s * 1000)
