@@ -110,10 +110,10 @@ def table(columns: dict[str, Calibration]) -> str:
                 [_spread(c, low) for c in columns.values()],
             )
         )
-    head = f"{'':<28}{'published':>16}" + "".join(f"{n:>18}" for n in names)
+    head = f"{'':<28}{'published':>16}" + "".join(f"{n:>21}" for n in names)
     lines = [head, "-" * len(head)]
     for label, pub, cells in rows:
-        lines.append(f"{label:<28}{pub:>16}" + "".join(f"{c:>18}" for c in cells))
+        lines.append(f"{label:<28}{pub:>16}" + "".join(f"{c:>21}" for c in cells))
     return "\n".join(lines)
 
 

@@ -53,7 +53,7 @@ class MarketFlow:
 class Universe:
     specs: tuple[MarketSpec, ...]
     events: tuple[EventPlan, ...]
-    flow: Mapping[MarketId, MarketFlow] = attrs.field(factory=dict)
+    flow: Mapping[MarketId, MarketFlow] = attrs.field(factory=dict, hash=False)
 
     def flow_of(self, market_id: MarketId) -> MarketFlow:
         """The market's flow parameters (the defaults for a market not listed)."""
