@@ -15,24 +15,38 @@ MarketActors call the PortfolioActor and the PlatformActor; the PlatformActor's 
 calls the PortfolioActor (so the portfolio hears of a fill or a closed order before any
 market can act on it); the PortfolioActor calls nothing. The locks are thus always
 taken in one order (platform, then portfolio) and cannot deadlock.
+
+A ``DirectRef`` is also the actor's stable address: ``tell``, ``ask`` and ``stop`` reach
+whichever actor is bound to it now. A successor started with the same ``DirectRef`` (the
+engine restarting a PlatformActor, ``supervisors.core``) binds to it, and everyone
+holding it reaches the new actor; between the two, every call raises ``ActorDeadError``
+as a dead actor's ref would.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import pykka
 
+FailureCallback = Callable[[BaseException], None]
+
 
 class DirectActor(pykka.ThreadingActor):
     """Subclasses implement ``handle`` (not ``on_receive``) and call this ``__init__``
-    with the ``DirectRef`` the engine gave them, if any."""
+    with the ``DirectRef`` the engine gave them, if any, and the callback its watcher
+    wants called (in the actor's thread, once it is unbound) when a told message's
+    exception stops it (``on_failure``)."""
 
-    def __init__(self, direct: DirectRef | None = None) -> None:
+    def __init__(
+        self, direct: DirectRef | None = None, on_failure: FailureCallback | None = None
+    ) -> None:
         super().__init__()
         self._lock = threading.RLock()
         self._direct = direct
+        self._failure_callback = on_failure
         if direct is not None:
             direct._bind(self)
 
@@ -48,6 +62,8 @@ class DirectActor(pykka.ThreadingActor):
 
     def on_failure(self, exc_type: Any, exc_value: Any, tb: Any) -> None:
         self._unbind()
+        if self._failure_callback is not None and exc_value is not None:
+            self._failure_callback(exc_value)
 
     def _unbind(self) -> None:
         if self._direct is not None:
@@ -72,6 +88,32 @@ class DirectRef:
     @property
     def alive(self) -> bool:
         return self._actor is not None
+
+    def _bound(self) -> DirectActor:
+        actor = self._actor
+        if actor is None:
+            raise pykka.ActorDeadError(f"{self.name} is not running")
+        return actor
+
+    def is_alive(self) -> bool:
+        actor = self._actor
+        return actor is not None and actor.actor_ref.is_alive()
+
+    def tell(self, message: Any) -> None:
+        """Tell the actor bound now (``ActorDeadError`` if none is)."""
+        self._bound().actor_ref.tell(message)
+
+    def ask(self, message: Any, timeout: float | None = None) -> Any:
+        """Ask the actor bound now and wait up to ``timeout`` for its answer."""
+        return self._bound().actor_ref.ask(message, timeout=timeout)
+
+    def stop(self, block: bool = True, timeout: float | None = None) -> Any:
+        """Stop the actor bound now (see ``pykka.ActorRef.stop``)."""
+        ref = self._bound().actor_ref
+        return ref.stop(block=block, timeout=timeout)
+
+    def __repr__(self) -> str:
+        return f"DirectRef({self.name!r}, alive={self.alive})"
 
     def call(self, message: Any) -> Any:
         """Handle ``message`` now, on this thread; its answer, as an ``ask`` gives it."""

@@ -13,12 +13,15 @@ from typing import Any
 import attrs
 import pykka
 
+from predmm.config.market_making import MarketMakingConfig
+from predmm.config.risk import RiskConfig
 from predmm.domain.enums import TradingState, Venue
-from predmm.domain.events import VenueEvent
+from predmm.domain.events import Settlement, VenueEvent
 from predmm.domain.exposure import EventExposure, OrderClosed, ReserveRequest
 from predmm.domain.ids import ClientOrderId, EventId, MarketId
 from predmm.domain.market import Market
 from predmm.domain.orders import Fill, Order
+from predmm.domain.outcomes import VenueGroup
 from predmm.platforms.bridge import DataReady, JobDone, MarketDataChanged
 
 __all__ = ["DataReady", "JobDone", "MarketDataChanged"]
@@ -41,6 +44,16 @@ class AttachPortfolio:
 @attrs.frozen(kw_only=True)
 class AttachMarket:
     """Route fills and order updates of ``market_id`` to ``ref`` (a new incarnation)."""
+
+    market_id: MarketId
+    ref: Ref
+
+
+@attrs.frozen(kw_only=True)
+class TakeOver:
+    """A MarketActor starting (a direct call): route the market's fills and order changes
+    to ``ref`` from now on, and answer with what it starts from (``MarketStart``), read in
+    the same step, so that no fill falls between its inventory and its first message."""
 
     market_id: MarketId
     ref: Ref
@@ -94,8 +107,21 @@ class BackoffOver:
 
 
 @attrs.frozen(kw_only=True)
-class Reconcile:
-    """Timer: look UNKNOWN orders up by client order id."""
+class LookUp:
+    """Timer: look an UNKNOWN order up by client order id (``actors.platform.lookups``)."""
+
+    client_order_id: ClientOrderId
+
+
+@attrs.frozen(kw_only=True)
+class CheckVenue:
+    """Timer: reconcile the venue's open orders and positions with the order table and
+    the portfolio (``actors.platform.checks``)."""
+
+
+@attrs.frozen(kw_only=True)
+class CheckPositions:
+    """Timer: read the venue's positions again (some disagreed with the portfolio's)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -135,6 +161,12 @@ class GetOpenOrders:
 
 
 @attrs.frozen(kw_only=True)
+class GetFillMemory:
+    """Asked: the PlatformActor's fill cursor and the fill ids it counted
+    (``actors.platform.actor.FillMemory``), before it is stopped for a successor."""
+
+
+@attrs.frozen(kw_only=True)
 class GetPlatformStats:
     pass
 
@@ -148,6 +180,7 @@ class PlatformStats:
     unknown_orders: int
     tokens_spent: Decimal
     duplicate_fills: int
+    disputed: tuple[MarketId, ...] = ()  # positions the venue disagrees with: not quoted
 
 
 # --- MarketActor ------------------------------------------------------------------
@@ -201,8 +234,31 @@ class TradingStateChanged:
 
 
 @attrs.frozen(kw_only=True)
+class BlockQuoting:
+    """The venue's position in this market disagrees with predmm's (``reason`` says how):
+    cancel the quotes, place nothing until ``UnblockQuoting``."""
+
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class UnblockQuoting:
+    """The venue's position agrees with predmm's again: quote as before."""
+
+
+@attrs.frozen(kw_only=True)
 class Retire:
-    """Stop quoting this market for good: cancel its orders, then stop."""
+    """Stop quoting this market for good: cancel its orders, then stop (the supervisor
+    sends it once the market is settled)."""
+
+
+@attrs.frozen(kw_only=True)
+class SetWanted:
+    """Whether the selection still wants the market. Unwanted, it quotes nothing new and
+    works its position off (``strategies.life``); once flat with nothing resting it tells
+    the supervisor ``MarketDone`` (which retires it)."""
+
+    wanted: bool
 
 
 @attrs.frozen(kw_only=True)
@@ -218,12 +274,26 @@ class InjectFailure:
 @attrs.frozen(kw_only=True)
 class Reserve:
     """Reserve the worst case of each order before it is placed (a direct call; the
-    answer is one ``Reservation`` per request)."""
+    answer is one ``Reservation`` per request). ``group`` is what the venue says of the
+    market's event (``domain.outcomes.venue_group``); without it, ``event_id`` is a venue
+    event of unknown structure. Used only while the PortfolioActor has not learned the
+    market from a scan (``LearnMarkets``)."""
 
     market_id: MarketId
     event_id: EventId | None
     requests: tuple[ReserveRequest, ...]
     mark: Decimal | None = None  # the market's latest YES mid, when it changed (saves a tell)
+    group: VenueGroup | None = None
+
+
+@attrs.frozen(kw_only=True)
+class LearnMarkets:
+    """The markets a scan selected, learned by the PortfolioActor before any of them
+    reserves (a direct call): which are one outcome and which one event
+    (``domain.outcomes``). The answer is the links that contradict the venues, each a
+    line naming the link (empty: none)."""
+
+    markets: tuple[Market, ...]
 
 
 @attrs.frozen(kw_only=True)
@@ -232,6 +302,34 @@ class AdoptOrders:
     are, whatever the limits say (they rest already; new orders then see them)."""
 
     orders: tuple[Order, ...]
+
+
+@attrs.frozen(kw_only=True)
+class VenueOrders:
+    """The orders ``venue`` holds now, read by a restarted PlatformActor: the venue's
+    reservations follow them (those of orders it no longer holds are released, those it
+    holds and the book does not know are adopted)."""
+
+    venue: Venue
+    orders: tuple[Order, ...]
+
+
+@attrs.frozen(kw_only=True)
+class AdoptLateOrder:
+    """An order found resting on the venue during a run that the order table did not
+    hold live (taken after it was given up, or unknown to it). Its exposure is reserved
+    either way (it rests until it is cancelled); the answer, a ``Reservation``, says
+    whether the limits let it stay."""
+
+    order: Order
+
+
+@attrs.frozen(kw_only=True)
+class GetPositions:
+    """Net positions (YES - NO) of every market of ``venue`` the portfolio has seen:
+    ``dict[MarketId, Decimal]``."""
+
+    venue: Venue
 
 
 @attrs.frozen(kw_only=True)
@@ -254,8 +352,28 @@ class MarkPrice:
 
 @attrs.frozen(kw_only=True)
 class Settle:
+    """A market resolved (the venue's stream, the periodic poll, or start-up): settle its
+    position once, however often it is told."""
+
+    settlement: Settlement
+
+
+@attrs.frozen(kw_only=True)
+class SettlementApplied:
+    """Told to the subscribers once a market's settlement is in the portfolio."""
+
     market_id: MarketId
-    yes_won: bool
+
+
+@attrs.frozen(kw_only=True)
+class GetHeld:
+    """Which markets hold contracts (answered with ``Held``)."""
+
+
+@attrs.frozen(kw_only=True)
+class Held:
+    exposed: frozenset[MarketId]  # a net position (YES - NO) other than zero
+    holding: frozenset[MarketId]  # any contracts (matched pairs too): a settlement pays them
 
 
 @attrs.frozen(kw_only=True)
@@ -263,11 +381,12 @@ class SetTradingState:
     state: TradingState
     reason: str
     journaled: bool = False  # already the journal's latest state (held again at a restart)
+    core: bool = False  # the engine's watch: a core actor failed (no resume before a restart)
 
 
 @attrs.frozen(kw_only=True)
 class Subscribe:
-    """Tell ``ref`` every TradingStateChanged."""
+    """Tell ``ref`` every TradingStateChanged and every SettlementApplied."""
 
     ref: Ref
 
@@ -286,6 +405,16 @@ class PositionView:
     avg_no_price: Decimal
     realized_pnl: Decimal
     fees_paid: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class MarketStart:
+    """What a MarketActor starts from: its position (None: no portfolio attached yet),
+    and its live orders and its finished orders whose fills are still to come, each with
+    the fills counted for it so far."""
+
+    position: PositionView | None
+    orders: tuple[tuple[Order, Decimal], ...]
 
 
 @attrs.frozen(kw_only=True)
@@ -310,10 +439,28 @@ class ExposureReport:
 
 @attrs.frozen(kw_only=True)
 class MarketsScanned:
-    """Every open market of the venues, from the scan task."""
+    """Every open market of the venues, from the scan task, and the markets whose net
+    position is not zero (``held``: owned until flat, selected or not)."""
 
     markets: tuple[Market, ...]
     at: datetime
+    held: frozenset[MarketId] = frozenset()
+
+
+@attrs.frozen(kw_only=True)
+class MarketDone:
+    """From a MarketActor the selection no longer wants: it is flat with nothing
+    resting (retire it)."""
+
+    market_id: MarketId
+    generation: int
+
+
+@attrs.frozen(kw_only=True)
+class GetOwned:
+    """``reply`` the markets that have an actor (quoted, or working a position off)."""
+
+    reply: Reply | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -337,6 +484,23 @@ class StopMarkets:
 
 
 @attrs.frozen(kw_only=True)
+class SuspendVenue:
+    """Stop the MarketActors of ``venue`` and spawn none there until ``ResumeVenue`` (its
+    PlatformActor died); ``reply(n)`` once they have stopped."""
+
+    venue: Venue
+    reason: str
+    reply: Reply | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ResumeVenue:
+    """Start the suspended markets of ``venue`` again, new incarnations."""
+
+    venue: Venue
+
+
+@attrs.frozen(kw_only=True)
 class BroadcastTick:
     pass
 
@@ -353,3 +517,57 @@ class ChildInfo:
     generation: int
     restarts: int
     quarantined: bool
+
+
+# --- the operator (``predmm halt``, ``resume``, ``cancel-all``, ``reload``) ------------
+
+
+@attrs.frozen(kw_only=True)
+class OperatorHalt:
+    """HALTED by hand (a direct call to the PortfolioActor): every venue cancels
+    everything; journaled with ``operator`` (who) and ``reason`` (why). Answered with a
+    ``StateChange``."""
+
+    operator: str
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class OperatorResume:
+    """Leave HALTED or REDUCING by hand, into the state the day's loss allows under the
+    limits now (ACTIVE, or REDUCING past ``reducing_loss``); refused past
+    ``daily_loss_limit``, or after a core actor's failure. Answered with a
+    ``StateChange``."""
+
+    operator: str
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class StateChange:
+    """What an operator's halt or resume did: the state before and after it, and why
+    nothing changed when it was refused (``refused``)."""
+
+    before: TradingState
+    after: TradingState
+    reason: str
+    refused: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class ApplyRisk:
+    """New limits, loss thresholds and event links (``predmm reload``; a direct call to
+    the PortfolioActor). Answered with the links' contradictions with the venues'
+    events: none, and it applied; some, and nothing changed."""
+
+    risk: RiskConfig
+    max_position_size: int
+
+
+@attrs.frozen(kw_only=True)
+class ApplyConfig:
+    """The strategy's new settings (``predmm reload``): the MarketSupervisor selects and
+    spawns with them and tells every MarketActor, which quotes with them from its next
+    quote."""
+
+    config: MarketMakingConfig

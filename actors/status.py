@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import attrs
 
-from predmm.actors.messages import ExposureReport
+from predmm.actors.messages import ExposureReport, PositionView
 from predmm.domain.enums import TradingState
 from predmm.domain.ids import MarketId
 from predmm.domain.risk import Limits
@@ -23,7 +23,9 @@ PUBLISH_EVERY = 0.2  # seconds between portfolio publications
 @attrs.frozen(kw_only=True)
 class MarketStatus:
     market_id: MarketId
-    health: str  # "starting", "quoting", "idle", "restarting", "quarantined", "retired"
+    # "starting", "quoting", "idle", "exiting" (exit only), "closed" (awaiting the
+    # settlement), "restarting", "quarantined", "retired"
+    health: str
     generation: int = 0
     restarts: int = 0
     fair_value: Decimal | None = None
@@ -39,6 +41,17 @@ class MarketStatus:
 
 
 @attrs.frozen(kw_only=True)
+class CoreStatus:
+    """A core actor (the journal, the portfolio, a venue's platform) as the engine's
+    watch over them (``supervisors.core``) last saw it after a failure."""
+
+    component: str  # "journal", "portfolio", "platform kalshi"
+    health: str  # "failed", "restarting", "restarted", "halted", "unreachable"
+    restarts: int = 0
+    note: str = ""
+
+
+@attrs.frozen(kw_only=True)
 class EngineSnapshot:
     trading_state: TradingState
     markets: tuple[MarketStatus, ...]
@@ -47,15 +60,22 @@ class EngineSnapshot:
     quarantined: tuple[MarketId, ...]
     restarts: int
     running: bool
+    core: tuple[CoreStatus, ...] = ()  # only the core actors that failed
+    halt_reason: str | None = None  # trading HALTED by the watch, and why
+    paper: bool = False  # every order is filled on paper; none reaches a venue
 
 
 class StatusBoard:
     def __init__(self) -> None:
         self._markets: dict[MarketId, MarketStatus] = {}
+        self._positions: dict[MarketId, PositionView] = {}
         self._exposure: ExposureReport | None = None
         self._limits: Limits | None = None
         self._last_portfolio = -1e18
+        self._core: dict[str, CoreStatus] = {}
+        self._halt_reason: str | None = None
         self.running = False
+        self.paper = False
 
     def publish_market(self, status: MarketStatus) -> None:
         self._markets[status.market_id] = status
@@ -63,22 +83,42 @@ class StatusBoard:
     def market(self, market_id: MarketId) -> MarketStatus | None:
         return self._markets.get(market_id)
 
+    def publish_position(self, view: PositionView) -> None:
+        self._positions[view.market_id] = view
+
+    def positions(self) -> dict[MarketId, PositionView]:
+        """The PortfolioActor's positions, as it last published them (on every change)."""
+        return dict(self._positions)
+
     def portfolio_due(self, now: float) -> bool:
         return now - self._last_portfolio >= PUBLISH_EVERY
 
     def publish_portfolio(self, report: ExposureReport, limits: Limits, now: float) -> None:
         self._exposure, self._limits, self._last_portfolio = report, limits, now
 
+    def publish_core(self, status: CoreStatus) -> None:
+        self._core[status.component] = status
+
+    def halt(self, reason: str) -> None:
+        """Trading is HALTED whatever the portfolio last published (it may be dead)."""
+        if self._halt_reason is None:
+            self._halt_reason = reason
+
     def snapshot(self) -> EngineSnapshot:
         # tuple() of a dict's values runs in C without releasing the GIL: a consistent copy
         markets = tuple(sorted(self._markets.values(), key=lambda m: m.market_id))
         exposure = self._exposure
+        state = exposure.state if exposure else TradingState.ACTIVE
+        halt = self._halt_reason
         return EngineSnapshot(
-            trading_state=exposure.state if exposure else TradingState.ACTIVE,
+            trading_state=TradingState.HALTED if halt is not None else state,
             markets=markets,
             exposure=exposure,
             limits=self._limits,
             quarantined=tuple(m.market_id for m in markets if m.health == "quarantined"),
             restarts=sum(m.restarts for m in markets),
             running=self.running,
+            core=tuple(self._core[k] for k in sorted(self._core)),
+            halt_reason=halt,
+            paper=self.paper,
         )

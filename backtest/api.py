@@ -12,7 +12,8 @@ from predmm.backtest.decision import Decider, PolicyDecider
 from predmm.backtest.engine import Replay, ReplayConfig
 from predmm.backtest.events import Source
 from predmm.backtest.fills import fill_model
-from predmm.backtest.policy import FixedSpreadPolicy, StrategyPolicy
+from predmm.backtest.maker import CoreDecider
+from predmm.backtest.policy import FixedSpreadPolicy
 from predmm.backtest.results import RunResult
 from predmm.backtest.sources import open_source
 from predmm.config.market_making import MarketMakingConfig
@@ -71,9 +72,7 @@ def run(
         latency_ms=latency_ms,
         risk=risk or RiskConfig(),
     )
-    strategy = _one(
-        source(), PolicyDecider(StrategyPolicy(name=name, config=cfg)), replay, progress
-    )
+    strategy = _one(source(), CoreDecider(config=cfg, name=name), replay, progress)
     baseline = None
     if compare == "baseline":
         naive = FixedSpreadPolicy(name="baseline", half_spread=Decimal("0.02"), size=Decimal(10))

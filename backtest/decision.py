@@ -10,18 +10,18 @@ arithmetic, as the PortfolioActor), delays it by the latency, and lets the fill 
 judge it. Every ``select_every_ms`` the decider also picks the markets it quotes
 (``select``: the MarketSupervisor's ``scan_markets``).
 
-Today ``PolicyDecider`` drives this interface with ``backtest.policy`` (the daemon's pure
-strategy functions: quotes, guards, exits, and the quote diff as the MarketActor does
-them). The MarketActor's decision core, once it moves below the actors, plugs in here as
-another ``Decider``; sources, fill models, metrics and reports stay as they are.
+The strategy's ``Decider`` is ``backtest.maker.CoreDecider``: the MarketActor's own
+decision core (``strategies.maker.MarketCore``), fed the orders, fills and reservations
+a MarketActor is fed (``orders``, ``news``, ``gate``). ``PolicyDecider`` drives the
+naive fixed-spread baseline (``backtest.policy``) to compare with.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 import attrs
 
@@ -29,6 +29,7 @@ from predmm.backtest.events import MarketInfo
 from predmm.backtest.policy import Policy
 from predmm.domain.book import OrderBook
 from predmm.domain.enums import OrderSide, Venue
+from predmm.domain.exposure import ReserveRequest
 from predmm.domain.ids import MarketId
 from predmm.domain.market import Market
 from predmm.strategies.inventory import InventoryTracker
@@ -49,6 +50,47 @@ class LiveOrder:
 
 
 @attrs.frozen(kw_only=True)
+class OrderNote:
+    """One order of ours the venue holds or will hold, as it stands (any kind, a cancel
+    on its way included), by the ``tag`` its ``Place`` gave it."""
+
+    order_id: int
+    tag: str
+    price: Decimal
+    quantity: Decimal  # the total: filled plus resting
+    filled: Decimal
+    live: bool  # reached the venue
+
+
+@attrs.frozen(kw_only=True)
+class FillNote:
+    """A fill of one of our orders, as the venue reports it."""
+
+    tag: str
+    side: OrderSide
+    price: Decimal
+    quantity: Decimal
+    fee: Decimal
+    taker: bool
+
+
+@attrs.frozen(kw_only=True)
+class EndNote:
+    """One of our orders ended (filled, cancelled, rejected, or an exit done)."""
+
+    tag: str
+    filled: Decimal
+    rejected: bool = False
+
+
+News = FillNote | EndNote
+
+
+# the portfolio's answer to a market's reservations (``strategies.maker``'s gate)
+Gate = Callable[[tuple[ReserveRequest, ...], Decimal | None], Any]
+
+
+@attrs.frozen(kw_only=True)
 class MarketInput:
     """What a market's decision reads, as of ``market.as_of``."""
 
@@ -59,6 +101,12 @@ class MarketInput:
     traded: Decimal  # contracts printed since the last input (the volume-spike guard)
     selected: bool  # picked by the last ``select``: quote it, or only exit and cancel
     now: datetime
+    # for a decider that keeps its own orders (``reserves``): every order of ours, what
+    # happened to them since the last input, in order, and the portfolio's reservations
+    orders: tuple[OrderNote, ...] = ()
+    news: tuple[News, ...] = ()
+    gate: Gate | None = None
+    book_changed: bool = True  # what it reads of the book may have changed
 
 
 @attrs.frozen(kw_only=True)
@@ -67,6 +115,7 @@ class Place:
     price: Decimal
     size: Decimal
     ioc: bool = False  # False: a post-only resting bid; True: a marketable exit
+    tag: str = ""  # the decider's name for the order (its client order id)
 
 
 @attrs.frozen(kw_only=True)
@@ -74,6 +123,7 @@ class Amend:
     order_id: int
     price: Decimal
     size: Decimal  # the new remaining size
+    tag: str = ""
 
 
 @attrs.frozen(kw_only=True)
@@ -104,6 +154,12 @@ class Decider(Protocol):
     @property
     def max_position_size(self) -> int: ...
 
+    @property
+    def reserves(self) -> bool:
+        """Its orders are reserved through ``MarketInput.gate`` before they are sent (as
+        the MarketActor does), not checked by the engine after."""
+        ...
+
     def market(self, info: MarketInfo) -> MarketDecider: ...
 
     def select(self, markets: list[Market]) -> set[MarketId]: ...
@@ -127,6 +183,10 @@ class PolicyDecider:
     @property
     def max_position_size(self) -> int:
         return self.policy.config.max_position_size
+
+    @property
+    def reserves(self) -> bool:
+        return False
 
     def market(self, info: MarketInfo) -> MarketDecider:
         return PolicyMarket(self.policy)

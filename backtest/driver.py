@@ -149,7 +149,8 @@ class Backtest:
         self.risk = (
             RiskCheck(
                 limits=limits_for(self.cfg.risk, policy.config.max_position_size),
-                events={spec.market_id: spec.event_id for spec in universe.specs},
+                links=universe.links(),
+                groups=universe.venue_groups(),
             )
             if policy.limits
             else None

@@ -21,14 +21,29 @@ from decimal import Decimal
 import attrs
 
 from predmm.backtest import events as ev
-from predmm.backtest.decision import Amend, Cancel, Command, Decider, LiveOrder, MarketInput, Place
+from predmm.backtest.decision import (
+    Amend,
+    Cancel,
+    Command,
+    Decider,
+    EndNote,
+    FillNote,
+    Gate,
+    LiveOrder,
+    MarketInput,
+    News,
+    OrderNote,
+    Place,
+)
 from predmm.backtest.engine_state import Mkt
 from predmm.backtest.fills import FillModel, Working, crossing, ioc_fills
+from predmm.backtest.portfolio import Portfolio
 from predmm.backtest.results import HORIZONS, FillRecord, MarketResult, RunResult
 from predmm.backtest.risk import RiskCheck, limits_for, market_exposure
 from predmm.config.risk import RiskConfig
 from predmm.domain.enums import Action, MarketStatus
 from predmm.domain.ids import MarketId
+from predmm.domain.outcomes import VenueGroup
 from predmm.domain.risk import Terms
 from predmm.strategies.mm_metrics import combine
 
@@ -41,9 +56,12 @@ class ReplayConfig:
     fill_model: FillModel
     latency_ms: int = 0
     risk: RiskConfig = attrs.field(factory=RiskConfig)
-    timer_ms: int = 5_000  # a market with no news is looked at this often
+    timer_ms: int = 1_000  # a market is looked at in each such window at least (the tick)
     select_every_ms: int = 60_000  # market selection (the MarketSupervisor)
     max_samples: int = 5_000  # the PnL path: every minute, or coarser to stay under this
+    # nothing is decided before this time (ms since the epoch): the books fill in, then
+    # every market is looked at once, as the daemon's markets start on the books of then
+    trade_from_ms: int | None = None
 
 
 class Replay:
@@ -60,12 +78,14 @@ class Replay:
         self.model = config.fill_model
         self.sized = source.fills_from_books
         self.mkts = [Mkt(info, decider.market(info)) for info in source.markets]
+        self.reserves = decider.reserves  # it reserves its orders through the portfolio
+        limits = limits_for(config.risk, decider.max_position_size)
+        self.portfolio = (
+            Portfolio(limits, _groups(self.mkts)) if decider.limits and self.reserves else None
+        )
         self.risk = (
-            RiskCheck(
-                limits=limits_for(config.risk, decider.max_position_size),
-                events={m.info.market_id: m.info.event_id for m in self.mkts},
-            )
-            if decider.limits
+            RiskCheck(limits=limits, groups=_groups(self.mkts))
+            if decider.limits and not self.reserves
             else None
         )
         self.progress = progress
@@ -80,6 +100,7 @@ class Replay:
         self.fill_log: list[FillRecord] = []
         self.sample_ms = 60_000
         self.next_sample: int | None = None
+        self.waiting = config.trade_from_ms is not None  # before trade_from_ms
 
     # the loop -----------------------------------------------------------------------
 
@@ -115,10 +136,24 @@ class Replay:
                 self._trade(m, b.price[i], b.size[i], b.aux[i])
             else:
                 self._market_event(m, kind, b.price[i], b.aux[i])
+            if self.waiting:
+                self._wait(ts)
+                continue
             if ts >= self.next_select:
                 self._select(ts)
             self._maybe_decide(m, ts)
         self.counts["events"] += len(stamps)
+
+    def _wait(self, ts: int) -> None:
+        """Before ``trade_from_ms`` nothing is decided; at it, every market is looked at
+        on the books of then."""
+        assert self.cfg.trade_from_ms is not None
+        if ts < self.cfg.trade_from_ms:
+            return
+        self.waiting = False
+        self._select(ts)
+        for m in self.mkts:
+            self._maybe_decide(m, ts)
 
     def _start(self, ts: int) -> None:
         span = self.source_span(ts)
@@ -198,6 +233,14 @@ class Replay:
         m.fills += 1
         m.fees += fee
         m.dirty = True
+        if self.reserves:
+            m.news.append(
+                FillNote(
+                    tag=order.tag, side=order.side, price=price, quantity=qty, fee=fee, taker=taker
+                )
+            )
+            if self.portfolio is not None:
+                self.portfolio.filled(m, order.tag, qty)
         if order.post_only:
             m.stats.on_fill(_s(self.now), order.side, Action.BUY, price, qty, m.last_mid)
         else:
@@ -205,9 +248,13 @@ class Replay:
         if order.remaining <= 0:
             self._remove(m, order)
 
-    def _remove(self, m: Mkt, order: Working) -> None:
+    def _remove(self, m: Mkt, order: Working, *, rejected: bool = False) -> None:
         if m.orders.pop(order.oid, None) is not None:
             m.dirty = True
+            if self.reserves:
+                m.news.append(EndNote(tag=order.tag, filled=order.filled, rejected=rejected))
+                if self.portfolio is not None:
+                    self.portfolio.closed(order.tag, order.filled)
 
     # decisions ------------------------------------------------------------------------
 
@@ -223,9 +270,16 @@ class Replay:
         if not chosen and not m.orders and m.inventory.net_position == 0:
             return
         key = m.key(m.decider.sized)
-        if not m.dirty and key == m.decided_key and ts - m.looked_at < self.cfg.timer_ms:
-            return
-        m.decided_key, m.looked_at, m.dirty = key, ts, False
+        book_changed = key != m.decided_key
+        timer = self.cfg.timer_ms  # the first event of each window is looked at (0: all)
+        window = ts // timer if timer > 0 else m.window + 1
+        if not m.dirty and window == m.window:
+            if not book_changed:
+                return  # nothing it reads changed
+            if not m.traded_since and m.unchanged_by(m.book, ts):
+                return  # nothing it decides can change
+        m.decided_key, m.window, m.dirty = key, window, False
+        orders, news, gate = self._kept(m) if self.reserves else ((), (), None)
         inp = MarketInput(
             market=m.snapshot(ts),
             book=m.order_book(),
@@ -238,12 +292,34 @@ class Replay:
             traded=m.take_traded(),
             selected=chosen,
             now=ev.to_datetime(ts),
+            orders=orders,
+            news=news,
+            gate=gate,
+            book_changed=book_changed,
         )
         m.decisions += 1
         for command in m.decider.decide(inp):
             self._send(m, command)
         if self.cfg.latency_ms == 0 and self.pending:
             self._due(ts)
+
+    def _kept(self, m: Mkt) -> tuple[tuple[OrderNote, ...], tuple[News, ...], Gate | None]:
+        """What a decider that keeps its own orders reads besides: every order of ours,
+        the news of them since it last decided, and the portfolio's gate."""
+        orders = tuple(
+            OrderNote(
+                order_id=o.oid,
+                tag=o.tag,
+                price=o.price,
+                quantity=o.quantity,
+                filled=o.filled,
+                live=o.live,
+            )
+            for o in m.orders.values()
+        )
+        news, m.news = tuple(m.news), []
+        gate = self.portfolio.gate(m) if self.portfolio is not None else None
+        return orders, news, gate
 
     def _send(self, m: Mkt, command: Command) -> None:
         oid = 0
@@ -252,7 +328,12 @@ class Replay:
                 return
             oid = next(self.oids)
             order = Working(
-                oid, command.side, command.price, command.size, post_only=not command.ioc
+                oid,
+                command.side,
+                command.price,
+                command.size,
+                post_only=not command.ioc,
+                tag=command.tag,
             )
             m.orders[oid] = order
             self.counts["orders"] += 1
@@ -323,17 +404,26 @@ class Replay:
 
     def _reject(self, m: Mkt, order: Working) -> None:
         self.counts["rejects"] += 1
-        self._remove(m, order)
+        self._remove(m, order, rejected=True)
 
     def _amended(self, m: Mkt, command: Amend) -> None:
         order = m.orders.get(command.order_id)
         if order is None:
+            if self.portfolio is not None and command.tag:
+                self.portfolio.amended(command.tag, False, command.price, command.size)
             return
         moved = command.price != order.price
         order.quantity = order.filled + command.size
+        if self.portfolio is not None:
+            self.portfolio.amended(order.tag, True, command.price, order.quantity)
         if moved:  # a new price: the back of the new level's queue
             fresh = Working(
-                order.oid, order.side, command.price, order.quantity, filled=order.filled
+                order.oid,
+                order.side,
+                command.price,
+                order.quantity,
+                filled=order.filled,
+                tag=order.tag,
             )
             m.orders[order.oid] = fresh
             self._arrive(m, fresh)
@@ -406,3 +496,17 @@ def _s(ms: int) -> float:
 
 
 __all__ = ["MarketResult", "Replay", "ReplayConfig", "describe"]
+
+
+def _groups(mkts: list[Mkt]) -> dict[MarketId, VenueGroup]:
+    """The recorded markets' events as venue groups. The data say only which markets share
+    an event (a Kalshi event ticker: strikes of one release), not that its outcomes
+    exclude each other: such an event's worst case is the sum of its markets' (never
+    less than the truth; ``domain.outcomes``)."""
+    return {
+        m.info.market_id: VenueGroup(
+            venue=m.info.market_id.venue, group_id=str(m.info.event_id), exclusive=False
+        )
+        for m in mkts
+        if m.info.event_id is not None
+    }

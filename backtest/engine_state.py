@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from predmm.backtest import events as ev
-from predmm.backtest.decision import MarketDecider
+from predmm.backtest.decision import MarketDecider, News
 from predmm.backtest.fills import EMPTY, Ladders, Working
 from predmm.backtest.results import HORIZONS, MarketResult
 from predmm.domain.book import Level, OrderBook
@@ -24,6 +24,8 @@ DEPTH = 5  # levels of each side the decision's book carries (the strategy reads
 class Mkt:
     def __init__(self, info: ev.MarketInfo, decider: MarketDecider) -> None:
         self.info, self.decider = info, decider
+        # whether a book leaves the decision as it is (a decider's band), else never
+        self.unchanged_by = getattr(decider, "unchanged_by", _never)
         self.inventory = InventoryTracker(market_id=info.market_id)
         self.tick: TickSpec = info.tick
         self.status = MarketStatus.OPEN
@@ -32,12 +34,13 @@ class Mkt:
         self.version = 0
         self.orders: dict[int, Working] = {}
         self.cancelling: set[int] = set()
+        self.news: list[News] = []  # fills and ends since the last decision (``_kept``)
         self.stats = MarketMakingStats(horizons=HORIZONS)
         self.fills = self.exit_fills = self.decisions = 0
         self.fees = ZERO
         self.dirty = True
         self.decided_key: object = None
-        self.looked_at = -(10**15)
+        self.window = -1  # the timer window of the last decision
         self.mark: Decimal | None = None
         self.last_mid: Decimal | None = None
         self.last_price: Decimal | None = None
@@ -102,12 +105,14 @@ class Mkt:
         return self.fills > 0
 
     def key(self, sized: bool) -> tuple[object, ...]:
-        """What a decision reads of the book: the best two prices of each side (and their
-        sizes for a microprice). Equal keys: the same decision."""
+        """What a decision reads of the book: the best level of each side, its price (and
+        its size for a microprice). Equal keys: the same decision. The data holds
+        everybody else's orders only, so this is the daemon's ``Watch`` rule (the best
+        level not only ours) without the levels that are only ours."""
         yp, ys, np_, ns = self.book
         if sized:
-            return (self.status, yp[:2], ys[:2], np_[:2], ns[:2])
-        return (self.status, yp[:2], np_[:2])
+            return (self.status, yp[:1], ys[:1], np_[:1], ns[:1])
+        return (self.status, yp[:1], np_[:1])
 
     def liquidity(self) -> Decimal:
         if self.info.liquidity is not None:
@@ -191,6 +196,10 @@ class Mkt:
             settlement=self.info.settle_note,
             sample_s=sample_s,
         )
+
+
+def _never(book: Ladders, ts: int) -> bool:
+    return False
 
 
 def _size(s: float) -> Decimal:

@@ -61,6 +61,7 @@ class Working:
     level: float = 0.0  # the size the data last showed at our price (queue)
     printed: float = 0.0  # prints at our price since the last book (queue)
     taken: dict[float, float] = attrs.field(factory=dict)  # crossing size we took, by price
+    tag: str = ""  # the decider's name for it
     px: float = attrs.field(init=False)
     opp_limit: float = attrs.field(init=False)  # an opposite bid above this is an ask below us
 
@@ -231,12 +232,31 @@ def _behind(front: float, back: float, power: float) -> float:
     return float(b / (b + f))
 
 
+@attrs.frozen
+class NoFills:
+    """Resting orders never fill (marketable exits still take the book): what a
+    strategy decides on a feed alone, as the backtest/live parity test compares it."""
+
+    name: str = "none"
+
+    def on_live(self, order: Working, book: Ladders, sized: bool) -> None:
+        return None
+
+    def on_book(self, order: Working, book: Ladders) -> Decimal:
+        return Decimal(0)
+
+    def on_trade(self, order: Working, yes_price: float, size: float, taker: int) -> Decimal:
+        return Decimal(0)
+
+
 def fill_model(name: str, *, trade_share: float = 0.5, power: float = 2.0) -> FillModel:
     if name == "trade-through":
         return TradeThrough()
+    if name == "none":
+        return NoFills()
     if name == "queue":
         return QueueModel(trade_share=trade_share, power=power)
-    raise ValueError(f"fill model {name!r}: expected 'trade-through' or 'queue'")
+    raise ValueError(f"fill model {name!r}: expected 'trade-through', 'queue' or 'none'")
 
 
 def ioc_fills(order: Working, book: Ladders, sized: bool) -> list[tuple[Decimal, Decimal]]:

@@ -32,14 +32,16 @@ def write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def write_report(path: Path, runs: list[RunResult], settings: dict[str, str]) -> None:
-    write_atomic(path, render(runs, settings))
+def write_report(
+    path: Path, runs: list[RunResult], settings: dict[str, str], title: str = "predmm backtest"
+) -> None:
+    write_atomic(path, render(runs, settings, title))
 
 
-def render(runs: list[RunResult], settings: dict[str, str]) -> str:
+def render(runs: list[RunResult], settings: dict[str, str], title: str = "predmm backtest") -> str:
     main = runs[0]
     parts = [
-        f"<h1>predmm backtest: {_e(main.source)}</h1>",
+        f"<h1>{_e(title)}: {_e(main.source)}</h1>",
         f"<p>{_e(main.fill_model)}; {main.events:,} events; generated "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC</p>",
         "<h2>Strategy against baseline</h2>",
@@ -57,7 +59,7 @@ def render(runs: list[RunResult], settings: dict[str, str]) -> str:
         "<h2>Settings</h2>",
         _table(["setting", "value"], [[k, v] for k, v in settings.items()]),
     ]
-    return _page("predmm backtest", "\n".join(parts))
+    return _page(title, "\n".join(parts))
 
 
 def _page(title: str, body: str) -> str:

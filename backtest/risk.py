@@ -1,18 +1,18 @@
 """The PortfolioActor's pre-trade limits for the backtest: the same ``domain.risk``
-arithmetic (worst-case exposure per market, per event across venues, per venue and in
-total), recomputed from the inventories and the resting quotes before each order."""
+arithmetic (worst-case exposure per market, per event over its outcome scenarios across
+venues, per venue and in total, ``domain.scenarios``), recomputed from the inventories
+and the resting quotes before each order."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
-import attrs
-
 from predmm.config.risk import RiskConfig
-from predmm.domain.enums import Venue
-from predmm.domain.ids import EventId, MarketId
-from predmm.domain.risk import NONE, Exposure, Limits, Scope, Terms, breach, held, resting, total
+from predmm.domain.ids import MarketId
+from predmm.domain.outcomes import Link, VenueGroup
+from predmm.domain.risk import NONE, Exposure, Limits, Terms, breach, held, resting, total
+from predmm.domain.scenarios import EventSums
 from predmm.strategies.inventory import InventoryTracker
 
 ZERO = Decimal(0)
@@ -42,36 +42,27 @@ def market_exposure(inventory: InventoryTracker, orders: Iterable[Terms]) -> Exp
     return base + total(resting(t) for t in orders)
 
 
-@attrs.frozen(kw_only=True)
 class RiskCheck:
-    limits: Limits
-    events: Mapping[MarketId, EventId | None]
+    """``links`` and ``groups`` say which markets are one outcome and which outcomes one
+    event (``domain.outcomes``), as the config and the venues tell the PortfolioActor."""
+
+    def __init__(
+        self,
+        *,
+        limits: Limits,
+        links: Sequence[Link] = (),
+        groups: Mapping[MarketId, VenueGroup] | None = None,
+    ) -> None:
+        self.limits = limits
+        self._empty = EventSums(links)
+        self._empty.learn((groups or {}).items())
 
     def refusal(
         self, market_id: MarketId, terms: Terms, exposures: Mapping[MarketId, Exposure]
     ) -> str | None:
         """Why ``terms`` in ``market_id`` may not rest, or None (``domain.risk.breach``)."""
-        return breach(self._scope(market_id, exposures), terms, self.limits)
-
-    def _key(self, market_id: MarketId) -> object:
-        event = self.events.get(market_id)
-        return event if event is not None else market_id
-
-    def _scope(self, market_id: MarketId, exposures: Mapping[MarketId, Exposure]) -> Scope:
-        by_event: dict[object, Exposure] = {}
-        by_event_venue: dict[tuple[object, Venue], Exposure] = {}
+        sums = self._empty.empty()
         for mid, exposure in exposures.items():
-            key = self._key(mid)
-            by_event[key] = by_event.get(key, NONE) + exposure
-            by_event_venue[key, mid.venue] = by_event_venue.get((key, mid.venue), NONE) + exposure
-        key, venue = self._key(market_id), market_id.venue
-        return Scope(
-            market_id=market_id,
-            market=exposures.get(market_id, NONE),
-            event=by_event.get(key, NONE),
-            event_on_venue=by_event_venue.get((key, venue), NONE),
-            venue_loss=sum(
-                (e.worst_loss for (_, v), e in by_event_venue.items() if v is venue), ZERO
-            ),
-            total_loss=sum((e.worst_loss for e in by_event.values()), ZERO),
-        )
+            if exposure != NONE:
+                sums.shift(mid, exposure)
+        return breach(sums.scope(market_id), terms, self.limits)

@@ -83,6 +83,7 @@ class ScriptDecider:
     name: str = "script"
     limits: bool = False
     max_position_size: int = 100
+    reserves: bool = False
     inputs: list[MarketInput] = attrs.field(factory=list)
 
     def market(self, info: ev.MarketInfo) -> MarketDecider:

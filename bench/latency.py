@@ -68,6 +68,7 @@ from predmm.domain.events import (
     FillPage,
     PlaceResult,
     Position,
+    Settlement,
     VenueEvent,
 )
 from predmm.domain.ids import ClientOrderId, MarketId
@@ -259,7 +260,10 @@ class BenchVenue:
     async def get_fills(self, cursor: str | None = None) -> FillPage:
         return FillPage(fills=(), cursor=cursor)
 
-    async def get_positions(self) -> list[Position]:
+    async def get_positions(self, market_ids: Sequence[MarketId] | None = None) -> list[Position]:
+        return []
+
+    async def get_settlements(self, market_ids: Sequence[MarketId]) -> list[Settlement]:
         return []
 
     async def get_balance(self) -> Decimal:

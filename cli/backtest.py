@@ -36,7 +36,7 @@ Examples:
     help="A strategy file (MarketMakingConfig keys) or a settings file ([strategy], [risk]).",
 )
 @click.option(
-    "--fill-model", type=click.Choice(("trade-through", "queue")), default="trade-through"
+    "--fill-model", type=click.Choice(("trade-through", "queue", "none")), default="trade-through"
 )
 @click.option("--latency-ms", type=click.IntRange(min=0), default=0, help="Order latency.")
 @click.option(

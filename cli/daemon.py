@@ -1,177 +1,332 @@
 """``predmm run``: the daemon. Picks the venues (the embedded simulator by default, a
-separately running ``predmm sim``, or real accounts from a config file), starts the
-TradingEngine with the live view, the metrics endpoint and the quality figures beside it,
-and stops gracefully on Ctrl-C, SIGTERM or the end of ``--duration``."""
+separately running ``predmm sim``, or real accounts from a config file; ``--config``
+with ``--sim`` or ``--sim-credentials`` rehearses the file's strategy, limits and links
+on a simulator), checks what it will need before anything starts (``preflight``), takes
+the locks that keep it the only daemon on its journal and its venue accounts
+(``cli.locks``), starts the TradingEngine with the live view or status lines, the metrics
+endpoint and the quality figures beside it, serves the operator's commands on the control
+socket beside its journal (``cli.control``: ``predmm halt``, ``resume``, ``cancel-all``,
+``reload``), stops gracefully on Ctrl-C, SIGTERM or the
+end of ``--duration`` (saying what it waits for when that takes long) and prints a
+summary of the run. Every refusal, before or after quoting started, is one line and exit
+code 2.
+
+The embedded simulator is a new paper world every run (fresh accounts, no positions), so
+each embedded run (``--sim`` rehearsals included) keeps its own journal, beside nothing
+else, in a folder of its own: ``predmm-sim/<UTC start>/predmm.sqlite3``
+(``embedded_journal``). A second run in the same folder starts clean, and ``predmm
+status`` reads the latest run's journal (``cli.reports.source.default_journal``).
+``--journal`` still names any file; a journal of another venue world is refused
+(``supervisors.worlds``)."""
 
 from __future__ import annotations
 
 import contextlib
-import logging
-import sys
+import functools
+import time
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import attrs
+import click
 import trio
 from loguru import logger
 from prometheus_client import CollectorRegistry
 
-from predmm.cli.instrument import InstrumentedVenue, VenueMetrics
-from predmm.cli.metrics import metrics_registry, serve_metrics
+from predmm.cli.control.channel import socket_path
+from predmm.cli.control.handlers import DaemonControl
+from predmm.cli.control.server import serve_control
+from predmm.cli.instrument import InstrumentedVenue, VenueHealth, VenueMetrics
+from predmm.cli.live.guard import check_world, run_locks, run_worlds
+from predmm.cli.live.http import metrics_app, serve_metrics
+from predmm.cli.live.options import (
+    DEFAULT_JOURNAL,
+    RunOptions,
+    check_before_start,
+    configure_logs,
+    discard_embedded,
+    embedded_journal,
+    embedded_run,
+    journal_path,
+    load_run_settings,
+    metrics_port,
+    rehearsal_note,
+    source_of,
+    strategy_name,
+)
+from predmm.cli.live.session import Catalogue, healthz, view_data
+from predmm.cli.live.shutdown import print_summary, watch_stop
+from predmm.cli.locks import holding_all, this_process
+from predmm.cli.metrics import metrics_registry
+from predmm.cli.oneline import fail, sole_predmm_error
 from predmm.cli.stats import LiveStats
-from predmm.cli.venues import VenueSetup, from_settings, from_sim_credentials
+from predmm.cli.venues import (
+    EmbeddedRun,
+    VenueSetup,
+    embedded_simulator,
+    from_settings,
+    from_sim_credentials,
+    with_links,
+)
 from predmm.cli.view import run_view
+from predmm.config.dump import settings_text
 from predmm.config.risk import RiskConfig
-from predmm.config.settings import Settings, load_settings
+from predmm.config.settings import Settings
+from predmm.domain.errors import PredmmError
 from predmm.platforms.paper import wrap_if_paper
 from predmm.supervisors.engine import TradingEngine
-from predmm.supervisors.logs import configure_logging
 
-DEFAULT_JOURNAL = Path("predmm.sqlite3")
-EMBEDDED_NOISE_PER_MIN = 30.0  # noise trades per market per minute on the embedded exchange
+__all__ = [  # what the tests and the other commands use of ``predmm run``
+    "DEFAULT_JOURNAL",
+    "RunOptions",
+    "embedded_journal",
+    "embedded_simulator",
+    "load_run_settings",
+    "run_daemon",
+    "run_from_command_line",
+    "run_with_venues",
+    "venues_for",
+    "with_links",
+]
 
-
-@attrs.frozen(kw_only=True)
-class RunOptions:
-    config: Path | None = None
-    preset: str | None = None
-    sim_credentials: Path | None = None
-    duration: float | None = None
-    journal: Path | None = None
-    seed: int = 1
-    metrics_port: int | None = None
-    log_json: bool = False
-    log_file: Path | None = None
-    log_level: str = "INFO"
-    view: bool = True
-    clear_halt: bool = False
+_log = logger.bind(actor="daemon")
 
 
-def load_run_settings(opts: RunOptions) -> Settings:
-    """The settings this run uses; every config error surfaces before anything starts."""
-    if opts.config is not None:
-        return load_settings(opts.config, preset=opts.preset)
-    from predmm.config.settings import settings_from_dict
+@attrs.define
+class RunState:
+    """What the command line learns of the run it started."""
 
-    return settings_from_dict({}, "<defaults>", preset=opts.preset)
+    run_id: str
+    started: bool = False
+    embedded: EmbeddedRun | None = None  # the embedded simulator's paper world
+    made: Path | None = None  # the journal ``embedded_journal`` made a folder for
 
 
-def configure_logs(opts: RunOptions, settings: Settings, *, live_view: bool) -> None:
-    """stderr (warnings only under the live view, which owns the terminal) and a rotating
-    file (``--log-file``, else the config's ``[daemon] log_file``); ``--log-json`` writes
-    structured lines."""
-    configure_logging(
-        "WARNING" if live_view else opts.log_level,
-        sink=lambda message: sys.stderr.write(message),  # looked up late: rich redirects it
-        serialize=opts.log_json,
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
-    log_file = opts.log_file or settings.daemon.log_file
-    if log_file is not None:
-        logger.add(
-            log_file,
-            level=opts.log_level,
-            rotation="50 MB",
-            retention=10,
-            serialize=opts.log_json,
-            diagnose=False,
-            backtrace=False,
-            enqueue=True,
-        )
+def run_from_command_line(opts: RunOptions, settings: Settings) -> None:
+    """``predmm run`` after its options are read: checks, the run, the summary."""
+    from rich.console import Console
+
+    state = RunState(run_id=uuid.uuid4().hex[:8])
+    try:
+        state.embedded, made = embedded_run(opts)
+        state.made = made.journal if made.journal != opts.journal else None
+        opts = made
+        check_before_start(opts, settings)
+    except PredmmError as exc:
+        discard_embedded(state.made)
+        fail(str(exc))
+    if opts.rehearsal:
+        click.echo(rehearsal_note(opts), err=True)
+    console = Console()
+    configure_logs(opts, settings, live_view=console.is_terminal and opts.view)
+    error: PredmmError | None = None
+    try:
+        trio.run(run_daemon, opts, settings, console, state)
+    except BaseException as exc:
+        error = sole_predmm_error(exc)
+        if error is None:
+            raise
+    if state.started:
+        print_summary(journal_path(opts, settings), state.run_id, as_json=opts.log_json)
+    else:
+        discard_embedded(state.made)
+    if error is not None:
+        fail(str(error))
 
 
 @contextlib.asynccontextmanager
-async def venues_for(opts: RunOptions, settings: Settings) -> AsyncIterator[VenueSetup]:
-    """The venues: an embedded simulator (no config, no --sim-credentials), a running
-    ``predmm sim``, or the real venues of the config file."""
+async def venues_for(
+    opts: RunOptions, settings: Settings, run: EmbeddedRun | None = None
+) -> AsyncIterator[VenueSetup]:
+    """The venues: an embedded simulator (no config, or --sim: the paper world of
+    ``run``), a running ``predmm sim`` (--sim-credentials), or the real venues of the
+    config file."""
     if opts.sim_credentials is not None:
         yield from_sim_credentials(opts.sim_credentials)
-    elif opts.config is not None:
+    elif not opts.embedded:
         yield from_settings(settings)
     else:
         from predmm.cli.venues import from_running_simulator
         from predmm.simulator.testing import running_simulator
 
         async with running_simulator(seed=opts.seed, flow=True, **embedded_simulator()) as running:
-            yield from_running_simulator(running)
+            yield from_running_simulator(running, run)
 
 
-def embedded_simulator() -> dict[str, Any]:
-    """The embedded exchange: established markets (``history``) and a busy tape, so a
-    short run shows fills."""
-    from predmm.simulator.flow import FlowConfig
-    from predmm.simulator.testing import wall_clock_start
-    from predmm.simulator.universe import default_universe
-
-    start = wall_clock_start()
-    return {
-        "start": start,
-        "universe": default_universe(start, history=True),
-        "flow_config": FlowConfig(noise_rate_per_min=EMBEDDED_NOISE_PER_MIN),
-    }
+async def run_daemon(
+    opts: RunOptions, settings: Settings, console: Any = None, state: RunState | None = None
+) -> None:
+    """The run on its venues; an embedded one gets its paper world and journal here
+    unless the command line made them (``state.embedded``)."""
+    run = state.embedded if state is not None else None
+    if run is None:
+        run, opts = embedded_run(opts)
+    async with venues_for(opts, settings, run) as setup:
+        await run_with_venues(opts, settings, setup, console, state)
 
 
-def with_links(risk: RiskConfig, setup: VenueSetup) -> RiskConfig:
-    """Add the venues' known cross-venue links to the configured ones (config wins)."""
-    known = {m for link in risk.event_links for m in link.markets}
-    extra = tuple(link for link in setup.links if not known.intersection(link.markets))
-    return attrs.evolve(risk, event_links=risk.event_links + extra) if extra else risk
+@attrs.define
+class Run:
+    """One run's engine and what the command line keeps beside it."""
+
+    engine: TradingEngine
+    clients: tuple[InstrumentedVenue, ...]
+    catalogue: Catalogue
+    stats: LiveStats
+    registry: CollectorRegistry
+    risk: RiskConfig
+    started: float = attrs.field(factory=time.time)
+
+    @property
+    def venues(self) -> list[VenueHealth]:
+        return [c.health for c in self.clients]
 
 
-async def run_daemon(opts: RunOptions, settings: Settings, console: Any = None) -> None:
-    async with venues_for(opts, settings) as setup:
-        await run_with_venues(opts, settings, setup, console)
+def build_run(opts: RunOptions, settings: Settings, setup: VenueSetup, run_id: str | None) -> Run:
+    """The engine on ``setup``'s venues (each client instrumented, paper-wrapped when
+    the strategy says so), the links of the config and of the venues, the live figures
+    and the metrics."""
+    journal = journal_path(opts, settings)
+    registry = CollectorRegistry(auto_describe=False)
+    venue_metrics = VenueMetrics(registry)
+    catalogue = Catalogue()
+    clients = tuple(
+        InstrumentedVenue(
+            wrap_if_paper(c, settings.strategy), venue_metrics, on_markets=catalogue.listed
+        )
+        for c in setup.clients
+    )
+    risk = with_links(settings.risk, setup)
+    engine = TradingEngine(
+        settings.strategy, risk, clients, journal,
+        seed=opts.seed, clear_halt=opts.clear_halt, run_id=run_id,
+        worlds=run_worlds(settings, setup),
+    )  # fmt: skip
+    catalogue.engine = engine
+    run = Run(engine=engine, clients=clients, catalogue=catalogue,
+              stats=LiveStats(engine, journal), registry=registry, risk=risk)  # fmt: skip
+    metrics_registry(engine, run.stats, registry, run.venues)
+    return run
 
 
 async def run_with_venues(
-    opts: RunOptions, settings: Settings, setup: VenueSetup, console: Any = None
+    opts: RunOptions,
+    settings: Settings,
+    setup: VenueSetup,
+    console: Any = None,
+    state: RunState | None = None,
 ) -> TradingEngine:
     """Trade on ``setup``'s venues until a signal, ``--duration`` or the engine stops;
     returns the stopped engine. The venue clients are closed on the way out."""
-    journal = opts.journal or settings.daemon.journal or DEFAULT_JOURNAL
-    port = opts.metrics_port if opts.metrics_port is not None else settings.daemon.metrics_port
-    registry = CollectorRegistry(auto_describe=False)
-    venue_metrics = VenueMetrics(registry)
-    clients = tuple(
-        InstrumentedVenue(wrap_if_paper(c, settings.strategy), venue_metrics) for c in setup.clients
-    )
-    log = logger.bind(actor="daemon")
+    journal = journal_path(opts, settings)
+    try:
+        with holding_all(run_locks(journal, setup), this_process(journal)):  # before a word
+            check_world(journal, settings, setup)
+            return await _trade(opts, settings, setup, console, state)
+    finally:
+        for client in setup.clients:
+            with trio.CancelScope(shield=True), contextlib.suppress(Exception):
+                await client.aclose()
+
+
+async def _trade(
+    opts: RunOptions,
+    settings: Settings,
+    setup: VenueSetup,
+    console: Any = None,
+    state: RunState | None = None,
+) -> TradingEngine:
     for line in setup.description:
-        log.info("venue {}", line)
-    engine = TradingEngine(
-        settings.strategy,
-        with_links(settings.risk, setup),
-        clients,
-        journal,
-        seed=opts.seed,
-        clear_halt=opts.clear_halt,
-    )
-    stats = LiveStats(engine, journal)
-    metrics_registry(engine, stats, registry)
+        _log.info("venue {}", line)
+    _log.info("journal {}", journal_path(opts, settings))
+    if settings.strategy.paper_mode:
+        _log.info("PAPER: market data from the venues above, every order filled on paper")
+    run = build_run(opts, settings, setup, state.run_id if state is not None else None)
+    engine = run.engine
+    control = daemon_control(engine, opts, settings, setup)
     try:
         async with trio.open_nursery() as nursery:
+            # before the engine: a socket that cannot be made refuses the start
+            await nursery.start(serve_control, socket_path(journal_path(opts, settings)), control)
             nursery.start_soon(_run_engine, engine, nursery.cancel_scope)
-            for client in clients:
+            for client in run.clients:
                 heartbeats = getattr(client, "run_heartbeats", None)
                 if heartbeats is not None:
                     await nursery.start(heartbeats)
             await _wait_started(engine)
-            nursery.start_soon(stats.run)
-            if port:
-                bound = await nursery.start(serve_metrics, registry, port)
-                log.info("metrics on http://127.0.0.1:{}/metrics", bound)
-            if opts.view:
-                nursery.start_soon(
-                    lambda: run_view(engine.snapshot, stats.per_market, console=console)
-                )
-            if opts.duration is not None:
-                nursery.start_soon(_stop_after, engine, opts.duration)
+            if state is not None:
+                state.started = True
+            text = settings_text(
+                attrs.evolve(settings, risk=run.risk), title=f"run {engine.run_id}"
+            )
+            engine.journal.run_info(engine.run_id, strategy_name(settings), source_of(opts), text)
+            await _companions(nursery, run, opts, metrics_port(opts, settings), console)
     finally:
-        for client in clients:
+        for client in run.clients:
             with trio.CancelScope(shield=True), contextlib.suppress(Exception):
                 await client.aclose()
     return engine
+
+
+def daemon_control(
+    engine: TradingEngine, opts: RunOptions, settings: Settings, setup: VenueSetup
+) -> DaemonControl:
+    """What the control socket serves: ``predmm reload`` reads the config file the run
+    started with (resolved now: the same file whatever the cwd later) as it did."""
+    config_file = opts.config.resolve() if opts.config is not None else None
+    again = attrs.evolve(opts, config=config_file)
+    return DaemonControl(
+        engine,
+        settings,
+        config_file=config_file,
+        reread=functools.partial(load_run_settings, again),
+        merge_links=functools.partial(with_links, setup=setup),
+    )
+
+
+async def _companions(
+    nursery: trio.Nursery, run: Run, opts: RunOptions, port: int, console: Any
+) -> None:
+    """Beside the started engine: the live figures, the stop watcher, the metrics, the
+    view (or the status lines), and the end of ``--duration``."""
+    engine, stats, venues = run.engine, run.stats, run.venues
+    nursery.start_soon(stats.run)
+    nursery.start_soon(stats.journal_marks_at_stop)
+    nursery.start_soon(functools.partial(watch_stop, lambda: engine.stopping, venues))
+    if port:
+        answer = functools.partial(healthz, engine, stats, venues, run.started)
+        bound = await nursery.start(_serve_metrics, engine, metrics_app(run.registry, answer), port)
+        _log.info("metrics on http://127.0.0.1:{}/metrics, liveness on /healthz", bound)
+    source = functools.partial(view_data, engine, stats, venues, run.catalogue, run.started)
+    view = functools.partial(
+        run_view,
+        source,
+        live=opts.view and console is not None and console.is_terminal,
+        console=console,
+        as_json=opts.log_json,
+        line_interval=opts.status_interval,
+    )
+    nursery.start_soon(view)
+    if opts.duration is not None:
+        nursery.start_soon(_stop_after, engine, opts.duration)
+
+
+async def _serve_metrics(
+    engine: TradingEngine,
+    app: Any,
+    port: int,
+    *,
+    task_status: trio.TaskStatus[int] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """The metrics server; if it cannot listen (the port taken since the check before
+    the start), the run stops with that as its reason: orders cancelled, one line."""
+    try:
+        await serve_metrics(app, port, task_status=task_status)
+    except PredmmError as exc:
+        engine.request_stop(f"error: {exc}")
+        raise
 
 
 async def _run_engine(engine: TradingEngine, scope: trio.CancelScope) -> None:
@@ -188,5 +343,5 @@ async def _wait_started(engine: TradingEngine) -> None:
 
 async def _stop_after(engine: TradingEngine, seconds: float) -> None:
     await trio.sleep(seconds)
-    logger.bind(actor="daemon").info("duration of {} s reached: stopping", seconds)
-    engine.request_stop()
+    _log.info("duration of {} s reached: stopping", seconds)
+    engine.request_stop(f"duration of {seconds:g} s reached")

@@ -1,120 +1,84 @@
-"""The ``predmm`` command."""
+"""The ``predmm`` command: the group and the commands that trade (``run``, ``markets``,
+``cancel-all``); the reports (``status``, ``fills``, ``orders``, ``pnl``, ``report``)
+are ``cli.reports``'s, ``config`` is ``cli.config_cmd``'s, ``sim``, ``backtest`` and
+``record`` their own modules'. Every error is one line (``cli.oneline``)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
-from predmm.config import PRESET_NAMES, dump_config, load_config, load_preset
+from predmm.cli.config_cmd import config_group
+from predmm.cli.oneline import PredmmGroup, fail
+from predmm.config import PRESET_NAMES
 from predmm.domain.errors import PredmmError
 from predmm.simulator.cli import sim
 
-
-def fail(message: str) -> NoReturn:
-    """One line on stderr and a non-zero exit: what a script or an operator can act on."""
-    click.echo(f"predmm: error: {message}", err=True)
-    sys.exit(2)
+__all__ = ["cli", "fail", "main"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=PredmmGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="predmm")
 def cli() -> None:
-    """predmm: market-making on Kalshi and Polymarket at once."""
-
-
-@cli.group("config")
-def config_group() -> None:
-    """Check a config file or show a preset."""
-
-
-@config_group.command("check")
-@click.argument("file", type=click.Path(path_type=Path))
-def config_check(file: Path) -> None:
-    """Validate FILE and print the strategy settings it gives. FILE is either the
-    daemon's settings file (tables [strategy], [risk], [kalshi], [polymarket], [daemon])
-    or a strategy file (MarketMakingConfig keys at the top level, like the presets); for
-    a settings file it also says which secrets are not available.
+    """predmm: market-making on Kalshi and Polymarket at once.
 
     \b
-    Examples:
-      predmm config check predmm.toml
-      predmm config check my-strategy.toml
+    Shell completion (in ~/.bashrc; zsh_source and fish_source for those shells):
+      eval "$(_PREDMM_COMPLETE=bash_source predmm)"
     """
-    from predmm.config.settings import is_settings_file, load_settings, resolve_secrets
-
-    try:
-        if is_settings_file(file):
-            settings = load_settings(file)
-            config = settings.strategy
-            try:
-                resolve_secrets(settings)
-            except PredmmError as exc:
-                click.echo(f"# warning: {exc}")
-        else:
-            config = load_config(file)
-    except PredmmError as exc:
-        fail(str(exc))
-    click.echo(f"# {file}: OK")
-    click.echo(dump_config(config), nl=False)
 
 
-@config_group.command("show")
-@click.option(
-    "--preset",
-    type=click.Choice(PRESET_NAMES),
-    default=None,
-    help="A bundled preset; the defaults when omitted.",
-)
-def config_show(preset: str | None) -> None:
-    """Print the full settings of a preset (or the defaults) as TOML.
-
-    \b
-    Example:
-      predmm config show --preset conservative > mm.toml
-    """
-    from predmm.config import MarketMakingConfig
-
-    config = load_preset(preset) if preset else MarketMakingConfig()
-    click.echo(f"# preset: {preset or 'defaults'}")
-    click.echo(dump_config(config), nl=False)
-
-
+cli.add_command(config_group)
 cli.add_command(sim)
 
 from predmm.cli.backtest import backtest  # noqa: E402
 from predmm.cli.record import record  # noqa: E402
+from predmm.cli.reports.commands import REPORT_COMMANDS  # noqa: E402
 
 cli.add_command(backtest)
 cli.add_command(record)
+for _command in REPORT_COMMANDS:
+    cli.add_command(_command)
 
 
 def venue_options(f: Any) -> Any:
-    """--config / --preset / --sim-credentials: which venues and settings."""
+    """--config / --preset / --sim / --sim-credentials: which venues and settings."""
     f = click.option(
         "--sim-credentials",
         type=click.Path(file_okay=False, path_type=Path),
         help="Use a running 'predmm sim' (the directory its --credentials-out wrote).",
+    )(f)
+    f = click.option(
+        "--sim",
+        is_flag=True,
+        help="The embedded simulator, also with --config (its venue tables are then ignored).",
     )(f)
     f = click.option("--preset", type=click.Choice(PRESET_NAMES), help="Start from a preset.")(f)
     return click.option(
         "--config",
         "config_path",
         type=click.Path(dir_okay=False, path_type=Path),
-        help="Settings for real venues (credentials from environment variables or key files).",
+        help="Settings file: strategy, risk limits, links, venues (secrets from environment"
+        " variables or key files), daemon.",
     )(f)
 
 
 def run_options(
-    config_path: Path | None, preset: str | None, sim_credentials: Path | None, **more: Any
+    config_path: Path | None,
+    preset: str | None,
+    sim: bool,
+    sim_credentials: Path | None,
+    **more: Any,
 ) -> Any:
     from predmm.cli.daemon import RunOptions, load_run_settings
 
-    if config_path is not None and sim_credentials is not None:
-        fail("give --config or --sim-credentials, not both")
-    opts = RunOptions(config=config_path, preset=preset, sim_credentials=sim_credentials, **more)
+    if sim and sim_credentials is not None:
+        fail("give --sim (the embedded simulator) or --sim-credentials DIR, not both")
+    opts = RunOptions(
+        config=config_path, preset=preset, sim=sim, sim_credentials=sim_credentials, **more
+    )
     try:
         return opts, load_run_settings(opts)
     except PredmmError as exc:
@@ -124,20 +88,43 @@ def run_options(
 @cli.command("run")
 @venue_options
 @click.option("--duration", type=click.FloatRange(min=0), help="Stop after this many seconds.")
-@click.option("--journal", type=click.Path(dir_okay=False, path_type=Path), help="SQLite journal.")
+@click.option(
+    "--journal",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite journal (default: the config's, else predmm.sqlite3; on the embedded"
+    " simulator, --sim too, a new one per run: predmm-sim/<UTC start>/predmm.sqlite3).",
+)
 @click.option("--seed", type=int, default=1, show_default=True, help="Embedded simulator seed.")
 @click.option("--metrics-port", type=click.IntRange(0, 65535), help="Prometheus port (0: off).")
-@click.option("--log-json", is_flag=True, help="Structured (JSON) log lines.")
+@click.option("--log-json", is_flag=True, help="JSON log lines, and JSON status lines on stdout.")
 @click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), help="Rotating log.")
-@click.option("--no-view", is_flag=True, help="Plain log lines instead of the live view.")
+@click.option(
+    "--no-view",
+    is_flag=True,
+    help="No live view: one status line per interval on stdout (also when stdout is not a"
+    " terminal).",
+)
+@click.option(
+    "--status-interval",
+    type=click.FloatRange(min=0.1),
+    default=10.0,
+    show_default=True,
+    help="Seconds between status lines without the live view.",
+)
 @click.option(
     "--clear-halt",
     is_flag=True,
     help="Start ACTIVE even if the loss limits halted (or reduced) trading earlier today.",
 )
+@click.option(
+    "--paper",
+    is_flag=True,
+    help="Paper trading: the venues' real market data, every order filled locally, none sent.",
+)
 def run_command(
     config_path: Path | None,
     preset: str | None,
+    sim: bool,
     sim_credentials: Path | None,
     duration: float | None,
     journal: Path | None,
@@ -146,27 +133,31 @@ def run_command(
     log_json: bool,
     log_file: Path | None,
     no_view: bool,
+    status_interval: float,
     clear_halt: bool,
+    paper: bool,
 ) -> None:
-    """Market-make until Ctrl-C (or --duration). With no --config and no
+    """Market-make until Ctrl-C or SIGTERM (or --duration), then cancel every resting
+    order, flush the journal and print a summary of the run. With no --config and no
     --sim-credentials it starts the local simulator of both venues in-process and trades
-    there with paper money.
+    there with paper money; --config FILE --sim rehearses FILE's strategy, risk limits
+    and links there.
 
     \b
     Examples:
       predmm run                                  # embedded simulator, live view
       predmm run --duration 60 --preset aggressive
+      predmm run --config mm.toml --sim           # rehearse mm.toml on the simulator
       predmm run --sim-credentials ./sim-creds    # a separately running 'predmm sim'
       predmm run --config predmm.toml             # real venues
+      predmm run --config predmm.toml --paper     # real market data, orders on paper
     """
-    import trio
-    from rich.console import Console
-
-    from predmm.cli.daemon import configure_logs, run_daemon
+    from predmm.cli.daemon import run_from_command_line
 
     opts, settings = run_options(
         config_path,
         preset,
+        sim,
         sim_credentials,
         duration=duration,
         journal=journal,
@@ -175,62 +166,22 @@ def run_command(
         log_json=log_json,
         log_file=log_file,
         view=not no_view,
+        status_interval=status_interval,
         clear_halt=clear_halt,
+        paper=paper,
     )
-    console = Console()
-    configure_logs(opts, settings, live_view=console.is_terminal and not no_view)
-    try:
-        trio.run(run_daemon, opts, settings, console)
-    except PredmmError as exc:
-        fail(str(exc))
-    except BaseExceptionGroup as group:  # a refusal raised inside the daemon's nursery
-        from predmm.supervisors.runtime import sole_predmm_error
-
-        sole = sole_predmm_error(group)
-        if sole is None:
-            raise
-        fail(str(sole))
-
-
-@cli.command("status")
-@click.option(
-    "--journal",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("predmm.sqlite3"),
-    show_default=True,
-    help="The journal of a predmm run (it may still be running).",
-)
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def status_command(journal: Path, as_json: bool) -> None:
-    """Positions, PnL, open orders, restarts and quoting quality, from the journal.
-
-    \b
-    Examples:
-      predmm status --journal predmm.sqlite3
-      predmm status --json | jq .realized_pnl
-    """
-    import json
-
-    from rich.console import Console
-
-    from predmm.cli.status import print_status, status_report
-
-    try:
-        report = status_report(journal)
-    except PredmmError as exc:
-        fail(str(exc))
-    if as_json:
-        click.echo(json.dumps(report, indent=2))
-    else:
-        console = Console()
-        print_status(report, console if console.is_terminal else Console(width=200))
+    run_from_command_line(opts, settings)
 
 
 @cli.command("markets")
 @venue_options
 @click.option("--seed", type=int, default=1, show_default=True, help="Embedded simulator seed.")
 def markets_command(
-    config_path: Path | None, preset: str | None, sim_credentials: Path | None, seed: int
+    config_path: Path | None,
+    preset: str | None,
+    sim: bool,
+    sim_credentials: Path | None,
+    seed: int,
 ) -> None:
     """What the strategy would quote right now, and why every other market is skipped.
 
@@ -244,7 +195,7 @@ def markets_command(
 
     from predmm.cli.commands import list_markets
 
-    opts, settings = run_options(config_path, preset, sim_credentials, seed=seed)
+    opts, settings = run_options(config_path, preset, sim, sim_credentials, seed=seed)
     _quiet_logs()
     try:
         console = Console()
@@ -255,31 +206,15 @@ def markets_command(
         fail(str(exc))
 
 
-@cli.command("cancel-all")
-@venue_options
-def cancel_all_command(
-    config_path: Path | None, preset: str | None, sim_credentials: Path | None
-) -> None:
-    """Emergency: cancel every resting order on every configured venue.
+from predmm.cli.control.commands import (  # noqa: E402
+    cancel_all_command,
+    halt_command,
+    reload_command,
+    resume_command,
+)
 
-    \b
-    Examples:
-      predmm cancel-all --config predmm.toml
-      predmm cancel-all --sim-credentials ./sim-creds
-    """
-    import trio
-    from rich.console import Console
-
-    from predmm.cli.commands import cancel_everything
-
-    if config_path is None and sim_credentials is None:
-        fail("cancel-all needs the venues: give --config FILE or --sim-credentials DIR")
-    opts, settings = run_options(config_path, preset, sim_credentials)
-    _quiet_logs()
-    try:
-        trio.run(cancel_everything, opts, settings, Console())
-    except PredmmError as exc:
-        fail(str(exc))
+for _command in (halt_command, resume_command, cancel_all_command, reload_command):
+    cli.add_command(_command)
 
 
 def _quiet_logs() -> None:

@@ -1,23 +1,30 @@
-"""The Prometheus endpoint: a collector that reads the engine's snapshot and the live
-quality figures at scrape time (nothing is pushed from the actors), served by hypercorn
-under trio on 127.0.0.1."""
+"""The metrics: a collector that reads the engine's snapshot, the live figures and the
+venues' health at scrape time (nothing is pushed from the actors); ``cli.live.http``
+serves it on /metrics, beside the health probe.
+
+Gauges hold current values (positions, PnL, orders per status, connection state, book
+age); counters only totals that never go down within a process (fills, order events,
+market restarts, tokens spent), so that ``rate()`` and ``increase()`` mean what they say.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
-import trio
-from hypercorn.config import Config
-from hypercorn.trio import serve
-from prometheus_client import CollectorRegistry, make_asgi_app
+from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from predmm.cli.instrument import VenueHealth
 from predmm.cli.stats import LiveStats
 from predmm.domain.enums import TradingState
+from predmm.domain.ids import MarketId
 from predmm.supervisors.engine import TradingEngine
+
+PROCESS_START = time.time()
 
 
 def _f(value: Decimal | int | float) -> float:
@@ -25,23 +32,48 @@ def _f(value: Decimal | int | float) -> float:
 
 
 class EngineCollector(Collector):
-    def __init__(self, engine: TradingEngine, stats: LiveStats | None = None) -> None:
-        self.engine, self.stats = engine, stats
+    def __init__(
+        self,
+        engine: TradingEngine,
+        stats: LiveStats | None = None,
+        venues: Sequence[VenueHealth] = (),
+        now: Callable[[], float] = time.time,
+    ) -> None:
+        self.engine, self.stats, self.venues, self.now = engine, stats, venues, now
+        self._restarts: dict[MarketId, int] = {}  # the most seen per market: never less
 
     def collect(self) -> Iterator[Metric]:
         snap = self.engine.snapshot()
+        yield GaugeMetricFamily(
+            "predmm_engine_running", "1 while the engine runs (started, not stopped)",
+            value=1.0 if snap.running else 0.0,
+        )  # fmt: skip
+        yield GaugeMetricFamily(
+            "predmm_start_time_seconds", "when this process started (unix time)",
+            value=PROCESS_START,
+        )  # fmt: skip
         state = GaugeMetricFamily(
             "predmm_trading_state", "1 for the current trading state", labels=["state"]
         )
         for s in TradingState:
             state.add_metric([s.value], 1.0 if s is snap.trading_state else 0.0)
         yield state
-        yield CounterMetricFamily("predmm_restarts", "market actor restarts", value=snap.restarts)
+        yield GaugeMetricFamily(
+            "predmm_paper",
+            "1 when the run trades on paper (no order reaches a venue), 0 when live",
+            value=1.0 if snap.paper else 0.0,
+        )
+        for m in snap.markets:
+            self._restarts[m.market_id] = max(self._restarts.get(m.market_id, 0), m.restarts)
+        yield CounterMetricFamily(
+            "predmm_restarts", "market actor restarts", value=sum(self._restarts.values())
+        )
         yield GaugeMetricFamily(
             "predmm_quarantined_markets", "markets quarantined", value=len(snap.quarantined)
         )
         yield from self._markets(snap)
         yield from self._exposure(snap)
+        yield from self._venues()
         if self.stats is not None:
             yield from self._quality()
 
@@ -76,28 +108,67 @@ class EngineCollector(Collector):
             pnl.add_metric([kind], _f(value))
         yield pnl
         contracts = GaugeMetricFamily(
-            "predmm_event_exposure_contracts", "net contracts per event", labels=["event"]
+            "predmm_event_exposure_contracts",
+            "contracts counted against the event's limit (held and resting): the most one"
+            " outcome scenario pays beyond another",
+            labels=["event"],
         )
         loss = GaugeMetricFamily(
-            "predmm_event_worst_loss_dollars", "worst-case loss per event", labels=["event"]
+            "predmm_event_worst_loss_dollars",
+            "worst-case loss per event over its outcome scenarios, and the scenario",
+            labels=["event", "scenario"],
         )
         for e in exp.events:
             contracts.add_metric([e.event_id], _f(e.contracts))
-            loss.add_metric([e.event_id], _f(e.worst_loss))
+            loss.add_metric([e.event_id, e.scenario], _f(e.worst_loss))
         yield contracts
         yield loss
+        venue = GaugeMetricFamily(
+            "predmm_venue_worst_loss_dollars", "worst-case loss per venue", labels=["venue"]
+        )
+        for v, value in exp.venue_loss:
+            venue.add_metric([v.value], _f(value))
+        yield venue
         yield GaugeMetricFamily(
             "predmm_total_worst_loss_dollars", "worst-case loss, all", value=_f(exp.total_loss)
         )
 
+    def _venues(self) -> Iterator[Metric]:
+        connected = GaugeMetricFamily(
+            "predmm_venue_connected", "1 while the venue answers and streams", labels=["venue"]
+        )
+        age = GaugeMetricFamily(
+            "predmm_book_age_seconds", "seconds since the market's last book", labels=["market"]
+        )
+        now = self.now()
+        for health in self.venues:
+            connected.add_metric([health.venue], 1.0 if health.connected else 0.0)
+            for market_id, at in sorted(health.book_at.items()):
+                age.add_metric([str(market_id)], max(0.0, now - at))
+        yield connected
+        yield age
+
     def _orders(self) -> Iterator[Metric]:
         assert self.stats is not None
-        orders = CounterMetricFamily(
-            "predmm_orders", "orders by venue and current status", labels=["venue", "status"]
-        )
+        orders = GaugeMetricFamily(
+            "predmm_orders", "orders in the journal by venue and current status",
+            labels=["venue", "status"],
+        )  # fmt: skip
         for (venue, status), n in sorted(self.stats.order_counts.items(), key=str):
             orders.add_metric([venue.value, status.value], n)
         yield orders
+        events = CounterMetricFamily(
+            "predmm_order_events",
+            "order events of this run (submit, accept, fill, cancelled, ...)",
+            labels=["venue", "event"],
+        )
+        for (venue, event), n in sorted(self.stats.order_events.items(), key=str):
+            events.add_metric([venue.value, event], n)
+        yield events
+        yield from self._platforms()
+
+    def _platforms(self) -> Iterator[Metric]:
+        assert self.stats is not None
         tokens = CounterMetricFamily(
             "predmm_limiter_tokens_spent", "rate-limit tokens spent", labels=["venue"]
         )
@@ -111,6 +182,11 @@ class EngineCollector(Collector):
         dupes = CounterMetricFamily(
             "predmm_duplicate_fills", "fills delivered twice (counted once)", labels=["venue"]
         )
+        disputed = GaugeMetricFamily(
+            "predmm_disputed_positions",
+            "markets whose position the venue reports differently (not quoted)",
+            labels=["venue"],
+        )
         for venue, st in self.stats.platform_stats.items():
             v = venue.value
             tokens.add_metric([v], _f(st.tokens_spent))
@@ -119,7 +195,8 @@ class EngineCollector(Collector):
             queued.add_metric([v, "cancel"], st.queued_cancels)
             unknown.add_metric([v], st.unknown_orders)
             dupes.add_metric([v], st.duplicate_fills)
-        yield from (tokens, live, queued, unknown, dupes)
+            disputed.add_metric([v], len(st.disputed))
+        yield from (tokens, live, queued, unknown, dupes, disputed)
 
     def _quality(self) -> Iterator[Metric]:
         assert self.stats is not None
@@ -127,7 +204,7 @@ class EngineCollector(Collector):
         _, totals = self.stats.per_market()
         if totals is None:
             return
-        yield CounterMetricFamily("predmm_fills", "fills", value=totals.fills)
+        yield CounterMetricFamily("predmm_fills", "fills of this run", value=totals.fills)
         yield CounterMetricFamily(
             "predmm_quoted_contracts", "contracts quoted", value=_f(totals.quoted_quantity)
         )
@@ -147,28 +224,12 @@ class EngineCollector(Collector):
 
 
 def metrics_registry(
-    engine: TradingEngine, stats: LiveStats | None = None, registry: CollectorRegistry | None = None
+    engine: TradingEngine,
+    stats: LiveStats | None = None,
+    registry: CollectorRegistry | None = None,
+    venues: Sequence[VenueHealth] = (),
 ) -> CollectorRegistry:
     """``registry`` (a new one if None) with the engine's collector added."""
     registry = registry or CollectorRegistry(auto_describe=False)
-    registry.register(EngineCollector(engine, stats))
+    registry.register(EngineCollector(engine, stats, venues))
     return registry
-
-
-async def serve_metrics(
-    registry: CollectorRegistry,
-    port: int,
-    *,
-    task_status: trio.TaskStatus[int] = trio.TASK_STATUS_IGNORED,
-) -> None:
-    """Serve /metrics on 127.0.0.1:``port`` until cancelled; reports the bound port."""
-    config = Config()
-    config.bind = [f"127.0.0.1:{port}"]
-    config.accesslog = None
-    config.errorlog = None
-
-    class _Status:
-        def started(self, binds: list[str] | None = None) -> None:
-            task_status.started(int(binds[0].rsplit(":", 1)[1]) if binds else port)
-
-    await serve(make_asgi_app(registry), config, task_status=_Status())

@@ -1,10 +1,8 @@
-"""``predmm status``: the journal's view of positions, PnL, orders and restarts, plus the
-live figures the daemon last published beside it (marks, event links, market-making
-quality), readable while a daemon runs.
-
-The daemon's live figures go to ``<journal>.live.json`` (written atomically every few
-seconds by ``LiveStats``): the journal itself keeps a single writer, the JournalActor.
-"""
+"""The live figures a running daemon publishes beside its journal for ``predmm status``
+and the reports (marks, event links, each event's worst loss over its outcome scenarios,
+the markets blocked by a disputed position, market-making quality): ``<journal>.live.json``,
+written atomically every few seconds by ``LiveStats`` (the journal itself keeps a single
+writer, the JournalActor)."""
 
 from __future__ import annotations
 
@@ -16,13 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-
-from predmm.actors.journal.schema import JournalError
-from predmm.actors.journal.store import Journal
-from predmm.domain.errors import PredmmError
-from predmm.domain.ids import EventId, MarketId
+from predmm.domain.exposure import EventExposure
 from predmm.strategies.mm_metrics import StatsSnapshot
 
 
@@ -42,6 +34,16 @@ def stats_dict(s: StatsSnapshot) -> dict[str, Any]:
     }
 
 
+def exposure_dict(e: EventExposure) -> dict[str, Any]:
+    return {
+        "event_id": e.event_id,
+        "worst_loss": str(e.worst_loss),
+        "scenario": e.scenario,
+        "contracts": str(e.contracts),
+        "markets": list(e.markets),
+    }
+
+
 def write_live(
     journal: Path,
     *,
@@ -50,12 +52,19 @@ def write_live(
     per_market: Mapping[str, StatsSnapshot],
     totals: StatsSnapshot | None,
     at: str,
+    exposure: tuple[EventExposure, ...] = (),
+    blocked: Mapping[str, str] | None = None,
 ) -> None:
-    """Replace the live file in one rename: a reader sees the old or the new, never half."""
+    """Replace the live file in one rename: a reader sees the old or the new, never half.
+    ``events``: each market's real-world event (of several markets); ``exposure``: each
+    event's worst-case loss over its outcome scenarios, and which scenario it is;
+    ``blocked``: the markets not quoted because the venue disputes their position, and why."""
     body = {
         "updated_at": at,
+        "blocked": dict(blocked or {}),
         "marks": {k: str(v) for k, v in marks.items()},
         "events": dict(events),
+        "exposure": [exposure_dict(e) for e in exposure],
         "markets": {k: stats_dict(v) for k, v in per_market.items()},
         "totals": stats_dict(totals) if totals is not None else None,
     }
@@ -72,78 +81,3 @@ def read_live(journal: Path) -> dict[str, Any]:
     except (OSError, json.JSONDecodeError):
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def status_report(journal: Path) -> dict[str, Any]:
-    """Everything ``predmm status --json`` prints."""
-    if not journal.exists():
-        raise PredmmError(f"no journal at {journal} (give --journal PATH of a predmm run)")
-    live = read_live(journal)
-    marks = {MarketId.parse(k): Decimal(v) for k, v in live.get("marks", {}).items()}
-    events = {MarketId.parse(k): EventId(v) for k, v in live.get("events", {}).items()}
-    try:
-        with Journal.open_read_only(journal) as reader:
-            status = reader.status(marks=marks, events=events).as_dict()
-    except JournalError as exc:
-        raise PredmmError(f"{journal}: {exc}") from None
-    status["quality"] = {"totals": live.get("totals"), "markets": live.get("markets", {})}
-    status["live_updated_at"] = live.get("updated_at")
-    return status
-
-
-def _table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
-    table = Table(title=title, title_justify="left")
-    for i, col in enumerate(columns):
-        table.add_column(col, justify="left" if i == 0 else "right")
-    for row in rows:
-        table.add_row(*row)
-    return table
-
-
-def print_status(report: dict[str, Any], console: Console) -> None:
-    state = report.get("trading_state") or {}
-    console.print(
-        f"trading state: [bold]{state.get('state', 'active')}[/bold]"
-        + (f" ({state['reason']})" if state.get("reason") else "")
-        + f"   fills: {report['fill_count']}   last fill: {report['last_fill_at'] or '-'}"
-    )
-    console.print(
-        f"realized PnL: ${report['realized_pnl']}   unrealized PnL: "
-        f"${report['unrealized_pnl'] if report['unrealized_pnl'] is not None else '-'}"
-        f"   fees: ${report['fees_paid']}"
-    )
-    q = report["quality"].get("totals")
-    if q:
-        markouts = "  ".join(f"markout {h} ${v}" for h, v in q["markouts"].items())
-        console.print(
-            f"fill rate: {Decimal(q['fill_rate']):.1%}   spread capture: ${q['spread_capture']}"
-            f"   quote uptime: {Decimal(q['quote_uptime']):.1%}   {markouts}"
-        )
-    cols = ["market", "event", "YES", "avg YES", "NO", "avg NO", "net", "realized", "unrealized"]
-    cols += ["open", "restarts"]
-    rows = [
-        [
-            m["market_id"],
-            m["event_id"] or "-",
-            m["yes_contracts"],
-            m["avg_yes_price"],
-            m["no_contracts"],
-            m["avg_no_price"],
-            m["net_position"],
-            m["realized_pnl"],
-            m["unrealized_pnl"] or "-",
-            str(m["open_orders"]),
-            f"{m['restarts']}" + (" quarantined" if m["quarantined"] else ""),
-        ]
-        for m in report["markets"]
-    ]
-    console.print(_table("markets", cols, rows))
-    if report["events"]:
-        rows = [
-            [e["event_id"], ", ".join(e["market_ids"]), e["net_position"], e["realized_pnl"]]
-            for e in report["events"]
-        ]
-        console.print(_table("events across venues", ["event", "markets", "net", "realized"], rows))
-    console.print(
-        f"open orders: {len(report['open_orders'])}   restarts: {len(report['restarts'])}"
-    )

@@ -1,25 +1,42 @@
 """Building the venue clients the daemon trades through: from the settings file (real
 venues, secrets from the environment or key files), from the files ``predmm sim
---credentials-out`` wrote, or from an in-process simulator."""
+--credentials-out`` wrote, or from an in-process simulator; with each venue's world (what
+its journal records belong to: ``supervisors.worlds``) and account (a hash naming the
+account for its lock: ``cli.locks``)."""
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from predmm.config.risk import EventLink
-from predmm.config.settings import Settings, resolve_secrets
+from predmm.cli.oneline import check_keys
+from predmm.config.risk import EventLink, RiskConfig
+from predmm.config.settings import PolymarketSettings, Settings, resolve_secrets
+from predmm.domain.enums import Venue
 from predmm.domain.errors import ConfigError
 from predmm.platforms.kalshi import KalshiPlatform
 from predmm.platforms.polymarket import PolymarketPlatform
 from predmm.platforms.venue import VenueClient
+from predmm.supervisors import worlds
+from predmm.supervisors.worlds import VenueWorld, account_key
 
+EMBEDDED_NOISE_PER_MIN = 30.0  # noise trades per market per minute on the embedded exchange
 # the simulator's Kalshi front end rate-limits at the premier tier (a market maker's)
 SIMULATOR_KALSHI_TIER = "premier"
+
+
+@attrs.frozen(kw_only=True)
+class VenueAccount:
+    venue: Venue
+    url: str  # the venue's base URL
+    key: str  # account_key(venue, url, key id or wallet): reveals neither
+    world: VenueWorld
 
 
 @attrs.frozen(kw_only=True)
@@ -27,6 +44,30 @@ class VenueSetup:
     clients: tuple[VenueClient, ...]
     links: tuple[EventLink, ...] = ()
     description: tuple[str, ...] = ()
+    accounts: tuple[VenueAccount, ...] = ()
+
+    @property
+    def worlds(self) -> tuple[VenueWorld, ...]:
+        return tuple(a.world for a in self.accounts)
+
+
+WorldOf = Callable[[Venue, str, str], VenueWorld]  # (venue, base URL, account key)
+
+
+def _real(venue: Venue, url: str, key: str) -> VenueWorld:
+    return worlds.real_venue(venue, url)
+
+
+def _account(client: VenueClient, key_id: str, world_of: WorldOf) -> VenueAccount:
+    """The client's account (by its Kalshi ``key_id``, or its Polymarket wallet)."""
+    if isinstance(client, KalshiPlatform):
+        url, who = client.base_url, key_id
+    else:
+        assert isinstance(client, PolymarketPlatform)
+        url, who = client.clob_url, client.wallet.address
+    key = account_key(client.venue, url, who)
+    world = world_of(client.venue, url, key)
+    return VenueAccount(venue=client.venue, url=url, key=key, world=world)
 
 
 def _read_json(path: Path) -> Any:
@@ -56,7 +97,10 @@ def kalshi_from_file(path: Path) -> KalshiPlatform:
 
 def polymarket_from_file(path: Path) -> PolymarketPlatform:
     data = _read_json(path)
-    return _sim_polymarket(lambda key: _field(data, key, path))
+    try:
+        return _sim_polymarket(lambda key: _field(data, key, path), data)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
 
 
 def _sim_kalshi(key_id: str, secret: str | Path, base_url: str, ws_url: str) -> KalshiPlatform:
@@ -69,11 +113,16 @@ def _sim_kalshi(key_id: str, secret: str | Path, base_url: str, ws_url: str) -> 
     )
 
 
-def _sim_polymarket(credential: Callable[[str], str]) -> PolymarketPlatform:
+def _sim_polymarket(
+    credential: Callable[[str], str], account: Mapping[str, Any]
+) -> PolymarketPlatform:
     """A Polymarket client from the simulator's credentials, by their names in
-    ``polymarket.json`` (and on ``PolymarketEndpoint``)."""
+    ``polymarket.json`` (and on ``PolymarketEndpoint``); ``account`` may hold the
+    ``signature_type`` and ``funder`` of a proxy, Safe or deposit wallet account."""
     return PolymarketPlatform(
         private_key=credential("private_key"),
+        signature_type=account.get("signature_type", 0),
+        funder=account.get("funder") or None,
         api_key=credential("api_key"),
         api_secret=credential("secret"),
         api_passphrase=credential("passphrase"),
@@ -90,8 +139,11 @@ def links_from_file(path: Path) -> tuple[EventLink, ...]:
     if not isinstance(data, list):
         raise ConfigError(f"{path}: expected a list of event links")
     try:
-        return tuple(EventLink(event_id=e["event_id"], markets=e["markets"]) for e in data)
-    except (KeyError, TypeError) as exc:
+        return tuple(
+            EventLink(event_id=e["event_id"], markets=e["markets"], outcome=e.get("outcome"))
+            for e in data
+        )
+    except (KeyError, TypeError, AttributeError) as exc:
         raise ConfigError(f"{path}: bad event link: {exc!r}") from None
 
 
@@ -105,67 +157,133 @@ def from_sim_credentials(directory: Path) -> VenueSetup:
         )
     clients: list[VenueClient] = []
     described: list[str] = []
+    accounts: list[VenueAccount] = []
     if kalshi.exists():
         k = kalshi_from_file(kalshi)
         clients.append(k)
         described.append(f"kalshi      {_read_json(kalshi)['base_url']}")
+        accounts.append(_account(k, _read_json(kalshi)["key_id"], worlds.simulator))
     if poly.exists():
-        clients.append(polymarket_from_file(poly))
+        p = polymarket_from_file(poly)
+        clients.append(p)
         described.append(f"polymarket  {_read_json(poly)['clob_url']}")
+        accounts.append(_account(p, "", worlds.simulator))
     return VenueSetup(
         clients=tuple(clients),
         links=links_from_file(directory / "events.json"),
         description=tuple(described),
+        accounts=tuple(accounts),
     )
 
 
 def from_settings(settings: Settings, environ: Mapping[str, str] | None = None) -> VenueSetup:
-    """The real venues of a settings file; every secret is resolved before anything starts."""
+    """The real venues of a settings file; every secret is resolved, and every key read
+    as a key, before anything starts."""
     secrets = resolve_secrets(settings, environ)
+    check_keys(settings, secrets)  # cli.oneline
     clients: list[VenueClient] = []
     described: list[str] = []
+    accounts: list[VenueAccount] = []
     if settings.kalshi is not None:
-        clients.append(
-            KalshiPlatform(
-                api_key=secrets["kalshi.key_id"],
-                api_secret=secrets["kalshi.private_key"],
-                base_url=settings.kalshi.base_url,
-            )
+        kalshi = KalshiPlatform(
+            api_key=secrets["kalshi.key_id"],
+            api_secret=secrets["kalshi.private_key"],
+            base_url=settings.kalshi.base_url,
         )
+        clients.append(kalshi)
         described.append(f"kalshi      {settings.kalshi.base_url}")
+        accounts.append(_account(kalshi, secrets["kalshi.key_id"], _real))
     if settings.polymarket is not None:
         pm = settings.polymarket
-        clients.append(
-            PolymarketPlatform(
-                private_key=secrets["polymarket.private_key"],
-                api_key=secrets["polymarket.api_key"],
-                api_secret=secrets["polymarket.api_secret"],
-                api_passphrase=secrets["polymarket.api_passphrase"],
-                clob_url=pm.clob_url,
-                gamma_url=pm.gamma_url,
-                ws_url=pm.ws_url,
-            )
-        )
+        poly = _polymarket(pm, secrets)
+        clients.append(poly)
         described.append(f"polymarket  {pm.clob_url}")
+        accounts.append(_account(poly, "", _real))
     if not clients:
-        raise ConfigError("the config names no venue: add a [kalshi] or [polymarket] table")
-    return VenueSetup(clients=tuple(clients), description=tuple(described))
+        raise ConfigError(
+            "the config names no venue: add a [kalshi] or [polymarket] table"
+            " (or rehearse it on the embedded simulator: predmm run --config FILE --sim)"
+        )
+    return VenueSetup(
+        clients=tuple(clients), description=tuple(described), accounts=tuple(accounts)
+    )
 
 
-def from_running_simulator(running: Any) -> VenueSetup:
-    """The venues of an in-process simulator (``simulator.testing.running_simulator``)."""
+def _polymarket(pm: PolymarketSettings, secrets: Mapping[str, str]) -> PolymarketPlatform:
+    """The ``[polymarket]`` venue; a funder that does not fit the key (the key's own
+    address as a proxy) is a config error naming the table."""
+    try:
+        return PolymarketPlatform(
+            private_key=secrets["polymarket.private_key"],
+            signature_type=pm.signature_type,
+            funder=pm.funder,
+            api_key=secrets["polymarket.api_key"],
+            api_secret=secrets["polymarket.api_secret"],
+            api_passphrase=secrets["polymarket.api_passphrase"],
+            clob_url=pm.clob_url,
+            gamma_url=pm.gamma_url,
+            ws_url=pm.ws_url,
+        )
+    except ValueError as exc:
+        raise ConfigError(f"[polymarket]: {exc}") from None
+
+
+def from_running_simulator(running: Any, run: EmbeddedRun | None = None) -> VenueSetup:
+    """The venues of an in-process simulator (``simulator.testing.running_simulator``);
+    ``run``: the ``predmm run`` it was started for, whose paper world it is (None: a
+    simulator like any other, known by its address)."""
     k, p = running.kalshi, running.polymarket
     links = tuple(
-        EventLink(event_id=event, markets=markets) for event, markets in running.sim.links().items()
+        EventLink(event_id=link.event_id, markets=link.markets, outcome=link.outcome)
+        for link in running.sim.links()
     )
+    kalshi = _sim_kalshi(k.key_id, k.private_key_pem, k.base_url, k.ws_url)
+    poly = _sim_polymarket(lambda key: str(getattr(p, key)), attrs.asdict(p))
+    world_of: WorldOf = worlds.simulator if run is None else run.world
     return VenueSetup(
-        clients=(
-            _sim_kalshi(k.key_id, k.private_key_pem, k.base_url, k.ws_url),
-            _sim_polymarket(lambda key: str(getattr(p, key))),
-        ),
+        clients=(kalshi, poly),
         links=links,
         description=(
             f"kalshi      {k.base_url} (embedded simulator)",
             f"polymarket  {p.clob_url} (embedded simulator)",
         ),
+        accounts=(_account(kalshi, k.key_id, world_of), _account(poly, "", world_of)),
     )
+
+
+def embedded_simulator() -> dict[str, Any]:
+    """The embedded exchange: established markets (``history``) and a busy tape, so a
+    short run shows fills."""
+    from predmm.simulator.flow import FlowConfig
+    from predmm.simulator.testing import wall_clock_start
+    from predmm.simulator.universe import default_universe
+
+    start = wall_clock_start()
+    return {
+        "start": start,
+        "universe": default_universe(start, history=True),
+        "flow_config": FlowConfig(noise_rate_per_min=EMBEDDED_NOISE_PER_MIN),
+    }
+
+
+def with_links(risk: RiskConfig, setup: VenueSetup) -> RiskConfig:
+    """Add the venues' known cross-venue links to the configured ones (config wins)."""
+    known = {m for link in risk.event_links for m in link.markets}
+    extra = tuple(link for link in setup.links if not known.intersection(link.markets))
+    return attrs.evolve(risk, event_links=risk.event_links + extra) if extra else risk
+
+
+@attrs.frozen(kw_only=True)
+class EmbeddedRun:
+    """One ``predmm run`` on the embedded simulator: a paper world of its own."""
+
+    name: str  # its start to the second and a random tail: unique
+    started: datetime
+
+    def world(self, venue: Venue, url: str, key: str) -> VenueWorld:
+        return worlds.embedded(venue, self.name, self.started)
+
+    @classmethod
+    def starting_now(cls) -> EmbeddedRun:
+        started = datetime.now(UTC).replace(microsecond=0)
+        return cls(name=f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}", started=started)

@@ -87,15 +87,22 @@ def structure_values(data: dict[str, Any], source: str = "<config>") -> dict[str
 
 def _structure_value(source: str, field: attrs.Attribute[Any], value: Any) -> Any:
     try:
+        return structure_value(field, value)
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+
+
+def structure_value(field: attrs.Attribute[Any], value: Any) -> Any:
+    """``value`` as the type of ``field`` (a MarketMakingConfig field); a wrong type
+    raises ``ConfigError`` naming the key and the value."""
+    try:
         choices = get_args(field.type)
         if choices and value not in choices:
             raise TypeError(f"expected one of {', '.join(map(repr, choices))}, got {value!r}")
         target: Any = str if choices else field.type
         return _converter.structure(value, target)
     except (TypeError, ValueError) as exc:
-        raise ConfigError(
-            f"{source}: key {field.name!r} has a bad value {value!r}: {exc}"
-        ) from None
+        raise ConfigError(f"key {field.name!r} has a bad value {value!r}: {exc}") from None
 
 
 def load_config(path: str | Path) -> MarketMakingConfig:

@@ -93,6 +93,7 @@ class MarketMakingConfig:
     # forced exit before resolution
     exit_window_hours: float = attrs.field(default=2.0, validator=_non_negative)
     exit_min_inventory: int = _int(5, _non_negative)
+    exit_aggressive_hours: float = attrs.field(default=0.5, validator=_non_negative)
     # paper trading: fills simulated locally against real market data
     paper_mode: bool = False
 
@@ -111,7 +112,13 @@ class MarketMakingConfig:
             "max_position_size",
         )
         _ordered(self, "quote_size", "max_inventory")
-        _ordered(self, "exit_window_hours", "near_close_hours", "approaching_close_hours")
+        _ordered(
+            self,
+            "exit_aggressive_hours",
+            "exit_window_hours",
+            "near_close_hours",
+            "approaching_close_hours",
+        )
         _ordered(self, "volume_spike_window_seconds", "volume_spike_lookback_seconds")
         if self.fair_value_method not in ("mid", "microprice"):
             raise ConfigError(

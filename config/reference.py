@@ -36,21 +36,25 @@ STRATEGY_DOCS = {
     "volume_spike_multiple": "last window's volume over this multiple of its average: pause",
     "volume_spike_window_seconds": "the window of the volume-spike guard",
     "volume_spike_lookback_seconds": "history of that average (silent until half is seen)",
-    "exit_window_hours": "inside this window: no new markets, forced exit of inventory",
-    "exit_min_inventory": "forced exit only when absolute net exceeds this",
+    "exit_window_hours": "inside this window: exit only (no new quotes), passive orders first",
+    "exit_min_inventory": "marketable exit only when absolute net exceeds this",
+    "exit_aggressive_hours": "inside this window: the exit takes the best ask (marketable)",
     "paper_mode": "simulate fills locally against the venues' real market data",
 }
 
 RISK_DOCS = {
     "max_market_contracts": "one market: contracts per side held plus resting buys",
     "max_market_loss": "one market: worst-case loss at resolution, dollars",
-    "max_event_contracts": "one real-world event across both venues: net contracts",
-    "max_event_loss": "one event across both venues: worst-case loss, dollars",
+    "max_event_contracts": "one real-world event across both venues: net contracts (the most "
+    "one of its outcome scenarios pays beyond another)",
+    "max_event_loss": "one event across both venues: worst-case loss over its outcome "
+    "scenarios, dollars",
     "max_venue_loss": "one venue: worst-case loss, dollars",
     "max_total_loss": "everything: worst-case loss, dollars",
     "reducing_loss": "day's loss past which only inventory-reducing orders pass (REDUCING)",
     "daily_loss_limit": "day's loss past which everything is cancelled (HALTED)",
-    "event_links": '`[[risk.event_links]]`: `event_id`, `markets = ["kalshi:T", ...]`',
+    "event_links": "`[[risk.event_links]]`, one outcome each: `event_id`, `markets = "
+    '["kalshi:T", ...]`, `outcome` (when links share an `event_id`)',
 }
 
 

@@ -4,13 +4,18 @@ leaves the process.
 Exposure is measured as the *worst case*: every resting order that could make things
 worse is assumed to fill, every one that could help is assumed not to.
 
-* contracts: the directional net contracts (YES minus NO, or NO minus YES) of a market or
-  of a real-world event across both venues;
-* dollars: the worst-case loss at resolution (a YES pays $1 if the event happens).
+* contracts: the directional net contracts of a market (YES minus NO, or NO minus YES),
+  and of a real-world event across both venues (the most that one of its scenarios pays
+  beyond another);
+* dollars: the worst-case loss at resolution, over the event's outcome scenarios (a YES
+  pays $1 if its outcome happens). ``domain.outcomes`` says how events are made.
 
-An ``EventLink`` names one real-world question and the markets that list it on each
-venue; linked markets share one outcome, so a YES on Kalshi and a NO on Polymarket of the
-same event hedge each other.
+An ``EventLink`` is one outcome: the markets that list the same question on each venue,
+so a YES on Kalshi and a NO on Polymarket of it hedge each other. ``event_id`` names the
+real-world event; links that share an ``event_id`` are different, mutually exclusive
+outcomes of it, and each names its ``outcome``. A linked market's venue event (the other
+markets of a Kalshi event, of a Polymarket neg-risk event) joins the same real-world
+event.
 """
 
 from __future__ import annotations
@@ -69,12 +74,22 @@ def _event_id(value: Any) -> EventId:
     return EventId(value)
 
 
+def _outcome(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"event link outcome = {value!r}: must be a non-empty string")
+    return value
+
+
 @attrs.frozen(kw_only=True)
 class EventLink:
-    """One real-world event and its markets on every venue (``"kalshi:TICKER"``)."""
+    """One outcome of a real-world event: the markets that list it on every venue
+    (``"kalshi:TICKER"``), named ``outcome`` when the event has others."""
 
     event_id: EventId = attrs.field(converter=_event_id)
     markets: tuple[MarketId, ...] = attrs.field(converter=_market_ids)
+    outcome: str | None = attrs.field(default=None, converter=_outcome)
 
     def __attrs_post_init__(self) -> None:
         if not self.markets:
@@ -82,25 +97,59 @@ class EventLink:
         if len(set(self.markets)) != len(self.markets):
             raise ConfigError(f"event link {self.event_id}: markets = {self.markets} repeats one")
 
+    def __str__(self) -> str:
+        what = f"{self.event_id} ({self.outcome})" if self.outcome else str(self.event_id)
+        return what
+
 
 def _links(value: Any) -> tuple[EventLink, ...]:
     links = tuple(
         v if isinstance(v, EventLink) else EventLink(**_link_fields(v)) for v in value or ()
     )
-    seen: dict[MarketId, EventId] = {}
+    seen: dict[MarketId, EventLink] = {}
     for link in links:
         for market in link.markets:
-            other = seen.setdefault(market, link.event_id)
-            if other != link.event_id:
+            other = seen.setdefault(market, link)
+            if other is not link:
                 raise ConfigError(
-                    f"event_links: market {market} is linked to both {other} and {link.event_id}"
+                    f"event_links: market {market} is linked to both {other} and {link}: "
+                    "a market is one outcome"
                 )
+    _outcomes_named(links)
     return links
 
 
+def _outcomes_named(links: tuple[EventLink, ...]) -> None:
+    """Links sharing an ``event_id`` are different outcomes: each must be named, once."""
+    by_event: dict[EventId, list[EventLink]] = {}
+    for link in links:
+        by_event.setdefault(link.event_id, []).append(link)
+    for event_id, same in by_event.items():
+        if len(same) < 2:
+            continue
+        if any(link.outcome is None for link in same):
+            raise ConfigError(
+                f"event_links: event_id {event_id} has {len(same)} entries: they are "
+                'different outcomes of it, so each needs its outcome = "..." (markets '
+                "that are the same outcome go in one entry)"
+            )
+        names = [link.outcome for link in same]
+        repeated = sorted({n for n in names if names.count(n) > 1 and n is not None})
+        if repeated:
+            raise ConfigError(
+                f"event_links: event_id {event_id} names outcome {repeated[0]!r} twice "
+                "(markets that are the same outcome go in one entry)"
+            )
+
+
+LINK_KEYS = frozenset({"event_id", "markets", "outcome"})
+
+
 def _link_fields(value: Any) -> dict[str, Any]:
-    if not isinstance(value, dict) or set(value) != {"event_id", "markets"}:
-        raise ConfigError(f"event_links entry {value!r}: expected keys event_id and markets")
+    if not isinstance(value, dict) or not {"event_id", "markets"} <= set(value) <= LINK_KEYS:
+        raise ConfigError(
+            f"event_links entry {value!r}: expected keys event_id, markets and, optionally, outcome"
+        )
     return value
 
 
@@ -132,7 +181,8 @@ class RiskConfig:
         _not_above(self, "reducing_loss", "daily_loss_limit")
 
     def event_of(self, market_id: MarketId) -> EventId | None:
-        """The linked event of ``market_id``, if the config links it."""
+        """The linked event of ``market_id``, if the config links it (the venues' events
+        join it too: the PortfolioActor's ``ExposureReport`` has the whole of each)."""
         return self._index.get(market_id)
 
 

@@ -8,9 +8,10 @@ base_spread = "0.05"
 
 [risk]                           # RiskConfig keys
 max_event_loss = "150"
-[[risk.event_links]]
-event_id = "FED-DEC"
-markets = ["kalshi:FED-25DEC-T4.50", "polymarket:0xabc..."]
+[[risk.event_links]]             # one outcome, listed on both venues
+event_id = "FED-DEC"             # its real-world event
+outcome = "cut 25"               # needed when another link names the same event_id
+markets = ["kalshi:KXFEDDECISION-26DEC-C25", "polymarket:0xabc..."]
 
 [kalshi]                         # omit a venue to not trade it
 base_url = "demo"                # "production", "demo" or a URL ending in /trade-api/v2
@@ -22,6 +23,8 @@ private_key_env = "POLY_PRIVATE_KEY"
 api_key_env = "POLY_API_KEY"
 api_secret_env = "POLY_API_SECRET"
 api_passphrase_env = "POLY_API_PASSPHRASE"
+signature_type = 0               # 0 EOA, 1 POLY_PROXY, 2 POLY_GNOSIS_SAFE, 3 POLY_1271
+# funder = "0x..."               # types 1-3: the proxy, Safe or deposit wallet address
 
 [daemon]
 journal = "predmm.sqlite3"
@@ -43,6 +46,7 @@ from typing import Any
 
 import attrs
 
+from predmm.config.accounts import funder_of, signature_type_of
 from predmm.config.loader import load_preset, structure_config
 from predmm.config.market_making import MarketMakingConfig
 from predmm.config.risk import RiskConfig, risk_config_from_dict
@@ -94,6 +98,8 @@ class PolymarketSettings:
     api_key: SecretRef
     api_secret: SecretRef
     api_passphrase: SecretRef
+    signature_type: int = 0  # SIGNATURE_TYPES
+    funder: str | None = None  # checksummed; types 1-3: the proxy, Safe or deposit wallet
 
 
 @attrs.frozen(kw_only=True)
@@ -116,150 +122,101 @@ class Settings:
 _TOP = {"preset", "strategy", "risk", "kalshi", "polymarket", "daemon"}
 
 
+def is_strategy_file(data: Mapping[str, Any]) -> bool:
+    """A flat strategy file: MarketMakingConfig keys at the top level (like the presets),
+    and nothing else."""
+    keys = {f.name for f in attrs.fields(MarketMakingConfig)}
+    return bool(data) and all(key in keys for key in data)
+
+
 def is_settings_file(path: str | Path) -> bool:
-    """Whether ``path`` looks like the daemon's settings (a top-level table of its own)
-    rather than a flat strategy file; unreadable files answer False (the loader then
-    reports them)."""
+    """Whether ``path`` holds the daemon's settings rather than a flat strategy file;
+    unreadable files answer True (the settings loader then reports them)."""
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError):
-        return False
-    return any(key in _TOP for key in data)
+        return True
+    return not is_strategy_file(data)
 
 
-def load_settings(path: str | Path, *, preset: str | None = None) -> Settings:
-    """Read the daemon's TOML; ``preset`` (from the command line) overrides the file's."""
-    path = Path(path)
+def read_toml(path: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def load_settings(path: str | Path, *, preset: str | None = None) -> Settings:
+    """Read the daemon's TOML; ``preset`` (from the command line) overrides the file's.
+    A flat strategy file (MarketMakingConfig keys only) is read as the [strategy] table."""
+    path = Path(path)
+    data = read_toml(path)
+    if is_strategy_file(data):
+        data = {"strategy": data}
     return settings_from_dict(data, str(path), preset=preset)
 
 
 def settings_from_dict(
     data: dict[str, Any], source: str = "<config>", *, preset: str | None = None
 ) -> Settings:
-    for key, value in data.items():
-        if key not in _TOP:
-            raise ConfigError(
-                f"{source}: unknown key {key!r} (value {value!r}); "
-                f"expected one of {', '.join(sorted(_TOP))}"
-            )
-    preset = preset or _opt_str(data, "preset", source)
-    strategy = _strategy(data.get("strategy", {}), preset, source)
-    risk_data = _table(data, "risk", source)
+    """The settings of a parsed file. Every check is ``config.check``'s: the first
+    problem it finds is raised, saying how many more there are; a file without problems
+    is then only read."""
+    from predmm.config.check import settings_problems
+
+    problems = settings_problems(data, source, preset=preset)
+    if problems:
+        more = len(problems) - 1
+        hint = f" (and {more} more: predmm config check {source})" if more else ""
+        raise ConfigError(f"{problems[0]}{hint}")
+    preset = preset or data.get("preset")
+    base = load_preset(preset) if preset is not None else None
     return Settings(
-        strategy=strategy,
-        risk=risk_config_from_dict(risk_data, f"{source} [risk]"),
-        kalshi=_kalshi(data["kalshi"], source) if "kalshi" in data else None,
-        polymarket=_polymarket(data["polymarket"], source) if "polymarket" in data else None,
-        daemon=_daemon(_table(data, "daemon", source), source),
+        strategy=structure_config(data.get("strategy", {}), source, base),
+        risk=risk_config_from_dict(data.get("risk", {}), f"{source} [risk]"),
+        kalshi=_kalshi(data["kalshi"]) if "kalshi" in data else None,
+        polymarket=_polymarket(data["polymarket"]) if "polymarket" in data else None,
+        daemon=_daemon(data.get("daemon", {})),
         preset=preset,
     )
 
 
-def _strategy(table: Any, preset: str | None, source: str) -> MarketMakingConfig:
-    if not isinstance(table, dict):
-        raise ConfigError(f"{source}: [strategy] must be a table, got {table!r}")
-    base = load_preset(preset) if preset is not None else None
-    where = f"{source} [strategy]" + (f" over preset {preset}" if preset else "")
-    return structure_config(table, where, base)
+def _secret(table: Mapping[str, Any], name: str) -> SecretRef:
+    file = table.get(f"{name}_file")
+    return SecretRef(env=table.get(f"{name}_env"), file=Path(file) if file else None)
 
 
-def _table(data: Mapping[str, Any], key: str, source: str) -> dict[str, Any]:
-    value = data.get(key, {})
-    if not isinstance(value, dict):
-        raise ConfigError(f"{source}: [{key}] must be a table, got {value!r}")
-    return value
-
-
-def _opt_str(data: Mapping[str, Any], key: str, source: str) -> str | None:
-    value = data.get(key)
-    if value is not None and not isinstance(value, str):
-        raise ConfigError(f"{source}: key {key!r} has a bad value {value!r}: expected a string")
-    return value
-
-
-class _Section:
-    """Reads one venue/daemon table, remembering which keys were used."""
-
-    def __init__(self, table: Any, name: str, source: str) -> None:
-        if not isinstance(table, dict):
-            raise ConfigError(f"{source}: [{name}] must be a table, got {table!r}")
-        self.table, self.where, self.used = table, f"{source} [{name}]", set[str]()
-
-    def text(self, key: str, default: str | None = None) -> str | None:
-        self.used.add(key)
-        value = self.table.get(key, default)
-        if value is not None and not isinstance(value, str):
-            raise ConfigError(
-                f"{self.where}: key {key!r} has a bad value {value!r}: expected a string"
-            )
-        return value
-
-    def secret(self, name: str) -> SecretRef:
-        env, file = self.text(f"{name}_env"), self.text(f"{name}_file")
-        if name in self.table:
-            raise ConfigError(
-                f"{self.where}: key {name!r}: secrets never go in the file; "
-                f"use {name}_env (an environment variable) or {name}_file"
-            )
-        if (env is None) == (file is None):
-            raise ConfigError(f"{self.where}: give exactly one of {name}_env or {name}_file")
-        return SecretRef(env=env, file=Path(file) if file else None)
-
-    def done(self) -> None:
-        extra = set(self.table) - self.used
-        if extra:
-            key = sorted(extra)[0]
-            raise ConfigError(f"{self.where}: unknown key {key!r} (value {self.table[key]!r})")
-
-
-def _kalshi(table: Any, source: str) -> KalshiSettings:
-    s = _Section(table, "kalshi", source)
-    url = s.text("base_url", "demo") or "demo"
-    settings = KalshiSettings(
+def _kalshi(table: Mapping[str, Any]) -> KalshiSettings:
+    url = table.get("base_url", "demo")
+    return KalshiSettings(
         base_url=KALSHI_URLS.get(url, url),
-        key_id=s.secret("key_id"),
-        private_key=s.secret("private_key"),
+        key_id=_secret(table, "key_id"),
+        private_key=_secret(table, "private_key"),
     )
-    if not settings.base_url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
-        raise ConfigError(f"{s.where}: base_url = {url!r}: use production, demo or an https URL")
-    s.done()
-    return settings
 
 
-def _polymarket(table: Any, source: str) -> PolymarketSettings:
-    s = _Section(table, "polymarket", source)
-    settings = PolymarketSettings(
-        clob_url=s.text("clob_url", POLYMARKET_CLOB) or POLYMARKET_CLOB,
-        gamma_url=s.text("gamma_url", POLYMARKET_GAMMA) or POLYMARKET_GAMMA,
-        ws_url=s.text("ws_url", POLYMARKET_WS) or POLYMARKET_WS,
-        private_key=s.secret("private_key"),
-        api_key=s.secret("api_key"),
-        api_secret=s.secret("api_secret"),
-        api_passphrase=s.secret("api_passphrase"),
+def _polymarket(table: Mapping[str, Any]) -> PolymarketSettings:
+    return PolymarketSettings(
+        clob_url=table.get("clob_url", POLYMARKET_CLOB),
+        gamma_url=table.get("gamma_url", POLYMARKET_GAMMA),
+        ws_url=table.get("ws_url", POLYMARKET_WS),
+        private_key=_secret(table, "private_key"),
+        api_key=_secret(table, "api_key"),
+        api_secret=_secret(table, "api_secret"),
+        api_passphrase=_secret(table, "api_passphrase"),
+        signature_type=signature_type_of(table.get("signature_type", 0)) or 0,
+        funder=funder_of(table),
     )
-    s.done()
-    return settings
 
 
-def _daemon(table: dict[str, Any], source: str) -> DaemonSettings:
-    s = _Section(table, "daemon", source)
-    journal = s.text("journal", "predmm.sqlite3") or "predmm.sqlite3"
-    log_file = s.text("log_file")
-    s.used.add("metrics_port")
-    port = table.get("metrics_port", 0)
-    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
-        raise ConfigError(
-            f"{s.where}: key 'metrics_port' has a bad value {port!r}: expected 0-65535"
-        )
-    s.done()
+def _daemon(table: Mapping[str, Any]) -> DaemonSettings:
+    log_file = table.get("log_file")
     return DaemonSettings(
-        journal=Path(journal), metrics_port=port, log_file=Path(log_file) if log_file else None
+        journal=Path(table.get("journal", "predmm.sqlite3")),
+        metrics_port=table.get("metrics_port", 0),
+        log_file=Path(log_file) if log_file else None,
     )
 
 

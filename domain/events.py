@@ -13,7 +13,7 @@ from decimal import Decimal
 import attrs
 
 from predmm.domain.book import OrderBook
-from predmm.domain.enums import OrderStatus
+from predmm.domain.enums import OrderSide, OrderStatus
 from predmm.domain.ids import ClientOrderId, MarketId, VenueOrderId
 from predmm.domain.market import Market
 from predmm.domain.orders import Fill
@@ -52,6 +52,50 @@ class FillPage:
     # pass back for the fills after these: the next page, or those still to come; the
     # same cursor back (or None) when there are none yet
     cursor: str | None
+
+
+@attrs.frozen(kw_only=True)
+class Settlement:
+    """A market resolved, as the venue publishes it: what one YES contract pays
+    (``yes_payout``: 1 when YES won, 0 when NO won, in between for a scalar result; NO
+    pays the rest), when the venue says it happened, and the contracts of ours it settled
+    when the venue's record says (Kalshi's ``/portfolio/settlements``; None elsewhere)."""
+
+    market_id: MarketId
+    yes_payout: Decimal = attrs.field(validator=lambda _, a, v: _payout(a.name, v))
+    venue_ts: datetime | None = None
+    yes_contracts: Decimal | None = None
+    no_contracts: Decimal | None = None
+    source: str = ""  # where it was read: "kalshi settlements", "kalshi lifecycle", "gamma" ...
+
+    @classmethod
+    def won(
+        cls,
+        market_id: MarketId,
+        side: OrderSide,
+        *,
+        venue_ts: datetime | None = None,
+        source: str = "",
+    ) -> Settlement:
+        """``side`` won: its contracts pay $1, the other side's nothing."""
+        payout = Decimal(1) if side is OrderSide.YES else Decimal(0)
+        return cls(market_id=market_id, yes_payout=payout, venue_ts=venue_ts, source=source)
+
+    @property
+    def no_payout(self) -> Decimal:
+        return 1 - self.yes_payout
+
+    @property
+    def outcome(self) -> str:
+        """``yes``, ``no``, or ``scalar`` (a payout in between)."""
+        if self.yes_payout == 1:
+            return "yes"
+        return "no" if self.yes_payout == 0 else "scalar"
+
+
+def _payout(name: str, value: object) -> None:
+    if not isinstance(value, Decimal) or not value.is_finite() or not 0 <= value <= 1:
+        raise ValueError(f"{name} must be a Decimal between 0 and 1, got {value!r}")
 
 
 # stream events (past tense: they happened on the venue) ------------------------------
@@ -121,6 +165,14 @@ class MarketStatusChanged:
     market: Market
 
 
+@attrs.frozen(kw_only=True)
+class MarketSettled:
+    """The venue resolved a market (Kalshi ``market_lifecycle_v2`` ``determined``)."""
+
+    settlement: Settlement
+    received_ts: datetime | None = None
+
+
 VenueEvent = (
     BookUpdated
     | TradePrinted
@@ -130,4 +182,5 @@ VenueEvent = (
     | BookInvalidated
     | TickSizeChanged
     | MarketStatusChanged
+    | MarketSettled
 )

@@ -1,35 +1,53 @@
 """The PortfolioActor's exposure book (``ExposureBook``): the reservations it granted,
 one per order, and the exposure that they and the contracts held make per market, per
-event (across the venues and on each), per venue and in total, kept by difference
-(Decimal: exact). It checks a market's next orders against the limits
-(``domain.risk``). Plain state owned by one PortfolioActor: no I/O, no clock; the
-contracts held come in as the market's ``InventoryTracker``, and the trading state stays
-the actor's.
+event over its outcome scenarios (across the venues and on each), per venue and in
+total, kept by difference (Decimal: exact). It checks a market's next orders against the
+limits (``domain.risk``); ``answer`` is what the portfolio says to a market's
+reservation (``refusal``: why one order may not rest). Plain state owned by one
+PortfolioActor (and by the backtest's portfolio): no I/O, no clock; the contracts held
+come in as the market's ``InventoryTracker``, and the trading state is given.
+
+Which markets are one outcome and which outcomes one event (``domain.outcomes``) comes
+from the config's links and from what the book learns of each market's venue event
+(``learn``); when that changes, every sum is rebuilt from the markets' exposures.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Protocol
 
 import attrs
 
-from predmm.domain.enums import Action, OrderSide, Venue
-from predmm.domain.ids import ClientOrderId, EventId, MarketId
+from predmm.domain.enums import Action, OrderSide, TradingState, Venue
+from predmm.domain.ids import ClientOrderId, MarketId
 from predmm.domain.orders import Fill, Order
+from predmm.domain.outcomes import Link, VenueGroup
 from predmm.domain.risk import (
     NONE,
     Exposure,
     Limits,
-    Scope,
     Terms,
     breach,
     exceeds,
     held,
+    reduces,
     resting,
     total,
 )
+from predmm.domain.scenarios import EventExposure, EventSums
+
+__all__ = [
+    "AmendSettled",
+    "Answer",
+    "EventExposure",
+    "ExposureBook",
+    "OrderClosed",
+    "ReserveRequest",
+    "answer",
+    "refusal",
+]
 
 ZERO = Decimal(0)
 
@@ -70,13 +88,6 @@ class AmendSettled:
     quantity: Decimal  # the new total
 
 
-@attrs.frozen(kw_only=True)
-class EventExposure:
-    event_id: str
-    contracts: Decimal
-    worst_loss: Decimal
-
-
 @attrs.define
 class _Reservation:
     market_id: MarketId
@@ -96,17 +107,40 @@ class _Reservation:
 
 
 class ExposureBook:
-    def __init__(self, limits: Limits, event_of: Callable[[MarketId], EventId | None]) -> None:
-        self.limits, self.event_of = limits, event_of
+    def __init__(self, limits: Limits, links: Sequence[Link] = ()) -> None:
+        self.limits = limits
         self.reservations: dict[ClientOrderId, _Reservation] = {}
         self.by_market: dict[MarketId, set[ClientOrderId]] = {}
-        self.event_keys: dict[MarketId, str] = {}
-        self.event_markets: dict[str, set[MarketId]] = {}
-        self.market_exp: dict[MarketId, Exposure] = {}
-        self.event_exp: dict[str, Exposure] = {}
-        self.on_venue_exp: dict[tuple[str, Venue], Exposure] = {}
-        self.venue_loss: dict[Venue, Decimal] = {}
-        self.total_loss = ZERO
+        self.sums = EventSums(links)
+
+    @property
+    def market_exp(self) -> dict[MarketId, Exposure]:
+        return self.sums.market_exp
+
+    @property
+    def venue_loss(self) -> dict[Venue, Decimal]:
+        return self.sums.venue_loss
+
+    @property
+    def total_loss(self) -> Decimal:
+        return self.sums.total_loss
+
+    def learn(self, facts: Iterable[tuple[MarketId, VenueGroup | None]]) -> tuple[str, ...]:
+        """What each market's venue says of its event (a scan); the links that contradict
+        the venues (``domain.outcomes.Layout.problems``)."""
+        return self.sums.learn(facts)
+
+    def relink(self, links: Sequence[Link]) -> tuple[str, ...]:
+        """New event links (``EventSums.relink``): () when they applied, else their
+        contradictions with the venues' events, and nothing changed."""
+        return self.sums.relink(links)
+
+    def knows(self, market_id: MarketId) -> bool:
+        """Whether ``learn`` was told of ``market_id``'s venue event (or its lack)."""
+        return market_id in self.sums.known
+
+    def events(self) -> tuple[EventExposure, ...]:
+        return self.sums.events()
 
     # reservations -------------------------------------------------------------------
 
@@ -120,7 +154,7 @@ class ExposureBook:
             return False
         add = total(resting(r.terms) for r in requests)
         sides = {r.terms.side for r in requests}
-        if exceeds(self._scope(market_id), add, sides, self.limits) is not None:
+        if exceeds(self.sums.scope(market_id), add, sides, self.limits) is not None:
             return False
         for req in requests:
             self._hold(req.client_order_id, _Reservation(market_id, req.terms, req.terms.quantity))
@@ -129,7 +163,7 @@ class ExposureBook:
 
     def breach(self, market_id: MarketId, terms: Terms) -> str | None:
         """Which limit an order of ``terms`` would pass (None: none)."""
-        return breach(self._scope(market_id), terms, self.limits)
+        return breach(self.sums.scope(market_id), terms, self.limits)
 
     def reserve(self, market_id: MarketId, req: ReserveRequest) -> None:
         """Hold ``req``, its limits checked: a new order's worst case, or an amend's
@@ -148,21 +182,25 @@ class ExposureBook:
         coid = order.client_order_id
         if coid in self.reservations or order.status.is_terminal or order.remaining <= 0:
             return
-        self.event_key(order.market_id)
         terms = Terms.of(order)
         res = _Reservation(order.market_id, terms, order.remaining, filled=order.filled_quantity)
         self._hold(coid, res)
         self._change(order.market_id, res.exposure())
 
     def reducible(self, market_id: MarketId, net: Decimal) -> Decimal:
-        """Net position ``net`` less what resting reducing orders would already take off."""
+        """What of net position ``net`` is left to reduce once the resting buys of its
+        short side fill (a closed order's fills still to come among them), signed like
+        ``net``: never past zero, so a buy of the long side never counts as reducing."""
+        if net == 0:
+            return net
+        short = OrderSide.NO if net > 0 else OrderSide.YES
+        resting = ZERO
         for coid in self.by_market.get(market_id, ()):
             res = self.reservations[coid]
-            if res.terms.action is Action.BUY and res.terms.side is OrderSide.NO and net > 0:
-                net -= res.remaining
-            elif res.terms.action is Action.BUY and res.terms.side is OrderSide.YES and net < 0:
-                net += res.remaining
-        return net
+            if res.terms.action is Action.BUY and res.terms.side is short:
+                resting += res.remaining
+        left = max(ZERO, abs(net) - resting)
+        return left if net > 0 else -left
 
     def closed(self, msg: OrderClosed) -> None:
         res = self.reservations.get(msg.client_order_id)
@@ -206,27 +244,6 @@ class ExposureBook:
 
     # exposure -----------------------------------------------------------------------
 
-    def event_key(self, market_id: MarketId, event_id: EventId | None = None) -> str:
-        key = self.event_keys.get(market_id)
-        if key is None:
-            linked = self.event_of(market_id) or event_id
-            key = f"event:{linked}" if linked is not None else f"market:{market_id}"
-            self.event_keys[market_id] = key
-            self.event_markets.setdefault(key, set()).add(market_id)
-        return key
-
-    def _scope(self, market_id: MarketId) -> Scope:
-        key = self.event_key(market_id)
-        venue = market_id.venue
-        return Scope(
-            market_id=market_id,
-            market=self.market_exp.get(market_id, NONE),
-            event=self.event_exp.get(key, NONE),
-            event_on_venue=self.on_venue_exp.get((key, venue), NONE),
-            venue_loss=self.venue_loss.get(venue, ZERO),
-            total_loss=self.total_loss,
-        )
-
     def recompute(self, market_id: MarketId, tracker: Holding) -> None:
         """Refresh what ``market_id`` feeds, by difference: its exposure (``tracker``'s
         contracts and its reservations), its event's (on every venue and on its own),
@@ -239,34 +256,78 @@ class ExposureBook:
         )
         ids = self.by_market.get(market_id, ())
         exposure = exposure + total(self.reservations[c].exposure() for c in ids)
-        old = self.market_exp.get(market_id, NONE)
+        old = self.sums.market_exp.get(market_id, NONE)
         if exposure != old:
-            self.market_exp[market_id] = exposure
-            self._shift(self.event_key(market_id), market_id.venue, exposure - old)
+            self.sums.shift(market_id, exposure - old)
+        else:
+            self.sums.cell(market_id)
 
     def _change(self, market_id: MarketId, delta: Exposure) -> None:
         """A reservation of ``market_id`` changed by ``delta`` (held contracts did not)."""
         if delta != NONE:
-            self.market_exp[market_id] = self.market_exp.get(market_id, NONE) + delta
-            self._shift(self.event_key(market_id), market_id.venue, delta)
+            self.sums.shift(market_id, delta)
+        else:
+            self.sums.cell(market_id)
 
-    def _shift(self, key: str, venue: Venue, delta: Exposure) -> None:
-        before = self.event_exp.get(key, NONE)
-        event = self.event_exp[key] = before + delta
-        self.total_loss += event.worst_loss - before.worst_loss
-        before = self.on_venue_exp.get((key, venue), NONE)
-        on_venue = self.on_venue_exp[(key, venue)] = before + delta
-        self.venue_loss[venue] = (
-            self.venue_loss.get(venue, ZERO) + on_venue.worst_loss - before.worst_loss
-        )
 
-    def events(self) -> tuple[EventExposure, ...]:
-        """Each event's exposure across the venues, by key."""
+# the portfolio's answer -------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Answer:
+    """One order's reservation: granted, or refused and why."""
+
+    client_order_id: ClientOrderId
+    granted: bool
+    reason: str = ""
+
+
+def answer(
+    book: ExposureBook,
+    market_id: MarketId,
+    requests: tuple[ReserveRequest, ...],
+    *,
+    state: TradingState,
+    net: Decimal,
+    settled: bool = False,
+) -> tuple[Answer, ...]:
+    """What the portfolio says to a market's ``requests`` (and holds in ``book`` for the
+    granted ones): nothing in a settled market; new quotes together when together they
+    pass no limit (ACTIVE); else one by one (``refusal``). ``net``: the market's net
+    position (YES - NO), for REDUCING's room."""
+    if settled:
+        reason = f"{market_id} is settled"
         return tuple(
-            EventExposure(
-                event_id=key,
-                contracts=self.event_exp.get(key, NONE).contracts,
-                worst_loss=self.event_exp.get(key, NONE).worst_loss,
-            )
-            for key in sorted(self.event_markets)
+            Answer(client_order_id=r.client_order_id, granted=False, reason=reason)
+            for r in requests
         )
+    if state is TradingState.ACTIVE and book.reserve_together(market_id, requests):
+        return tuple(Answer(client_order_id=r.client_order_id, granted=True) for r in requests)
+    out = []
+    for req in requests:
+        why = refusal(book, market_id, req, state=state, net=net)
+        if why is None:
+            book.reserve(market_id, req)
+        out.append(
+            Answer(client_order_id=req.client_order_id, granted=why is None, reason=why or "")
+        )
+    return tuple(out)
+
+
+def refusal(
+    book: ExposureBook,
+    market_id: MarketId,
+    req: ReserveRequest,
+    *,
+    state: TradingState,
+    net: Decimal,
+) -> str | None:
+    """Why ``req`` may not rest (None: it may): trading HALTED; REDUCING and the order
+    does not reduce what is left to reduce of ``net`` once the resting reducing buys
+    fill; or a limit it would pass."""
+    if state is TradingState.HALTED:
+        return "trading is HALTED"
+    terms = req.terms
+    if state is TradingState.REDUCING and not reduces(terms, book.reducible(market_id, net)):
+        return "trading is REDUCING and the order does not reduce inventory"
+    return book.breach(market_id, terms)

@@ -53,7 +53,14 @@ class Market:
     market_id: MarketId
     title: str = ""
     status: MarketStatus = MarketStatus.OPEN
+    # the venue's event (Kalshi event ticker, Polymarket Gamma event id) and what the
+    # venue says of it (``domain.outcomes``): at most one of its markets resolves YES
+    # (Kalshi ``mutually_exclusive``, Polymarket ``negRisk``); exactly one, one of
+    # ``event_markets``, every market of the event (Polymarket neg risk, not augmented)
     event_id: EventId | None = None
+    exclusive: bool = False
+    exhaustive: bool = False
+    event_markets: tuple[MarketId, ...] = ()
     tick: TickSpec = attrs.field(factory=lambda: TickSpec.uniform(Decimal("0.01")))
     liquidity: Decimal = Decimal(0)
     volume: Decimal = Decimal(0)

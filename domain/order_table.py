@@ -53,8 +53,16 @@ class RecentIds(Generic[K]):
         if len(self._order) > self.limit:
             self._ids.discard(self._order.popleft())
 
+    def discard(self, key: K) -> None:
+        """Forget ``key`` (its place in the order is dropped when it comes up)."""
+        self._ids.discard(key)
+
     def __contains__(self, key: object) -> bool:
         return key in self._ids
+
+    def __iter__(self) -> Iterator[K]:
+        """Oldest first."""
+        return iter(self._order)
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -88,6 +96,10 @@ class OrderTable:
         self._awaiting: set[ClientOrderId] = set()  # cancel wanted, submit answer not yet in
         self._ready: list[ClientOrderId] = []
         self._unknown: set[ClientOrderId] = set()
+        self._owed: set[ClientOrderId] = set()  # finished, filled more than the fills counted
+        # closed without the venue's word that they are gone (never found, or refused by
+        # an error): the only finished orders a venue may later show resting
+        self.given_up: RecentIds[ClientOrderId] = RecentIds(retain_closed)
         self.seen_fills: RecentIds[FillId] = RecentIds(retain_fills)
         self.duplicate_fills = 0
         self.closed_count = 0
@@ -111,8 +123,47 @@ class OrderTable:
     def has_live(self) -> bool:
         return any(self._open.values())
 
+    def order_fills(self, market_id: MarketId) -> list[tuple[Order, Decimal]]:
+        """The market's live orders and its finished orders still owed fills (the venue
+        said they filled; the fill messages have not all come), each with the quantity of
+        fills counted for it."""
+        owed = {c for c in self._owed if self._orders[c].market_id == market_id}
+        ids = sorted(owed | self._open.get(market_id, set()))
+        return [(self._orders[c], self._fill_qty.get(c, ZERO)) for c in ids]
+
     def unknown(self) -> Iterator[Order]:
+        """Orders whose state the venue must be asked about (a lost answer, a cancel the
+        venue did not confirm)."""
         return (self._orders[c] for c in sorted(self._unknown))
+
+    def is_unknown(self, coid: ClientOrderId) -> bool:
+        return coid in self._unknown
+
+    def taken_late(self, update: OrderUpdated) -> Order | None:
+        """The order as ``update`` shows it, if it is one given up as never taken that
+        the venue shows resting (it took it after all); None for any other update (a late
+        update of an order that finished is stale, and ignored)."""
+        coid = update.client_order_id or self._by_venue.get(update.venue_order_id)
+        order = self._orders.get(coid) if coid is not None else None
+        if order is None or coid not in self.given_up or not update.status.may_rest:
+            return None
+        if not order.status.is_terminal:
+            return None
+        return attrs.evolve(
+            order,
+            status=update.status,
+            filled_quantity=update.filled_quantity,
+            venue_order_id=update.venue_order_id,
+        )
+
+    def known_as(self, order: Order) -> Order | None:
+        """This table's order for one the venue lists: by client order id, else by the
+        venue's id (an order adopted at a restart under the venue's name for it)."""
+        found = self._orders.get(order.client_order_id)
+        if found is None and order.venue_order_id is not None:
+            coid = self._by_venue.get(order.venue_order_id)
+            found = self._orders.get(coid) if coid is not None else None
+        return found
 
     # changes ------------------------------------------------------------------------
 
@@ -129,6 +180,26 @@ class OrderTable:
         """An order the venue holds that this table did not know (after a restart)."""
         if order.client_order_id not in self._orders and not order.status.is_terminal:
             self._store(order, None)
+
+    def revive(self, order: Order) -> bool:
+        """A finished order that the venue shows resting after all (taken after it was
+        given up): live again, as the venue shows it. False if there is nothing to revive."""
+        coid = order.client_order_id
+        old = self._orders.get(coid)
+        if old is None or not old.status.is_terminal or order.status.is_terminal:
+            return False
+        self._closed.remove(coid)
+        self._owed.discard(coid)
+        self.given_up.discard(coid)
+        revived = attrs.evolve(
+            old,
+            status=order.status,
+            filled_quantity=max(old.filled_quantity, order.filled_quantity),
+            venue_order_id=order.venue_order_id or old.venue_order_id,
+            reason="",
+        )
+        self._store(revived, None)
+        return True
 
     def apply(self, coid: ClientOrderId, event: OrderEvent, **changes: object) -> Order | None:
         order = self._orders.get(coid)
@@ -165,7 +236,8 @@ class OrderTable:
     def reconciled(self, coid: ClientOrderId, found: Order | None) -> None:
         self._answered(coid)
         if found is None:
-            self.apply(coid, E.NOT_FOUND, reason="not on the venue")
+            if self.apply(coid, E.NOT_FOUND, reason="not on the venue") is not None:
+                self.given_up.add(coid)
         else:
             self.placed(
                 PlaceResult(
@@ -218,6 +290,9 @@ class OrderTable:
         filled = max(order.filled_quantity, total)
         event = E.FILL if filled >= order.quantity else E.PARTIAL_FILL
         self.apply(coid, event, filled_quantity=filled)
+        current = self._orders.get(coid)
+        if current is None or total >= current.filled_quantity:
+            self._owed.discard(coid)
         return fill if fill.client_order_id == coid else attrs.evolve(fill, client_order_id=coid)
 
     def cancel_unconfirmed(self, coid: ClientOrderId) -> None:
@@ -263,6 +338,7 @@ class OrderTable:
             coid = self._closed.popleft()
             order = self._orders.pop(coid, None)
             self._fill_qty.pop(coid, None)
+            self._owed.discard(coid)
             vid = order.venue_order_id if order is not None else None
             if vid is not None and self._by_venue.get(vid) == coid:
                 del self._by_venue[vid]
@@ -277,6 +353,8 @@ class OrderTable:
             self._open.get(order.market_id, set()).discard(coid)
             self._unknown.discard(coid)
             self._awaiting.discard(coid)
+            if order.filled_quantity > self._fill_qty.get(coid, ZERO):
+                self._owed.add(coid)
             self.closed_count += 1
             self._closed.append(coid)
             self._forget_oldest()

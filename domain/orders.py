@@ -150,8 +150,26 @@ class Fill:
 
 
 @attrs.frozen(kw_only=True)
+class Leg:
+    """One order of a multi-leg signal: ``action`` ``size`` of ``side`` in ``market_id``
+    at ``limit_price`` or better, at once (IOC: what can fill, the rest cancelled; FOK:
+    all or nothing)."""
+
+    market_id: MarketId
+    side: OrderSide
+    limit_price: Decimal
+    size: Decimal
+    action: Action = Action.BUY
+    time_in_force: TimeInForce = TimeInForce.IOC
+
+
+@attrs.frozen(kw_only=True)
 class Signal:
-    """What the strategy wants done: buy (or sell) ``size`` of ``side`` at ``target_price``."""
+    """What the strategy wants done: buy (or sell) ``size`` of ``side`` at ``target_price``.
+
+    A multi-leg signal (an arbitrage) lists its orders in ``legs``, in the order they are
+    to be sent; its own market, side, price, size and time in force are the first leg's,
+    and its ``strength`` is the dollars it expects to lock."""
 
     market_id: MarketId
     side: OrderSide
@@ -161,3 +179,5 @@ class Signal:
     reason: str = ""
     action: Action = Action.BUY
     order_type: OrderType = OrderType.LIMIT
+    time_in_force: TimeInForce | None = None  # None: the order type's usual one
+    legs: tuple[Leg, ...] = ()

@@ -10,21 +10,28 @@ as not filled, so a limit checked against it holds whatever fills next:
 * ``directional(side)``: contracts that pay only if ``side`` wins, less those that pay
   only if it loses (resting buys of ``side`` and resting sells of the other count).
 
-Linked markets (one event on both venues) share an outcome, so their losses add per
-outcome before the worst is taken: a YES here and a NO there hedge.
+A market's ``Exposure`` has its two worlds (it resolves YES, it resolves NO); an event's
+scenarios ("outcome k happens") put each of its markets in one of them
+(``domain.scenarios``, ``domain.outcomes``): linked markets, one outcome, add up in the
+same world, so a YES here and a NO there hedge; markets of exclusive outcomes cannot all
+resolve YES, so NO in several of them is partly a hedge, and YES in one with NO in
+another is none.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import attrs
 
 from predmm.domain.enums import Action, OrderSide
 from predmm.domain.ids import MarketId
 from predmm.domain.orders import Order
+
+if TYPE_CHECKING:
+    from predmm.domain.scenarios import Scenarios
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -151,22 +158,28 @@ class Limits:
     total_loss: Decimal
 
 
-@attrs.frozen(kw_only=True)
-class Scope:
-    """The exposures an order changes, before it: its market, its event (on every venue),
-    the event's markets on the order's venue, that venue's total loss (summed per event)
-    and the total loss over everything (summed per event)."""
+class Scope(NamedTuple):
+    """The exposures an order changes, before it: its market, its outcome in its event
+    and the clique of outcomes that holds it (``domain.scenarios``) on every venue and on
+    the order's venue, the event's worst case (the sum over its cliques) and contracts,
+    the venue's total loss (summed per event) and the total loss over everything (summed
+    per event). The check is a pure function of these. (A NamedTuple, as ``Exposure``:
+    one is built for every check.)"""
 
     market_id: MarketId
     market: Exposure
-    event: Exposure
-    event_on_venue: Exposure
+    outcome: int
+    event: Scenarios
+    event_loss: Decimal
+    event_contracts: Decimal
+    event_on_venue: Scenarios
     venue_loss: Decimal
     total_loss: Decimal
 
 
 def breach(scope: Scope, terms: Terms, limits: Limits) -> str | None:
-    """Why ``terms`` may not rest (the first limit it would pass), or None.
+    """Why ``terms`` may not rest (the first limit it would pass, in any scenario), or
+    None.
 
     A limit already passed (a config change, a late fill) still lets through an order
     that does not make that measure worse."""
@@ -176,11 +189,17 @@ def breach(scope: Scope, terms: Terms, limits: Limits) -> str | None:
 def exceeds(scope: Scope, add: Exposure, sides: Iterable[OrderSide], limits: Limits) -> str | None:
     """The first limit that ``add`` (resting orders of ``sides`` in the scope's market)
     would pass, or None; ``breach`` for one order or several at once. Resting buys only
-    add, so when several together pass no limit, each of them alone passes none."""
-    market, event = scope.market + add, scope.event + add
-    on_venue = scope.event_on_venue + add
-    d_venue = on_venue.worst_loss - scope.event_on_venue.worst_loss
-    d_event = event.worst_loss - scope.event.worst_loss
+    add, in every scenario, so when several together pass no limit, each of them alone
+    passes none."""
+    market = scope.market + add
+    clique = scope.event
+    loss, contracts = clique.after(scope.outcome, add)
+    event_loss = scope.event_loss + (loss - clique.worst_loss)
+    event_contracts = scope.event_contracts + (contracts - clique.contracts)
+    venue_clique = scope.event_on_venue
+    on_venue = loss if venue_clique is clique else venue_clique.after(scope.outcome, add)[0]
+    venue_loss = scope.venue_loss + (on_venue - venue_clique.worst_loss)
+    total_loss = scope.total_loss + (event_loss - scope.event_loss)
     checks = (
         *(
             (
@@ -192,10 +211,10 @@ def exceeds(scope: Scope, add: Exposure, sides: Iterable[OrderSide], limits: Lim
             for side in sides
         ),
         ("market loss", scope.market.worst_loss, market.worst_loss, limits.market_loss),
-        ("event contracts", scope.event.contracts, event.contracts, limits.event_contracts),
-        ("event loss", scope.event.worst_loss, event.worst_loss, limits.event_loss),
-        ("venue loss", scope.venue_loss, scope.venue_loss + d_venue, limits.venue_loss),
-        ("total loss", scope.total_loss, scope.total_loss + d_event, limits.total_loss),
+        ("event contracts", scope.event_contracts, event_contracts, limits.event_contracts),
+        ("event loss", scope.event_loss, event_loss, limits.event_loss),
+        ("venue loss", scope.venue_loss, venue_loss, limits.venue_loss),
+        ("total loss", scope.total_loss, total_loss, limits.total_loss),
     )
     for name, before, after, limit in checks:
         if after > limit and after > before:

@@ -21,7 +21,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 import pykka
@@ -37,7 +37,13 @@ JOB_BUFFER = 1024
 DRAIN_BATCH = 256
 
 
-def safe_tell(ref: pykka.ActorRef[Any] | None, message: object) -> bool:
+class Tellable(Protocol):
+    """A pykka ``ActorRef``, or anything else that tells an actor (``actors.direct``)."""
+
+    def tell(self, message: Any) -> None: ...
+
+
+def safe_tell(ref: Tellable | None, message: object) -> bool:
     """Tell ``message``; False if the actor is gone (a dead actor is not an error here)."""
     if ref is None:
         return False
@@ -158,6 +164,7 @@ class Bridge:
         self.dropped = 0
         self.finished = False
         self._calls: deque[tuple[Callable[..., object], tuple[object, ...]]] = deque()
+        self._lanes: dict[str, _Lane] = {}
         self.conflator = Conflator(self)
 
     # any thread ------------------------------------------------------------------
@@ -198,7 +205,7 @@ class Bridge:
         answer)."""
         return self.run_soon(self._put_all, tuple(jobs))
 
-    def call_later(self, delay: float, ref: pykka.ActorRef[Any], message: object) -> bool:
+    def call_later(self, delay: float, ref: Tellable, message: object) -> bool:
         """Tell ``message`` to ``ref`` after ``delay`` seconds of trio time."""
         return self.run_soon(self._nursery.start_soon, _tell_after, delay, ref, message)
 
@@ -208,14 +215,29 @@ class Bridge:
         """Open ``key``'s job channel and start ``workers`` tasks calling ``client``."""
         send, recv = trio.open_memory_channel[VenueJob](self._job_buffer)
         self._senders[key] = send
+        lane = self._lanes[key] = _Lane(workers)
         for _ in range(workers):
-            self._nursery.start_soon(_worker, recv.clone(), client)
+            self._nursery.start_soon(_worker, recv.clone(), client, lane)
         recv.close()
 
     def close_venue(self, key: str) -> None:
         send = self._senders.pop(key, None)
         if send is not None:
             send.close()
+
+    async def retire_venue(self, key: str, timeout: float) -> bool:
+        """``key``'s actor is gone: the jobs it queued and no worker started yet are
+        answered unsent (nobody would track what they placed), and the ones running are
+        waited for, up to ``timeout``; then ``start_venue`` may serve a successor. True
+        if every running job finished in time."""
+        self.close_venue(key)
+        lane = self._lanes.pop(key, None)
+        if lane is None:
+            return True
+        lane.retired = True
+        with trio.move_on_after(timeout):
+            await lane.done.wait()
+        return lane.done.is_set()
 
     def _put(self, job: VenueJob) -> None:
         send = self._senders.get(job.key)
@@ -233,7 +255,7 @@ class Bridge:
 
     async def ask(
         self,
-        ref: pykka.ActorRef[Any],
+        ref: Tellable,
         build: Callable[[Callable[[Any], None]], object],
         timeout: float,
     ) -> Any:
@@ -270,20 +292,45 @@ def _guarded(fn: Callable[..., object], args: tuple[object, ...]) -> None:
         logger.exception("bridge callback {fn} failed", fn=getattr(fn, "__qualname__", fn))
 
 
-async def _tell_after(delay: float, ref: pykka.ActorRef[Any], message: object) -> None:
+async def _tell_after(delay: float, ref: Tellable, message: object) -> None:
     await trio.sleep(max(0.0, delay))
     safe_tell(ref, message)
 
 
-async def _worker(recv: trio.MemoryReceiveChannel[VenueJob], client: VenueClient) -> None:
-    async with recv:
-        async for job in recv:
-            try:
-                result = await job.run(client)
-            except Exception as exc:  # answered as an outcome; Cancelled propagates in trio
-                job.answer(JobDone(tag=job.tag, error=exc))
-            else:
-                job.answer(JobDone(tag=job.tag, result=result))
+class _Lane:
+    """One venue's workers: ``retired`` once their actor is gone; ``done`` when the last
+    of them has exited (its channel closed and drained)."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.retired = False
+        self.done = trio.Event()
+
+    def exited(self) -> None:
+        self.workers -= 1
+        if self.workers == 0:
+            self.done.set()
+
+
+async def _worker(
+    recv: trio.MemoryReceiveChannel[VenueJob], client: VenueClient, lane: _Lane
+) -> None:
+    try:
+        async with recv:
+            async for job in recv:
+                if lane.retired:
+                    job.answer(
+                        JobDone(tag=job.tag, error=_dropped(job, trio.ClosedResourceError()))
+                    )
+                    continue
+                try:
+                    result = await job.run(client)
+                except Exception as exc:  # answered as an outcome; Cancelled propagates
+                    job.answer(JobDone(tag=job.tag, error=exc))
+                else:
+                    job.answer(JobDone(tag=job.tag, result=result))
+    finally:
+        lane.exited()
 
 
 class Conflator:

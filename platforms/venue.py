@@ -19,7 +19,14 @@ import attrs
 
 from predmm.domain.book import OrderBook
 from predmm.domain.enums import Venue
-from predmm.domain.events import CancelResult, FillPage, PlaceResult, Position, VenueEvent
+from predmm.domain.events import (
+    CancelResult,
+    FillPage,
+    PlaceResult,
+    Position,
+    Settlement,
+    VenueEvent,
+)
 from predmm.domain.ids import ClientOrderId, MarketId
 from predmm.domain.market import Market
 from predmm.domain.orders import Order
@@ -82,12 +89,27 @@ class VenueClient(Protocol):
         a time; a fill may come twice (fill ids deduplicate), none is skipped."""
         ...
 
-    async def get_positions(self) -> list[Position]: ...
+    async def get_positions(self, market_ids: Sequence[MarketId] | None = None) -> list[Position]:
+        """The account's positions: of ``market_ids`` at least (a client may answer for
+        more: one read may list them all), or of every market (None)."""
+        ...
 
     async def get_balance(self) -> Decimal: ...
+
+    async def get_settlements(self, market_ids: Sequence[MarketId]) -> list[Settlement]:
+        """The settlements of those of ``market_ids`` that have resolved, as the venue
+        publishes them (the others are left out): what one YES pays, when, and the
+        contracts of ours it settled where the venue's record says."""
+        ...
 
     def stream(self, market_ids: Sequence[MarketId]) -> AsyncIterator[VenueEvent]:
         """Book, trade, fill and order events for ``market_ids`` (and our account)."""
         ...
 
     async def aclose(self) -> None: ...
+
+
+def is_paper(client: object) -> bool:
+    """Whether ``client`` trades on paper (a ``PaperPlatform``, or a transparent wrapper
+    of one): its orders never reach a venue."""
+    return getattr(client, "paper", False) is True

@@ -19,6 +19,8 @@ __version__ = "0.1.0"
 
 _PUBLIC = {
     "MarketMakingStrategy": "predmm.strategies.market_making",
+    "ArbitrageStrategy": "predmm.strategies.arbitrage",
+    "ArbitrageConfig": "predmm.config.arbitrage",
     "MarketMakingConfig": "predmm.config.market_making",
     "InventoryTracker": "predmm.strategies.inventory",
     "TradingEngine": "predmm.supervisors.engine",
@@ -31,6 +33,8 @@ _PUBLIC = {
 }
 
 __all__ = [
+    "ArbitrageConfig",
+    "ArbitrageStrategy",
     "InventoryTracker",
     "KalshiPlatform",
     "MarketMakingConfig",
@@ -45,11 +49,13 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from predmm.config.arbitrage import ArbitrageConfig
     from predmm.config.market_making import MarketMakingConfig
     from predmm.domain.enums import OrderSide, OrderStatus, OrderType
     from predmm.domain.orders import Signal
     from predmm.platforms.kalshi.platform import KalshiPlatform
     from predmm.platforms.polymarket import PolymarketPlatform
+    from predmm.strategies.arbitrage import ArbitrageStrategy
     from predmm.strategies.inventory import InventoryTracker
     from predmm.strategies.market_making import MarketMakingStrategy
     from predmm.supervisors.engine import TradingEngine

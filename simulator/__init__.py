@@ -9,13 +9,17 @@ See ``simulator/API.md``.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from collections import deque
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
 import attrs
+from loguru import logger
 
-from predmm.domain import EventId, MarketId, MarketStatus, Venue
+from predmm.domain import MarketId, MarketStatus, Venue
 from predmm.simulator.credentials import (
     CredentialStore,
     KalshiKey,
@@ -35,9 +39,11 @@ from predmm.simulator.exchange.clock import DEFAULT_START
 from predmm.simulator.exchange.events import ExchangeEvent
 from predmm.simulator.faults import Faults
 from predmm.simulator.flow import Flow, FlowConfig
+from predmm.simulator.plans import OutcomeLink
+from predmm.simulator.tally import RequestTally
 from predmm.simulator.universe import Universe, default_universe
 
-__all__ = ["Simulator", "Trader"]
+__all__ = ["Deferred", "Simulator", "Trader"]
 
 
 @attrs.frozen(kw_only=True)
@@ -49,6 +55,17 @@ class Trader:
     polymarket_account: AccountId
     kalshi_key: KalshiKey
     polymarket_key: PolymarketKey
+
+
+@attrs.define(eq=False)
+class Deferred:
+    """Work the simulator does later on its own (``Simulator.defer``): a request a venue
+    processes after its client gave up. ``result`` is the work's once ``done``."""
+
+    at: float  # simulated Unix seconds
+    work: Callable[[], object]
+    done: bool = False
+    result: object = None
 
 
 class Simulator:
@@ -77,10 +94,13 @@ class Simulator:
         self.faults = faults or Faults(seed)
         self.faults.bind_clock(self.clock.timestamp)
         self.credentials = CredentialStore()
+        self.requests = RequestTally()  # what the served front ends were asked
         self.universe = universe or default_universe(start)
         self.mine_after_s = mine_after_s
         self.confirm_after_s = confirm_after_s
         self._pending_trades: deque[TradeId] = deque()
+        self._deferred: list[tuple[float, int, Deferred]] = []
+        self._deferred_seq = itertools.count()
         self._paused_by_plan: set[MarketId] = set()
         for spec in self.universe.specs:
             self.exchange.list_market(spec, MarketStatus.OPEN)
@@ -92,16 +112,33 @@ class Simulator:
 
     # participants -----------------------------------------------------------------
 
-    def create_trader(self, name: str, *, cash: Decimal = Decimal("10000")) -> Trader:
-        """Open an account on each venue with ``cash`` dollars, and generate credentials."""
+    def create_trader(
+        self,
+        name: str,
+        *,
+        cash: Decimal = Decimal("10000"),
+        polymarket_signature_type: int = 0,
+        polymarket_funder: str | None = None,
+        polymarket_private_key: str | None = None,
+    ) -> Trader:
+        """Open an account on each venue with ``cash`` dollars, and generate credentials.
+        On Polymarket the money sits in the wallet of ``polymarket_signature_type`` (0:
+        the EOA itself; 1-3: a proxy, Safe or deposit wallet of the EOA, at
+        ``polymarket_funder`` or an address the simulator associates with the EOA)."""
         kalshi = self.exchange.open_account(Venue.KALSHI, name, cash)
         poly = self.exchange.open_account(Venue.POLYMARKET, name, cash)
+        poly_key = generate_polymarket_key(
+            poly,
+            signature_type=polymarket_signature_type,
+            funder=polymarket_funder,
+            private_key=polymarket_private_key,
+        )
         return Trader(
             name=name,
             kalshi_account=kalshi,
             polymarket_account=poly,
             kalshi_key=self.credentials.add_kalshi(generate_kalshi_key(kalshi)),
-            polymarket_key=self.credentials.add_polymarket(generate_polymarket_key(poly)),
+            polymarket_key=self.credentials.add_polymarket(poly_key),
         )
 
     def kalshi_account(self, key_id: str) -> AccountId | None:
@@ -114,8 +151,8 @@ class Simulator:
 
     # listing ------------------------------------------------------------------------
 
-    def links(self) -> dict[EventId, tuple[MarketId, ...]]:
-        """Real-world events listed on both venues, with their markets."""
+    def links(self) -> tuple[OutcomeLink, ...]:
+        """The outcomes listed on more than one venue, with their markets."""
         return self.universe.links()
 
     def now(self) -> datetime:
@@ -123,15 +160,35 @@ class Simulator:
 
     # time ---------------------------------------------------------------------------
 
+    def defer(self, delay_s: float, work: Callable[[], object]) -> Deferred:
+        """Do ``work`` once simulated time has moved ``delay_s`` seconds on (in
+        ``advance``, in the order deferred): a venue processing a request late."""
+        item = Deferred(at=self.clock.timestamp() + delay_s, work=work)
+        heapq.heappush(self._deferred, (item.at, next(self._deferred_seq), item))
+        return item
+
     def advance(self, seconds: float) -> None:
-        """Move simulated time: scheduled pauses, GTD expiry, the flow's agents and
-        resolutions, and Polymarket trades' MATCHED -> MINED -> CONFIRMED progress."""
+        """Move simulated time: scheduled pauses, deferred work, GTD expiry, the flow's
+        agents and resolutions, and Polymarket trades' MATCHED -> MINED -> CONFIRMED
+        progress."""
         self.clock.advance(seconds)
         self._apply_pauses()
+        self._run_deferred()
         self.exchange.expire_orders()
         if self.flow is not None:
             self.flow.advance(seconds)
         self._progress_trades()
+
+    def _run_deferred(self) -> None:
+        now = self.clock.timestamp()
+        while self._deferred and self._deferred[0][0] <= now:
+            _, _, item = heapq.heappop(self._deferred)
+            try:
+                item.result = item.work()
+            except Exception as exc:  # a venue's own failure: the clock goes on
+                logger.exception("simulator: deferred work failed")
+                item.result = exc
+            item.done = True
 
     def _apply_pauses(self) -> None:
         now = self.clock.timestamp()

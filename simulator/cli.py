@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import signal
+import socket
 from pathlib import Path
 
 import click
@@ -14,7 +16,7 @@ from predmm.simulator.credentials import (
     write_kalshi_credentials,
     write_polymarket_credentials,
 )
-from predmm.simulator.server import SimulatorUrls, serve
+from predmm.simulator.server import HOST, SimulatorUrls, serve
 from predmm.simulator.testing import wall_clock_start
 from predmm.simulator.universe import default_universe
 
@@ -76,7 +78,10 @@ async def run_sim(
         if credentials_out is not None:
             for path in _write_credentials(sim, urls, credentials_out):
                 click.echo(f"wrote       {path}")
-        linked = ", ".join(str(e) for e in sim.links())
+        linked = ", ".join(
+            f"{link.event_id} ({link.outcome})" if link.outcome else str(link.event_id)
+            for link in sim.links()
+        )
         click.echo(f"markets     {len(sim.exchange.market_ids())} (on both venues: {linked})")
         click.echo("simulator running; Ctrl-C to stop")
         with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
@@ -86,10 +91,36 @@ async def run_sim(
     click.echo("simulator stopped")
 
 
+PORT = click.IntRange(0, 65535)
+
+
+def _free(port: int, option: str) -> None:
+    """The port can be listened on now (0 always can); else a usage error naming it."""
+    if port == 0:
+        return
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((HOST, port))
+        except OSError as exc:
+            why = "in use by another process" if exc.errno == errno.EADDRINUSE else exc.strerror
+            raise click.BadParameter(f"port {port} on {HOST} is {why}", param_hint=option) from None
+
+
+def _folder(directory: Path) -> None:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = directory / ".predmm-probe"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        message = f"{directory}: cannot create it or write in it: {exc.strerror}"
+        raise click.BadParameter(message, param_hint="--credentials-out") from None
+
+
 @click.command("sim")
-@click.option("--kalshi-port", type=int, default=0, show_default=True, help="0: ephemeral")
-@click.option("--polymarket-port", type=int, default=0, show_default=True, help="0: ephemeral")
-@click.option("--gamma-port", type=int, default=0, show_default=True, help="0: ephemeral")
+@click.option("--kalshi-port", type=PORT, default=0, show_default=True, help="0: ephemeral")
+@click.option("--polymarket-port", type=PORT, default=0, show_default=True, help="0: ephemeral")
+@click.option("--gamma-port", type=PORT, default=0, show_default=True, help="0: ephemeral")
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option(
     "--credentials-out",
@@ -113,6 +144,11 @@ def sim(
       predmm sim --seed 7 --credentials-out ./sim-creds
       predmm run --sim-credentials ./sim-creds
     """
+    _free(kalshi_port, "--kalshi-port")
+    _free(polymarket_port, "--polymarket-port")
+    _free(gamma_port, "--gamma-port")
+    if credentials_out is not None:
+        _folder(credentials_out)
     trio.run(
         lambda: run_sim(
             seed=seed,

@@ -9,6 +9,12 @@ The front ends consult it on every request and every websocket message:
         (429 with decision.retry_after_s, 5xx, 425 engine restart, 503 post-only mode)
     if decision.ambiguous: do the work (the order IS accepted), then lose the answer
         (Kalshi: 504 gateway timeout body; Polymarket: 500 / a dropped connection)
+    if decision.late_accept_s is not None: late acceptance. The request is processed
+        that many (simulated) seconds later by the simulator itself (``Simulator.defer``),
+        whatever became of its client (a client that gave up on a timeout does not take
+        the request back on a real venue); its answer comes ``decision.late_answer_s``
+        seconds after it arrived (the result if the work is done by then, else the
+        venue's timeout shape) or never (None: the client times out)
     if decision.stale_read: answer reads as of ``decision.stale_window_s`` ago: an order
         cancelled less than that long ago (``order.updated_at``) still shows as resting
 
@@ -41,6 +47,7 @@ class FaultKind(enum.Enum):
     SERVER_ERROR = "server_error"  # ``status`` (default 500)
     ENGINE_RESTART = "engine_restart"  # 425 on order routes
     AMBIGUOUS = "ambiguous"  # the submit is processed but its response is lost
+    LATE_ACCEPT = "late_accept"  # processed ``accept_after_s`` later, answered late or never
     STALE_READ = "stale_read"  # reads do not yet show recent cancels
     WS_DROP = "ws_drop"  # the websocket is closed
     WS_SKIP_SEQ = "ws_skip_seq"  # a sequence number is skipped
@@ -72,6 +79,8 @@ class FaultRule:
     status: int = 500
     retry_after_s: float | None = 1.0
     stale_window_s: float = 2.0
+    accept_after_s: float = 2.0  # LATE_ACCEPT: processed this much later
+    answer_after_s: float | None = None  # LATE_ACCEPT: answered then (None: never)
     route_kinds: frozenset[RouteKind] | None = None  # None: any kind
     start: float | None = None
     end: float | None = None
@@ -99,6 +108,8 @@ class FaultDecision:
     ambiguous: bool = False
     stale_read: bool = False
     stale_window_s: float = 0.0
+    late_accept_s: float | None = None  # processed this much later, by the simulator
+    late_answer_s: float | None = None  # and answered this long after it arrived (None: never)
     post_only_mode: bool = False  # Polymarket after a restart: only post-only orders pass
 
     @property
@@ -194,6 +205,29 @@ class Faults:
     def ambiguous_next(self, venue: Venue, route: str = "*", *, count: int = 1) -> FaultRule:
         return self.add(FaultRule(kind=FaultKind.AMBIGUOUS, venue=venue, route=route, count=count))
 
+    def late_accept(
+        self,
+        venue: Venue,
+        route: str = "*",
+        *,
+        after_s: float = 2.0,
+        answer_after_s: float | None = None,
+        count: int = 1,
+    ) -> FaultRule:
+        """The next ``count`` requests to ``route`` are processed ``after_s`` simulated
+        seconds late, whatever their client does meanwhile, and answered after
+        ``answer_after_s`` seconds (None: never)."""
+        return self.add(
+            FaultRule(
+                kind=FaultKind.LATE_ACCEPT,
+                venue=venue,
+                route=route,
+                count=count,
+                accept_after_s=after_s,
+                answer_after_s=answer_after_s,
+            )
+        )
+
     def stale_reads(
         self, venue: Venue, route: str = "GET *", *, window_s: float = 2.0, count: int | None = None
     ) -> FaultRule:
@@ -259,6 +293,8 @@ class Faults:
                 fields["latency_s"] = float(fields.get("latency_s", 0.0)) + rule.latency_s  # type: ignore[arg-type]
             elif rule.kind is FaultKind.AMBIGUOUS:
                 fields["ambiguous"] = True
+            elif rule.kind is FaultKind.LATE_ACCEPT:
+                fields.update(late_accept_s=rule.accept_after_s, late_answer_s=rule.answer_after_s)
             elif rule.kind is FaultKind.STALE_READ:
                 fields.update(stale_read=True, stale_window_s=rule.stale_window_s)
             elif "status" not in fields:

@@ -1,9 +1,12 @@
 """Seeded, deterministic market flow, driven only by ``advance(dt_seconds)``.
 
-Each real-world event has a hidden fair value: a random walk in log-odds with news
-jumps at Poisson times. Each market on it sees that value plus a small venue-specific
-offset (linked markets are correlated, not identical). The traders, one set of accounts
-per venue, come in two profiles (``FlowConfig.profile``; ``simulator.traders``):
+Each outcome of a real-world event has a hidden fair value: a random walk in log-odds
+with news jumps at Poisson times; the mutually exclusive outcomes of one event share one
+unit of probability (their values are scaled to sum to at most 1, to exactly 1 when the
+event is exhaustive). Each market on an outcome sees its value plus a small
+venue-specific offset (linked markets are correlated, not identical). The traders, one
+set of accounts per venue, act in each market on its outcome's fair value and come in two
+profiles (``FlowConfig.profile``; ``simulator.traders``):
 
 * ``calibrated`` (the default): as hard as the real venues. The fair value moves more
   (0.8 log-odds per square-root hour, six small news jumps an hour). Liquidity providers
@@ -24,7 +27,8 @@ per venue, come in two profiles (``FlowConfig.profile``; ``simulator.traders``):
 In both, informed traders learn each jump ``informed_lead_s`` before it happens and
 trade ahead of it; Polymarket markets whose fair value nears 0 or 1 get a finer tick
 (0.01 -> 0.001); the resolution schedule closes and settles every market of an event at
-its time, the winner drawn from the event's fair value then, the same on both venues.
+its time: the outcome that happens (perhaps none) is drawn from the fair values then, its
+markets settle YES on every venue and every other market of the event NO.
 Per-market differences (how busy, how informed, how wide, how deep) come from the
 universe (``Universe.flow_of``, read by the calibrated profile).
 
@@ -45,7 +49,7 @@ import attrs
 
 from predmm.domain import EventId, MarketId, MarketStatus, OrderSide, TickSpec, Venue
 from predmm.simulator.exchange import AccountId, Exchange
-from predmm.simulator.universe import EventPlan, Universe
+from predmm.simulator.plans import EventPlan, Universe
 
 FLOW_CASH = Decimal("10000000")
 _CENT = Decimal("0.01")
@@ -111,13 +115,27 @@ class FlowConfig:
 
 @attrs.define(eq=False)
 class FlowEvent:
+    """One outcome of an event (a yes/no question is an event of one)."""
+
     plan: EventPlan
+    markets: tuple[MarketId, ...]
     logit: float
     resolves_at: datetime
     next_jump_at: float  # seconds since the flow's start
     pending_jump: float  # the size of the next jump, drawn ahead (informed know it)
     informed_done: bool = False
     resolved: bool = False
+    siblings: list[FlowEvent] = attrs.field(factory=list)  # the event's outcomes, this one too
+
+    def chance(self, jump: float = 0.0) -> float:
+        """The fair probability that this outcome happens (after a jump of ``jump``)."""
+        own = sigmoid(self.logit + jump)
+        if len(self.siblings) < 2:
+            return own
+        total = own + sum(sigmoid(e.logit) for e in self.siblings if e is not self)
+        if self.plan.exhaustive or total > 1.0:
+            return own / total
+        return own
 
 
 @attrs.define(eq=False)
@@ -156,8 +174,8 @@ class Flow:
             )
             for venue in (Venue.KALSHI, Venue.POLYMARKET)
         }
-        self._events = [self._new_event(plan) for plan in universe.events]
-        self._event_of = {mid: e for e in self._events for mid in e.plan.markets}
+        self._events = [e for plan in universe.events for e in self._new_events(plan)]
+        self._event_of = {mid: e for e in self._events for mid in e.markets}
         self._offsets = dict.fromkeys(self._event_of, 0.0)
         self.traders = traders_for(self)
         self._open_books()
@@ -169,14 +187,21 @@ class Flow:
             if not event.resolved and self.exchange.status(mid) is MarketStatus.OPEN:
                 self.traders.open(mid)
 
-    def _new_event(self, plan: EventPlan) -> FlowEvent:
-        return FlowEvent(
-            plan=plan,
-            logit=logit(plan.fair),
-            resolves_at=self._start + plan.resolves_after,
-            next_jump_at=self.rng.expovariate(self.config.jumps_per_h / 3600.0),
-            pending_jump=self.rng.gauss(0.0, self.config.jump_sigma),
-        )
+    def _new_events(self, plan: EventPlan) -> list[FlowEvent]:
+        events = [
+            FlowEvent(
+                plan=plan,
+                markets=outcome.markets,
+                logit=logit(outcome.fair),
+                resolves_at=self._start + plan.resolves_after,
+                next_jump_at=self.rng.expovariate(self.config.jumps_per_h / 3600.0),
+                pending_jump=self.rng.gauss(0.0, self.config.jump_sigma),
+            )
+            for outcome in plan.outcomes
+        ]
+        for event in events:
+            event.siblings = events
+        return events
 
     @property
     def market_ids(self) -> list[MarketId]:
@@ -189,7 +214,8 @@ class Flow:
         return sigmoid(self.fair_logit(market_id))
 
     def fair_logit(self, market_id: MarketId) -> float:
-        return self._event_of[market_id].logit + self._offsets[market_id]
+        """The market's fair value in log-odds: its outcome's chance, plus its offset."""
+        return logit(self._event_of[market_id].chance()) + self._offsets[market_id]
 
     def informed_logit(self, market_id: MarketId) -> float:
         """What the informed know: the fair value, after the next jump once it is less
@@ -197,10 +223,12 @@ class Flow:
         event = self._event_of[market_id]
         ahead = self.elapsed >= event.next_jump_at - self.config.informed_lead_s
         jump = event.pending_jump if ahead else 0.0
-        return max(-6.0, min(6.0, event.logit + jump)) + self._offsets[market_id]
+        jump = max(-6.0, min(6.0, event.logit + jump)) - event.logit
+        return logit(event.chance(jump)) + self._offsets[market_id]
 
     def event_fair_value(self, event_id: EventId) -> float:
-        return next(sigmoid(e.logit) for e in self._events if e.plan.event_id == event_id)
+        """The fair probability of the event's first outcome (a question's YES)."""
+        return next(e.chance() for e in self._events if e.plan.event_id == event_id)
 
     # stepping -----------------------------------------------------------------------
 
@@ -229,13 +257,13 @@ class Flow:
     def _walk(self, event: FlowEvent, h: float) -> None:
         cfg = self.config
         event.logit += self.rng.gauss(0.0, cfg.volatility_per_h * math.sqrt(h / 3600.0))
-        for mid in event.plan.markets:
+        for mid in event.markets:
             off = self._offsets[mid]
             self._offsets[mid] = off * 0.99 + self.rng.gauss(0.0, cfg.venue_offset_sigma * 0.14)
         if not event.informed_done and self.elapsed >= event.next_jump_at - cfg.informed_lead_s:
             event.informed_done = True
-            for mid in event.plan.markets:
-                after = sigmoid(event.logit + event.pending_jump + self._offsets[mid])
+            for mid in event.markets:
+                after = sigmoid(logit(event.chance(event.pending_jump)) + self._offsets[mid])
                 self.traders.ahead_of_jump(mid, after, up=event.pending_jump > 0)
         if self.elapsed >= event.next_jump_at:
             event.logit = max(-6.0, min(6.0, event.logit + event.pending_jump))
@@ -254,13 +282,26 @@ class Flow:
             self.exchange.change_tick(mid, TickSpec.polymarket("0.001"))
 
     def _resolve(self, event: FlowEvent) -> None:
-        event.resolved = True
-        yes = self.rng.random() < sigmoid(event.logit)
-        result = OrderSide.YES if yes else OrderSide.NO
-        for mid in event.plan.markets:
-            status = self.exchange.status(mid)
-            if status is MarketStatus.SETTLED:
-                continue
-            if status is not MarketStatus.CLOSED:
-                self.exchange.close_market(mid)
-            self.exchange.settle_market(mid, result)
+        """Draw which of the event's outcomes happens (perhaps none), and settle them all."""
+        outcomes = event.siblings or [event]
+        draw, happened = self.rng.random(), None
+        for outcome in outcomes:
+            draw -= outcome.chance()
+            if draw < 0:
+                happened = outcome
+                break
+        if happened is None and event.plan.exhaustive:
+            happened = outcomes[-1]  # the chances sum to 1: only rounding gets here
+        for outcome in outcomes:
+            outcome.resolved = True
+            result = OrderSide.YES if outcome is happened else OrderSide.NO
+            for mid in outcome.markets:
+                self._settle(mid, result)
+
+    def _settle(self, mid: MarketId, result: OrderSide) -> None:
+        status = self.exchange.status(mid)
+        if status is MarketStatus.SETTLED:
+            return
+        if status is not MarketStatus.CLOSED:
+            self.exchange.close_market(mid)
+        self.exchange.settle_market(mid, result)

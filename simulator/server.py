@@ -20,6 +20,7 @@ from hypercorn.config import Config
 from hypercorn.trio import serve as hypercorn_serve
 
 from predmm.simulator import Simulator
+from predmm.simulator.tally import counted
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -128,15 +129,16 @@ async def serve(
     """Serve ``sim`` until cancelled; ``task_status.started(SimulatorUrls)`` once all
     three ports are bound. ``step_s=None`` leaves the clock to the caller.
 
+    Every HTTP request is counted in ``sim.requests`` (``simulator.tally``).
     Use as ``urls = await nursery.start(serve, sim)`` and cancel the nursery to stop."""
     apps = apps or venue_apps(sim)
     async with trio.open_nursery() as nursery:
         ports = [
             await nursery.start(_serve_app, app, host, port)
             for app, port in (
-                (apps.kalshi, kalshi_port),
-                (apps.clob, polymarket_port),
-                (apps.gamma, gamma_port),
+                (counted(sim.requests, "kalshi", apps.kalshi), kalshi_port),
+                (counted(sim.requests, "clob", apps.clob), polymarket_port),
+                (counted(sim.requests, "gamma", apps.gamma), gamma_port),
             )
         ]
         if step_s is not None:

@@ -47,6 +47,8 @@ class PolymarketEndpoint:
     passphrase: str
     private_key: str
     address: str
+    signature_type: int = 0  # the account's wallet (0: the EOA ``address`` itself)
+    funder: str = ""  # types 1-3: the proxy, Safe or deposit wallet holding the money
 
     def __repr__(self) -> str:
         return f"PolymarketEndpoint(clob_url={self.clob_url!r}, address={self.address!r})"
@@ -86,6 +88,8 @@ def endpoints(
         passphrase=pkey.passphrase,
         private_key=pkey.private_key,
         address=pkey.address,
+        signature_type=pkey.signature_type,
+        funder=pkey.funder,
     )
     return kalshi, poly
 

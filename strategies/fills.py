@@ -1,15 +1,19 @@
 """One fill's arithmetic on one market's inventory (an ``InventoryTracker``), shared by
 the PortfolioActor and the MarketActors so that both count a fill alike: ``apply_fill``
 adds it (selling more than is held is buying the other side) and ``revert_fill`` takes a
-fill that failed on chain back out, with its cost and its fee. Plain functions that
-change only the tracker they are given.
+fill that failed on chain back out, with its cost and its fee; and a settlement's:
+``settle`` pays out everything held (``SettledPosition`` says what it settled). Plain
+functions that change only the tracker they are given.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+import attrs
+
 from predmm.domain.enums import Action, OrderSide
+from predmm.domain.events import Settlement
 from predmm.domain.orders import Fill
 from predmm.strategies.inventory import InventoryTracker
 
@@ -47,6 +51,31 @@ def revert_fill(tracker: InventoryTracker, fill: Fill) -> None:
         _set(tracker, fill.side, held + fill.quantity, avg)
     tracker.fees_paid -= fill.fee
     tracker.realized_pnl += fill.fee
+
+
+@attrs.frozen(kw_only=True)
+class SettledPosition:
+    """What a settlement did to one market's inventory: the contracts it paid out, what
+    they paid, and the PnL that realized (the payout less what they cost)."""
+
+    settlement: Settlement
+    yes_contracts: Decimal
+    no_contracts: Decimal
+    payout: Decimal
+    realized_pnl: Decimal
+
+
+def settle(tracker: InventoryTracker, settlement: Settlement) -> SettledPosition:
+    """Pay out everything ``tracker`` holds at ``settlement``'s payouts."""
+    yes, no, before = tracker.yes_contracts, tracker.no_contracts, tracker.realized_pnl
+    payout = tracker.settle_at(settlement.yes_payout)
+    return SettledPosition(
+        settlement=settlement,
+        yes_contracts=yes,
+        no_contracts=no,
+        payout=payout,
+        realized_pnl=tracker.realized_pnl - before,
+    )
 
 
 def _avg(tracker: InventoryTracker, side: OrderSide) -> Decimal:

@@ -104,7 +104,13 @@ class InventoryTracker:
 
     def settle(self, yes_won: bool) -> Decimal:
         """Resolve the market: YES pays 1 if it won, NO pays 1 otherwise. Returns the payout."""
-        payout = self.yes_contracts if yes_won else self.no_contracts
+        return self.settle_at(ONE if yes_won else ZERO)
+
+    def settle_at(self, yes_payout: Decimal) -> Decimal:
+        """Resolve the market with each YES paying ``yes_payout`` and each NO the rest
+        (1 or 0 for a binary result): everything held is paid out and realized, nothing
+        is held after. Returns the payout."""
+        payout = self.yes_contracts * yes_payout + self.no_contracts * (ONE - yes_payout)
         cost = self.yes_contracts * self.avg_yes_price + self.no_contracts * self.avg_no_price
         self.realized_pnl += payout - cost
         self._set(OrderSide.YES, ZERO, ZERO)

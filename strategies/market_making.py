@@ -17,6 +17,7 @@ from predmm.domain.enums import Action, OrderSide, OrderType
 from predmm.domain.market import MarketView
 from predmm.domain.orders import Signal
 from predmm.strategies import quoting
+from predmm.strategies.base import LiveInventory, StrategyView
 from predmm.strategies.inventory import InventoryTracker
 from predmm.strategies.quoting import QuoteDecision
 
@@ -28,9 +29,15 @@ EXIT_STRENGTH = Decimal("1.0")
 
 
 class MarketMakingStrategy:
+    """The usage guide's market maker; also a ``strategies.base.Strategy``."""
+
+    name = "market_making"
+    priority = 0  # below arbitrage (``strategies.base``)
+
     def __init__(self, config: MarketMakingConfig | None = None) -> None:
         self.config = config if config is not None else MarketMakingConfig()
         self.inventory: dict[Hashable, InventoryTracker] = {}
+        self._live: LiveInventory | None = None
 
     # inventory ----------------------------------------------------------------
 
@@ -58,7 +65,15 @@ class MarketMakingStrategy:
         return tracker
 
     def get_inventory_status(self) -> dict[str, dict[str, Any]]:
-        return {str(mid): tracker.status() for mid, tracker in self.inventory.items()}
+        """Per market, the guide's inventory keys: the engine's live inventory once the
+        strategy is registered with a TradingEngine, else this object's own."""
+        trackers = self._live() if self._live is not None else self.inventory
+        return {str(mid): tracker.status() for mid, tracker in trackers.items()}
+
+    def attach_live_inventory(self, source: LiveInventory | None) -> None:
+        """The TradingEngine registering this strategy hands it its inventory (read-only
+        copies, published by the PortfolioActor); None detaches it."""
+        self._live = source
 
     # the guide's calculation hooks ------------------------------------------------
 
@@ -88,25 +103,50 @@ class MarketMakingStrategy:
         selected, _ = self.select_markets(markets)
         signals: list[Signal] = []
         for market in selected:
-            decision = self.quote(market)
-            if decision is None:
-                continue
-            for q in decision.quotes():
-                signals.append(
-                    Signal(
-                        market_id=market.market_id,
-                        side=q.side,
-                        target_price=q.price,
-                        size=q.size,
-                        strength=QUOTE_STRENGTH,
-                        reason=f"quote fair={decision.fair_value} spread={decision.spread}",
-                    )
-                )
+            signals += quote_signals(market, self.quote(market))
+        return signals
+
+    def signals(self, view: StrategyView) -> list[Signal]:
+        """The ``Strategy`` protocol's call, from ``view`` alone (its positions, not this
+        object's inventory): quotes for the markets it selects, best first, then an exit
+        or rebalance where a position needs one."""
+        selected, _ = quoting.select_markets(list(view.markets.values()), self.config)
+        signals: list[Signal] = []
+        for market in selected:
+            tracker = view.positions.get(market.market_id) or InventoryTracker(
+                market_id=market.market_id, max_inventory=self.config.max_inventory
+            )
+            book = view.books.get(market.market_id)
+            signals += quote_signals(
+                market, quoting.compute_quotes(market, tracker, self.config, book)
+            )
+        for market_id, tracker in view.positions.items():
+            held = view.markets.get(market_id)
+            exit_ = exit_signal(tracker, held, self.config) if held is not None else None
+            if exit_ is not None:
+                signals.append(exit_)
         return signals
 
     async def check_exit(self, position: InventoryTracker, market: MarketView) -> Signal | None:
         """Forced exit near resolution, else a rebalance past rebalance_threshold."""
         return exit_signal(position, market, self.config)
+
+
+def quote_signals(market: MarketView, decision: QuoteDecision | None) -> list[Signal]:
+    """A decision's quotes as signals (none without a decision)."""
+    if decision is None:
+        return []
+    return [
+        Signal(
+            market_id=market.market_id,
+            side=q.side,
+            target_price=q.price,
+            size=q.size,
+            strength=QUOTE_STRENGTH,
+            reason=f"quote fair={decision.fair_value} spread={decision.spread}",
+        )
+        for q in decision.quotes()
+    ]
 
 
 def exit_signal(

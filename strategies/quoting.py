@@ -259,6 +259,10 @@ class VolumeMeter:
         while self._trades and self._trades[0][0] <= now - self.lookback_s:
             self._trades.popleft()
 
+    def holding(self) -> bool:
+        """Whether trades are in the lookback (without any, no spike can come)."""
+        return bool(self._trades)
+
     def rates(self, now: float) -> tuple[Decimal, Decimal] | None:
         """(volume in the last window, average volume per window), or None while warming up."""
         if self._since is None or now - self._since < self.lookback_s / 2:

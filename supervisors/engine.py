@@ -1,9 +1,12 @@
 """TradingEngine, the root: the usage guide's ``register_platform(...)``,
 ``register_strategy(...)`` and ``await engine.run()``.
 
-``run`` must be awaited inside ``trio.run`` in the main thread: trio owns every socket
-(the venue clients), timer and signal. Start order: Journal -> Platforms -> Portfolio ->
-MarketSupervisor, then the feed, scan, tick and fill-poll tasks; stop in reverse.
+``run`` is awaited inside ``trio.run`` (trio owns every socket, timer and signal), or
+inside an asyncio loop, where it runs as a trio guest (``supervisors.hosts``): trio still
+owns every socket and timer, the host loop its signals. Start order: Journal ->
+Platforms -> Portfolio -> MarketSupervisor, then the feed, scan, tick, fill-poll and
+reconciliation tasks (every ``reconcile_interval`` each PlatformActor checks its venue:
+``actors.platform.checks``); stop in reverse.
 The feeds are ``supervisors.feeds``'s; the periodic tasks, the garbage collector's frozen
 heap and the signals ``supervisors.runtime``'s.
 
@@ -12,6 +15,14 @@ With a journal, nothing is quoted before each venue is reconciled with it
 the positions must agree, the venue's open orders are adopted (or cancelled as orphans of
 markets not quoted) and the journal's other live orders closed. Otherwise ``run`` raises
 ``ReconciliationError``.
+
+The core actors (the JournalActor, the PortfolioActor, the PlatformActors) are watched
+by ``supervisors.core``: a dead journal or portfolio halts trading and cancels every
+order, a dead PlatformActor is restarted from the venue's state, or its venue halted.
+
+Paper mode (``supervisors.paper``): a paper config, or a paper client, wraps every venue
+client in the paper venue however and whenever it was registered; the journal records
+the run as paper and refuses to mix paper and live runs in one file.
 
 SIGINT/SIGTERM (or ``request_stop()``): stop quoting, cancel every resting order, flush
 the journal, return normally; a second signal forces the process out.
@@ -29,6 +40,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pykka
 import trio
 from loguru import logger
@@ -39,12 +51,18 @@ from predmm.actors.journal.actor import JournalActor
 from predmm.actors.journal.link import ActorJournal
 from predmm.actors.journal.port import JournalPort, NullJournal
 from predmm.actors.journal.records import TradingStateRecord
+from predmm.actors.journal.store import Journal
 from predmm.actors.market.deps import MarketDeps
 from predmm.actors.messages import (
     AdoptOrders,
     AttachPortfolio,
     BroadcastTick,
     CancelAll,
+    CheckVenue,
+    GetHeld,
+    GetOwned,
+    Held,
+    LearnMarkets,
     MarketsScanned,
     PollFills,
     SetTradingState,
@@ -58,22 +76,37 @@ from predmm.config.market_making import MarketMakingConfig
 from predmm.config.risk import RiskConfig
 from predmm.domain.enums import TradingState, Venue
 from predmm.domain.errors import ConfigError, PredmmError
-from predmm.domain.ids import MarketId
+from predmm.domain.ids import FillId, MarketId
+from predmm.domain.market import Market
 from predmm.domain.orders import Order
-from predmm.platforms.bridge import Bridge, safe_tell
-from predmm.platforms.venue import VenueClient
+from predmm.platforms.bridge import Bridge, Tellable, safe_tell
+from predmm.platforms.venue import VenueClient, is_paper
+from predmm.strategies.inventory import InventoryTracker
+from predmm.strategies.maker.trace import Tracer
 from predmm.strategies.quoting import select_markets
-from predmm.supervisors.feeds import Feeds, Routes, open_markets, poll_fills
+from predmm.supervisors import registry
+from predmm.supervisors.core import CORE_POLICY, CoreWatch
+from predmm.supervisors.feeds import (
+    Feeds,
+    Routes,
+    open_markets,
+    poll_fills,
+    poll_settlements,
+    tell_all,
+)
 from predmm.supervisors.handover import (
     Resumed,
     RunJournal,
     begin_run,
     cancel_orphans,
+    claim_worlds,
     config_digest,
     end_run,
     take_over_orders,
 )
+from predmm.supervisors.hosts import run_as_guest, under_asyncio
 from predmm.supervisors.markets import MarketSupervisor
+from predmm.supervisors.paper import paper_client, run_mode
 from predmm.supervisors.policy import RestartPolicy
 from predmm.supervisors.recovery import ReconciliationError
 from predmm.supervisors.runtime import (
@@ -86,6 +119,7 @@ from predmm.supervisors.runtime import (
     stop_actor,
     watch_signals,
 )
+from predmm.supervisors.worlds import VenueWorld
 
 
 class TradingEngine:
@@ -105,51 +139,106 @@ class TradingEngine:
         handle_signals: bool = True,
         force_exit: Callable[[], None] = exit_now,
         clear_halt: bool = False,
+        core_policy: RestartPolicy | None = None,
+        journal_opener: Callable[..., Journal] = Journal.open,
+        worlds: Sequence[VenueWorld] = (),
     ) -> None:
         self.config = strategy_config or MarketMakingConfig()
         self.risk = risk_config or RiskConfig()
-        self.clients: dict[Venue, VenueClient] = {}
-        for client in venues:
-            self.register_platform(client)
         self.journal_path = Path(journal_path) if journal_path is not None else None
         self.clock = clock or SystemClock()
         self.policy = policy or RestartPolicy()
+        self.core_policy = core_policy or CORE_POLICY
+        self.journal_opener = journal_opener
+        self.worlds = tuple(worlds)  # the venue worlds traded: a journal of others is refused
         self.timings = timings or EngineTimings()
         self.run_id = run_id or uuid.uuid4().hex[:8]
         self.seed, self.handle_signals, self.force_exit = seed, handle_signals, force_exit
+        self.tracer: Tracer | None = None  # set before run(): every market's decisions
         self.clear_halt = clear_halt
         self.board = StatusBoard()
+        self.paper = False  # True: every venue client is wrapped in the paper venue
+        self.clients: dict[Venue, VenueClient] = {}
+        for client in venues:
+            self.register_platform(client)
+        if self.config.paper_mode:
+            self._go_paper()
         self.started = threading.Event()
         self.journal: JournalPort = journal or NullJournal()
-        self.platforms: dict[Venue, pykka.ActorRef[Any]] = {}
+        self.platforms: dict[Venue, DirectRef] = {}  # each venue's PlatformActor, restarts too
         self.portfolio: pykka.ActorRef[Any] | None = None
         self.supervisor: pykka.ActorRef[Any] | None = None
         self.bridge: Bridge | None = None
         self._run_journal: RunJournal | None = None
+        self._resumed = Resumed()
+        self.selected: frozenset[MarketId] = frozenset()  # the markets the last scan owned
+        self.core: CoreWatch | None = None
         self.portfolio_direct = DirectRef("portfolio")
         self.platform_direct: dict[Venue, DirectRef] = {}
         self._token: trio.lowlevel.TrioToken | None = None
         self._stop: trio.Event | None = None
+        self._stop_requested = False
+        self._guest = False
         self._feeds = Feeds()
-        self._end_reason = "stopped"
+        self._end_reason = ""  # why the run stops: the first stop request's reason
         self.log = logger.bind(actor="engine")
 
     # the usage guide's API -------------------------------------------------------------
 
     def register_platform(self, client: VenueClient) -> None:
+        """A venue client. In paper mode (a paper config, or any paper client registered)
+        it is wrapped in the paper venue, whenever it was registered."""
         if client.venue in self.clients:
             raise ConfigError(f"platform {client.venue.value} is registered twice")
         self.clients[client.venue] = client
+        if self.paper or is_paper(client):
+            self._go_paper()
 
     def register_strategy(self, strategy: Any) -> None:
-        """A ``MarketMakingStrategy`` (its config is used) or a ``MarketMakingConfig``."""
-        self.config = strategy if isinstance(strategy, MarketMakingConfig) else strategy.config
+        """A ``MarketMakingStrategy`` (its config is used, and it reads the engine's live
+        inventory) or a ``MarketMakingConfig``. A paper config puts the engine in paper
+        mode, the platforms already registered included; a live config after a paper one
+        is refused."""
+        self.config = registry.strategy_config(strategy, self.config)
+        if self.config.paper_mode:
+            self._go_paper()
+        attach = getattr(strategy, "attach_live_inventory", None)
+        if attach is not None:
+            attach(self.live_inventory)
 
-    def request_stop(self) -> None:
-        """Ask for a graceful stop; safe from any thread."""
+    def live_inventory(self) -> dict[MarketId, InventoryTracker]:
+        """The PortfolioActor's positions, as it last published them (copies)."""
+        return registry.live_inventory(self.board, self.config.max_inventory)
+
+    def _go_paper(self) -> None:
+        """Paper from now on: every client in the paper venue (a paper one as it is)."""
+        self.paper = self.board.paper = True
+        self.clients = {
+            venue: paper_client(client, self.clock, self.run_id)
+            for venue, client in self.clients.items()
+        }
+
+    def request_stop(self, reason: str = "stop requested") -> None:
+        """Ask for a graceful stop; safe from any thread, also before the run has
+        started (it then stops as soon as it has). ``reason`` is journaled as the run's
+        stop reason (the first request's, when several come)."""
+        self._end_reason = self._end_reason or reason
+        self._stop_requested = True
         if self._token is not None and self._stop is not None:
             with contextlib.suppress(trio.RunFinishedError):
                 self._token.run_sync_soon(self._stop.set)
+
+    @property
+    def stopping(self) -> bool:
+        """A graceful stop was asked for (a signal, ``request_stop``), or is under way."""
+        return self._stop_requested or (self._stop is not None and self._stop.is_set())
+
+    @property
+    def stop_reason(self) -> str:
+        return self._end_reason or "stopped"
+
+    def _signalled(self, name: str) -> None:
+        self._end_reason = self._end_reason or f"signal {name}"
 
     def snapshot(self) -> EngineSnapshot:
         """The latest published status; never waits on an actor."""
@@ -159,12 +248,27 @@ class TradingEngine:
 
     async def run(self) -> None:
         """Run until ``request_stop()``, a signal, or the cancellation of the caller's
-        scope; each of them stops gracefully (the venue workers live until the end)."""
+        scope; each of them stops gracefully (the venue workers live until the end).
+
+        Await it inside ``trio.run``, or inside asyncio (``asyncio.run``, a notebook):
+        there the engine runs as a trio guest of the asyncio loop, trio still owning
+        every socket, and the host keeps its signals (``supervisors.hosts``)."""
         if not self.clients:
             raise ConfigError("no platform registered: call register_platform(client) first")
+        if self.paper or self.config.paper_mode:  # also a config or client set directly
+            self._go_paper()
+        if under_asyncio():
+            await run_as_guest(functools.partial(self._run_trio, guest=True), self.request_stop)
+        else:
+            await self._run_trio(guest=False)
+
+    async def _run_trio(self, *, guest: bool) -> None:
         sys.setswitchinterval(SWITCH_INTERVAL)
+        self._guest = guest  # a guest of asyncio: the host owns the signals
         self._token = trio.lowlevel.current_trio_token()
         self._stop = trio.Event()
+        if self._stop_requested:
+            self._stop.set()
         self._froze = False  # the start-up heap is frozen (gc_refreeze_interval)
         try:
             await run_graceful(self._run_shielded, self._stop)
@@ -173,11 +277,14 @@ class TradingEngine:
                 gc.unfreeze()
             self.board.running = False
             self.started.clear()
+            self._stop_requested = False
 
     async def _run_shielded(self) -> None:
         assert self._stop is not None
         async with trio.open_nursery() as nursery:
             self.bridge = Bridge(nursery)
+            self.core = CoreWatch(self, self.core_policy, self.seed)
+            nursery.start_soon(self.core.run)
             try:
                 await self._start_in_time(nursery)
                 await self._stop.wait()
@@ -202,30 +309,26 @@ class TradingEngine:
     async def _start(self, nursery: trio.Nursery) -> None:
         assert self.bridge is not None
         assert self._stop is not None
-        if self.handle_signals and threading.current_thread() is threading.main_thread():
-            await nursery.start(watch_signals, self._stop, self.force_exit)
-        resumed = await self._recover()
+        main = threading.current_thread() is threading.main_thread()
+        if self.handle_signals and not self._guest and main:
+            await nursery.start(watch_signals, self._stop, self.force_exit, self._signalled)
+        resumed = self._resumed = await self._recover()
         for venue, client in self.clients.items():
             self.bridge.start_venue(venue.value, client)
-            self.platforms[venue] = PlatformActor.start(
-                venue=venue,
-                capabilities=client.capabilities,
-                bridge=self.bridge,
-                clock=self.clock,
-                journal=self.journal,
-                fill_cursor=resumed.cursors.get(venue),
-                journaled_fills=resumed.journaled_fills(venue),
-                direct=self.platform_direct.setdefault(venue, DirectRef(f"{venue.value} platform")),
-            )
+            self.start_platform(venue, resumed.cursors.get(venue))
+        assert self.core is not None
         self.portfolio = PortfolioActor.start(
             risk=self.risk,
             clock=self.clock,
             journal=self.journal,
             platforms=tuple(self.platforms.values()),
             positions=resumed.positions,
+            settled=resumed.settled,
+            baseline=resumed.baseline,
             max_position_size=self.config.max_position_size,
             board=self.board,
             direct=self.portfolio_direct,
+            on_failure=self.core.portfolio_failed,
         )
         adopted: list[Order] = []
         for venue, platform in self.platforms.items():
@@ -249,12 +352,14 @@ class TradingEngine:
         )
         # a direct call: the supervisor learns a latched state before it spawns a market
         await trio.to_thread.run_sync(self.portfolio_direct.call, Subscribe(ref=self.supervisor))
-        selected = await self.scan(nursery)
-        cancel_orphans(self.platforms.values(), adopted, selected)
+        owned = await self.scan(nursery, starting=True)
+        cancel_orphans(self.platforms.values(), adopted, owned)
         nursery.start_soon(self._scan_loop, nursery)
         nursery.start_soon(every, self._t.tick_interval, self._tick)
         polls = functools.partial(poll_fills, self.platforms.values())
         nursery.start_soon(every, self._t.fill_poll_interval, polls)
+        checks = functools.partial(tell_all, self.platforms.values(), CheckVenue())
+        nursery.start_soon(every, self._t.reconcile_interval, checks)
         if self._t.gc_refreeze_interval is not None:
             refreeze_gc()
             self._froze = True
@@ -262,21 +367,71 @@ class TradingEngine:
         self.board.running = True
         self.started.set()
         self.log.info(
-            "engine {run} started on {venues}",
+            "engine {run} started on {venues}{paper}",
             run=self.run_id,
             venues=[v.value for v in self.clients],
+            paper=" (PAPER: no order reaches a venue)" if self.paper else "",
         )
 
+    def start_platform(
+        self, venue: Venue, cursor: str | None, seen: frozenset[FillId] = frozenset()
+    ) -> DirectRef:
+        """A PlatformActor for ``venue`` on its ``DirectRef`` (a successor binds to the
+        same one): counting fills after ``cursor``, the ``seen`` ones and the journaled
+        ones being counted already."""
+        assert self.bridge is not None
+        assert self.core is not None
+        direct = self.platform_direct.setdefault(venue, DirectRef(f"{venue.value} platform"))
+        PlatformActor.start(
+            venue=venue,
+            capabilities=self.clients[venue].capabilities,
+            bridge=self.bridge,
+            clock=self.clock,
+            journal=self.journal,
+            fill_cursor=cursor,
+            lookups=self._t.unknown_lookups,
+            recheck_delay=self._t.position_recheck,
+            journaled_fills=self._resumed.journaled_fills(venue),
+            seen_fills=seen,
+            direct=direct,
+            on_failure=self.core.platform_callback(venue),
+        )
+        self.platforms[venue] = direct
+        return direct
+
+    @property
+    def run_journal(self) -> RunJournal | None:
+        """This run's JournalActor and file (None without a journal file)."""
+        return self._run_journal
+
+    def rebind_journal(self, ref: pykka.ActorRef[Any]) -> None:
+        """A new JournalActor replaced a dead one (``supervisors.core``)."""
+        if isinstance(self.journal, ActorJournal):
+            self.journal.rebind(ref)
+        if self._run_journal is not None:
+            self._run_journal = attrs.evolve(self._run_journal, ref=ref)
+
+    def journal_cursor(self, venue: Venue) -> str | None:
+        """The fill cursor the journal file holds for ``venue``."""
+        if self.journal_path is None:
+            return None
+        with Journal.open_read_only(self.journal_path) as reader:
+            return reader.fill_cursor(venue)
+
     async def _relatch(self, latched: TradingStateRecord) -> None:
-        """The state the loss limits latched earlier today, held again (HALTED cancels
-        everything the venues hold) unless the operator cleared it (``clear_halt``), which
-        the journal records so the next restart starts ACTIVE too."""
-        since = f"{latched.state.value} since {latched.at:%H:%M:%S} UTC: {latched.reason}"
+        """The state the loss limits latched earlier today (or the operator's halt), held
+        again (HALTED cancels everything the venues hold) unless the operator cleared it
+        (``clear_halt``), which the journal records so the next restart starts ACTIVE too;
+        ``predmm resume`` clears it while the daemon runs."""
+        at = f"{latched.at:%Y-%m-%d %H:%M:%S}"
+        since = f"{latched.state.value} since {at} UTC: {latched.reason}"
         if self.clear_halt:
             self.log.warning("trading state cleared by the operator ({since})", since=since)
             self.journal.trading_state(TradingState.ACTIVE, f"cleared by the operator ({since})")
             return
-        self.log.warning("trading state {since}; held (--clear-halt clears it)", since=since)
+        self.log.warning(
+            "trading state {since}; held (predmm resume, or --clear-halt, clears it)", since=since
+        )
         # not journaled again: the record keeps its time and reason for the next restart
         message = SetTradingState(state=latched.state, reason=f"restored ({since})", journaled=True)
         await trio.to_thread.run_sync(self.portfolio_direct.call, message)
@@ -290,19 +445,31 @@ class TradingEngine:
         from it the positions, fill cursors and journaled fill ids."""
         if self.journal_path is None:
             return Resumed()
-        ref = JournalActor.start(self.journal_path)
-        self.journal = ActorJournal(ref, self.clock)
-        self._run_journal = RunJournal(
+        assert self.core is not None
+        ref = JournalActor.start(
+            self.journal_path,
+            opener=self.journal_opener,
+            on_failure=self.core.journal_callback(self.core.journal_generation),
+        )
+        self.journal = ActorJournal(ref, self.clock, on_dead=self.core.journal_dead)
+        core = self.core
+        journal = RunJournal(
             ref=ref,
             path=self.journal_path,
             run_id=self.run_id,
             clock=self.clock,
             timeout=self._t.stop_timeout,
+            failure=lambda: core.journal_error,
         )
+        try:
+            await claim_worlds(journal, self.worlds, self._t.ask_timeout)
+        except PredmmError:  # not this journal: no run of it to record, nothing written
+            await stop_actor(ref, self._t.stop_timeout)
+            raise
+        self._run_journal = journal
         digest = config_digest(self.config, self.risk)
-        return await begin_run(
-            self._run_journal, list(self.clients.values()), digest, self._t.ask_timeout
-        )
+        clients, mode = list(self.clients.values()), run_mode(self.paper)
+        return await begin_run(self._run_journal, clients, digest, self._t.ask_timeout, mode)
 
     def _deps_for(self) -> Callable[[Venue], MarketDeps]:
         assert self.bridge is not None
@@ -319,6 +486,7 @@ class TradingEngine:
                 run_id=self.run_id,
                 conflator=self.bridge.conflator,
                 board=self.board,
+                tracer=self.tracer,
             )
             for venue, ref in self.platforms.items()
         }
@@ -328,24 +496,74 @@ class TradingEngine:
 
     def _tick(self) -> None:
         safe_tell(self.supervisor, BroadcastTick())
+        if self.core is not None:
+            self.core.sweep()
 
     async def _scan_loop(self, nursery: trio.Nursery) -> None:
         while True:
             await trio.sleep(self._t.scan_interval)
             await self.scan(nursery)
 
-    async def scan(self, nursery: trio.Nursery | None = None) -> frozenset[MarketId]:
-        """Fetch every venue's open markets, hand them to the supervisor, and subscribe
-        the feeds to the selected ones."""
-        markets = await open_markets(self.clients.values())
-        safe_tell(self.supervisor, MarketsScanned(markets=tuple(markets), at=self.clock.now()))
+    async def scan(
+        self, nursery: trio.Nursery | None = None, *, starting: bool = False
+    ) -> frozenset[MarketId]:
+        """Fetch every venue's open markets; teach the portfolio what the selected and the
+        held ones are (their outcomes and events) before the supervisor hands them to their
+        actors, with the markets the portfolio holds (it starts the selected ones and keeps
+        those it owns until they are flat or settled); subscribe the feeds to the markets it
+        owns and ask the venues whether the owned or held markets no longer listed open have
+        resolved. Links that contradict the venues refuse the start (``ConfigError``) and
+        are logged after it. The markets owned."""
+        markets, listed = await open_markets(self.clients.values())
+        held = await self._held()
         selected, _ = select_markets(list(markets), self.config)
-        ids = frozenset(m.market_id for m in selected)
+        wanted = {m.market_id for m in selected} | held.holding
+        chosen = tuple(m for m in markets if isinstance(m, Market) and m.market_id in wanted)
+        problems = await trio.to_thread.run_sync(self._learn, chosen)
+        if problems and starting:
+            raise ConfigError("; ".join(problems))
+        scanned = MarketsScanned(markets=tuple(markets), at=self.clock.now(), held=held.exposed)
+        safe_tell(self.supervisor, scanned)
+        owned = self.selected = await self._owned() | {m.market_id for m in selected}
         if nursery is not None:
             for venue, client in self.clients.items():
                 to = self._routes(venue)
-                await self._feeds.follow(nursery, client, ids, to, self._t.feed_retry)
-        return ids
+                await self._feeds.follow(nursery, client, owned, to, self._t.feed_retry)
+        listed_open = {m.market_id for m in markets}
+        gone = {m for m in owned | held.holding if m.venue in listed and m not in listed_open}
+        if gone:
+            await poll_settlements(self.clients.values(), gone, self.portfolio)
+        return owned
+
+    async def _held(self) -> Held:
+        """The markets the portfolio holds contracts in (none known if it is gone)."""
+        try:
+            held: Held = await trio.to_thread.run_sync(self.portfolio_direct.call, GetHeld())
+        except pykka.ActorDeadError:
+            self.log.error("the portfolio did not say which markets it holds")
+            return Held(exposed=frozenset(), holding=frozenset())
+        return held
+
+    async def _owned(self) -> frozenset[MarketId]:
+        """The markets the supervisor has an actor for (after the scan told before)."""
+        if self.supervisor is None or self.bridge is None:
+            return frozenset()
+        try:
+            owned: frozenset[MarketId] = await self.bridge.ask(
+                self.supervisor, lambda r: GetOwned(reply=r), self._t.stop_timeout
+            )
+        except (trio.TooSlowError, pykka.ActorDeadError):
+            self.log.error("the market supervisor did not say which markets it owns")
+            return frozenset()
+        return owned
+
+    def _learn(self, markets: tuple[Market, ...]) -> tuple[str, ...]:
+        try:
+            problems: tuple[str, ...] = self.portfolio_direct.call(LearnMarkets(markets=markets))
+        except pykka.ActorDeadError:
+            self.log.warning("portfolio gone: the scanned markets' events are not learned")
+            return ()
+        return problems
 
     def _routes(self, venue: Venue) -> Routes:
         assert self.bridge is not None
@@ -353,6 +571,7 @@ class TradingEngine:
             conflator=self.bridge.conflator,
             platform=self.platforms[venue],
             supervisor=self.supervisor,
+            portfolio=self.portfolio,
         )
 
     # shutdown --------------------------------------------------------------------------
@@ -360,18 +579,19 @@ class TradingEngine:
     async def _shutdown(self) -> None:
         assert self.bridge is not None
         self.log.info("stopping: quoting off, cancelling every resting order")
+        if self.core is not None:
+            self.core.stop()  # no restart from here on
         timeout = self._t.stop_timeout
         if self.supervisor is not None:
             await self._ask(self.supervisor, lambda r: StopMarkets(reply=r), timeout)
-        for platform in self.platforms.values():
-            await self._ask(platform, lambda r: CancelAll(reason="shutdown", reply=r), timeout)
+        for venue, platform in self.platforms.items():
+            if platform.alive:
+                await self._ask(platform, lambda r: CancelAll(reason="shutdown", reply=r), timeout)
+            else:  # dead, or its venue halted: a fresh call to the venue
+                await self._cancel_directly(venue, timeout)
         for ref in (self.supervisor, self.portfolio, *self.platforms.values()):
             await stop_actor(ref, timeout)
-        journal = self._run_journal
-        if journal is not None:
-            late = bool(self.platforms)  # (a start refused by reconciliation has none to add)
-            await end_run(journal, self.clients.values(), self._end_reason, late_fills=late)
-            await stop_actor(journal.ref, timeout)  # commits durably on stop
+        await self._end_journal(timeout)
         self._feeds.cancel()
         for client in self.clients.values():
             try:
@@ -380,7 +600,27 @@ class TradingEngine:
                 self.log.warning("closing {v}: {exc!r}", v=client.venue.value, exc=exc)
         self.log.info("stopped")
 
-    async def _ask(self, ref: pykka.ActorRef[Any], build: Any, timeout: float) -> Any:
+    async def _cancel_directly(self, venue: Venue, timeout: float) -> None:
+        with trio.move_on_after(timeout):
+            try:
+                count = await self.clients[venue].cancel_all()
+            except Exception as exc:
+                self.log.error("{v}: cancel-all failed at shutdown: {e!r}", v=venue.value, e=exc)
+                return
+            self.log.warning("{v}: {n} orders cancelled directly", v=venue.value, n=count)
+
+    async def _end_journal(self, timeout: float) -> None:
+        journal = self._run_journal
+        if journal is None:
+            return
+        late = bool(self.platforms)  # (a start refused by reconciliation has none to add)
+        try:
+            await end_run(journal, self.clients.values(), self.stop_reason, late_fills=late)
+        except Exception as exc:  # a dead journal: the next start reconciles with the venues
+            self.log.error("the end of the run is not journaled: {exc!r}", exc=exc)
+        await stop_actor(journal.ref, timeout)  # commits durably on stop
+
+    async def _ask(self, ref: Tellable, build: Any, timeout: float) -> Any:
         assert self.bridge is not None
         try:
             return await self.bridge.ask(ref, build, timeout)

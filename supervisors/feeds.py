@@ -1,10 +1,12 @@
 """How venue data reaches the actors. The venues' open markets are listed for the
 selection (``open_markets``); one stream task per venue (``Feeds``), restarted when the
-markets selected on it change, routes each event (``route``): books, trades and
-invalidations to the conflator, fills and order updates to the venue's PlatformActor,
-tick-size and status changes to the MarketSupervisor. A stream that fails is
-resubscribed after ``retry`` seconds, its markets' books invalidated and the fills it may
-have hidden polled; ``poll_fills`` is the periodic backstop for fills a stream dropped.
+markets followed on it change (those selected and those still owned), routes each event
+(``route``): books, trades and invalidations to the conflator, fills and order updates to
+the venue's PlatformActor, tick-size and status changes to the MarketSupervisor,
+settlements to the PortfolioActor. A stream that fails is resubscribed after ``retry``
+seconds, its markets' books invalidated and the fills it may have hidden polled;
+``poll_fills`` is the periodic backstop for fills a stream dropped, ``poll_settlements``
+for resolutions it did not tell (``tell_all`` tells the PlatformActors a periodic command).
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ import pykka
 import trio
 from loguru import logger
 
-from predmm.actors.messages import PollFills, VenueEventReceived
+from predmm.actors.messages import PollFills, Settle, VenueEventReceived
 from predmm.domain.enums import Venue
 from predmm.domain.events import (
     BookInvalidated,
     BookUpdated,
     FillReversed,
+    MarketSettled,
     MarketStatusChanged,
     OrderFilled,
     OrderUpdated,
@@ -31,7 +34,7 @@ from predmm.domain.events import (
 )
 from predmm.domain.ids import MarketId
 from predmm.domain.market import Market
-from predmm.platforms.bridge import Conflator, safe_tell
+from predmm.platforms.bridge import Conflator, Tellable, safe_tell
 from predmm.platforms.venue import VenueClient
 
 _log = logger.bind(actor="engine")
@@ -42,8 +45,9 @@ class Routes:
     """Where one venue's stream events go."""
 
     conflator: Conflator
-    platform: pykka.ActorRef[Any]
+    platform: Tellable  # the venue's PlatformActor (its DirectRef: restarts too)
     supervisor: pykka.ActorRef[Any] | None
+    portfolio: pykka.ActorRef[Any] | None = None
 
 
 def route(event: Any, to: Routes) -> None:
@@ -58,24 +62,56 @@ def route(event: Any, to: Routes) -> None:
             safe_tell(to.platform, VenueEventReceived(event=event))
         case TickSizeChanged() | MarketStatusChanged():
             safe_tell(to.supervisor, VenueEventReceived(event=event))
+        case MarketSettled(settlement=settlement):
+            safe_tell(to.portfolio, Settle(settlement=settlement))
         case _:
             pass
 
 
-async def open_markets(clients: Iterable[VenueClient]) -> list[Market]:
-    """Every venue's open markets; a venue that fails to list them is logged and left out."""
+async def open_markets(clients: Iterable[VenueClient]) -> tuple[list[Market], set[Venue]]:
+    """Every venue's open markets, and the venues that listed them; a venue that fails
+    to list them is logged and left out."""
     markets: list[Market] = []
+    listed: set[Venue] = set()
     for client in clients:
         try:
             markets.extend(await client.get_markets(status="open"))
         except Exception as exc:
             _log.error("scan of {v} failed: {exc!r}", v=client.venue.value, exc=exc)
-    return markets
+        else:
+            listed.add(client.venue)
+    return markets, listed
 
 
-def poll_fills(platforms: Iterable[pykka.ActorRef[Any]]) -> None:
-    for platform in platforms:
-        safe_tell(platform, PollFills())
+async def poll_settlements(
+    clients: Iterable[VenueClient],
+    markets: Iterable[MarketId],
+    portfolio: pykka.ActorRef[Any] | None,
+) -> None:
+    """Ask each venue whether ``markets`` (held or owned, no longer listed open) have
+    resolved; tell the portfolio each settlement (it applies a market's once). A venue
+    that cannot say now is asked again at the next scan."""
+    wanted = sorted(set(markets), key=str)
+    for client in clients:
+        ids = [m for m in wanted if m.venue is client.venue]
+        if not ids:
+            continue
+        try:
+            found = await client.get_settlements(ids)
+        except Exception as exc:
+            _log.warning("settlements of {v} not read: {exc!r}", v=client.venue.value, exc=exc)
+            continue
+        for settlement in found:
+            safe_tell(portfolio, Settle(settlement=settlement))
+
+
+def poll_fills(platforms: Iterable[Tellable]) -> None:
+    tell_all(platforms, PollFills())
+
+
+def tell_all(refs: Iterable[Tellable], message: object) -> None:
+    for ref in refs:
+        safe_tell(ref, message)
 
 
 @attrs.define

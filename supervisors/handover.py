@@ -1,22 +1,25 @@
 """The hand-over between runs: what the TradingEngine does so that a run starts where the
 last one stopped and leaves the next one nothing to guess. With a journal file
-(``RunJournal``), the run is recorded and each venue reconciled with the file before
-anything quotes (``begin_run``; the steps are ``supervisors.recovery``'s), which then gives
-the actors their starting state (``Resumed``: positions, fill cursors, journaled fill
-ids). With or without one, each venue's open orders are adopted into its PlatformActor's
-order table and the journaled orders it no longer holds are closed (``take_over_orders``);
-those of markets not selected are cancelled (``cancel_orphans``). At stop, the fills the
-venues made while the orders were being cancelled are journaled and the run's end
-recorded (``end_run``). Every write is told to the JournalActor and flushed before it
-returns.
+(``RunJournal``) that holds no other venue world (``claim_worlds``), the run is recorded
+and each venue reconciled with the file before anything quotes (``begin_run``; the steps
+are ``supervisors.recovery``'s), which then gives the actors their starting state
+(``Resumed``: positions, fill cursors, journaled fill ids). With or without one, each
+venue's open orders are adopted into its PlatformActor's order table and the journaled
+orders it no longer holds are closed (``take_over_orders``); those of markets not
+selected are cancelled (``cancel_orphans``). At stop, the fills the venues made while the
+orders were being cancelled are journaled, the journaled orders the venues no longer hold
+closed, and the run's end recorded (``end_run``). Every write is told to the
+JournalActor and flushed before it returns.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Mapping, Sequence
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +29,10 @@ import trio
 from loguru import logger
 
 from predmm.actors.clock import Clock
-from predmm.actors.journal.messages import Flush, RecordRun, RecordRunEnd
+from predmm.actors.direct import DirectRef
+from predmm.actors.journal.messages import Flush, RecordBalance, RecordRun, RecordRunEnd
 from predmm.actors.journal.records import TradingStateRecord
+from predmm.actors.journal.schema import JournalError
 from predmm.actors.journal.store import Journal
 from predmm.actors.messages import CancelOrphans, GetOpenOrders, SyncOpenOrders
 from predmm.actors.platform.actor import JournaledFills
@@ -37,9 +42,11 @@ from predmm.domain.enums import TradingState, Venue
 from predmm.domain.errors import PredmmError
 from predmm.domain.ids import MarketId
 from predmm.domain.orders import Order
-from predmm.platforms.bridge import Bridge, safe_tell
+from predmm.platforms.bridge import Bridge, Tellable, safe_tell
 from predmm.platforms.venue import VenueClient
+from predmm.strategies.day_loss import DayBaseline, day_of
 from predmm.strategies.inventory import InventoryTracker
+from predmm.supervisors.paper import LIVE, check_journal_mode, restore_paper_accounts
 from predmm.supervisors.recovery import (
     ReconciliationError,
     RecoveryRecord,
@@ -49,6 +56,7 @@ from predmm.supervisors.recovery import (
     settle_orders,
 )
 from predmm.supervisors.runtime import EngineTimings
+from predmm.supervisors.worlds import VenueWorld, check_worlds
 
 RECOVERY_RETRIES = 3  # reads of a venue at start-up before predmm refuses to quote
 _log = logger.bind(actor="engine")
@@ -64,12 +72,14 @@ class RunJournal:
     run_id: str
     clock: Clock
     timeout: float
+    failure: Callable[[], BaseException | None] = lambda: None  # why the actor died, if it did
 
 
 @attrs.frozen(kw_only=True)
 class Resumed:
     """What the actors start from: the journal's positions, each venue's fill cursor and
-    its journaled fill ids (``journaled_fills``), and the trading state a loss latched
+    its journaled fill ids (``journaled_fills``), the markets settled (their YES payout),
+    the day's baseline if one was journaled today, and the trading state a loss latched
     earlier the same (UTC) day (``latched``: REDUCING or HALTED, else None); nothing
     without a journal file."""
 
@@ -77,6 +87,8 @@ class Resumed:
     cursors: Mapping[Venue, str | None] = attrs.field(factory=dict)
     path: Path | None = None
     latched: TradingStateRecord | None = None
+    settled: Mapping[MarketId, Decimal] = attrs.field(factory=dict)
+    baseline: DayBaseline | None = None
 
     def journaled_fills(self, venue: Venue) -> JournaledFills | None:
         path = self.path
@@ -96,26 +108,60 @@ def config_digest(config: MarketMakingConfig, risk: RiskConfig) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+async def claim_worlds(
+    journal: RunJournal, worlds: Sequence[VenueWorld], ask_timeout: float
+) -> None:
+    """Once the file is ready: raise ``WorldMismatch`` if it holds records of other venue
+    ``worlds`` (``supervisors.worlds``), else record those it does not hold yet."""
+    ref = journal.ref
+    await flush(journal, ask_timeout)  # the file is ready
+    for record in check_worlds(journal.path, worlds):
+        ref.tell(record)
+
+
 async def begin_run(
-    journal: RunJournal, clients: Sequence[VenueClient], digest: str, ask_timeout: float
+    journal: RunJournal,
+    clients: Sequence[VenueClient],
+    digest: str,
+    ask_timeout: float,
+    mode: str = LIVE,
 ) -> Resumed:
-    """The run recorded once the file is ready, every venue reconciled with it
+    """The run recorded once the file is ready (a file of the other ``mode``, paper or
+    live, is refused), the paper accounts started from it, every venue reconciled with it
     (``supervisors.recovery``: raises ``ReconciliationError`` before any quote), and what
     the reconciled file holds for the actors to start from."""
     ref = journal.ref
-    await trio.to_thread.run_sync(lambda: ref.ask(Flush(), timeout=ask_timeout))  # file ready
+    await flush(journal, ask_timeout)  # the file is ready
+    check_journal_mode(journal.path, mode)
     ref.tell(
         RecordRun(
             run_id=journal.run_id,
             config_digest=digest,
-            mode="live",
+            mode=mode,
             pid=os.getpid(),
             at=journal.clock.now(),
         )
     )
+    restore_paper_accounts(clients, journal.path)
     await _reconcile(clients, journal.path, _writer(journal))
-    today = journal.clock.now().date()
+    await record_balances(journal, clients, "start")
+    today = day_of(journal.clock.now())
     return _resumed(journal.path, [client.venue for client in clients], today)
+
+
+async def flush(journal: RunJournal, timeout: float) -> None:
+    """Everything told to the JournalActor is durable; a journal that cannot write raises
+    ``JournalError`` naming the file and why (one line at the command line)."""
+    ref = journal.ref
+    try:
+        await trio.to_thread.run_sync(lambda: ref.ask(Flush(), timeout=timeout))
+    except PredmmError:
+        raise
+    except (pykka.ActorDeadError, pykka.Timeout, OSError, sqlite3.Error) as exc:
+        cause = journal.failure() if isinstance(exc, pykka.ActorDeadError) else None
+        why = cause or exc
+        text = f"{type(why).__name__}: {why}" if str(why) else type(why).__name__
+        raise JournalError(f"journal {journal.path} cannot be written ({text})") from None
 
 
 def _resumed(path: Path, venues: Iterable[Venue], today: date) -> Resumed:
@@ -123,13 +169,26 @@ def _resumed(path: Path, venues: Iterable[Venue], today: date) -> Resumed:
         positions = tuple(reader.inventory(m) for m in reader.market_ids())
         cursors = {v: reader.fill_cursor(v) for v in venues}
         state = reader.trading_state()
+        settled = {s.market_id: s.yes_payout for s in reader.settlements()}
+        baseline = reader.day_baseline(today)
     latched = state if state is not None and _latches(state, today) else None
-    return Resumed(positions=positions, cursors=cursors, path=path, latched=latched)
+    return Resumed(
+        positions=positions,
+        cursors=cursors,
+        path=path,
+        latched=latched,
+        settled=settled,
+        baseline=baseline,
+    )
 
 
 def _latches(state: TradingStateRecord, today: date) -> bool:
     """A restart the day the loss limits moved trading out of ACTIVE keeps it out: the
-    kill switch holds until the next day, or until the operator clears it."""
+    kill switch holds until the next day, or until the operator clears it. A halt the
+    operator made by hand (``predmm halt``, ``cancel-all``) holds until the operator
+    resumes, whatever the day."""
+    if state.operator and state.state is TradingState.HALTED:
+        return True
     return state.state is not TradingState.ACTIVE and state.at.date() == today
 
 
@@ -139,8 +198,8 @@ def _writer(journal: RunJournal) -> Write:
 
     async def write(records: Sequence[RecoveryRecord]) -> None:
         for record in records:
-            ref.tell(record)
-        await trio.to_thread.run_sync(lambda: ref.ask(Flush(), timeout=timeout))
+            safe_tell(ref, record)
+        await flush(journal, timeout)
 
     return write
 
@@ -150,17 +209,19 @@ async def _reconcile(clients: Iterable[VenueClient], path: Path, write: Write) -
         for client in clients:
             done = await reconcile_venue(client, reader, write, retries=RECOVERY_RETRIES)
             _log.info(
-                "recovery {v}: {n} fills recovered, {r} reversed, positions agree on {m} markets",
+                "recovery {v}: {n} fills recovered, {r} reversed, {s} markets found settled,"
+                " positions agree on {m} markets",
                 v=done.venue,
                 n=done.fills_recovered,
                 r=done.fills_reversed,
+                s=done.settlements,
                 m=done.markets_checked,
             )
 
 
 async def take_over_orders(
     bridge: Bridge,
-    platform: pykka.ActorRef[Any],
+    platform: pykka.ActorRef[Any] | DirectRef,
     client: VenueClient,
     journal: RunJournal | None,
     timings: EngineTimings,
@@ -175,7 +236,10 @@ async def take_over_orders(
 
 
 async def _adopt_open_orders(
-    bridge: Bridge, platform: pykka.ActorRef[Any], venue: Venue, timings: EngineTimings
+    bridge: Bridge,
+    platform: pykka.ActorRef[Any] | DirectRef,
+    venue: Venue,
+    timings: EngineTimings,
 ) -> list[Order]:
     """A venue whose open orders cannot be read is not quoted."""
     answer: Any = None
@@ -213,7 +277,7 @@ async def _settle(journal: RunJournal, client: VenueClient, adopted: Sequence[Or
 
 
 def cancel_orphans(
-    platforms: Iterable[pykka.ActorRef[Any]],
+    platforms: Iterable[Tellable],
     adopted: Sequence[Order],
     selected: frozenset[MarketId],
 ) -> None:
@@ -235,12 +299,37 @@ async def end_run(
     """The run's end told to the JournalActor (it commits durably when stopped), after
     the ``late_fills``: those the venues made while the orders were being cancelled, whose
     stream messages may have come after the PlatformActor stopped, journaled now rather
-    than at the next start."""
+    than at the next start; and the journaled orders that the venues no longer hold
+    (whose end the journal missed: it was down a while) closed as the venues say."""
     if late_fills:
         await _last_fills(journal, clients)
+        await _last_orders(journal, clients)
+        await record_balances(journal, clients, "end")
     safe_tell(
         journal.ref, RecordRunEnd(run_id=journal.run_id, reason=reason, at=journal.clock.now())
     )
+
+
+async def _last_orders(journal: RunJournal, clients: Iterable[VenueClient]) -> None:
+    write = _writer(journal)
+    with trio.move_on_after(journal.timeout), Journal.open_read_only(journal.path) as reader:
+        for client in clients:
+            if not reader.open_orders(client.venue):
+                continue
+            held = await _held(client)
+            if held is None:
+                continue
+            closed = await settle_orders(client, reader, write, held, retries=1)
+            if closed:
+                _log.info("{n} journaled orders of {v} closed", n=closed, v=client.venue.value)
+
+
+async def _held(client: VenueClient) -> list[Order] | None:
+    try:
+        return await client.get_open_orders()
+    except PredmmError as exc:
+        _log.warning("open orders of {v} not read: {exc}", v=client.venue.value, exc=exc)
+        return None
 
 
 async def _last_fills(journal: RunJournal, clients: Iterable[VenueClient]) -> None:
@@ -256,3 +345,30 @@ async def _last_fills(journal: RunJournal, clients: Iterable[VenueClient]) -> No
                     continue
                 if fills:
                     _log.info("{n} late fills of {v} journaled", n=len(fills), v=client.venue.value)
+
+
+async def record_balances(
+    journal: RunJournal, clients: Iterable[VenueClient], moment: str, timeout: float = 3.0
+) -> None:
+    """Each venue's cash journaled at the ``moment`` ("start", "end") of the run, read
+    side by side within ``timeout``; a venue that does not answer is journaled as not
+    read, with why."""
+    found: dict[Venue, tuple[Any, str]] = {}
+
+    async def read(client: VenueClient) -> None:
+        found[client.venue] = (None, f"not read within {timeout:g} s")
+        try:
+            found[client.venue] = (await client.get_balance(), "")
+        except Exception as exc:
+            found[client.venue] = (None, f"not read: {type(exc).__name__}: {exc}")
+
+    with trio.move_on_after(timeout):
+        async with trio.open_nursery() as nursery:
+            for client in clients:
+                nursery.start_soon(read, client)
+    at = journal.clock.now()
+    for venue, (cash, note) in found.items():
+        message = RecordBalance(
+            run_id=journal.run_id, venue=venue, moment=moment, cash=cash, note=note, at=at
+        )
+        safe_tell(journal.ref, message)

@@ -2,13 +2,22 @@
 with transient children.
 
 * ``MarketsScanned`` (the scan task re-runs ``select_markets`` periodically): spawns an
-  actor per newly selected market and retires a market that dropped out (it cancels its
-  orders, then stops);
+  actor per newly selected market, and one per listed market with a net position that
+  nobody owns (a previous run's); a market that dropped out of the selection (left the
+  scan, entered its exit window, closed) is not stopped but told it is no longer wanted
+  (``SetWanted``): it quotes nothing new and works its position off, and once flat with
+  nothing resting it tells ``MarketDone`` and is retired (selected again before that, it
+  quotes again);
+* ``SettlementApplied`` (from the PortfolioActor): the market resolved and its position
+  is paid out: its actor is retired (cancels what rests, stops);
 * ``ChildFailed`` (from the child's ``on_failure``, or its guarded ``on_start``): the
   market's orders are cancelled at once, then the market is restarted after a backoff
   with jitter, or quarantined when it spent its restart budget (``supervisors.policy``);
   the other markets are not touched;
-* a periodic ``BroadcastTick`` also sweeps for children that died without a report.
+* a periodic ``BroadcastTick`` also sweeps for children that died without a report;
+* ``SuspendVenue`` (the venue's PlatformActor died: ``supervisors.core``) stops the
+  venue's markets and spawns none there until ``ResumeVenue`` starts them again, new
+  incarnations that rebuild from the portfolio and the restarted PlatformActor.
 
 Children are spawned from this actor's thread, never from the trio thread.
 """
@@ -25,20 +34,28 @@ import pykka
 from loguru import logger
 
 from predmm.actors.clock import Clock
+from predmm.actors.direct import DirectRef
 from predmm.actors.journal.port import JournalPort
 from predmm.actors.market.actor import MarketActor
 from predmm.actors.market.deps import MarketDeps
 from predmm.actors.messages import (
+    ApplyConfig,
     BroadcastTick,
     CancelMarketOrders,
     ChildFailed,
     ChildInfo,
     GetChildren,
+    GetOwned,
     MarketChanged,
+    MarketDone,
     MarketsScanned,
     RestartChild,
+    ResumeVenue,
     Retire,
+    SettlementApplied,
+    SetWanted,
     StopMarkets,
+    SuspendVenue,
     Tick,
     TradingStateChanged,
     VenueEventReceived,
@@ -63,6 +80,7 @@ class _Child:
     failures: tuple[float, ...] = ()
     restarts: int = 0
     quarantined: bool = False
+    wanted: bool = True  # selected; unwanted, it works its position off until flat
 
 
 class MarketSupervisor(pykka.ThreadingActor):
@@ -86,18 +104,31 @@ class MarketSupervisor(pykka.ThreadingActor):
         self.children: dict[MarketId, _Child] = {}
         self.state = TradingState.ACTIVE
         self.stopping = False
+        self.suspended: set[Venue] = set()
         self.log = logger.bind(actor="supervisor")
 
     def on_receive(self, message: Any) -> Any:
         match message:
-            case MarketsScanned(markets=markets):
-                self._scanned(markets)
+            case MarketsScanned(markets=markets, held=held):
+                self._scanned(markets, held)
+            case MarketDone(market_id=market_id, generation=generation):
+                self._done(market_id, generation)
+            case SettlementApplied(market_id=market_id):
+                self._retire(market_id, "settled")
+            case GetOwned(reply=reply):
+                owned = frozenset(m for m, c in self.children.items() if c.ref is not None)
+                if reply is not None:
+                    reply(owned)
+                return owned
             case ChildFailed():
                 self._failed(message)
             case RestartChild(market_id=market_id, generation=generation):
                 self._restart(market_id, generation)
             case TradingStateChanged(state=state):
                 self.state = state
+                self._broadcast(message)
+            case ApplyConfig(config=config):
+                self.config = config  # the next scan selects, and new actors quote, with it
                 self._broadcast(message)
             case BroadcastTick():
                 self._sweep()
@@ -111,6 +142,13 @@ class MarketSupervisor(pykka.ThreadingActor):
                 self._market_changed(market_id, lambda m: attrs.evolve(m, tick=tick))
             case VenueEventReceived(event=MarketStatusChanged(market=market)):
                 self._market_changed(market.market_id, lambda m: market)
+            case SuspendVenue(venue=venue, reason=reason, reply=reply):
+                stopped = self._suspend(venue, reason)
+                if reply is not None:
+                    reply(stopped)
+                return stopped
+            case ResumeVenue(venue=venue):
+                self._resume(venue)
             case GetChildren():
                 return tuple(self._info(mid, c) for mid, c in sorted(self.children.items()))
             case _:
@@ -122,21 +160,59 @@ class MarketSupervisor(pykka.ThreadingActor):
 
     # spawning and retiring ------------------------------------------------------------
 
-    def _scanned(self, markets: tuple[Market, ...]) -> None:
+    def _scanned(self, markets: tuple[Market, ...], held: frozenset[MarketId]) -> None:
         if self.stopping:
             return
         selected, _ = select_markets(list(markets), self.config)
         wanted = {m.market_id: m for m in selected if isinstance(m, Market)}
+        listed = {m.market_id: m for m in markets}
         for market_id, market in wanted.items():
-            child = self.children.get(market_id)
-            if child is None:
-                self.children[market_id] = child = _Child(market)
-                self._spawn(market_id, child)
-            elif child.ref is not None and market != child.market:
-                child.market = market
-                _tell(child.ref, MarketChanged(market=market))
-        for market_id in [m for m in self.children if m not in wanted]:
-            self._retire(market_id)
+            self._want(market_id, market, wanted=True)
+        for market_id in held - wanted.keys():  # a position nobody owns: work it off
+            if market_id in listed and market_id not in self.children:
+                self._want(market_id, listed[market_id], wanted=False)
+        for market_id, child in list(self.children.items()):
+            if market_id not in wanted and (child.wanted or child.quarantined):
+                self._unwanted(market_id, child, listed.get(market_id), market_id in held)
+
+    def _want(self, market_id: MarketId, market: Market, *, wanted: bool) -> None:
+        child = self.children.get(market_id)
+        if child is None:
+            self.children[market_id] = child = _Child(market, wanted=wanted)
+            self._spawn(market_id, child)
+            return
+        if child.ref is not None and market != child.market:
+            child.market = market
+            _tell(child.ref, MarketChanged(market=market))
+        if wanted and not child.wanted:
+            child.wanted = True
+            if child.ref is not None:
+                _tell(child.ref, SetWanted(wanted=True))
+
+    def _unwanted(
+        self, market_id: MarketId, child: _Child, market: Market | None, held: bool
+    ) -> None:
+        """No longer selected: a live market works off what it holds and says when it is
+        done (one being restarted does so once restarted); a quarantined one goes unless
+        it holds a position (it stays quarantined: not started again by the scan)."""
+        child.wanted = False
+        if child.quarantined:
+            if not held:
+                self.log.info("quarantined market {m} dropped out of the scan", m=market_id)
+                self.children.pop(market_id)
+            return
+        if child.ref is None:
+            return  # restarting: it starts unwanted
+        if market is not None and market != child.market:
+            child.market = market
+            _tell(child.ref, MarketChanged(market=market))
+        _tell(child.ref, SetWanted(wanted=False))
+
+    def _done(self, market_id: MarketId, generation: int) -> None:
+        child = self.children.get(market_id)
+        if child is None or child.generation != generation or child.wanted:
+            return  # a stale report, or selected again since: it quotes again
+        self._retire(market_id, "flat, nothing resting")
 
     def _market_changed(self, market_id: MarketId, change: Callable[[Market], Market]) -> None:
         child = self.children.get(market_id)
@@ -146,17 +222,47 @@ class MarketSupervisor(pykka.ThreadingActor):
                 _tell(child.ref, MarketChanged(market=child.market))
 
     def _spawn(self, market_id: MarketId, child: _Child) -> None:
-        deps = attrs.evolve(self.deps_for(market_id.venue), supervisor=self.actor_ref)
+        if market_id.venue in self.suspended:
+            return  # ``ResumeVenue`` starts it
+        deps = attrs.evolve(
+            self.deps_for(market_id.venue), config=self.config, supervisor=self.actor_ref
+        )
         child.ref = MarketActor.start(
-            market=child.market, deps=deps, generation=child.generation, state=self.state
+            market=child.market,
+            deps=deps,
+            generation=child.generation,
+            state=self.state,
+            wanted=child.wanted,
         )
 
-    def _retire(self, market_id: MarketId) -> None:
-        child = self.children.pop(market_id)
+    def _suspend(self, venue: Venue, reason: str) -> int:
+        self.suspended.add(venue)
+        mine = [(m, c) for m, c in self.children.items() if m.venue is venue]
+        stopped = _stop_each([c for _, c in mine])
+        for market_id, child in mine:
+            if not child.quarantined:
+                self._status(market_id, child, "suspended", reason)
+        if stopped:
+            self.log.warning("{v}: {n} markets suspended: {r}", v=venue.value, n=stopped, r=reason)
+        return stopped
+
+    def _resume(self, venue: Venue) -> None:
+        self.suspended.discard(venue)
+        if self.stopping:
+            return
+        for market_id, child in self.children.items():
+            if market_id.venue is venue and child.ref is None and not child.quarantined:
+                child.generation += 1
+                child.restarts += 1
+                self._spawn(market_id, child)
+
+    def _retire(self, market_id: MarketId, why: str) -> None:
+        child = self.children.pop(market_id, None)
+        if child is None:
+            return
         if child.ref is not None:
             _tell(child.ref, Retire())  # cancels its orders on stop
-        elif child.quarantined:
-            self.log.info("quarantined market {m} dropped out of the scan", m=market_id)
+        self.log.info("market {m} retired: {why}", m=market_id, why=why)
 
     # failures ------------------------------------------------------------------------
 
@@ -165,7 +271,7 @@ class MarketSupervisor(pykka.ThreadingActor):
         if child is None or msg.generation != child.generation or child.ref is None:
             return  # a stale report (an older incarnation) or a retired market
         child.ref = None
-        self._platform(msg.market_id).tell(CancelMarketOrders(market_id=msg.market_id))
+        _tell(self._platform(msg.market_id), CancelMarketOrders(market_id=msg.market_id))
         decision = on_failure(self.policy, child.failures, self.clock.monotonic(), self.rng)
         child.failures = decision.failures
         if not decision.restart:
@@ -190,6 +296,8 @@ class MarketSupervisor(pykka.ThreadingActor):
         child = self.children.get(market_id)
         if child is None or child.generation != generation or child.quarantined or self.stopping:
             return
+        if market_id.venue in self.suspended:
+            return  # ``ResumeVenue`` starts it
         child.generation += 1
         child.restarts += 1
         self._spawn(market_id, child)
@@ -215,7 +323,7 @@ class MarketSupervisor(pykka.ThreadingActor):
 
     # helpers --------------------------------------------------------------------------
 
-    def _platform(self, market_id: MarketId) -> pykka.ActorRef[Any]:
+    def _platform(self, market_id: MarketId) -> pykka.ActorRef[Any] | DirectRef:
         return self.deps_for(market_id.venue).platform
 
     def _broadcast(self, message: object) -> None:
@@ -225,17 +333,7 @@ class MarketSupervisor(pykka.ThreadingActor):
 
     def _stop_all(self) -> int:
         self.stopping = True
-        futures = []
-        for child in self.children.values():
-            if child.ref is not None:
-                futures.append(child.ref.stop(block=False))
-                child.ref = None
-        for future in futures:
-            try:
-                future.get(timeout=STOP_TIMEOUT)
-            except (pykka.Timeout, pykka.ActorDeadError):
-                self.log.error("a market actor did not stop in time")
-        return len(futures)
+        return _stop_each(list(self.children.values()))
 
     def _status(self, market_id: MarketId, child: _Child, health: str, note: str) -> None:
         board = self.deps_for(market_id.venue).board
@@ -262,6 +360,21 @@ class MarketSupervisor(pykka.ThreadingActor):
         )
 
 
-def _tell(ref: pykka.ActorRef[Any], message: object) -> None:
+def _stop_each(children: list[_Child]) -> int:
+    """Stop the children that run (each cancels its orders) and wait for them."""
+    futures = []
+    for child in children:
+        if child.ref is not None:
+            futures.append(child.ref.stop(block=False))
+            child.ref = None
+    for future in futures:
+        try:
+            future.get(timeout=STOP_TIMEOUT)
+        except (pykka.Timeout, pykka.ActorDeadError):
+            logger.bind(actor="supervisor").error("a market actor did not stop in time")
+    return len(futures)
+
+
+def _tell(ref: pykka.ActorRef[Any] | DirectRef, message: object) -> None:
     with contextlib.suppress(pykka.ActorDeadError):
         ref.tell(message)

@@ -6,14 +6,18 @@ Per venue, before any order is sent (``reconcile_venue``):
 1. fills: page ``client.get_fills`` from the journal's fill cursor to the end; each page's
    fills that the journal does not hold (``missing_fills``) are journaled with the page's
    cursor in one transaction (``RecordFillPage``), then flushed;
-2. positions: the journal's (rebuilt from its fills) against ``client.get_positions()``,
+2. settlements: the markets the journal holds contracts in and has not settled are asked
+   of the venue (``client.get_settlements``); those that resolved (while predmm was
+   down) are journaled settled (``RecordSettlement``), so the positions compared next
+   agree with a venue that has paid them out;
+3. positions: the journal's (rebuilt from its fills) against ``client.get_positions()``,
    net of YES - NO (Kalshi nets the two). Fills that arrived while the positions were
    read are caught up and the positions read again. A mismatch left after that is looked
    into once: every fill of the account is fetched from the beginning (a cursor can point
    past fills: Kalshi pages newest first), journaled provisional fills that the venue no
    longer lists are journaled as reversed (a FAILED Polymarket trade), and the venue is
    asked to list its markets (Polymarket reports balances only of markets it knows);
-3. what still disagrees raises ``ReconciliationError`` naming the venue, the market and
+4. what still disagrees raises ``ReconciliationError`` naming the venue, the market and
    both positions. A venue that stays unreachable after ``retries`` does too.
 
 Open orders: the orders the venue still holds are adopted (``SyncOpenOrders``) or
@@ -35,7 +39,12 @@ from typing import TypeVar
 import attrs
 import trio
 
-from predmm.actors.journal.messages import RecordFillPage, RecordFillReversal, RecordOrderEvent
+from predmm.actors.journal.messages import (
+    RecordFillPage,
+    RecordFillReversal,
+    RecordOrderEvent,
+    RecordSettlement,
+)
 from predmm.actors.journal.recovery import PositionMismatch, missing_fills, position_mismatches
 from predmm.actors.journal.store import Journal
 from predmm.domain.enums import OrderStatus
@@ -45,9 +54,10 @@ from predmm.domain.ids import ClientOrderId, FillId, MarketId
 from predmm.domain.orders import Fill, Order, OrderEvent
 from predmm.platforms.bridge import backoff_delay
 from predmm.platforms.venue import VenueClient
+from predmm.strategies.fills import settle
 
 T = TypeVar("T")
-RecoveryRecord = RecordFillPage | RecordFillReversal | RecordOrderEvent
+RecoveryRecord = RecordFillPage | RecordFillReversal | RecordOrderEvent | RecordSettlement
 Write = Callable[[Sequence[RecoveryRecord]], Awaitable[None]]
 MAX_PAGES = 10_000
 REVERSAL_REASON = "not listed by the venue at recovery (failed trade)"
@@ -73,6 +83,7 @@ class VenueReconciliation:
     fills_reversed: int
     markets_checked: int
     rescanned: bool
+    settlements: int = 0  # markets found resolved (while predmm was down) and journaled
 
 
 async def reconcile_venue(
@@ -86,6 +97,7 @@ async def reconcile_venue(
     """Bring the journal up to ``client``'s fills and check its positions against the
     venue's; raise ``ReconciliationError`` if they still differ."""
     recovered = await catch_up(client, journal, write, retries=retries)
+    settled = await recover_settlements(client, journal, write, retries=retries)
     reversed_, rescanned = 0, False
     mismatches: list[PositionMismatch] = []
     for _ in range(attempts):
@@ -102,6 +114,7 @@ async def reconcile_venue(
                 fills_reversed=reversed_,
                 markets_checked=_markets_checked(journal, client, positions),
                 rescanned=rescanned,
+                settlements=settled,
             )
         if rescanned:
             break
@@ -144,6 +157,34 @@ async def catch_up(
             return recovered
         cursor = page.cursor
     raise ReconciliationError(f"{venue.value}: more than {MAX_PAGES} pages of fills")
+
+
+async def recover_settlements(
+    client: VenueClient, journal: Journal, write: Write, *, retries: int = 3
+) -> int:
+    """Journal as settled the markets of ``client``'s venue that the journal holds
+    contracts in, has not settled, and the venue says resolved; how many."""
+    venue = client.venue
+    done = {s.market_id for s in journal.settlements(venue)}
+    held = {
+        m: inv
+        for m in journal.market_ids()
+        if m.venue is venue and m not in done
+        for inv in (journal.inventory(m),)
+        if inv.yes_contracts or inv.no_contracts
+    }
+    if not held:
+        return 0
+    asked = sorted(held, key=str)
+    found = await _call(client, "get_settlements", lambda: client.get_settlements(asked), retries)
+    records = [
+        RecordSettlement(settled=settle(held.pop(s.market_id), s))
+        for s in found
+        if s.market_id in held
+    ]
+    if records:
+        await write(records)
+    return len(records)
 
 
 async def rescan(

@@ -22,6 +22,8 @@ import pykka
 import trio
 from loguru import logger
 
+from predmm.actors.direct import DirectRef
+from predmm.actors.platform.lookups import LookupPolicy
 from predmm.domain.errors import PredmmError
 
 SWITCH_INTERVAL = 0.0005  # seconds: keeps GIL hand-offs between actor threads short
@@ -36,6 +38,13 @@ class EngineTimings:
     ask_timeout: float = 2.0
     stop_timeout: float = 15.0
     feed_retry: float = 1.0
+    # an UNKNOWN order (its placement's answer lost) is looked up by client order id
+    # over this window with backoff before it is given up (actors.platform.lookups)
+    unknown_lookups: LookupPolicy = attrs.field(factory=LookupPolicy)
+    # each venue's open orders and positions against the order table and the portfolio
+    # (actors.platform.checks); a position that disagrees is read again this much later
+    reconcile_interval: float = 60.0
+    position_recheck: float = 2.0
     # start-up objects (modules, actors, threads: ~90k) are frozen out of the garbage
     # collector once quoting starts, and re-frozen this often; None: never freeze
     gc_refreeze_interval: float | None = 3600.0
@@ -100,19 +109,27 @@ def sole_predmm_error(group: BaseExceptionGroup[Any]) -> PredmmError | None:
     return only if isinstance(only, PredmmError) else None
 
 
+SIGNAL_NAMES: dict[int, str] = {signal.SIGINT: "SIGINT (Ctrl-C)", signal.SIGTERM: "SIGTERM"}
+
+
 async def watch_signals(
     stop: trio.Event,
     force_exit: Callable[[], None],
+    on_first: Callable[[str], None] | None = None,
     task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
 ) -> None:
-    """The first SIGINT or SIGTERM sets ``stop``; a second calls ``force_exit``."""
+    """The first SIGINT or SIGTERM sets ``stop`` (``on_first`` is told its name); a
+    second calls ``force_exit``."""
     with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         task_status.started()
         count = 0
         async for signum in signals:
             count += 1
             if count == 1:
-                _log.warning("signal {s}: stopping gracefully", s=signum)
+                name = SIGNAL_NAMES.get(signum, str(signum))
+                _log.warning("signal {s}: stopping gracefully", s=name)
+                if on_first is not None:
+                    on_first(name)
                 stop.set()
             else:
                 _log.error("second signal {s}: forcing exit", s=signum)
@@ -124,7 +141,7 @@ def exit_now() -> None:
     os._exit(130)
 
 
-async def stop_actor(ref: pykka.ActorRef[Any] | None, timeout: float) -> None:
+async def stop_actor(ref: pykka.ActorRef[Any] | DirectRef | None, timeout: float) -> None:
     if ref is None:
         return
     try:

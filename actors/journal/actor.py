@@ -8,8 +8,9 @@ survives a crash is always a prefix of what was told: a fill cursor is never dur
 without the fills told before it.
 
 An exception while writing is not swallowed: the messages before it in the batch are
-committed, the failing one leaves nothing, and the actor crashes (pykka calls
-``on_failure``; the ``on_failure`` callback given at start tells the supervisor).
+committed, the failing one leaves nothing, and the actor crashes. The ``on_failure``
+callback given at start is called once, with that exception, before pykka marks the
+actor stopped: its watcher learns the cause before any tell can find the actor dead.
 
 Reads (``predmm status``, recovery) do not go through the actor: open the file with
 ``Journal.open_read_only`` from any thread or process.
@@ -29,6 +30,7 @@ from predmm.actors.journal.messages import Flush, FlushResult, Record
 from predmm.actors.journal.schema import JournalError
 from predmm.actors.journal.store import FillOutcome, Journal
 from predmm.actors.journal.writes import write
+from predmm.actors.messages import InjectFailure
 
 
 @runtime_checkable
@@ -94,6 +96,13 @@ class JournalActor(pykka.ThreadingActor):
             raise
 
     def on_receive(self, message: Any) -> Any:
+        try:
+            return self._receive(message)
+        except Exception as exc:
+            self._notify(exc)
+            raise
+
+    def _receive(self, message: Any) -> Any:
         if isinstance(message, _RECORD_TYPES):
             self._record(message)
             return None
@@ -102,6 +111,8 @@ class JournalActor(pykka.ThreadingActor):
             return FlushResult(
                 records=self._records, duplicates=self._duplicates, commits=self._commits
             )
+        if isinstance(message, InjectFailure):
+            raise JournalError(f"JournalActor: {message.reason}")
         raise JournalError(f"JournalActor cannot handle {type(message).__name__}: {message!r}")
 
     def _record(self, message: Record) -> None:
@@ -151,8 +162,9 @@ class JournalActor(pykka.ThreadingActor):
             self._journal = None
 
     def _notify(self, exc: BaseException) -> None:
-        if self._failure_callback is not None:
-            self._failure_callback(exc)
+        callback, self._failure_callback = self._failure_callback, None  # once
+        if callback is not None:
+            callback(exc)
 
     def on_failure(
         self,

@@ -12,8 +12,10 @@ from decimal import Decimal
 import attrs
 
 from predmm.domain.enums import OrderStatus, TradingState, Venue
-from predmm.domain.ids import ClientOrderId, EventId, MarketId, VenueOrderId
+from predmm.domain.ids import ClientOrderId, EventId, FillId, MarketId, VenueOrderId
 from predmm.domain.orders import Fill, Order, OrderEvent
+from predmm.strategies.day_loss import DayBaseline
+from predmm.strategies.fills import SettledPosition
 from predmm.strategies.inventory import InventoryTracker
 
 
@@ -62,6 +64,16 @@ class RecordOrderEvent:
     filled_quantity: Decimal | None = None  # None: unchanged
     venue_order_id: VenueOrderId | None = None
     reason: str = ""
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordCorrection:
+    """A correction a reconciliation made to an order during a run: the order as it is
+    after it, and ``what`` was wrong and was done (an order event ``correction``)."""
+
+    order: Order
+    what: str
     at: datetime | None = None
 
 
@@ -146,12 +158,113 @@ class RecordTradingState:
     state: TradingState
     reason: str = ""
     at: datetime | None = None
+    operator: str = ""  # who changed it by hand (``predmm halt``, ``resume``, ``cancel-all``)
+
+
+@attrs.frozen(kw_only=True)
+class RecordSettlement:
+    """A market resolved: the venue's settlement and the position it settled (the
+    contracts, what they paid, the PnL realized). Journaled once per market."""
+
+    settled: SettledPosition
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordDayBaseline:
+    """The day's baseline (replaces one of the same day)."""
+
+    baseline: DayBaseline
+    at: datetime | None = None
 
 
 @attrs.frozen(kw_only=True)
 class RecordCursor:
     venue: Venue
     cursor: str
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class MarketInfo:
+    """What the operator's reports show of a market: the venue's title, its event on the
+    venue, the real-world event it is linked to across venues (``[[risk.event_links]]``),
+    its smallest tick and its close time."""
+
+    market_id: MarketId
+    title: str = ""
+    event_id: EventId | None = None
+    linked_event: EventId | None = None
+    tick: Decimal | None = None
+    close_time: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordMarkets:
+    """Markets as the venues list them (inserted or replaced by market id)."""
+
+    markets: tuple[MarketInfo, ...]
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordMarks:
+    """Each market's YES mark (the fair value the daemon quotes around) at ``at``."""
+
+    marks: tuple[tuple[MarketId, Decimal], ...]
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordFillMarks:
+    """The YES mark of a fill's market ``horizon`` seconds after the fill (0: at it)."""
+
+    marks: tuple[tuple[Venue, FillId, float, Decimal], ...]
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordBalance:
+    """A venue's cash at the ``moment`` ("start" or "end") of a run; None: not read."""
+
+    run_id: str
+    venue: Venue
+    moment: str
+    cash: Decimal | None
+    note: str = ""
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordRunInfo:
+    """What a run trades with: the strategy, where the settings came from and the
+    settings themselves (a settings file's text, without secrets)."""
+
+    run_id: str
+    strategy: str
+    source: str
+    settings: str
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordSupervision:
+    """What the engine's watch over its core actors did (``supervisors.core``): kept as
+    the component's latest event, with a count (``actors.journal.notes``)."""
+
+    component: str  # "journal", "portfolio", "platform kalshi"
+    event: str  # "failed", "restarted", "halted"
+    reason: str = ""
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordVenueWorld:
+    """The venue world that ``venue``'s records belong to (``supervisors.worlds``)."""
+
+    venue: Venue
+    identity: str
+    description: str
     at: datetime | None = None
 
 
@@ -174,11 +287,21 @@ Record = (
     | RecordOrder
     | RecordOrders
     | RecordOrderEvent
+    | RecordCorrection
     | RecordFill
     | RecordFillPage
     | RecordFillReversal
     | RecordPosition
     | RecordRestart
     | RecordTradingState
+    | RecordSettlement
+    | RecordDayBaseline
     | RecordCursor
+    | RecordMarkets
+    | RecordMarks
+    | RecordFillMarks
+    | RecordBalance
+    | RecordRunInfo
+    | RecordSupervision
+    | RecordVenueWorld
 )

@@ -8,17 +8,26 @@ builds the one that tells the JournalActor. Tests use a recording port.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any, Protocol
 
+from predmm.actors.journal.messages import MarketInfo
 from predmm.domain.enums import TradingState, Venue
-from predmm.domain.ids import MarketId
+from predmm.domain.ids import FillId, MarketId
 from predmm.domain.orders import Fill, Order, OrderEvent
+from predmm.strategies.day_loss import DayBaseline
+from predmm.strategies.fills import SettledPosition
 
 
 class JournalPort(Protocol):
     def orders(self, changes: Sequence[tuple[Order, OrderEvent | None]]) -> None:
         """Order changes (each order after its event; None: a snapshot), in order, in
         one write."""
+        ...
+
+    def correction(self, order: Order, what: str) -> None:
+        """What a reconciliation during a run found wrong with ``order`` (as it is now)
+        and did about it."""
         ...
 
     def fill(self, fill: Fill, cursor: str | None) -> None: ...
@@ -30,13 +39,36 @@ class JournalPort(Protocol):
     def fill_reversal(self, fill: Fill, reason: str) -> None: ...
     def restart(self, market_id: MarketId, generation: int, reason: str) -> None: ...
     def quarantine(self, market_id: MarketId, generation: int, reason: str) -> None: ...
-    def trading_state(self, state: TradingState, reason: str) -> None: ...
+    def trading_state(self, state: TradingState, reason: str, operator: str = "") -> None:
+        """A change of the trading state; ``operator``: who made it by hand, if anyone."""
+        ...
+
+    def settlement(self, settled: SettledPosition) -> None:
+        """A market resolved and the position it settled (journaled once per market)."""
+        ...
+
+    def day_baseline(self, baseline: DayBaseline) -> None:
+        """The day's baseline (a later one of the same day replaces it)."""
+        ...
+
+    def supervision(self, component: str, event: str, reason: str) -> None:
+        """What the engine's watch did about a core actor (``supervisors.core``)."""
+        ...
+
+    # what the operator's reports read (the command line tells these, not the actors)
+    def markets(self, markets: Sequence[MarketInfo]) -> None: ...
+    def marks(self, marks: Sequence[tuple[MarketId, Decimal]]) -> None: ...
+    def fill_marks(self, marks: Sequence[tuple[Venue, FillId, float, Decimal]]) -> None: ...
+    def run_info(self, run_id: str, strategy: str, source: str, settings: str) -> None: ...
 
 
 class NullJournal:
     """Journals nothing (benchmarks, and tests that do not look at the journal)."""
 
     def orders(self, changes: Sequence[tuple[Order, OrderEvent | None]]) -> None:
+        pass
+
+    def correction(self, order: Order, what: str) -> None:
         pass
 
     def fill(self, fill: Fill, cursor: str | None) -> None:
@@ -54,7 +86,28 @@ class NullJournal:
     def quarantine(self, market_id: MarketId, generation: int, reason: str) -> None:
         pass
 
-    def trading_state(self, state: TradingState, reason: str) -> None:
+    def trading_state(self, state: TradingState, reason: str, operator: str = "") -> None:
+        pass
+
+    def markets(self, markets: Sequence[MarketInfo]) -> None:
+        pass
+
+    def marks(self, marks: Sequence[tuple[MarketId, Decimal]]) -> None:
+        pass
+
+    def fill_marks(self, marks: Sequence[tuple[Venue, FillId, float, Decimal]]) -> None:
+        pass
+
+    def run_info(self, run_id: str, strategy: str, source: str, settings: str) -> None:
+        pass
+
+    def settlement(self, settled: SettledPosition) -> None:
+        pass
+
+    def day_baseline(self, baseline: DayBaseline) -> None:
+        pass
+
+    def supervision(self, component: str, event: str, reason: str) -> None:
         pass
 
 

@@ -1,7 +1,8 @@
 """The journal's reads: ``JournalQueries``, the queries every ``Journal`` answers on its
-connection (fills, orders and their events, positions, restarts, trading states, runs,
-cursors, one read snapshot), mixed into ``Journal``, which opens the connection and
-writes; and ``fold_fills``, which rebuilds a market's inventory from its journaled fills.
+connection (fills, orders and their events, positions, settlements, the day's baselines,
+restarts, trading states, runs, cursors, one read snapshot), mixed into ``Journal``,
+which opens the connection and writes; and ``fold_fills``, which rebuilds a market's
+inventory from its journaled fills and, once it resolved, its settlement.
 """
 
 from __future__ import annotations
@@ -9,16 +10,18 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from predmm.actors.journal.records import (
+    CORRECTION,
     JournaledFill,
     OrderEventRecord,
     PositionRecord,
     RestartRecord,
     RunRecord,
+    SettlementRecord,
     TradingStateRecord,
     cursor_key,
     dt,
@@ -26,12 +29,14 @@ from predmm.actors.journal.records import (
     opt_id,
     row_to_fill,
     row_to_order,
+    row_to_settlement,
     ts,
 )
 from predmm.actors.journal.schema import JournalError
 from predmm.domain.enums import OrderStatus, TradingState, Venue
 from predmm.domain.ids import ClientOrderId, EventId, FillId, MarketId
 from predmm.domain.orders import Fill, Order
+from predmm.strategies.day_loss import DayBaseline, DayHolding
 from predmm.strategies.inventory import InventoryTracker
 
 
@@ -121,8 +126,13 @@ class JournalQueries:
 
     def inventory(self, market_id: MarketId, *, max_inventory: int = 50) -> InventoryTracker:
         """The market's holdings rebuilt from its journaled fills (reversed ones left out),
-        in journal order, by ``InventoryTracker.apply_fill``."""
-        return fold_fills(market_id, self.fills(market_id=market_id), max_inventory=max_inventory)
+        in journal order, by ``InventoryTracker.apply_fill``, then settled if it resolved."""
+        return fold_fills(
+            market_id,
+            self.fills(market_id=market_id),
+            max_inventory=max_inventory,
+            settled=self.settlement_payout(market_id),
+        )
 
     def market_ids(self) -> list[MarketId]:
         """Every market the journal knows (fills, orders, positions, restarts)."""
@@ -131,6 +141,44 @@ class JournalQueries:
             " UNION SELECT market_id FROM positions UNION SELECT market_id FROM restarts"
         )
         return sorted((MarketId.parse(r[0]) for r in rows), key=str)
+
+    def settlements(self, venue: Venue | None = None) -> list[SettlementRecord]:
+        """The markets journaled as resolved, in the order they were journaled."""
+        where, params = _where(("venue = ?", None if venue is None else venue.value))
+        rows = self._rows(f"SELECT * FROM settlements{where} ORDER BY rowid", params)
+        return [row_to_settlement(r) for r in rows]
+
+    def settlement_payout(self, market_id: MarketId) -> Decimal | None:
+        """What one YES of ``market_id`` paid, if the market is journaled as resolved."""
+        rows = self._rows(
+            "SELECT yes_payout FROM settlements WHERE market_id = ?", (str(market_id),)
+        )
+        return Decimal(rows[0][0]) if rows else None
+
+    def day_baseline(self, day: date) -> DayBaseline | None:
+        """The baseline journaled for the UTC ``day``, or None."""
+        rows = self._rows("SELECT * FROM day_baselines WHERE day = ?", (day.isoformat(),))
+        if not rows:
+            return None
+        held = self._rows(
+            "SELECT * FROM day_holdings WHERE day = ? ORDER BY market_id", (day.isoformat(),)
+        )
+        return DayBaseline(
+            day=day,
+            realized_pnl=Decimal(rows[0]["realized_pnl"]),
+            taken_at=dt_req(rows[0]["taken_at"]),
+            holdings=tuple(
+                DayHolding(
+                    market_id=MarketId.parse(r["market_id"]),
+                    yes_contracts=Decimal(r["yes_contracts"]),
+                    no_contracts=Decimal(r["no_contracts"]),
+                    avg_yes_price=Decimal(r["avg_yes_price"]),
+                    avg_no_price=Decimal(r["avg_no_price"]),
+                    mark=None if r["mark"] is None else Decimal(r["mark"]),
+                )
+                for r in held
+            ),
+        )
 
     def positions(self) -> list[PositionRecord]:
         """The position snapshots saved with ``record_position``."""
@@ -175,23 +223,17 @@ class JournalQueries:
         live = [s for s in OrderStatus if s.may_rest]
         return self.orders(venue=venue, statuses=live)
 
+    def corrections(self) -> list[OrderEventRecord]:
+        """What reconciliations during the runs corrected, oldest first."""
+        rows = self._rows("SELECT * FROM order_events WHERE event = ? ORDER BY seq", (CORRECTION,))
+        return _event_records(rows)
+
     def order_events(self, client_order_id: ClientOrderId) -> list[OrderEventRecord]:
         rows = self._rows(
             "SELECT * FROM order_events WHERE client_order_id = ? ORDER BY seq",
             (str(client_order_id),),
         )
-        return [
-            OrderEventRecord(
-                seq=r["seq"],
-                client_order_id=ClientOrderId(r["client_order_id"]),
-                event=r["event"],
-                status=OrderStatus(r["status_after"]),
-                filled_quantity=Decimal(r["filled_quantity"]),
-                at=dt_req(r["at"]),
-                reason=r["reason"],
-            )
-            for r in rows
-        ]
+        return _event_records(rows)
 
     def restarts(self, market_id: MarketId | None = None) -> list[RestartRecord]:
         where, params = _where(("market_id = ?", opt_id(market_id)))
@@ -213,7 +255,10 @@ class JournalQueries:
             return None
         r = rows[0]
         return TradingStateRecord(
-            state=TradingState(r["state"]), reason=r["reason"], at=dt_req(r["at"])
+            state=TradingState(r["state"]),
+            reason=r["reason"],
+            at=dt_req(r["at"]),
+            operator=r["operator"],
         )
 
     def runs(self) -> list[RunRecord]:
@@ -226,6 +271,9 @@ class JournalQueries:
                 config_digest=r["config_digest"],
                 mode=r["mode"],
                 pid=r["pid"],
+                strategy=r["strategy"],
+                source=r["source"],
+                settings=r["settings"],
             )
             for r in self._rows("SELECT * FROM runs ORDER BY rowid")
         ]
@@ -235,15 +283,30 @@ class JournalQueries:
         rows = self._rows("SELECT value FROM kv WHERE key = ?", (key,))
         return rows[0][0] if rows else None
 
+    def values(self, prefix: str) -> dict[str, str]:
+        """The key/value table's entries whose key starts with ``prefix``."""
+        rows = self._rows(
+            "SELECT key, value FROM kv WHERE substr(key, 1, ?) = ?", (len(prefix), prefix)
+        )
+        return {r[0]: r[1] for r in rows}
+
 
 def fold_fills(
-    market_id: MarketId, fills: Iterable[JournaledFill], *, max_inventory: int = 50
+    market_id: MarketId,
+    fills: Iterable[JournaledFill],
+    *,
+    max_inventory: int = 50,
+    settled: Decimal | None = None,
 ) -> InventoryTracker:
-    """A fresh ``InventoryTracker`` fed ``fills`` in order, reversed ones left out."""
+    """A fresh ``InventoryTracker`` fed ``fills`` in order, reversed ones left out, then
+    settled at ``settled`` (the YES payout) if the market resolved: nothing trades after
+    a resolution, so every fill, however late it was journaled, came before it."""
     tracker = InventoryTracker(market_id=market_id, max_inventory=max_inventory)
     for jf in fills:
         if not jf.is_reversed:
             _apply(tracker, jf.fill)
+    if settled is not None:
+        tracker.settle_at(settled)
     return tracker
 
 
@@ -262,3 +325,18 @@ def _where(*clauses: tuple[str, object | None]) -> tuple[str, list[object]]:
     if not used:
         return "", []
     return " WHERE " + " AND ".join(sql for sql, _ in used), [v for _, v in used]
+
+
+def _event_records(rows: Sequence[sqlite3.Row]) -> list[OrderEventRecord]:
+    return [
+        OrderEventRecord(
+            seq=r["seq"],
+            client_order_id=ClientOrderId(r["client_order_id"]),
+            event=r["event"],
+            status=OrderStatus(r["status_after"]),
+            filled_quantity=Decimal(r["filled_quantity"]),
+            at=dt_req(r["at"]),
+            reason=r["reason"],
+        )
+        for r in rows
+    ]

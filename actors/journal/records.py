@@ -82,6 +82,29 @@ class TradingStateRecord:
     state: TradingState
     reason: str
     at: datetime
+    operator: str = ""  # who changed it by hand ('' : the kill switch or the engine)
+
+
+@attrs.frozen(kw_only=True)
+class SettlementRecord:
+    """A resolved market as journaled: its outcome and payout per YES (NO pays the rest),
+    the contracts it settled, what they paid and the PnL that realized (payout less their
+    cost), the venue's time and when it was journaled."""
+
+    market_id: MarketId
+    outcome: str  # yes, no or scalar
+    yes_payout: Decimal
+    yes_contracts: Decimal
+    no_contracts: Decimal
+    payout: Decimal
+    realized_pnl: Decimal
+    venue_ts: datetime | None
+    recorded_at: datetime
+    source: str = ""
+
+    @property
+    def no_payout(self) -> Decimal:
+        return 1 - self.yes_payout
 
 
 @attrs.frozen(kw_only=True)
@@ -93,6 +116,23 @@ class RunRecord:
     config_digest: str
     mode: str
     pid: int
+    strategy: str = ""  # "market_making (preset conservative)"
+    source: str = ""  # where the settings and venues came from
+    settings: str = ""  # the settings as a settings file (no secrets)
+
+    def contains(self, at: datetime, now: datetime) -> bool:
+        """Whether ``at`` falls in this run (a run not stopped lasts until ``now``)."""
+        return self.started_at <= at <= (self.stopped_at or now)
+
+
+@attrs.frozen(kw_only=True)
+class BalanceRecord:
+    run_id: str
+    venue: Venue
+    moment: str  # "start" or "end"
+    cash: Decimal | None  # None: the venue could not be read
+    note: str
+    at: datetime
 
 
 # conversions ---------------------------------------------------------------------------
@@ -179,6 +219,25 @@ def _vid(text: str | None) -> VenueOrderId | None:
     return None if text is None else VenueOrderId(text)
 
 
+def row_to_settlement(row: sqlite3.Row) -> SettlementRecord:
+    return SettlementRecord(
+        market_id=MarketId.parse(row["market_id"]),
+        outcome=row["outcome"],
+        yes_payout=Decimal(row["yes_payout"]),
+        yes_contracts=Decimal(row["yes_contracts"]),
+        no_contracts=Decimal(row["no_contracts"]),
+        payout=Decimal(row["payout"]),
+        realized_pnl=Decimal(row["realized_pnl"]),
+        venue_ts=dt(row["venue_ts"]),
+        recorded_at=dt_req(row["recorded_at"]),
+        source=row["source"],
+    )
+
+
+def opt_money(value: Decimal | None) -> str | None:
+    return None if value is None else money(value)
+
+
 def cursor_key(venue: Venue) -> str:
     return f"fill_cursor:{venue.value}"
 
@@ -199,6 +258,8 @@ ON CONFLICT (client_order_id) DO UPDATE SET
     updated_at = excluded.updated_at, reason = excluded.reason
 """
 
+
+CORRECTION = "correction"  # an order event: what a reconciliation during a run corrected
 
 INSERT_EVENT = """
 INSERT INTO order_events (client_order_id, event, status_after, filled_quantity, at, reason)

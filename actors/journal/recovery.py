@@ -60,10 +60,18 @@ def position_mismatches(
 ) -> list[PositionMismatch]:
     """Markets of ``venue`` whose net position rebuilt from the journal's fills differs
     from what the venue reports (a market the venue does not list holds nothing). Net,
-    because a venue may net YES against NO (Kalshi) where the journal keeps both. Run it
-    after the missing fills are journaled; a non-empty answer means: do not quote."""
-    reported = {p.market_id: p for p in venue_positions if p.market_id.venue is venue}
-    ours = [m for m in journal.market_ids() if m.venue is venue]
+    because a venue may net YES against NO (Kalshi) where the journal keeps both. A
+    market journaled as settled is left out: it holds nothing any more, whatever a venue
+    still shows for it (Polymarket keeps resolved tokens until they are redeemed). Run it
+    after the missing fills and the settlements are journaled; a non-empty answer
+    means: do not quote."""
+    settled = {s.market_id for s in journal.settlements(venue)}  # paid out: nothing to hold
+    reported = {
+        p.market_id: p
+        for p in venue_positions
+        if p.market_id.venue is venue and p.market_id not in settled
+    }
+    ours = [m for m in journal.market_ids() if m.venue is venue and m not in settled]
     out: list[PositionMismatch] = []
     for market_id in sorted(set(ours) | set(reported), key=str):
         inv = journal.inventory(market_id)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from predmm.domain.errors import PredmmError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 11
 APPLICATION_ID = 0x70726D6D  # "prmm": marks a file as a predmm journal
 
 
@@ -125,9 +125,108 @@ def _create_v1(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
 
 
+_SCHEMA_V3 = """
+CREATE TABLE settlements (
+    market_id TEXT PRIMARY KEY,
+    venue TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    yes_payout TEXT NOT NULL CHECK (typeof(yes_payout) = 'text'),
+    no_payout TEXT NOT NULL CHECK (typeof(no_payout) = 'text'),
+    yes_contracts TEXT NOT NULL CHECK (typeof(yes_contracts) = 'text'),
+    no_contracts TEXT NOT NULL CHECK (typeof(no_contracts) = 'text'),
+    payout TEXT NOT NULL CHECK (typeof(payout) = 'text'),
+    realized_pnl TEXT NOT NULL CHECK (typeof(realized_pnl) = 'text'),
+    venue_ts TEXT,
+    recorded_at TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE day_baselines (
+    day TEXT PRIMARY KEY,
+    realized_pnl TEXT NOT NULL CHECK (typeof(realized_pnl) = 'text'),
+    taken_at TEXT NOT NULL
+);
+CREATE TABLE day_holdings (
+    day TEXT NOT NULL REFERENCES day_baselines (day),
+    market_id TEXT NOT NULL,
+    yes_contracts TEXT NOT NULL CHECK (typeof(yes_contracts) = 'text'),
+    no_contracts TEXT NOT NULL CHECK (typeof(no_contracts) = 'text'),
+    avg_yes_price TEXT NOT NULL CHECK (typeof(avg_yes_price) = 'text'),
+    avg_no_price TEXT NOT NULL CHECK (typeof(avg_no_price) = 'text'),
+    mark TEXT CHECK (mark IS NULL OR typeof(mark) = 'text'),
+    PRIMARY KEY (day, market_id)
+);
+"""
+
+
+# 11: what the operator's reports read besides the trading records: each market's title,
+# event (the venue's, and the cross-venue link's), tick and close time (markets), its
+# marks over time (marks) and at fixed times after each fill (fill_marks), each venue's
+# cash at the start and end of a run (balances), and what a run traded with
+# (runs.strategy, runs.source, runs.settings).
+_SCHEMA_V11 = """
+CREATE TABLE markets (
+    market_id TEXT PRIMARY KEY,
+    venue TEXT NOT NULL,
+    title TEXT NOT NULL DEFAULT '',
+    event_id TEXT,
+    linked_event TEXT,
+    tick TEXT CHECK (tick IS NULL OR typeof(tick) = 'text'),
+    close_time TEXT,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE marks (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    market_id TEXT NOT NULL,
+    mark TEXT NOT NULL CHECK (typeof(mark) = 'text'),
+    at TEXT NOT NULL
+);
+CREATE INDEX marks_by_market ON marks (market_id, at);
+CREATE TABLE fill_marks (
+    venue TEXT NOT NULL,
+    fill_id TEXT NOT NULL,
+    horizon REAL NOT NULL,
+    mark TEXT NOT NULL CHECK (typeof(mark) = 'text'),
+    PRIMARY KEY (venue, fill_id, horizon)
+);
+CREATE TABLE balances (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL,
+    venue TEXT NOT NULL,
+    moment TEXT NOT NULL,
+    cash TEXT CHECK (cash IS NULL OR typeof(cash) = 'text'),
+    note TEXT NOT NULL DEFAULT '',
+    at TEXT NOT NULL
+);
+ALTER TABLE runs ADD COLUMN strategy TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN source TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN settings TEXT NOT NULL DEFAULT ''
+"""
+
+
+def _statements(script: str) -> Callable[[sqlite3.Connection], None]:
+    def run(conn: sqlite3.Connection) -> None:
+        for statement in script.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+
+    return run
+
+
 # MIGRATIONS[n] takes a version n - 1 file to version n, inside one transaction.
 # To change the schema: add MIGRATIONS[SCHEMA_VERSION + 1] and bump SCHEMA_VERSION.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _create_v1}
+# A version without an entry changes nothing here (its number is another branch's,
+# reserved while several are written side by side; the numbers close up at the merge).
+# 3: settlements (one row per resolved market) and the day's baseline (day_baselines,
+# with the contracts held at the start of the day and their marks in day_holdings).
+# 10: trading_states.operator: who changed the state by hand (``predmm halt``, ``resume``,
+# ``cancel-all``: "user (uid N, pid P)"); '' for the kill switch and the engine's watch.
+# 11: the operator's reports (see _SCHEMA_V11).
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _create_v1,
+    3: _statements(_SCHEMA_V3),
+    10: _statements("ALTER TABLE trading_states ADD COLUMN operator TEXT NOT NULL DEFAULT ''"),
+    11: _statements(_SCHEMA_V11),
+}
 
 
 # checks --------------------------------------------------------------------------------
@@ -173,7 +272,9 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
     for target in range(version + 1, SCHEMA_VERSION + 1):
         conn.execute("BEGIN IMMEDIATE")
         try:
-            MIGRATIONS[target](conn)
+            step = MIGRATIONS.get(target)
+            if step is not None:
+                step(conn)
             conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version={target}")
         except BaseException:

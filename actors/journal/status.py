@@ -1,7 +1,9 @@
 """What ``predmm status`` shows, read from the journal only: ``journal_status`` rebuilds
-every market's position from its fills (``MarketSummary``), sums the markets of one
-real-world event across venues (``EventSummary``) and gathers them, with open orders,
-restarts, quarantines, the trading state and the last run, into a ``JournalStatus``.
+every market's position from its fills and its settlement (``MarketSummary``), sums the
+markets of one real-world event across venues (``EventSummary``) and gathers them, with
+open orders, restarts, quarantines, the trading state, the last run, what the engine's
+watch did about its core actors and the corrections the reconciliations made during the
+runs, into a ``JournalStatus``.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from typing import Any
 
 import attrs
 
+from predmm.actors.journal.notes import SupervisionRecord, read_supervision
 from predmm.actors.journal.queries import JournalQueries, fold_fills
 from predmm.actors.journal.records import (
     JournaledFill,
+    OrderEventRecord,
     RestartRecord,
     RunRecord,
     TradingStateRecord,
@@ -24,6 +28,8 @@ from predmm.actors.journal.records import (
 from predmm.domain.ids import ClientOrderId, EventId, FillId, MarketId, VenueOrderId
 from predmm.domain.orders import Order
 from predmm.strategies.inventory import InventoryTracker
+
+LAST_CORRECTIONS = 5
 
 
 @attrs.frozen(kw_only=True)
@@ -43,6 +49,7 @@ class MarketSummary:
     restarts: int
     quarantined: bool
     last_fill_at: datetime | None
+    settled_yes_payout: Decimal | None = None  # what one YES paid, once it resolved
 
 
 @attrs.frozen(kw_only=True)
@@ -74,6 +81,9 @@ class JournalStatus:
     unrealized_pnl: Decimal | None
     fees_paid: Decimal
     last_run: RunRecord | None
+    supervision: tuple[SupervisionRecord, ...] = ()  # the core actors' failures, latest each
+    corrections: int = 0  # made by reconciliations during the runs
+    last_corrections: tuple[OrderEventRecord, ...] = ()  # the newest, oldest first
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: Decimals and times as strings, enums as values, ids as text."""
@@ -116,7 +126,8 @@ def _market_summary(
     restarts: Sequence[RestartRecord],
 ) -> MarketSummary:
     fills = journal.fills(market_id=market_id)
-    inv = fold_fills(market_id, fills)
+    payout = journal.settlement_payout(market_id)
+    inv = fold_fills(market_id, fills, settled=payout)
     return MarketSummary(
         market_id=market_id,
         event_id=event_id,
@@ -133,6 +144,7 @@ def _market_summary(
         restarts=len(restarts),
         quarantined=bool(restarts) and restarts[-1].quarantined,
         last_fill_at=_last_fill_time(fills),
+        settled_yes_payout=payout,
     )
 
 
@@ -195,6 +207,7 @@ def journal_status(
         for mid in journal.market_ids()
     )
     runs = journal.runs()
+    corrections = journal.corrections()
     return JournalStatus(
         trading_state=journal.trading_state(),
         markets=markets,
@@ -208,4 +221,7 @@ def journal_status(
         unrealized_pnl=_sum_or_none(m.unrealized_pnl for m in markets),
         fees_paid=sum((m.fees_paid for m in markets), Decimal(0)),
         last_run=runs[-1] if runs else None,
+        supervision=read_supervision(journal),
+        corrections=len(corrections),
+        last_corrections=tuple(corrections[-LAST_CORRECTIONS:]),
     )

@@ -26,8 +26,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from predmm.actors.journal.annotations import JournalAnnotations
+from predmm.actors.journal.history import JournalHistory
 from predmm.actors.journal.queries import JournalQueries
 from predmm.actors.journal.records import (
+    CORRECTION,
     INSERT_EVENT,
     INSERT_FILL,
     UPSERT_ORDER,
@@ -37,6 +40,7 @@ from predmm.actors.journal.records import (
     fill_params,
     money,
     opt_id,
+    opt_money,
     order_params,
     ts,
 )
@@ -51,6 +55,8 @@ from predmm.actors.journal.status import JournalStatus, journal_status
 from predmm.domain.enums import OrderStatus, TradingState, Venue
 from predmm.domain.ids import ClientOrderId, EventId, MarketId, VenueOrderId
 from predmm.domain.orders import Fill, Order, OrderEvent
+from predmm.strategies.day_loss import DayBaseline
+from predmm.strategies.fills import SettledPosition
 
 _SYNC_LEVELS = ("NORMAL", "FULL", "EXTRA")
 
@@ -66,7 +72,7 @@ class FillOutcome(enum.Enum):
 # the store -----------------------------------------------------------------------------
 
 
-class Journal(JournalQueries):
+class Journal(JournalQueries, JournalHistory, JournalAnnotations):
     """One connection to the journal file. Writers: exactly one (the JournalActor), made
     with ``Journal.open``; readers: ``Journal.open_read_only``, any number, any process.
     A ``Journal`` is used from the thread that opened it. Its reads are those of
@@ -251,6 +257,25 @@ class Journal(JournalQueries):
                 ],
             )
 
+    def record_correction(self, order: Order, *, at: datetime, what: str) -> None:
+        """A correction a reconciliation made to an order during a run: the order's row
+        as it is after it, and a ``correction`` event whose reason says what was wrong
+        and what was done."""
+        stamp = ts(at)
+        with self.atomic():
+            self._conn.execute(UPSERT_ORDER, order_params(order, stamp))
+            self._conn.execute(
+                INSERT_EVENT,
+                event_params(
+                    order.client_order_id,
+                    CORRECTION,
+                    order.status,
+                    order.filled_quantity,
+                    stamp,
+                    what,
+                ),
+            )
+
     def record_order_event(
         self,
         *,
@@ -345,16 +370,75 @@ class Journal(JournalQueries):
                 (str(market_id), ts(at), reason, attempt, int(quarantined)),
             )
 
-    def record_trading_state(self, *, state: TradingState, at: datetime, reason: str = "") -> None:
+    def record_trading_state(
+        self, *, state: TradingState, at: datetime, reason: str = "", operator: str = ""
+    ) -> None:
+        """A change of the trading state; ``operator``: who made it by hand ('' if the
+        kill switch or the engine did)."""
         with self.atomic():
             self._conn.execute(
-                "INSERT INTO trading_states (state, reason, at) VALUES (?, ?, ?)",
-                (state.value, reason, ts(at)),
+                "INSERT INTO trading_states (state, reason, at, operator) VALUES (?, ?, ?, ?)",
+                (state.value, reason, ts(at), operator),
+            )
+
+    def record_settlement(self, settled: SettledPosition, *, at: datetime) -> bool:
+        """Journal a market's resolution and the position it settled, once per market
+        (a second one, from the stream and the poll or across restarts, changes nothing);
+        whether it was new."""
+        s = settled.settlement
+        with self.atomic():
+            cur = self._conn.execute(
+                "INSERT OR IGNORE INTO settlements (market_id, venue, outcome, yes_payout,"
+                " no_payout, yes_contracts, no_contracts, payout, realized_pnl, venue_ts,"
+                " recorded_at, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    str(s.market_id),
+                    s.market_id.venue.value,
+                    s.outcome,
+                    *map(money, (s.yes_payout, s.no_payout)),
+                    *map(money, (settled.yes_contracts, settled.no_contracts)),
+                    *map(money, (settled.payout, settled.realized_pnl)),
+                    None if s.venue_ts is None else ts(s.venue_ts),
+                    ts(at),
+                    s.source,
+                ),
+            )
+            return cur.rowcount == 1
+
+    def record_day_baseline(self, baseline: DayBaseline) -> None:
+        """Save the day's baseline (replacing an earlier one of the same day: a holding
+        that got its first mark since)."""
+        day = baseline.day.isoformat()
+        with self.atomic():
+            self._conn.execute("DELETE FROM day_holdings WHERE day = ?", (day,))
+            self._conn.execute(
+                "INSERT OR REPLACE INTO day_baselines (day, realized_pnl, taken_at)"
+                " VALUES (?, ?, ?)",
+                (day, money(baseline.realized_pnl), ts(baseline.taken_at)),
+            )
+            self._conn.executemany(
+                "INSERT INTO day_holdings (day, market_id, yes_contracts, no_contracts,"
+                " avg_yes_price, avg_no_price, mark) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        day,
+                        str(h.market_id),
+                        *map(money, (h.yes_contracts, h.no_contracts)),
+                        *map(money, (h.avg_yes_price, h.avg_no_price)),
+                        opt_money(h.mark),
+                    )
+                    for h in baseline.holdings
+                ],
             )
 
     def set_cursor(self, venue: Venue, cursor: str, *, at: datetime) -> None:
         with self.atomic():
             self._put(cursor_key(venue), cursor, ts(at))
+
+    def put(self, key: str, value: str, *, at: datetime) -> None:
+        """One value of the key/value table (``actors.journal.notes``)."""
+        with self.atomic():
+            self._put(key, value, ts(at))
 
     def _put(self, key: str, value: str, at: str) -> None:
         self._conn.execute(

@@ -12,10 +12,16 @@ from datetime import datetime
 
 from predmm.actors.journal.messages import (
     Record,
+    RecordBalance,
+    RecordCorrection,
     RecordCursor,
+    RecordDayBaseline,
     RecordFill,
+    RecordFillMarks,
     RecordFillPage,
     RecordFillReversal,
+    RecordMarkets,
+    RecordMarks,
     RecordOrder,
     RecordOrderEvent,
     RecordOrders,
@@ -23,7 +29,17 @@ from predmm.actors.journal.messages import (
     RecordRestart,
     RecordRun,
     RecordRunEnd,
+    RecordRunInfo,
+    RecordSettlement,
+    RecordSupervision,
     RecordTradingState,
+    RecordVenueWorld,
+)
+from predmm.actors.journal.notes import (
+    supervision_key,
+    supervision_value,
+    world_key,
+    world_value,
 )
 from predmm.actors.journal.records import PositionRecord
 from predmm.actors.journal.schema import JournalError
@@ -50,14 +66,20 @@ def write(journal: Journal, message: Record, now: datetime) -> list[FillOutcome]
                 journal.record_orders(changes, at=at)
             case RecordOrderEvent():
                 _write_order_event(journal, message, at)
+            case RecordCorrection(order=order, what=what):
+                journal.record_correction(order, at=at, what=what)
             case RecordPosition():
                 journal.record_position(_position(message, at))
             case RecordRestart(market_id=mid, reason=reason, attempt=n, quarantined=q):
                 journal.record_restart(
                     market_id=mid, at=at, reason=reason, attempt=n, quarantined=q
                 )
-            case RecordTradingState(state=state, reason=reason):
-                journal.record_trading_state(state=state, at=at, reason=reason)
+            case RecordTradingState(state=state, reason=reason, operator=operator):
+                journal.record_trading_state(state=state, at=at, reason=reason, operator=operator)
+            case RecordSettlement(settled=settled):
+                journal.record_settlement(settled, at=at)
+            case RecordDayBaseline(baseline=baseline):
+                journal.record_day_baseline(baseline)
             case RecordCursor(venue=venue, cursor=cursor):
                 journal.set_cursor(venue, cursor, at=at)
             case RecordRun(run_id=run_id, config_digest=digest, mode=mode, pid=pid):
@@ -66,7 +88,33 @@ def write(journal: Journal, message: Record, now: datetime) -> list[FillOutcome]
                 )
             case RecordRunEnd(run_id=run_id, reason=reason):
                 journal.record_run_end(run_id=run_id, stopped_at=at, reason=reason)
+            case RecordSupervision(component=component, event=event, reason=reason):
+                key = supervision_key(component)
+                value = supervision_value(journal.get(key), event, reason, at)
+                journal.put(key, value, at=at)
+            case RecordVenueWorld(venue=venue, identity=identity, description=text):
+                journal.put(world_key(venue), world_value(identity, text, at), at=at)
+            case _:
+                _write_annotation(journal, message, at)
     return []
+
+
+def _write_annotation(journal: Journal, message: Record, at: datetime) -> None:
+    match message:
+        case RecordMarkets(markets=markets):
+            journal.record_markets(markets, at=at)
+        case RecordMarks(marks=marks):
+            journal.record_marks(marks, at=at)
+        case RecordFillMarks(marks=marks):
+            journal.record_fill_marks(marks)
+        case RecordBalance(run_id=run_id, venue=venue, moment=moment, cash=cash, note=note):
+            journal.record_balance(
+                run_id=run_id, venue=venue, moment=moment, cash=cash, at=at, note=note
+            )
+        case RecordRunInfo(run_id=run_id, strategy=strategy, source=source, settings=text):
+            journal.record_run_info(run_id=run_id, strategy=strategy, source=source, settings=text)
+        case _:
+            raise JournalError(f"no write for {type(message).__name__}")
 
 
 def _write_page(

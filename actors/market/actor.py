@@ -1,29 +1,30 @@
-"""MarketActor: one per quoted market, a thin shell over ``strategies``.
+"""MarketActor: one per quoted market, a thin shell over ``strategies.maker.MarketCore``.
 
-It owns the market's inventory and its view of its live orders. On a (conflated) book
-update it asks the strategy for the desired YES and NO bids, diffs them against its live
-orders (keep what is unchanged; amend where the venue can; else cancel and replace),
-reserves the worst case with the PortfolioActor and submits to the PlatformActor, both
-by direct call (``actors.direct``: handled on this thread under the actor's lock, so
-the tick path wakes no other actor thread). Guards: quote age, price move, volume
-spike; exits through ``strategies.market_making.exit_signal``. On stop it cancels its
-own orders.
+The core owns the market's inventory, its view of its live orders and every decision
+(quotes and the diff against the live ones, the guards, exits, the market's life, the
+one-exit-in-flight and pending-fill rules, REDUCING's room: see ``strategies.maker.core``).
+This actor feeds it what arrives (conflated books, order news, fills, ticks, the trading
+state, the listing, the selection's verdict, a venue dispute) with the clock's time, and
+sends what it decides: reservations to the PortfolioActor (the core's ``gate``) and
+submissions to the PlatformActor, both by direct call (``actors.direct``: handled on
+this thread under the actor's lock, so the tick path wakes no other actor thread), one
+``SubmitOrders`` per point where the core flushes. What stays here is about threads and
+messages: recovery, the conflator's watch, the status board, logging, and the
+lifecycle: unwanted, once flat with nothing resting, it tells the supervisor
+``MarketDone`` (which retires it); on stop it cancels its own orders.
 
 A restarted incarnation rebuilds its inventory from the PortfolioActor (seeded from the
-journal at start, then fed the same fills the journal records) and its live orders from
-the PlatformActor; its client order ids carry its generation, so they never collide.
-
-This file holds the actor: its state, lifecycle, dispatch and calls to other actors. Its
-decisions are pure functions beside it: what it reads of its market in
-``actors.market.view``, its live quotes against the strategy's in ``actors.market.quote_diff``,
-the messages its orders travel in in ``actors.market.orders``; what it is given to work
-with, ``MarketDeps``, in ``actors.market.deps``.
+journal at start, then fed the same fills the journal records) and its orders (an exit
+in flight included) from the PlatformActor, in the one direct call that routes the
+market's fills to it (``TakeOver``); its client order ids carry its generation, so they
+never collide. What it is given to work with, ``MarketDeps``, is in
+``actors.market.deps``; the messages its orders travel in, in ``actors.market.orders``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import itertools
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -31,50 +32,40 @@ import pykka
 from loguru import logger
 
 from predmm.actors.market.deps import MarketDeps
-from predmm.actors.market.orders import (
-    amend_request,
-    amended,
-    exit_quote,
-    granted,
-    place_request,
-    unsent_releases,
-)
-from predmm.actors.market.quote_diff import diff, needs_requote, quoting, reducing_only
-from predmm.actors.market.view import LiveView, OwnSizes, own_sizes, requote_key, watch_of
+from predmm.actors.market.orders import amend_message, unsent_releases
 from predmm.actors.messages import (
-    AmendOrder,
-    AttachMarket,
+    ApplyConfig,
+    BlockQuoting,
     ChildFailed,
     DataReady,
     DetachMarket,
     FillReceived,
     FillReverted,
-    GetOpenOrders,
     GetPosition,
     InjectFailure,
     MarketChanged,
-    MarketDataChanged,
+    MarketDone,
+    MarketStart,
     MarkPrice,
     OrdersChanged,
     PositionView,
     Reservation,
     Reserve,
     Retire,
+    SetWanted,
     SubmitOrders,
+    TakeOver,
     Tick,
     TradingStateChanged,
+    UnblockQuoting,
 )
 from predmm.actors.status import MarketStatus
-from predmm.domain.book import OrderBook, Watch
-from predmm.domain.enums import OrderSide, OrderStatus, OrderType, TimeInForce, TradingState
+from predmm.domain.book import Watch
+from predmm.domain.enums import OrderSide, TradingState
 from predmm.domain.exposure import ReserveRequest
-from predmm.domain.ids import ClientOrderId
 from predmm.domain.market import Market
-from predmm.domain.orders import Order
-from predmm.strategies.fills import apply_fill, revert_fill
-from predmm.strategies.inventory import InventoryTracker
-from predmm.strategies.market_making import exit_signal
-from predmm.strategies.quoting import Quote, VolumeMeter, compute_quotes, quote_expired
+from predmm.domain.outcomes import VenueGroup, venue_group
+from predmm.strategies.maker import MarketCore
 
 ZERO = Decimal(0)
 
@@ -87,75 +78,58 @@ class MarketActor(pykka.ThreadingActor):
         deps: MarketDeps,
         generation: int = 0,
         state: TradingState = TradingState.ACTIVE,
+        wanted: bool = True,
     ) -> None:
         super().__init__()
-        self.market, self.deps, self.generation, self.state = market, deps, generation, state
+        self.deps, self.generation = deps, generation
         self.market_id = market.market_id
-        self.config = deps.config
-        self.inventory = InventoryTracker(
-            market_id=market.market_id, max_inventory=deps.config.max_inventory
-        )
-        self.live: dict[ClientOrderId, Order] = {}
-        self.cancelling: set[ClientOrderId] = set()
-        self.exits: set[ClientOrderId] = set()
-        self.book: OrderBook | None = None
-        self.fair: Decimal | None = None
-        self.quoted_fair: Decimal | None = None
-        self.quoted_at: Any = None
-        self.stale = True
-        self.last_inputs: tuple[object, ...] | None = None
-        self.lost_quote = False
-        self.volume = VolumeMeter(
-            window_s=self.config.volume_spike_window_seconds,
-            lookback_s=self.config.volume_spike_lookback_seconds,
-        )
-        self.paused_until = -1.0
-        self.last_mark: Decimal | None = None
-        self.mark_unsent = False
-        self.seq = itertools.count(1)
-        self.sized = self.config.fair_value_method == "microprice"  # sizes count everywhere
-        self.watched: Watch | None = None  # what the conflator knows this actor reads
-        self.prefix = f"{deps.run_id}-{market.market_id.symbol[-12:]}-g{generation}-"
+        self.done = False  # told the supervisor it is flat
         self.retired = False
-        self.refused = False  # the last reservation was refused: retry when one is released
-        self.out_cancels: list[ClientOrderId] = []
-        self.out_amends: list[AmendOrder] = []
-        self.out_places: list[Order] = []
+        self._group_of: Market | None = None
+        self._group: VenueGroup | None = None
+        self.watched: Watch | None = None  # what the conflator knows this actor reads
+        self.core = MarketCore(
+            market=market,
+            config=deps.config,
+            gate=self._reserve,
+            amend=deps.capabilities.amend,
+            prefix=f"{deps.run_id}-{market.market_id.symbol[-12:]}-g{generation}-",
+            state=state,
+            wanted=wanted,
+            tracer=deps.tracer,
+        )
         self.log = logger.bind(actor="market", market_id=str(market.market_id))
 
     # lifecycle ------------------------------------------------------------------------
 
     def on_start(self) -> None:
         try:
-            self.deps.platform.tell(AttachMarket(market_id=self.market_id, ref=self.actor_ref))
             self._recover()
             if self.deps.conflator is not None:
                 self.deps.conflator.attach(self.market_id, self.actor_ref)
             self._publish("quoting" if self.generation == 0 else "restarted")
+            self._check_done()
         except Exception as exc:  # pykka calls no on_failure for on_start: report it here
             self._report_failure(exc)
             raise
 
     def _recover(self) -> None:
-        """Inventory from the PortfolioActor, live orders from the PlatformActor: direct
-        calls, like the tick path's, so a start never waits for their threads (under
-        load those wait long for the GIL, and an ask would time out)."""
-        pos: PositionView = self.deps.portfolio_direct.call(GetPosition(market_id=self.market_id))
-        inv = self.inventory
-        inv.yes_contracts, inv.no_contracts = pos.yes_contracts, pos.no_contracts
-        inv.avg_yes_price, inv.avg_no_price = pos.avg_yes_price, pos.avg_no_price
-        inv.realized_pnl, inv.fees_paid = pos.realized_pnl, pos.fees_paid
-        orders: tuple[Order, ...] = self.deps.platform_direct.call(
-            GetOpenOrders(market_id=self.market_id)
+        """Inventory from the PortfolioActor, live orders (and finished ones whose fills
+        are still to come) from the PlatformActor, read in the one direct call that routes
+        the market's fills here (``TakeOver``: no fill falls between the two, or is counted
+        twice); a direct call, like the tick path's, so a start never waits for their
+        threads (under load those wait long for the GIL, and an ask would time out). An
+        exit of the last incarnation is still in flight."""
+        start: MarketStart = self.deps.platform_direct.call(
+            TakeOver(market_id=self.market_id, ref=self.actor_ref)
         )
-        for order in orders:
-            self.live[order.client_order_id] = order
-            if order.status is OrderStatus.PENDING_CANCEL:
-                self.cancelling.add(order.client_order_id)
+        pos: PositionView = start.position or self.deps.portfolio_direct.call(
+            GetPosition(market_id=self.market_id)
+        )
+        self.core.recover(pos, start.orders)
 
     def on_stop(self) -> None:
-        self._cancel(list(self.live))
-        self.out_amends, self.out_places = [], []
+        self.core.stop()
         self._send()
         self._detach()
         self._publish("retired" if self.retired else "stopped")
@@ -168,7 +142,7 @@ class MarketActor(pykka.ThreadingActor):
     def _release_unsent(self) -> None:
         """Reservations made for orders that never left this actor are given back."""
         with contextlib.suppress(pykka.ActorDeadError):
-            for message in unsent_releases(self.out_places, self.out_amends):
+            for message in unsent_releases(*self.core.unsent()):
                 self.deps.portfolio.tell(message)
 
     def _report_failure(self, exc: BaseException | None) -> None:
@@ -193,52 +167,43 @@ class MarketActor(pykka.ThreadingActor):
             self._dispatch(message)
         finally:
             self._send()
+            self._mark()
+            health, self.core.health = self.core.health, None
+            if health is not None:
+                self._publish(health)
+                self._send()
             self._watch()
-
-    def _watch(self) -> None:
-        """Tell the conflator what this actor reads of a book now (its quotes' prices and
-        sizes): a book update that changes none of it will not wake this actor."""
-        conflator = self.deps.conflator
-        if conflator is None:
-            return
-        own, _ = quoting(self.live, self.cancelling, self.exits)
-        watch = watch_of(own, self.sized)
-        if watch != self.watched:
-            self.watched = watch
-            if conflator.watch(self.market_id, watch):  # a book it kept matters now
-                with contextlib.suppress(pykka.ActorDeadError):
-                    self.actor_ref.tell(DataReady(market_id=self.market_id))
+            self._check_done()
 
     def _dispatch(self, message: Any) -> None:
+        core, clock = self.core, self.deps.clock
+        now, mono = clock.now(), clock.monotonic()
         match message:
             case DataReady():
                 data = self.deps.conflator.take(self.market_id)
                 if data is not None:
-                    self._on_data(data)
+                    core.on_data(data.book, data.traded, now, mono)
             case OrdersChanged(orders=orders):
-                for order in orders:
-                    self._on_order(order)
-                # requote now if a release may let a refused order pass, or if the venue
-                # took a quote away (expired, cancelled by it, rejected)
-                if self.stale and (self.refused or self.lost_quote):
-                    self.lost_quote = False
-                    self._requote()
+                core.on_orders(orders, now, mono)
             case FillReceived(fill=fill):
-                apply_fill(self.inventory, fill)
-                self.stale = True
-                self._requote()
+                core.on_fill(fill, now, mono)
             case FillReverted(fill=fill):
-                revert_fill(self.inventory, fill)
-                self.stale = True
-                self._requote()
+                core.on_revert(fill, now, mono)
             case Tick():
-                self._on_tick()
+                core.on_tick(now, mono)
             case TradingStateChanged(state=state):
-                self.state, self.stale = state, True
-                self._requote()
+                core.changed(now, mono, state=state)
             case MarketChanged(market=market):
-                self.market, self.stale = market, True
-                self._requote()
+                core.changed(now, mono, market=market)
+            case ApplyConfig(config=config):
+                core.reconfigure(config, now, mono)
+            case SetWanted(wanted=wanted):
+                self.done = self.done and not wanted
+                core.changed(now, mono, wanted=wanted)
+            case BlockQuoting(reason=reason):
+                core.changed(now, mono, blocked=reason)
+            case UnblockQuoting():
+                core.changed(now, mono, blocked="")
             case Retire():
                 self.retired = True
                 self.actor_ref.stop(block=False)
@@ -246,193 +211,81 @@ class MarketActor(pykka.ThreadingActor):
                 raise RuntimeError(f"{self.market_id}: {reason}")
             case _:
                 raise TypeError(f"MarketActor {self.market_id}: unexpected {message!r}")
+        for level, text, values in core.notes:
+            self.log.log(level.upper(), text, **values)
+        core.notes.clear()
 
-    def _on_data(self, msg: MarketDataChanged) -> None:
-        now = self.deps.clock.monotonic()
-        self.volume.add(now, msg.traded)
-        if now >= self.paused_until and self.volume.spike(now, self.config.volume_spike_multiple):
-            self.paused_until = now + self.config.max_quote_age_seconds
-            self.log.warning("volume spike {v}: quotes pulled", v=self.volume.rates(now))
-        self.book = msg.book
-        mid = msg.book.mid() if msg.book is not None else None
-        if mid is not None and mid != self.last_mark:
-            self.last_mark, self.mark_unsent = mid, True
-        self._requote()
-        if self.mark_unsent and self.last_mark is not None:  # no reservation carried it
-            self.mark_unsent = False
+    def _check_done(self) -> None:
+        """Unwanted, flat and with nothing resting: the supervisor may retire it."""
+        if self.core.wanted or self.done or self.retired or not self.core.idle():
+            return
+        self.done = True
+        if self.deps.supervisor is not None:
             with contextlib.suppress(pykka.ActorDeadError):
-                self.deps.portfolio_direct.call(
-                    MarkPrice(market_id=self.market_id, yes_price=self.last_mark)
+                self.deps.supervisor.tell(
+                    MarketDone(market_id=self.market_id, generation=self.generation)
                 )
 
-    def _on_order(self, order: Order) -> None:
-        coid = order.client_order_id
-        if order.status.is_terminal:
-            ours = coid in self.cancelling or coid in self.exits or coid not in self.live
-            self.lost_quote = self.lost_quote or not ours  # gone without our asking
-            self.live.pop(coid, None)
-            self.cancelling.discard(coid)
-            self.exits.discard(coid)
-            self.stale = True
-        elif coid in self.live:
-            self.live[coid] = order
-
-    def _on_tick(self) -> None:
-        now = self.deps.clock.now()
-        if quote_expired(self.quoted_at, now, self.config.max_quote_age_seconds):
-            self.stale = True
-        if self.refused:  # a limit another market held may have been released since
-            self.stale = True
-        self._requote()
-        self._exit(self._view())  # the exit window moves with time, not with the book
-
-    # quoting --------------------------------------------------------------------------
-
-    def _view(self) -> LiveView | None:
-        book = self.book
-        if book is None or not self.market.is_open:
-            return None
-        return LiveView(self.market, book.best_bid(), book.best_ask(), self.deps.clock.now())
-
-    def _requote(self) -> None:
-        quotes = self._quotes()
-        own = own_sizes(quotes)
-        paused = self.deps.clock.monotonic() < self.paused_until
-        inputs = requote_key(
-            self.book, own, self.sized, self.inventory, self.state, self.market, paused
-        )
-        if inputs == self.last_inputs and not self.stale:
-            return  # nothing the strategy reads has changed: the same quotes, the same exit
-        self.last_inputs = inputs
-        view = self._view()
-        self._exit(view)
-        desired = self._desired(view, own)
-        threshold = self.config.price_change_requote_threshold
-        if not needs_requote(self.stale, desired, quotes, self.quoted_fair, self.fair, threshold):
+    def _watch(self) -> None:
+        """Tell the conflator what this actor reads of a book now (its quotes' prices and
+        sizes): a book update that changes none of it will not wake this actor."""
+        conflator = self.deps.conflator
+        if conflator is None:
             return
-        cancels, amends, places = diff(desired, quotes, self.deps.capabilities.amend)
-        self._cancel(cancels)
-        self._amend(amends)
-        self._place(places)
-        self._send()  # before the bookkeeping below: the tick path ends at the venue
-        self.stale = False
-        self.quoted_fair, self.quoted_at = self.fair, self.deps.clock.now()
-        self._publish("quoting" if desired else "idle")
+        watch = self.core.watch()
+        if watch != self.watched:
+            self.watched = watch
+            if conflator.watch(self.market_id, watch):  # a book it kept matters now
+                with contextlib.suppress(pykka.ActorDeadError):
+                    self.actor_ref.tell(DataReady(market_id=self.market_id))
 
-    def _desired(self, view: LiveView | None, own: OwnSizes) -> dict[OrderSide, Quote]:
-        halted = self.state is TradingState.HALTED
-        if view is None or halted or self.deps.clock.monotonic() < self.paused_until:
-            self.fair = None
-            return {}
-        assert self.book is not None
-        decision = compute_quotes(view, self.inventory, self.config, self.book.without(own))
-        self.fair = decision.fair_value if decision is not None else None
-        quotes = {q.side: q for q in decision.quotes()} if decision is not None else {}
-        if self.state is TradingState.REDUCING:
-            quotes = reducing_only(quotes, self.inventory.net_position)
-        return quotes
+    # the other actors -----------------------------------------------------------------
 
-    def _quotes(self) -> dict[OrderSide, Order]:
-        """Our resting (or about to rest) quote per side, not counting exits or cancels;
-        a second quote on one side is cancelled."""
-        quotes, extra = quoting(self.live, self.cancelling, self.exits)
-        self._cancel(extra)  # never two quotes on one side
-        return quotes
-
-    # orders ---------------------------------------------------------------------------
-
-    def _next_id(self) -> ClientOrderId:
-        return ClientOrderId(f"{self.prefix}{next(self.seq)}")
-
-    def _reserve(self, requests: list[ReserveRequest]) -> tuple[Reservation, ...]:
-        if not requests:
-            return ()
-        mark = self.last_mark if self.mark_unsent else None
-        self.mark_unsent = False
+    def _reserve(
+        self, requests: tuple[ReserveRequest, ...], mark: Decimal | None
+    ) -> Sequence[Reservation]:
+        """The core's gate: the PortfolioActor's reservation, by direct call."""
+        market = self.core.market
         reserve = Reserve(
             market_id=self.market_id,
-            event_id=self.market.event_id,
-            requests=tuple(requests),
+            event_id=market.event_id,
+            requests=requests,
             mark=mark,
+            group=self._venue_group(market),
         )
         try:
             result: tuple[Reservation, ...] = self.deps.portfolio_direct.call(reserve)
         except pykka.ActorDeadError:
             self.log.warning("portfolio gone: nothing reserved, nothing placed")
             return ()
-        self.refused = any(not r.granted for r in result)
         return result
 
-    def _place(self, quotes: list[Quote], **extra: Any) -> list[Order]:
-        orders = [self._order(q, **extra) for q in quotes]
-        ok = granted(self._reserve([place_request(o) for o in orders]))
-        placing = tuple(o for o in orders if o.client_order_id in ok)
-        for order in placing:
-            self.live[order.client_order_id] = order
-        self.out_places.extend(placing)
-        return list(placing)
+    def _venue_group(self, market: Market) -> VenueGroup | None:
+        """What the venue says of this market's event, computed once per ``Market``."""
+        if self._group_of is not market:
+            self._group_of, self._group = market, venue_group(market)
+        return self._group
 
-    def _order(self, quote: Quote, **extra: Any) -> Order:
-        return Order(
-            client_order_id=self._next_id(),
-            market_id=self.market_id,
-            side=quote.side,
-            price=quote.price,
-            quantity=quote.size,
-            created_at=self.deps.clock.now(),
-            **extra,
-        )
-
-    def _amend(self, amends: list[tuple[Order, Quote]]) -> None:
-        ok = granted(self._reserve([amend_request(o, q) for o, q in amends]))
-        for order, quote in amends:
-            coid = order.client_order_id
-            if coid not in ok:
-                self._cancel([coid])
-                continue
-            self.live[coid], amend = amended(order, quote)
-            self.out_amends.append(amend)
-
-    def _cancel(self, coids: list[ClientOrderId]) -> None:
-        todo = tuple(c for c in coids if c not in self.cancelling)
-        if not todo:
-            return
-        self.cancelling.update(todo)
-        self.out_cancels.extend(todo)
+    def _mark(self) -> None:
+        """The latest mid, when no reservation carried it to the PortfolioActor."""
+        mark = self.core.take_mark()
+        if mark is not None:
+            with contextlib.suppress(pykka.ActorDeadError):
+                self.deps.portfolio_direct.call(MarkPrice(market_id=self.market_id, yes_price=mark))
 
     def _send(self) -> None:
-        """One message to the PlatformActor per handled message: cancels go first."""
-        if not (self.out_cancels or self.out_amends or self.out_places):
-            return
-        submit = SubmitOrders(
-            cancels=tuple(self.out_cancels),
-            amends=tuple(self.out_amends),
-            places=tuple(self.out_places),
-        )
-        self.out_cancels, self.out_amends, self.out_places = [], [], []
-        try:
-            self.deps.platform_direct.call(submit)
-        except pykka.ActorDeadError:
-            self.log.error("platform gone: {n} cancels not sent", n=len(submit.cancels))
-
-    def _exit(self, view: LiveView | None) -> None:
-        if view is None or self.exits or self.state is TradingState.HALTED:
-            return
-        signal = exit_signal(self.inventory, view, self.config)
-        if signal is None:
-            return
-        quote = exit_quote(signal, view.tick)
-        if quote is None:
-            return
-        self.log.info("exit: {reason}", reason=signal.reason)
-        placed = self._place(
-            [quote],
-            order_type=OrderType.MARKET,
-            time_in_force=TimeInForce.IOC,
-            post_only=False,
-            reason=signal.reason,
-        )
-        self.exits.update(o.client_order_id for o in placed)
+        """What the core decided, one message to the PlatformActor per flush: cancels go
+        first in each."""
+        for sub in self.core.take():
+            submit = SubmitOrders(
+                cancels=sub.cancels,
+                amends=tuple(amend_message(a) for a in sub.amends),
+                places=sub.places,
+            )
+            try:
+                self.deps.platform_direct.call(submit)
+            except pykka.ActorDeadError:
+                self.log.error("platform gone: {n} cancels not sent", n=len(submit.cancels))
 
     # status ---------------------------------------------------------------------------
 
@@ -440,9 +293,10 @@ class MarketActor(pykka.ThreadingActor):
         board = self.deps.board
         if board is None:
             return
-        quotes = self._quotes() if health not in ("stopped", "retired") else {}
+        core = self.core
+        quotes = core.quotes() if health not in ("stopped", "retired") else {}
         yes, no = quotes.get(OrderSide.YES), quotes.get(OrderSide.NO)
-        mark = self.last_mark
+        mark, inventory = core.last_mark, core.inventory
         prior = board.market(self.market_id)
         board.publish_market(
             MarketStatus(
@@ -450,14 +304,15 @@ class MarketActor(pykka.ThreadingActor):
                 health=health,
                 generation=self.generation,
                 restarts=prior.restarts if prior is not None else 0,
-                fair_value=self.fair,
+                fair_value=core.fair,
                 yes_bid=yes.price if yes else None,
                 no_bid=no.price if no else None,
-                yes_contracts=self.inventory.yes_contracts,
-                no_contracts=self.inventory.no_contracts,
-                skew=self.inventory.skew_ratio,
-                realized_pnl=self.inventory.realized_pnl,
-                unrealized_pnl=self.inventory.unrealized_pnl(mark) if mark is not None else ZERO,
-                quoted_at=self.quoted_at,
+                yes_contracts=inventory.yes_contracts,
+                no_contracts=inventory.no_contracts,
+                skew=inventory.skew_ratio,
+                realized_pnl=inventory.realized_pnl,
+                unrealized_pnl=inventory.unrealized_pnl(mark) if mark is not None else ZERO,
+                quoted_at=core.quoted_at,
+                note=core.blocked,
             )
         )

@@ -7,25 +7,39 @@ queue of placements, and why requests keep flowing while its thread waits for th
 
 * client order ids are made by the MarketActors, unique per incarnation, and reused on
   every retry of one intent (a 429 re-sends the same order);
-* a timeout or 5xx after a submit makes the order UNKNOWN until ``get_order`` by client
-  order id says what the venue holds;
+* a timeout or 5xx after a submit makes the order UNKNOWN, reserved and unreplaced, while
+  ``get_order`` by client order id looks for it over a bounded window with backoff
+  (``actors.platform.lookups``): found, it is what the venue says; absent for the whole
+  window, it is given up;
 * fills are deduplicated by fill id and routed to the owning MarketActor, the
   PortfolioActor and the journal;
 * a cancel of an order whose placement is still in flight waits for that answer (else
-  the venue could take the order after refusing its cancel).
+  the venue could take the order after refusing its cancel);
+* every ``reconcile_interval`` (``CheckVenue``) the venue's open orders and positions are
+  read again and the table and the markets corrected (``actors.platform.reconciler``);
+* a MarketActor starting takes its market over in one direct call (``TakeOver``): its
+  fills are routed to it from then on, and its position and orders read in the same step.
+
+If a told message's exception stops it, ``on_failure`` hands its watcher
+(``supervisors.core``) what a successor needs so that no fill counts twice: its fill
+cursor and the fill ids it counted (``FillMemory``); the successor starts from them
+(``fill_cursor``, ``seen_fills``) and from the venue's open orders.
 
 What to send when, under the limiter, is ``actors.platform.flow``; what the venue's answers
 do to the table, ``actors.platform.answers``; the changes told once per message,
-``actors.platform.changes``; the calls the trio workers make, ``actors.platform.calls``.
+``actors.platform.changes``; the calls the trio workers make, ``actors.platform.calls``;
+the UNKNOWN orders' look-ups and the periodic reconciliation, ``actors.platform.reconciler``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from functools import partial
 from typing import Any
 
+import attrs
 import pykka
 from loguru import logger
 
@@ -41,23 +55,30 @@ from predmm.actors.messages import (
     CancelMarketOrders,
     CancelOrders,
     CancelOrphans,
+    CheckPositions,
+    CheckVenue,
     DetachMarket,
     FillReceived,
     FillReverted,
+    GetFillMemory,
     GetOpenOrders,
     GetPlatformStats,
+    GetPosition,
+    InjectFailure,
     JobDone,
+    LookUp,
+    MarketStart,
     OrdersChanged,
     OrdersClosed,
     PlaceOrders,
     PlatformStats,
     PollFills,
     Pump,
-    Reconcile,
     Reply,
     Resume,
     SubmitOrders,
     SyncOpenOrders,
+    TakeOver,
     VenueEventReceived,
 )
 from predmm.actors.platform import calls as venue_calls
@@ -69,6 +90,8 @@ from predmm.actors.platform.answers import (
 )
 from predmm.actors.platform.changes import OrderChanges
 from predmm.actors.platform.flow import Amend, OrderFlow
+from predmm.actors.platform.lookups import LookupPolicy, Lookups
+from predmm.actors.platform.reconciler import Reconciler
 from predmm.domain.enums import Venue
 from predmm.domain.errors import RateLimited, VenueUnavailable
 from predmm.domain.events import (
@@ -89,6 +112,17 @@ from predmm.platforms.venue import Capabilities
 JournaledFills = Callable[[Sequence[FillId]], set[FillId]]
 
 
+@attrs.frozen
+class FillMemory:
+    """What a stopped PlatformActor had counted: its fill cursor and the fill ids it saw."""
+
+    cursor: str | None
+    seen: frozenset[FillId]
+
+
+PlatformFailure = Callable[[BaseException, FillMemory], None]
+
+
 class PlatformActor(DirectActor):
     def __init__(
         self,
@@ -100,12 +134,16 @@ class PlatformActor(DirectActor):
         journal: JournalPort,
         key: str | None = None,
         max_in_flight: int = 4,
-        reconcile_delay: float = 0.2,
+        lookups: LookupPolicy | None = None,
+        recheck_delay: float = 2.0,
         fill_cursor: str | None = None,
         journaled_fills: JournaledFills | None = None,
+        seen_fills: Iterable[FillId] = (),
         direct: DirectRef | None = None,
+        on_failure: PlatformFailure | None = None,
     ) -> None:
         super().__init__(direct)
+        self._on_failure = on_failure
         self.venue, self.bridge, self.clock = venue, bridge, clock
         self.journal, self.key = journal, key or venue.value
         self.changes = OrderChanges()
@@ -121,13 +159,34 @@ class PlatformActor(DirectActor):
         self.routes: dict[MarketId, pykka.ActorRef[Any]] = {}
         self.portfolio: pykka.ActorRef[Any] | None = None
         self.portfolio_direct: DirectRef | None = None
-        self.reconcile_delay = reconcile_delay
         self.wake_at: float | None = None
         self.backing_off, self.failures = False, 0
         self.cursor, self.polling, self.journaled_fills = fill_cursor, False, journaled_fills
         self.drain: list[Reply] = []
         self.reversed: RecentIds[FillId] = RecentIds(RETAIN_FILLS)
+        for fill_id in seen_fills:
+            self.table.seen_fills.add(fill_id)
+        self.reconciler = Reconciler(
+            venue=venue,
+            table=self.table,
+            flow=self.flow,
+            lookups=Lookups(lookups or LookupPolicy()),
+            journal=journal,
+            routes=self.routes,
+            later=self._later,
+            journal_orders=self._journal_orders,
+            poll_fills=self._poll_fills,
+            recheck_delay=recheck_delay,
+        )
         self.log = logger.bind(actor="platform", venue=venue.value)
+
+    def on_failure(self, exc_type: Any, exc_value: Any, tb: Any) -> None:
+        super().on_failure(exc_type, exc_value, tb)
+        if self._on_failure is not None and exc_value is not None:
+            self._on_failure(exc_value, self._memory())
+
+    def _memory(self) -> FillMemory:
+        return FillMemory(cursor=self.cursor, seen=frozenset(self.table.seen_fills))
 
     # dispatch ---------------------------------------------------------------------
 
@@ -154,14 +213,20 @@ class PlatformActor(DirectActor):
             case VenueEventReceived(event=FillReversed(fill=fill)):
                 self._reversed(fill)
             case VenueEventReceived(event=OrderUpdated() as update):
-                self.table.update(update)
+                if not self.reconciler.updated(update):  # one given up, taken late?
+                    self.table.update(update)
                 self.flow.queue_ready_cancels()
             case Pump():
                 self.wake_at = None
             case BackoffOver():
                 self.backing_off = False
-            case Reconcile():
-                self._reconcile()
+            case LookUp(client_order_id=coid):
+                self.reconciler.look_up(coid)
+            case CheckVenue():
+                self.reconciler.check_orders()
+                self.reconciler.check_positions()
+            case CheckPositions():
+                self.reconciler.check_positions()
             case PollFills():
                 self._poll_fills()
             case SyncOpenOrders(reply=reply):
@@ -178,15 +243,23 @@ class PlatformActor(DirectActor):
                 self._cancel_all(message)
             case AttachMarket(market_id=market_id, ref=ref):
                 self.routes[market_id] = ref
+                self.reconciler.attached(market_id, ref)
             case DetachMarket(market_id=market_id, ref=ref):
                 if self.routes.get(market_id) is ref:
                     del self.routes[market_id]
             case AttachPortfolio(portfolio=portfolio, direct=direct):
                 self.portfolio, self.portfolio_direct = portfolio, direct
+                self.reconciler.portfolio = direct
             case GetOpenOrders(market_id=market_id):
                 return tuple(self.table.live(market_id))
+            case TakeOver(market_id=market_id, ref=ref):
+                return self._take_over(market_id, ref)
             case GetPlatformStats():
                 return self._stats()
+            case GetFillMemory():
+                return self._memory()
+            case InjectFailure(reason=reason):
+                raise RuntimeError(f"PlatformActor {self.venue.value}: {reason}")
             case VenueEventReceived():
                 pass  # book data goes to the conflator, not here
             case _:
@@ -268,8 +341,7 @@ class PlatformActor(DirectActor):
             if error is not None and not isinstance(error, VenueUnavailable):
                 self.log.error("placement refused: {error!r}", error=error)
             placements_answered(self.table, coids, results or (), error)
-            if isinstance(error, VenueUnavailable):  # UNKNOWN until the venue says
-                self._reconcile_later()
+            self.reconciler.start_lookups()  # UNKNOWN until the venue says
         self.flow.queue_ready_cancels()
 
     def _on_cancel(
@@ -282,7 +354,7 @@ class PlatformActor(DirectActor):
             self.flow.retry_cancels(coids)
             return
         if cancels_answered(self.table, results or ()):
-            self._reconcile_later()
+            self.reconciler.start_lookups()
 
     def _on_amend(self, tag: Any, result: PlaceResult | None, error: Exception | None) -> None:
         amend: Amend = tag[1]
@@ -304,12 +376,19 @@ class PlatformActor(DirectActor):
             self.log.warning("venue-wide cancel removed {n} orders", n=count)
 
     def _on_get_order(self, tag: Any, found: Order | None, error: Exception | None) -> None:
-        coid: ClientOrderId = tag[1]
-        if error is not None:
-            self._reconcile_later()
-            return
-        self.table.reconciled(coid, found)
+        self.reconciler.looked_up(tag[1], found, error)
         self.flow.queue_ready_cancels()
+
+    def _on_check_orders(self, tag: Any, listed: Any, error: Exception | None) -> None:
+        self.reconciler.orders_read(tag, listed, error)
+        self.flow.queue_ready_cancels()
+
+    def _on_phantom(self, tag: Any, found: Order | None, error: Exception | None) -> None:
+        self.reconciler.phantom_read(tag, found, error)
+        self.flow.queue_ready_cancels()
+
+    def _on_positions(self, tag: Any, listed: Any, error: Exception | None) -> None:
+        self.reconciler.positions_read(tag, listed, error)
 
     def _on_fills(self, tag: Any, page: FillPage | None, error: Exception | None) -> None:
         self.polling = False
@@ -359,6 +438,7 @@ class PlatformActor(DirectActor):
         fill = self.table.fill(venue_fill)
         if fill is None:
             return None
+        self.reconciler.counted(fill.market_id)
         message = FillReceived(fill=fill)
         self._to_portfolio(message)  # first: see _to_portfolio
         safe_tell(self.routes.get(fill.market_id), message)
@@ -371,6 +451,7 @@ class PlatformActor(DirectActor):
         self.journal.fill_reversal(fill, "failed on chain")
         if not reversal_counts(self.table, self.reversed, fill.fill_id):
             return
+        self.reconciler.counted(fill.market_id)
         message = FillReverted(fill=fill)
         self._to_portfolio(message)
         safe_tell(self.routes.get(fill.market_id), message)
@@ -412,13 +493,20 @@ class PlatformActor(DirectActor):
         )
         self._to_portfolio(message)
 
-    def _reconcile_later(self) -> None:
-        self.bridge.call_later(self.reconcile_delay, self.actor_ref, Reconcile())
+    def _take_over(self, market_id: MarketId, ref: pykka.ActorRef[Any]) -> MarketStart:
+        """Route the market to its new actor and read what it starts from, in one step
+        under this actor's lock: every fill is either in the position read here or told
+        to the new actor, never both, never neither."""
+        self.routes[market_id] = ref
+        self.reconciler.attached(market_id, ref)
+        position = None
+        if self.portfolio_direct is not None:
+            with contextlib.suppress(pykka.ActorDeadError):
+                position = self.portfolio_direct.call(GetPosition(market_id=market_id))
+        return MarketStart(position=position, orders=tuple(self.table.order_fills(market_id)))
 
-    def _reconcile(self) -> None:
-        for order in self.table.unknown():
-            run = partial(venue_calls.get_order, order.client_order_id, order.market_id)
-            self.flow.read(("get_order", order.client_order_id), run)
+    def _later(self, delay: float, message: object) -> None:
+        self.bridge.call_later(delay, self.actor_ref, message)
 
     def _poll_fills(self) -> None:
         if not self.polling:
@@ -447,6 +535,7 @@ class PlatformActor(DirectActor):
             queued_placements=len(self.flow.place_q),
             queued_cancels=len(self.flow.cancel_q),
             unknown_orders=sum(1 for _ in self.table.unknown()),
+            disputed=tuple(sorted(self.reconciler.check.disputed, key=str)),
             tokens_spent=self.flow.bucket.spent,
             duplicate_fills=self.table.duplicate_fills,
         )

@@ -31,9 +31,10 @@ def placements_answered(
     if isinstance(error, VenueUnavailable):
         for coid in coids:
             table.apply(coid, E.LOST, reason=str(error))
-    elif error is not None:
+    elif error is not None:  # refused whole, by an error rather than the venue's word
         for coid in coids:
             table.reject(coid, f"{type(error).__name__}: {error}")
+            table.given_up.add(coid)  # if the venue took it after all, it may show up
     else:
         for result in results:
             table.placed(result)

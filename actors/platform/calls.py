@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from predmm.domain.events import CancelResult, FillPage, PlaceResult
+from predmm.domain.events import CancelResult, FillPage, PlaceResult, Position
 from predmm.domain.ids import ClientOrderId, MarketId
 from predmm.domain.orders import Order
 from predmm.platforms.venue import VenueClient
@@ -43,3 +43,7 @@ async def get_fills(cursor: str | None, client: VenueClient) -> FillPage:
 
 async def get_open_orders(client: VenueClient) -> list[Order]:
     return await client.get_open_orders()
+
+
+async def get_positions(market_ids: list[MarketId], client: VenueClient) -> list[Position]:
+    return await client.get_positions(market_ids)

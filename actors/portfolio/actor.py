@@ -4,106 +4,137 @@ A MarketActor asks it to reserve the worst case of each order before placing it
 (``Reserve``, the only ask it answers besides queries); the reservation is held until the
 PlatformActor reports the order closed (``OrderClosed``), less what has filled, which
 moves into the position. Limits (``domain.risk.breach``) apply per market, per event
-across both venues, per venue and in total, so no sequence of fills can pass them.
+across both venues over its outcome scenarios, per venue and in total, so no sequence of
+fills can pass them. What a market is (which outcome of which real-world event,
+``domain.outcomes``) it learns from each scan's selected markets (``LearnMarkets``, before
+they reserve) and, for a market no scan showed, from its first ``Reserve``.
 
 The day's PnL (realized + unrealized since the day began) past ``reducing_loss`` puts the
 book in REDUCING (only inventory-reducing orders pass); past ``daily_loss_limit`` in
 HALTED: every venue cancels everything and nothing passes until an operator resumes.
+The day began at its baseline (``strategies.day_loss``): journaled when taken (the first
+start of a UTC day, then each UTC midnight, at the marks of that moment) and given back
+by the journal at a restart the same day (``baseline=``), so a restart goes on counting.
 Positions are seeded from the journal at start (``positions=``) and then follow the same
-fill stream the journal records, so a restarted MarketActor reads its inventory here.
+fill stream the journal records, so a restart goes on counting and a restarted
+MarketActor reads its inventory here.
+
+A market that resolved (``Settle``, from the stream, the poll or the start-up read) is
+settled once: its contracts paid out at the venue's payouts, the PnL realized (it counts
+in the day), its reservations released, the settlement journaled, the subscribers told
+(``SettlementApplied``: the supervisor retires the market).
+It holds every limit: if it dies, nothing can be reserved, and its watcher
+(``supervisors.core``, through ``on_failure``) halts trading and cancels every order.
 
 The reservations, the exposure sums and the limit checks are ``domain.exposure``;
-one fill's arithmetic on an inventory, ``strategies.fills``.
+one fill's and one settlement's arithmetic on an inventory, ``strategies.fills``.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pykka
 from loguru import logger
 
 from predmm.actors.clock import Clock
-from predmm.actors.direct import DirectActor, DirectRef
+from predmm.actors.direct import DirectActor, DirectRef, FailureCallback
 from predmm.actors.journal.port import JournalPort
 from predmm.actors.messages import (
+    AdoptLateOrder,
     AdoptOrders,
-    CancelAll,
+    ApplyRisk,
     ExposureReport,
     FillReceived,
     FillReverted,
     GetExposure,
+    GetHeld,
     GetPosition,
+    GetPositions,
+    Held,
+    InjectFailure,
+    LearnMarkets,
     MarkPrice,
+    OperatorHalt,
+    OperatorResume,
     OrdersClosed,
     PositionView,
     Reservation,
     Reserve,
-    Resume,
     Settle,
+    SettlementApplied,
     SetTradingState,
     Subscribe,
     TradingStateChanged,
+    VenueOrders,
 )
+from predmm.actors.portfolio.reload import ReloadMixin, limits_of
+from predmm.actors.portfolio.trading_state import TradingStateMixin
+from predmm.actors.portfolio.views import exposure_report, held, position_view
 from predmm.actors.status import StatusBoard
 from predmm.config.risk import RiskConfig
-from predmm.domain.enums import TradingState
-from predmm.domain.exposure import AmendSettled, ExposureBook, OrderClosed, ReserveRequest
+from predmm.domain.enums import TradingState, Venue
+from predmm.domain.events import Settlement
+from predmm.domain.exposure import (
+    AmendSettled,
+    ExposureBook,
+    OrderClosed,
+    ReserveRequest,
+    answer,
+    refusal,
+)
 from predmm.domain.ids import MarketId
-from predmm.domain.orders import Fill
-from predmm.domain.risk import Limits, reduces
-from predmm.strategies.fills import apply_fill, revert_fill
+from predmm.domain.market import Market
+from predmm.domain.orders import Fill, Order
+from predmm.domain.outcomes import VenueGroup, venue_group
+from predmm.domain.risk import Terms
+from predmm.strategies.day_loss import DayBaseline, day_of, take_baseline
+from predmm.strategies.fills import apply_fill, revert_fill, settle
 from predmm.strategies.inventory import InventoryTracker
 
 ZERO = Decimal(0)
-PUBLISH_EVERY_MESSAGES = 200
 
 
-class PortfolioActor(DirectActor):
+class PortfolioActor(TradingStateMixin, ReloadMixin, DirectActor):
     def __init__(
         self,
         *,
         risk: RiskConfig,
         clock: Clock,
         journal: JournalPort,
-        platforms: Iterable[pykka.ActorRef[Any]] = (),
+        platforms: Iterable[pykka.ActorRef[Any] | DirectRef] = (),
         max_position_size: int | None = None,
         positions: Iterable[InventoryTracker] = (),
+        settled: Mapping[MarketId, Decimal] | None = None,
+        baseline: DayBaseline | None = None,
         board: StatusBoard | None = None,
         direct: DirectRef | None = None,
+        on_failure: FailureCallback | None = None,
     ) -> None:
-        super().__init__(direct)
+        super().__init__(direct, on_failure)
         self.risk, self.clock, self.journal = risk, clock, journal
         self.platforms = tuple(platforms)
-        contracts = risk.max_market_contracts
-        if max_position_size is not None:
-            contracts = min(contracts, max_position_size)
-        self.limits = Limits(
-            market_contracts=Decimal(contracts),
-            market_loss=risk.max_market_loss,
-            event_contracts=Decimal(risk.max_event_contracts),
-            event_loss=risk.max_event_loss,
-            venue_loss=risk.max_venue_loss,
-            total_loss=risk.max_total_loss,
-        )
+        self.limits = limits_of(risk, max_position_size)
         self.board = board
         self.unpublished = 0
         self.state = TradingState.ACTIVE
         self.state_reason = ""
+        self.core_halted = ""
         self.subscribers: list[pykka.ActorRef[Any]] = []
         self.positions: dict[MarketId, InventoryTracker] = {}
-        self.book = ExposureBook(self.limits, risk.event_of)
+        self.book = ExposureBook(self.limits, risk.event_links)
+        self.problems: tuple[str, ...] = ()
         self.marks: dict[MarketId, Decimal] = {}
         self.market_pnl: dict[MarketId, Decimal] = {}
         self.pnl = ZERO
-        self.day = clock.now().date()
-        self.day_start_pnl = ZERO
+        self.settled: dict[MarketId, Decimal] = dict(settled or {})  # market -> YES payout
         for tracker in positions:
             self._seed(tracker)
-        self.day_start_pnl = self.pnl
+        self.baseline, self.pending, self.day_start_pnl = self._day(baseline)
         self.log = logger.bind(actor="portfolio")
 
     def _seed(self, tracker: InventoryTracker) -> None:
@@ -115,15 +146,25 @@ class PortfolioActor(DirectActor):
     # dispatch -----------------------------------------------------------------------
 
     def handle(self, message: Any) -> Any:
+        if day_of(self.clock.now()) != self.baseline.day:  # UTC midnight: a new day
+            self.baseline, self.pending, self.day_start_pnl = self._day(None)
         match message:
             case Reserve():
                 granted = self._reserve(message)
                 if message.mark is not None:
                     self._check_loss()
                 return granted
+            case LearnMarkets(markets=markets):
+                return self._learn(markets)
             case AdoptOrders(orders=orders):
                 for order in orders:
                     self.book.adopt(order)
+            case VenueOrders(venue=venue, orders=orders):
+                self._venue_orders(venue, orders)
+            case AdoptLateOrder(order=order):
+                return self._adopt_late(order)
+            case GetPositions(venue=venue):
+                return {m: t.net_position for m, t in self.positions.items() if m.venue is venue}
             case FillReceived(fill=fill):
                 self._fill(fill)
             case FillReverted(fill=fill):
@@ -140,13 +181,19 @@ class PortfolioActor(DirectActor):
                 self.book.amend_settled(message)
                 return None
             case MarkPrice(market_id=market_id, yes_price=price):
-                self.marks[market_id] = price
-                self._repnl(market_id)
-            case Settle(market_id=market_id, yes_won=yes_won):
-                self._tracker(market_id).settle(yes_won)
-                self._recompute(market_id)
-            case SetTradingState(state=state, reason=reason, journaled=journaled):
+                self._mark(market_id, price)
+            case Settle(settlement=settlement):
+                self._settle(settlement)
+            case SetTradingState(state=state, reason=reason, journaled=journaled, core=core):
+                if core and not self.core_halted:  # no resume by hand before a restart
+                    self.core_halted = reason
                 self._set_state(state, reason, journal=not journaled)
+            case OperatorHalt():
+                return self._operator_halt(message)
+            case OperatorResume():
+                return self._operator_resume(message)
+            case ApplyRisk(risk=risk, max_position_size=size):
+                return self._apply_risk(risk, size)
             case Subscribe(ref=ref):
                 self.subscribers.append(ref)
                 if self.state is not TradingState.ACTIVE:  # it starts from the state held now
@@ -154,9 +201,13 @@ class PortfolioActor(DirectActor):
                         ref.tell(TradingStateChanged(state=self.state, reason=self.state_reason))
             case GetPosition(market_id=market_id):
                 return self._position(market_id)
+            case GetHeld():
+                return self._held()
             case GetExposure():
                 self._publish(force=True)
                 return self._report()
+            case InjectFailure(reason=reason):
+                raise RuntimeError(f"PortfolioActor: {reason}")
             case _:
                 raise TypeError(f"PortfolioActor: unexpected {message!r}")
         self._check_loss()
@@ -164,43 +215,102 @@ class PortfolioActor(DirectActor):
 
     # reservations -------------------------------------------------------------------
 
-    def _reserve(self, msg: Reserve) -> tuple[Reservation, ...]:
-        self.book.event_key(msg.market_id, msg.event_id)
-        if msg.mark is not None:
-            self.marks[msg.market_id] = msg.mark
-            self._repnl(msg.market_id)
-        requests = msg.requests
-        active = self.state is TradingState.ACTIVE
-        if active and self.book.reserve_together(msg.market_id, requests):
-            return tuple(
-                Reservation(client_order_id=r.client_order_id, granted=True) for r in requests
-            )
-        return tuple(self._reserve_one(msg.market_id, r) for r in requests)
+    def _learn(self, markets: tuple[Market, ...]) -> tuple[str, ...]:
+        problems = self.book.learn((m.market_id, venue_group(m)) for m in markets)
+        for problem in problems:
+            if problem not in self.problems:
+                self.log.error("event links: {p}", p=problem)
+        self.problems = problems
+        return problems
 
-    def _reserve_one(self, market_id: MarketId, req: ReserveRequest) -> Reservation:
-        reason = self._refusal(market_id, req)
-        if reason is not None:
-            return Reservation(client_order_id=req.client_order_id, granted=False, reason=reason)
-        self.book.reserve(market_id, req)
-        return Reservation(client_order_id=req.client_order_id, granted=True)
+    def _reserve(self, msg: Reserve) -> tuple[Reservation, ...]:
+        if not self.book.knows(msg.market_id):  # no scan showed it: what it says
+            self.book.learn(((msg.market_id, _group(msg)),))
+        if msg.mark is not None:
+            self._mark(msg.market_id, msg.mark)
+        requests = msg.requests
+        net = self._net(msg.market_id)
+        settled = msg.market_id in self.settled  # resolved: nothing more to trade there
+        answers = answer(
+            self.book, msg.market_id, requests, state=self.state, net=net, settled=settled
+        )
+        return tuple(
+            Reservation(client_order_id=a.client_order_id, granted=a.granted, reason=a.reason)
+            for a in answers
+        )
 
     def _refusal(self, market_id: MarketId, req: ReserveRequest) -> str | None:
-        if self.state is TradingState.HALTED:
-            return "trading is HALTED"
-        terms = req.terms
-        if self.state is TradingState.REDUCING and not reduces(terms, self._reducible(market_id)):
-            return "trading is REDUCING and the order does not reduce inventory"
-        return self.book.breach(market_id, terms)
+        return refusal(self.book, market_id, req, state=self.state, net=self._net(market_id))
 
-    def _reducible(self, market_id: MarketId) -> Decimal:
-        return self.book.reducible(market_id, self._tracker(market_id).net_position)
+    def _net(self, market_id: MarketId) -> Decimal:
+        tracker = self.positions.get(market_id)
+        return tracker.net_position if tracker is not None else Decimal(0)
+
+    def _venue_orders(self, venue: Venue, orders: tuple[Order, ...]) -> None:
+        """``venue``'s reservations follow the orders it holds now: those of orders it
+        no longer holds are released (what filled moved into the position already)."""
+        held = {o.client_order_id for o in orders}
+        book = self.book
+        for coid, res in list(book.reservations.items()):
+            if res.market_id.venue is venue and coid not in held:
+                book.closed(OrderClosed(client_order_id=coid, filled_quantity=res.filled))
+        for order in orders:
+            book.adopt(order)
+
+    def _adopt_late(self, order: Order) -> Reservation:
+        """Reserve an order found resting late; granted if the limits let it stay."""
+        terms = attrs.evolve(Terms.of(order), quantity=order.remaining)
+        req = ReserveRequest(client_order_id=order.client_order_id, terms=terms)
+        reason = self._refusal(order.market_id, req)
+        self.book.adopt(order)  # it rests until it is cancelled: counted until then
+        return Reservation(
+            client_order_id=order.client_order_id, granted=reason is None, reason=reason or ""
+        )
 
     # positions and PnL --------------------------------------------------------------
 
     def _fill(self, fill: Fill) -> None:
-        apply_fill(self._tracker(fill.market_id), fill)
+        tracker = self._tracker(fill.market_id)
+        apply_fill(tracker, fill)
         self.book.filled(fill)
+        payout = self.settled.get(fill.market_id)
+        if payout is not None:  # a fill of before the resolution, told after it
+            self.log.warning("fill {f} of settled {m}: paid out", f=fill.fill_id, m=fill.market_id)
+            tracker.settle_at(payout)
         self._recompute(fill.market_id)
+
+    def _mark(self, market_id: MarketId, price: Decimal) -> None:
+        self.marks[market_id] = price
+        if market_id in self.pending:  # held since the day began: the day counts from here
+            self.baseline = self.baseline.marked(market_id, price)
+            self.pending, self.day_start_pnl = self.baseline.pending(), self.baseline.value()
+            self.journal.day_baseline(self.baseline)
+        self._repnl(market_id)
+
+    def _settle(self, settlement: Settlement) -> None:
+        market_id = settlement.market_id
+        if market_id in self.settled:
+            return  # seen already: the stream and the poll, or before a restart
+        settled = settle(self._tracker(market_id), settlement)
+        self.settled[market_id] = settlement.yes_payout
+        self.marks.pop(market_id, None)
+        for coid in list(self.book.by_market.get(market_id, ())):  # the venue cancelled them
+            filled = self.book.reservations[coid].filled
+            self.book.closed(OrderClosed(client_order_id=coid, filled_quantity=filled))
+        self._recompute(market_id)
+        self.journal.settlement(settled)
+        self.log.info(
+            "{m} resolved {o}: {y} YES / {n} NO paid {p}, realized {r}",
+            m=market_id,
+            o=settlement.outcome,
+            y=settled.yes_contracts,
+            n=settled.no_contracts,
+            p=settled.payout,
+            r=settled.realized_pnl,
+        )
+        for ref in self.subscribers:
+            with contextlib.suppress(pykka.ActorDeadError):
+                ref.tell(SettlementApplied(market_id=market_id))
 
     def _tracker(self, market_id: MarketId) -> InventoryTracker:
         tracker = self.positions.get(market_id)
@@ -209,9 +319,11 @@ class PortfolioActor(DirectActor):
         return tracker
 
     def _recompute(self, market_id: MarketId) -> None:
-        """The exposure ``market_id`` feeds, then its PnL."""
+        """The exposure ``market_id`` feeds, then its PnL; the position published."""
         self.book.recompute(market_id, self._tracker(market_id))
         self._repnl(market_id)
+        if self.board is not None:
+            self.board.publish_position(self._position(market_id))
 
     def _repnl(self, market_id: MarketId) -> None:
         tracker = self._tracker(market_id)
@@ -222,70 +334,38 @@ class PortfolioActor(DirectActor):
 
     # trading state ----------------------------------------------------------------------
 
-    def _check_loss(self) -> None:
-        today = self.clock.now().date()
-        if today != self.day:
-            self.day, self.day_start_pnl = today, self.pnl
-        loss = self.day_start_pnl - self.pnl
-        if loss >= self.risk.daily_loss_limit and self.state is not TradingState.HALTED:
-            self._set_state(TradingState.HALTED, f"daily loss {loss} reached the kill switch")
-        elif loss >= self.risk.reducing_loss and self.state is TradingState.ACTIVE:
-            self._set_state(TradingState.REDUCING, f"daily loss {loss} past reducing_loss")
-        self._publish()
-
-    def _set_state(self, state: TradingState, reason: str, *, journal: bool = True) -> None:
-        if state is self.state:
-            return
-        before, self.state, self.state_reason = self.state, state, reason
-        self.log.warning(
-            "trading state {a} -> {b}: {reason}", a=before.value, b=state.value, reason=reason
-        )
-        if journal:
-            self.journal.trading_state(state, reason)
-        self._publish(force=True)
-        for platform in self.platforms:
-            if state is TradingState.HALTED:
-                platform.tell(CancelAll(reason=reason))
-            elif before is TradingState.HALTED:
-                platform.tell(Resume())
-        for ref in self.subscribers:
-            with contextlib.suppress(pykka.ActorDeadError):
-                ref.tell(TradingStateChanged(state=state, reason=reason))
+    def _day(
+        self, journaled: DayBaseline | None
+    ) -> tuple[DayBaseline, frozenset[MarketId], Decimal]:
+        """Today's baseline: the journal's if it is today's (its marks stand for those
+        not seen yet since the restart), else one taken now and journaled; with the
+        markets it still waits a mark for, and its value."""
+        now = self.clock.now()
+        baseline = journaled
+        if baseline is not None and baseline.day == day_of(now):
+            for market_id, mark in baseline.marks().items():
+                if market_id not in self.marks:
+                    self.marks[market_id] = mark
+                    self._repnl(market_id)
+        else:
+            baseline = take_baseline(now, self.positions.values(), self.marks)
+            self.journal.day_baseline(baseline)
+        return baseline, baseline.pending(), baseline.value()
 
     # views --------------------------------------------------------------------------------
 
     def _position(self, market_id: MarketId) -> PositionView:
-        t = self._tracker(market_id)
-        return PositionView(
-            market_id=market_id,
-            yes_contracts=t.yes_contracts,
-            no_contracts=t.no_contracts,
-            avg_yes_price=t.avg_yes_price,
-            avg_no_price=t.avg_no_price,
-            realized_pnl=t.realized_pnl,
-            fees_paid=t.fees_paid,
-        )
+        return position_view(market_id, self._tracker(market_id))
+
+    def _held(self) -> Held:
+        return held(self.positions)
 
     def _report(self) -> ExposureReport:
-        book = self.book
-        realized = sum((t.realized_pnl for t in self.positions.values()), ZERO)
-        return ExposureReport(
-            state=self.state,
-            events=book.events(),
-            venue_loss=tuple(sorted(book.venue_loss.items(), key=lambda kv: kv[0].value)),
-            total_loss=book.total_loss,
-            realized_pnl=realized,
-            unrealized_pnl=self.pnl - realized,
-            daily_pnl=self.pnl - self.day_start_pnl,
-            reservations=len(book.reservations),
-        )
+        return exposure_report(self.state, self.book, self.positions, self.pnl, self.day_start_pnl)
 
-    def _publish(self, force: bool = False) -> None:
-        """Publish the report for the status view: every ``PUBLISH_EVERY`` seconds, every
-        ``PUBLISH_EVERY_MESSAGES`` messages, and on every trading-state change."""
-        self.unpublished += 1
-        now = self.clock.monotonic()
-        due = force or self.unpublished >= PUBLISH_EVERY_MESSAGES
-        if self.board is not None and (due or self.board.portfolio_due(now)):
-            self.board.publish_portfolio(self._report(), self.limits, now)
-            self.unpublished = 0
+
+def _group(msg: Reserve) -> VenueGroup | None:
+    """What a reservation says of its market's event, for a market no scan showed."""
+    if msg.group is not None or msg.event_id is None:
+        return msg.group
+    return VenueGroup(venue=msg.market_id.venue, group_id=str(msg.event_id), exclusive=False)

@@ -9,8 +9,8 @@ to unsubscribe and subscribe afresh; the next ``BookUpdated`` of a market comes 
 new subscription's snapshot. No book is ever published from a broken ladder. A message
 repeating a ``seq`` already seen (a duplicate) is dropped.
 
-Public ``trade`` prints, our ``fill`` / ``user_order`` messages and new price grids
-(``market_lifecycle_v2``) of our markets pass through as events. Books are published
+Public ``trade`` prints, our ``fill`` / ``user_order`` messages, and new price grids and
+results (``market_lifecycle_v2``) of our markets pass through as events. Books are published
 whole (``BookUpdated``), never as deltas.
 """
 
@@ -30,6 +30,7 @@ from predmm.domain.errors import AuthenticationError, VenueProtocolError
 from predmm.domain.events import (
     BookInvalidated,
     BookUpdated,
+    MarketSettled,
     OrderFilled,
     OrderUpdated,
     TickSizeChanged,
@@ -37,7 +38,7 @@ from predmm.domain.events import (
     VenueEvent,
 )
 from predmm.domain.ids import ClientOrderId, MarketId, VenueOrderId
-from predmm.platforms.kalshi import wire
+from predmm.platforms.kalshi import settlements, wire
 
 BOOK_CHANNEL = "orderbook_delta"
 PUBLIC_CHANNELS = ("trade",)
@@ -263,9 +264,15 @@ class FeedState:
     def _on_lifecycle(
         self, msg: dict[str, Any], sid: Any, received: datetime
     ) -> tuple[list[VenueEvent], list[Send]]:
-        """A new price grid of one of our markets (``price_level_structure_updated``)."""
+        """A new price grid of one of our markets (``price_level_structure_updated``), or
+        its result (``determined``: ``MarketSettled``)."""
         mid = wire.market_id(wire.field(msg, "market_ticker", "Kalshi ws lifecycle"))
-        if mid not in self.market_ids or msg.get("event_type") != "price_level_structure_updated":
+        if mid not in self.market_ids:
+            return [], []
+        settled = settlements.from_lifecycle(msg, received)
+        if settled is not None:
+            return [MarketSettled(settlement=settled, received_ts=received)], []
+        if msg.get("event_type") != "price_level_structure_updated":
             return [], []
         tick = wire.tick_from_kalshi(msg, f"Kalshi ws lifecycle {mid.symbol}")
         return [TickSizeChanged(market_id=mid, tick=tick)], []

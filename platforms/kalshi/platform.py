@@ -27,6 +27,7 @@ from predmm.domain.events import (
     FillPage,
     PlaceResult,
     Position,
+    Settlement,
     TickSizeChanged,
     VenueEvent,
 )
@@ -34,7 +35,7 @@ from predmm.domain.ids import ClientOrderId, MarketId, VenueOrderId
 from predmm.domain.market import Market
 from predmm.domain.orders import Fill, Order
 from predmm.domain.ticks import TickSpec
-from predmm.platforms.kalshi import wire
+from predmm.platforms.kalshi import settlements, wire
 from predmm.platforms.kalshi.endpoints import PRODUCTION_URL, capabilities_for, ws_url_for
 from predmm.platforms.kalshi.feed import FeedState
 from predmm.platforms.kalshi.http import CallStats, KalshiHttp, RetryPolicy
@@ -47,6 +48,8 @@ DEFAULT_RETRY = RetryPolicy()
 DEFAULT_RECONNECT = RetryPolicy(attempts=1, base_delay=0.2, max_delay=10.0)
 
 FILL_PAGES_PER_CALL = 100  # pages of up to page_limit fills: one get_fills is bounded
+EVENTS_PER_CALL = 100  # event tickers per GET /events (a comma list, as for /portfolio/orders)
+EVENTS_PER_PAGE = 200  # GET /events answers at most 200 a page
 
 
 def _utc_now() -> datetime:
@@ -93,6 +96,7 @@ class KalshiPlatform:
         self._page_limit = page_limit
         self._new_cid = new_client_order_id
         self._ticks: dict[MarketId, TickSpec] = {}
+        self._exclusive: dict[str, bool] = {}  # event ticker -> mutually_exclusive
         self._desk = OrderDesk(
             http=self._http,
             capabilities=self.capabilities,
@@ -136,11 +140,33 @@ class KalshiPlatform:
         if tickers:
             params["tickers"] = ",".join(tickers)
         items = await self._pages("/markets", "markets", params, max_pages=max_pages)
-        return [self._remember(wire.market_from_kalshi(m, self._clock())) for m in items]
+        markets = [self._remember(wire.market_from_kalshi(m, self._clock())) for m in items]
+        return await self._with_events(markets)
 
     async def get_market(self, market_id: MarketId) -> Market:
         payload = await self._http.call("GET", f"/markets/{_seg(market_id.symbol)}")
-        return self._remember(wire.market_from_kalshi(wire.field(payload, "market"), self._clock()))
+        market = wire.market_from_kalshi(wire.field(payload, "market"), self._clock())
+        [described] = await self._with_events([self._remember(market)])
+        return described
+
+    async def _with_events(self, markets: list[Market]) -> list[Market]:
+        """``markets`` with what their events say: ``exclusive`` when the event is
+        ``mutually_exclusive`` (at most one of its markets resolves YES; Kalshi never
+        says exactly one). Events are read once (GET /events?tickers=, 100 a call)."""
+        tickers = sorted({str(m.event_id) for m in markets if m.event_id is not None})
+        missing = [t for t in tickers if t not in self._exclusive]
+        for start in range(0, len(missing), EVENTS_PER_CALL):
+            chunk = missing[start : start + EVENTS_PER_CALL]
+            params = {"tickers": ",".join(chunk)}
+            found = dict.fromkeys(chunk, False)  # not listed (a multivariate combo): not known
+            for item in await self._pages("/events", "events", params, limit=EVENTS_PER_PAGE):
+                ticker, exclusive = wire.event_from_kalshi(item)
+                found[ticker] = exclusive
+            self._exclusive.update(found)
+        return [
+            attrs.evolve(m, exclusive=True) if self._exclusive.get(str(m.event_id)) else m
+            for m in markets
+        ]
 
     def _remember(self, market: Market) -> Market:
         self._ticks[market.market_id] = market.tick
@@ -152,13 +178,20 @@ class KalshiPlatform:
         return wire.book_from_kalshi(market_id, payload)
 
     async def _pages(
-        self, path: str, key: str, params: dict[str, Any], *, max_pages: int | None = None
+        self,
+        path: str,
+        key: str,
+        params: dict[str, Any],
+        *,
+        max_pages: int | None = None,
+        limit: int | None = None,
     ) -> list[Any]:
         items: list[Any] = []
         cursor: str | None = None
         pages = 0
+        size = min(limit, self._page_limit) if limit is not None else self._page_limit
         while True:
-            query = {**params, "limit": self._page_limit} | ({"cursor": cursor} if cursor else {})
+            query = {**params, "limit": size} | ({"cursor": cursor} if cursor else {})
             payload = await self._http.call("GET", path, params=query)
             items.extend(wire.field(payload, key, f"Kalshi GET {path}") or [])
             cursor, pages = wire.end_cursor(payload.get("cursor")), pages + 1
@@ -312,12 +345,34 @@ class KalshiPlatform:
                 break
         return FillPage(fills=wire.sort_fills(fills), cursor=at.text())
 
-    async def get_positions(self) -> list[Position]:
+    async def get_positions(self, market_ids: Sequence[MarketId] | None = None) -> list[Position]:
+        """Every position of the account (one paginated read, whatever ``market_ids``)."""
         items = await self._pages("/portfolio/positions", "market_positions", {})
         return [wire.position_from_kalshi(p) for p in items]
 
     async def get_balance(self) -> Decimal:
         return wire.balance_from_kalshi(await self._http.call("GET", "/portfolio/balance"))
+
+    async def get_settlements(self, market_ids: Sequence[MarketId]) -> list[Settlement]:
+        """Each market's record in ``GET /portfolio/settlements`` (ours: the contracts it
+        settled); else, once the market's result is known (determined, not yet paid out,
+        or settled without a position of ours), the market's own result."""
+        found: list[Settlement] = []
+        for market_id in market_ids:
+            params = {"ticker": market_id.symbol}
+            items = await self._pages("/portfolio/settlements", "settlements", params)
+            records = [i for i in items if i.get("ticker") == market_id.symbol]
+            if records:
+                found.append(settlements.from_settlement_record(records[0]))
+                continue
+            try:
+                payload = await self._http.call("GET", f"/markets/{_seg(market_id.symbol)}")
+            except OrderNotFound:
+                continue  # not a market Kalshi knows (any more)
+            market = settlements.from_market(wire.field(payload, "market", "Kalshi GET market"))
+            if market is not None:
+                found.append(market)
+        return found
 
     # feed ---------------------------------------------------------------------------
 

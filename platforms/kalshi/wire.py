@@ -202,6 +202,18 @@ def market_from_kalshi(payload: Payload, as_of: datetime) -> Market:
     )
 
 
+def event_from_kalshi(payload: Payload) -> tuple[str, bool]:
+    """One ``EventData`` of GET /events: its ticker and ``mutually_exclusive`` (at most
+    one of its markets resolves YES)."""
+    ticker = field(payload, "event_ticker", "Kalshi event")
+    exclusive = field(payload, "mutually_exclusive", f"Kalshi event {ticker}")
+    if not isinstance(exclusive, bool):
+        raise VenueProtocolError(
+            f"Kalshi event {ticker}: mutually_exclusive {exclusive!r} is not a boolean"
+        )
+    return str(ticker), exclusive
+
+
 def tick_from_kalshi(payload: Payload, what: str) -> TickSpec:
     try:
         return TickSpec.from_price_ranges(field(payload, "price_ranges", what))

@@ -1,77 +1,28 @@
-"""Trading fees of the paper venue: the one place they are computed.
+"""The paper venue's fees: ``domain.fees`` (moved there so that pure strategy code can
+count fees without importing a venue client)."""
 
-A fee function takes the fill's price (dollars per contract), its count and whether we
-were the taker, and returns the fee in dollars, rounded up to $0.000001 (the granularity
-of Kalshi's current fee page; Polymarket's pUSD has 6 decimals too). Kalshi fills
-recorded in June 2026 were ceiled to $0.0001 instead (P=0.52: "0.017500" for 0.017472):
-pass ``quantum=KALSHI_RECORDED_QUANTUM`` to reproduce them.
+from predmm.domain.fees import (
+    FEE_QUANTUM,
+    KALSHI_MAKER_COEFFICIENT,
+    KALSHI_RECORDED_QUANTUM,
+    KALSHI_TAKER_COEFFICIENT,
+    FeeFn,
+    fee_for,
+    kalshi_fee,
+    no_fee,
+    polymarket_fee,
+    round_fee,
+)
 
-* Kalshi: taker ``0.07 x C x P x (1 - P)``; makers pay nothing on plain ``quadratic``
-  series, and ``0.0175 x C x P x (1 - P)`` on ``quadratic_with_maker_fees`` series
-  (pass ``maker_coefficient=KALSHI_MAKER_COEFFICIENT``).
-* Polymarket (CLOB V2): makers pay nothing; takers pay ``C x rate x (P(1 - P))^e``
-  with the market's rate and exponent (``/clob-markets`` ``fd``), rounded half-up to
-  $0.000001 as the simulator does. Rate 0 (fee-free markets) is the default.
-"""
-
-from __future__ import annotations
-
-from collections.abc import Callable
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
-
-from predmm.domain.enums import Venue
-
-FeeFn = Callable[[Decimal, Decimal, bool], Decimal]
-"""``fee(price, count, is_taker) -> dollars``."""
-
-ZERO = Decimal(0)
-ONE = Decimal(1)
-FEE_QUANTUM = Decimal("0.000001")
-KALSHI_RECORDED_QUANTUM = Decimal("0.0001")
-KALSHI_TAKER_COEFFICIENT = Decimal("0.07")
-KALSHI_MAKER_COEFFICIENT = Decimal("0.0175")
-
-
-def round_fee(amount: Decimal, quantum: Decimal = FEE_QUANTUM) -> Decimal:
-    """Round a fee up to the next ``quantum`` ($0.000001), kept at 6 decimals."""
-    return amount.quantize(quantum, rounding=ROUND_CEILING).quantize(FEE_QUANTUM)
-
-
-def no_fee(price: Decimal, count: Decimal, is_taker: bool) -> Decimal:
-    return ZERO
-
-
-def kalshi_fee(
-    *,
-    taker_coefficient: Decimal = KALSHI_TAKER_COEFFICIENT,
-    maker_coefficient: Decimal = ZERO,
-    quantum: Decimal = FEE_QUANTUM,
-) -> FeeFn:
-    """Kalshi's quadratic fee: ``coefficient x C x P x (1 - P)`` ceiled to ``quantum``."""
-
-    def fee(price: Decimal, count: Decimal, is_taker: bool) -> Decimal:
-        coefficient = taker_coefficient if is_taker else maker_coefficient
-        return round_fee(coefficient * count * price * (ONE - price), quantum)
-
-    return fee
-
-
-def polymarket_fee(*, taker_rate: Decimal = ZERO, exponent: int = 1) -> FeeFn:
-    """Polymarket V2: makers free; takers ``C x rate x (P(1 - P))^exponent``."""
-
-    def fee(price: Decimal, count: Decimal, is_taker: bool) -> Decimal:
-        if not is_taker:
-            return ZERO
-        raw = count * taker_rate * (price * (ONE - price)) ** exponent
-        return raw.quantize(FEE_QUANTUM, rounding=ROUND_HALF_UP)
-
-    return fee
-
-
-def fee_for(venue: Venue) -> FeeFn:
-    """The default fee function of a venue's paper twin."""
-    if venue is Venue.KALSHI:
-        return kalshi_fee()
-    if venue is Venue.POLYMARKET:
-        return polymarket_fee()
-    return no_fee
+__all__ = [
+    "FEE_QUANTUM",
+    "KALSHI_MAKER_COEFFICIENT",
+    "KALSHI_RECORDED_QUANTUM",
+    "KALSHI_TAKER_COEFFICIENT",
+    "FeeFn",
+    "fee_for",
+    "kalshi_fee",
+    "no_fee",
+    "polymarket_fee",
+    "round_fee",
+]

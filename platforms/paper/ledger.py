@@ -13,6 +13,7 @@ checks this).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from predmm.domain.enums import Action, OrderSide
@@ -35,6 +36,15 @@ class Ledger:
     def held(self, market_id: MarketId, side: OrderSide) -> Decimal:
         return self._held.get(market_id, {}).get(side, ZERO)
 
+    def restore(self, holdings: Iterable[Position], cash: Decimal) -> None:
+        """Start from ``cash`` and ``holdings`` (a journal's account), pairs netted as a
+        fill would net them."""
+        self.cash, self._held = cash, {}
+        for p in holdings:
+            held = {OrderSide.YES: p.yes_contracts, OrderSide.NO: p.no_contracts}
+            self._held[p.market_id] = held
+            self._net(held)
+
     def apply(self, fill: Fill) -> None:
         held = self._held.setdefault(fill.market_id, {OrderSide.YES: ZERO, OrderSide.NO: ZERO})
         if fill.action is Action.BUY:
@@ -47,6 +57,9 @@ class Ledger:
             held[fill.side.opposite] += short
             self.cash += fill.notional - short
         self.cash -= fill.fee
+        self._net(held)
+
+    def _net(self, held: dict[OrderSide, Decimal]) -> None:
         if self.net_pairs:
             pairs = min(held.values())
             for side in held:

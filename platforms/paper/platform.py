@@ -9,11 +9,19 @@ and the fees in ``fees``.
 Semantics worth knowing:
 
 * The venue is the data venue's (market ids stay ``kalshi:...``), ``paper`` is True and
-  ids are prefixed ``paper-``. Capabilities are the data venue's (batch sizes, rate
-  limits, fractional counts) except: amend and decrease supported, post-only supported,
-  no dead-man switch (paper orders die with the process).
+  ids are prefixed ``paper-<session>-`` (``session``: given, or random), so that the
+  fills of a paper run restarted on the same journal never take an earlier run's fill
+  ids; a fill cursor of another session reads this session's fills from the start.
+  Capabilities are the data venue's (batch sizes, rate limits, fractional counts)
+  except: amend and decrease supported, post-only supported, no dead-man switch (paper
+  orders die with the process).
+* ``restore(holdings, cash_change)`` starts the account from what a journal holds (the
+  TradingEngine does this when a paper run continues a paper journal), so a restarted
+  paper run reconciles with its own past instead of an empty account.
 * Settlement is not simulated: positions stay after a market closes (its resting orders
-  are cancelled). Venue minimum order sizes are not enforced.
+  are cancelled). The data venue's resolutions pass through (``get_settlements`` and the
+  stream's ``MarketSettled``, without the data account's contract counts). Venue minimum
+  order sizes are not enforced.
 * Post-only orders that would cross the current book are rejected (like both venues).
   Other limit orders that cross take the visible liquidity first (taker fees), then rest.
   IOC, FOK and MARKET orders take what they can and the rest is cancelled (FOK: all or
@@ -44,6 +52,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -67,11 +76,13 @@ from predmm.domain.events import (
     BookUpdated,
     CancelResult,
     FillPage,
+    MarketSettled,
     MarketStatusChanged,
     OrderFilled,
     OrderUpdated,
     PlaceResult,
     Position,
+    Settlement,
     TickSizeChanged,
     TradePrinted,
     VenueEvent,
@@ -102,7 +113,14 @@ ONE = Decimal(1)
 DEFAULT_BALANCE = Decimal("10000")
 _CLOSE_TIMEOUT_S = 5.0
 DEFAULT_BOOK_TRADE_WINDOW = timedelta(seconds=1)
-_MARKET_DATA = (BookUpdated, TradePrinted, BookInvalidated, TickSizeChanged, MarketStatusChanged)
+_MARKET_DATA = (
+    BookUpdated,
+    TradePrinted,
+    BookInvalidated,
+    TickSizeChanged,
+    MarketStatusChanged,
+    MarketSettled,
+)
 _CLOSED = frozenset({MarketStatus.CLOSED, MarketStatus.SETTLED})
 
 
@@ -159,14 +177,18 @@ class PaperPlatform:
         net_pairs: bool | None = None,
         fills_page_size: int = 100,
         book_trade_window: timedelta = DEFAULT_BOOK_TRADE_WINDOW,
+        session: str | None = None,
     ) -> None:
         self.data = data
+        self.session = session or uuid.uuid4().hex[:8]
+        self._prefix = f"paper-{self.session}-"
         self.venue = data.venue
         self.capabilities = attrs.evolve(
             data.capabilities, amend=True, decrease=True, post_only=True, dead_man_switch=False
         )
+        self.starting_balance = Decimal(starting_balance)
         self.ledger = Ledger(
-            Decimal(starting_balance),
+            self.starting_balance,
             net_pairs=data.venue is Venue.KALSHI if net_pairs is None else net_pairs,
         )
         self._clock = clock
@@ -183,6 +205,14 @@ class PaperPlatform:
         self._subscribers: list[_Subscriber] = []
         self._live: set[MarketId] = set()
         self._outbox: list[VenueEvent] = []
+
+    def restore(self, holdings: Sequence[Position], cash_change: Decimal) -> None:
+        """Start this fresh account from a journal's: ``holdings`` held (pairs netted as
+        the venue nets them) and the starting balance changed by ``cash_change``.
+        Refused once the account has traded."""
+        if self._orders or self._fills:
+            raise ValueError(f"paper {self.venue.value}: restore a fresh account only")
+        self.ledger.restore(holdings, self.starting_balance + cash_change)
 
     # market data ------------------------------------------------------------------
 
@@ -224,6 +254,11 @@ class PaperPlatform:
         if market.status in _CLOSED:
             for r in self._resting_of(market.market_id):
                 self._cancel(r.order.client_order_id)
+
+    def matching_book(self, market_id: MarketId) -> OrderBook | None:
+        """The book the paper venue last saw for ``market_id`` (from a live stream or a
+        snapshot), less the liquidity we took; None before any."""
+        return self._effective_book(market_id)
 
     def _effective_book(self, market_id: MarketId) -> OrderBook | None:
         raw = self._books.get(market_id)
@@ -272,7 +307,7 @@ class PaperPlatform:
         is_market = order_type is OrderType.MARKET
         if price is None and not is_market:
             raise ValueError(f"a limit order on {market} needs a price")
-        cid = client_order_id or f"paper-c{next(self._seq)}"
+        cid = client_order_id or f"{self._prefix}c{next(self._seq)}"
         order = Order(
             client_order_id=cid if isinstance(cid, ClientOrderId) else ClientOrderId(cid),
             market_id=market,
@@ -337,7 +372,7 @@ class PaperPlatform:
             order,
             status=OrderStatus.OPEN,
             filled_quantity=ZERO,
-            venue_order_id=VenueOrderId(f"paper-o{next(self._seq)}"),
+            venue_order_id=VenueOrderId(f"{self._prefix}o{next(self._seq)}"),
             created_at=self._clock(),
             reason="",
         )
@@ -409,7 +444,7 @@ class PaperPlatform:
     def _fill(self, order: Order, quantity: Decimal, price: Decimal, *, taker: bool) -> Order:
         now = self._clock()
         fill = Fill(
-            fill_id=FillId(f"paper-f{len(self._fills) + 1}"),
+            fill_id=FillId(f"{self._prefix}f{len(self._fills) + 1}"),
             market_id=order.market_id,
             side=order.side,
             price=price,
@@ -540,16 +575,29 @@ class PaperPlatform:
         return order if order is not None and order.market_id == market_id else None
 
     async def get_fills(self, cursor: str | None = None) -> FillPage:
-        start = int(cursor) if cursor else 0
+        start = self._cursor_index(cursor)
         end = start + self._page
         page = tuple(self._fills[start:end])
-        return FillPage(fills=page, cursor=str(end) if end < len(self._fills) else None)
+        more = end < len(self._fills)
+        return FillPage(fills=page, cursor=f"{self.session}:{end}" if more else None)
 
-    async def get_positions(self) -> list[Position]:
+    def _cursor_index(self, cursor: str | None) -> int:
+        """Where ``cursor`` points in this session's fills: a cursor of another session
+        (a journal's, from an earlier paper run) points at the start."""
+        session, _, index = (cursor or "").rpartition(":")
+        return int(index) if session == self.session and index.isdigit() else 0
+
+    async def get_positions(self, market_ids: Sequence[MarketId] | None = None) -> list[Position]:
         return self.ledger.positions()
 
     async def get_balance(self) -> Decimal:
         return self.ledger.cash
+
+    async def get_settlements(self, market_ids: Sequence[MarketId]) -> list[Settlement]:
+        """The data venue's resolutions of ``market_ids`` (the paper position is ours:
+        the data account's counts are left out)."""
+        found = await self.data.get_settlements(market_ids)
+        return [attrs.evolve(s, yes_contracts=None, no_contracts=None) for s in found]
 
     # the stream ---------------------------------------------------------------------
 

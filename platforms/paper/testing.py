@@ -19,6 +19,7 @@ from predmm.domain.events import (
     FillPage,
     PlaceResult,
     Position,
+    Settlement,
     VenueEvent,
 )
 from predmm.domain.ids import ClientOrderId, MarketId
@@ -65,6 +66,7 @@ class FakeDataVenue:
         self.book_requests = 0
         self.closed = False
         self.subscribed = trio.Event()
+        self.settlements: list[Settlement] = []  # what get_settlements answers
         self._feeds: list[_Feed] = []
 
     def set_book(self, book: OrderBook) -> None:
@@ -143,9 +145,13 @@ class FakeDataVenue:
         self._write("get_fills")
         return FillPage(fills=(), cursor=None)
 
-    async def get_positions(self) -> list[Position]:
+    async def get_positions(self, market_ids: Sequence[MarketId] | None = None) -> list[Position]:
         self._write("get_positions")
         return []
+
+    async def get_settlements(self, market_ids: Sequence[MarketId]) -> list[Settlement]:
+        await trio.lowlevel.checkpoint()
+        return [s for s in self.settlements if s.market_id in market_ids]
 
     async def get_balance(self) -> Decimal:
         self._write("get_balance")

@@ -1,5 +1,6 @@
 """Polymarket (CLOB V2 + Gamma): ``PolymarketPlatform`` and its signing primitives."""
 
+from predmm.platforms.polymarket._account import TradingAccount
 from predmm.platforms.polymarket._amounts import limit_amounts, market_amounts, round_config
 from predmm.platforms.polymarket._parse import MarketInfo
 from predmm.platforms.polymarket._platform import (
@@ -11,11 +12,14 @@ from predmm.platforms.polymarket._platform import (
     PolymarketPlatform,
 )
 from predmm.platforms.polymarket._signing import (
+    SIGNATURE_TYPES,
     ApiCredentials,
+    Exchange,
     SignedOrder,
     SigningError,
     UnsignedOrder,
     Wallet,
+    exchange_for,
     hmac_signature,
     l2_headers,
 )
@@ -26,14 +30,18 @@ __all__ = [
     "CLOB_URL",
     "GAMMA_URL",
     "MAX_BATCH",
+    "SIGNATURE_TYPES",
     "WS_URL",
     "ApiCredentials",
+    "Exchange",
     "MarketInfo",
     "PolymarketPlatform",
     "SignedOrder",
     "SigningError",
+    "TradingAccount",
     "UnsignedOrder",
     "Wallet",
+    "exchange_for",
     "hmac_signature",
     "l2_headers",
     "limit_amounts",

@@ -1,8 +1,10 @@
-"""Domain orders as CLOB V2 orders: token, side, amounts, order type, salt, body.
+"""Domain orders as CLOB V2 orders: token, side, amounts, parties, order type, salt, body.
 
 BUY YES at p is a BUY of the YES token at p, BUY NO at q a BUY of the NO token at q;
-SELL (reducing held tokens) is a SELL of that token. The salt is fixed by the client
-order id; the timestamp (ms) makes each signing unique.
+SELL (reducing held tokens) is a SELL of that token. On a protocol-V2 market the "token"
+is the outcome's position id. The maker is the account's funder and the signer its EOA
+(a deposit wallet signs as itself). The salt is fixed by the client order id; the
+timestamp (ms) makes each signing unique.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ import attrs
 from predmm.domain.enums import Action, OrderType, TimeInForce
 from predmm.domain.ids import ClientOrderId
 from predmm.domain.orders import Order
+from predmm.platforms.polymarket._account import TradingAccount
 from predmm.platforms.polymarket._amounts import limit_amounts, price_valid
 from predmm.platforms.polymarket._parse import MarketInfo
-from predmm.platforms.polymarket._signing import BUY, EOA, SELL, SignedOrder, UnsignedOrder
+from predmm.platforms.polymarket._signing import BUY, SELL, SignedOrder, UnsignedOrder
 
 GTD_SECURITY_S = 60  # the venue wants expiration >= now + 60 s
 SIZE_STEP = Decimal("0.01")
@@ -51,21 +54,21 @@ def off_grid_reason(order: Order, info: MarketInfo) -> str:
 
 
 def unsigned_order(
-    order: Order, info: MarketInfo, address: str, now: float, gtd_lifetime_s: int
+    order: Order, info: MarketInfo, account: TradingAccount, now: float, gtd_lifetime_s: int
 ) -> UnsignedOrder:
-    """The V2 order of ``order`` from an EOA ``address`` at time ``now`` (Unix s)."""
+    """The order of ``order`` made by ``account`` at time ``now`` (Unix s)."""
     is_buy = order.action is Action.BUY
     maker_amount, taker_amount = limit_amounts(is_buy, order.price, order.quantity, info.tick)
     gtd = venue_order_type(order) == "GTD"
     return UnsignedOrder(
         salt=salt_of(order.client_order_id),
-        maker=address,
-        signer=address,
+        maker=account.maker,
+        signer=account.order_signer,
         token_id=int(info.token(order.side)),
         maker_amount=maker_amount,
         taker_amount=taker_amount,
         side=BUY if is_buy else SELL,
-        signature_type=EOA,
+        signature_type=account.signature_type,
         timestamp=int(now * 1000),
         expiration=int(now) + GTD_SECURITY_S + gtd_lifetime_s if gtd else 0,
     )

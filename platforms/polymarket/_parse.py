@@ -36,7 +36,9 @@ Json = Mapping[str, Any]
 
 @attrs.frozen(kw_only=True)
 class MarketInfo:
-    """What the adapter needs to trade one condition: its two tokens and its grid."""
+    """What the adapter needs to trade one condition: its two tokens, its grid and which
+    exchange takes its orders. On a protocol-V2 market (``protocol`` 2, Gamma's
+    ``version: "v2"``) the two "tokens" are the outcomes' position ids."""
 
     market_id: MarketId
     yes_token: str
@@ -44,6 +46,12 @@ class MarketInfo:
     tick: Decimal
     neg_risk: bool = False
     min_size: Decimal = Decimal(0)
+    protocol: int = 1
+
+    @property
+    def conditional_asset_type(self) -> str:
+        """``asset_type`` of this market's token balances on ``/balance-allowance``."""
+        return "CONDITIONAL-V2" if self.protocol == 2 else "CONDITIONAL"
 
     @property
     def condition_id(self) -> str:
@@ -157,17 +165,61 @@ def _opt_dec(p: Json, *names: str) -> Decimal | None:
     return None
 
 
-def _event_id(p: Json) -> EventId | None:
+def _event(p: Json) -> Json:
     events = p.get("events") or []
-    if events and isinstance(events[0], Mapping) and events[0].get("id") not in (None, ""):
-        return EventId(str(events[0]["id"]))
+    first = events[0] if isinstance(events, list) and events else None
+    return first if isinstance(first, Mapping) else {}
+
+
+def _event_id(p: Json) -> EventId | None:
+    """The market's Gamma event (``events[0].id``), or else its neg-risk event."""
+    event = _event(p)
+    if event.get("id") not in (None, ""):
+        return EventId(str(event["id"]))
+    if p.get("negRisk") and p.get("negRiskMarketID"):
+        return EventId(str(p["negRiskMarketID"]))
     return None
 
 
+PROTOCOLS = {None: 1, "": 1, "v1": 1, "v2": 2}
+
+
+def protocol_of(p: Json) -> int:
+    """Gamma's ``version`` ("v1", "v2"; absent on older markets) as 1 or 2."""
+    raw = p.get("version")
+    key = raw.lower() if isinstance(raw, str) else raw
+    if key not in PROTOCOLS:
+        raise VenueProtocolError(f"market {p.get('conditionId')}: version {raw!r} is unknown")
+    return PROTOCOLS[key]
+
+
+def exactly_one_wins(p: Json) -> bool:
+    """Whether the venue says exactly one market of this market's event resolves YES: a
+    neg-risk event that is not augmented (an augmented one may list more outcomes later,
+    and has an "Other"). Which markets those are, ``event_markets`` reads."""
+    return bool(p.get("negRisk")) and _event(p).get("negRiskAugmented") is False
+
+
+def event_markets(p: Json) -> tuple[MarketId, ...]:
+    """GET /events/{id}: every market of the event, by condition id."""
+    markets = field(p, "markets")
+    if not isinstance(markets, list):
+        raise VenueProtocolError(f"gamma event {p.get('id')!r}: markets is not a list")
+    return tuple(
+        MarketId(Venue.POLYMARKET, str(m["conditionId"]))
+        for m in markets
+        if isinstance(m, Mapping) and m.get("conditionId")
+    )
+
+
 def market_info_from_gamma(p: Json) -> MarketInfo:
+    """A binary market's tokens (``clobTokenIds``; ``positionIds`` on a ``version: "v2"``
+    market), tick, minimum size and neg-risk flag."""
     condition = field(p, "conditionId")
+    protocol = protocol_of(p)
     outcomes = _json_list(field(p, "outcomes"), "outcomes")
-    tokens = _json_list(field(p, "clobTokenIds"), "clobTokenIds")
+    ids = "positionIds" if protocol == 2 else "clobTokenIds"
+    tokens = _json_list(field(p, ids), ids)
     if len(outcomes) != 2 or len(tokens) != 2:
         raise VenueProtocolError(f"market {condition} is not binary: outcomes {outcomes!r}")
     yes, no = _yes_no_index(outcomes)
@@ -178,6 +230,7 @@ def market_info_from_gamma(p: Json) -> MarketInfo:
         tick=_opt_dec(p, "orderPriceMinTickSize") or Decimal("0.01"),
         neg_risk=bool(p.get("negRisk", False)),
         min_size=_opt_dec(p, "orderMinSize") or Decimal(0),
+        protocol=protocol,
     )
 
 
@@ -192,6 +245,7 @@ def market_from_gamma(p: Json, info: MarketInfo, as_of: datetime | None = None) 
         title=str(p.get("question", "")),
         status=_gamma_status(p),
         event_id=_event_id(p),
+        exclusive=bool(p.get("negRisk")) and _event_id(p) is not None,
         tick=tick,
         liquidity=_opt_dec(p, "liquidityNum", "liquidity", "liquidityClob") or Decimal(0),
         volume=_opt_dec(p, "volumeNum", "volume", "volumeClob") or Decimal(0),
@@ -322,7 +376,8 @@ def trade_status(p: Json) -> str:
 
 @attrs.frozen(kw_only=True)
 class Account:
-    """Who we are on the venue: how our side of a trade is recognised."""
+    """Who we are on the venue: how our side of a trade is recognised (our API key as
+    owner, or our funder, the orders' maker, as maker_address)."""
 
     api_key: str
     address: str

@@ -8,6 +8,12 @@ venue sees a duplicate, never a second order). That memory is this process's: af
 restart ``get_order`` knows none of the old client order ids, and the venue's open
 orders come back named by their venue id (``client_order_id`` = the order hash).
 
+The account is the EOA of ``private_key`` trading for itself (``signature_type`` 0) or
+for the proxy, Safe or deposit wallet ``funder`` it owns (1, 2, 3; see ``_account``):
+orders name the funder as maker, balance reads ask for that signature type, and every
+request (heartbeats too) is made by the EOA. A market's exchange comes from its Gamma
+record: protocol-V2 markets (``version: "v2"``, position ids) take orders on Exchange V3.
+
 Positions are the CONDITIONAL token balances of the markets this client has seen
 (``get_markets`` / ``market_info``); fees on fills are not computed (makers pay none).
 """
@@ -21,6 +27,7 @@ from collections.abc import AsyncGenerator, Callable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 import attrs
 import httpx
@@ -29,17 +36,34 @@ import trio
 from predmm.domain.book import OrderBook
 from predmm.domain.enums import Action, OrderSide, OrderStatus, OrderType, TimeInForce, Venue
 from predmm.domain.errors import VenueError, VenueProtocolError
-from predmm.domain.events import CancelResult, FillPage, PlaceResult, Position, VenueEvent
+from predmm.domain.events import (
+    CancelResult,
+    FillPage,
+    PlaceResult,
+    Position,
+    Settlement,
+    VenueEvent,
+)
 from predmm.domain.ids import ClientOrderId, MarketId, VenueOrderId
 from predmm.domain.market import Market
 from predmm.domain.orders import Order
 from predmm.platforms.polymarket import _parse as parse
+from predmm.platforms.polymarket._account import TradingAccount
 from predmm.platforms.polymarket._amounts import shares_of
 from predmm.platforms.polymarket._errors import DUPLICATE, TICK_RULE
 from predmm.platforms.polymarket._http import Transport
 from predmm.platforms.polymarket._orders import Prepared, off_grid_reason, unsigned_order
 from predmm.platforms.polymarket._parse import MarketInfo
-from predmm.platforms.polymarket._signing import CHAIN_ID, EOA, ApiCredentials, SignedOrder, Wallet
+from predmm.platforms.polymarket._resolution import settlement_from_gamma
+from predmm.platforms.polymarket._signing import (
+    CHAIN_ID,
+    EOA,
+    ApiCredentials,
+    Exchange,
+    SignedOrder,
+    Wallet,
+    exchange_for,
+)
 from predmm.platforms.venue import Capabilities
 
 CLOB_URL = "https://clob.polymarket.com"
@@ -79,8 +103,9 @@ class PolymarketPlatform:
     """Polymarket (CLOB V2 + Gamma) for predmm. Use from the trio thread only.
 
     ``api_key``/``api_secret``/``api_passphrase`` are the L2 API key; without them,
-    ``await derive_api_key()`` obtains them with the wallet (L1). Secrets never appear in
-    a repr, a log line or an exception.
+    ``await derive_api_key()`` obtains them with the wallet (L1). ``signature_type`` (0-3
+    or its name) and ``funder`` say whose money trades (ValueError naming them when they do
+    not fit together). Secrets never appear in a repr, a log line or an exception.
     """
 
     venue = Venue.POLYMARKET
@@ -90,6 +115,8 @@ class PolymarketPlatform:
         self,
         *,
         private_key: str,
+        signature_type: int | str = EOA,
+        funder: str | None = None,
         api_key: str | None = None,
         api_secret: str | None = None,
         api_passphrase: str | None = None,
@@ -104,6 +131,7 @@ class PolymarketPlatform:
         max_backoff: float = 5.0,
     ) -> None:
         self.wallet = Wallet(private_key, chain_id=chain_id)
+        self.trading = TradingAccount.of(self.wallet.address, signature_type, funder)
         self.creds = (
             ApiCredentials(api_key, api_secret, api_passphrase)
             if api_key and api_secret and api_passphrase
@@ -125,13 +153,18 @@ class PolymarketPlatform:
         )
         self._markets: dict[str, MarketInfo] = {}
         self._tokens: dict[str, MarketInfo] = {}
+        self._event_markets: dict[str, tuple[MarketId, ...]] = {}  # Gamma event -> markets
         self._placed: OrderedDict[ClientOrderId, Prepared] = OrderedDict()
         self._by_hash: dict[str, ClientOrderId] = {}
         self._heartbeat_id = ""
         self.heartbeats_sent = 0
 
     def __repr__(self) -> str:
-        return f"PolymarketPlatform(address={self.wallet.address!r}, clob_url={self.clob_url!r})"
+        t = self.trading
+        return (
+            f"PolymarketPlatform(address={t.signer!r}, signature_type={t.kind}, "
+            f"funder={t.funder!r}, clob_url={self.clob_url!r})"
+        )
 
     # -- time and plumbing ---------------------------------------------------------------
 
@@ -209,17 +242,42 @@ class PolymarketPlatform:
         return rows
 
     def _market_rows(self, rows: list[Any]) -> list[Market]:
+        return [market for market, _ in self._market_pairs(rows)]
+
+    def _market_pairs(self, rows: list[Any]) -> list[tuple[Market, Any]]:
         as_of = datetime.fromtimestamp(self.now(), tz=UTC)
         markets = []
         for row in rows:
-            if not row.get("clobTokenIds") or not row.get("conditionId"):
+            if not row.get("conditionId") or not (
+                row.get("clobTokenIds") or row.get("positionIds")
+            ):
                 continue  # no order book for this market
             try:
                 info = parse.market_info_from_gamma(row)
             except VenueProtocolError:
                 continue  # not binary: not ours to quote
-            markets.append(parse.market_from_gamma(row, self._remember(info), as_of))
+            markets.append((parse.market_from_gamma(row, self._remember(info), as_of), row))
         return markets
+
+    async def _described(self, pairs: list[tuple[Market, Any]]) -> list[Market]:
+        """The markets, those of an exhaustive neg-risk event with every market of it
+        (Gamma's GET /events/{id}, read once per event, again when a market of it is
+        new): only then is it known that exactly one of them resolves YES."""
+        out = []
+        for market, row in pairs:
+            event = market.event_id
+            if event is None or not parse.exactly_one_wins(row):
+                out.append(market)
+                continue
+            members = self._event_markets.get(str(event), ())
+            if market.market_id not in members:
+                path = f"/events/{quote(str(event), safe='')}"
+                body = await self.transport.request("GET", self.gamma_url, path)
+                members = self._event_markets[str(event)] = parse.event_markets(body)
+            if market.market_id in members:
+                market = attrs.evolve(market, exhaustive=True, event_markets=members)
+            out.append(market)
+        return out
 
     async def get_markets(
         self, status: str = "open", *, page_size: int = 500, max_pages: int = 20
@@ -228,15 +286,38 @@ class PolymarketPlatform:
         params: dict[str, Any] = {"limit": page_size}
         if status in ("open", "closed"):
             params["closed"] = "true" if status == "closed" else "false"
-        markets: list[Market] = []
+        pairs: list[tuple[Market, Any]] = []
         for page in range(max_pages):
             rows = await self._gamma(params | {"offset": page * page_size})
-            markets.extend(self._market_rows(rows))
+            pairs.extend(self._market_pairs(rows))
             if len(rows) < page_size:
                 break
         if status == "open":
-            return [m for m in markets if m.is_open]
-        return markets
+            pairs = [(m, row) for m, row in pairs if m.is_open]
+        return await self._described(pairs)
+
+    async def get_settlements(self, market_ids: Sequence[MarketId]) -> list[Settlement]:
+        """The resolutions Gamma shows for ``market_ids`` (closed, ``umaResolutionStatus``
+        resolved, ``outcomePrices``; see ``_resolution``). Polymarket has no record of
+        the contracts a resolution paid: the counts are left out."""
+        wanted = {m.symbol for m in market_ids}
+        if not wanted:
+            return []
+        query = {"condition_ids": sorted(wanted), "closed": "true", "limit": len(wanted)}
+        rows = await self._gamma(query)
+        found: list[Settlement] = []
+        for row in rows:
+            if row.get("conditionId") not in wanted or not (
+                row.get("clobTokenIds") or row.get("positionIds")
+            ):
+                continue
+            settlement = settlement_from_gamma(
+                row, self._remember(parse.market_info_from_gamma(row))
+            )
+            if settlement is not None:
+                found.append(settlement)
+                wanted.discard(str(row["conditionId"]))
+        return found
 
     async def market_info(self, market_id: MarketId) -> MarketInfo:
         info = self._markets.get(market_id.symbol)
@@ -250,9 +331,10 @@ class PolymarketPlatform:
 
     async def get_market(self, market_id: MarketId) -> Market:
         rows = await self._gamma({"condition_ids": market_id.symbol})
-        for market in self._market_rows(rows):
+        for market, row in self._market_pairs(rows):
             if market.market_id == market_id:
-                return market
+                [described] = await self._described([(market, row)])
+                return described
         raise VenueError(f"polymarket market {market_id.symbol} not found on Gamma")
 
     async def _info_for_token(self, token_id: str, condition_id: str | None) -> MarketInfo | None:
@@ -300,12 +382,14 @@ class PolymarketPlatform:
     def _off_grid(self, order: Order, info: MarketInfo) -> str:
         return off_grid_reason(order, info)
 
+    def exchange(self, info: MarketInfo) -> Exchange:
+        """The exchange (EIP-712 domain) that takes this market's orders."""
+        return exchange_for(info.protocol, info.neg_risk, self.wallet.chain_id)
+
     def sign(self, order: Order, info: MarketInfo) -> SignedOrder:
-        """``order`` as a signed V2 order, timestamped now."""
-        unsigned = unsigned_order(
-            order, info, self.wallet.address, self.now(), self._gtd_lifetime_s
-        )
-        return self.wallet.sign_order(unsigned, neg_risk=info.neg_risk)
+        """``order`` as a signed order of this account, timestamped now."""
+        unsigned = unsigned_order(order, info, self.trading, self.now(), self._gtd_lifetime_s)
+        return self.wallet.sign_order(unsigned, exchange=self.exchange(info))
 
     def _prepare(self, order: Order, info: MarketInfo) -> Prepared:
         placed = self._placed.get(order.client_order_id)
@@ -493,7 +577,7 @@ class PolymarketPlatform:
         return await self._order_of(raw) if raw else None
 
     def account(self) -> parse.Account:
-        return parse.Account(api_key=self._api_key(), address=self.wallet.address)
+        return parse.Account(api_key=self._api_key(), address=self.trading.funder)
 
     async def get_fills(self, cursor: str | None = None) -> FillPage:
         """One page of our trades as fills, oldest first. MATCHED / MINED fills are
@@ -525,18 +609,26 @@ class PolymarketPlatform:
             await self._info_for_token(str(token), trade.get("market"))
 
     async def _balance(self, params: dict[str, Any]) -> Decimal:
-        raw = await self._get("/balance-allowance", params | {"signature_type": EOA}, auth=True)
+        """The funder's balance: the venue reads the address of our signature type."""
+        query = params | {"signature_type": self.trading.signature_type}
+        raw = await self._get("/balance-allowance", query, auth=True)
         return shares_of(str(parse.dec_field(raw, "balance")))
 
     async def get_balance(self) -> Decimal:
         return await self._balance({"asset_type": "COLLATERAL"})
 
-    async def get_positions(self) -> list[Position]:
-        """Token balances of every market this client knows (CONDITIONAL balances)."""
+    async def get_positions(self, market_ids: Sequence[MarketId] | None = None) -> list[Position]:
+        """Token balances (CONDITIONAL) of ``market_ids``, or of every market this client
+        knows (None): two reads per market."""
+        if market_ids is None:
+            infos = list(self._markets.values())
+        else:
+            infos = [await self.market_info(m) for m in market_ids if m.venue is self.venue]
         positions = []
-        for info in list(self._markets.values()):
-            yes = await self._balance({"asset_type": "CONDITIONAL", "token_id": info.yes_token})
-            no = await self._balance({"asset_type": "CONDITIONAL", "token_id": info.no_token})
+        for info in infos:
+            kind = info.conditional_asset_type
+            yes = await self._balance({"asset_type": kind, "token_id": info.yes_token})
+            no = await self._balance({"asset_type": kind, "token_id": info.no_token})
             if yes or no:
                 positions.append(
                     Position(market_id=info.market_id, yes_contracts=yes, no_contracts=no)

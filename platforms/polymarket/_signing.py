@@ -1,5 +1,11 @@
 """Polymarket signatures: L1 ClobAuth (EIP-712 by the wallet), L2 HMAC headers, and the
-CLOB V2 order (EIP-712, domain version 2).
+orders (EIP-712): CTF Exchange V2 (domain version "2") for markets keyed by token ids,
+Exchange V3 (domain version "3") for protocol-V2 markets keyed by position ids.
+
+Every signature type is signed here with the EOA's key: 0 EOA (maker = signer = the EOA),
+1 POLY_PROXY and 2 POLY_GNOSIS_SAFE (maker = the proxy or Safe, signer = the EOA that owns
+it), 3 POLY_1271 (maker = signer = the deposit wallet; the EOA signs an ERC-7739
+``TypedDataSign`` wrapper of the order and the signature carries the wrapper's trailer).
 
 The order path is the hot one (every quote is a signed order), so it hashes the fixed
 EIP-712 layout directly (type hash and domain separators computed once, one keccak over
@@ -24,10 +30,22 @@ from eth_utils.address import to_checksum_address
 CHAIN_ID = 137
 V2_EXCHANGE = "0xE111180000d2663C0091e4f400237545B87B996B"
 V2_NEG_RISK_EXCHANGE = "0xe2222d279d744050d28e00520010520000310F59"
+# Exchange V3 by chain (py-clob-client-v2 1.2.1 config; polymarket-client 0.14.0 agrees on
+# 137). The notes and both SDKs list no neg-risk twin: neg-risk V2 markets sign for it too.
+EXCHANGE_V3 = {
+    137: "0xe3333700cA9d93003F00f0F71f8515005F6c00Aa",
+    80002: "0x9fE6e61422AdB6F610d8597F9684b16912D50C3D",
+}
 ZERO_BYTES32 = b"\x00" * 32
 CLOB_AUTH_MESSAGE = "This message attests that I control the given wallet"
 BUY, SELL = 0, 1
-EOA = 0
+EOA, POLY_PROXY, POLY_GNOSIS_SAFE, POLY_1271 = 0, 1, 2, 3
+SIGNATURE_TYPES = {
+    EOA: "EOA",
+    POLY_PROXY: "POLY_PROXY",
+    POLY_GNOSIS_SAFE: "POLY_GNOSIS_SAFE",
+    POLY_1271: "POLY_1271",
+}
 
 ORDER_TYPE_STRING = (
     "Order(uint256 salt,address maker,address signer,uint256 tokenId,uint256 makerAmount,"
@@ -36,11 +54,32 @@ ORDER_TYPE_STRING = (
 )
 _DOMAIN_TYPE = "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
 _ORDER_TYPE_HASH = keccak(ORDER_TYPE_STRING.encode())
-POLY_1271 = 3  # deposit wallet: an ERC-7739 TypedDataSign wrapper around the order
 _TYPED_DATA_SIGN_HASH = keccak(
     b"TypedDataSign(Order contents,string name,string version,uint256 chainId,"
     b"address verifyingContract,bytes32 salt)" + ORDER_TYPE_STRING.encode()
 )
+
+
+@attrs.frozen
+class Exchange:
+    """One exchange contract: the EIP-712 domain its orders are signed under."""
+
+    address: str
+    version: str  # the domain version: "2" CTF Exchange V2, "3" Exchange V3
+
+
+def exchange_for(protocol: int, neg_risk: bool, chain_id: int = CHAIN_ID) -> Exchange:
+    """The exchange that takes a market's orders: a protocol-V1 market (token ids) the CTF
+    Exchange V2 or, neg-risk, its neg-risk twin; a protocol-V2 market (position ids,
+    Gamma ``version: "v2"``) Exchange V3, neg-risk or not."""
+    if protocol == 2:
+        try:
+            return Exchange(EXCHANGE_V3[chain_id], "3")
+        except KeyError:
+            raise ValueError(f"no Exchange V3 is known on chain {chain_id}") from None
+    if protocol != 1:
+        raise ValueError(f"market protocol version {protocol} is not 1 or 2")
+    return Exchange(V2_NEG_RISK_EXCHANGE if neg_risk else V2_EXCHANGE, "2")
 
 
 class SigningError(ValueError):
@@ -214,6 +253,10 @@ def order_struct_hash(o: UnsignedOrder) -> bytes:
     )
 
 
+def _same(a: str, b: str) -> bool:
+    return a.lower() == b.lower()
+
+
 def _raw_key(private_key: str | bytes) -> bytes:
     try:
         raw = (
@@ -255,7 +298,8 @@ def _make_ecdsa(raw: bytes) -> Any:
 
 
 class Wallet:
-    """The signing key of one EOA: L1 auth and V2 orders. Never shows the key."""
+    """The signing key of one EOA: L1 auth and orders of every signature type. Never
+    shows the key."""
 
     def __init__(self, private_key: str | bytes, *, chain_id: int = CHAIN_ID) -> None:
         raw = _raw_key(private_key)
@@ -263,22 +307,39 @@ class Wallet:
         self._sign = _make_ecdsa(raw)
         self.chain_id = chain_id
         self.address: str = to_checksum_address(self._account.address)
-        self._domains = {
-            False: domain_separator(chain_id, V2_EXCHANGE),
-            True: domain_separator(chain_id, V2_NEG_RISK_EXCHANGE),
-        }
+        self._separators: dict[Exchange, bytes] = {}
 
     def __repr__(self) -> str:
         return f"Wallet(address={self.address!r})"
 
-    def order_digest(self, order: UnsignedOrder, *, neg_risk: bool = False) -> bytes:
-        """The order hash (the venue's order id): the EIP-712 digest of the order."""
-        return keccak(b"\x19\x01" + self._domains[neg_risk] + order_struct_hash(order))
+    def _separator(self, exchange: Exchange) -> bytes:
+        known = self._separators.get(exchange)
+        if known is None:
+            known = domain_separator(self.chain_id, exchange.address, exchange.version)
+            self._separators[exchange] = known
+        return known
 
-    def sign_order(self, order: UnsignedOrder, *, neg_risk: bool = False) -> SignedOrder:
-        digest = self.order_digest(order, neg_risk=neg_risk)
+    def _exchange(self, exchange: Exchange | None, neg_risk: bool) -> Exchange:
+        return exchange or exchange_for(1, neg_risk, self.chain_id)
+
+    def order_digest(
+        self, order: UnsignedOrder, *, neg_risk: bool = False, exchange: Exchange | None = None
+    ) -> bytes:
+        """The order hash (the venue's order id): the EIP-712 digest of the order under
+        ``exchange`` (default: the CTF Exchange V2, or its neg-risk twin)."""
+        separator = self._separator(self._exchange(exchange, neg_risk))
+        return keccak(b"\x19\x01" + separator + order_struct_hash(order))
+
+    def sign_order(
+        self, order: UnsignedOrder, *, neg_risk: bool = False, exchange: Exchange | None = None
+    ) -> SignedOrder:
+        """Sign ``order`` for ``exchange``; its signer must be this wallet's address (a
+        deposit wallet order: the wallet the key owns, maker = signer)."""
+        self._check_parties(order)
+        where = self._exchange(exchange, neg_risk)
+        digest = self.order_digest(order, exchange=where)
         signature: bytes = (
-            self._sign_1271(order, neg_risk)
+            self._sign_1271(order, where)
             if order.signature_type == POLY_1271
             else self._sign(digest)
         )
@@ -286,10 +347,21 @@ class Wallet:
             order=order, signature="0x" + signature.hex(), order_hash="0x" + digest.hex()
         )
 
-    def _sign_1271(self, order: UnsignedOrder, neg_risk: bool) -> bytes:
+    def _check_parties(self, order: UnsignedOrder) -> None:
+        kind = SIGNATURE_TYPES.get(order.signature_type)
+        if kind is None:
+            raise SigningError(f"signature type {order.signature_type} is not 0, 1, 2 or 3")
+        if order.signature_type in (EOA, POLY_1271) and not _same(order.maker, order.signer):
+            raise SigningError(f"a {kind} order needs maker == signer, got maker {order.maker}")
+        if order.signature_type != POLY_1271 and not _same(order.signer, self.address):
+            raise SigningError(
+                f"a {kind} order's signer {order.signer} is not this wallet's {self.address}"
+            )
+
+    def _sign_1271(self, order: UnsignedOrder, exchange: Exchange) -> bytes:
         """Deposit wallet (maker = signer = the wallet contract): sign the TypedDataSign
         wrapper and append appDomainSeparator, contentsHash, type string and its length."""
-        app_domain, contents = self._domains[neg_risk], order_struct_hash(order)
+        app_domain, contents = self._separator(exchange), order_struct_hash(order)
         wrapper = keccak(
             _TYPED_DATA_SIGN_HASH
             + contents

@@ -84,7 +84,9 @@ Lifecycle and settlement
 ``pause_market(mid)`` (placements/amends refused, cancels allowed, orders stay);
 ``resume_market(mid, *, cancel_resting=None)`` (Kalshi default: reactivation cancels all
 resting orders; Polymarket keeps them); ``close_market(mid)`` (resting cancelled);
-``settle_market(mid, result: OrderSide)`` ($1 per winning contract, positions cleared);
+``settle_market(mid, result: OrderSide)`` ($1 per winning contract, positions cleared;
+``settlements(account, mid=None)`` lists what each settlement paid the account, and the
+market's state keeps ``result`` and ``settled_at``);
 ``set_status(mid, status)``; ``change_tick(mid, tick)`` (orders off the new grid are
 cancelled, reason TICK_CHANGE).
 Trades: Kalshi trades are CONFIRMED at once; Polymarket trades start MATCHED.

@@ -39,6 +39,7 @@ from predmm.simulator.exchange.model import (
     OrderRecord,
     PositionView,
     RejectCode,
+    SettlementRecord,
     TradeId,
     TradeRecord,
     TradeStatus,
@@ -63,6 +64,7 @@ class _Market:
     tick: TickSpec
     book: Book
     result: OrderSide | None = None
+    settled_at: datetime | None = None
     volume: Decimal = ZERO
     open_interest: Decimal = ZERO  # YES/NO pairs outstanding = dollars in escrow
     last_price: Decimal | None = None
@@ -122,6 +124,7 @@ class ExchangeCore:
         self._open: dict[AccountId, dict[VenueOrderId, WorkingOrder]] = {}
         self._by_cid: dict[tuple[AccountId, ClientOrderId], VenueOrderId] = {}
         self._fills: dict[AccountId, list[FillRecord]] = {}
+        self._settlements: dict[AccountId, list[SettlementRecord]] = {}
         self._trades: dict[TradeId, _Trade] = {}
         self._trade_order: list[TradeId] = []
         self._market_trades: dict[MarketId, list[TradeId]] = {}
@@ -253,6 +256,16 @@ class ExchangeCore:
         h = self._account(account_id).holdings.get(market_id) or Holding()
         return h.view(market_id)
 
+    def settlements(
+        self, account_id: AccountId, market_id: MarketId | None = None
+    ) -> list[SettlementRecord]:
+        """What the settlements paid the account (markets it held contracts in), oldest
+        first."""
+        self._account(account_id)
+        return [
+            s for s in self._settlements.get(account_id, ()) if market_id in (None, s.market_id)
+        ]
+
     def positions(self, account_id: AccountId) -> list[PositionView]:
         """Every market the account ever traded (settled ones show zero contracts)."""
         acct = self._account(account_id)
@@ -296,6 +309,7 @@ class ExchangeCore:
             last_price=m.last_price,
             liquidity=liquidity + history.liquidity,
             book_seq=m.book.seq,
+            settled_at=m.settled_at,
         )
 
     def status(self, market_id: MarketId) -> MarketStatus:

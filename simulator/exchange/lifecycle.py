@@ -6,7 +6,7 @@ from __future__ import annotations
 from predmm.domain import MarketId, MarketStatus, OrderSide, TickSpec, Venue
 from predmm.simulator.exchange import events as ev
 from predmm.simulator.exchange.core import ExchangeCore, _Market
-from predmm.simulator.exchange.model import ZERO, CancelReason
+from predmm.simulator.exchange.model import ZERO, CancelReason, SettlementRecord
 
 
 class LifecycleMixin(ExchangeCore):
@@ -68,6 +68,19 @@ class LifecycleMixin(ExchangeCore):
             if h is None or (h.yes == ZERO and h.no == ZERO):
                 continue
             payout = h.count(result)
+            self._settlements.setdefault(acct.account_id, []).append(
+                SettlementRecord(
+                    account_id=acct.account_id,
+                    market_id=market_id,
+                    result=result,
+                    yes=h.yes,
+                    no=h.no,
+                    cost_yes=h.cost_yes,
+                    cost_no=h.cost_no,
+                    payout=payout,
+                    ts=now,
+                )
+            )
             acct.cash += payout
             h.realized_pnl += payout - h.cost_yes - h.cost_no
             h.yes = h.no = h.cost_yes = h.cost_no = ZERO
@@ -75,7 +88,7 @@ class LifecycleMixin(ExchangeCore):
             market.open_interest -= payout
             if self._wants(ev.AccountChanged):
                 self._emit(ev.AccountChanged(account_id=acct.account_id, ts=now))
-        market.result = result
+        market.result, market.settled_at = result, now
         self.set_status(market_id, MarketStatus.SETTLED)
         if self._wants(ev.MarketSettled):
             self._emit(ev.MarketSettled(market_id=market_id, result=result, ts=now))

@@ -115,6 +115,8 @@ class KalshiListing:
 
     event_ticker: str
     series_ticker: str
+    mutually_exclusive: bool = False  # the event's: at most one of its markets resolves YES
+    event_title: str = ""  # the event's (GET /events); the market's title when empty
     fee_type: str = "quadratic"  # or quadratic_with_maker_fees
     fee_multiplier: Decimal = ONE
     subtitle: str = ""
@@ -132,9 +134,16 @@ class PolymarketListing:
     slug: str
     yes_token_id: str  # decimal string, uint256
     no_token_id: str
-    neg_risk: bool = False
+    event_id: str = ""  # Gamma's event (every Gamma market has one; "": none served)
+    event_title: str = ""
+    neg_risk: bool = False  # one outcome of a neg-risk event: at most one resolves YES
+    neg_risk_market_id: str = ""  # the neg-risk event's id (negRiskMarketID)
+    neg_risk_augmented: bool = False  # outcomes may be added later (then not exhaustive)
     category: str = ""
     outcomes: tuple[str, str] = ("Yes", "No")
+    # 1: outcome tokens (clobTokenIds), orders on the CTF Exchange V2; 2: a protocol-V2
+    # market (Gamma ``version: "v2"``), outcome position ids, orders on Exchange V3
+    protocol: int = 1
 
 
 @attrs.frozen(kw_only=True)
@@ -189,6 +198,7 @@ class MarketState:
     last_price: Decimal | None  # YES price of the last trade
     liquidity: Decimal  # dollars resting on the book
     book_seq: int  # sequence number of the last book change
+    settled_at: datetime | None = None  # when it was settled
 
     @property
     def market_id(self) -> MarketId:
@@ -314,6 +324,22 @@ class PositionView:
     @property
     def exposure(self) -> Decimal:
         return self.cost_yes + self.cost_no
+
+
+@attrs.frozen(kw_only=True)
+class SettlementRecord:
+    """What a market's settlement paid one account: the contracts it held and what they
+    cost, the payout ($1 per contract of ``result``) and when."""
+
+    account_id: AccountId
+    market_id: MarketId
+    result: OrderSide
+    yes: Decimal
+    no: Decimal
+    cost_yes: Decimal
+    cost_no: Decimal
+    payout: Decimal
+    ts: datetime
 
 
 @attrs.frozen(kw_only=True)

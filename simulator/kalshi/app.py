@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from predmm.simulator.faults import RouteKind
-from predmm.simulator.kalshi import errors, reads, writes
+from predmm.simulator.kalshi import errors, event_reads, reads, writes
 from predmm.simulator.kalshi.endpoint import Op, endpoint, json_response
 from predmm.simulator.kalshi.frontend import KalshiFrontEnd, KalshiOptions
 from predmm.simulator.kalshi.ratelimit import (
@@ -37,6 +37,8 @@ OPS: tuple[Op, ...] = (
     Op(route="GET /markets/orderbooks", handler=reads.orderbooks, private=False),
     Op(route="GET /markets/{ticker}", handler=reads.market, private=False),
     Op(route="GET /markets/{ticker}/orderbook", handler=reads.orderbook, private=False),
+    Op(route="GET /events", handler=event_reads.events, private=False),
+    Op(route="GET /events/{event_ticker}", handler=event_reads.event, private=False),
     Op(route="POST /portfolio/events/orders", handler=writes.create_order, bucket=W, kind=ORDER),
     Op(
         route="DELETE /portfolio/events/orders",
@@ -83,6 +85,7 @@ OPS: tuple[Op, ...] = (
     Op(route="GET /portfolio/orders/{order_id}", handler=reads.order, cost=GET_ORDER_COST),
     Op(route="GET /portfolio/fills", handler=reads.fills),
     Op(route="GET /portfolio/positions", handler=reads.positions),
+    Op(route="GET /portfolio/settlements", handler=reads.settlements),
     Op(
         route="GET /portfolio/balance",
         handler=reads.balance,

@@ -1,5 +1,7 @@
 """One REST operation of the Kalshi front end, and the pipeline every request goes
-through: signature check (private routes), token bucket, fault plan, handler.
+through: signature check (private routes), token bucket, fault plan, handler. A request
+the fault plan accepts late is handed to the simulator to process later on its own, as a
+venue does whatever its client does meanwhile.
 
 Whatever happens, the client gets Kalshi's JSON error shape: handlers raise
 ``KalshiError``; any other exception is logged and answered as a 500 without detail.
@@ -142,10 +144,36 @@ async def _serve(op: Op, fe: KalshiFrontEnd, request: Request) -> Response:
         await anyio.sleep(decision.latency_s)
     if decision.status is not None:
         raise _fault_error(decision)
+    if decision.late_accept_s is not None:
+        return await _late(op, call, decision)
     response = op.handler(call)
     if decision.ambiguous:
         raise gateway_timeout()  # the work is done; its answer is lost
     return response
+
+
+async def _late(op: Op, call: Call, decision: FaultDecision) -> Response:
+    """Late acceptance: the simulator runs the handler ``late_accept_s`` seconds from now
+    (the client may be long gone by then); the answer comes after ``late_answer_s`` (the
+    handler's if it ran by then, else a gateway timeout) or never."""
+    assert decision.late_accept_s is not None
+    deferred = call.fe.sim.defer(decision.late_accept_s, lambda: _handled(op, call))
+    answer_after = decision.late_answer_s
+    if answer_after is None:
+        await anyio.sleep_forever()
+    else:
+        await anyio.sleep(answer_after)
+    if deferred.done and isinstance(deferred.result, Response):
+        return deferred.result
+    raise gateway_timeout()
+
+
+def _handled(op: Op, call: Call) -> Response:
+    """The handler's answer, errors in Kalshi's shape (nobody may be waiting for it)."""
+    try:
+        return op.handler(call)
+    except errors.KalshiError as error:
+        return error.response()
 
 
 def _client(request: Request) -> str:

@@ -280,6 +280,29 @@ def positions(call: Call) -> Response:
     )
 
 
+def settlements(call: Call) -> Response:
+    """``GET /portfolio/settlements``: newest first, by ``ticker``, ``event_ticker`` and
+    the ``min_ts``/``max_ts`` window of the settled time."""
+    account = call.require_account()
+    limit = int_param(call.query, "limit", "GetSettlements", 1, 1000, 100)
+    window = _ts_window(call, "GetSettlements")
+    ticker, event = call.query.get("ticker"), call.query.get("event_ticker")
+    records = [
+        (r, call.fe.event_ticker(call.fe.exchange.market(r.market_id)))
+        for r in reversed(call.fe.exchange.settlements(account))
+        if r.market_id.venue is Venue.KALSHI
+        and ticker in (None, "", r.market_id.symbol)
+        and window[0] <= wire.seconds(r.ts) <= window[1]
+    ]
+    records = [(r, e) for r, e in records if event in (None, "", e)]
+    page, cursor = paginate(
+        records, lambda re: re[0].market_id.symbol, limit, call.query.get("cursor", "")
+    )
+    return json_response(
+        {"settlements": [serialize.settlement(r, e) for r, e in page], "cursor": cursor}
+    )
+
+
 def balance(call: Call) -> Response:
     account = call.require_account()
     bal = call.fe.exchange.balance(account)

@@ -14,7 +14,13 @@ from decimal import Decimal
 from typing import Any
 
 from predmm.domain import Action, MarketStatus, OrderBook, OrderSide, OrderStatus, TickSpec
-from predmm.simulator.exchange.model import FillRecord, MarketState, OrderRecord, PositionView
+from predmm.simulator.exchange.model import (
+    FillRecord,
+    MarketState,
+    OrderRecord,
+    PositionView,
+    SettlementRecord,
+)
 from predmm.simulator.kalshi import wire
 
 ZERO = Decimal(0)
@@ -224,6 +230,25 @@ def fill(record: FillRecord) -> dict[str, Any]:
         "created_time": wire.iso(record.ts),
         "ts": wire.seconds(record.ts),
         "subaccount_number": 0,
+        "exchange_index": 0,
+    }
+
+
+def settlement(record: SettlementRecord, event_ticker: str) -> dict[str, Any]:
+    """A ``Settlement`` of ``GET /portfolio/settlements``: counts and costs as settled,
+    ``revenue`` and ``value`` (the YES payout) in cents."""
+    return {
+        "ticker": record.market_id.symbol,
+        "event_ticker": event_ticker,
+        "market_result": record.result.value,
+        "yes_count_fp": wire.count(record.yes),
+        "yes_total_cost_dollars": wire.price(record.cost_yes),
+        "no_count_fp": wire.count(record.no),
+        "no_total_cost_dollars": wire.price(record.cost_no),
+        "revenue": wire.cents(record.payout),
+        "settled_time": wire.iso(record.ts),
+        "fee_cost": wire.price(ZERO),  # no settlement fee on a plain yes/no result
+        "value": 100 if record.result is OrderSide.YES else 0,
         "exchange_index": 0,
     }
 

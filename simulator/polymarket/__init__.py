@@ -2,6 +2,7 @@
 
     app = create_clob_app(sim)     # /book, /order, /data/orders, /ws/market, ...
     gamma = create_gamma_app(sim)  # GET /markets, on its own port as on the real venue
+    relayer = create_relayer_app(sim)  # GET /deployed: the accounts' proxy/Safe/deposit wallets
 
 Both apps of one ``Simulator`` share one front end (API keys, order metadata,
 heartbeat sessions); ``front_end(sim)`` returns it. ``options`` (``PolymarketOptions``)
@@ -18,11 +19,20 @@ OpenAPI page); a wrong id answers 400 with both ``error`` (notes) and ``error_ms
 The order id is the order's EIP-712 digest. Single ``POST /order`` rejections are
 400 ``{"error": ...}``; inside ``POST /orders`` they are per-order
 ``{"success": false, "errorMsg": ...}``.
+
+Accounts trade from one wallet each, of a signature type (``_signers`` checks every
+order as the exchange contracts do; the proxy / Safe / deposit wallet of an EOA is the
+one the simulator associates with it, not a CREATE2 derivation). The refusals
+``invalid POLY_PROXY signature`` and ``invalid POLY_GNOSIS_SAFE signature`` are
+community-reported, ``invalid POLY_1271 signature`` is by analogy. A protocol-V2 market
+(``version: "v2"``) lists ``positionIds`` and no ``clobTokenIds`` on Gamma, and wants
+``CONDITIONAL-V2`` balance reads (what polymarket-client sends for position ids).
 """
 
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import trio
@@ -48,10 +58,12 @@ __all__ = [
     "SizeUnits",
     "create_clob_app",
     "create_gamma_app",
+    "create_relayer_app",
     "front_end",
 ]
 
 GAMMA_ROUTE = "GET /gamma/markets"  # the fault plan's name of Gamma's listing
+GAMMA_EVENT_ROUTE = "GET /gamma/events/{id}"
 _front_ends: weakref.WeakKeyDictionary[Simulator, tuple[FrontEnd, Hub]] = (
     weakref.WeakKeyDictionary()
 )
@@ -82,25 +94,68 @@ def create_clob_app(sim: Simulator, options: PolymarketOptions | None = None) ->
 
 
 def create_gamma_app(sim: Simulator, options: PolymarketOptions | None = None) -> Starlette:
-    """Gamma's ``GET /markets`` (filters, ``order``, ``limit``/``offset``)."""
+    """Gamma's ``GET /markets`` (filters, ``order``, ``limit``/``offset``) and
+    ``GET /events/{id}`` (one event with its markets)."""
     fe, _ = _shared(sim, options)
 
     async def markets(request: Request) -> Response:
-        decision = fe.sim.faults.on_request(Venue.POLYMARKET, GAMMA_ROUTE, kind=RouteKind.READ)
-        if decision.latency_s:
-            await trio.sleep(decision.latency_s)
-        if not decision.serve:
-            return fault_response(decision)
-        try:
-            rows = _market_rows(fe)
-            query = {k: request.query_params.getlist(k) for k in request.query_params}
-            return JSONResponse(_gamma.filter_markets(rows, query))
-        except (ValueError, ArithmeticError) as exc:
-            return JSONResponse({"error": f"invalid query: {exc}"}, status_code=400)
-        except Exception:
-            return JSONResponse({"error": "Internal server error"}, status_code=500)
+        query = {k: request.query_params.getlist(k) for k in request.query_params}
+        return await _gamma_read(
+            fe, GAMMA_ROUTE, lambda: _gamma.filter_markets(_market_rows(fe), query)
+        )
 
-    return Starlette(routes=[Route("/markets", markets, methods=["GET"])])
+    async def event(request: Request) -> Response:
+        wanted = request.path_params["id"]
+        found = await _gamma_read(
+            fe, GAMMA_EVENT_ROUTE, lambda: _gamma.event_json(wanted, _market_rows(fe))
+        )
+        return found
+
+    return Starlette(
+        routes=[
+            Route("/markets", markets, methods=["GET"]),
+            Route("/events/{id}", event, methods=["GET"]),
+        ]
+    )
+
+
+async def _gamma_read(fe: FrontEnd, route: str, answer: Callable[[], object]) -> Response:
+    """A Gamma read through the fault plan; ``answer`` raises LookupError for a 404."""
+    decision = fe.sim.faults.on_request(Venue.POLYMARKET, route, kind=RouteKind.READ)
+    if decision.latency_s:
+        await trio.sleep(decision.latency_s)
+    if not decision.serve:
+        return fault_response(decision)
+    try:
+        return JSONResponse(answer())
+    except LookupError:
+        return JSONResponse({"type": "not found error", "error": "id not found"}, status_code=404)
+    except (ValueError, ArithmeticError) as exc:
+        return JSONResponse({"error": f"invalid query: {exc}"}, status_code=400)
+    except Exception:
+        return JSONResponse({"error": "Internal server error"}, status_code=500)
+
+
+# the relayer's wallet kinds (polymarket-client RelayerTransactionType) by signature type
+RELAYER_TYPES = {"PROXY": 1, "SAFE": 2, "WALLET": 3}
+
+
+def create_relayer_app(sim: Simulator) -> Starlette:
+    """The relayer's ``GET /deployed?address=&type=`` (``{"deployed": bool}``): whether a
+    proxy (PROXY), Safe (SAFE) or deposit wallet (WALLET) exists at ``address``. Here it
+    does when an account of the simulator trades from that wallet. (polymarket-client
+    asks before it trades for such a wallet; the rest of the relayer is not simulated.)"""
+
+    async def deployed(request: Request) -> Response:
+        address = request.query_params.get("address", "")
+        kind = RELAYER_TYPES.get(request.query_params.get("type", ""))
+        key = sim.credentials.polymarket_by_wallet(address) if address else None
+        found = key is not None and key.signature_type != 0
+        if found and kind is not None:
+            found = key is not None and key.signature_type == kind
+        return JSONResponse({"deployed": found})
+
+    return Starlette(routes=[Route("/deployed", deployed, methods=["GET"])])
 
 
 def _market_rows(fe: FrontEnd) -> list[dict[str, object]]:

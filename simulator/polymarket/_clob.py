@@ -108,8 +108,35 @@ class Endpoint:
         if not decision.serve:
             return fault_response(decision)
         ctx = Ctx(fe, request, await request.body(), decision)
+        if decision.late_accept_s is not None:
+            return await self._late(ctx, decision)
+        return self._respond(ctx, decision)
+
+    async def _late(self, ctx: Ctx, decision: FaultDecision) -> Response:
+        """Late acceptance: the simulator processes the request ``late_accept_s`` seconds
+        from now, whatever its client does meanwhile; the answer comes after
+        ``late_answer_s`` (the result if the work is done by then) or never."""
+        assert decision.late_accept_s is not None
+        if self.auth == "l2":  # who sent it is checked as it arrives
+            try:
+                ctx.creds = self._l2(ctx)
+            except _auth.AuthFailed as exc:
+                return error(401, str(exc))
+        plain = attrs.evolve(decision, late_accept_s=None, late_answer_s=None)
+        later = attrs.evolve(ctx, decision=plain)
+        deferred = ctx.fe.sim.defer(decision.late_accept_s, lambda: self._respond(later, plain))
+        answer_after = decision.late_answer_s
+        if answer_after is None:
+            await trio.sleep_forever()
+        else:
+            await trio.sleep(answer_after)
+        if deferred.done and isinstance(deferred.result, Response):
+            return deferred.result
+        return error(500, "could not insert order" if self.kind is RouteKind.ORDER else "timeout")
+
+    def _respond(self, ctx: Ctx, decision: FaultDecision) -> Response:
         try:
-            if self.auth == "l2":
+            if self.auth == "l2" and ctx.creds is None:
                 ctx.creds = self._l2(ctx)
             result = self.fn(ctx)
         except _auth.AuthFailed as exc:
@@ -244,6 +271,10 @@ def _market_long(fe: FrontEnd, condition_id: str) -> dict[str, object]:
     listing = state.spec.polymarket
     assert listing is not None
     yes_price = state.last_price if state.last_price is not None else Decimal("0.5")
+    winners = (False, False)
+    if state.result is not None:  # resolved: the winning token is marked, priced 1
+        winners = (state.result is OrderSide.YES, state.result is OrderSide.NO)
+        yes_price = Decimal(1) if winners[0] else Decimal(0)
     tokens = short["t"]
     assert isinstance(tokens, list)
     return {
@@ -252,8 +283,8 @@ def _market_long(fe: FrontEnd, condition_id: str) -> dict[str, object]:
         "question": listing.question,
         "market_slug": listing.slug,
         "tokens": [
-            {"token_id": t["t"], "outcome": t["o"], "price": float(p), "winner": False}
-            for t, p in zip(tokens, (yes_price, 1 - yes_price), strict=True)
+            {"token_id": t["t"], "outcome": t["o"], "price": float(p), "winner": w}
+            for t, p, w in zip(tokens, (yes_price, 1 - yes_price), winners, strict=True)
         ],
         "minimum_order_size": short["mos"],
         "minimum_tick_size": short["mts"],
@@ -314,27 +345,52 @@ def _closed_only(ctx: Ctx) -> Any:
     return {"closed_only": False}
 
 
-def _balance_allowance(ctx: Ctx) -> Any:
+NO_DEPOSIT_WALLET = "no deposit wallet found for owner"  # community-reported (404)
+CONDITIONAL = {1: "CONDITIONAL", 2: "CONDITIONAL-V2"}  # token ids / V2 position ids
+
+
+def _wallet_asked(ctx: Ctx) -> str | None:
+    """The address ``signature_type`` (default 0) names for the key's EOA: the EOA, or
+    the account's proxy, Safe or deposit wallet when that is its type (else nothing)."""
+    raw = ctx.request.query_params.get("signature_type", "0")
+    if raw not in ("0", "1", "2", "3"):
+        raise Rejected("Invalid signature_type")
+    kind = int(raw)
+    wallet = ctx.key.wallet_of(kind)
+    if wallet is None and kind == _orders.POLY_1271:
+        raise Rejected(NO_DEPOSIT_WALLET, 404)
+    return wallet
+
+
+def _held(ctx: Ctx, asset_type: str | None) -> Decimal:
+    """What the account holds of ``asset_type`` (its token of ``token_id``)."""
     ex = ctx.fe.sim.exchange
-    asset_type = ctx.request.query_params.get("asset_type")
     if asset_type == "COLLATERAL":
-        amount = ex.balance(ctx.key.account_id).available
-    elif asset_type == "CONDITIONAL":
-        token = ctx.fe.token(ctx.param("token_id"))
-        pos = ex.position(ctx.key.account_id, token.market_id)
-        held = (
-            pos.yes - pos.reserved_yes if token.side is OrderSide.YES else pos.no - pos.reserved_no
-        )
-        amount = held
-    else:
+        return ex.balance(ctx.key.account_id).available
+    if asset_type not in CONDITIONAL.values():
         raise Rejected("Invalid asset type")
-    units = str(int(amount * 1_000_000))
+    token = ctx.fe.token(ctx.param("token_id"))
+    if asset_type != CONDITIONAL[ctx.fe.protocol(token.market_id)]:
+        raise Rejected("Invalid asset type")
+    pos = ex.position(ctx.key.account_id, token.market_id)
+    if token.side is OrderSide.YES:
+        return pos.yes - pos.reserved_yes
+    return pos.no - pos.reserved_no
+
+
+def _balance_allowance(ctx: Ctx) -> Any:
+    """The balance at the address of the asked signature type: the account's money is
+    in its funder; another of the EOA's addresses holds nothing."""
+    wallet = _wallet_asked(ctx)
+    amount = _held(ctx, ctx.request.query_params.get("asset_type"))
+    funded = wallet is not None and wallet.lower() == ctx.key.wallet.lower()
     allowance = str(2**256 - 1)
+    exchanges = (_orders.V2_EXCHANGE, _orders.V2_NEG_RISK_EXCHANGE)
     return {
-        "balance": units,
+        "balance": str(int(amount * 1_000_000)) if funded else "0",
         "allowances": {
-            _orders.V2_EXCHANGE: allowance,
-            _orders.V2_NEG_RISK_EXCHANGE: allowance,
+            **dict.fromkeys(exchanges, allowance),
+            _orders.EXCHANGE_V3[ctx.fe.options.chain_id]: allowance,
         },
     }
 

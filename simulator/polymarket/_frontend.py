@@ -33,7 +33,7 @@ from predmm.simulator.exchange import (
     TradeId,
     TradeRecord,
 )
-from predmm.simulator.polymarket import _auth, _orders, _wire
+from predmm.simulator.polymarket import _auth, _orders, _signers, _wire
 from predmm.simulator.polymarket._heartbeat import Heartbeats
 from predmm.simulator.polymarket._shapes import BookView, Level, num
 from predmm.simulator.polymarket._wire import OrderMeta, Party, SizeUnits, Token, TradeView
@@ -157,6 +157,7 @@ class FrontEnd:
         self._meta: dict[str, OrderMeta] = {}  # by order hash (= core order id)
         self._tokens: dict[str, Token] = {}
         self._neg_risks: dict[MarketId, bool] = {}
+        self._protocols: dict[MarketId, int] = {}
 
     # time -------------------------------------------------------------------------
 
@@ -175,7 +176,8 @@ class FrontEnd:
     def create_key(self, address: str, nonce: int) -> PolymarketKey:
         if self._find_key(address, nonce) is not None:
             raise Rejected("Could not create api key")
-        account = self._wallet_account(address) or self._open_wallet(address)
+        known = self._key_of_eoa(address)
+        account = known.account_id if known else self._open_wallet(address)
         creds = _auth.derive_creds(self._master, address, nonce)
         key = PolymarketKey(
             api_key=creds.api_key,
@@ -184,6 +186,8 @@ class FrontEnd:
             private_key="",
             address=address,
             account_id=account,
+            signature_type=known.signature_type if known else 0,
+            funder=known.funder if known else "",
         )
         self._created[key.api_key] = key
         self._nonce_keys[(address.lower(), nonce)] = key.api_key
@@ -208,11 +212,12 @@ class FrontEnd:
             return self.key(api_key)
         return self.sim.credentials.polymarket_by_address(address) if nonce == 0 else None
 
-    def _wallet_account(self, address: str) -> AccountId | None:
+    def _key_of_eoa(self, address: str) -> PolymarketKey | None:
+        """A key of this EOA already (its account and the wallet it trades from)."""
         for api_key in self.api_keys_of(address):
             key = self.key(api_key)
             if key is not None:
-                return key.account_id
+                return key
         return None
 
     def _open_wallet(self, address: str) -> AccountId:
@@ -268,6 +273,20 @@ class FrontEnd:
             known = self._neg_risks[market_id] = bool(listing and listing.neg_risk)
         return known
 
+    def protocol(self, market_id: MarketId) -> int:
+        """1: a market of outcome tokens; 2: a protocol-V2 market (position ids)."""
+        known = self._protocols.get(market_id)
+        if known is None:
+            listing = self.sim.exchange.market(market_id).spec.polymarket
+            known = self._protocols[market_id] = listing.protocol if listing else 1
+        return known
+
+    def domain(self, market_id: MarketId) -> dict[str, object]:
+        """The EIP-712 domain of the exchange that takes this market's orders."""
+        return _orders.exchange_domain(
+            self._neg_risk(market_id), self.options.chain_id, self.protocol(market_id)
+        )
+
     def clob_market(self, condition_id: str) -> dict[str, object]:
         ex = self.sim.exchange
         mid = MarketId(Venue.POLYMARKET, condition_id)
@@ -300,9 +319,9 @@ class FrontEnd:
             raise Rejected(_orders.OWNER_MISMATCH)
         token = self.token(req.order.token_id)
         order = req.order
-        domain = _orders.exchange_domain(self._neg_risk(token.market_id), self.options.chain_id)
+        domain = self.domain(token.market_id)
         order_hash = _orders.order_digest(order, domain)
-        self._check_signer(creds, order, domain)
+        _signers.check_order_parties(creds, order, domain)
         if req.post_only and req.order_type not in ("GTC", "GTD"):
             raise Rejected(POST_ONLY_TYPE)
         if post_only_mode and not req.post_only:
@@ -311,6 +330,8 @@ class FrontEnd:
         checked = _orders.check_amounts(
             order, req.order_type, self.tick(token.market_id), order_hash
         )
+        if order.maker.lower() != creds.wallet.lower():  # a wallet this account does not fund
+            raise Rejected(NOT_ENOUGH_BALANCE)
         shares = checked.shares.quantize(STEP, rounding=ROUND_FLOOR)
         meta = OrderMeta(
             order_hash=order_hash,
@@ -346,21 +367,6 @@ class FrontEnd:
         paid = sum((f.quantity * f.price for f in outcome.fills), Decimal(0))
         making, taking = (paid, got) if order.side == "BUY" else (got, paid)
         return Placed(order_hash, outcome.order, trade_ids, making, taking)
-
-    def _check_signer(
-        self, creds: PolymarketKey, order: _orders.SignedOrderV2, domain: dict[str, object]
-    ) -> None:
-        if (
-            order.signature_type != _orders.POLY_1271
-            and order.signer.lower() != creds.address.lower()
-        ):
-            raise Rejected(_orders.SIGNER_MISMATCH)
-        recovered = _orders.recover_order_signer(order, dict(domain))
-        expected = creds.address if order.signature_type == _orders.POLY_1271 else order.signer
-        if recovered.lower() != expected.lower():
-            raise Rejected(_orders.INVALID_SIGNATURE)
-        if order.signature_type == 0 and order.maker.lower() != order.signer.lower():
-            raise Rejected(_orders.INVALID_SIGNATURE)
 
     def _expiration(self, req: _orders.OrderRequest) -> datetime | None:
         exp = req.order.expiration
@@ -496,7 +502,7 @@ class FrontEnd:
         return Party(
             order_hash=meta.order_hash,
             owner=viewer.api_key if mine else meta.owner,
-            maker_address=viewer.address if mine else meta.maker_address,
+            maker_address=viewer.wallet if mine else meta.maker_address,
             token=meta.token,
             side=meta.side,
             price=record.price,

@@ -1,7 +1,13 @@
-"""Gamma's ``GET /markets``: market metadata, served on its own app (its own port).
+"""Gamma's ``GET /markets`` and ``GET /events/{id}``: market and event metadata, served
+on its own app (its own port).
 
 ``outcomes``, ``outcomePrices`` and ``clobTokenIds`` are JSON-encoded strings, as on
-the real venue: clients parse them a second time.
+the real venue: clients parse them a second time. ``version`` is "v1" or "v2"; a "v2"
+market lists its outcomes' position ids in ``positionIds`` (the same form) and no
+``clobTokenIds`` (it has no CTF outcome tokens; UNCONFIRMED: polymarket-client reads
+both fields as optional). Every market names its event in ``events`` (without the event's
+markets); a neg-risk market carries ``negRisk`` and its event's ``negRiskMarketID``, and
+the event says whether it is ``negRiskAugmented``.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 
-from predmm.domain import MarketStatus
+from predmm.domain import MarketStatus, OrderSide
 from predmm.simulator.exchange.model import MarketState
 from predmm.simulator.polymarket._shapes import num
 
@@ -38,9 +44,14 @@ def market_json(
     yes = state.last_price if state.last_price is not None else _mid(bid, ask)
     open_ = state.status is MarketStatus.OPEN
     closed = state.status in (MarketStatus.CLOSED, MarketStatus.SETTLED)
+    if state.result is not None:  # resolved: the winner's outcome price is 1
+        yes = Decimal(1) if state.result is OrderSide.YES else Decimal(0)
     tick = state.tick.step_at(HALF)
+    ids = json.dumps([listing.yes_token_id, listing.no_token_id])
+    v2 = listing.protocol == 2
     return {
         "id": str(number),
+        "version": "v2" if v2 else "v1",
         "question": listing.question or spec.title,
         "conditionId": spec.market_id.symbol,
         "slug": listing.slug,
@@ -50,9 +61,11 @@ def market_json(
         "category": listing.category,
         "outcomes": json.dumps(list(listing.outcomes)),
         "outcomePrices": json.dumps([num(yes), num(1 - yes)]),
-        "clobTokenIds": json.dumps([listing.yes_token_id, listing.no_token_id]),
+        **({"positionIds": ids} if v2 else {"clobTokenIds": ids}),
         "active": not closed,
         "closed": closed,
+        "closedTime": _gamma_time(state.settled_at) if closed else None,
+        "umaResolutionStatus": "resolved" if state.result is not None else None,
         "archived": False,
         "acceptingOrders": open_,
         "enableOrderBook": True,
@@ -69,10 +82,59 @@ def market_json(
         "lastTradePrice": float(state.last_price) if state.last_price is not None else None,
         "spread": float(ask - bid) if bid is not None and ask is not None else None,
         "negRisk": listing.neg_risk,
+        **({"negRiskMarketID": listing.neg_risk_market_id} if listing.neg_risk else {}),
+        "events": [_event_head(state)] if listing.event_id else [],
         "makerBaseFee": 0,
         "takerBaseFee": fee_bps,
         "rfqEnabled": False,
     }
+
+
+def _gamma_time(when: datetime | None) -> str | None:
+    """Gamma's ``closedTime`` form: ``2025-01-06 17:05:28+00``."""
+    return None if when is None else when.strftime("%Y-%m-%d %H:%M:%S+00")
+
+
+def _event_head(state: MarketState) -> dict[str, object]:
+    """The market's event as Gamma nests it in a market: without its markets."""
+    listing = state.spec.polymarket
+    assert listing is not None
+    closed = state.status in (MarketStatus.CLOSED, MarketStatus.SETTLED)
+    head: dict[str, object] = {
+        "id": listing.event_id,
+        "ticker": listing.event_id,
+        "slug": listing.event_id,
+        "title": listing.event_title or state.spec.title,
+        "active": not closed,
+        "closed": closed,
+        "negRisk": listing.neg_risk,
+        "enableNegRisk": listing.neg_risk,
+        "negRiskAugmented": listing.neg_risk_augmented,
+    }
+    if listing.neg_risk:
+        head["negRiskMarketID"] = listing.neg_risk_market_id
+    return head
+
+
+def event_json(event_id: str, rows: Iterable[dict[str, object]]) -> dict[str, object]:
+    """``GET /events/{id}``: the event, with every one of its markets; LookupError if
+    there is none."""
+    markets = [r for r in rows if any(_nested_id(e) == event_id for e in _events(r))]
+    if not markets:
+        raise LookupError(event_id)
+    head = dict(_events(markets[0])[0])
+    head["closed"] = all(bool(m["closed"]) for m in markets)
+    head["active"] = not head["closed"]
+    return head | {"markets": markets}
+
+
+def _events(row: dict[str, object]) -> list[dict[str, object]]:
+    events = row.get("events")
+    return [e for e in events if isinstance(e, dict)] if isinstance(events, list) else []
+
+
+def _nested_id(event: dict[str, object]) -> object:
+    return event.get("id")
 
 
 def _mid(bid: Decimal | None, ask: Decimal | None) -> Decimal:
@@ -100,6 +162,11 @@ def _number(query: Mapping[str, list[str]], name: str) -> Decimal | None:
     return Decimal(raw[-1]) if raw else None
 
 
+def _asset_ids(row: Mapping[str, object]) -> set[str]:
+    """The CTF token ids of a market (none on a "v2" market)."""
+    return set(json.loads(str(row.get("clobTokenIds") or "[]")))
+
+
 def filter_markets(
     rows: Iterable[dict[str, object]], query: Mapping[str, list[str]]
 ) -> list[dict[str, object]]:
@@ -117,7 +184,7 @@ def filter_markets(
                 bounds.append((field, ok, bound))
     out = []
     for row in rows:
-        if tokens and not tokens & set(json.loads(str(row["clobTokenIds"]))):
+        if tokens and not tokens & _asset_ids(row):
             continue
         if conditions and row["conditionId"] not in conditions:
             continue

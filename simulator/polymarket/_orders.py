@@ -1,6 +1,10 @@
 """V2 signed orders, the exchange side: parse the ``POST /order`` body, recover the
 EIP-712 signer, and turn makerAmount/takerAmount into a price and a size.
 
+The domain is the market's exchange: the CTF Exchange V2 (version "2"; its neg-risk twin
+for neg-risk markets) for markets keyed by token ids, Exchange V3 (version "3") for
+protocol-V2 markets keyed by position ids (one contract, neg-risk or not).
+
 Amounts are 6-decimal fixed point. BUY: makerAmount is collateral, takerAmount is
 shares, price = maker/taker. SELL: makerAmount is shares, takerAmount is collateral,
 price = taker/maker.
@@ -24,6 +28,10 @@ from predmm.simulator.polymarket._auth import CHAIN_ID
 UNIT = Decimal(1_000_000)
 V2_EXCHANGE = "0xE111180000d2663C0091e4f400237545B87B996B"
 V2_NEG_RISK_EXCHANGE = "0xe2222d279d744050d28e00520010520000310F59"
+EXCHANGE_V3 = {
+    137: "0xe3333700cA9d93003F00f0F71f8515005F6c00Aa",
+    80002: "0x9fE6e61422AdB6F610d8597F9684b16912D50C3D",
+}
 ZERO_BYTES32 = "0x" + "00" * 32
 ORDER_TYPES = ("GTC", "GTD", "FOK", "FAK")
 POLY_1271 = 3
@@ -67,6 +75,14 @@ ROUND_CONFIG: dict[Decimal, tuple[int, int, int]] = {
 INVALID_PAYLOAD = "Invalid order payload"
 INVALID_VERSION = "invalid order version, please use the latest clob-client"
 INVALID_SIGNATURE = "invalid signature"
+# the venue's error when a signature of that type does not verify (1 and 2
+# community-reported from the V2 CLOB; 3 by analogy, UNCONFIRMED)
+SIGNATURE_ERRORS = {
+    0: INVALID_SIGNATURE,
+    1: "invalid POLY_PROXY signature",
+    2: "invalid POLY_GNOSIS_SAFE signature",
+    3: "invalid POLY_1271 signature",
+}
 OWNER_MISMATCH = "the order owner has to be the owner of the API KEY"
 SIGNER_MISMATCH = "the order signer address has to be the address of the API KEY"
 
@@ -188,11 +204,15 @@ def parse_order_request(body: object) -> OrderRequest:
 # -- EIP-712 ------------------------------------------------------------------
 
 
-def exchange_domain(neg_risk: bool, chain_id: int = CHAIN_ID) -> dict[str, Any]:
-    contract = V2_NEG_RISK_EXCHANGE if neg_risk else V2_EXCHANGE
+def exchange_domain(neg_risk: bool, chain_id: int = CHAIN_ID, protocol: int = 1) -> dict[str, Any]:
+    """The EIP-712 domain of the exchange that takes a market's orders."""
+    if protocol == 2:
+        contract, version = EXCHANGE_V3[chain_id], "3"
+    else:
+        contract, version = (V2_NEG_RISK_EXCHANGE if neg_risk else V2_EXCHANGE), "2"
     return {
         "name": "Polymarket CTF Exchange",
-        "version": "2",
+        "version": version,
         "chainId": chain_id,
         "verifyingContract": contract,
     }

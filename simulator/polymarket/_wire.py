@@ -20,7 +20,13 @@ from decimal import Decimal
 import attrs
 
 from predmm.domain import Action, MarketId, OrderSide, OrderStatus
-from predmm.simulator.exchange.model import MarketSpec, OrderRecord, TradeRecord, TradeStatus
+from predmm.simulator.exchange.model import (
+    CancelReason,
+    MarketSpec,
+    OrderRecord,
+    TradeRecord,
+    TradeStatus,
+)
 from predmm.simulator.polymarket._shapes import fixed6, num
 
 
@@ -87,6 +93,8 @@ def order_status_rest(record: OrderRecord) -> str:
         return "ORDER_STATUS_LIVE"
     if record.status is OrderStatus.FILLED:
         return "ORDER_STATUS_MATCHED"
+    if record.cancel_reason is CancelReason.MARKET_CLOSED:  # the market closed to resolve
+        return "ORDER_STATUS_CANCELED_MARKET_RESOLVED"
     return "ORDER_STATUS_CANCELED"
 
 

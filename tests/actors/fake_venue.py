@@ -2,10 +2,15 @@
 
 A tiny matching book: our resting bids rest until a taker (``take``) trades into them.
 Failures are injected per call: ``fail("place", "429")``, ``fail("place", "lost")`` (the
-order IS placed, then the call times out), ``fail("cancel", "5xx")``; fills can be
-dropped from the stream (``drop_fills``: only ``get_fills`` shows them) or sent twice
-(``duplicate_fills``). Every request is logged in ``calls`` in the order it arrived.
-Used only from the trio thread.
+order IS placed, then the call times out), ``fail("place", "late")`` (the call times out
+and the venue takes the orders only when the test says: ``accept_late()``),
+``fail("cancel", "5xx")``; fills can be dropped from the stream (``drop_fills``: only
+``get_fills`` shows them), sent twice (``duplicate_fills``) or, for immediate-or-cancel
+orders, held back until ``release_fills()`` (``hold_ioc_fills``: the order's FILLED answer
+then comes first). ``settle`` resolves a market as a venue does (resting orders
+cancelled, positions paid out and cleared, the settlement listed by ``get_settlements``
+and, unless ``announce=False``, told on the stream). Every request is logged in ``calls``
+in the order it arrived. Used only from the trio thread.
 """
 
 from __future__ import annotations
@@ -26,10 +31,12 @@ from predmm.domain.events import (
     BookUpdated,
     CancelResult,
     FillPage,
+    MarketSettled,
     OrderFilled,
     OrderUpdated,
     PlaceResult,
     Position,
+    Settlement,
     VenueEvent,
 )
 from predmm.domain.ids import ClientOrderId, FillId, MarketId, VenueOrderId
@@ -138,11 +145,17 @@ class FakeVenue:
         self._ids = itertools.count(1)
         self.drop_fills = 0
         self.duplicate_fills = 0
+        self.hold_ioc_fills = False
+        self.held: list[VenueEvent] = []
+        self.late: list[Order] = []  # taken by the venue only at ``accept_late``
+        self.position_offsets: dict[MarketId, Decimal] = {}  # YES the positions misreport
+        self.stale_open: list[Order] = []  # listed as resting although gone (a stale read)
         self.closed = False
         self.hub = hub or Hub()
         self.gate: trio.Event | None = None  # placements wait for it while it is set
         self.cancel_gate: trio.Event | None = None  # and cancels for this one
         self.cancel_waiting = False
+        self.settlements: dict[MarketId, Settlement] = {}
 
     async def wait_until(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
         """Wait (trio) until ``predicate()`` holds, re-checking after every request."""
@@ -167,16 +180,66 @@ class FakeVenue:
             and market_id in (None, o.market_id)
         ]
 
+    def orders_resting(self) -> set[ClientOrderId]:
+        return {o.client_order_id for o in self.resting()}
+
+    def vanish(self, coid: ClientOrderId) -> None:
+        """The venue cancels an order and says nothing (a lost update message)."""
+        self._cancel(coid)
+
     def expire(self, coid: ClientOrderId) -> None:
         """The venue takes an order away by itself (expiry, self-trade prevention, ...)."""
         self._cancel(coid)
         self._emit(self.update_event(self.orders[coid]))
 
+    def settle(
+        self, market_id: MarketId, won: OrderSide, *, at: datetime = T0, announce: bool = True
+    ) -> Settlement:
+        """The market resolves: ``won`` pays $1. Its resting orders are cancelled, it is
+        no longer listed, our contracts in it are paid out."""
+        for order in self.resting(market_id):
+            self.expire(order.client_order_id)
+        self.markets.pop(market_id, None)
+        held = self._held().get(market_id, [ZERO, ZERO])
+        settlement = attrs.evolve(
+            Settlement.won(market_id, won, venue_ts=at, source="fake"),
+            yes_contracts=held[0],
+            no_contracts=held[1],
+        )
+        self.settlements[market_id] = settlement
+        if announce:
+            self._emit(MarketSettled(settlement=settlement))
+        return settlement
+
+    def release_fills(self) -> None:
+        """The held fill messages go out now, in their order."""
+        held, self.held = self.held, []
+        for event in held:
+            self._emit(event)
+
+    def accept_late(self, *, tell: bool = False) -> list[PlaceResult]:
+        """The venue takes the orders whose placement timed out (``fail("place", "late")``),
+        and with ``tell`` says so on the stream (an order update each)."""
+        late, self.late = self.late, []
+        results = [self._place(o) for o in late]
+        if tell:
+            for order in late:
+                self._emit(self.update_event(self.orders[order.client_order_id]))
+        self._touch()
+        return results
+
     def take(
-        self, market_id: MarketId, side: OrderSide, price: Decimal, size: Decimal
+        self,
+        market_id: MarketId,
+        side: OrderSide,
+        price: Decimal,
+        size: Decimal,
+        *,
+        fee: Decimal = ZERO,
     ) -> list[Fill]:
         """A taker sells ``size`` of ``side`` down to ``price``: it fills our resting
-        bids of ``side`` at or above ``price``, best first."""
+        bids of ``side`` at or above ``price``, best first (``fee``: what each fill costs
+        us)."""
         made: list[Fill] = []
         bids = sorted(
             (o for o in self.resting(market_id) if o.side is side and o.price >= price),
@@ -187,7 +250,7 @@ class FakeVenue:
                 break
             qty = min(size, order.remaining)
             size -= qty
-            made.append(self._execute(order, qty, order.price))
+            made.append(self._execute(order, qty, order.price, fee))
         return made
 
     # VenueClient -------------------------------------------------------------------------
@@ -210,6 +273,9 @@ class FakeVenue:
             raise RateLimited("429 too many requests", retry_after=0.0, status=429)
         if failure == "5xx":
             raise VenueUnavailable("503 before the order was taken", status=503)
+        if failure == "late":
+            self.late.extend(orders)
+            raise VenueUnavailable("timeout: the venue takes the orders later")
         results = [self._place(o) for o in orders]
         if failure == "lost":
             raise VenueUnavailable("timeout after the order was taken")
@@ -254,7 +320,8 @@ class FakeVenue:
 
     async def get_open_orders(self, market_id: MarketId | None = None) -> list[Order]:
         await trio.lowlevel.checkpoint()
-        return self.resting(market_id)
+        stale = [o for o in self.stale_open if market_id in (None, o.market_id)]
+        return self.resting(market_id) + stale
 
     async def get_order(self, client_order_id: ClientOrderId, market_id: MarketId) -> Order | None:
         await trio.lowlevel.checkpoint()
@@ -268,15 +335,29 @@ class FakeVenue:
         page = tuple(self.fills[start : start + 100])
         return FillPage(fills=page, cursor=str(start + len(page)))
 
-    async def get_positions(self) -> list[Position]:
+    async def get_positions(self, market_ids: Sequence[MarketId] | None = None) -> list[Position]:
         await trio.lowlevel.checkpoint()
+        self.calls.append(("get_positions", ()))
+        return [
+            Position(market_id=m, yes_contracts=y, no_contracts=n)
+            for m, (y, n) in self._held().items()
+            if m not in self.settlements
+        ]
+
+    def _held(self) -> dict[MarketId, list[Decimal]]:
         held: dict[MarketId, list[Decimal]] = {}
         for fill in self.fills:
             pair = held.setdefault(fill.market_id, [ZERO, ZERO])
             pair[0 if fill.side is OrderSide.YES else 1] += fill.quantity
-        return [
-            Position(market_id=m, yes_contracts=y, no_contracts=n) for m, (y, n) in held.items()
-        ]
+        for market_id, extra in self.position_offsets.items():
+            held.setdefault(market_id, [ZERO, ZERO])[0] += extra
+        return held
+
+    async def get_settlements(self, market_ids: Sequence[MarketId]) -> list[Settlement]:
+        await trio.lowlevel.checkpoint()
+        self.calls.append(("get_settlements", ()))
+        self._touch()
+        return [self.settlements[m] for m in market_ids if m in self.settlements]
 
     async def get_balance(self) -> Decimal:
         await trio.lowlevel.checkpoint()
@@ -313,6 +394,8 @@ class FakeVenue:
         if held is not None:  # the same intent again: reported, never placed twice
             return self._result(held)
         self.placements[coid] = self.placements.get(coid, 0) + 1
+        if order.market_id in self.settlements:
+            return PlaceResult(client_order_id=coid, status=OrderStatus.REJECTED, reason="settled")
         market = self.markets.get(order.market_id)
         if market is not None and not market.tick.is_on_grid(order.price):
             return PlaceResult(client_order_id=coid, status=OrderStatus.REJECTED, reason="off grid")
@@ -330,7 +413,7 @@ class FakeVenue:
         self.orders[coid] = attrs.evolve(held, status=OrderStatus.CANCELLED)
         return CancelResult(client_order_id=coid, cancelled=True, reduced_by=held.remaining)
 
-    def _execute(self, order: Order, qty: Decimal, price: Decimal) -> Fill:
+    def _execute(self, order: Order, qty: Decimal, price: Decimal, fee: Decimal = ZERO) -> Fill:
         filled = order.filled_quantity + qty
         status = OrderStatus.FILLED if filled >= order.quantity else OrderStatus.PARTIALLY_FILLED
         self.orders[order.client_order_id] = attrs.evolve(
@@ -343,11 +426,14 @@ class FakeVenue:
             price=price,
             quantity=qty,
             action=Action.BUY,
+            fee=fee,
             client_order_id=order.client_order_id,
             venue_order_id=order.venue_order_id,
         )
         self.fills.append(fill)
-        if self.drop_fills:
+        if self.hold_ioc_fills and order.time_in_force is TimeInForce.IOC:
+            self.held.append(OrderFilled(fill=fill))
+        elif self.drop_fills:
             self.drop_fills -= 1
         else:
             self._emit(OrderFilled(fill=fill))

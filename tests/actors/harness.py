@@ -16,6 +16,8 @@ from predmm.config.risk import RiskConfig
 from predmm.domain.enums import TradingState, Venue
 from predmm.domain.ids import MarketId
 from predmm.domain.orders import Fill, Order, OrderEvent
+from predmm.strategies.day_loss import DayBaseline
+from predmm.strategies.fills import SettledPosition
 from predmm.supervisors.engine import TradingEngine
 from predmm.supervisors.policy import RestartPolicy
 from predmm.supervisors.runtime import EngineTimings
@@ -43,9 +45,17 @@ class RecordingJournal:
     restarts: list[tuple[MarketId, int, str]] = attrs.Factory(list)
     quarantines: list[tuple[MarketId, int, str]] = attrs.Factory(list)
     states: list[tuple[TradingState, str]] = attrs.Factory(list)
+    operators: list[str] = attrs.Factory(list)  # who made each state change by hand
+    settlements: list[SettledPosition] = attrs.Factory(list)
+    baselines: list[DayBaseline] = attrs.Factory(list)
+    supervised: list[tuple[str, str, str]] = attrs.Factory(list)
+    corrections: list[tuple[Order, str]] = attrs.Factory(list)
 
     def orders(self, changes: Sequence[tuple[Order, OrderEvent | None]]) -> None:
         self.changes.extend(changes)
+
+    def correction(self, order: Order, what: str) -> None:
+        self.corrections.append((order, what))
 
     def fill(self, fill: Fill, cursor: str | None) -> None:
         self.fills.append(fill)
@@ -63,8 +73,18 @@ class RecordingJournal:
     def quarantine(self, market_id: MarketId, generation: int, reason: str) -> None:
         self.quarantines.append((market_id, generation, reason))
 
-    def trading_state(self, state: TradingState, reason: str) -> None:
+    def trading_state(self, state: TradingState, reason: str, operator: str = "") -> None:
         self.states.append((state, reason))
+        self.operators.append(operator)
+
+    def settlement(self, settled: SettledPosition) -> None:
+        self.settlements.append(settled)
+
+    def day_baseline(self, baseline: DayBaseline) -> None:
+        self.baselines.append(baseline)
+
+    def supervision(self, component: str, event: str, reason: str) -> None:
+        self.supervised.append((component, event, reason))
 
 
 @asynccontextmanager
@@ -74,6 +94,7 @@ async def running(venues: Sequence[FakeVenue], **kw: Any) -> AsyncIterator[Tradi
     kw.setdefault("clock", ManualClock())
     kw.setdefault("timings", QUIET)
     kw.setdefault("policy", FAST_RESTART)
+    kw.setdefault("core_policy", FAST_RESTART)
     engine = TradingEngine(venues=venues, handle_signals=False, **kw)
     async with trio.open_nursery() as nursery:
         nursery.start_soon(engine.run)
@@ -86,6 +107,14 @@ async def running(venues: Sequence[FakeVenue], **kw: Any) -> AsyncIterator[Tradi
 async def ask(ref: Any, message: object, timeout: float = 5.0) -> Any:
     """Ask an actor from a trio test without blocking the loop."""
     return await trio.to_thread.run_sync(lambda: ref.ask(message, timeout=timeout))
+
+
+async def until(condition: Any, timeout: float = 10.0) -> None:
+    """Wait until ``condition()`` holds (state published by actor threads: the status
+    board, a ``DirectRef``), checking every few milliseconds."""
+    with trio.fail_after(timeout):
+        while not condition():
+            await trio.sleep(0.005)
 
 
 async def eventually(ref: Any, message: object, done: Any, timeout: float = 5.0) -> Any:

@@ -9,7 +9,7 @@ from predmm.actors.messages import ChildInfo, GetChildren, GetPosition, InjectFa
 from predmm.domain.enums import OrderSide, Venue
 from predmm.domain.ids import MarketId
 from tests.actors.fake_venue import FakeVenue, book_of, fake_market
-from tests.actors.harness import RecordingJournal, ask, running
+from tests.actors.harness import RecordingJournal, ask, eventually, running
 
 
 def venue_with(*symbols: str) -> FakeVenue:
@@ -95,6 +95,8 @@ async def test_a_market_that_drops_out_of_the_scan_is_retired_with_its_orders_ca
         del venue.markets[b]
         await engine.scan()
         await venue.wait_until(lambda: not venue.resting(b))
-        children = await ask(engine.supervisor, GetChildren())
-        assert [c.market_id for c in children] == [a]
+        # retired once its cancels are answered: flat, nothing resting
+        await eventually(
+            engine.supervisor, GetChildren(), lambda cs: [c.market_id for c in cs] == [a]
+        )
         assert {o.client_order_id for o in venue.resting(a)} == kept

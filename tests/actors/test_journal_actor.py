@@ -238,6 +238,28 @@ def test_a_crash_mid_batch_leaves_no_half_written_message(path: Path) -> None:
         assert reopened.fill_cursor(Venue.KALSHI) == "c2"
 
 
+def out_of_pages(path: Path, **kw: Any) -> Journal:
+    """A writer on a disk with no room left: the file may not grow by a page."""
+    journal = Journal.open(path, **kw)
+    pages = journal._conn.execute("PRAGMA page_count").fetchone()[0]
+    journal._conn.execute(f"PRAGMA max_page_count = {pages}")
+    return journal
+
+
+def test_a_full_disk_stops_the_actor_and_reports_the_error_first(path: Path) -> None:
+    failures = Failures()
+    ref = JournalActor.start(path, opener=out_of_pages, on_failure=failures)
+    for n in range(10_000):  # until a page is needed that the disk cannot give
+        try:
+            ref.tell(RecordFill(fill=fill(f"f{n}")))
+        except pykka.ActorDeadError:
+            break
+    assert failures.wait() == ["database or disk is full"]
+    assert isinstance(failures.errors[0], sqlite3.OperationalError)
+    assert len(failures.errors) == 1  # once, though pykka's on_failure follows
+    assert ref.actor_stopped.wait(WAIT)
+
+
 def test_an_unknown_message_is_an_error(path: Path) -> None:
     ref = JournalActor.start(path)
     with pytest.raises(JournalError, match="cannot handle str"):

@@ -29,6 +29,7 @@ from predmm.actors.messages import (
     VenueEventReceived,
 )
 from predmm.actors.platform.actor import PlatformActor
+from predmm.actors.platform.lookups import LookupPolicy
 from predmm.domain.enums import OrderSide, OrderStatus, Venue
 from predmm.domain.events import OrderFilled
 from predmm.domain.ids import ClientOrderId, MarketId
@@ -86,7 +87,7 @@ async def rig_factory(nursery: trio.Nursery) -> AsyncIterator[Any]:
             bridge=bridge,
             clock=clock,
             journal=journal,
-            reconcile_delay=0.001,
+            lookups=LookupPolicy(first_delay=0.001, max_delay=0.002, window=0.01),
         )
         market = Recorder.start()
         platform.tell(AttachMarket(market_id=M, ref=market))

@@ -24,6 +24,7 @@ from predmm.domain.errors import VenueUnavailable
 from predmm.domain.events import FillPage, Position
 from predmm.domain.ids import ClientOrderId, FillId, MarketId, VenueOrderId
 from predmm.domain.orders import Fill, Order, OrderEvent
+from predmm.supervisors import worlds
 from predmm.supervisors.engine import TradingEngine
 from predmm.supervisors.recovery import (
     ReconciliationError,
@@ -31,6 +32,7 @@ from predmm.supervisors.recovery import (
     reconcile_venue,
     settle_orders,
 )
+from predmm.supervisors.worlds import WorldMismatch
 from tests.actors.fake_venue import FakeVenue, book_of, fake_market
 from tests.actors.harness import QUIET, RecordingJournal, ask, config, running
 
@@ -118,8 +120,28 @@ async def test_a_position_the_venue_does_not_hold_refuses_to_quote_before_any_or
         assert journal.runs()[-1].stop_reason.startswith("refused to start: reconciliation")
 
 
+async def test_a_journal_of_another_venue_world_is_refused_before_anything_is_read(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "j.sqlite3"
+    demo = worlds.real_venue(Venue.KALSHI, "https://demo-api.kalshi.co/trade-api/v2")
+    prod = worlds.real_venue(Venue.KALSHI, "https://api.elections.kalshi.com/trade-api/v2")
+    venue = FakeVenue(Venue.KALSHI, markets=[fake_market(Venue.KALSHI, "K1")])
+    async with running([venue], journal_path=path, worlds=[demo]):
+        pass
+    venue = FakeVenue(Venue.KALSHI, markets=[fake_market(Venue.KALSHI, "K1")])
+    engine = engine_on([venue], path)
+    engine.worlds = (prod,)
+    with trio.fail_after(10), pytest.raises(WorldMismatch, match="one journal per venue world"):
+        await engine.run()
+    assert venue.calls == []  # nothing sent to the venue
+    with Journal.open_read_only(path) as journal:
+        runs = journal.runs()
+    assert len(runs) == 1  # the refused run is not recorded as a run
+
+
 class PositionsDown(FakeVenue):
-    async def get_positions(self) -> list[Position]:
+    async def get_positions(self, market_ids: Sequence[MarketId] | None = None) -> list[Position]:
         await trio.lowlevel.checkpoint()
         raise VenueUnavailable("503 service unavailable", status=503)
 
@@ -208,10 +230,10 @@ async def test_a_provisional_fill_the_venue_no_longer_lists_is_reversed(tmp_path
 class FillsWhileReading(FakeVenue):
     """A resting order of the killed run fills while the positions are being read."""
 
-    async def get_positions(self) -> list[Position]:
+    async def get_positions(self, market_ids: Sequence[MarketId] | None = None) -> list[Position]:
         if not self.fills:
             self.fills.append(a_fill("late-1", K2, 4))
-        return await super().get_positions()
+        return await super().get_positions(market_ids)
 
 
 async def test_a_fill_racing_the_positions_read_is_journaled_and_agrees(tmp_path: Path) -> None:
@@ -247,9 +269,9 @@ async def test_fills_a_cursor_cannot_reach_are_found_by_a_rescan(tmp_path: Path)
 class EverBusy(FakeVenue):
     """Every read of the positions races a new fill."""
 
-    async def get_positions(self) -> list[Position]:
+    async def get_positions(self, market_ids: Sequence[MarketId] | None = None) -> list[Position]:
         self.fills.append(a_fill(f"busy-{len(self.fills)}", K1, 1))
-        return await super().get_positions()
+        return await super().get_positions(market_ids)
 
 
 async def test_fills_that_never_stop_racing_the_positions_refuse_to_quote(tmp_path: Path) -> None:

@@ -13,13 +13,13 @@ import attrs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from predmm.actors.market.view import LiveView, others_top
 from predmm.config.market_making import MarketMakingConfig
 from predmm.domain.book import Level, OrderBook, Watch
 from predmm.domain.enums import OrderSide
 from predmm.domain.ids import MarketId
 from predmm.domain.testing import EPOCH, create_test_market
 from predmm.strategies.inventory import InventoryTracker
+from predmm.strategies.maker.view import LiveView, others_top
 from predmm.strategies.quoting import compute_quotes
 
 MARKET = create_test_market(market_id="WATCH").freeze()

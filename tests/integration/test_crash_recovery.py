@@ -34,7 +34,7 @@ from predmm.platforms.venue import VenueClient
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
-PREDMM = "from cli.main import main; main()"
+PREDMM = "from predmm.cli.main import main; main()"
 POLL = 0.1  # seconds between looks at another process's state
 ORPHAN_FILL_WAIT = 8.0  # seconds the daemon stays dead if no orphan order fills sooner
 
@@ -223,7 +223,7 @@ async def test_sigkill_mid_flow_then_restart_loses_and_doubles_nothing(
     assert [o for o in orders.values() if not o.status.is_terminal] == []
     assert orphans
     for orphan in orphans:
-        assert journaled_as(orphan)
+        assert journaled_as(orphan), orphan
         assert all(row.status.is_terminal for row in journaled_as(orphan))
 
     # no duplicate order: one live order per client order id, each id one intent

@@ -29,6 +29,7 @@ from predmm.domain import (
 from predmm.domain.events import (
     BookInvalidated,
     BookUpdated,
+    MarketSettled,
     OrderFilled,
     TickSizeChanged,
     VenueEvent,
@@ -401,3 +402,36 @@ async def test_a_duplicated_ws_message_is_applied_once(
     assert last.book == venue.sim.exchange.book(market)
     assert not any(isinstance(e, BookInvalidated) for e in seen)
     assert len([e for e in seen if is_book(e)]) == 3  # snapshot + one per real change
+
+
+async def test_a_resolution_reaches_the_stream_and_get_settlements(
+    venue: RunningSimulator, platform: KalshiPlatform, market: MarketId
+) -> None:
+    other = (await platform.get_markets(status="open"))[1].market_id
+    assert await platform.get_settlements([market, other]) == []  # nothing resolved yet
+    async with streaming(platform, market) as events:
+        await next_event(events, is_book)
+        await platform.place_orders([order(market, "held-1", OrderSide.YES, "0.40", 3)])
+        counterparty_bid(venue, market, OrderSide.NO, "0.60", 3)  # we hold 3 YES at 0.40
+        await next_event(events, lambda e: isinstance(e, OrderFilled))
+        venue.sim.exchange.settle_market(market, OrderSide.YES)
+        settled = await next_event(events, lambda e: isinstance(e, MarketSettled))
+    assert isinstance(settled, MarketSettled)
+    streamed = settled.settlement
+    assert (streamed.market_id, streamed.yes_payout, streamed.source) == (
+        market,
+        1,
+        "kalshi lifecycle",
+    )
+    venue.sim.exchange.settle_market(other, OrderSide.NO)  # we held nothing there
+    record, result = await platform.get_settlements([market, other])
+    assert (record.market_id, record.outcome, record.source) == (
+        market,
+        "yes",
+        "kalshi settlements",
+    )
+    assert (record.yes_contracts, record.no_contracts) == (Decimal(3), Decimal(0))
+    assert record.venue_ts == venue.sim.exchange.market(market).settled_at
+    assert (result.market_id, result.outcome, result.source) == (other, "no", "kalshi market")
+    assert result.yes_contracts is None
+    assert await platform.get_positions() == []

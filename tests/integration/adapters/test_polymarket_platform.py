@@ -501,3 +501,26 @@ async def test_crossing_orders_report_what_matched(
     )
     assert ioc.status is OrderStatus.CANCELLED
     assert ioc.filled_quantity == 5
+
+
+@pytest.mark.parametrize("protocol", [1, 2])
+async def test_a_resolution_is_read_from_gamma(
+    platform: PolymarketPlatform, running: RunningSimulator, protocol: int
+) -> None:
+    # a protocol-V2 market lists positionIds, not clobTokenIds: resolved all the same
+    markets = await platform.get_markets()
+    infos = [await platform.market_info(m.market_id) for m in markets]
+    market_id = next(i.market_id for i in infos if i.protocol == protocol)
+    assert await platform.get_settlements([market_id]) == []  # open: not resolved
+    running.sim.exchange.settle_market(market_id, OrderSide.NO)
+    (settlement,) = await platform.get_settlements([market_id])
+    assert (settlement.market_id, settlement.outcome, settlement.yes_payout) == (
+        market_id,
+        "no",
+        0,
+    )
+    assert settlement.source == "gamma"
+    settled_at = running.sim.exchange.market(market_id).settled_at
+    assert settled_at is not None
+    assert settlement.venue_ts == settled_at.replace(microsecond=0)
+    assert settlement.yes_contracts is None  # Polymarket keeps no record of what it paid us

@@ -14,7 +14,9 @@ from click.testing import CliRunner
 
 from predmm.actors.journal.store import Journal
 from predmm.cli.main import cli
+from predmm.cli.status import write_live
 from predmm.domain import ClientOrderId, Fill, FillId, MarketId, Order, OrderSide, Venue
+from predmm.domain.exposure import EventExposure
 from predmm.domain.orders import OrderEvent
 
 AT = datetime(2026, 11, 1, tzinfo=UTC)
@@ -56,6 +58,42 @@ def test_status_without_a_journal(tmp_path):
     assert line.startswith("predmm: error: no journal at")
 
 
+def journal_with_a_run(path, started):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with Journal.open(path) as journal:
+        run_id = f"r{started:%H}"
+        journal.record_run(run_id=run_id, started_at=started, config_digest="d", mode="", pid=1)
+        journal.commit()
+    return path
+
+
+def test_status_without_arguments_reads_the_run_started_last_in_the_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    line = one_line_error(CliRunner().invoke(cli, ["status"]))
+    assert line == (
+        f"predmm: error: no journal in {tmp_path} (predmm.sqlite3, or an embedded run's"
+        " under predmm-sim/): give --journal PATH of a predmm run"
+    )
+    journal_with_a_run(tmp_path / "predmm.sqlite3", AT.replace(hour=9))
+    for stamp, hour in (("2026-11-01T08-00-00Z", 8), ("2026-11-01T10-00-00Z", 10)):
+        journal_with_a_run(
+            tmp_path / "predmm-sim" / stamp / "predmm.sqlite3", AT.replace(hour=hour)
+        )
+    shown = json.loads(CliRunner().invoke(cli, ["status", "--json"]).output)
+    assert shown["journal"] == "predmm-sim/2026-11-01T10-00-00Z/predmm.sqlite3"
+    journal_with_a_run(tmp_path / "predmm.sqlite3", AT.replace(hour=11))  # a later run there
+    shown = json.loads(CliRunner().invoke(cli, ["status", "--json"]).output)
+    assert shown["journal"] == "predmm.sqlite3"
+    assert shown["daemon"] == {
+        "running": False,
+        "pid": None,
+        "since": None,
+        "command": None,
+        "detail": "not running: run r11 (pid 1) ended without journaling its stop (killed, or"
+        " the machine went down)",
+    }
+
+
 def test_status_reads_positions_and_orders_from_the_journal(tmp_path):
     path = tmp_path / "j.sqlite3"
     with Journal.open(path) as journal:
@@ -88,14 +126,44 @@ def test_status_reads_positions_and_orders_from_the_journal(tmp_path):
     assert len(report["open_orders"]) == 1
     table = CliRunner().invoke(cli, ["status", "--journal", str(path)])
     assert table.exit_code == 0
-    assert "kalshi:KXFED-26DEC" in table.output
-    assert "open orders: 1" in table.output
+    assert "KXFED-26DEC" in table.output
+    assert "open orders 1" in table.output
+
+
+def test_status_shows_the_live_worst_case_of_each_event_and_its_scenario(tmp_path):
+    path = tmp_path / "j.sqlite3"
+    Journal.open(path).close()
+    hold = MarketId(Venue.KALSHI, "KXFED-26DEC-H0")
+    fed = EventExposure(
+        event_id="event:FED-DEC",
+        contracts=Decimal(200),
+        worst_loss=Decimal("125.00"),
+        scenario=str(hold),
+        markets=(str(M), str(hold)),
+    )
+    events = dict.fromkeys(fed.markets, fed.event_id)
+    write_live(path, marks={}, events=events, per_market={}, totals=None, at="t", exposure=(fed,))
+    answer = CliRunner().invoke(cli, ["status", "--journal", str(path), "--json"])
+    report = json.loads(answer.output)
+    assert report["event_exposure"] == [
+        {
+            "event_id": "event:FED-DEC",
+            "worst_loss": "125.00",
+            "scenario": "kalshi:KXFED-26DEC-H0",
+            "contracts": "200",
+            "markets": ["kalshi:KXFED-26DEC", "kalshi:KXFED-26DEC-H0"],
+        }
+    ]
+    table = CliRunner(env={"COLUMNS": "200"}).invoke(cli, ["status", "--journal", str(path)])
+    assert "event exposure over outcome scenarios" in table.output
+    assert "125.00" in table.output
+    assert "kalshi:KXFED-26DEC-H0" in table.output
 
 
 def test_markets_on_the_embedded_exchange_names_why_markets_are_skipped():
     result = CliRunner().invoke(cli, ["markets", "--preset", "conservative"])
     assert result.exit_code == 0, result.output
-    assert "quoted (5 of 10 open markets)" in result.output  # conservative: max_markets 5
+    assert "quoted (5 of 16 open markets)" in result.output  # conservative: max_markets 5
     assert "beyond max_markets 5" in result.output
 
 
@@ -104,9 +172,9 @@ def test_cancel_all_needs_venues():
     assert "give --config FILE or --sim-credentials DIR" in line
 
 
-@pytest.fixture
-def sim_process(tmp_path):
-    creds = tmp_path / "creds"
+@pytest.fixture(scope="module")
+def sim_process(tmp_path_factory):
+    creds = tmp_path_factory.mktemp("sim") / "creds"
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -139,5 +207,33 @@ def sim_process(tmp_path):
 def test_cancel_all_on_a_running_simulator(sim_process):
     result = CliRunner().invoke(cli, ["cancel-all", "--sim-credentials", str(sim_process)])
     assert result.exit_code == 0, result.output
-    assert "kalshi: cancelled 0 resting orders" in result.output
-    assert "cancelled 0 orders in all" in result.output
+    assert "kalshi: cancelled 0 orders; none resting" in result.output
+    assert "polymarket: cancelled 0 orders; none resting" in result.output
+
+
+def test_a_settings_file_rehearsed_on_a_running_simulator(sim_process, tmp_path):
+    config = tmp_path / "mm.toml"
+    config.write_text('preset = "hft"\n[risk]\nmax_market_loss = "80"\nmax_event_loss = "90"\n')
+    journal = tmp_path / "rehearsal.sqlite3"
+    args = ["run", "--config", str(config), "--sim-credentials", str(sim_process)]
+    args += ["--journal", str(journal), "--duration", "3", "--no-view"]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0].startswith(
+        f"predmm: note: rehearsing {config} on the simulator of {sim_process}"
+    )
+    with Journal.open_read_only(journal) as reader:
+        (run,) = reader.runs()
+    assert run.strategy == "market_making (preset hft)"
+    assert 'max_event_loss = "90"' in run.settings
+
+
+def test_each_embedded_run_gets_a_journal_folder_of_its_own(tmp_path):
+    from predmm.cli.daemon import embedded_journal
+    from predmm.cli.venues import EmbeddedRun
+
+    run = EmbeddedRun(name="20261101T120000Z-abc123", started=AT.replace(hour=12))
+    first, second = embedded_journal(run, tmp_path), embedded_journal(run, tmp_path)
+    assert first == tmp_path / "2026-11-01T12-00-00Z" / "predmm.sqlite3"
+    assert second == tmp_path / "2026-11-01T12-00-00Z-2" / "predmm.sqlite3"  # the same second
+    assert sorted(p.name for p in tmp_path.iterdir()) == [first.parent.name, second.parent.name]

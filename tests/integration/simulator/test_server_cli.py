@@ -9,7 +9,7 @@ import sys
 
 import httpx
 
-SCRIPT = "from simulator.cli import sim; sim()"
+SCRIPT = "from predmm.simulator.cli import sim; sim()"
 
 
 def test_sim_command_runs_until_interrupted(tmp_path):

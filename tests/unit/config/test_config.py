@@ -100,6 +100,7 @@ def test_unknown_preset_names_the_choices():
         ("rebalance_threshold = 5", r"inventory_skew_threshold = 10 must not exceed"),
         ("max_inventory = 500", r"max_inventory = 500 must not exceed max_position_size = 100"),
         ("exit_window_hours = 7", r"exit_window_hours = 7.0 must not exceed near_close_hours"),
+        ("exit_aggressive_hours = 3", r"exit_aggressive_hours = 3.0 must not exceed exit_window"),
         ("max_markets = 0", r"max_markets = 0: must be greater than 0"),
         ("min_liquidity = -5", r"min_liquidity = -5: must not be negative"),
         ("inventory_spread_multiplier = 0.5", r"must be at least 1"),

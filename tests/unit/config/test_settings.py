@@ -103,3 +103,48 @@ def test_unreadable_files(tmp_path):
     )
     with pytest.raises(ConfigError, match=r"kalshi\.private_key: cannot read"):
         resolve_secrets(s, {"A": "x"})
+
+
+POLY = {
+    "private_key_env": "PK",
+    "api_key_env": "AK",
+    "api_secret_env": "AS",
+    "api_passphrase_env": "AP",
+}
+PROXY = "0x365f0CA36Ae1f641E02fE3B7743673da42A13A70"
+
+
+@pytest.mark.parametrize(
+    ("table", "signature_type", "funder"),
+    [
+        ({}, 0, None),
+        ({"signature_type": 0}, 0, None),
+        ({"signature_type": 1, "funder": PROXY}, 1, PROXY),
+        ({"signature_type": "poly_gnosis_safe", "funder": PROXY.lower()}, 2, PROXY),
+        ({"signature_type": "POLY_1271", "funder": PROXY}, 3, PROXY),
+    ],
+)
+def test_polymarket_signature_type_and_funder(table, signature_type, funder):
+    pm = settings_from_dict({"polymarket": POLY | table}).polymarket
+    assert pm is not None
+    assert (pm.signature_type, pm.funder) == (signature_type, funder)
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ({"signature_type": 4}, r"\[polymarket\]: key 'signature_type' has a bad value 4"),
+        ({"signature_type": True}, r"key 'signature_type' has a bad value True"),
+        ({"signature_type": "PROXY"}, r"key 'signature_type' has a bad value 'PROXY'.*POLY_PROXY"),
+        ({"signature_type": 2}, r"key 'funder' is required with signature_type 2 \(POLY_GNOSIS"),
+        ({"signature_type": 3, "funder": 7}, r"key 'funder' has a bad value 7"),
+        ({"signature_type": 1, "funder": "0x1234"}, r"key 'funder' has a bad value '0x1234'"),
+        ({"signature_type": 1, "funder": PROXY[2:]}, r"key 'funder' has a bad value '365f"),
+        ({"signature_type": 1, "funder": PROXY.replace("f0C", "f0c")}, r"'funder'.*EIP-55"),
+        ({"funder": PROXY}, r"key 'funder' = '0x365f.*with signature_type 0 \(EOA\)"),
+        ({"signature_type": 1, "funder": PROXY, "signer": "x"}, r"unknown key 'signer'"),
+    ],
+)
+def test_polymarket_account_errors_name_the_key(table, message):
+    with pytest.raises(ConfigError, match=message):
+        settings_from_dict({"polymarket": POLY | table}, "f.toml")

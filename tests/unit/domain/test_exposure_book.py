@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from predmm.config.risk import EventLink
 from predmm.domain.enums import Action, OrderSide, Venue
 from predmm.domain.exposure import AmendSettled, ExposureBook, OrderClosed, ReserveRequest
 from predmm.domain.ids import ClientOrderId, EventId, FillId, MarketId
@@ -30,8 +31,7 @@ LIMITS = Limits(
 
 
 def _book() -> ExposureBook:
-    linked = {K: EventId("E"), P: EventId("E")}
-    return ExposureBook(LIMITS, linked.get)
+    return ExposureBook(LIMITS, (EventLink(event_id=EventId("E"), markets=(K, P)),))
 
 
 def _buy(
@@ -95,10 +95,36 @@ def test_linked_markets_add_up_per_event_and_per_venue_and_back_to_nothing() -> 
     book = _book()
     book.reserve(K, _buy("k", OrderSide.YES, 10, "0.40"))  # loses 4.00 if NO wins
     book.reserve(P, _buy("p", OrderSide.NO, 10, "0.30"))  # loses 3.00 if YES wins
-    assert [(e.event_id, e.worst_loss) for e in book.events()] == [("event:E", D(4))]
+    [event] = book.events()
+    assert (event.event_id, event.worst_loss, event.scenario) == ("event:E", D(4), "NO")
     assert (book.venue_loss, book.total_loss) == ({Venue.KALSHI: 4, Venue.POLYMARKET: 3}, 4)
     book.closed(_closed("k"))
     book.closed(_closed("p"))
-    assert book.event_exp == {"event:E": NONE}
+    assert [(e.worst_loss, e.contracts) for e in book.events()] == [(0, 0)]
+    assert book.market_exp == {K: NONE, P: NONE}
     assert (book.venue_loss, book.total_loss) == ({Venue.KALSHI: 0, Venue.POLYMARKET: 0}, 0)
     assert book.reservations == {}
+
+
+@pytest.mark.parametrize(
+    ("net", "resting", "left"),
+    [
+        (D(10), [], D(10)),
+        (D(10), [("n", OrderSide.NO, 4)], D(6)),
+        (D(10), [("n", OrderSide.NO, 15)], D(0)),  # more resting than held: nothing left
+        (D(10), [("y", OrderSide.YES, 5)], D(10)),  # the long side reduces nothing
+        (D(10), [("n", OrderSide.NO, 15), ("y", OrderSide.YES, 5)], D(0)),
+        (D(-8), [("y", OrderSide.YES, 3), ("n", OrderSide.NO, 9)], D(-5)),
+        (D(0), [("n", OrderSide.NO, 3)], D(0)),
+    ],
+)
+def test_what_is_left_to_reduce_never_changes_sign(
+    net: Decimal, resting: list[tuple[str, OrderSide, int]], left: Decimal
+) -> None:
+    """Resting buys of the short side take their size off the room; buys of the long
+    side take nothing, and more resting than held leaves no room (before: the room went
+    negative, so in REDUCING a buy of the long side passed as reducing)."""
+    book = _book()
+    for coid, side, quantity in resting:
+        book.reserve(K, _buy(coid, side, quantity, "0.40"))
+    assert book.reducible(K, net) == left

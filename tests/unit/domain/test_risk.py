@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from predmm.domain.enums import Action, OrderSide, Venue
 from predmm.domain.ids import MarketId
 from predmm.domain.risk import Exposure, Limits, Scope, Terms, breach, held, reduces, resting, total
+from predmm.domain.scenarios import Scenarios
 
 D = Decimal
 ZERO = D(0)
@@ -34,12 +35,18 @@ def buy(side: OrderSide, price: str, qty: int) -> Terms:
 def scope(
     market: Exposure, event: Exposure | None = None, venue: D = ZERO, everything: D = ZERO
 ) -> Scope:
-    event = market if event is None else event
+    """``market`` alone in its event (one outcome, on one venue)."""
+    clique, on_venue = Scenarios(1), Scenarios(1)
+    clique.add(0, market if event is None else event)
+    on_venue.add(0, market if event is None else event)
     return Scope(
         market_id=M,
         market=market,
-        event=event,
-        event_on_venue=event,
+        outcome=0,
+        event=clique,
+        event_loss=clique.worst_loss,
+        event_contracts=clique.contracts,
+        event_on_venue=on_venue,
         venue_loss=venue,
         total_loss=everything,
     )

@@ -161,10 +161,38 @@ def test_urls_for_production_demo_and_custom() -> None:
 async def test_markets_follow_the_cursor(venue: FakeVenue, platform: KalshiPlatform) -> None:
     first = {"markets": [load("market.json")["market"]], "cursor": "page-2"}
     venue.on("GET /markets", (200, first), (200, load("markets_tapered_empty.json")))
+    venue.on("GET /events", (200, load("events.json")))
     markets = await platform.get_markets(status="open")
     assert [m.market_id.symbol for m in markets] == ["KXSPACEXSTARSHIP-12-26MAY19", "KXTAPER-26-T1"]
-    assert [s.query.get("cursor") for s in venue.seen] == [None, "page-2"]
+    assert [s.query.get("cursor") for s in venue.seen if s.path == "/markets"] == [None, "page-2"]
     assert venue.seen[0].query == {"status": "open", "limit": "1000"}
+
+
+async def test_markets_learn_their_events_exclusivity_once(
+    venue: FakeVenue, platform: KalshiPlatform
+) -> None:
+    """GET /events (spec-shaped EventData, fixtures/events.json): MECNET events say at
+    most one of their markets resolves YES; each event is read once."""
+    venue.on("GET /markets", (200, load("markets_tapered_empty.json")))
+    venue.on("GET /markets/KXSPACEXSTARSHIP-12-26MAY19", (200, load("market.json")))
+    star_event, taper_event = load("events.json")["events"]
+    venue.on(
+        "GET /events",
+        (200, {"events": [taper_event], "cursor": ""}),
+        (200, {"events": [star_event], "cursor": ""}),
+    )
+    [taper] = await platform.get_markets(status="open")
+    star = await platform.get_market(MarketId(Venue.KALSHI, "KXSPACEXSTARSHIP-12-26MAY19"))
+    assert (str(taper.event_id), taper.exclusive) == ("KXTAPER-26", False)
+    assert (str(star.event_id), star.exclusive, star.exhaustive) == (
+        "KXSPACEXSTARSHIP-12",
+        True,
+        False,  # Kalshi says "at most one", never "exactly one"
+    )
+    await platform.get_markets(status="open")
+    asked = [s.query["tickers"] for s in venue.seen if s.path == "/events"]
+    assert asked == ["KXTAPER-26", "KXSPACEXSTARSHIP-12"]
+    assert {s.query["limit"] for s in venue.seen if s.path == "/events"} == {"200"}
 
 
 async def test_usage_guide_place_order_returns_an_order(
@@ -266,6 +294,7 @@ async def test_off_grid_price_raises_before_sending(
         "GET /markets/KXHIGHNY-26JUN11-T85",
         (200, {"market": load("market.json")["market"] | {"ticker": MID.symbol}}),
     )
+    venue.on("GET /events", (200, load("events.json")))
     await platform.get_market(MID)
     with pytest.raises(OffGridPrice):
         await platform.place_orders([order(price=Decimal("0.555"))])

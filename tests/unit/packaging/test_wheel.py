@@ -108,4 +108,4 @@ def test_a_plain_install_runs(wheel: Path, tmp_path: Path) -> None:
     assert "0.1.0" in version.stdout
     daemon = run(env_dir / "bin" / "predmm", "run", "--duration", "5", "--no-view", timeout=120)
     assert daemon.returncode == 0, daemon.stdout + daemon.stderr
-    assert (work / "predmm.sqlite3").exists()
+    assert len(list(work.glob("predmm-sim/*/predmm.sqlite3"))) == 1  # the embedded run's

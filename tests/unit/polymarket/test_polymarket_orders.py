@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
 
 from predmm.domain import (
@@ -17,10 +18,11 @@ from predmm.domain import (
     TimeInForce,
     Venue,
 )
-from predmm.platforms.polymarket import MarketInfo, PolymarketPlatform
+from predmm.platforms.polymarket import MarketInfo, PolymarketPlatform, exchange_for
 from predmm.platforms.polymarket._signing import Wallet
 
 DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+DEV = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
 MID = MarketId(Venue.POLYMARKET, "0x" + "cd" * 32)
 INFO = MarketInfo(market_id=MID, yes_token="111", no_token="222", tick=Decimal("0.01"))
 NOW = 1_800_000_000.0
@@ -147,3 +149,66 @@ async def test_batches_over_15_are_refused(platform: PolymarketPlatform) -> None
     with pytest.raises(ValueError, match="16"):
         await platform.place_orders([_order(n) for n in range(16)])
     assert platform.transport.requests == 0
+
+
+# -- accounts as users have them, and protocol-V2 markets ----------------------------------
+
+PROXY = "0x365f0CA36Ae1f641E02fE3B7743673da42A13A70"  # the dev key's proxy (polymarket-client)
+SAFE = "0xd93B25cb943D14d0d34FBaF01Fc93a0f8b5F6E47"
+DEPOSIT = "0xBc0fF067b7740Eff76C1ca93c875Ba6B890d6B50"
+V2_INFO = attrs.evolve(
+    INFO,
+    protocol=2,
+    yes_token="755628523515574437047200361729489104557184628977942975970487229876815121664",
+)
+
+
+def _account_platform(signature_type: int, funder: str | None) -> PolymarketPlatform:
+    p = PolymarketPlatform(
+        private_key=DEV_KEY,
+        signature_type=signature_type,
+        funder=funder,
+        api_key="key-1",
+        api_secret="AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        api_passphrase="pp",
+        clock=lambda: NOW,
+    )
+    p._remember(INFO)
+    return p
+
+
+@pytest.mark.parametrize(
+    ("signature_type", "funder", "signer"),
+    [(1, PROXY, DEV), (2, SAFE, DEV), (3, DEPOSIT, DEPOSIT)],
+)
+def test_orders_are_made_by_the_funder_and_signed_as_its_type(
+    signature_type: int, funder: str, signer: str
+) -> None:
+    platform = _account_platform(signature_type, funder.lower())
+    body = _body(platform, _order())
+    order = body["order"]
+    assert (order["maker"], order["signer"]) == (funder, signer)
+    assert order["signatureType"] == signature_type
+    assert platform.account().address == funder  # maker_address of our trades
+    assert platform.transport._address == DEV  # every request is the EOA's (POLY_ADDRESS)
+    expected = 65 if signature_type != 3 else 65 + 32 + 32 + 186 + 2  # + the ERC-7739 trailer
+    assert len(bytes.fromhex(order["signature"][2:])) == expected
+
+
+def test_a_protocol_v2_market_signs_for_exchange_v3(platform: PolymarketPlatform) -> None:
+    platform._remember(V2_INFO)
+    signed = platform._prepare(_order(7), V2_INFO).signed
+    assert signed.order.token_id == int(V2_INFO.yes_token)
+    v3 = exchange_for(2, False)
+    assert platform.exchange(V2_INFO) == v3
+    assert signed.order_hash == "0x" + platform.wallet.order_digest(signed.order, exchange=v3).hex()
+    neg = attrs.evolve(V2_INFO, neg_risk=True)
+    assert platform.exchange(neg) == v3  # one Exchange V3 for neg-risk V2 markets too
+    assert platform.exchange(attrs.evolve(INFO, neg_risk=True)) == exchange_for(1, True)
+
+
+def test_a_bad_account_setting_stops_the_platform_naming_it() -> None:
+    with pytest.raises(ValueError, match="funder is required with signature_type 2"):
+        _account_platform(2, None)
+    with pytest.raises(ValueError, match="signature_type 7"):
+        _account_platform(7, PROXY)

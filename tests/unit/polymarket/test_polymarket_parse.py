@@ -1,5 +1,5 @@
-"""Polymarket payloads (Gamma, CLOB REST, websocket; shared example_messages.json) into
-domain values, and HTTP outcomes into the exception tree."""
+"""Polymarket payloads (Gamma, CLOB REST, websocket; the venue's example messages in
+tests/fixtures/polymarket) into domain values, and HTTP outcomes into the exception tree."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ API_KEY = "9180014b-33c8-9240-a14b-bdca11c0a465"
 
 
 def _examples() -> dict[str, Any]:
-    path = Path(__file__).resolve().parents[2] / "fixtures/venues/polymarket/example_messages.json"
+    path = Path(__file__).resolve().parents[2] / "fixtures" / "polymarket" / "example_messages.json"
     data: dict[str, Any] = json.loads(path.read_text(), parse_float=Decimal)
     return data
 
@@ -165,6 +165,39 @@ def test_gamma_bad_payloads_name_the_field() -> None:
         parse.market_info_from_gamma(_gamma_row(outcomes='["A","B","C"]'))
     with pytest.raises(VenueProtocolError, match="clobTokenIds"):
         parse.market_info_from_gamma(_gamma_row(clobTokenIds="12"))
+
+
+V2_COND = "0x01" + "ab" * 18 + "00" * 8 + "cd" * 4 + "00"
+V2_YES, V2_NO = str(int(V2_COND, 16)), str(int(V2_COND, 16) + 1)
+
+
+def test_a_protocol_v2_market_trades_its_position_ids() -> None:
+    row = _gamma_row(
+        conditionId=V2_COND,
+        version="v2",
+        positionIds=json.dumps([V2_YES, V2_NO]),
+        clobTokenIds=None,
+        negRisk=True,
+    )
+    info = parse.market_info_from_gamma(row)
+    assert (info.yes_token, info.no_token) == (V2_YES, V2_NO)
+    assert info.protocol == 2
+    assert info.neg_risk
+    assert info.conditional_asset_type == "CONDITIONAL-V2"
+    flipped = parse.market_info_from_gamma(
+        row | {"outcomes": '["No", "Yes"]', "positionIds": json.dumps([V2_NO, V2_YES])}
+    )
+    assert (flipped.yes_token, flipped.no_token) == (V2_YES, V2_NO)
+
+
+def test_the_market_version_selects_its_ids() -> None:
+    v1 = parse.market_info_from_gamma(_gamma_row(version="v1", positionIds='["1", "2"]'))
+    assert (v1.yes_token, v1.protocol, v1.conditional_asset_type) == (YES, 1, "CONDITIONAL")
+    assert parse.market_info_from_gamma(_gamma_row(version=None)).protocol == 1
+    with pytest.raises(VenueProtocolError, match="positionIds"):
+        parse.market_info_from_gamma(_gamma_row(version="v2"))
+    with pytest.raises(VenueProtocolError, match="version 'v3' is unknown"):
+        parse.market_info_from_gamma(_gamma_row(version="v3"))
 
 
 # -- books -----------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Polymarket signing and order amounts against shared/venues/polymarket/test_vectors.json
-(and the values the notes derived with the official clients)."""
+"""Polymarket signing and order amounts against the committed vectors
+(tests/fixtures/polymarket: the upstream vectors of shared/venues/polymarket and the ones
+derived with the official clients for every signature type and exchange)."""
 
 from __future__ import annotations
 
@@ -26,19 +27,12 @@ from predmm.platforms.polymarket import (
 from predmm.platforms.polymarket._amounts import decimal_places, price_valid
 from predmm.platforms.polymarket._signing import V2_EXCHANGE, domain_separator, order_struct_hash
 
-
-def _vectors_path() -> Path:
-    repo = Path(__file__).resolve().parents[3]
-    for base in (repo.parent / "shared", Path("/work/shared")):
-        path = base / "venues" / "polymarket" / "test_vectors.json"
-        if path.exists():
-            return path
-    pytest.skip("shared/venues/polymarket/test_vectors.json is not beside the checkout")
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "polymarket"
 
 
 @pytest.fixture(scope="module")
 def vectors() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(_vectors_path().read_text())
+    data: dict[str, Any] = json.loads((FIXTURES / "upstream_vectors.json").read_text())
     return data
 
 

@@ -108,7 +108,8 @@ def test_a_file_from_newer_code_is_refused_clearly(path: Path) -> None:
     conn = sqlite3.connect(path)
     conn.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
     conn.close()
-    with pytest.raises(JournalVersionError, match=r"schema version 2, newer .*upgrade predmm"):
+    newer = rf"schema version {SCHEMA_VERSION + 1}, newer .*upgrade predmm"
+    with pytest.raises(JournalVersionError, match=newer):
         Journal.open(path)
     with pytest.raises(JournalVersionError, match=str(path)):
         Journal.open_read_only(path)
@@ -633,3 +634,32 @@ def test_runs_record_start_and_end(journal: Journal) -> None:
     assert (run.pid, run.stopped_at, run.stop_reason) == (7, EPOCH + timedelta(hours=1), "sig")
     with pytest.raises(JournalError, match="no such run"):
         journal.record_run_end(run_id="r2", stopped_at=EPOCH)
+
+
+def test_a_correction_keeps_the_order_as_corrected_and_says_what_and_why(
+    journal: Journal,
+) -> None:
+    """A reconciliation during a run journals each correction as an order event, the
+    order's row as it is after it; ``status`` counts them and shows the newest."""
+    opened = order("c1").on(OrderEvent.SUBMIT).on(OrderEvent.ACCEPT)
+    closed = opened.on(OrderEvent.CANCELLED, reason="no longer on the venue")
+    stray = order("stray", status=OrderStatus.OPEN)
+    with journal.transaction():
+        journal.record_orders([(opened, OrderEvent.ACCEPT)], at=EPOCH)
+        journal.record_orders([(closed, OrderEvent.CANCELLED)], at=EPOCH)
+        journal.record_correction(closed, at=EPOCH, what="open here, gone there: closed")
+        journal.record_correction(stray, at=EPOCH, what="unknown here: adopted")
+    assert {o.client_order_id.value: o.status for o in journal.orders()} == {
+        "c1": OrderStatus.CANCELLED,
+        "stray": OrderStatus.OPEN,
+    }
+    assert [(e.event, e.status) for e in journal.order_events(ClientOrderId("c1"))][-1] == (
+        "correction",
+        OrderStatus.CANCELLED,
+    )
+    status = journal.status()
+    assert status.corrections == 2
+    assert [(c.client_order_id.value, c.reason) for c in status.last_corrections] == [
+        ("c1", "open here, gone there: closed"),
+        ("stray", "unknown here: adopted"),
+    ]

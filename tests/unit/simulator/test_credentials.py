@@ -79,7 +79,10 @@ def test_credential_files(tmp_path):
         "passphrase",
         "private_key",
         "address",
+        "signature_type",
+        "funder",
     }
+    assert (poly["signature_type"], poly["funder"]) == (0, "")  # an EOA account
 
 
 def test_simulator_moves_polymarket_trades_to_confirmed():

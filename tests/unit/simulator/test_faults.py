@@ -103,3 +103,22 @@ def test_scheduled_market_pause_runs_on_the_simulated_clock():
     assert sim.exchange.status(mid) is MarketStatus.PAUSED
     sim.advance(30)
     assert sim.exchange.status(mid) is MarketStatus.OPEN
+
+
+def test_late_acceptance_is_decided_per_request_and_runs_on_the_simulated_clock():
+    sim = Simulator(seed=1, flow=False)
+    sim.faults.late_accept(P, "POST /order", after_s=3.0, count=2)
+    decision = sim.faults.on_request(P, "POST /order", kind=RouteKind.ORDER)
+    assert (decision.serve, decision.late_accept_s, decision.late_answer_s) == (True, 3.0, None)
+    done: list[str] = []
+    first = sim.defer(3.0, lambda: done.append("first") or "one")
+    sim.defer(1.0, lambda: done.append("second"))
+    sim.defer(3.0, lambda: done.append("third"))
+    sim.advance(2.0)
+    assert done == ["second"]
+    assert not first.done
+    sim.advance(1.0)
+    assert done == ["second", "first", "third"]  # in time order, ties in the order deferred
+    assert (first.done, first.result) == (True, "one")
+    assert sim.faults.on_request(P, "POST /order").late_accept_s == 3.0
+    assert sim.faults.on_request(P, "POST /order").late_accept_s is None  # count 2: spent

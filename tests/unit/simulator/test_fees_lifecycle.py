@@ -22,7 +22,7 @@ from predmm.simulator.exchange import (
 
 D = Decimal
 YES, NO = OrderSide.YES, OrderSide.NO
-VECTORS = Path(__file__).resolve().parents[4] / "shared/venues/polymarket/test_vectors.json"
+VECTORS = Path(__file__).resolve().parents[2] / "fixtures/polymarket/upstream_vectors.json"
 
 
 def test_kalshi_fee_matches_recorded_fills():
@@ -33,7 +33,6 @@ def test_kalshi_fee_matches_recorded_fills():
     assert kalshi_fee(D(10), D("0.50"), maker_fee_type="quadratic") == D(0)
 
 
-@pytest.mark.skipif(not VECTORS.exists(), reason="shared/ test vectors not beside the checkout")
 def test_polymarket_fee_vectors():
     data = json.loads(VECTORS.read_text())["upstream_test_vectors"]["v2_fee_formula"]
     rate, exp = D(str(data["fee_rate"])), data["fee_exponent"]

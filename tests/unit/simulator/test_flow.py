@@ -1,8 +1,12 @@
-"""The seeded flow: the same seed gives the same day; linked markets resolve together."""
+"""The seeded flow: the same seed gives the same day; linked markets resolve together;
+the markets of one event's mutually exclusive outcomes share one unit of probability and
+at most one of them (exactly one, when the event is exhaustive) resolves YES."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+
+import pytest
 
 from predmm.domain import MarketStatus, OrderSide, Venue
 from predmm.simulator import Simulator
@@ -63,7 +67,7 @@ def test_linked_markets_resolve_together_with_correlated_prices():
     sim = _scripted_day(3)
     links = sim.links()
     assert len(links) == 3
-    for markets in links.values():
+    for markets in (link.markets for link in links):
         venues = {m.venue for m in markets}
         assert venues == {Venue.KALSHI, Venue.POLYMARKET}
         states = [sim.exchange.market(m) for m in markets]
@@ -74,10 +78,30 @@ def test_linked_markets_resolve_together_with_correlated_prices():
         e for e in sim.universe.events if sim.exchange.status(e.markets[0]) is MarketStatus.OPEN
     ]
     for event in unsettled:
-        if len(event.markets) == 2:
-            fairs = [sim.flow.fair_value(m) for m in event.markets]
-            assert abs(fairs[0] - fairs[1]) < 0.15
-            assert fairs[0] != fairs[1]
+        for outcome in event.outcomes:
+            if len(outcome.markets) == 2:
+                fairs = [sim.flow.fair_value(m) for m in outcome.markets]
+                assert abs(fairs[0] - fairs[1]) < 0.15
+                assert fairs[0] != fairs[1]
+
+
+def test_exclusive_outcomes_share_one_unit_and_at_most_one_resolves_yes():
+    for seed in (3, 4):
+        sim = _scripted_day(seed)
+        for event in sim.universe.events:
+            if len(event.outcomes) < 2:
+                continue
+            results = [sim.exchange.market(o.markets[0]).result for o in event.outcomes]
+            assert all(r is not None for r in results)  # resolved within the day
+            winners = results.count(OrderSide.YES)
+            assert winners == 1 if event.exhaustive else winners <= 1
+            for outcome, result in zip(event.outcomes, results, strict=True):
+                assert {sim.exchange.market(m).result for m in outcome.markets} == {result}
+    fresh = Simulator(seed=1, universe=default_universe(DEFAULT_START))
+    for event in fresh.universe.events:
+        chances = [fresh.flow.fair_value(o.markets[0]) for o in event.outcomes]
+        if len(chances) > 1:  # each market's own offset aside, they add up to one at most
+            assert sum(chances) == pytest.approx(1.0 if event.exhaustive else 0.97, abs=0.01)
 
 
 def test_informed_traders_trade_ahead_of_jumps():

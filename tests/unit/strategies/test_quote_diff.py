@@ -1,4 +1,4 @@
-"""The MarketActor's quote diff (predmm.actors.market.quote_diff): which live order is the
+"""The MarketActor's quote diff (predmm.strategies.maker.quote_diff): which live order is the
 quote on a side, what REDUCING keeps of the desired quotes, and what turns the live quotes into the
 desired ones (keep, amend, cancel and place)."""
 
@@ -9,10 +9,10 @@ from decimal import Decimal
 import attrs
 import pytest
 
-from predmm.actors.market.quote_diff import diff, quoting, reducing_only
 from predmm.domain.enums import OrderSide, OrderStatus, Venue
 from predmm.domain.ids import ClientOrderId, MarketId
 from predmm.domain.orders import Order
+from predmm.strategies.maker.quote_diff import diff, quoting, reducing_only
 from predmm.strategies.quoting import Quote
 
 D = Decimal

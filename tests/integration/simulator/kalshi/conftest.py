@@ -35,7 +35,7 @@ from predmm.simulator import Simulator, Trader
 from predmm.simulator.kalshi import OPS, RETIRED, KalshiOptions, auth, create_kalshi_app
 from predmm.simulator.kalshi.testing import kalshi_client
 
-SPECS = Path(__file__).resolve().parents[3] / "fixtures" / "venues" / "kalshi"
+SPECS = Path(__file__).resolve().parents[3] / "fixtures" / "kalshi"
 SPEC_HOST = "https://external-api.kalshi.com"
 
 WS_SCHEMAS = {
@@ -55,7 +55,7 @@ WS_SCHEMAS = {
 
 def _load_spec(name: str) -> dict[str, Any]:
     """A Kalshi spec, from the fixture derived from the published file (see
-    tests/fixtures/venues/README.md)."""
+    tests/fixtures/kalshi/README.md)."""
     spec: dict[str, Any] = json.loads(gzip.decompress((SPECS / f"{name}.json.gz").read_bytes()))
     return spec
 

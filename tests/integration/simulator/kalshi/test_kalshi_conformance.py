@@ -32,6 +32,10 @@ DECLARED = {
     ("GET", "/markets/{ticker}", 404),
     ("GET", "/markets/{ticker}/orderbook", 200),
     ("GET", "/markets/{ticker}/orderbook", 404),
+    ("GET", "/events", 200),
+    ("GET", "/events", 400),
+    ("GET", "/events/{event_ticker}", 200),
+    ("GET", "/events/{event_ticker}", 404),
     ("POST", "/portfolio/events/orders", 201),
     ("POST", "/portfolio/events/orders", 400),
     ("POST", "/portfolio/events/orders", 401),
@@ -64,6 +68,8 @@ DECLARED = {
     ("GET", "/portfolio/positions", 400),
     ("GET", "/portfolio/balance", 200),
     ("GET", "/portfolio/balance", 401),
+    ("GET", "/portfolio/settlements", 200),
+    ("GET", "/portfolio/settlements", 401),
 }
 # answers the spec does not list for the operation: checked against ErrorResponse
 UNDECLARED = {
@@ -97,6 +103,10 @@ async def _exercise(c: httpx.AsyncClient, anonymous: httpx.AsyncClient, sim: Sim
     await c.get("/markets/NOPE")
     await c.get("/markets/NOPE/orderbook")
     await c.get(f"/markets/{FED}/orderbook", params={"depth": 5})
+    await c.get("/events", params={"tickers": "KXFEDDECISION-26DEC", "with_nested_markets": True})
+    await c.get("/events", params={"status": "bogus"})
+    await c.get("/events/KXFEDDECISION-26DEC")
+    await c.get("/events/NOPE")
     # writes: happy paths
     resting = (
         await c.post("/portfolio/events/orders", json=order_body(FED, client_order_id="r"))
@@ -179,6 +189,32 @@ async def _exercise(c: httpx.AsyncClient, anonymous: httpx.AsyncClient, sim: Sim
         await c.request(method, path, json={})
     await c.delete("/portfolio/events/orders")
     await anonymous.delete("/portfolio/events/orders")
+    # a settlement of a market the account holds (last: the market is gone after it)
+    await _settle_held(c, sim)
+    await c.get("/portfolio/settlements", params={"limit": 10})
+    await c.get("/portfolio/settlements", params={"ticker": BTC, "min_ts": 1})
+    await anonymous.get("/portfolio/settlements")
+
+
+async def _settle_held(c: httpx.AsyncClient, sim: Simulator) -> None:
+    """The account buys 3 YES of BTC from another trader, then BTC resolves NO."""
+    from decimal import Decimal
+
+    from predmm.domain import MarketId, OrderSide, TimeInForce, Venue
+
+    await c.post("/portfolio/events/orders", json=order_body(BTC, price="0.0500", count="3"))
+    seller = sim.create_trader("seller")
+    btc = MarketId(Venue.KALSHI, BTC)
+    sim.exchange.place_order(
+        seller.kalshi_account, btc, OrderSide.NO, Decimal("0.95"), Decimal(3),
+        time_in_force=TimeInForce.IOC,
+    )  # fmt: skip
+    assert sim.exchange.position(sim.maker.kalshi_account, btc).yes == 3
+    sim.exchange.settle_market(btc, OrderSide.NO)
+    body = (await c.get("/portfolio/settlements", params={"ticker": BTC})).json()
+    (record,) = body["settlements"]
+    assert (record["market_result"], record["yes_count_fp"], record["revenue"]) == ("no", "3.00", 0)
+    assert (record["yes_total_cost_dollars"], record["value"]) == ("0.1500", 0)
 
 
 async def test_every_route_conforms_to_openapi(

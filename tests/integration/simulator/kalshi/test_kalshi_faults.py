@@ -76,3 +76,23 @@ async def test_latency_is_added_before_answering(client: httpx.AsyncClient, sim:
     start = trio.current_time()
     assert (await client.get("/exchange/status")).status_code == 200
     assert trio.current_time() - start >= 0.05
+
+
+async def test_a_late_accepted_submit_is_placed_after_its_client_gave_up(
+    client: httpx.AsyncClient, sim: Simulator
+) -> None:
+    """Late acceptance: the answer times out (here it comes, as a 504, before the work),
+    and the venue places the order 2 s later anyway; the same client order id again is
+    then "already exists"."""
+    sim.faults.late_accept(Venue.KALSHI, CREATE, after_s=2.0, answer_after_s=0.01)
+    body = order_body(FED, client_order_id="late")
+    lost = await client.post("/portfolio/events/orders", json=body)
+    assert lost.status_code == 504
+    assert (await client.get("/portfolio/orders")).json()["orders"] == []
+    sim.advance(1.0)
+    assert (await client.get("/portfolio/orders")).json()["orders"] == []
+    sim.advance(1.0)
+    (order,) = (await client.get("/portfolio/orders")).json()["orders"]
+    assert (order["client_order_id"], order["status"]) == ("late", "resting")
+    again = await client.post("/portfolio/events/orders", json=body)
+    assert again.status_code == 409

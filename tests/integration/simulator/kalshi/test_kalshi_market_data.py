@@ -41,7 +41,8 @@ async def test_markets_page_with_cursor_until_empty(
 
 async def test_markets_filters_and_limit_bounds(client: httpx.AsyncClient, sim: Simulator) -> None:
     by_event = (await client.get("/markets", params={"event_ticker": "KXFEDDECISION-26DEC"})).json()
-    assert [m["ticker"] for m in by_event["markets"]] == [FED]
+    fed_event = ["KXFEDDECISION-26DEC-C25", "KXFEDDECISION-26DEC-H0", "KXFEDDECISION-26DEC-H25"]
+    assert [m["ticker"] for m in by_event["markets"]] == fed_event
     by_tickers = (await client.get("/markets", params={"tickers": f"{FED},{BTC}"})).json()
     assert {m["ticker"] for m in by_tickers["markets"]} == {FED, BTC}
     sim.exchange.pause_market(MarketId(Venue.KALSHI, BTC))

@@ -15,6 +15,11 @@ import httpx
 import pytest
 import trio
 from eth_account import Account
+from polymarket._internal.actions.orders.typed_data import (
+    build_order_signature,
+    build_order_typed_data,
+)
+from polymarket._internal.actions.orders.types import UnsignedOrder
 
 from predmm.domain import MarketId, Venue
 from predmm.simulator import Simulator
@@ -76,43 +81,58 @@ class PolyClient:
         order_type: str = "GTC",
         post_only: bool = False,
         expiration: int = 0,
-        neg_risk: bool = False,
+        neg_risk: bool | None = None,
         signer_key: str | None = None,
+        signature_type: int | None = None,
+        maker: str | None = None,
+        signer: str | None = None,
+        domain: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        maker, taker = _orders.limit_amounts(side, Decimal(price), Decimal(size), Decimal(tick))
+        """A ``POST /order`` body signed as polymarket-client signs (its typed data and
+        ERC-7739 wrapper): by default this key's account type, funder and EOA, for the
+        exchange of the token's market (``neg_risk`` / ``domain`` override it)."""
+        amounts = _orders.limit_amounts(side, Decimal(price), Decimal(size), Decimal(tick))
         self.salt += 1
-        order = _orders.SignedOrderV2(
-            salt=self.salt,
-            maker=self.key.address,
-            signer=self.key.address,
-            token_id=token_id,
-            maker_amount=maker,
-            taker_amount=taker,
-            side=side,
-            expiration=expiration,
-            signature_type=0,
-            timestamp=int(self.sim.clock.timestamp() * 1000),
-            metadata=_orders.ZERO_BYTES32,
+        kind = self.key.signature_type if signature_type is None else signature_type
+        maker = maker or self.key.wallet_of(kind) or self.key.wallet
+        signer = signer or (maker if kind == _orders.POLY_1271 else self.key.address)
+        domain = domain or self._domain(token_id, neg_risk)
+        unsigned = UnsignedOrder(
+            chain_id=domain["chainId"],
             builder=_orders.ZERO_BYTES32,
-            signature="0x",
+            exchange_address=domain["verifyingContract"],
+            expiration=expiration,
+            maker=maker,
+            maker_amount=amounts[0],
+            metadata=_orders.ZERO_BYTES32,
+            order_type=order_type,
+            salt=self.salt,
+            side=side,
+            signature_type=kind,
+            signer=signer,
+            taker_amount=amounts[1],
+            timestamp=int(self.sim.clock.timestamp() * 1000),
+            token_id=token_id,
+            protocol_version=domain["version"],
         )
-        typed = _orders.order_typed_data(order, _orders.exchange_domain(neg_risk))
-        sig = Account.sign_typed_data(signer_key or self.key.private_key, full_message=typed)
-        body = {
+        key = signer_key or self.key.private_key
+        inner = Account.sign_typed_data(key, full_message=build_order_typed_data(unsigned))
+        signature = build_order_signature(unsigned, "0x" + inner.signature.hex())
+        body: dict[str, Any] = {
             "deferExec": False,
             "order": {
-                "builder": order.builder,
+                "builder": unsigned.builder,
                 "expiration": str(expiration),
-                "maker": order.maker,
-                "makerAmount": str(maker),
-                "metadata": order.metadata,
-                "salt": order.salt,
+                "maker": maker,
+                "makerAmount": str(amounts[0]),
+                "metadata": unsigned.metadata,
+                "salt": unsigned.salt,
                 "side": side,
-                "signature": "0x" + sig.signature.hex(),
-                "signatureType": 0,
-                "signer": order.signer,
-                "takerAmount": str(taker),
-                "timestamp": str(order.timestamp),
+                "signature": signature,
+                "signatureType": kind,
+                "signer": signer,
+                "takerAmount": str(amounts[1]),
+                "timestamp": str(unsigned.timestamp),
                 "tokenId": token_id,
             },
             "orderType": order_type,
@@ -122,14 +142,24 @@ class PolyClient:
             body["postOnly"] = True
         return body
 
+    def _domain(self, token_id: str, neg_risk: bool | None) -> dict[str, Any]:
+        found = self.sim.exchange.token(token_id)
+        listing = self.sim.exchange.market(found[0]).spec.polymarket if found else None
+        protocol = listing.protocol if listing else 1
+        if neg_risk is None:
+            neg_risk = bool(listing and listing.neg_risk)
+        return _orders.exchange_domain(neg_risk, protocol=protocol)
+
 
 def poly_markets(sim: Simulator) -> list[MarketId]:
     return sim.exchange.market_ids(Venue.POLYMARKET)
 
 
-def tokens(sim: Simulator, index: int = 0) -> tuple[MarketId, str, str]:
-    """(market id, YES token, NO token) of the index-th Polymarket market (tick 0.01 first)."""
+def tokens(sim: Simulator, index: int = 0, protocol: int = 1) -> tuple[MarketId, str, str]:
+    """(market id, YES token, NO token) of the index-th Polymarket market of ``protocol``
+    (1: outcome tokens; 2: position ids), tick 0.01 first."""
     specs = [sim.exchange.market(m).spec for m in poly_markets(sim)]
+    specs = [s for s in specs if s.polymarket and s.polymarket.protocol == protocol]
     specs.sort(key=lambda s: (s.tick.step_at(Decimal("0.5")) != Decimal("0.01"), s.market_id))
     spec = specs[index]
     assert spec.polymarket is not None

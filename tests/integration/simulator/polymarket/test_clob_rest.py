@@ -438,7 +438,8 @@ async def test_neg_risk_markets_verify_against_the_neg_risk_exchange(
         poly = client_factory(http, sim)
         assert (await http.get("/neg-risk", params={"token_id": yes})).json() == {"neg_risk": True}
         assert (await http.get("/book", params={"token_id": yes})).json()["neg_risk"] is True
-        wrong = await poly.call("POST", "/order", poly.order(yes, "BUY", "0.3", "5", tick=tick))
+        plain = poly.order(yes, "BUY", "0.3", "5", tick=tick, neg_risk=False)
+        wrong = await poly.call("POST", "/order", plain)
         assert wrong.status_code == 400
         assert wrong.json() == {"error": "invalid signature"}
         signed = poly.order(yes, "BUY", "0.3", "5", tick=tick, neg_risk=True)

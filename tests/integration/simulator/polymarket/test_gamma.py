@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from predmm.domain import Venue
+from predmm.domain import OrderSide, Venue
 from predmm.simulator import Simulator
 from predmm.simulator.polymarket import PolymarketOptions, create_gamma_app
 
@@ -73,3 +73,28 @@ async def test_liquidity_and_volume_follow_the_book(
     assert row["bestBid"] == 0.4
     big = (await gamma.get("/markets", params={"volume_num_min": "1"})).json()
     assert [r["conditionId"] for r in big] == [mkt.condition_id]
+
+
+async def test_a_resolved_market_shows_its_resolution_on_gamma_and_the_clob(
+    gamma: httpx.AsyncClient, sim: Simulator, poly: Any, mkt: Any
+) -> None:
+    placed = await poly.call("POST", "/order", poly.order(mkt.yes, "BUY", "0.40", "10"))
+    order_id = placed.json()["orderID"]
+    sim.exchange.settle_market(mkt.market_id, OrderSide.YES)
+    resting = (await poly.call("GET", f"/data/order/{order_id}")).json()
+    assert resting["status"] == "ORDER_STATUS_CANCELED_MARKET_RESOLVED"
+    rows = (await gamma.get("/markets", params={"condition_ids": mkt.condition_id})).json()
+    (row,) = rows
+    assert (row["closed"], row["active"], row["acceptingOrders"]) == (True, False, False)
+    assert row["umaResolutionStatus"] == "resolved"
+    assert json.loads(row["outcomePrices"]) == ["1", "0"]
+    settled_at = sim.exchange.market(mkt.market_id).settled_at
+    assert settled_at is not None
+    assert row["closedTime"] == settled_at.strftime("%Y-%m-%d %H:%M:%S+00")
+    assert (await gamma.get("/markets", params={"closed": "true"})).json() == rows
+    listed = (await poly.http.get(f"/markets/{mkt.condition_id}")).json()
+    assert listed["closed"] is True
+    winners = {t["token_id"]: (t["winner"], t["price"]) for t in listed["tokens"]}
+    assert winners == {mkt.yes: (True, 1.0), mkt.no: (False, 0.0)}
+    unresolved = (await gamma.get("/markets")).json()[1]
+    assert unresolved["umaResolutionStatus"] is None

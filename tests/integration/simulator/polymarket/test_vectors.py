@@ -1,4 +1,5 @@
-"""The exchange side of shared/venues/polymarket/test_vectors.json."""
+"""The exchange side of the committed vectors (tests/fixtures/polymarket, from
+shared/venues/polymarket/test_vectors.json)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from eth_utils.crypto import keccak
 
 from predmm.simulator.polymarket import _auth, _orders, _shapes
 
-VECTORS_PATH = Path("/work/shared/venues/polymarket/test_vectors.json")
+VECTORS_PATH = Path(__file__).resolve().parents[3] / "fixtures/polymarket/upstream_vectors.json"
 VECTORS: dict[str, Any] = json.loads(VECTORS_PATH.read_text())
 UP = VECTORS["upstream_test_vectors"]
 DEV_KEY = VECTORS["dev_private_key"]

@@ -18,6 +18,7 @@ from predmm.domain.market import Market, hours_between
 from predmm.domain.orders import Order
 from predmm.domain.ticks import TickSpec
 from predmm.strategies.inventory import InventoryTracker
+from predmm.strategies.life import Phase
 
 ZERO = Decimal(0)
 
@@ -92,9 +93,11 @@ def requote_key(
     state: TradingState,
     market: Market,
     paused: bool,
+    life: Phase,
 ) -> tuple[object, ...]:
     """What the strategy reads, cheaply: the top of the book less our own orders (the
-    sizes only for the microprice, ``sized``), the inventory, the state and the market."""
+    sizes only for the microprice, ``sized``), the inventory, the state, the market and
+    where it is in its life (which moves with the time, not with the book)."""
     top = None
     if book is not None:
         top = (
@@ -109,6 +112,7 @@ def requote_key(
         id(market),
         paused,
         frozenset(own.items()),
+        life,
     )
 
 

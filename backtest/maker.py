@@ -1,0 +1,266 @@
+"""The strategy's ``Decider``: the MarketActor's own decision core
+(``strategies.maker.MarketCore``), one per market, fed what a MarketActor is fed.
+
+Per decision the engine's input becomes the core's events, as a MarketActor receives
+them: the venue's acknowledgements of our orders (``OrdersChanged``), the book
+(``DataReady``, when what the core reads of it may have changed, or something traded),
+the fills and ends of our orders since the last decision, in order (``FillReceived``,
+``OrdersChanged``), the selection's verdict (``SetWanted``), the listing
+(``MarketChanged``: status and tick; liquidity and volume as of the last selection, like
+the daemon's scan) and the timer (``Tick``, at the first decision in each second). The
+core's reservations go to the engine's portfolio (``backtest.portfolio``: the
+PortfolioActor's ``ExposureBook`` and answer); what it submits becomes the engine's
+commands. The venue's book shows our resting orders beside everybody else's: the data
+has everybody else's only, so ours are added (``own_in_data``: the data shows them
+already, a recording of this strategy's own live run).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+import attrs
+
+from predmm.backtest.decision import (
+    Amend,
+    Cancel,
+    Command,
+    EndNote,
+    FillNote,
+    MarketInput,
+    OrderNote,
+    Place,
+)
+from predmm.backtest.events import Ladders, MarketInfo
+from predmm.config.market_making import MarketMakingConfig
+from predmm.domain.book import Level, OrderBook
+from predmm.domain.enums import OrderSide, OrderStatus, OrderType, Venue
+from predmm.domain.exposure import ReserveRequest
+from predmm.domain.ids import ClientOrderId, FillId, MarketId
+from predmm.domain.market import Market, MarketView
+from predmm.domain.orders import Fill, Order
+from predmm.strategies.maker import MarketCore
+from predmm.strategies.maker.band import Band, band
+from predmm.strategies.maker.requests import Amendment, Granted
+from predmm.strategies.maker.trace import Tracer
+from predmm.strategies.quoting import select_markets
+
+AMENDS = {Venue.KALSHI: True, Venue.POLYMARKET: False, Venue.PAPER: False}
+TICK_S = 1  # the daemon's tick_interval, seconds
+
+
+@attrs.define
+class CoreDecider:
+    """The daemon's strategy with ``config``, market by market."""
+
+    config: MarketMakingConfig
+    name: str = "strategy"
+    limits: bool = True  # the PortfolioActor's limits apply
+    own_in_data: bool = False
+    tracer: Tracer | None = None
+    skip: bool = True  # updates inside the core's band are not shown to it (``band``)
+    scans: int = 0  # selections so far: a market's listing is refreshed after each
+
+    @property
+    def reserves(self) -> bool:
+        return True
+
+    @property
+    def max_position_size(self) -> int:
+        return self.config.max_position_size
+
+    def market(self, info: MarketInfo) -> CoreMarket:
+        return CoreMarket(self, info)
+
+    def select(self, markets: list[Market]) -> set[MarketId]:
+        self.scans += 1
+        return {m.market_id for m in select_markets(list[MarketView](markets), self.config)[0]}
+
+
+class CoreMarket:
+    def __init__(self, owner: CoreDecider, info: MarketInfo) -> None:
+        self.owner, self.info = owner, info
+        self.core: MarketCore | None = None
+        self.gate: object = None
+        self.ids: dict[ClientOrderId, int] = {}  # the engine's order ids of ours
+        self.scan = -1
+        self.ticked = -1  # the second of the last tick
+        self.band: Band | None = None  # the core's band since its last decision
+
+    @property
+    def sized(self) -> bool:
+        return self.owner.config.fair_value_method == "microprice"
+
+    def decide(self, inp: MarketInput) -> list[Command]:
+        now = inp.now
+        mono = now.timestamp()
+        core = self.core or self._start(inp)
+        self.gate = inp.gate
+        self._acks(core, inp, now, mono)
+        if inp.book_changed or inp.traded:
+            core.on_data(self._venue_book(inp), inp.traded, now, mono)
+        self._news(core, inp, now, mono)
+        if inp.selected != core.wanted:
+            core.changed(now, mono, wanted=inp.selected)
+        if self._listing_changed(core.market, inp.market):
+            core.changed(now, mono, market=inp.market)
+        second = int(mono // TICK_S)  # the daemon's tick: once in each second
+        if second != self.ticked:
+            self.ticked = second
+            core.on_tick(now, mono)
+        core.notes.clear()
+        out = self._commands(core)
+        self.band = _UNKNOWN  # worked out when an update asks (``unchanged_by``)
+        return out
+
+    def unchanged_by(self, book: Ladders, ts: int) -> bool:
+        """Whether ``book`` (the data's ladders) at ``ts`` leaves the last decision as it
+        is: no tick is due and its fair value is inside the core's ``Band``."""
+        yp, ys, np_, ns = book
+        if not yp or not np_ or ts // 1000 != self.ticked:
+            return False
+        if self.band is _UNKNOWN:
+            quiet = self.core is not None and self.owner.skip and not self.owner.own_in_data
+            self.band = band(self.core) if quiet else None
+        return self.band is not None and self.band.holds(yp[0], ys[0], 1.0 - np_[0], ns[0])
+
+    # events ---------------------------------------------------------------------------
+
+    def _start(self, inp: MarketInput) -> MarketCore:
+        self.scan = self.owner.scans
+        self.core = MarketCore(
+            market=inp.market,
+            config=self.owner.config,
+            gate=self._reserve,
+            amend=AMENDS[self.info.market_id.venue],
+            prefix=f"bt-{self.info.market_id.symbol[-12:]}-",
+            wanted=inp.selected,
+            tracer=self.owner.tracer,
+        )
+        return self.core
+
+    def _reserve(
+        self, requests: tuple[ReserveRequest, ...], mark: Decimal | None
+    ) -> Sequence[Granted]:
+        if self.gate is None:  # no limits: everything is granted
+            return tuple(_Granted(r.client_order_id, True) for r in requests)
+        return self.gate(requests, mark)  # type: ignore[operator,no-any-return]
+
+    def _acks(self, core: MarketCore, inp: MarketInput, now: datetime, mono: float) -> None:
+        """What the venue says of the orders it holds (accepted, partly filled): first,
+        so that the book is read with our orders as they are."""
+        self.ids = {ClientOrderId(o.tag): o.order_id for o in inp.orders if o.tag}
+        acks = [a for a in (_ack(core.live.get(ClientOrderId(o.tag)), o) for o in inp.orders) if a]
+        if acks:
+            core.on_orders(acks, now, mono)
+
+    def _news(self, core: MarketCore, inp: MarketInput, now: datetime, mono: float) -> None:
+        """Fills and ends since the last decision, in order, on the book of now."""
+        for note in inp.news:
+            if isinstance(note, FillNote):
+                core.on_fill(self._fill(note), now, mono)
+            elif isinstance(note, EndNote):
+                order = core.live.get(ClientOrderId(note.tag))
+                if order is not None:
+                    core.on_orders([_ended(order, note)], now, mono)
+
+    def _fill(self, note: FillNote) -> Fill:
+        return Fill(
+            fill_id=FillId(note.tag),
+            market_id=self.info.market_id,
+            side=note.side,
+            price=note.price,
+            quantity=note.quantity,
+            fee=note.fee,
+            is_taker=note.taker,
+            client_order_id=ClientOrderId(note.tag),
+        )
+
+    def _listing_changed(self, have: Market, new: Market) -> bool:
+        """The status or the tick changed, or a selection ran since the listing was
+        taken (the daemon's scan refreshes liquidity and volume)."""
+        if have.status is not new.status or have.tick != new.tick:
+            return True
+        if self.scan != self.owner.scans:
+            self.scan = self.owner.scans
+            return have.liquidity != new.liquidity or have.volume != new.volume
+        return False
+
+    def _venue_book(self, inp: MarketInput) -> OrderBook:
+        """The book as the venue shows it: the data's, and our resting orders."""
+        if self.owner.own_in_data or self.core is None:
+            return inp.book
+        resting = [
+            (order, note)
+            for note in inp.orders
+            if note.live
+            and (order := self.core.live.get(ClientOrderId(note.tag))) is not None
+            and order.order_type is not OrderType.MARKET
+        ]
+        if not resting:
+            return inp.book
+        yes, no = list(inp.book.yes_bids), list(inp.book.no_bids)
+        for order, note in resting:
+            level = Level(note.price, note.quantity - note.filled)
+            (yes if order.side is OrderSide.YES else no).append(level)
+        return OrderBook(inp.book.market_id, tuple(yes), tuple(no))
+
+    # commands -------------------------------------------------------------------------
+
+    def _commands(self, core: MarketCore) -> list[Command]:
+        out: list[Command] = []
+        for sub in core.take():
+            out.extend(Cancel(order_id=self.ids[c]) for c in sub.cancels if c in self.ids)
+            for a in sub.amends:
+                order = core.live.get(a.client_order_id)
+                if a.client_order_id in self.ids and order is not None:
+                    out.append(_amend(self.ids[a.client_order_id], a, order))
+            out.extend(_place(o) for o in sub.places)
+        return out
+
+
+def _amend(oid: int, a: Amendment, order: Order) -> Amend:
+    size = a.quantity - order.filled_quantity  # the engine's amend gives the rest
+    return Amend(order_id=oid, price=a.price, size=size, tag=str(a.client_order_id))
+
+
+def _place(o: Order) -> Place:
+    ioc = o.order_type is OrderType.MARKET
+    return Place(side=o.side, price=o.price, size=o.quantity, ioc=ioc, tag=str(o.client_order_id))
+
+
+_UNKNOWN = Band(0.0, -1.0, sized=False)  # not worked out yet
+
+
+@attrs.frozen
+class _Granted:
+    client_order_id: ClientOrderId
+    granted: bool
+
+
+def _ack(order: Order | None, note: OrderNote) -> Order | None:
+    """``order`` with the venue's news (accepted, partly filled), when there is any: its
+    price and size stay what we asked (an amend on its way is not undone)."""
+    if order is None:
+        return None
+    status = OrderStatus.SUBMITTED
+    if note.live:
+        status = OrderStatus.PARTIALLY_FILLED if note.filled > 0 else OrderStatus.OPEN
+    if status is order.status and note.filled == order.filled_quantity:
+        return None
+    return attrs.evolve(order, status=status, filled_quantity=note.filled)
+
+
+def _ended(order: Order, note: EndNote) -> Order:
+    if note.rejected:
+        status = OrderStatus.REJECTED
+    elif note.filled >= order.quantity:
+        status = OrderStatus.FILLED
+    else:
+        status = OrderStatus.CANCELLED
+    return attrs.evolve(order, status=status, filled_quantity=note.filled)
+
+
+__all__ = ["CoreDecider", "CoreMarket"]
