@@ -116,3 +116,23 @@ def test_a_market_s_own_flow_parameters_make_it_busier_and_wider():
     assert trades[busy] > 4 * trades[quiet]
     median = {m: sorted(s)[len(s) // 2] for m, s in spreads.items()}
     assert median[busy] >= 2 * median[quiet]
+
+
+def test_the_providers_price_an_exclusive_event_s_outcomes_on_one_unit():
+    """The football match is a neg-risk event of three outcomes, exactly one of which
+    happens. Given values that add up to 1.5, the traders act on each outcome's share of
+    the one unit: the three markets' books add up to about one, each near its share."""
+    base = default_universe(DEFAULT_START)
+    match = next(e for e in base.events if e.exhaustive)
+    given = (0.75, 0.45, 0.3)
+    outcomes = tuple(attrs.evolve(o, fair=f) for o, f in zip(match.outcomes, given, strict=True))
+    events = tuple(attrs.evolve(e, outcomes=outcomes) if e is match else e for e in base.events)
+    sim = Simulator(seed=SEED, universe=attrs.evolve(base, events=events))
+    markets = [o.markets[0] for o in outcomes]
+    for _ in range(10):
+        sim.advance(30)
+        mids = [(b.best_bid() + b.best_ask()) / 2 for b in map(sim.exchange.book, markets)]
+        assert abs(sum(mids) - 1) < Decimal("0.08")
+    for market, mid, value in zip(markets, mids, given, strict=True):
+        assert float(mid) == pytest.approx(value / sum(given), abs=0.06)
+        assert float(mid) == pytest.approx(sim.flow.fair_value(market), abs=0.06)
