@@ -5,7 +5,7 @@ MarketActor's thread. All frozen; every field immutable."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -52,11 +52,36 @@ class AttachMarket:
 @attrs.frozen(kw_only=True)
 class TakeOver:
     """A MarketActor starting (a direct call): route the market's fills and order changes
-    to ``ref`` from now on, and answer with what it starts from (``MarketStart``), read in
-    the same step, so that no fill falls between its inventory and its first message."""
+    to ``ref`` from now on, and answer with what it starts from (``MarketStart``: the
+    position of ``strategy``, the market maker's), read in the same step, so that no fill
+    falls between its inventory and its first message."""
 
     market_id: MarketId
     ref: Ref
+    strategy: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class AttachExecutor:
+    """The engine's executor (``actors.executor``): the order changes of every order whose
+    client order id starts with ``prefix`` go to ``ref`` (not to the market's actor), and
+    so do the fills of those orders but the market maker's (a cross-venue hedge counts
+    in its market's inventory); a fill of a resting market-making quote in one of
+    ``hedged`` is also told to ``ref`` (``MakerFilled``) for its cross-venue hedge."""
+
+    ref: Ref
+    prefix: str
+    hedged: frozenset[MarketId] = frozenset()
+
+
+@attrs.frozen(kw_only=True)
+class PlaceLegs:
+    """The executor's taker orders (a direct call): our own orders they could trade with
+    (the other side of the book at a crossing price) are cancelled first, each order waits
+    until those are gone, and no order of ours that could trade with it is sent while it
+    is live (``actors.platform.self_trade``)."""
+
+    orders: tuple[Order, ...]
 
 
 @attrs.frozen(kw_only=True)
@@ -117,6 +142,12 @@ class LookUp:
 class CheckVenue:
     """Timer: reconcile the venue's open orders and positions with the order table and
     the portfolio (``actors.platform.checks``)."""
+
+
+@attrs.frozen(kw_only=True)
+class RenewOrders:
+    """Timer: renew the resting orders whose venue expiration comes within half their
+    TTL (``Capabilities.order_ttl_s``; ``actors.platform.renewals``)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -205,6 +236,14 @@ class SubmitOrders:
 
 @attrs.frozen(kw_only=True)
 class FillReceived:
+    fill: Fill
+
+
+@attrs.frozen(kw_only=True)
+class MakerFilled:
+    """A resting market-making quote filled in a market hedged across venues (to the
+    executor: ``hedge_cross_venue``)."""
+
     fill: Fill
 
 
@@ -372,8 +411,12 @@ class GetHeld:
 
 @attrs.frozen(kw_only=True)
 class Held:
-    exposed: frozenset[MarketId]  # a net position (YES - NO) other than zero
-    holding: frozenset[MarketId]  # any contracts (matched pairs too): a settlement pays them
+    """The markets the market maker holds (it works them off, ``exposed``) and those any
+    strategy holds (``anyone``: a settlement pays them)."""
+
+    exposed: frozenset[MarketId]  # the market maker's net position (YES - NO) is not zero
+    holding: frozenset[MarketId]  # the market maker holds contracts (matched pairs too)
+    anyone: frozenset[MarketId] = frozenset()  # any strategy holds contracts
 
 
 @attrs.frozen(kw_only=True)
@@ -393,7 +436,31 @@ class Subscribe:
 
 @attrs.frozen(kw_only=True)
 class GetPosition:
+    """One market's position: all of it, or only ``strategy``'s orders' (its name)."""
+
     market_id: MarketId
+    strategy: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ReserveBasket:
+    """Reserve every order of an arbitrage basket, all of them or none (a direct call):
+    the answer is one ``Reservation`` per ``Reserve``; if one is refused, those granted
+    before it are released, and each of the others is answered refused with its reason."""
+
+    reserves: tuple[Reserve, ...]
+
+
+@attrs.frozen(kw_only=True)
+class StrategyPnl:
+    """One strategy's PnL in the portfolio: realized, unrealized at the marks, the fees
+    paid and the contracts it holds."""
+
+    strategy: str
+    realized_pnl: Decimal
+    unrealized_pnl: Decimal
+    fees_paid: Decimal
+    contracts: Decimal
 
 
 @attrs.frozen(kw_only=True)
@@ -432,6 +499,33 @@ class ExposureReport:
     unrealized_pnl: Decimal
     daily_pnl: Decimal
     reservations: int
+    strategies: tuple[StrategyPnl, ...] = ()  # by strategy; the fields above are the total
+
+
+# --- executor ----------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class FollowMarkets:
+    """After a scan: the markets listed open, and those whose books the feeds carry
+    (``followed``): the executor reads the books of those its strategies trade."""
+
+    markets: tuple[Market, ...]
+    followed: frozenset[MarketId]
+
+
+@attrs.frozen(kw_only=True)
+class LegTimeout:
+    """Timer: an order of the executor that may still be unanswered."""
+
+    client_order_id: ClientOrderId
+
+
+@attrs.frozen(kw_only=True)
+class FillsOverdue:
+    """Timer: an execution whose orders ended may still wait for their fills."""
+
+    execution_id: str
 
 
 # --- MarketSupervisor ----------------------------------------------------------------
@@ -568,6 +662,11 @@ class ApplyRisk:
 class ApplyConfig:
     """The strategy's new settings (``predmm reload``): the MarketSupervisor selects and
     spawns with them and tells every MarketActor, which quotes with them from its next
-    quote."""
+    quote. ``venues``: each venue's market maker's config (``[strategy.venues.*]``), where
+    it is not ``config``."""
 
     config: MarketMakingConfig
+    venues: Mapping[Venue, MarketMakingConfig] = attrs.field(factory=dict)
+
+    def for_venue(self, venue: Venue) -> MarketMakingConfig:
+        return self.venues.get(venue, self.config)

@@ -52,6 +52,18 @@ class CoreStatus:
 
 
 @attrs.frozen(kw_only=True)
+class ExecutionTotals:
+    """What the executor did for one strategy: executions ended ``done`` or ``naked``,
+    what their baskets lock, and the contracts left unmatched."""
+
+    strategy: str
+    done: int = 0
+    naked: int = 0
+    locked: Decimal = Decimal(0)
+    naked_contracts: Decimal = Decimal(0)
+
+
+@attrs.frozen(kw_only=True)
 class EngineSnapshot:
     trading_state: TradingState
     markets: tuple[MarketStatus, ...]
@@ -63,17 +75,20 @@ class EngineSnapshot:
     core: tuple[CoreStatus, ...] = ()  # only the core actors that failed
     halt_reason: str | None = None  # trading HALTED by the watch, and why
     paper: bool = False  # every order is filled on paper; none reaches a venue
+    executions: tuple[ExecutionTotals, ...] = ()  # the executor's, per strategy
 
 
 class StatusBoard:
     def __init__(self) -> None:
         self._markets: dict[MarketId, MarketStatus] = {}
         self._positions: dict[MarketId, PositionView] = {}
+        self._strategy_positions: dict[str, dict[MarketId, PositionView]] = {}
         self._exposure: ExposureReport | None = None
         self._limits: Limits | None = None
         self._last_portfolio = -1e18
         self._core: dict[str, CoreStatus] = {}
         self._halt_reason: str | None = None
+        self._executions: dict[str, ExecutionTotals] = {}
         self.running = False
         self.paper = False
 
@@ -90,6 +105,18 @@ class StatusBoard:
         """The PortfolioActor's positions, as it last published them (on every change)."""
         return dict(self._positions)
 
+    def publish_strategy_position(self, strategy: str, view: PositionView) -> None:
+        book = self._strategy_positions.get(strategy)
+        if book is None:  # a new dict, whole, in one assignment
+            self._strategy_positions = {**self._strategy_positions, strategy: {}}
+            book = self._strategy_positions[strategy]
+        book[view.market_id] = view
+
+    def strategy_positions(self, strategy: str) -> dict[MarketId, PositionView]:
+        """The positions of ``strategy``'s orders, as the PortfolioActor last published
+        them (on every change)."""
+        return dict(self._strategy_positions.get(strategy, {}))
+
     def portfolio_due(self, now: float) -> bool:
         return now - self._last_portfolio >= PUBLISH_EVERY
 
@@ -98,6 +125,17 @@ class StatusBoard:
 
     def publish_core(self, status: CoreStatus) -> None:
         self._core[status.component] = status
+
+    def execution_done(self, strategy: str, step: str, locked: Decimal, naked: Decimal) -> None:
+        """An execution of the executor ended (``step``: done or naked)."""
+        prior = self._executions.get(strategy) or ExecutionTotals(strategy=strategy)
+        self._executions[strategy] = attrs.evolve(
+            prior,
+            done=prior.done + (step == "done"),
+            naked=prior.naked + (step != "done"),
+            locked=prior.locked + (locked if naked == 0 else Decimal(0)),
+            naked_contracts=prior.naked_contracts + naked,
+        )
 
     def halt(self, reason: str) -> None:
         """Trading is HALTED whatever the portfolio last published (it may be dead)."""
@@ -121,4 +159,5 @@ class StatusBoard:
             core=tuple(self._core[k] for k in sorted(self._core)),
             halt_reason=halt,
             paper=self.paper,
+            executions=tuple(self._executions[k] for k in sorted(self._executions)),
         )

@@ -8,7 +8,15 @@ them against its live orders (keep what is unchanged; amend where the venue can,
 else cancel and replace, Polymarket), applies the guards (quote age, price move, volume
 spike) and sends exits as IOC orders. Orders go straight to the exchange; write tokens
 are counted as the venues charge them (``Capabilities.order_tokens`` per create or
-amend, ``cancel_tokens`` per cancel).
+amend, ``cancel_tokens`` per cancel). With ``BacktestConfig.arbitrage`` the arbitrageur
+runs beside the market maker after each round of decisions (``backtest.arbitrage``):
+its fills are its own, and the risk limits count both strategies' holdings.
+
+Rewards are their own lines (``backtest.rewards``): the liquidity rewards estimated with the
+daemon's estimator on our resting quotes once a minute, the maker rebates of our maker
+fills, and what the simulator itself paid (at each UTC midnight, ``simulator.rewards``) or
+has accrued for the day so far; the PnL is trading only (reward payments left out of the
+cash).
 """
 
 from __future__ import annotations
@@ -20,9 +28,12 @@ from decimal import Decimal
 
 import attrs
 
+from predmm.backtest.arbitrage import ArbitrageRunner
 from predmm.backtest.metrics import BacktestResult, max_drawdown, sharpe
 from predmm.backtest.policy import Policy
+from predmm.backtest.rewards import RewardTally, SampleClock, rewards_of
 from predmm.backtest.risk import RiskCheck, limits_for, market_exposure
+from predmm.config.arbitrage import ArbitrageConfig
 from predmm.config.risk import RiskConfig
 from predmm.domain.book import OrderBook
 from predmm.domain.enums import Action, MarketStatus, OrderSide, TimeInForce, Venue
@@ -41,6 +52,7 @@ from predmm.simulator.universe import default_universe
 from predmm.strategies.inventory import InventoryTracker
 from predmm.strategies.mm_metrics import MarketMakingStats, combine
 from predmm.strategies.quoting import Quote, VolumeMeter, price_moved, quote_expired
+from predmm.strategies.rewards import leaves_band
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -60,12 +72,14 @@ class BacktestConfig:
     decide_every_s: float = 1.0  # how often each market is looked at (a book update)
     select_every_s: float = 60.0  # how often market selection is rerun (the supervisor)
     sample_every_s: float = 60.0  # the PnL path's sampling interval
+    rewards_every_s: float = 60.0  # the rewards estimate's sampling: a random second a minute
     maker_cash: Decimal = Decimal(10000)
     risk: RiskConfig = attrs.field(factory=RiskConfig)  # for policies with ``limits``
     start: datetime = DEFAULT_START
     time_scale: float = 1.0  # events resolve 8-24 h x time_scale after the start
     record_orders: bool = False  # keep every order sent (tests)
     flow: FlowConfig | None = None  # the simulator's traders (None: the calibrated flow)
+    arbitrage: ArbitrageConfig | None = None  # the arbitrageur beside the market maker
 
 
 @attrs.frozen
@@ -114,6 +128,7 @@ class _MarketState:
     looked_at: float = -1e9
     mark: Decimal | None = None
     settled: OrderSide | None = None
+    rewards: RewardTally = attrs.field(factory=RewardTally)
 
 
 class Backtest:
@@ -122,12 +137,14 @@ class Backtest:
     def __init__(self, policy: Policy, config: BacktestConfig | None = None) -> None:
         self.policy, self.cfg = policy, config or BacktestConfig()
         universe = default_universe(self.cfg.start, time_scale=self.cfg.time_scale, history=True)
+        self.universe = universe
         self.sim = Simulator(
             seed=self.cfg.seed,
             flow=True,
             universe=universe,
             maker_cash=self.cfg.maker_cash,
             flow_config=self.cfg.flow,
+            start=self.cfg.start,
         )
         self.ex = self.sim.exchange
         maker = self.sim.maker
@@ -167,7 +184,10 @@ class Backtest:
         self._seq = itertools.count(1)
         self._events: list[ExchangeEvent] = []
         self._exits: set[VenueOrderId] = set()
+        self._reward_clock = SampleClock(self.cfg.seed, self.cfg.rewards_every_s)
         self.ex.subscribe(self._events.append, types=(OrderFilled, MarketSettled))
+        arb = self.cfg.arbitrage
+        self.arb = ArbitrageRunner(self, arb) if arb is not None else None
 
     # the loop -----------------------------------------------------------------------
 
@@ -182,14 +202,29 @@ class Backtest:
             self.sim.advance(cfg.step_s)
             self.elapsed = i * cfg.step_s
             self._drain()
+            if self._reward_clock.due(self.elapsed):  # as the venue: before we react
+                self._sample_rewards()
             if i % select == 0 or i == 1:
                 self._select()
             if i % decide == 0:
                 self._decide_all()
+                if self.arb is not None:
+                    self.arb.step()
             if i % sample == 0:
                 self.equity.append(self.pnl())
         self._drain()
         return self._result()
+
+    def _sample_rewards(self) -> None:
+        """The daemon's estimate of the liquidity rewards of our resting quotes (the
+        book as the venue has it: ours in it)."""
+        for ms in self._states():
+            rewards = rewards_of(self.ex.spec(ms.market_id))
+            if rewards is None or self.ex.status(ms.market_id) is not MarketStatus.OPEN:
+                continue
+            ours = [(q.side, q.price, q.remaining) for q in ms.live.values()]
+            book = self.ex.book(ms.market_id)
+            ms.rewards.sample(rewards, book, ours, self.sim.now(), self.cfg.rewards_every_s)
 
     def _drain(self) -> None:
         """Fills and settlements that happened since the last look, in order."""
@@ -248,7 +283,9 @@ class Backtest:
         else:
             d = self.policy.desired(view, book.without(own), ms.inventory)
             desired, fair = d.quotes, d.fair
-        if self._needs_requote(ms, desired, fair):
+        live = {side: (q.price, q.remaining) for side, q in ms.live.items()}
+        left = leaves_band(desired, live, view, self.policy.config, book.without(own))
+        if self._needs_requote(ms, desired, fair) or left:
             self._apply(ms, view, desired)
             ms.stale = False
             ms.quoted_fair, ms.quoted_at = fair, self.sim.now()
@@ -401,17 +438,44 @@ class Backtest:
         """The PortfolioActor's reservation: refused when the order would pass a limit."""
         if self.risk is None:
             return False
-        exposures = {
-            m.market_id: market_exposure(
-                m.inventory, (_terms(q) for q in m.live.values() if q is not replacing)
-            )
-            for m in self._states()
-        }
         terms = Terms(side=quote.side, action=Action.BUY, price=quote.price, quantity=quote.size)
-        if self.risk.refusal(ms.market_id, terms, exposures) is None:
+        return self.refuses(ms.market_id, terms, replacing)
+
+    def refuses(self, market_id: MarketId, terms: Terms, replacing: _Live | None = None) -> bool:
+        """The PortfolioActor's check of ``terms`` against what both strategies hold and
+        the maker's quotes (but ``replacing``); counted when refused."""
+        if self.risk is None:
+            return False
+        held = self.arb.held if self.arb is not None else {}
+        exposures = {}
+        for m in self._states():
+            quotes = (_terms(q) for q in m.live.values() if q is not replacing)
+            exposure = market_exposure(m.inventory, quotes)
+            if m.market_id in held:
+                exposure = exposure + market_exposure(held[m.market_id], ())
+            exposures[m.market_id] = exposure
+        if self.risk.refusal(market_id, terms, exposures) is None:
             return False
         self.risk_refusals += 1
         return True
+
+    # the arbitrageur's hooks (``backtest.arbitrage``) ---------------------------------------
+
+    def drain(self) -> None:
+        self._drain()
+
+    def count_order(self, market_id: MarketId) -> None:
+        """A taker order sent: its write tokens and request."""
+        self.tokens += CAPABILITIES[market_id.venue].order_tokens
+        self.requests[market_id.venue]["create"] += 1
+
+    def cancel_quote(self, ms: _MarketState, live: _Live) -> None:
+        """A quote of the maker's pulled out of a taker order's way."""
+        self._cancel(ms, live)
+        ms.stale = True
+
+    def view_of(self, market_id: MarketId) -> Market | None:
+        return self._view(self.markets[market_id])
 
     def _record(
         self, ms: _MarketState, view: Market, quote: Quote, kind: str, post_only: bool
@@ -448,6 +512,11 @@ class Backtest:
     # fills and settlement -------------------------------------------------------------
 
     def _on_fill(self, fill: FillRecord) -> None:
+        if self.arb is not None and fill.order_id in self.arb.orders:
+            self.fills += 1
+            self.fees += fill.fee
+            self.arb.on_fill(fill)  # the arbitrageur's: not the maker's inventory
+            return
         ms = self.markets[fill.market_id]
         ms.inventory.apply_fill(fill.side, fill.quantity, fill.price, fill.action, fill.fee)
         self.fills += 1
@@ -456,6 +525,10 @@ class Backtest:
         if fill.order_id in self._exits:
             self.exit_fills += 1
             return
+        if not fill.is_taker:
+            ms.rewards.maker_fill(
+                rewards_of(self.ex.spec(fill.market_id)), fill.price, fill.quantity
+            )
         ts = fill.ts.timestamp() - self.cfg.start.timestamp()
         ms.stats.on_fill(ts, fill.side, fill.action, fill.price, fill.quantity, ms.mark)
 
@@ -463,6 +536,8 @@ class Backtest:
         ms = self.markets[event.market_id]
         ms.inventory.settle(event.result is OrderSide.YES)
         ms.settled, ms.live = event.result, {}
+        if self.arb is not None:
+            self.arb.settled(event.market_id, event.result is OrderSide.YES)
         ms.mark = ONE if event.result is OrderSide.YES else ZERO
 
     # views and figures ----------------------------------------------------------------
@@ -489,12 +564,25 @@ class Backtest:
             close_time=spec.close_time,
             as_of=self.sim.now(),
             min_order_size=spec.min_order_size,
+            rewards=rewards_of(spec),
         )
 
+    def paid(self) -> Decimal:
+        """What the simulator paid the maker in rewards and rebates (days ended)."""
+        ours = set(self.accounts.values())
+        return sum((p.paid for p in self.sim.rewards.payments if p.account_id in ours), ZERO)
+
+    def accrued(self) -> Decimal:
+        """The liquidity rewards the simulator has accrued to the maker today (not paid)."""
+        account = self.accounts[Venue.POLYMARKET]
+        return sum(self.sim.rewards.accrued(account, self.sim.now().date()).values(), ZERO)
+
     def pnl(self) -> Decimal:
-        """The exchange's view: cash of both maker accounts less what they started with,
-        plus every position marked at its market's last book mid."""
+        """The exchange's view: cash of both maker accounts less what they started with
+        (and less the rewards the venue paid: their own line), plus every position marked
+        at its market's last book mid."""
         cash = sum((self.ex.balance(a).cash for a in self.accounts.values()), ZERO)
+        cash -= self.paid()
         value = ZERO
         for account in self.accounts.values():
             for pos in self.ex.positions(account):
@@ -541,6 +629,11 @@ class Backtest:
             fees=self.fees,
             equity=tuple(self.equity),
             sample_interval_s=self.cfg.sample_every_s,
+            rewards=sum((m.rewards.liquidity for m in self.markets.values()), ZERO),
+            rebates=sum((m.rewards.rebates for m in self.markets.values()), ZERO),
+            rewards_paid=self.paid(),
+            rewards_accrued=self.accrued(),
+            arbitrage=self.arb.figures() if self.arb is not None else {},
         )
 
 

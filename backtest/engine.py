@@ -39,6 +39,7 @@ from predmm.backtest.engine_state import Mkt
 from predmm.backtest.fills import FillModel, Working, crossing, ioc_fills
 from predmm.backtest.portfolio import Portfolio
 from predmm.backtest.results import HORIZONS, FillRecord, MarketResult, RunResult
+from predmm.backtest.rewards import SampleClock
 from predmm.backtest.risk import RiskCheck, limits_for, market_exposure
 from predmm.config.risk import RiskConfig
 from predmm.domain.enums import Action, MarketStatus
@@ -100,6 +101,7 @@ class Replay:
         self.fill_log: list[FillRecord] = []
         self.sample_ms = 60_000
         self.next_sample: int | None = None
+        self.reward_clock = SampleClock(0)  # liquidity-rewards samples: once a minute of data
         self.waiting = config.trade_from_ms is not None  # before trade_from_ms
 
     # the loop -----------------------------------------------------------------------
@@ -124,6 +126,8 @@ class Replay:
                 self._due(ts)
             if ts >= self.next_sample:  # type: ignore[operator]
                 self._sample(ts)
+            if self.reward_clock.due(ts / 1000):
+                self._sample_rewards(ts)
             m, kind = self.mkts[markets[i]], kinds[i]
             if kind == ev.BOOK or kind == ev.DELTA:
                 if not m.has_book:  # a market with its first book: selection looks again
@@ -232,6 +236,8 @@ class Replay:
         )
         m.fills += 1
         m.fees += fee
+        if not taker:
+            m.rewards.maker_fill(m.info.rewards, price, qty)
         m.dirty = True
         if self.reserves:
             m.news.append(
@@ -440,6 +446,12 @@ class Replay:
                     m.sample(len(self.samples))
             self.next_sample += self.sample_ms
 
+    def _sample_rewards(self, ts: int) -> None:
+        """A rewards sample of every market at ``ts`` (the book before its event: the
+        book since the last update). A gap of minutes in the data counts as one sample."""
+        for m in self.mkts:
+            m.sample_rewards(ts)
+
     def _finish(self) -> None:
         for m in self.mkts:
             self._cancel_all(m)
@@ -464,6 +476,8 @@ class Replay:
             events=self.counts["events"],
             wall_s=wall,
             pnl=sum((r.pnl for r in results), ZERO),
+            rewards=sum((r.rewards for r in results), ZERO),
+            rebates=sum((r.rebates for r in results), ZERO),
             fills=sum(r.fills for r in results),
             fees=sum((r.fees for r in results), ZERO),
             orders=self.counts["orders"],

@@ -9,8 +9,9 @@ from predmm.backtest import events as ev
 from predmm.backtest.decision import MarketDecider, News
 from predmm.backtest.fills import EMPTY, Ladders, Working
 from predmm.backtest.results import HORIZONS, MarketResult
+from predmm.backtest.rewards import RewardTally
 from predmm.domain.book import Level, OrderBook
-from predmm.domain.enums import MarketStatus
+from predmm.domain.enums import MarketStatus, OrderSide
 from predmm.domain.market import Market
 from predmm.domain.ticks import TickSpec
 from predmm.strategies.inventory import InventoryTracker
@@ -50,6 +51,7 @@ class Mkt:
         self.net: list[Decimal] = []
         self._top: tuple[float, float] | None = None
         self._book_cache: tuple[int, OrderBook] | None = None
+        self.rewards = RewardTally()
 
     # the data -------------------------------------------------------------------------
 
@@ -144,7 +146,23 @@ class Mkt:
             close_time=ev.to_datetime(close) if close is not None else None,
             as_of=ev.to_datetime(ts),
             min_order_size=self.info.min_order_size,
+            rewards=self.info.rewards,
         )
+
+    def sample_rewards(self, ts: int) -> None:
+        """One sample of the liquidity rewards our resting quotes earn: the book as the
+        venue sees it is the data's with our live orders in it."""
+        rewards = self.info.rewards
+        if rewards is None or not rewards.pays_liquidity or not self.quotable:
+            return
+        ours = [(o.side, o.price, o.remaining) for o in self.orders.values() if o.live]
+        data = self.order_book()
+        book = OrderBook(
+            self.info.market_id,
+            data.yes_bids + tuple(Level(p, s) for side, p, s in ours if side is OrderSide.YES),
+            data.no_bids + tuple(Level(p, s) for side, p, s in ours if side is OrderSide.NO),
+        )
+        self.rewards.sample(rewards, book, ours, ev.to_datetime(ts))
 
     def order_book(self) -> OrderBook:
         cached = self._book_cache
@@ -195,6 +213,9 @@ class Mkt:
             net=tuple(self.net),
             settlement=self.info.settle_note,
             sample_s=sample_s,
+            rewards=self.rewards.liquidity,
+            rebates=self.rewards.rebates,
+            rewards_in_band=self.rewards.in_band_share,
         )
 
 

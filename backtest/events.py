@@ -32,6 +32,7 @@ import attrs
 
 from predmm.domain.enums import MarketStatus
 from predmm.domain.ids import EventId, MarketId
+from predmm.domain.market import Rewards
 from predmm.domain.ticks import TickSpec
 from predmm.simulator.exchange.fees import FeeSpec
 
@@ -88,6 +89,7 @@ class MarketInfo:
     listed_liquidity: Decimal = Decimal(0)  # from before the data, added to the book's
     liquidity_from_trades: bool = False  # no resting sizes: the dollars traded so far
     settle_note: str = ""  # how the outcome is known ("recorded", "inferred: ...")
+    rewards: Rewards | None = None  # what the venue pays makers (``backtest.rewards``)
 
 
 @attrs.define(slots=True)

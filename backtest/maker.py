@@ -91,7 +91,8 @@ class CoreMarket:
 
     @property
     def sized(self) -> bool:
-        return self.owner.config.fair_value_method == "microprice"
+        """The sizes at the touch count (any fair value but the mid: ``MarketCore.sized``)."""
+        return self.owner.config.fair_value_method != "mid"
 
     def decide(self, inp: MarketInput) -> list[Command]:
         now = inp.now

@@ -63,6 +63,11 @@ class BacktestResult:
     fees: Decimal
     equity: tuple[Decimal, ...] = attrs.field(repr=False)
     sample_interval_s: float = 60.0
+    rewards: Decimal = ZERO  # liquidity rewards, estimated (the daemon's estimator)
+    rebates: Decimal = ZERO  # maker rebates of the maker fills, estimated
+    rewards_paid: Decimal = ZERO  # what the simulator paid (rewards and rebates, days ended)
+    rewards_accrued: Decimal = ZERO  # liquidity rewards the simulator accrued today, unpaid
+    arbitrage: dict[str, Any] = attrs.field(factory=dict)  # the arbitrageur's, when it ran
 
     @property
     def markout_10s(self) -> Decimal:
@@ -84,4 +89,9 @@ class BacktestResult:
             "spread_capture": float(round(self.stats.spread_capture, 4)),
             "fees": float(self.fees),
             "risk_refusals": self.risk_refusals,
+            "rewards": float(round(self.rewards, 6)),
+            "rebates": float(round(self.rebates, 6)),
+            "rewards_paid": float(self.rewards_paid),
+            "rewards_accrued": float(round(self.rewards_accrued, 6)),
+            **({"arbitrage": self.arbitrage} if self.arbitrage else {}),
         }

@@ -20,6 +20,7 @@ from predmm.domain.orders import Signal
 from predmm.strategies.inventory import InventoryTracker
 from predmm.strategies.market_making import exit_signal
 from predmm.strategies.quoting import Quote, compute_quotes, select_markets
+from predmm.strategies.rewards import reward_quotes
 
 ONE = Decimal(1)
 
@@ -72,6 +73,7 @@ class StrategyPolicy:
 
     def desired(self, market: MarketView, book: OrderBook, inventory: InventoryTracker) -> Desired:
         decision = compute_quotes(market, inventory, self.config, book)
+        decision = reward_quotes(decision, market, inventory, self.config, book)
         if decision is None:
             return Desired(quotes={}, fair=None)
         return Desired(quotes={q.side: q for q in decision.quotes()}, fair=decision.fair_value)

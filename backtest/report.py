@@ -1,7 +1,8 @@
 """The HTML report of a backtest: one self-contained file (plots are PNGs embedded as
 base64 data, drawn by matplotlib's Agg backend; no script, no network), with the PnL
 path, the drawdown, the inventory per market, the markout curve, fill-rate and
-spread-capture tables per market, the strategy against the baseline, and the settings.
+spread-capture tables per market, the strategy against the baseline (the trading PnL, the
+liquidity rewards and maker rebates as their own lines, and their sum), and the settings.
 Written to a temporary file and renamed: a report is whole or absent."""
 
 from __future__ import annotations
@@ -87,6 +88,9 @@ def _table(head: list[str], rows: Iterable[list[Any]]) -> str:
 
 SUMMARY_KEYS = (
     "pnl",
+    "rewards",
+    "rebates",
+    "pnl_with_rewards",
     "sharpe",
     "max_drawdown",
     "fills",
@@ -114,6 +118,7 @@ def _fmt(value: object) -> str:
 
 def _market_table(run: RunResult) -> str:
     head = ["market", "fills", "quoted", "filled", "fill rate", "spread capture $", "PnL $"]
+    head += ["rewards $", "rebates $", "in band"]
     rows = [
         [
             m.title or m.market,
@@ -123,6 +128,9 @@ def _market_table(run: RunResult) -> str:
             f"{m.stats.fill_rate:.4f}",
             f"{m.stats.spread_capture:,.2f}",
             f"{m.pnl:,.2f}",
+            f"{m.rewards:,.4f}",
+            f"{m.rebates:,.4f}",
+            f"{m.rewards_in_band:.0%}",
         ]
         for m in run.markets
         if m.fills or m.stats.quoted_quantity

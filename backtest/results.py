@@ -15,6 +15,10 @@
   dollars.
 * ``fees``: dollars paid (maker fills are free on both venues' plain markets; exits pay
   the taker fee).
+* ``rewards``: liquidity rewards, estimated with the venue's formula on our resting quotes
+  sampled once a minute (``backtest.rewards``); ``rebates``: maker rebates of our maker
+  fills; both dollars and their own lines: ``pnl`` is trading only, ``pnl_with_rewards``
+  adds them.
 """
 
 from __future__ import annotations
@@ -57,12 +61,21 @@ class MarketResult:
     net: tuple[Decimal, ...] = attrs.field(repr=False)  # net YES - NO at each sample
     settlement: str = ""
     sample_s: float = 60.0
+    rewards: Decimal = ZERO
+    rebates: Decimal = ZERO
+    rewards_in_band: float = 0.0  # share of the rewards samples with both quotes in the band
 
     def summary(self) -> dict[str, Any]:
-        return figures(self.pnl, self.equity, self.sample_s, self.stats, self.fills, self.fees) | {
-            "title": self.title,
-            "settlement": self.settlement,
-        }
+        body = figures(self.pnl, self.equity, self.sample_s, self.stats, self.fills, self.fees)
+        return (
+            body
+            | _reward_lines(self.pnl, self.rewards, self.rebates)
+            | {
+                "rewards_in_band": round(self.rewards_in_band, 4),
+                "title": self.title,
+                "settlement": self.settlement,
+            }
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -89,6 +102,8 @@ class RunResult:
     notes: tuple[str, ...] = ()
     settings: dict[str, str] = attrs.field(factory=dict)
     fill_log: tuple[FillRecord, ...] = attrs.field(default=(), repr=False)
+    rewards: Decimal = ZERO  # liquidity rewards, estimated
+    rebates: Decimal = ZERO  # maker rebates of our maker fills
 
     @property
     def events_per_s(self) -> float:
@@ -112,6 +127,7 @@ class RunResult:
             "events_per_s": round(self.events_per_s, 1),
         }
         body = figures(self.pnl, self.equity, self.sample_s, self.stats, self.fills, self.fees)
+        body |= _reward_lines(self.pnl, self.rewards, self.rebates)
         tail = {
             "orders": self.orders,
             "cancels": self.cancels,
@@ -121,6 +137,14 @@ class RunResult:
             "notes": list(self.notes),
         }
         return head | body | tail
+
+
+def _reward_lines(pnl: Decimal, rewards: Decimal, rebates: Decimal) -> dict[str, float]:
+    return {
+        "rewards": _f(rewards),
+        "rebates": _f(rebates),
+        "pnl_with_rewards": _f(pnl + rewards + rebates),
+    }
 
 
 def _active(m: MarketResult) -> bool:

@@ -1,4 +1,5 @@
-"""One seeded simulated day per strategy: the presets, the defaults and a naive baseline.
+"""One seeded simulated day per strategy: the presets, the defaults, a naive baseline, and
+the defaults with the arbitrageur beside them (``arbitrage+mm``).
 
     python bench/day.py [--quick] [--seed N] [--jobs 2] [--flow calibrated|easy]
 
@@ -25,7 +26,10 @@ hours and marks what is held at the book mid.
 
 The presets and the defaults run the daemon's strategy code with its guards, exits and
 the PortfolioActor's default limits (``RiskConfig()``; the market contract limit is the
-tighter of it and ``max_position_size``). Quotes under a venue's minimum size
+tighter of it and ``max_position_size``). ``arbitrage+mm`` is the defaults with an
+``ArbitrageStrategy`` (default settings, the universe's taker fees) run beside them every
+second, as the daemon's executor runs it (``backtest.arbitrage``): the JSON says how many
+baskets it took, what they lock and what stayed unmatched. Quotes under a venue's minimum size
 (Polymarket: 5) are not sent. The baseline quotes mid +/- 0.02 with 10 contracts a side:
 no skew, no guards, no exits, no inventory or risk limit. The last line is one JSON
 object keyed by strategy name (with a few more figures: fills, orders, cancels, amends,
@@ -43,6 +47,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from predmm.backtest import (
@@ -54,9 +60,12 @@ from predmm.backtest import (
     run_backtest,
 )
 from predmm.config import PRESET_NAMES, MarketMakingConfig, load_preset
+from predmm.config.arbitrage import ArbitrageConfig
 from predmm.simulator.flow import PROFILES, FlowConfig
+from predmm.simulator.universe import default_universe
 
-STRATEGIES = ("baseline", "default", *PRESET_NAMES)
+ARBITRAGE_MM = "arbitrage+mm"
+STRATEGIES = ("baseline", "default", *PRESET_NAMES, ARBITRAGE_MM)
 FULL_S = 24 * 3600 + 120
 QUICK_S = 2 * 3600
 
@@ -64,16 +73,23 @@ QUICK_S = 2 * 3600
 def policy_for(name: str) -> Policy:
     if name == "baseline":
         return FixedSpreadPolicy(name=name, half_spread=Decimal("0.02"), size=Decimal(10))
-    config = MarketMakingConfig() if name == "default" else load_preset(name)
+    config = MarketMakingConfig() if name in ("default", ARBITRAGE_MM) else load_preset(name)
     return StrategyPolicy(name=name, config=config)
+
+
+def config_for(name: str, seed: int, duration_s: float, flow: str) -> BacktestConfig:
+    config = BacktestConfig(seed=seed, duration_s=duration_s, flow=FlowConfig.named(flow))
+    if name != ARBITRAGE_MM:
+        return config
+    fees = default_universe(config.start).taker_fees()  # the venues' rates of the day
+    return attrs.evolve(config, arbitrage=ArbitrageConfig(fees=fees))
 
 
 def run_one(
     name: str, seed: int, duration_s: float, flow: str = "calibrated"
 ) -> tuple[BacktestResult, float]:
     start = time.perf_counter()
-    config = BacktestConfig(seed=seed, duration_s=duration_s, flow=FlowConfig.named(flow))
-    result = run_backtest(policy_for(name), config)
+    result = run_backtest(policy_for(name), config_for(name, seed, duration_s, flow))
     return result, time.perf_counter() - start
 
 

@@ -37,9 +37,10 @@ def config_check(file: Path, no_secrets: bool) -> None:
     this machine, and the keys read; the daemon's journal and log file must be
     writable. Exit code: 0 when it is fine, 2 otherwise.
 
-    FILE is the daemon's settings file (tables [strategy], [risk], [kalshi],
-    [polymarket], [daemon]) or a strategy file (MarketMakingConfig keys at the top
-    level, like the presets).
+    FILE is the daemon's settings file (tables [strategy], [strategy.venues.*],
+    [arbitrage], [risk], [kalshi], [polymarket], [daemon]) or a strategy file
+    (MarketMakingConfig keys at the top level, like the presets). For a settings file it
+    also says each venue's own strategy values and whether the arbitrageur runs.
 
     \b
     Examples:
@@ -64,6 +65,28 @@ def config_check(file: Path, no_secrets: bool) -> None:
         _report(file, problems)
     assert settings is not None
     click.echo(settings_text(settings, title=f"{file}: OK; the settings it gives"), nl=False)
+    for line in _strategies_of(settings):
+        click.echo(line)
+
+
+def _strategies_of(settings: Settings) -> list[str]:
+    """Each venue's own strategy values (those that differ from [strategy]) and the
+    arbitrageur's settings, as comment lines."""
+    from predmm.config import config_to_dict
+
+    base = config_to_dict(settings.strategy)
+    lines = []
+    for venue, config in sorted(settings.strategy_venues.items(), key=lambda kv: kv[0].value):
+        own = {k: v for k, v in config_to_dict(config).items() if base[k] != v}
+        values = ", ".join(f"{k} = {v!r}" for k, v in own.items()) or "as [strategy]"
+        lines.append(f"# [strategy.venues.{venue.value}]: {values}")
+    arb = settings.arbitrage
+    if arb is not None:
+        lines.append(
+            f"# [arbitrage]: the arbitrageur runs (min_edge {arb.min_edge}, min_gain"
+            f" {arb.min_gain}, max_baskets {arb.max_baskets})"
+        )
+    return lines
 
 
 def _check_strategy_file(file: Path, data: dict[str, object]) -> None:

@@ -68,6 +68,7 @@ from predmm.cli.venues import (
     embedded_simulator,
     from_settings,
     from_sim_credentials,
+    kalshi_safety,
     with_links,
 )
 from predmm.cli.view import run_view
@@ -75,8 +76,10 @@ from predmm.config.dump import settings_text
 from predmm.config.risk import RiskConfig
 from predmm.config.settings import Settings
 from predmm.domain.errors import PredmmError
+from predmm.domain.fees import TakerFees
 from predmm.platforms.paper import wrap_if_paper
 from predmm.supervisors.engine import TradingEngine
+from predmm.supervisors.registry import register_settings
 
 __all__ = [  # what the tests and the other commands use of ``predmm run``
     "DEFAULT_JOURNAL",
@@ -141,10 +144,12 @@ async def venues_for(
     opts: RunOptions, settings: Settings, run: EmbeddedRun | None = None
 ) -> AsyncIterator[VenueSetup]:
     """The venues: an embedded simulator (no config, or --sim: the paper world of
-    ``run``), a running ``predmm sim`` (--sim-credentials), or the real venues of the
-    config file."""
+    ``run``), a running ``predmm sim`` (--sim-credentials; its trading keys from the
+    config, if given), or the real venues of the config file. Kalshi's safety net is the
+    config's ``[kalshi]`` keys' (the defaults without one) on every one of them."""
+    safety = kalshi_safety(settings.kalshi_safety)
     if opts.sim_credentials is not None:
-        yield from_sim_credentials(opts.sim_credentials)
+        yield from_sim_credentials(opts.sim_credentials, safety)
     elif not opts.embedded:
         yield from_settings(settings)
     else:
@@ -152,7 +157,7 @@ async def venues_for(
         from predmm.simulator.testing import running_simulator
 
         async with running_simulator(seed=opts.seed, flow=True, **embedded_simulator()) as running:
-            yield from_running_simulator(running, run)
+            yield from_running_simulator(running, run, safety)
 
 
 async def run_daemon(
@@ -202,8 +207,14 @@ def build_run(opts: RunOptions, settings: Settings, setup: VenueSetup, run_id: s
     engine = TradingEngine(
         settings.strategy, risk, clients, journal,
         seed=opts.seed, clear_halt=opts.clear_halt, run_id=run_id,
-        worlds=run_worlds(settings, setup),
+        worlds=run_worlds(settings, setup), clock=setup.clock, timings=opts.timings,
+        taker_fees=setup.fees,
     )  # fmt: skip
+    arbitrage = settings.arbitrage
+    if arbitrage is not None and setup.fees is not None and arbitrage.fees == TakerFees():
+        arbitrage = attrs.evolve(arbitrage, fees=setup.fees)  # the simulator's rates
+    venues = [c.venue for c in clients]
+    register_settings(engine, settings.strategy, settings.strategy_venues, arbitrage, venues)
     catalogue.engine = engine
     run = Run(engine=engine, clients=clients, catalogue=catalogue,
               stats=LiveStats(engine, journal), registry=registry, risk=risk)  # fmt: skip

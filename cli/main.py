@@ -48,7 +48,8 @@ def venue_options(f: Any) -> Any:
     f = click.option(
         "--sim-credentials",
         type=click.Path(file_okay=False, path_type=Path),
-        help="Use a running 'predmm sim' (the directory its --credentials-out wrote).",
+        help="Use a running 'predmm sim' (the directory its --credentials-out wrote); with"
+        " --config, the file's settings trade there (its venue tables need no credentials).",
     )(f)
     f = click.option(
         "--sim",
@@ -149,6 +150,7 @@ def run_command(
       predmm run --duration 60 --preset aggressive
       predmm run --config mm.toml --sim           # rehearse mm.toml on the simulator
       predmm run --sim-credentials ./sim-creds    # a separately running 'predmm sim'
+      predmm run --sim-credentials ./sim-creds --config mm.toml   # with mm.toml's settings
       predmm run --config predmm.toml             # real venues
       predmm run --config predmm.toml --paper     # real market data, orders on paper
     """

@@ -76,6 +76,7 @@ class EngineCollector(Collector):
         yield from self._venues()
         if self.stats is not None:
             yield from self._quality()
+            yield from self._rewards()
 
     def _markets(self, snap: Any) -> Iterator[Metric]:
         inventory = GaugeMetricFamily(
@@ -132,6 +133,7 @@ class EngineCollector(Collector):
         yield GaugeMetricFamily(
             "predmm_total_worst_loss_dollars", "worst-case loss, all", value=_f(exp.total_loss)
         )
+        yield from _strategies(snap)
 
     def _venues(self) -> Iterator[Metric]:
         connected = GaugeMetricFamily(
@@ -221,6 +223,63 @@ class EngineCollector(Collector):
         for h, v in sorted(totals.markouts.items()):
             markout.add_metric([f"{h:g}s"], _f(v))
         yield markout
+
+    def _rewards(self) -> Iterator[Metric]:
+        """The rewards earned today (UTC), estimated with the venue's formula on our
+        sampled quotes (liquidity) and from our maker fills (rebates)."""
+        assert self.stats is not None
+        liquidity = GaugeMetricFamily(
+            "predmm_rewards_estimated_dollars",
+            "liquidity rewards earned today (UTC), estimated from our sampled quotes",
+            labels=["market"],
+        )
+        rebates = GaugeMetricFamily(
+            "predmm_rebates_estimated_dollars",
+            "maker rebates earned today (UTC), estimated from our maker fills",
+            labels=["market"],
+        )
+        share = GaugeMetricFamily(
+            "predmm_rewards_share",
+            "our average share of today's liquidity-reward samples",
+            labels=["market"],
+        )
+        for market, r in sorted(self.stats.rewards.items()):
+            liquidity.add_metric([market], _f(r.dollars))
+            rebates.add_metric([market], _f(r.rebates))
+            share.add_metric([market], _f(r.share))
+        yield from (liquidity, rebates, share)
+
+
+def _strategies(snap: Any) -> Iterator[Metric]:
+    """Each strategy's PnL and holdings (the portfolio's), and the executor's outcomes."""
+    pnl = GaugeMetricFamily(
+        "predmm_strategy_pnl_dollars", "PnL per strategy", labels=["strategy", "kind"]
+    )
+    held = GaugeMetricFamily(
+        "predmm_strategy_contracts", "contracts held per strategy", labels=["strategy"]
+    )
+    for s in snap.exposure.strategies:
+        pnl.add_metric([s.strategy, "realized"], _f(s.realized_pnl))
+        pnl.add_metric([s.strategy, "unrealized"], _f(s.unrealized_pnl))
+        pnl.add_metric([s.strategy, "fees"], _f(s.fees_paid))
+        held.add_metric([s.strategy], _f(s.contracts))
+    runs = CounterMetricFamily(
+        "predmm_executions",
+        "executions of the executor (arbitrage baskets, hedges) by outcome",
+        labels=["strategy", "outcome"],
+    )
+    locked = GaugeMetricFamily(
+        "predmm_execution_locked_dollars", "what executed baskets lock", labels=["strategy"]
+    )
+    naked = GaugeMetricFamily(
+        "predmm_execution_naked_contracts", "contracts left unmatched", labels=["strategy"]
+    )
+    for e in snap.executions:
+        runs.add_metric([e.strategy, "done"], e.done)
+        runs.add_metric([e.strategy, "naked"], e.naked)
+        locked.add_metric([e.strategy], _f(e.locked))
+        naked.add_metric([e.strategy], _f(e.naked_contracts))
+    yield from (pnl, held, runs, locked, naked)
 
 
 def metrics_registry(

@@ -1,9 +1,11 @@
 """Live market-making figures of this run, for the view, the status lines, the metrics and
 ``predmm status``: fair values and two-sidedness sampled from the engine's snapshot every
 second, this run's fills, orders and order events read incrementally from the journal
-(read-only; the JournalActor stays the only writer), and what the reports need journaled
-beside them: each market's mark every ``mark_every`` seconds (and at the end), and the
-mark at fixed times after each fill (``FILL_HORIZONS``), told to the engine's journal.
+(read-only; the JournalActor stays the only writer), the day's estimated rewards per
+market, read from the journal each time the figures are published, and what the reports
+need journaled beside them: each market's mark every ``mark_every`` seconds (and at the
+end), and the mark at fixed times after each fill (``FILL_HORIZONS``), told to the
+engine's journal.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from loguru import logger
 from predmm.actors.direct import DirectRef
 from predmm.actors.journal.port import JournalPort
 from predmm.actors.journal.records import TradingStateRecord
+from predmm.actors.journal.rewards import RewardEstimate
 from predmm.actors.journal.schema import JournalError
 from predmm.actors.journal.store import Journal
 from predmm.actors.messages import GetPlatformStats, PlatformStats
@@ -70,6 +73,7 @@ class LiveStats:
         self.order_events: dict[tuple[Venue, str], int] = {}  # this run's, by event
         self.platform_stats: dict[Venue, PlatformStats] = {}
         self.trading_state: TradingStateRecord | None = None  # the journal's latest
+        self.rewards: dict[str, RewardEstimate] = {}  # today's (UTC), by market
 
     def _stats(self, key: str) -> MarketMakingStats:
         return self.markets.setdefault(key, MarketMakingStats())
@@ -168,8 +172,18 @@ class LiveStats:
         snaps = {k: s.snapshot(now) for k, s in self.markets.items()}
         return snaps, combine(snaps.values()) if snaps else None
 
+    def read_rewards(self, now: datetime) -> None:
+        """The journal's estimates of the rewards earned on ``now``'s UTC day."""
+        reader = self._open()
+        if reader is None:
+            return
+        with reader.snapshot():
+            rows = reader.reward_estimates(now.date())
+        self.rewards = {str(r.market_id): r for r in rows}
+
     def publish(self) -> None:
         """Write the live figures beside the journal for ``predmm status``."""
+        self.read_rewards(datetime.now(UTC))
         per_market, totals = self.per_market()
         exposure = self.engine.snapshot().exposure
         reported = exposure.events if exposure is not None else ()

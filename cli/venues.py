@@ -7,6 +7,7 @@ account for its lock: ``cli.locks``)."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -15,12 +16,20 @@ from typing import Any
 
 import attrs
 
+from predmm.actors.clock import Clock, WorldClock
 from predmm.cli.oneline import check_keys
 from predmm.config.risk import EventLink, RiskConfig
-from predmm.config.settings import PolymarketSettings, Settings, resolve_secrets
+from predmm.config.settings import (
+    KalshiSafetySettings,
+    PolymarketSettings,
+    Settings,
+    resolve_secrets,
+)
 from predmm.domain.enums import Venue
 from predmm.domain.errors import ConfigError
+from predmm.domain.fees import TakerFees
 from predmm.platforms.kalshi import KalshiPlatform
+from predmm.platforms.kalshi.safety import KalshiSafety
 from predmm.platforms.polymarket import PolymarketPlatform
 from predmm.platforms.venue import VenueClient
 from predmm.supervisors import worlds
@@ -29,6 +38,16 @@ from predmm.supervisors.worlds import VenueWorld, account_key
 EMBEDDED_NOISE_PER_MIN = 30.0  # noise trades per market per minute on the embedded exchange
 # the simulator's Kalshi front end rate-limits at the premier tier (a market maker's)
 SIMULATOR_KALSHI_TIER = "premier"
+
+
+def kalshi_safety(settings: KalshiSafetySettings | None = None) -> KalshiSafety:
+    """The client's safety net from the ``[kalshi]`` keys (the defaults: on); a 0 is off."""
+    s = settings or KalshiSafetySettings()
+    return KalshiSafety(
+        order_group_limit=s.order_group_limit or None,
+        order_ttl_s=s.order_ttl_s or None,
+        cancel_on_pause=s.cancel_on_pause,
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -43,8 +62,10 @@ class VenueAccount:
 class VenueSetup:
     clients: tuple[VenueClient, ...]
     links: tuple[EventLink, ...] = ()
+    fees: TakerFees | None = None  # the taker fees of its markets, when known (simulator)
     description: tuple[str, ...] = ()
     accounts: tuple[VenueAccount, ...] = ()
+    clock: Clock | None = None  # a simulated world's own time (None: the wall clock)
 
     @property
     def worlds(self) -> tuple[VenueWorld, ...]:
@@ -86,35 +107,68 @@ def _field(data: Mapping[str, Any], key: str, path: Path) -> str:
     return value
 
 
-def kalshi_from_file(path: Path) -> KalshiPlatform:
+def kalshi_from_file(
+    path: Path, clock: WorldClock | None = None, safety: KalshiSafety | None = None
+) -> KalshiPlatform:
     data = _read_json(path)
     key_path = Path(_field(data, "private_key_path", path))
     if not key_path.is_file():
         raise ConfigError(f"{path}: private_key_path {key_path} is not a file")
     key_id, base_url = _field(data, "key_id", path), _field(data, "base_url", path)
-    return _sim_kalshi(key_id, key_path, base_url, _field(data, "ws_url", path))
+    return _sim_kalshi(key_id, key_path, base_url, _field(data, "ws_url", path), clock, safety)
 
 
-def polymarket_from_file(path: Path) -> PolymarketPlatform:
+def polymarket_from_file(path: Path, clock: WorldClock | None = None) -> PolymarketPlatform:
     data = _read_json(path)
     try:
-        return _sim_polymarket(lambda key: _field(data, key, path), data)
+        return _sim_polymarket(lambda key: _field(data, key, path), data, clock)
     except ValueError as exc:
         raise ConfigError(f"{path}: {exc}") from None
 
 
-def _sim_kalshi(key_id: str, secret: str | Path, base_url: str, ws_url: str) -> KalshiPlatform:
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def world_clock_from_file(path: Path) -> WorldClock | None:
+    """The simulated world's time (``clock.json``, written for a world faster than the
+    wall clock), or None: the world keeps the wall's time."""
+    if not path.exists():
+        return None
+    data = _read_json(path)
+    try:
+        return WorldClock(
+            world_time=float(data["world_time"]),
+            wall_time=float(data["wall_time"]),
+            scale=float(data["time_scale"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"{path}: bad world clock: {exc!r}") from None
+
+
+def _sim_kalshi(
+    key_id: str,
+    secret: str | Path,
+    base_url: str,
+    ws_url: str,
+    clock: WorldClock | None = None,
+    safety: KalshiSafety | None = None,
+) -> KalshiPlatform:
     return KalshiPlatform(
         api_key=key_id,
         api_secret=secret,
         base_url=base_url,
         ws_url=ws_url,
         tier=SIMULATOR_KALSHI_TIER,
+        clock=clock.now if clock is not None else _utc_now,
+        safety=safety or kalshi_safety(),
     )
 
 
 def _sim_polymarket(
-    credential: Callable[[str], str], account: Mapping[str, Any]
+    credential: Callable[[str], str],
+    account: Mapping[str, Any],
+    clock: WorldClock | None = None,
 ) -> PolymarketPlatform:
     """A Polymarket client from the simulator's credentials, by their names in
     ``polymarket.json`` (and on ``PolymarketEndpoint``); ``account`` may hold the
@@ -129,6 +183,7 @@ def _sim_polymarket(
         clob_url=credential("clob_url"),
         gamma_url=credential("gamma_url"),
         ws_url=credential("ws_url"),
+        clock=clock.timestamp if clock is not None else time.time,
     )
 
 
@@ -147,32 +202,38 @@ def links_from_file(path: Path) -> tuple[EventLink, ...]:
         raise ConfigError(f"{path}: bad event link: {exc!r}") from None
 
 
-def from_sim_credentials(directory: Path) -> VenueSetup:
-    """The venues of a separately running ``predmm sim --credentials-out DIRECTORY``."""
+def from_sim_credentials(directory: Path, safety: KalshiSafety | None = None) -> VenueSetup:
+    """The venues of a separately running ``predmm sim --credentials-out DIRECTORY``
+    (and its world's time, if it runs faster than the wall clock: ``clock.json``);
+    ``safety``: the Kalshi client's safety net (default: on, the ``[kalshi]`` defaults)."""
     kalshi, poly = directory / "kalshi.json", directory / "polymarket.json"
     if not kalshi.exists() and not poly.exists():
         raise ConfigError(
             f"{directory}: no kalshi.json or polymarket.json "
             "(run 'predmm sim --credentials-out DIR' first)"
         )
+    clock = world_clock_from_file(directory / "clock.json")
     clients: list[VenueClient] = []
     described: list[str] = []
     accounts: list[VenueAccount] = []
     if kalshi.exists():
-        k = kalshi_from_file(kalshi)
+        k = kalshi_from_file(kalshi, clock, safety)
         clients.append(k)
         described.append(f"kalshi      {_read_json(kalshi)['base_url']}")
         accounts.append(_account(k, _read_json(kalshi)["key_id"], worlds.simulator))
     if poly.exists():
-        p = polymarket_from_file(poly)
+        p = polymarket_from_file(poly, clock)
         clients.append(p)
         described.append(f"polymarket  {_read_json(poly)['clob_url']}")
         accounts.append(_account(p, "", worlds.simulator))
+    if clock is not None:
+        described.append(f"world time  {clock.scale:g}x the wall clock")
     return VenueSetup(
         clients=tuple(clients),
         links=links_from_file(directory / "events.json"),
         description=tuple(described),
         accounts=tuple(accounts),
+        clock=clock,
     )
 
 
@@ -189,6 +250,7 @@ def from_settings(settings: Settings, environ: Mapping[str, str] | None = None) 
             api_key=secrets["kalshi.key_id"],
             api_secret=secrets["kalshi.private_key"],
             base_url=settings.kalshi.base_url,
+            safety=kalshi_safety(settings.kalshi.safety),
         )
         clients.append(kalshi)
         described.append(f"kalshi      {settings.kalshi.base_url}")
@@ -228,21 +290,25 @@ def _polymarket(pm: PolymarketSettings, secrets: Mapping[str, str]) -> Polymarke
         raise ConfigError(f"[polymarket]: {exc}") from None
 
 
-def from_running_simulator(running: Any, run: EmbeddedRun | None = None) -> VenueSetup:
+def from_running_simulator(
+    running: Any, run: EmbeddedRun | None = None, safety: KalshiSafety | None = None
+) -> VenueSetup:
     """The venues of an in-process simulator (``simulator.testing.running_simulator``);
     ``run``: the ``predmm run`` it was started for, whose paper world it is (None: a
-    simulator like any other, known by its address)."""
+    simulator like any other, known by its address); ``safety``: the Kalshi client's
+    safety net (default: on)."""
     k, p = running.kalshi, running.polymarket
     links = tuple(
         EventLink(event_id=link.event_id, markets=link.markets, outcome=link.outcome)
         for link in running.sim.links()
     )
-    kalshi = _sim_kalshi(k.key_id, k.private_key_pem, k.base_url, k.ws_url)
+    kalshi = _sim_kalshi(k.key_id, k.private_key_pem, k.base_url, k.ws_url, safety=safety)
     poly = _sim_polymarket(lambda key: str(getattr(p, key)), attrs.asdict(p))
     world_of: WorldOf = worlds.simulator if run is None else run.world
     return VenueSetup(
         clients=(kalshi, poly),
         links=links,
+        fees=running.sim.universe.taker_fees(),
         description=(
             f"kalshi      {k.base_url} (embedded simulator)",
             f"polymarket  {p.clob_url} (embedded simulator)",

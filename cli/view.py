@@ -212,6 +212,7 @@ def header(data: ViewData) -> Text:
         text.append(f"\n {core.component}: ")
         text.append(core.health, style=HEALTH_STYLE.get(core.health, ""))
         text.append(f" ({core.note})" if core.note else "")
+    _strategies(text, snap)
     if totals is not None:
         text.append(
             f"\n fills {totals.fills}  fill rate {fmt.percent(totals.fill_rate)}"
@@ -222,6 +223,27 @@ def header(data: ViewData) -> Text:
             )
         )
     return text
+
+
+def _strategies(text: Text, snap: EngineSnapshot) -> None:
+    """A line per strategy when there are several: its PnL, and the executor's outcomes."""
+    exp = snap.exposure
+    mine = exp.strategies if exp is not None else ()
+    runs = {e.strategy: e for e in snap.executions}
+    if len(mine) < 2 and not runs:
+        return
+    for s in mine:
+        text.append(
+            f"\n {s.strategy}: realized {fmt.money(s.realized_pnl)}"
+            f"  unrealized {fmt.money(s.unrealized_pnl)}  holds {s.contracts:g}"
+        )
+        e = runs.get(s.strategy)
+        if e is not None:
+            text.append(
+                f"  executions {e.done} done, {e.naked} naked  locked {fmt.money(e.locked)}"
+            )
+            if e.naked_contracts:
+                text.append(f"  {e.naked_contracts:g} contracts NAKED", style="bold red")
 
 
 def render(data: ViewData) -> Group:

@@ -19,15 +19,19 @@ from predmm.config.accounts import account_problems
 from predmm.config.loader import PRESET_NAMES, load_preset, structure_value
 from predmm.config.market_making import MarketMakingConfig
 from predmm.config.risk import RiskConfig
+from predmm.config.settings import has_kalshi_credentials
 from predmm.domain.errors import ConfigError
 
-TOP_KEYS = ("preset", "strategy", "risk", "kalshi", "polymarket", "daemon")
+TOP_KEYS = ("preset", "strategy", "arbitrage", "risk", "kalshi", "polymarket", "daemon")
 SECRET_NAMES = {
     "kalshi": ("key_id", "private_key"),
     "polymarket": ("private_key", "api_key", "api_secret", "api_passphrase"),
 }
 VENUE_TEXT_KEYS = {"kalshi": ("base_url",), "polymarket": ("clob_url", "gamma_url", "ws_url")}
-VENUE_OTHER_KEYS = {"kalshi": (), "polymarket": ("signature_type", "funder")}  # own checks
+VENUE_OTHER_KEYS = {  # own checks
+    "kalshi": ("order_group_limit", "order_ttl_s", "cancel_on_pause"),
+    "polymarket": ("signature_type", "funder"),
+}
 DAEMON_KEYS = ("journal", "metrics_port", "log_file")
 
 
@@ -74,8 +78,19 @@ def settings_problems(
     for key, value in data.items():
         if key not in TOP_KEYS:
             problems.append(Problem(where=source, message=_unknown(key, value, TOP_KEYS, home)))
+    from predmm.config.check_strategies import arbitrage_problems, strategy_venue_problems
+
     preset = preset or _preset(data.get("preset"), source, problems)
-    problems += strategy_problems(data.get("strategy", {}), preset, source, home)
+    table = data.get("strategy", {})
+    venues = table.get("venues") if isinstance(table, dict) else None
+    if isinstance(table, dict):  # [strategy.venues.*] is checked below
+        table = {k: v for k, v in table.items() if k != "venues"}
+    mine = strategy_problems(table, preset, source, home)
+    problems += mine
+    if venues is not None and not mine:  # each venue's values over a [strategy] that is fine
+        problems += strategy_venue_problems(venues, table, preset, source, home)
+    if "arbitrage" in data:
+        problems += arbitrage_problems(data["arbitrage"], source)
     problems += risk_problems(data.get("risk", {}), f"{source} [risk]", home)
     for venue in ("kalshi", "polymarket"):
         if venue in data:
@@ -108,10 +123,15 @@ def _not_a_table(value: Any, where: str, name: str) -> Problem | None:
 
 
 def strategy_problems(
-    table: Any, preset: str | None, source: str, home: Mapping[str, str] | None = None
+    table: Any,
+    preset: str | None,
+    source: str,
+    home: Mapping[str, str] | None = None,
+    name: str = "strategy",
 ) -> list[Problem]:
-    """The [strategy] table (or a strategy file's top level) over ``preset``."""
-    where = f"{source} [strategy]" + (f" over preset {preset}" if preset else "")
+    """The [strategy] table (or a strategy file's top level, or a venue's ``name``d
+    table of the same keys) over ``preset``."""
+    where = f"{source} [{name}]" + (f" over preset {preset}" if preset else "")
     bad = _not_a_table(table, source, "strategy")
     if bad is not None:
         return [bad]
@@ -205,9 +225,10 @@ def venue_problems(venue: str, table: Any, source: str) -> list[Problem]:
         return [bad]
     known = list(VENUE_TEXT_KEYS[venue])
     problems = []
+    credentials = venue != "kalshi" or has_kalshi_credentials(table)  # else trading keys only
     for name in SECRET_NAMES[venue]:
         known += [f"{name}_env", f"{name}_file"]
-        problems += _secret_ref_problems(table, name, where)
+        problems += _secret_ref_problems(table, name, where) if credentials else []
     others = VENUE_OTHER_KEYS[venue]
     for key, value in table.items():
         if key in SECRET_NAMES[venue] or key in others:
@@ -219,6 +240,7 @@ def venue_problems(venue: str, table: Any, source: str) -> list[Problem]:
             problems.append(Problem(where=where, message=message))
     if venue == "kalshi":
         problems += _kalshi_url_problems(table.get("base_url", "demo"), where)
+        problems += [Problem(where=where, message=m) for m in kalshi_safety_problems(table)]
     else:
         problems += [Problem(where=where, message=m) for m in account_problems(table)]
     return problems
@@ -235,6 +257,35 @@ def _secret_ref_problems(table: Mapping[str, Any], name: str, where: str) -> lis
     if len(given) != 1:
         return [Problem(where=where, message=f"give exactly one of {name}_env or {name}_file")]
     return []
+
+
+def kalshi_safety_problems(table: Mapping[str, Any]) -> list[str]:
+    """What is wrong with the [kalshi] table's safety net: ``order_group_limit`` (0 to a
+    million), ``order_ttl_s`` (0, or 5 s to a day: renewed every sixth of it),
+    ``cancel_on_pause`` (true or false)."""
+    problems = [
+        _whole_number(table, "order_group_limit", 0, 1_000_000),
+        _whole_number(table, "order_ttl_s", 0, 86_400),
+    ]
+    ttl = table.get("order_ttl_s", 0)
+    if problems[1] is None and 0 < ttl < 5:
+        problems[1] = (
+            f"key 'order_ttl_s' has a bad value {ttl}: 0 (no expiry) or at least 5 seconds"
+            " (orders are renewed every sixth of it)"
+        )
+    pause = table.get("cancel_on_pause", True)
+    if not isinstance(pause, bool):
+        problems.append(f"key 'cancel_on_pause' has a bad value {pause!r}: expected true or false")
+    return [p for p in problems if p is not None]
+
+
+def _whole_number(table: Mapping[str, Any], key: str, low: int, high: int) -> str | None:
+    value = table.get(key, low)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        return (
+            f"key {key!r} has a bad value {value!r}: expected a whole number from {low} to {high}"
+        )
+    return None
 
 
 def _kalshi_url_problems(url: Any, where: str) -> list[Problem]:

@@ -29,6 +29,9 @@ KALSHI_TEMPLATE = """\
 # base_url = "demo"              # "production", "demo" or an https URL ending in /trade-api/v2
 # key_id_env = "KALSHI_KEY_ID"
 # private_key_file = "~/.config/predmm/kalshi.pem"   # or private_key_env = "KALSHI_PRIVATE_KEY"
+# order_group_limit = 100        # the safety net: contracts matched in 15 s (0: no group)
+# order_ttl_s = 60               # orders expire unless renewed (0: good till cancelled)
+# cancel_on_pause = true         # Kalshi cancels our orders when trading pauses
 """
 POLYMARKET_TEMPLATE = """\
 # [polymarket]                   # uncomment to trade Polymarket
@@ -74,12 +77,13 @@ def _secret(name: str, ref: SecretRef) -> dict[str, str]:
 
 
 def _kalshi(k: KalshiSettings) -> dict[str, Any]:
+    """The table as it was read: its credentials (none in a table of trading keys only,
+    for a run on ``predmm sim``) and its safety net."""
     named = {url: name for name, url in KALSHI_URLS.items()}
-    return {
-        "base_url": named.get(k.base_url, k.base_url),
-        **_secret("key_id", k.key_id),
-        **_secret("private_key", k.private_key),
-    }
+    out: dict[str, Any] = {"base_url": named.get(k.base_url, k.base_url)}
+    if k.key_id != SecretRef() or k.private_key != SecretRef():
+        out |= _secret("key_id", k.key_id) | _secret("private_key", k.private_key)
+    return out | attrs.asdict(k.safety)
 
 
 def _polymarket(p: PolymarketSettings) -> dict[str, Any]:

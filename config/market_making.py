@@ -10,7 +10,35 @@ import attrs
 
 from predmm.domain.errors import ConfigError
 
-FairValueMethod = Literal["mid", "microprice"]
+FairValueMethod = Literal["mid", "microprice", "cross_venue"]
+FAIR_VALUE_METHODS = ("mid", "microprice", "cross_venue")
+
+
+class FrozenConfigError(attrs.exceptions.FrozenInstanceError):
+    """A field of a frozen config was assigned: the message says how to change it."""
+
+    def __init__(self, message: str) -> None:
+        AttributeError.__init__(self, message)
+        self.msg = message
+
+
+def evolve_hint(cls: type) -> type:
+    """Make assigning to a field of the frozen ``cls`` raise ``FrozenConfigError`` naming
+    ``attrs.evolve`` (the usage guide writes ``config.paper_mode = True``)."""
+    name = cls.__name__
+
+    def refuse(self: object, field: str, value: object) -> None:
+        raise FrozenConfigError(
+            f"{name} is frozen: {field} cannot be assigned; derive a changed copy with"
+            f" attrs.evolve(config, {field}={value!r})"
+        )
+
+    def refuse_delete(self: object, field: str) -> None:
+        refuse(self, field, None)
+
+    cls.__setattr__ = refuse  # type: ignore[assignment,method-assign]
+    cls.__delattr__ = refuse_delete  # type: ignore[assignment,method-assign]
+    return cls
 
 
 def _positive(inst: object, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -54,6 +82,7 @@ def _int(default: int, *validators: Any) -> Any:
     return attrs.field(default=default, validator=list(validators))
 
 
+@evolve_hint
 @attrs.frozen(kw_only=True)
 class MarketMakingConfig:
     """Settings of ``MarketMakingStrategy``. Frozen: derive a changed copy with
@@ -73,6 +102,8 @@ class MarketMakingConfig:
     quote_size: int = _int(10, _positive)
     max_position_size: int = _int(100, _positive)
     fair_value_method: FairValueMethod = attrs.field(default="mid")
+    # a quote filled on one venue is hedged at once on the other venue's linked market
+    hedge_cross_venue: bool = False
     # market selection
     max_markets: int = _int(10, _positive)
     min_liquidity: Decimal = _dec("5000", _non_negative)
@@ -96,6 +127,11 @@ class MarketMakingConfig:
     exit_aggressive_hours: float = attrs.field(default=0.5, validator=_non_negative)
     # paper trading: fills simulated locally against real market data
     paper_mode: bool = False
+    # liquidity rewards (strategies.rewards): quotes inside the venue's reward band and at
+    # its minimum size when the limits allow; below min_spread only if the band needs it
+    # and rewards_below_min_spread says so
+    rewards_aware: bool = False
+    rewards_below_min_spread: bool = False
 
     def __attrs_post_init__(self) -> None:
         if not self.min_spread <= self.base_spread <= self.max_spread:
@@ -120,9 +156,10 @@ class MarketMakingConfig:
             "approaching_close_hours",
         )
         _ordered(self, "volume_spike_window_seconds", "volume_spike_lookback_seconds")
-        if self.fair_value_method not in ("mid", "microprice"):
+        if self.fair_value_method not in FAIR_VALUE_METHODS:
             raise ConfigError(
-                f"fair_value_method = {self.fair_value_method!r}: must be 'mid' or 'microprice'"
+                f"fair_value_method = {self.fair_value_method!r}: must be one of"
+                f" {', '.join(map(repr, FAIR_VALUE_METHODS))}"
             )
 
 

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import enum
 from decimal import Decimal
 
 import attrs
 
+from predmm.config.arbitrage import ArbitrageConfig
 from predmm.config.market_making import MarketMakingConfig
 from predmm.config.risk import RiskConfig
+from predmm.config.settings import KalshiSafetySettings
 
 STRATEGY_DOCS = {
     "min_spread": "lowest spread, dollars of a $1 contract",
@@ -21,7 +24,10 @@ STRATEGY_DOCS = {
     "inventory_spread_multiplier": "spread multiplier past the skew threshold",
     "quote_size": "contracts per quote",
     "max_position_size": "largest holding of either side in one market",
-    "fair_value_method": '"mid" or "microprice" of the book without our orders',
+    "fair_value_method": '"mid" or "microprice" of the book without our orders, or'
+    ' "cross_venue": the depth-weighted microprice of its book and its linked markets\'',
+    "hedge_cross_venue": "a quote filled on one venue is hedged at once on the linked market"
+    " of the other (taker, never at a loss)",
     "max_markets": "markets quoted at once (most liquid first)",
     "min_liquidity": "dollars of liquidity a market needs to be quoted",
     "max_time_to_resolution_hours": "markets closing later are not quoted",
@@ -40,6 +46,11 @@ STRATEGY_DOCS = {
     "exit_min_inventory": "marketable exit only when absolute net exceeds this",
     "exit_aggressive_hours": "inside this window: the exit takes the best ask (marketable)",
     "paper_mode": "simulate fills locally against the venues' real market data",
+    "rewards_aware": "keep quotes inside a market's liquidity-reward band (within the "
+    "venue's max spread of the midpoint) and at its minimum size, when the limits allow "
+    "(see How a quote is made)",
+    "rewards_below_min_spread": "with rewards_aware: let the spread go below min_spread "
+    "where the reward band is narrower than min_spread",
 }
 
 RISK_DOCS = {
@@ -58,11 +69,36 @@ RISK_DOCS = {
 }
 
 
+KALSHI_DOCS = {
+    "order_group_limit": "contracts our orders may match in 15 s before Kalshi cancels them "
+    "all and takes no more (the order group's limit; 0: no order group)",
+    "order_ttl_s": "seconds an order rests unless renewed (GTD; renewed while predmm runs; "
+    "0: good till cancelled, else at least 5)",
+    "cancel_on_pause": "Kalshi cancels our orders when trading pauses (`cancel_order_on_pause`)",
+}
+
+ARBITRAGE_DOCS = {
+    "min_edge": "the least each basket (paying $1) must lock after both venues' taker fees",
+    "min_gain": "the least a signal must lock in all, dollars",
+    "max_baskets": "most baskets (contracts a leg) one signal buys",
+    "cross_venue": "(a) one outcome on both venues: YES on one, NO on the other",
+    "within_market": "(b) the YES ask and the NO ask of one market summing below $1",
+    "within_market_venues": "the venues where (b) is looked for",
+    "exhaustive_events": "(c) the YES asks of a mutually exclusive, exhaustive event below $1",
+    "first_leg": '"fok" or "ioc": the thinner leg, sent first',
+    "other_legs": '"ioc" or "fok": the other legs, each sized to what the first filled',
+}
+
+
 def _default(value: object) -> str:
     if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
         return f"{value:g}" if isinstance(value, float) else str(value)
     if isinstance(value, tuple):
         return "none"
+    if isinstance(value, frozenset):
+        return "`[" + ", ".join(f'"{v.value}"' for v in sorted(value, key=str)) + "]`"
+    if isinstance(value, enum.Enum):
+        return f"`{value.value}`"
     return f"`{str(value).lower() if isinstance(value, bool) else value}`"
 
 
@@ -70,7 +106,7 @@ def _table(cls: type, docs: dict[str, str]) -> list[str]:
     rows = ["| key | default | meaning |", "| --- | --- | --- |"]
     default = cls()
     for field in attrs.fields(cls):
-        if not field.init:
+        if not field.init or field.name not in docs:
             continue
         rows.append(
             f"| `{field.name}` | {_default(getattr(default, field.name))} | {docs[field.name]} |"
@@ -81,8 +117,19 @@ def _table(cls: type, docs: dict[str, str]) -> list[str]:
 def reference() -> str:
     lines = ["`[strategy]` (MarketMakingConfig; a preset file holds these at its top level):", ""]
     lines += _table(MarketMakingConfig, STRATEGY_DOCS)
+    lines += [
+        "",
+        "`[strategy.venues.kalshi]`, `[strategy.venues.polymarket]`: any `[strategy]` key"
+        " but `paper_mode`, for that venue's market maker (the rest as in `[strategy]`).",
+        "",
+        "`[arbitrage]` (ArbitrageConfig; present: the arbitrageur runs beside the market maker):",
+        "",
+    ]
+    lines += _table(ArbitrageConfig, ARBITRAGE_DOCS)
     lines += ["", "`[risk]` (RiskConfig):", ""]
     lines += _table(RiskConfig, RISK_DOCS)
+    lines += ["", "`[kalshi]` trading keys (Kalshi's venue-side safety net, on by default):", ""]
+    lines += _table(KalshiSafetySettings, KALSHI_DOCS)
     return "\n".join(lines) + "\n"
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import attrs
 
-from predmm.config.market_making import to_decimal
+from predmm.config.market_making import evolve_hint, to_decimal
 from predmm.domain.errors import ConfigError
 from predmm.domain.ids import EventId, MarketId
 
@@ -153,6 +153,7 @@ def _link_fields(value: Any) -> dict[str, Any]:
     return value
 
 
+@evolve_hint
 @attrs.frozen(kw_only=True)
 class RiskConfig:
     """Limits of the PortfolioActor. Dollars are Decimal, contracts integers."""

@@ -5,6 +5,11 @@ preset = "conservative"          # optional: start from a preset
 
 [strategy]                       # MarketMakingConfig keys, over the preset
 base_spread = "0.05"
+[strategy.venues.polymarket]     # a venue's own values of any [strategy] key
+base_spread = "0.055"
+
+[arbitrage]                      # ArbitrageConfig keys: runs the arbitrageur too
+min_edge = "0.01"
 
 [risk]                           # RiskConfig keys
 max_event_loss = "150"
@@ -17,6 +22,9 @@ markets = ["kalshi:KXFEDDECISION-26DEC-C25", "polymarket:0xabc..."]
 base_url = "demo"                # "production", "demo" or a URL ending in /trade-api/v2
 key_id_env = "KALSHI_KEY_ID"
 private_key_file = "~/.config/predmm/kalshi.pem"   # or private_key_env = "KALSHI_PRIVATE_KEY"
+order_group_limit = 100          # the safety net: contracts matched in 15 s (0: no group)
+order_ttl_s = 60                 # orders expire unless renewed (0: good till cancelled)
+cancel_on_pause = true           # Kalshi cancels our orders when trading pauses
 
 [polymarket]
 private_key_env = "POLY_PRIVATE_KEY"
@@ -33,7 +41,9 @@ metrics_port = 9464              # 0: no metrics endpoint
 
 Secrets are never written in the file itself: a venue section names the environment
 variables (``*_env``) or key files (``*_file``) that hold them, and ``resolve_secrets``
-reads them when the daemon starts.
+reads them when the daemon starts. A ``[kalshi]`` table without credentials holds only
+its trading keys (the safety net): for ``predmm run --sim-credentials DIR --config FILE``,
+whose venues come from the simulator.
 """
 
 from __future__ import annotations
@@ -47,9 +57,11 @@ from typing import Any
 import attrs
 
 from predmm.config.accounts import funder_of, signature_type_of
+from predmm.config.arbitrage import ArbitrageConfig, arbitrage_config_from_dict
 from predmm.config.loader import load_preset, structure_config
 from predmm.config.market_making import MarketMakingConfig
 from predmm.config.risk import RiskConfig, risk_config_from_dict
+from predmm.domain.enums import Venue
 from predmm.domain.errors import ConfigError
 
 KALSHI_URLS = {
@@ -83,10 +95,34 @@ class SecretRef:
 
 
 @attrs.frozen(kw_only=True)
+class KalshiSafetySettings:
+    """Kalshi's venue-side safety net (``platforms.kalshi.safety``), on by default:
+    ``order_group_limit`` contracts our orders may match in 15 s before Kalshi cancels
+    them all (0: no order group); ``order_ttl_s`` seconds an order rests unless renewed
+    (0: good till cancelled; at least 5); ``cancel_on_pause``: Kalshi cancels our orders
+    when trading pauses."""
+
+    order_group_limit: int = 100
+    order_ttl_s: int = 60
+    cancel_on_pause: bool = True
+
+
+@attrs.frozen(kw_only=True)
 class KalshiSettings:
     base_url: str
     key_id: SecretRef
     private_key: SecretRef
+    safety: KalshiSafetySettings = attrs.field(factory=KalshiSafetySettings)
+
+    def trading_keys_only(self) -> KalshiSettings:
+        """The table without its account (no credentials, the default URL): how a
+        rehearsal on a simulator trades, not where."""
+        return KalshiSettings(
+            base_url=KALSHI_URLS["demo"],
+            key_id=SecretRef(),
+            private_key=SecretRef(),
+            safety=self.safety,
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -112,14 +148,22 @@ class DaemonSettings:
 @attrs.frozen(kw_only=True)
 class Settings:
     strategy: MarketMakingConfig = attrs.field(factory=MarketMakingConfig)
+    # a venue's market maker where ``[strategy.venues.<venue>]`` changes some keys
+    strategy_venues: Mapping[Venue, MarketMakingConfig] = attrs.field(factory=dict)
+    arbitrage: ArbitrageConfig | None = None  # ``[arbitrage]``: the arbitrageur runs too
     risk: RiskConfig = attrs.field(factory=RiskConfig)
     kalshi: KalshiSettings | None = None
     polymarket: PolymarketSettings | None = None
     daemon: DaemonSettings = attrs.field(factory=DaemonSettings)
     preset: str | None = None
 
+    @property
+    def kalshi_safety(self) -> KalshiSafetySettings:
+        """The Kalshi safety net of this run (the defaults without a ``[kalshi]``)."""
+        return self.kalshi.safety if self.kalshi is not None else KalshiSafetySettings()
 
-_TOP = {"preset", "strategy", "risk", "kalshi", "polymarket", "daemon"}
+
+_TOP = {"preset", "strategy", "arbitrage", "risk", "kalshi", "polymarket", "daemon"}
 
 
 def is_strategy_file(data: Mapping[str, Any]) -> bool:
@@ -173,8 +217,15 @@ def settings_from_dict(
         raise ConfigError(f"{problems[0]}{hint}")
     preset = preset or data.get("preset")
     base = load_preset(preset) if preset is not None else None
+    table = data.get("strategy", {})
+    strategy = structure_config({k: v for k, v in table.items() if k != "venues"}, source, base)
+    arbitrage = data.get("arbitrage")
     return Settings(
-        strategy=structure_config(data.get("strategy", {}), source, base),
+        strategy=strategy,
+        strategy_venues=_strategy_venues(table.get("venues", {}), strategy, source),
+        arbitrage=None
+        if arbitrage is None
+        else arbitrage_config_from_dict(arbitrage, f"{source} [arbitrage]"),
         risk=risk_config_from_dict(data.get("risk", {}), f"{source} [risk]"),
         kalshi=_kalshi(data["kalshi"]) if "kalshi" in data else None,
         polymarket=_polymarket(data["polymarket"]) if "polymarket" in data else None,
@@ -183,18 +234,43 @@ def settings_from_dict(
     )
 
 
+def _strategy_venues(
+    venues: Mapping[str, Any], base: MarketMakingConfig, source: str
+) -> dict[Venue, MarketMakingConfig]:
+    """``[strategy.venues.<venue>]``: each venue's changes over ``[strategy]`` (checked
+    by ``config.check``)."""
+    return {
+        Venue(name): structure_config(changes, f"{source} [strategy.venues.{name}]", base)
+        for name, changes in venues.items()
+    }
+
+
 def _secret(table: Mapping[str, Any], name: str) -> SecretRef:
     file = table.get(f"{name}_file")
     return SecretRef(env=table.get(f"{name}_env"), file=Path(file) if file else None)
 
 
 def _kalshi(table: Mapping[str, Any]) -> KalshiSettings:
+    """A table without credentials (``has_kalshi_credentials``) holds only the trading
+    keys (the safety net): a run on ``predmm sim``, whose credentials are the simulator's."""
     url = table.get("base_url", "demo")
+    credentials = has_kalshi_credentials(table)
     return KalshiSettings(
         base_url=KALSHI_URLS.get(url, url),
-        key_id=_secret(table, "key_id"),
-        private_key=_secret(table, "private_key"),
+        key_id=_secret(table, "key_id") if credentials else SecretRef(),
+        private_key=_secret(table, "private_key") if credentials else SecretRef(),
+        safety=KalshiSafetySettings(
+            order_group_limit=table.get("order_group_limit", 100),
+            order_ttl_s=table.get("order_ttl_s", 60),
+            cancel_on_pause=table.get("cancel_on_pause", True),
+        ),
     )
+
+
+def has_kalshi_credentials(table: Mapping[str, Any]) -> bool:
+    """Whether a [kalshi] table names any credential (then it must name them all)."""
+    names = ("key_id", "private_key")
+    return any(f"{name}{tail}" in table for name in names for tail in ("", "_env", "_file"))
 
 
 def _polymarket(table: Mapping[str, Any]) -> PolymarketSettings:

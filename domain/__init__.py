@@ -18,6 +18,7 @@ from predmm.domain.errors import (
     DuplicateClientOrderId,
     InvalidTransition,
     LimitExceeded,
+    OffGridCount,
     OffGridPrice,
     OrderNotFound,
     OrderRejected,
@@ -28,7 +29,7 @@ from predmm.domain.errors import (
     VenueUnavailable,
 )
 from predmm.domain.ids import ClientOrderId, EventId, FillId, MarketId, VenueOrderId
-from predmm.domain.market import Market, MarketView
+from predmm.domain.market import IncentiveProgram, Market, MarketView, Rewards
 from predmm.domain.orders import ORDER_STATE_TABLE, Fill, Order, OrderEvent, Signal, apply
 from predmm.domain.ticks import PriceBand, TickSpec
 
@@ -42,6 +43,7 @@ __all__ = [
     "EventId",
     "Fill",
     "FillId",
+    "IncentiveProgram",
     "InvalidTransition",
     "Level",
     "LimitExceeded",
@@ -49,6 +51,7 @@ __all__ = [
     "MarketId",
     "MarketStatus",
     "MarketView",
+    "OffGridCount",
     "OffGridPrice",
     "Order",
     "OrderBook",
@@ -61,6 +64,7 @@ __all__ = [
     "PredmmError",
     "PriceBand",
     "RateLimited",
+    "Rewards",
     "Signal",
     "TickSpec",
     "TimeInForce",

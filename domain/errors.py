@@ -24,8 +24,17 @@ class OffGridPrice(PredmmError):
     """A price that the market's tick grid does not contain."""
 
 
+class OffGridCount(PredmmError):
+    """A contract count that the market's count step does not allow (a fraction of a
+    contract on a whole-contract market)."""
+
+
 class LimitExceeded(PredmmError):
     """An order would take an exposure past one of its limits."""
+
+
+class NotJournaled(PredmmError):
+    """Orders the journal could not record before they were to be sent: none was sent."""
 
 
 class VenueError(PredmmError):

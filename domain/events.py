@@ -29,6 +29,11 @@ class PlaceResult:
     venue_order_id: VenueOrderId | None = None
     filled_quantity: Decimal = Decimal(0)
     reason: str = ""  # the venue's code or message on rejection
+    # when the venue will cancel the order unless it is renewed (None: never)
+    expires_at: datetime | None = None
+    # refused because the venue's safety net for the account tripped (Kalshi: the order
+    # group is triggered): the venue takes nothing more until it is re-armed
+    tripped: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -166,6 +171,16 @@ class MarketStatusChanged:
 
 
 @attrs.frozen(kw_only=True)
+class SafetyNetTripped:
+    """The venue's own safety net for our account fired (Kalshi: our order group's
+    limit of matched contracts in 15 s was passed, or it was triggered): it cancelled
+    the orders it covers and takes no more until it is re-armed."""
+
+    reason: str
+    venue_ts: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
 class MarketSettled:
     """The venue resolved a market (Kalshi ``market_lifecycle_v2`` ``determined``)."""
 
@@ -183,4 +198,5 @@ VenueEvent = (
     | TickSizeChanged
     | MarketStatusChanged
     | MarketSettled
+    | SafetyNetTripped
 )

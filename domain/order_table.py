@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Hashable, Iterator
+from datetime import datetime
 from decimal import Decimal
 from typing import Generic, TypeVar
 
@@ -230,6 +231,7 @@ class OrderTable:
             filled_quantity=filled,
             venue_order_id=venue_id,
             reason=result.reason,
+            expires_at=result.expires_at or order.expires_at,
         )
         self._after_answer(result.client_order_id)
 
@@ -268,13 +270,28 @@ class OrderTable:
             self._answered(coid)
             self.apply(coid, self._event_for(order, S.REJECTED), reason=reason)
 
-    def amended(self, coid: ClientOrderId, price: Decimal, quantity: Decimal) -> None:
+    def amended(
+        self,
+        coid: ClientOrderId,
+        price: Decimal,
+        quantity: Decimal,
+        expires_at: datetime | None = None,
+    ) -> None:
         order = self._orders.get(coid)
         if order is not None and not order.status.is_terminal:
-            self._store(attrs.evolve(order, price=price, quantity=quantity), None)
+            expiry = expires_at or order.expires_at
+            changed = attrs.evolve(order, price=price, quantity=quantity, expires_at=expiry)
+            self._store(changed, None)
+
+    def renewed(self, coid: ClientOrderId, expires_at: datetime | None) -> None:
+        """The venue moved a resting order's expiry (a renewal)."""
+        order = self._orders.get(coid)
+        if order is not None and not order.status.is_terminal and expires_at is not None:
+            self._store(attrs.evolve(order, expires_at=expires_at), None)
 
     def fill(self, fill: Fill) -> Fill | None:
-        """Count a fill once (None for a duplicate); returns it with our client order id."""
+        """Count a fill once (None for a duplicate); returns it with our client order id
+        and its order's strategy."""
         if fill.fill_id in self.seen_fills:
             self.duplicate_fills += 1
             return None
@@ -293,7 +310,9 @@ class OrderTable:
         current = self._orders.get(coid)
         if current is None or total >= current.filled_quantity:
             self._owed.discard(coid)
-        return fill if fill.client_order_id == coid else attrs.evolve(fill, client_order_id=coid)
+        if fill.client_order_id == coid and fill.strategy == order.strategy:
+            return fill
+        return attrs.evolve(fill, client_order_id=coid, strategy=order.strategy)
 
     def cancel_unconfirmed(self, coid: ClientOrderId) -> None:
         """The venue did not say what became of a cancelled order: look it up (a fill may

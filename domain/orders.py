@@ -1,4 +1,9 @@
-"""Orders, fills, signals and the order state transition table."""
+"""Orders, fills, signals and the order state transition table.
+
+Every order and fill carries the name of the strategy it belongs to (``strategy``: its
+attribution in the journal, the positions and the PnL); ``MARKET_MAKING`` is the market
+maker's, and an empty tag (an order journaled before strategies were named, or one the
+venue shows that no journal knows) is the market maker's too (``strategy_of``)."""
 
 from __future__ import annotations
 
@@ -13,6 +18,15 @@ from predmm.domain.errors import InvalidTransition
 from predmm.domain.ids import ClientOrderId, FillId, MarketId, VenueOrderId
 
 S = OrderStatus
+
+MARKET_MAKING = "market_making"  # the market maker's tag (every MarketMakingStrategy's)
+ARBITRAGE = "arbitrage"
+
+
+def strategy_of(tag: str) -> str:
+    """The strategy an order or fill tagged ``tag`` belongs to: untagged is the market
+    maker's (the only strategy before there were several)."""
+    return tag or MARKET_MAKING
 
 
 class OrderEvent(enum.Enum):
@@ -105,6 +119,10 @@ class Order:
     venue_order_id: VenueOrderId | None = None
     created_at: datetime | None = None
     reason: str = ""
+    # when the venue cancels it unless it is renewed (a short GTD of the venue-side
+    # safety net: Kalshi ``expiration_time``); None: it rests until cancelled
+    expires_at: datetime | None = None
+    strategy: str = ""  # the strategy that placed it (``strategy_of``)
 
     @property
     def remaining(self) -> Decimal:
@@ -143,6 +161,7 @@ class Fill:
     ts: datetime | None = None  # venue time
     received_ts: datetime | None = None
     provisional: bool = False
+    strategy: str = ""  # its order's strategy, once the order table knows it
 
     @property
     def notional(self) -> Decimal:

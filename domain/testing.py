@@ -15,7 +15,7 @@ import attrs
 
 from predmm.domain.enums import MarketStatus, Venue
 from predmm.domain.ids import EventId, MarketId
-from predmm.domain.market import Market
+from predmm.domain.market import IncentiveProgram, Market, Rewards
 from predmm.domain.ticks import TickSpec
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
@@ -36,6 +36,9 @@ class FakeMarket:
     close_time: datetime | None = None
     as_of: datetime | None = None
     min_order_size: Decimal = Decimal(0)
+    rewards: Rewards | None = None
+    incentives: tuple[IncentiveProgram, ...] = ()
+    count_step: Decimal = Decimal(1)
 
     @property
     def hours_to_close(self) -> float | None:

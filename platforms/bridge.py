@@ -10,11 +10,16 @@ actor thread: it would stop every actor in the process.
 Market data is conflated here, per market, before it reaches an actor (pykka inboxes
 are unbounded): the ``Conflator`` keeps the latest book of each market, tells the
 market's actor that one waits (at most one such message outstanding) and hands the
-newest state to the actor when it takes it.
+newest state to the actor when it takes it. Other actors may follow a market's book too
+(``follow``: the executor reads the books of linked markets, a market valued across
+venues reads its linked market's): each is told ``DataReady`` of that market when a new
+book arrives (at most one outstanding per follower and market) and reads it with
+``peek``, which takes nothing from the market's own actor.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
@@ -150,6 +155,13 @@ class _Slot:
     watch: Watch | None = None  # what the actor reads of a book (None: everything)
     taken: OrderBook | None = None  # the valid book the actor last took
     taken_key: tuple[object, ...] | None = None  # watch.key(taken)
+    followers: dict[int, _Follower] = attrs.field(factory=dict)  # by id(ref)
+
+
+@attrs.define
+class _Follower:
+    ref: Any
+    notified: bool = False
 
 
 class Bridge:
@@ -204,6 +216,10 @@ class Bridge:
         a full or closed channel answers a job with an error instead (told like any
         answer)."""
         return self.run_soon(self._put_all, tuple(jobs))
+
+    def start_soon(self, fn: Callable[..., Awaitable[object]], *args: object) -> bool:
+        """Start the task ``fn(*args)`` in the trio loop soon (from any thread)."""
+        return self.run_soon(self._nursery.start_soon, fn, *args)
 
     def call_later(self, delay: float, ref: Tellable, message: object) -> bool:
         """Tell ``message`` to ``ref`` after ``delay`` seconds of trio time."""
@@ -276,6 +292,27 @@ class Bridge:
         with trio.fail_after(timeout):
             await done.wait()
         return box[0]
+
+
+async def called_back(start: Callable[[Callable[[bool], None]], object], timeout: float) -> bool:
+    """Call ``start(done)`` and wait, in trio without blocking the loop, until some
+    thread calls ``done(ok)``: ``ok``; False if nobody does within ``timeout``."""
+    token = trio.lowlevel.current_trio_token()
+    answer: list[bool] = []
+    arrived = trio.Event()
+
+    def land(ok: bool) -> None:
+        answer.append(ok)
+        arrived.set()
+
+    def done(ok: bool) -> None:
+        with contextlib.suppress(trio.RunFinishedError):
+            token.run_sync_soon(land, ok)
+
+    start(done)
+    with trio.move_on_after(timeout):
+        await arrived.wait()
+    return bool(answer) and answer[0]
 
 
 def _dropped(job: VenueJob, exc: BaseException) -> Exception:
@@ -375,6 +412,34 @@ class Conflator:
             slot.taken_key = _key(slot.watch, slot.taken)
         return message
 
+    def follow(self, market_id: MarketId, ref: Any) -> None:
+        """Tell ``ref`` ``DataReady(market_id)`` when a new book of ``market_id`` arrives
+        (at most one outstanding until it ``peek``s), from now on."""
+        with self._lock:
+            slot = self._slot(market_id)
+            slot.followers[id(ref)] = _Follower(ref=ref, notified=slot.valid)
+        if slot.valid:
+            safe_tell(ref, DataReady(market_id=market_id))
+
+    def unfollow(self, market_id: MarketId, ref: Any) -> None:
+        with self._lock:
+            slot = self._slots.get(market_id)
+            if slot is not None:
+                slot.followers.pop(id(ref), None)
+
+    def peek(self, market_id: MarketId, ref: Any = None) -> tuple[OrderBook | None, Watch | None]:
+        """The newest whole book of ``market_id`` (None while the feed has lost it) and
+        what its own actor quotes there (its ``Watch``: our prices), leaving them to its
+        actor; ``ref``: the follower reading, told again on the next new book."""
+        with self._lock:
+            slot = self._slots.get(market_id)
+            if slot is None:
+                return None, None
+            follower = slot.followers.get(id(ref)) if ref is not None else None
+            if follower is not None:
+                follower.notified = False
+            return (slot.book if slot.valid else None), slot.watch
+
     def watch(self, market_id: MarketId, watch: Watch) -> bool:
         """The actor's ``watch`` from now on: a book that changes nothing it reads is
         kept without telling it. True if the newest book, kept so under the old watch,
@@ -427,14 +492,20 @@ class Conflator:
 
     def _update(self, market_id: MarketId, change: Callable[[_Slot], None]) -> None:
         """``change`` the market's slot under the lock; then tell its actor that something
-        new waits, unless nothing is new or a DataReady is already outstanding."""
+        new waits, unless nothing is new or a DataReady is already outstanding; and its
+        followers whose last DataReady they have read."""
         with self._lock:
             slot = self._slot(market_id)
+            book, valid = slot.book, slot.valid
             change(slot)
             notify = slot.pending and not slot.notified
             slot.notified = slot.notified or notify
+            moved = slot.book is not book or slot.valid != valid
+            followers = _due(slot) if slot.followers and moved else ()
         if notify:
             self._notify(market_id)
+        for ref in followers:
+            safe_tell(ref, DataReady(market_id=market_id))
 
     def _notify(self, market_id: MarketId) -> None:
         ref = self._routes.get(market_id)
@@ -457,6 +528,16 @@ class Conflator:
     def _detach(self, market_id: MarketId, ref: pykka.ActorRef[Any]) -> None:
         if self._routes.get(market_id) is ref:
             del self._routes[market_id]
+
+
+def _due(slot: _Slot) -> list[Any]:
+    """The followers of a slot to tell (the lock held): those not told already."""
+    due = []
+    for follower in slot.followers.values():
+        if not follower.notified:
+            follower.notified = True
+            due.append(follower.ref)
+    return due
 
 
 def _key(watch: Watch | None, book: OrderBook | None) -> tuple[object, ...] | None:

@@ -49,6 +49,10 @@ class Capabilities:
     write_burst: Decimal
     order_tokens: Decimal
     cancel_tokens: Decimal
+    # the venue cancels a resting order this many seconds after it was placed or last
+    # renewed (an amend at the same price and size: ``amend_order``), unless renewed
+    # (None: orders rest until cancelled); the PlatformActor renews them
+    order_ttl_s: int | None = None
 
 
 @runtime_checkable

@@ -37,9 +37,11 @@ from predmm.simulator.exchange import (
 )
 from predmm.simulator.exchange.clock import DEFAULT_START
 from predmm.simulator.exchange.events import ExchangeEvent
+from predmm.simulator.exchange.model import MarketSpec
 from predmm.simulator.faults import Faults
 from predmm.simulator.flow import Flow, FlowConfig
 from predmm.simulator.plans import OutcomeLink
+from predmm.simulator.rewards import RewardsDesk
 from predmm.simulator.tally import RequestTally
 from predmm.simulator.universe import Universe, default_universe
 
@@ -73,7 +75,15 @@ class Simulator:
 
     ``flow=False`` lists the markets with empty books and no other traders; tests and the
     daemon then see only their own orders. ``maker`` is the market maker's Trader
-    (``maker_cash`` dollars on each venue)."""
+    (``maker_cash`` dollars on each venue). A market of the universe is listed when its
+    open time comes (``simulator.rolling`` lists new ones as old ones resolve). ``rewards``
+    pays the makers' liquidity rewards and rebates (``simulator.rewards``;
+    ``rewards_sample_s``: its sampling period).
+
+    ``time_scale``: how many simulated seconds pass per second of wall time when served
+    (``simulator.server.run_clock``): a world k times as fast, whose request-timestamp
+    windows are k times as wide in simulated seconds (the network's delays are wall
+    time); its clients read its time from ``simulator.credentials.write_world_clock``."""
 
     def __init__(
         self,
@@ -87,6 +97,8 @@ class Simulator:
         flow_config: FlowConfig | None = None,
         mine_after_s: float = 2.0,
         confirm_after_s: float = 4.0,
+        time_scale: float = 1.0,
+        rewards_sample_s: float = 60.0,
     ) -> None:
         self.seed = seed
         self.clock = SimClock(start)
@@ -102,9 +114,17 @@ class Simulator:
         self._deferred: list[tuple[float, int, Deferred]] = []
         self._deferred_seq = itertools.count()
         self._paused_by_plan: set[MarketId] = set()
+        self.time_scale = time_scale
+        self._unlisted: list[MarketSpec] = []  # by open time: listed when it comes
         for spec in self.universe.specs:
-            self.exchange.list_market(spec, MarketStatus.OPEN)
+            if spec.open_time is not None and spec.open_time > start:
+                self._unlisted.append(spec)
+            else:
+                self.exchange.list_market(spec, MarketStatus.OPEN)
+        self._unlisted.sort(key=lambda spec: spec.open_time or start)
         self.exchange.subscribe(self._on_event, types=(TradePrinted,))
+        # samples the makers' quotes (once a minute, as the venue) and pays at UTC midnight
+        self.rewards = RewardsDesk(self.exchange, seed=seed, sample_s=rewards_sample_s)
         self.maker = self.create_trader("mm", cash=maker_cash)
         self.flow = (
             Flow(self.exchange, self.universe, seed=seed, config=flow_config) if flow else None
@@ -169,15 +189,23 @@ class Simulator:
 
     def advance(self, seconds: float) -> None:
         """Move simulated time: scheduled pauses, deferred work, GTD expiry, the flow's
-        agents and resolutions, and Polymarket trades' MATCHED -> MINED -> CONFIRMED
-        progress."""
+        agents and resolutions, Polymarket trades' MATCHED -> MINED -> CONFIRMED
+        progress, and the rewards' samples and payments (``simulator.rewards``)."""
         self.clock.advance(seconds)
+        self._list_due()
         self._apply_pauses()
         self._run_deferred()
         self.exchange.expire_orders()
         if self.flow is not None:
             self.flow.advance(seconds)
         self._progress_trades()
+        self.rewards.advance()
+
+    def _list_due(self) -> None:
+        """List the universe's markets whose open time has come."""
+        now = self.clock.now()
+        while self._unlisted and (self._unlisted[0].open_time or now) <= now:
+            self.exchange.list_market(self._unlisted.pop(0), MarketStatus.OPEN)
 
     def _run_deferred(self) -> None:
         now = self.clock.timestamp()
@@ -191,6 +219,13 @@ class Simulator:
             item.done = True
 
     def _apply_pauses(self) -> None:
+        for venue in Venue:
+            paused = self.faults.in_trading_pause(venue)
+            if paused != self.exchange.trading_paused(venue):
+                if paused:
+                    self.exchange.pause_trading(venue)
+                else:
+                    self.exchange.resume_trading(venue)
         now = self.clock.timestamp()
         for pause in self.faults.pauses:
             mid = pause.market_id

@@ -231,3 +231,18 @@ def write_event_links(directory: Path, links: Sequence[OutcomeLink]) -> Path:
     out = directory / "events.json"
     out.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
     return out
+
+
+def write_world_clock(
+    directory: Path, *, world_time: float, wall_time: float, scale: float
+) -> Path:
+    """Write ``clock.json``: the time of a simulated world that runs ``scale`` times as
+    fast as the wall clock (``Simulator(time_scale=...)``), as one reading of both
+    clocks taken together (Unix seconds): at wall time ``w`` the world's time is
+    ``world_time + scale * (w - wall_time)``. A daemon on the world reads its time from
+    it (``predmm run --sim-credentials``): its market hours, exits and UTC days."""
+    directory.mkdir(parents=True, exist_ok=True)
+    body = {"world_time": world_time, "wall_time": wall_time, "time_scale": scale}
+    out = directory / "clock.json"
+    out.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
+    return out

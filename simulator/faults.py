@@ -140,6 +140,16 @@ class ScheduledPause:
     end: float
 
 
+@attrs.frozen(kw_only=True)
+class ScheduledTradingPause:
+    """A venue-wide trading pause (Kalshi's Thursday maintenance): placements and amends
+    refused, cancels allowed, ``cancel_order_on_pause`` orders cancelled at its start."""
+
+    venue: Venue
+    start: float
+    end: float
+
+
 @attrs.define(eq=False)
 class _Armed:
     rule: FaultRule
@@ -163,6 +173,7 @@ class Faults:
         self._restarts: dict[Venue, list[_Window]] = {}
         self._post_only: dict[Venue, list[_Window]] = {}
         self.pauses: list[ScheduledPause] = []
+        self.trading_pauses: list[ScheduledTradingPause] = []
         self.fired: list[FiredFault] = []
 
     def bind_clock(self, clock: Callable[[], float]) -> None:
@@ -184,6 +195,7 @@ class Faults:
         self._restarts.clear()
         self._post_only.clear()
         self.pauses.clear()
+        self.trading_pauses.clear()
 
     def fail_next(
         self, venue: Venue, route: str = "*", *, status: int = 500, count: int = 1
@@ -265,6 +277,19 @@ class Faults:
         pause = ScheduledPause(market_id=market_id, start=start, end=start + seconds)
         self.pauses.append(pause)
         return pause
+
+    def schedule_trading_pause(
+        self, venue: Venue, start: float, seconds: float
+    ) -> ScheduledTradingPause:
+        """Pause trading on every market of ``venue`` from simulated time ``start`` for
+        ``seconds`` (Kalshi: ``GET /exchange/status`` says ``trading_active: false``)."""
+        pause = ScheduledTradingPause(venue=venue, start=start, end=start + seconds)
+        self.trading_pauses.append(pause)
+        return pause
+
+    def in_trading_pause(self, venue: Venue) -> bool:
+        now = self._clock()
+        return any(p.venue is venue and p.start <= now < p.end for p in self.trading_pauses)
 
     # consulting ----------------------------------------------------------------------
 

@@ -177,6 +177,9 @@ class Flow:
         self._events = [e for plan in universe.events for e in self._new_events(plan)]
         self._event_of = {mid: e for e in self._events for mid in e.markets}
         self._offsets = dict.fromkeys(self._event_of, 0.0)
+        # markets of the universe the exchange lists later (``Simulator`` lists each at
+        # its open time): their traders start when they are listed
+        self._unlisted = {mid for mid in self._event_of if not exchange.has_market(mid)}
         self.traders = traders_for(self)
         self._open_books()
 
@@ -184,8 +187,18 @@ class Flow:
         """Markets open with the liquidity providers' quotes resting (a market maker that
         starts at once sees two-sided books, as on an established venue)."""
         for mid, event in self._event_of.items():
-            if not event.resolved and self.exchange.status(mid) is MarketStatus.OPEN:
+            if not event.resolved and self._open(mid):
                 self.traders.open(mid)
+
+    def _open(self, mid: MarketId) -> bool:
+        return mid not in self._unlisted and self.exchange.status(mid) is MarketStatus.OPEN
+
+    def _listed(self) -> None:
+        """Markets listed since the last step: their traders start from now (no backlog
+        of trades at once, the providers' view from the fair value of now)."""
+        for mid in sorted((m for m in self._unlisted if self.exchange.has_market(m)), key=str):
+            self._unlisted.discard(mid)
+            self.traders.listed(mid)
 
     def _new_events(self, plan: EventPlan) -> list[FlowEvent]:
         events = [
@@ -245,8 +258,10 @@ class Flow:
         for event in self._events:
             if not event.resolved:
                 self._walk(event, h)
+        if self._unlisted:
+            self._listed()
         for mid, event in self._event_of.items():
-            if event.resolved or self.exchange.status(mid) is not MarketStatus.OPEN:
+            if event.resolved or not self._open(mid):
                 continue
             self.traders.act(mid, h)
         now = self.exchange.clock.now()
@@ -263,6 +278,8 @@ class Flow:
         if not event.informed_done and self.elapsed >= event.next_jump_at - cfg.informed_lead_s:
             event.informed_done = True
             for mid in event.markets:
+                if mid in self._unlisted:
+                    continue
                 after = sigmoid(logit(event.chance(event.pending_jump)) + self._offsets[mid])
                 self.traders.ahead_of_jump(mid, after, up=event.pending_jump > 0)
         if self.elapsed >= event.next_jump_at:

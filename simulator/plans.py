@@ -14,10 +14,14 @@ from decimal import Decimal
 import attrs
 
 from predmm.domain import EventId, MarketId, TickSpec, Venue
+from predmm.domain.fees import KALSHI_TAKER, TakerFees, TakerRate
 from predmm.domain.outcomes import VenueGroup
 from predmm.simulator.exchange.fees import FeeSpec
 from predmm.simulator.exchange.model import (
+    COUNT_STEP,
+    KalshiIncentive,
     KalshiListing,
+    LiquidityRewards,
     MarketHistory,
     MarketSpec,
     PolymarketListing,
@@ -109,6 +113,18 @@ class Universe:
                 return s
         raise KeyError(f"no market {market_id} in the universe")
 
+    def taker_fees(self) -> TakerFees:
+        """The taker fees its markets charge, as ``domain.fees`` counts them (the
+        Polymarket rates; the Kalshi series whose multiplier is not 1)."""
+        per_market: dict[MarketId, TakerRate] = {}
+        for spec in self.specs:
+            fees = spec.fees
+            if spec.market_id.venue is Venue.POLYMARKET:
+                per_market[spec.market_id] = TakerRate(fees.taker, fees.exponent, ceil=False)
+            elif fees.taker != KALSHI_TAKER.coefficient:
+                per_market[spec.market_id] = TakerRate(fees.taker, fees.exponent)
+        return TakerFees(per_market=per_market)
+
     def venue_groups(self) -> dict[MarketId, VenueGroup]:
         """What each venue says of its markets' events, as the adapters read it."""
         return {s.market_id: group for s in self.specs if (group := self._group(s)) is not None}
@@ -169,9 +185,14 @@ def kalshi_spec(
     history: MarketHistory | None = None,
     mutually_exclusive: bool = False,
     event_title: str = "",
+    incentives: tuple[KalshiIncentive, ...] = (),
+    fractional: bool = False,
 ) -> MarketSpec:
+    """A Kalshi market; ``fractional``: it trades fractional contracts (counts in steps
+    of 0.01), else whole contracts only."""
     return MarketSpec(
         market_id=MarketId(Venue.KALSHI, ticker),
+        count_step=COUNT_STEP if fractional else Decimal(1),
         history=history or MarketHistory(),
         title=title,
         tick=tick or TickSpec.uniform(Decimal("0.01")),
@@ -186,6 +207,8 @@ def kalshi_spec(
             event_title=event_title,
             fee_type=fee_type,
             category=category,
+            incentives=incentives,
+            fractional_trading=fractional,
         ),
     )
 
@@ -219,11 +242,12 @@ def polymarket_spec(
     event_title: str = "",
     neg_risk: bool = False,
     protocol: int = 1,
+    rewards: LiquidityRewards | None = None,
 ) -> MarketSpec:
     """One Polymarket condition; ``gamma_event`` names its Gamma event (default: its own,
     of one market), a neg-risk event when ``neg_risk``. ``protocol`` 1 lists outcome
     tokens (orders on the CTF Exchange V2), 2 a protocol-V2 market whose outcomes are
-    position ids (Exchange V3)."""
+    position ids (Exchange V3). ``rewards``: what it pays its makers."""
     group = gamma_event or slug
     if protocol == 2:
         condition = v2_condition(slug, neg_risk=neg_risk)
@@ -252,5 +276,6 @@ def polymarket_spec(
             neg_risk_market_id=_hex(f"neg-risk:{group}") if neg_risk else "",
             category=category,
             protocol=protocol,
+            rewards=rewards,
         ),
     )

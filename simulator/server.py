@@ -39,13 +39,30 @@ class SimulatorApps:
 
 
 def venue_apps(sim: Simulator) -> SimulatorApps:
-    """The front ends' apps (imported here, lazily: they are built on this package)."""
-    from predmm.simulator.kalshi import create_kalshi_app
-    from predmm.simulator.polymarket import create_clob_app, create_gamma_app
+    """The front ends' apps (imported here, lazily: they are built on this package). In
+    a world faster than the wall clock (``sim.time_scale``) its clients sign with its
+    time, so request timestamps are checked against the simulated clock, within windows
+    as many times wider (a request's trip takes wall time)."""
+    from predmm.simulator.kalshi import KalshiOptions, TimestampWindow, create_kalshi_app
+    from predmm.simulator.polymarket import PolymarketOptions, create_clob_app, create_gamma_app
 
-    return SimulatorApps(
-        kalshi=create_kalshi_app(sim), clob=create_clob_app(sim), gamma=create_gamma_app(sim)
-    )
+    k = sim.time_scale
+    if k == 1:
+        kalshi, clob = create_kalshi_app(sim), create_clob_app(sim)
+    else:
+        window = TimestampWindow()
+        kalshi_options = KalshiOptions(
+            wall_clock_ms=lambda: int(sim.clock.timestamp() * 1000),
+            auth_window=TimestampWindow(
+                max_past_ms=int(window.max_past_ms * k), max_future_ms=int(window.max_future_ms * k)
+            ),
+        )
+        tolerance = PolymarketOptions().timestamp_tolerance_s
+        clob_options = PolymarketOptions(
+            timestamp_tolerance_s=None if tolerance is None else tolerance * k
+        )
+        kalshi, clob = create_kalshi_app(sim, kalshi_options), create_clob_app(sim, clob_options)
+    return SimulatorApps(kalshi=kalshi, clob=clob, gamma=create_gamma_app(sim))
 
 
 @attrs.frozen(kw_only=True)
@@ -106,12 +123,13 @@ async def _serve_app(
 
 
 async def run_clock(sim: Simulator, step_s: float = 0.25) -> None:
-    """Advance ``sim`` by the trio time that passes, every ``step_s`` (forever)."""
+    """Advance ``sim`` by the trio time that passes (times ``sim.time_scale``), every
+    ``step_s`` (forever)."""
     last = trio.current_time()
     while True:
         await trio.sleep(step_s)
         now = trio.current_time()
-        sim.advance(now - last)
+        sim.advance((now - last) * sim.time_scale)
         last = now
 
 

@@ -27,6 +27,7 @@ Targets = tuple[tuple[OrderSide, Decimal | None, int], ...]  # side, price, leve
 
 class Traders(Protocol):
     def open(self, mid: MarketId) -> None: ...
+    def listed(self, mid: MarketId) -> None: ...
     def act(self, mid: MarketId, h: float) -> None: ...
     def ahead_of_jump(self, mid: MarketId, after: float, *, up: bool) -> None: ...
 
@@ -82,6 +83,15 @@ class _Base:
         size = max(Decimal(self.rng.randint(*self.cfg.informed_size)), min_size)
         self.ex.place_order(informed, mid, side, limit, size, time_in_force=TimeInForce.IOC)
 
+    def noise_size(self, mid: MarketId) -> Decimal:
+        """A noise trade's size: whole contracts, or on a market of fractional contracts
+        hundredths of one (a noise trader there buys 3.47 as well as 3)."""
+        low, high = self.cfg.noise_size
+        step = self.ex.spec(mid).count_step
+        if step >= 1:
+            return Decimal(self.rng.randint(low, high))
+        return Decimal(self.rng.randint(low * 100, high * 100)) * step
+
     def gap(self, rate_per_min: float) -> float:
         return self.rng.expovariate(rate_per_min / 60.0) if rate_per_min > 0 else math.inf
 
@@ -112,6 +122,11 @@ class EasyTraders(_Base):
     def open(self, mid: MarketId) -> None:
         self._provide(mid)
 
+    def listed(self, mid: MarketId) -> None:
+        """A market listed after the flow's start: its first noise trade is drawn from
+        now (not from the flow's start: no backlog of trades at once)."""
+        self.next_noise[mid] = self.flow.elapsed + self.gap(self.cfg.noise_rate_per_min)
+
     def act(self, mid: MarketId, h: float) -> None:
         elapsed = self.flow.elapsed
         if elapsed >= self.next_lp[mid]:
@@ -136,7 +151,7 @@ class EasyTraders(_Base):
     def _noise(self, mid: MarketId) -> None:
         market = self.ex.spec(mid)
         tick = self.ex.tick(mid)
-        size = Decimal(self.rng.randint(*self.cfg.noise_size))
+        size = self.noise_size(mid)
         fair = self.flow.fair_value(mid)
         side = OrderSide.YES if self.rng.random() < fair else OrderSide.NO
         if mid.venue is Venue.POLYMARKET and self.rng.random() < self.cfg.noise_sell_probability:
@@ -183,6 +198,15 @@ class CalibratedTraders(_Base):
 
     def open(self, mid: MarketId) -> None:
         self._provide(mid)
+
+    def listed(self, mid: MarketId) -> None:
+        """A market listed after the flow's start: its providers start from the fair
+        value of now, its takers' first arrivals are drawn from now."""
+        mf, elapsed = self.mf[mid], self.flow.elapsed
+        self.estimate[mid] = self.flow.fair_logit(mid)
+        self.taken[mid] = 0.0
+        self.next_noise[mid] = elapsed + self.gap(self.cfg.noise_rate_per_min * mf.activity)
+        self.next_informed[mid] = elapsed + self.gap(self.cfg.informed_rate_per_min * mf.toxicity)
 
     def act(self, mid: MarketId, h: float) -> None:
         self._learn(mid, h)
@@ -239,7 +263,7 @@ class CalibratedTraders(_Base):
         """A taker whose side comes from a noisy view of the fair value against the mid;
         takes the touch and at most ``noise_reach`` past it."""
         bid, ask = self._touch(mid)
-        size = Decimal(self.rng.randint(*self.cfg.noise_size))
+        size = self.noise_size(mid)
         view = self.flow.fair_logit(mid) + self.rng.gauss(0.0, self.cfg.noise_signal_sigma)
         if bid is None or ask is None:
             return

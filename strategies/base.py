@@ -3,10 +3,11 @@
 A strategy is pure decision logic (no I/O, no clock reads, no threads). The engine
 hands it a ``StrategyView`` (the markets, their books, the positions, the portfolio's
 ``Room``, the event links and the mutually exclusive events, and ``now``) and takes back
-``Signal``s. To run several strategies in one engine (not built yet), the engine
-collects every strategy's signals per market, executes them highest ``priority`` first
-and, within a priority, strongest first (``rank``), and attributes what each signal
-becomes to ``name``.
+``Signal``s. The engine runs several strategies at once (``supervisors.registry``): the
+market maker in its MarketActors, every other strategy in its executor
+(``actors.executor``), which executes the signals highest ``priority`` first and, within
+a priority, strongest first (``rank``), and attributes what each signal becomes to
+``name``.
 
 Both strategies satisfy the protocol: ``MarketMakingStrategy`` (``priority`` 0, its
 signals are quotes of strength 0.5 and exits of 1.0) and ``ArbitrageStrategy``

@@ -2,12 +2,14 @@
 the PortfolioActor and the MarketActors so that both count a fill alike: ``apply_fill``
 adds it (selling more than is held is buying the other side) and ``revert_fill`` takes a
 fill that failed on chain back out, with its cost and its fee; and a settlement's:
-``settle`` pays out everything held (``SettledPosition`` says what it settled). Plain
-functions that change only the tracker they are given.
+``settle`` pays out everything held (``SettledPosition`` says what it settled), and
+``settle_fills`` what a market's fills come to when it resolves. Plain functions that
+change only the tracker they are given (``settle_fills``: one of its own).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 import attrs
@@ -76,6 +78,15 @@ def settle(tracker: InventoryTracker, settlement: Settlement) -> SettledPosition
         payout=payout,
         realized_pnl=tracker.realized_pnl - before,
     )
+
+
+def settle_fills(settlement: Settlement, fills: Iterable[Fill]) -> SettledPosition:
+    """What ``settlement`` paid out on a market whose fills before it were ``fills`` (in
+    the order they were journaled): their inventory, built afresh, settled."""
+    tracker = InventoryTracker(market_id=settlement.market_id)
+    for fill in fills:
+        apply_fill(tracker, fill)
+    return settle(tracker, settlement)
 
 
 def _avg(tracker: InventoryTracker, side: OrderSide) -> Decimal:

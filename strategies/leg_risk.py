@@ -68,8 +68,10 @@ def resolve_legs(
     fees: TakerFees,
     *,
     room: Room | None = None,
+    only: LegAction | None = None,
 ) -> LegRiskPlan:
-    """The hedge or the unwind of uneven ``filled`` legs, whichever is worth more."""
+    """The hedge or the unwind of uneven ``filled`` legs, whichever is worth more
+    (``only``: that one, say after the other filled nothing)."""
     if len(legs) != len(filled):
         raise ValueError(f"{len(legs)} legs but {len(filled)} filled quantities")
     low, high = min(filled), max(filled)
@@ -77,10 +79,11 @@ def resolve_legs(
         return LegRiskPlan(
             action=LegAction.NONE, orders=(), baskets=low, cash=ZERO, naked=ZERO, reason="even"
         )
-    options = [
-        _hedge(legs, filled, books, fees, room or Room()),
-        _unwind(legs, filled, books, fees),
-    ]
+    options = []
+    if only is not LegAction.UNWIND:
+        options.append(_hedge(legs, filled, books, fees, room or Room()))
+    if only is not LegAction.HEDGE:
+        options.append(_unwind(legs, filled, books, fees))
     return min(options, key=lambda p: (p.naked, -p.value))
 
 

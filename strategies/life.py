@@ -22,6 +22,7 @@ from decimal import Decimal
 
 from predmm.config.market_making import MarketMakingConfig
 from predmm.domain.book import OrderBook
+from predmm.domain.counts import round_count
 from predmm.domain.enums import MarketStatus, OrderSide, OrderType
 from predmm.domain.market import MarketView
 from predmm.domain.orders import Signal
@@ -65,8 +66,8 @@ def passive_exit(
     price on the grid. ``book``: the book without our own orders (else the market's
     best bid and ask)."""
     side = exit_side(inventory)
-    size = abs(inventory.net_position)
-    if side is None or size < market.min_order_size:
+    size = round_count(abs(inventory.net_position), market.count_step)
+    if side is None or size <= 0 or size < market.min_order_size:
         return None
     bid = book.best_bid() if book is not None else market.best_yes_bid
     ask = book.best_ask() if book is not None else market.best_yes_ask
@@ -114,13 +115,14 @@ def aggressive_exit(
     if abs(net) <= config.exit_min_inventory:
         return None
     best = market.best_yes_bid if side is OrderSide.NO else market.best_yes_ask
-    if best is None:
+    size = round_count(abs(net), market.count_step)
+    if best is None or size <= 0:
         return None
     return Signal(
         market_id=market.market_id,
         side=side,
         target_price=ONE - best if side is OrderSide.NO else best,
-        size=abs(net),
+        size=size,
         strength=EXIT_STRENGTH,
         reason=f"exit: {hours:.2f} h to close, net {net}",
         order_type=OrderType.MARKET,

@@ -13,6 +13,7 @@ from typing import Any
 
 from predmm.config.market_making import MarketMakingConfig
 from predmm.domain.book import OrderBook
+from predmm.domain.counts import round_count
 from predmm.domain.enums import Action, OrderSide, OrderType
 from predmm.domain.market import MarketView
 from predmm.domain.orders import Signal
@@ -20,6 +21,7 @@ from predmm.strategies import quoting
 from predmm.strategies.base import LiveInventory, StrategyView
 from predmm.strategies.inventory import InventoryTracker
 from predmm.strategies.quoting import QuoteDecision
+from predmm.strategies.rewards import reward_quotes
 
 __all__ = ["InventoryTracker", "MarketMakingConfig", "MarketMakingStrategy", "QuoteDecision"]
 
@@ -89,9 +91,9 @@ class MarketMakingStrategy:
 
     def quote(self, market: MarketView, book: OrderBook | None = None) -> QuoteDecision | None:
         """Desired YES and NO bids for ``market`` given this strategy's inventory in it."""
-        return quoting.compute_quotes(
-            market, self.inventory_for(market.market_id), self.config, book
-        )
+        inventory = self.inventory_for(market.market_id)
+        decision = quoting.compute_quotes(market, inventory, self.config, book)
+        return reward_quotes(decision, market, inventory, self.config, book)
 
     def select_markets(
         self, markets: Iterable[MarketView]
@@ -117,8 +119,9 @@ class MarketMakingStrategy:
                 market_id=market.market_id, max_inventory=self.config.max_inventory
             )
             book = view.books.get(market.market_id)
+            decision = quoting.compute_quotes(market, tracker, self.config, book)
             signals += quote_signals(
-                market, quoting.compute_quotes(market, tracker, self.config, book)
+                market, reward_quotes(decision, market, tracker, self.config, book)
             )
         for market_id, tracker in view.positions.items():
             held = view.markets.get(market_id)
@@ -173,7 +176,8 @@ def exit_signal(
     side = OrderSide.NO if net > 0 else OrderSide.YES
     # the best ask for NO is 1 - best YES bid; for YES it is the best YES ask
     best = market.best_yes_bid if side is OrderSide.NO else market.best_yes_ask
-    if best is None:
+    size = round_count(size, market.count_step)
+    if best is None or size <= 0:
         return None
     price = ONE - best if side is OrderSide.NO else best
     return Signal(

@@ -7,6 +7,7 @@ measured from its ``as_of``) or as an argument.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 
@@ -14,9 +15,11 @@ import attrs
 
 from predmm.config.market_making import MarketMakingConfig
 from predmm.domain.book import OrderBook
+from predmm.domain.counts import WHOLE, round_count
 from predmm.domain.enums import MarketStatus, OrderSide
 from predmm.domain.ids import MarketId
 from predmm.domain.market import MarketView
+from predmm.strategies.fair_value import cross_venue_fair
 from predmm.strategies.inventory import InventoryTracker
 
 ZERO = Decimal(0)
@@ -58,12 +61,20 @@ class QuoteDecision:
 
 
 def fair_value(
-    market: MarketView, config: MarketMakingConfig, book: OrderBook | None = None
+    market: MarketView,
+    config: MarketMakingConfig,
+    book: OrderBook | None = None,
+    linked: Sequence[OrderBook] = (),
 ) -> Decimal | None:
-    """Fair YES value from the book without our own orders, else from the market's best
-    bid and ask; None when either side is missing."""
-    if book is not None:
-        value = book.microprice() if config.fair_value_method == "microprice" else book.mid()
+    """Fair YES value from the book without our own orders (``cross_venue``: blended with
+    the ``linked`` books of the same outcome on the other venues,
+    ``strategies.fair_value``), else from the market's best bid and ask; None when either
+    side is missing."""
+    method = config.fair_value_method
+    if book is not None and method == "cross_venue":
+        value = cross_venue_fair(book, linked)
+    elif book is not None:
+        value = book.microprice() if method == "microprice" else book.mid()
     elif market.best_yes_bid is not None and market.best_yes_ask is not None:
         value = (market.best_yes_bid + market.best_yes_ask) / 2
     else:
@@ -109,16 +120,17 @@ def room_to_buy(
     inventory: InventoryTracker,
     config: MarketMakingConfig,
     min_order_size: Decimal = ZERO,
+    count_step: Decimal = WHOLE,
 ) -> Decimal:
     """How many contracts of ``side`` we may still buy before net inventory passes
     max_inventory or the side's unpaired holding passes max_position_size (a YES+NO pair
-    is riskless and does not count)."""
+    is riskless and does not count), rounded down onto the market's ``count_step``."""
     net = inventory.net_position if side is OrderSide.YES else -inventory.net_position
     by_inventory = Decimal(config.max_inventory) - net
     unpaired = inventory.contracts(side) - inventory.matched_pairs
     by_position = Decimal(config.max_position_size) - unpaired
     wanted = max(Decimal(config.quote_size), min_order_size)  # the venue's minimum, at least
-    size = min(wanted, by_inventory, by_position)
+    size = round_count(min(wanted, by_inventory, by_position), count_step)
     return size if size > 0 and size >= min_order_size else ZERO
 
 
@@ -127,9 +139,11 @@ def compute_quotes(
     inventory: InventoryTracker,
     config: MarketMakingConfig,
     book: OrderBook | None = None,
+    linked: Sequence[OrderBook] = (),
 ) -> QuoteDecision | None:
-    """The YES bid and NO bid for ``market``; None when there is no fair value."""
-    fair = fair_value(market, config, book)
+    """The YES bid and NO bid for ``market``; None when there is no fair value.
+    ``linked``: the books of the same outcome on the other venues (``cross_venue``)."""
+    fair = fair_value(market, config, book, linked)
     if fair is None:
         return None
     spread = dynamic_spread(market, inventory, config)
@@ -142,9 +156,9 @@ def compute_quotes(
     yes_price = _post_only_bid(market, raw_bid, best_ask)
     ask_price = _post_only_ask(market, raw_ask, best_bid)
     no_price = None if ask_price is None else ONE - ask_price
-    minimum = market.min_order_size
-    yes = _quote(OrderSide.YES, yes_price, inventory, config, minimum, skipped)
-    no = _quote(OrderSide.NO, no_price, inventory, config, minimum, skipped)
+    minimum, step = market.min_order_size, market.count_step
+    yes = _quote(OrderSide.YES, yes_price, inventory, config, (minimum, step), skipped)
+    no = _quote(OrderSide.NO, no_price, inventory, config, (minimum, step), skipped)
     return QuoteDecision(
         market_id=market.market_id,
         fair_value=fair,
@@ -182,13 +196,14 @@ def _quote(
     price: Decimal | None,
     inventory: InventoryTracker,
     config: MarketMakingConfig,
-    min_order_size: Decimal,
+    sizing: tuple[Decimal, Decimal],
     skipped: list[tuple[OrderSide, str]],
 ) -> Quote | None:
+    """``sizing``: the market's minimum order size and its count step."""
     if price is None:
         skipped.append((side, "price outside the market's range"))
         return None
-    size = room_to_buy(side, inventory, config, min_order_size)
+    size = room_to_buy(side, inventory, config, *sizing)
     if size <= 0:
         skipped.append((side, "would pass max_inventory or max_position_size"))
         return None

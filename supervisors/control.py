@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
@@ -122,9 +122,16 @@ class EngineControl:
         clear = functools.partial(self._clear, reason=change.reason, live=live)
         return Cleared(change=change, venues=await self._each_venue(clear))
 
-    async def reconfigure(self, config: MarketMakingConfig, risk: RiskConfig) -> tuple[str, ...]:
-        """Apply ``config`` and ``risk``; the event links' contradictions with the
-        venues' events if they refused it (nothing changed then)."""
+    async def reconfigure(
+        self,
+        config: MarketMakingConfig,
+        risk: RiskConfig,
+        venues: Mapping[Venue, MarketMakingConfig] | None = None,
+    ) -> tuple[str, ...]:
+        """Apply ``config`` (``venues``: a venue's own where it differs,
+        ``[strategy.venues.*]``) to every venue's market maker, and ``risk``; the event
+        links' contradictions with the venues' events if they refused it (nothing changed
+        then)."""
         size = config.max_position_size
         problems: tuple[str, ...] = await self._portfolio(
             ApplyRisk(risk=risk, max_position_size=size)
@@ -132,10 +139,11 @@ class EngineControl:
         if problems:
             return problems
         engine = self.engine
-        changed = config != engine.config
-        engine.config, engine.risk = config, risk
+        mine = {v: (venues or {}).get(v, config) for v in engine.maker_configs()}
+        changed = config != engine.config or mine != engine.maker_configs()
+        engine.config, engine.risk, engine.reloaded = config, risk, mine
         if changed:
-            safe_tell(engine.supervisor, ApplyConfig(config=config))
+            safe_tell(engine.supervisor, ApplyConfig(config=config, venues=mine))
         return ()
 
     # the portfolio -------------------------------------------------------------------

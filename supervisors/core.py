@@ -23,6 +23,11 @@ to ``CoreWatch``:
   the venue is halted: its orders are cancelled with a fresh call to the venue client
   and its markets stay suspended; the other venue trades on.
 
+The watch also handles a venue's own safety net tripping (Kalshi's order group, told by
+the PlatformActor's ``on_trip``): the venue's markets suspended and its orders cancelled,
+then re-armed after a cool-down, or, past ``EngineTimings.safety_trips``, the venue
+halted (``supervisors.safety``).
+
 The operator is told in the log, on the status board (the live view) and in the journal
 (``predmm status``: the trading state, and ``JournalPort.supervision``).
 """
@@ -53,6 +58,7 @@ from predmm.domain.enums import TradingState, Venue
 from predmm.domain.errors import PredmmError
 from predmm.platforms.bridge import safe_tell
 from predmm.supervisors.policy import RestartPolicy, on_failure
+from predmm.supervisors.safety import venue_tripped
 from predmm.supervisors.venue_restart import cancel_venue, restart_platform, suspend, take_back
 
 if TYPE_CHECKING:
@@ -65,11 +71,12 @@ _log = logger.bind(actor="core")
 
 @attrs.frozen
 class _Notice:
-    component: str  # "journal", "portfolio", "platform"
+    component: str  # "journal", "portfolio", "platform", "trip"
     error: BaseException
     venue: Venue | None = None
     memory: FillMemory | None = None
     generation: int = 0  # of the JournalActor or the venue's PlatformActor
+    reason: str = ""  # a trip's
 
 
 class CoreWatch:
@@ -84,6 +91,7 @@ class CoreWatch:
         self.restarts: dict[str, int] = {}
         self.busy: set[Venue] = set()  # venues being restarted, or halted
         self.platform_generation: dict[Venue, int] = {}
+        self.trips: dict[Venue, list[float]] = {}  # each venue's safety-net trip times
         self._handled: dict[Venue, int] = {}  # the last generation whose death was handled
         self._venue_locks: dict[Venue, trio.Lock] = {}
         self.journal_generation = 0
@@ -132,6 +140,15 @@ class CoreWatch:
                 self._notify(_Notice("platform", exc, venue, memory, generation))
 
         return failed
+
+    def trip_callback(self, venue: Venue) -> Any:
+        """The ``on_trip`` of the PlatformActor about to start for ``venue``."""
+
+        def tripped(reason: str) -> None:
+            if not self.stopping:
+                self._notify(_Notice("trip", RuntimeError(reason), venue, reason=reason))
+
+        return tripped
 
     def halt_everything(self, reason: str) -> None:
         """HALTED now, on this thread: the portfolio refuses every reservation from here
@@ -202,6 +219,8 @@ class CoreWatch:
             await self._journal_lost(notice)
         elif notice.component == "portfolio":
             self._portfolio_lost(notice)
+        elif notice.component == "trip":
+            await self._tripped(notice)
         else:
             venue = notice.venue
             assert venue is not None
@@ -211,6 +230,18 @@ class CoreWatch:
                     return  # an earlier actor's, or reported twice (on_failure and the sweep)
                 self._handled[venue] = notice.generation
                 await self._platform_lost(venue, notice.error, notice.memory)
+
+    async def _tripped(self, notice: _Notice) -> None:
+        venue = notice.venue
+        assert venue is not None
+        async with self._venue_locks.setdefault(venue, trio.Lock()):
+            if venue in self.busy:  # being restarted, or halted: that handles its orders
+                _log.warning("{v} tripped while busy: {r}", v=venue.value, r=notice.reason)
+                return
+            self.busy.add(venue)
+            trips = self.trips.setdefault(venue, [])
+            if not await venue_tripped(self.engine, venue, notice.reason, trips, self.rng):
+                self.busy.discard(venue)  # re-armed; halted, it stays busy
 
     def _decide(self, component: str) -> Any:
         decision = on_failure(

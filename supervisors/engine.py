@@ -24,6 +24,14 @@ Paper mode (``supervisors.paper``): a paper config, or a paper client, wraps eve
 client in the paper venue however and whenever it was registered; the journal records
 the run as paper and refuses to mix paper and live runs in one file.
 
+Several strategies (``supervisors.registry``): a market maker per venue (its config
+reaches that venue's MarketActors; with none registered, the constructor's config on
+every venue), and any other strategy (an ``ArbitrageStrategy``, one of your own), run by
+the executor (``actors.executor``, started after the PortfolioActor and before the
+MarketSupervisor: ``supervisors.execution``), which also hedges market-making fills
+across venues (``hedge_cross_venue``). Every order is attributed to its strategy; one
+PortfolioActor holds every limit for all of them.
+
 SIGINT/SIGTERM (or ``request_stop()``): stop quoting, cancel every resting order, flush
 the journal, return normally; a second signal forces the process out.
 """
@@ -36,7 +44,7 @@ import gc
 import sys
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +67,7 @@ from predmm.actors.messages import (
     BroadcastTick,
     CancelAll,
     CheckVenue,
+    FollowMarkets,
     GetHeld,
     GetOwned,
     Held,
@@ -76,15 +85,17 @@ from predmm.config.market_making import MarketMakingConfig
 from predmm.config.risk import RiskConfig
 from predmm.domain.enums import TradingState, Venue
 from predmm.domain.errors import ConfigError, PredmmError
+from predmm.domain.fees import TakerFees
 from predmm.domain.ids import FillId, MarketId
 from predmm.domain.market import Market
-from predmm.domain.orders import Order
+from predmm.domain.orders import MARKET_MAKING, Order
 from predmm.platforms.bridge import Bridge, Tellable, safe_tell
 from predmm.platforms.venue import VenueClient, is_paper
 from predmm.strategies.inventory import InventoryTracker
 from predmm.strategies.maker.trace import Tracer
-from predmm.strategies.quoting import select_markets
-from predmm.supervisors import registry
+from predmm.strategies.venues import select_per_venue
+from predmm.strategies.views import executor_markets
+from predmm.supervisors import execution, registry
 from predmm.supervisors.core import CORE_POLICY, CoreWatch
 from predmm.supervisors.feeds import (
     Feeds,
@@ -142,6 +153,7 @@ class TradingEngine:
         core_policy: RestartPolicy | None = None,
         journal_opener: Callable[..., Journal] = Journal.open,
         worlds: Sequence[VenueWorld] = (),
+        taker_fees: TakerFees | None = None,
     ) -> None:
         self.config = strategy_config or MarketMakingConfig()
         self.risk = risk_config or RiskConfig()
@@ -151,12 +163,19 @@ class TradingEngine:
         self.core_policy = core_policy or CORE_POLICY
         self.journal_opener = journal_opener
         self.worlds = tuple(worlds)  # the venue worlds traded: a journal of others is refused
+        self.taker_fees = taker_fees  # the venues' taker fees per market, when known
         self.timings = timings or EngineTimings()
         self.run_id = run_id or uuid.uuid4().hex[:8]
         self.seed, self.handle_signals, self.force_exit = seed, handle_signals, force_exit
         self.tracer: Tracer | None = None  # set before run(): every market's decisions
         self.clear_halt = clear_halt
         self.board = StatusBoard()
+        self.registry = registry.Registry()  # the strategies registered
+        self.reloaded: dict[Venue, MarketMakingConfig] = {}  # each venue's, as reloaded
+        self.executor: pykka.ActorRef[Any] | None = None
+        self.executor_watch: execution.ExecutorWatch | None = None
+        self.following: FollowMarkets | None = None  # the markets the executor last read
+        self._shutting_down = False  # the shutdown runs (whatever ended the run)
         self.paper = False  # True: every venue client is wrapped in the paper venue
         self.clients: dict[Venue, VenueClient] = {}
         for client in venues:
@@ -194,21 +213,43 @@ class TradingEngine:
         if self.paper or is_paper(client):
             self._go_paper()
 
-    def register_strategy(self, strategy: Any) -> None:
-        """A ``MarketMakingStrategy`` (its config is used, and it reads the engine's live
-        inventory) or a ``MarketMakingConfig``. A paper config puts the engine in paper
-        mode, the platforms already registered included; a live config after a paper one
-        is refused."""
-        self.config = registry.strategy_config(strategy, self.config)
-        if self.config.paper_mode:
+    def register_strategy(self, strategy: Any, venues: Iterable[Venue] | None = None) -> None:
+        """Add a strategy, on ``venues`` (all of them by default): a market maker (a
+        ``MarketMakingStrategy`` or a ``MarketMakingConfig``: one per venue; a second one
+        on a venue is refused, never silently swapped), or any other ``Strategy`` (an
+        ``ArbitrageStrategy``, ...: the executor runs it). Each reads the engine's live
+        inventory of its own orders (``get_inventory_status()``). A paper config puts the
+        engine in paper mode, the platforms already registered included; a live config
+        after a paper one is refused (``supervisors.registry``)."""
+        paper = self.paper or self.config.paper_mode
+        reg = self.registry.register(strategy, venues, paper)
+        config = reg.strategy.config
+        if reg.is_maker and reg.venues == registry.ALL_VENUES:
+            self.config = config  # the engine's config, as before several strategies
+        if getattr(config, "paper_mode", False):
             self._go_paper()
-        attach = getattr(strategy, "attach_live_inventory", None)
+        attach = getattr(reg.strategy, "attach_live_inventory", None)
         if attach is not None:
-            attach(self.live_inventory)
+            attach(functools.partial(self.strategy_inventory, reg.name, reg.venues))
 
     def live_inventory(self) -> dict[MarketId, InventoryTracker]:
-        """The PortfolioActor's positions, as it last published them (copies)."""
-        return registry.live_inventory(self.board, self.config.max_inventory)
+        """The market maker's positions, as the PortfolioActor last published them."""
+        return self.strategy_inventory(MARKET_MAKING, registry.ALL_VENUES)
+
+    def strategy_inventory(
+        self, strategy: str, venues: frozenset[Venue]
+    ) -> dict[MarketId, InventoryTracker]:
+        """The positions of ``strategy``'s orders on ``venues``, as the PortfolioActor
+        last published them (copies; no actor is asked)."""
+        configs = self.maker_configs()
+        limit = registry.max_inventory_of(configs, venues)
+        return registry.live_inventory(self.board, strategy, venues, limit)
+
+    def maker_configs(self) -> dict[Venue, MarketMakingConfig]:
+        """Each venue's market-making config (none: not quoted there): its market maker's,
+        as ``predmm reload`` last set it."""
+        configs = self.registry.maker_configs(self.clients, self.config)
+        return {venue: self.reloaded.get(venue, c) for venue, c in configs.items()}
 
     def _go_paper(self) -> None:
         """Paper from now on: every client in the paper venue (a paper one as it is)."""
@@ -231,7 +272,8 @@ class TradingEngine:
     @property
     def stopping(self) -> bool:
         """A graceful stop was asked for (a signal, ``request_stop``), or is under way."""
-        return self._stop_requested or (self._stop is not None and self._stop.is_set())
+        stop = self._stop is not None and self._stop.is_set()
+        return self._shutting_down or self._stop_requested or stop
 
     @property
     def stop_reason(self) -> str:
@@ -255,8 +297,9 @@ class TradingEngine:
         every socket, and the host keeps its signals (``supervisors.hosts``)."""
         if not self.clients:
             raise ConfigError("no platform registered: call register_platform(client) first")
-        if self.paper or self.config.paper_mode:  # also a config or client set directly
-            self._go_paper()
+        configs = self.maker_configs().values()
+        if self.paper or any(c.paper_mode for c in (self.config, *configs)):
+            self._go_paper()  # also a config or client set directly
         if under_asyncio():
             await run_as_guest(functools.partial(self._run_trio, guest=True), self.request_stop)
         else:
@@ -317,15 +360,18 @@ class TradingEngine:
             self.bridge.start_venue(venue.value, client)
             self.start_platform(venue, resumed.cursors.get(venue))
         assert self.core is not None
+        configs = self.maker_configs()
+        sizes = [c.max_position_size for c in configs.values()]
         self.portfolio = PortfolioActor.start(
             risk=self.risk,
             clock=self.clock,
             journal=self.journal,
             platforms=tuple(self.platforms.values()),
             positions=resumed.positions,
+            strategy_positions=resumed.strategy_positions,
             settled=resumed.settled,
             baseline=resumed.baseline,
-            max_position_size=self.config.max_position_size,
+            max_position_size=max(sizes) if sizes else None,
             board=self.board,
             direct=self.portfolio_direct,
             on_failure=self.core.portfolio_failed,
@@ -341,8 +387,11 @@ class TradingEngine:
         await trio.to_thread.run_sync(self.portfolio_direct.call, message)
         if resumed.latched is not None:
             await self._relatch(resumed.latched)
+        if execution.wanted(self, configs):
+            self.executor_watch = execution.ExecutorWatch(self, configs, self.policy, self.seed)
+            await trio.to_thread.run_sync(execution.start_executor, self, configs)
         self.supervisor = MarketSupervisor.start(
-            config=self.config,
+            configs=configs,
             deps_for=self._deps_for(),
             clock=self.clock,
             journal=self.journal,
@@ -395,6 +444,7 @@ class TradingEngine:
             seen_fills=seen,
             direct=direct,
             on_failure=self.core.platform_callback(venue),
+            on_trip=self.core.trip_callback(venue),
         )
         self.platforms[venue] = direct
         return direct
@@ -467,16 +517,23 @@ class TradingEngine:
             await stop_actor(ref, self._t.stop_timeout)
             raise
         self._run_journal = journal
-        digest = config_digest(self.config, self.risk)
+        digest = config_digest((self.config, *self.registry.configs()), self.risk)
         clients, mode = list(self.clients.values()), run_mode(self.paper)
         return await begin_run(self._run_journal, clients, digest, self._t.ask_timeout, mode)
 
     def _deps_for(self) -> Callable[[Venue], MarketDeps]:
         assert self.bridge is not None
         assert self.portfolio is not None
+        configs = self.maker_configs()
+        links = {
+            m: tuple(o for o in link if o.venue is not m.venue)
+            for link in execution.links_of(self)
+            for m in link
+        }
         deps = {
             venue: MarketDeps(
-                config=self.config,
+                config=configs.get(venue, self.config),
+                links=links,
                 capabilities=self.clients[venue].capabilities,
                 portfolio=self.portfolio,
                 platform=ref,
@@ -487,6 +544,8 @@ class TradingEngine:
                 conflator=self.bridge.conflator,
                 board=self.board,
                 tracer=self.tracer,
+                journal=self.journal,
+                rewards_sample_s=self._t.rewards_sample_interval,
             )
             for venue, ref in self.platforms.items()
         }
@@ -516,8 +575,9 @@ class TradingEngine:
         are logged after it. The markets owned."""
         markets, listed = await open_markets(self.clients.values())
         held = await self._held()
-        selected, _ = select_markets(list(markets), self.config)
-        wanted = {m.market_id for m in selected} | held.holding
+        selected, _ = select_per_venue(markets, self.maker_configs())
+        executed = self._executed(markets) if self.executor else frozenset()
+        wanted = {m.market_id for m in selected} | held.holding | executed
         chosen = tuple(m for m in markets if isinstance(m, Market) and m.market_id in wanted)
         problems = await trio.to_thread.run_sync(self._learn, chosen)
         if problems and starting:
@@ -525,15 +585,28 @@ class TradingEngine:
         scanned = MarketsScanned(markets=tuple(markets), at=self.clock.now(), held=held.exposed)
         safe_tell(self.supervisor, scanned)
         owned = self.selected = await self._owned() | {m.market_id for m in selected}
+        followed = owned | executed
         if nursery is not None:
             for venue, client in self.clients.items():
                 to = self._routes(venue)
-                await self._feeds.follow(nursery, client, owned, to, self._t.feed_retry)
+                await self._feeds.follow(nursery, client, followed, to, self._t.feed_retry)
+        self.following = FollowMarkets(markets=tuple(markets), followed=followed)
+        safe_tell(self.executor, self.following)
         listed_open = {m.market_id for m in markets}
-        gone = {m for m in owned | held.holding if m.venue in listed and m not in listed_open}
+        mine = owned | held.anyone
+        gone = {m for m in mine if m.venue in listed and m not in listed_open}
         if gone:
             await poll_settlements(self.clients.values(), gone, self.portfolio)
         return owned
+
+    def _executed(self, markets: Sequence[Market]) -> frozenset[MarketId]:
+        """The markets whose books the executor reads: the linked ones and those of the
+        exhaustive events, and on the venues of its strategies the markets the engine's
+        config would select (a strategy of one's own sees those)."""
+        venues = {v for reg in self.registry.others for v in reg.venues}
+        picked, _ = select_per_venue(markets, dict.fromkeys(venues, self.config))
+        linked = executor_markets(markets, execution.links_of(self))
+        return linked | {m.market_id for m in picked}
 
     async def _held(self) -> Held:
         """The markets the portfolio holds contracts in (none known if it is gone)."""
@@ -579,9 +652,11 @@ class TradingEngine:
     async def _shutdown(self) -> None:
         assert self.bridge is not None
         self.log.info("stopping: quoting off, cancelling every resting order")
+        self._shutting_down = True
         if self.core is not None:
             self.core.stop()  # no restart from here on
         timeout = self._t.stop_timeout
+        await stop_actor(self.executor, timeout)  # it starts nothing more
         if self.supervisor is not None:
             await self._ask(self.supervisor, lambda r: StopMarkets(reply=r), timeout)
         for venue, platform in self.platforms.items():

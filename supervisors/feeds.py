@@ -29,6 +29,7 @@ from predmm.domain.events import (
     MarketStatusChanged,
     OrderFilled,
     OrderUpdated,
+    SafetyNetTripped,
     TickSizeChanged,
     TradePrinted,
 )
@@ -58,7 +59,7 @@ def route(event: Any, to: Routes) -> None:
             to.conflator.offer_trade(market_id, price, size)
         case BookInvalidated(market_id=market_id):
             to.conflator.invalidate(market_id)
-        case OrderFilled() | OrderUpdated() | FillReversed():
+        case OrderFilled() | OrderUpdated() | FillReversed() | SafetyNetTripped():
             safe_tell(to.platform, VenueEventReceived(event=event))
         case TickSizeChanged() | MarketStatusChanged():
             safe_tell(to.supervisor, VenueEventReceived(event=event))

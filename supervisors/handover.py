@@ -84,6 +84,7 @@ class Resumed:
     without a journal file."""
 
     positions: tuple[InventoryTracker, ...] = ()
+    strategy_positions: tuple[tuple[str, InventoryTracker], ...] | None = None
     cursors: Mapping[Venue, str | None] = attrs.field(factory=dict)
     path: Path | None = None
     latched: TradingStateRecord | None = None
@@ -102,7 +103,7 @@ class Resumed:
         return lookup
 
 
-def config_digest(config: MarketMakingConfig, risk: RiskConfig) -> str:
+def config_digest(config: MarketMakingConfig | tuple[Any, ...], risk: RiskConfig) -> str:
     """Names the settings a run was started with, in its ``runs`` row."""
     text = repr((config, risk))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -167,6 +168,7 @@ async def flush(journal: RunJournal, timeout: float) -> None:
 def _resumed(path: Path, venues: Iterable[Venue], today: date) -> Resumed:
     with Journal.open_read_only(path) as reader:
         positions = tuple(reader.inventory(m) for m in reader.market_ids())
+        by_strategy = tuple(reader.strategy_inventories())
         cursors = {v: reader.fill_cursor(v) for v in venues}
         state = reader.trading_state()
         settled = {s.market_id: s.yes_payout for s in reader.settlements()}
@@ -174,6 +176,7 @@ def _resumed(path: Path, venues: Iterable[Venue], today: date) -> Resumed:
     latched = state if state is not None and _latches(state, today) else None
     return Resumed(
         positions=positions,
+        strategy_positions=by_strategy,
         cursors=cursors,
         path=path,
         latched=latched,

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -66,7 +66,7 @@ from predmm.domain.enums import TradingState, Venue
 from predmm.domain.events import MarketStatusChanged, TickSizeChanged
 from predmm.domain.ids import MarketId
 from predmm.domain.market import Market
-from predmm.strategies.quoting import select_markets
+from predmm.strategies.venues import select_per_venue
 from predmm.supervisors.policy import RestartPolicy, on_failure
 
 STOP_TIMEOUT = 10.0
@@ -87,7 +87,7 @@ class MarketSupervisor(pykka.ThreadingActor):
     def __init__(
         self,
         *,
-        config: MarketMakingConfig,
+        configs: Mapping[Venue, MarketMakingConfig],
         deps_for: Callable[[Venue], MarketDeps],
         clock: Clock,
         journal: JournalPort,
@@ -97,7 +97,7 @@ class MarketSupervisor(pykka.ThreadingActor):
         on_quarantine: Callable[[MarketId, str], None] | None = None,
     ) -> None:
         super().__init__()
-        self.config, self.deps_for, self.clock, self.journal = config, deps_for, clock, journal
+        self.configs, self.deps_for, self.clock, self.journal = configs, deps_for, clock, journal
         self.bridge, self.policy = bridge, policy or RestartPolicy()
         self.rng = random.Random(seed)
         self.on_quarantine = on_quarantine
@@ -127,8 +127,9 @@ class MarketSupervisor(pykka.ThreadingActor):
             case TradingStateChanged(state=state):
                 self.state = state
                 self._broadcast(message)
-            case ApplyConfig(config=config):
-                self.config = config  # the next scan selects, and new actors quote, with it
+            case ApplyConfig():
+                # the next scan selects, and new actors quote, with each venue's own
+                self.configs = {venue: message.for_venue(venue) for venue in self.configs}
                 self._broadcast(message)
             case BroadcastTick():
                 self._sweep()
@@ -163,7 +164,7 @@ class MarketSupervisor(pykka.ThreadingActor):
     def _scanned(self, markets: tuple[Market, ...], held: frozenset[MarketId]) -> None:
         if self.stopping:
             return
-        selected, _ = select_markets(list(markets), self.config)
+        selected, _ = select_per_venue(markets, self.configs)  # each venue by its config
         wanted = {m.market_id: m for m in selected if isinstance(m, Market)}
         listed = {m.market_id: m for m in markets}
         for market_id, market in wanted.items():
@@ -224,9 +225,9 @@ class MarketSupervisor(pykka.ThreadingActor):
     def _spawn(self, market_id: MarketId, child: _Child) -> None:
         if market_id.venue in self.suspended:
             return  # ``ResumeVenue`` starts it
-        deps = attrs.evolve(
-            self.deps_for(market_id.venue), config=self.config, supervisor=self.actor_ref
-        )
+        deps = self.deps_for(market_id.venue)
+        config = self.configs.get(market_id.venue, deps.config)  # as reloaded
+        deps = attrs.evolve(deps, config=config, supervisor=self.actor_ref)
         child.ref = MarketActor.start(
             market=child.market,
             deps=deps,

@@ -8,8 +8,9 @@ Per venue, before any order is sent (``reconcile_venue``):
    cursor in one transaction (``RecordFillPage``), then flushed;
 2. settlements: the markets the journal holds contracts in and has not settled are asked
    of the venue (``client.get_settlements``); those that resolved (while predmm was
-   down) are journaled settled (``RecordSettlement``), so the positions compared next
-   agree with a venue that has paid them out;
+   down, or since: asked again when the positions disagree) are journaled settled
+   (``RecordSettlement``), so the positions compared next agree with a venue that has
+   paid them out;
 3. positions: the journal's (rebuilt from its fills) against ``client.get_positions()``,
    net of YES - NO (Kalshi nets the two). Fills that arrived while the positions were
    read are caught up and the positions read again. A mismatch left after that is looked
@@ -100,22 +101,35 @@ async def reconcile_venue(
     settled = await recover_settlements(client, journal, write, retries=retries)
     reversed_, rescanned = 0, False
     mismatches: list[PositionMismatch] = []
+
+    def agreed(positions: list[Position]) -> VenueReconciliation:
+        return VenueReconciliation(
+            venue=client.venue.value,
+            fills_recovered=len(recovered),
+            fills_reversed=reversed_,
+            markets_checked=_markets_checked(journal, client, positions),
+            rescanned=rescanned,
+            settlements=settled,
+        )
+
+    raced = False
     for _ in range(attempts):
         positions = await _call(client, "get_positions", client.get_positions, retries)
         late = await catch_up(client, journal, write, retries=retries)
         recovered += late
-        if late:  # a fill raced the positions read: read them again
-            continue
         mismatches = position_mismatches(journal, client.venue, positions)
-        if not mismatches:
-            return VenueReconciliation(
-                venue=client.venue.value,
-                fills_recovered=len(recovered),
-                fills_reversed=reversed_,
-                markets_checked=_markets_checked(journal, client, positions),
-                rescanned=rescanned,
-                settlements=settled,
-            )
+        if not mismatches:  # (fills that raced the read too: the positions count them)
+            return agreed(positions)
+        raced = bool(late)
+        if raced:  # fills raced the positions read, and may explain it: read them again
+            continue
+        resolved = await recover_settlements(client, journal, write, retries=retries)
+        if resolved:  # a market resolved since the venue was asked: left out now
+            settled += resolved
+            mismatches = position_mismatches(journal, client.venue, positions)
+            if not mismatches:
+                return agreed(positions)
+            continue
         if rescanned:
             break
         rescanned = True
@@ -124,7 +138,7 @@ async def reconcile_venue(
         )
         recovered += found
         await _call(client, "get_markets", client.get_markets, retries)
-    if not mismatches:
+    if raced:
         raise ReconciliationError(
             f"reconciliation failed on {client.venue.value}: new fills kept arriving while"
             f" the positions were read ({attempts} tries): refusing to quote"
@@ -312,13 +326,20 @@ async def settle_orders(
 
 
 async def _lookup(client: VenueClient, order: Order, retries: int) -> Order | None:
+    """What the venue says of a journaled order: by the venue's id when the journal
+    has it and the client can look that up (a new process's Polymarket client knows no
+    hash of the last run's orders: the journal wrote each before it was sent), else by
+    our client order id."""
+    by_id = getattr(client, "get_order_by_id", None)
+    vid = order.venue_order_id
+
+    async def found() -> Order | None:
+        if by_id is not None and vid is not None:
+            return await by_id(vid)  # type: ignore[no-any-return]
+        return await client.get_order(order.client_order_id, order.market_id)
+
     try:
-        return await _call(
-            client,
-            "get_order",
-            lambda: client.get_order(order.client_order_id, order.market_id),
-            retries,
-        )
+        return await _call(client, "get_order", found, retries)
     except ReconciliationError:
         return None  # the venue cannot say: the journaled fills decide
 

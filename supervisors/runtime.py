@@ -25,8 +25,14 @@ from loguru import logger
 from predmm.actors.direct import DirectRef
 from predmm.actors.platform.lookups import LookupPolicy
 from predmm.domain.errors import PredmmError
+from predmm.supervisors.policy import RestartPolicy
 
 SWITCH_INTERVAL = 0.0005  # seconds: keeps GIL hand-offs between actor threads short
+# a venue's safety net may trip twice within an hour: each time the venue is re-armed
+# after a cool-down (60 s, then 120 s); the third trip within the hour halts the venue
+TRIP_POLICY = RestartPolicy(
+    intensity=2, period=3600.0, min_backoff=60.0, max_backoff=300.0, random_factor=0.0
+)
 _log = logger.bind(actor="engine")
 
 
@@ -45,9 +51,20 @@ class EngineTimings:
     # (actors.platform.checks); a position that disagrees is read again this much later
     reconcile_interval: float = 60.0
     position_recheck: float = 2.0
+    # a venue's safety net tripping (Kalshi's order group): re-armed after the backoff, at
+    # most ``intensity`` times within ``period``, else the venue halted (supervisors.safety)
+    safety_trips: RestartPolicy = attrs.field(factory=lambda: TRIP_POLICY)
     # start-up objects (modules, actors, threads: ~90k) are frozen out of the garbage
     # collector once quoting starts, and re-frozen this often; None: never freeze
     gc_refreeze_interval: float | None = 3600.0
+    # a quoted market with rewards samples the venue's scoring of its quotes this often
+    # (the venue samples once a minute: strategies.reward_score)
+    rewards_sample_interval: float = 60.0
+    # the executor (actors.executor): an order of it unanswered this long gets a cancel
+    # (and its fills this long after it ended are given up waiting for); a basket that did
+    # not take (or the limits refused) is not tried again on the same markets for this long
+    leg_timeout: float = 10.0
+    execution_cooldown: float = 5.0
 
 
 async def every(interval: float, action: Callable[[], None]) -> None:

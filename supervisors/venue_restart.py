@@ -30,6 +30,7 @@ from predmm.actors.platform.actor import FillMemory
 from predmm.domain.enums import Venue
 from predmm.domain.errors import PredmmError
 from predmm.platforms.bridge import backoff_delay, safe_tell
+from predmm.supervisors.execution import attachment
 from predmm.supervisors.handover import flush, take_over_orders
 from predmm.supervisors.runtime import stop_actor
 
@@ -44,12 +45,19 @@ async def suspend(engine: TradingEngine, venue: Venue, reason: str) -> None:
     """The venue's markets stopped, the dead actor's requests dropped or finished."""
     assert engine.bridge is not None
     timeout = engine.timings.stop_timeout
+    await suspend_markets(engine, venue, reason)
+    if not await engine.bridge.retire_venue(venue.value, timeout):
+        _log.warning("{v}: requests still in flight after {t:g} s", v=venue.value, t=timeout)
+
+
+async def suspend_markets(engine: TradingEngine, venue: Venue, reason: str) -> None:
+    """The venue's markets stopped (``ResumeVenue`` starts them again)."""
+    assert engine.bridge is not None
+    timeout = engine.timings.stop_timeout
     if engine.supervisor is not None:
         build = functools.partial(_suspend_message, venue, reason)
         with trio.move_on_after(timeout):
             await engine.bridge.ask(engine.supervisor, build, timeout)
-    if not await engine.bridge.retire_venue(venue.value, timeout):
-        _log.warning("{v}: requests still in flight after {t:g} s", v=venue.value, t=timeout)
 
 
 async def restart_platform(engine: TradingEngine, venue: Venue, memory: FillMemory | None) -> None:
@@ -63,6 +71,9 @@ async def restart_platform(engine: TradingEngine, venue: Venue, memory: FillMemo
     engine.bridge.start_venue(venue.value, client)
     platform = engine.start_platform(venue, cursor, seen)
     platform.tell(AttachPortfolio(portfolio=portfolio, direct=engine.portfolio_direct))
+    executor = attachment(engine, engine.maker_configs())
+    if executor is not None:  # the executor's orders are its own
+        safe_tell(platform, executor)
     platform.tell(PollFills())
     adopted = await take_over_orders(
         engine.bridge, platform, client, engine.run_journal, engine.timings

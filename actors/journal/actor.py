@@ -3,7 +3,8 @@
 Everyone tells it ``Record…`` messages (``actors/journal/messages.py``); it writes each
 one whole (one savepoint per message, by ``write`` in ``actors/journal/writes.py``) and
 commits in batches: when its inbox is empty, or every ``batch_size`` messages. ``Flush``
-(asked) and stopping always commit, durably. Commits follow message order, so what
+(asked) and stopping always commit, durably. ``RecordIntents`` (orders about to be sent:
+write-ahead) commits at once and then tells its sender. Commits follow message order, so what
 survives a crash is always a prefix of what was told: a fill cursor is never durable
 without the fills told before it.
 
@@ -26,7 +27,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import pykka
 
-from predmm.actors.journal.messages import Flush, FlushResult, Record
+from predmm.actors.journal.messages import Flush, FlushResult, Record, RecordIntents
 from predmm.actors.journal.schema import JournalError
 from predmm.actors.journal.store import FillOutcome, Journal
 from predmm.actors.journal.writes import write
@@ -103,6 +104,9 @@ class JournalActor(pykka.ThreadingActor):
             raise
 
     def _receive(self, message: Any) -> Any:
+        if isinstance(message, RecordIntents):
+            self._intents(message)
+            return None
         if isinstance(message, _RECORD_TYPES):
             self._record(message)
             return None
@@ -127,6 +131,18 @@ class JournalActor(pykka.ThreadingActor):
         self._duplicates += outcomes.count(FillOutcome.DUPLICATE)
         if self._pending >= self._batch_size or self.actor_inbox.empty():
             self._commit(durable=False)
+
+    def _intents(self, message: RecordIntents) -> None:
+        """Write-ahead: the orders committed (with the batch before them), then their
+        sender told; told False if they could not be (the actor then stops as on any
+        failed write)."""
+        try:
+            self._record(message)
+            self._commit(durable=False)
+        except BaseException:
+            message.then(False)
+            raise
+        message.then(True)
 
     def _flush(self) -> None:
         # An asked message's exception goes back to the asker and pykka keeps the actor

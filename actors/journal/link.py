@@ -19,14 +19,17 @@ from predmm.actors.journal.messages import (
     MarketInfo,
     RecordCorrection,
     RecordDayBaseline,
+    RecordExecutionStep,
     RecordFill,
     RecordFillMarks,
     RecordFillPage,
     RecordFillReversal,
+    RecordIntents,
     RecordMarkets,
     RecordMarks,
     RecordOrders,
     RecordRestart,
+    RecordRewardSample,
     RecordRunInfo,
     RecordSettlement,
     RecordSupervision,
@@ -34,9 +37,11 @@ from predmm.actors.journal.messages import (
 )
 from predmm.domain.enums import TradingState, Venue
 from predmm.domain.ids import FillId, MarketId
+from predmm.domain.market import Rewards
 from predmm.domain.orders import Fill, Order, OrderEvent
 from predmm.strategies.day_loss import DayBaseline
 from predmm.strategies.fills import SettledPosition
+from predmm.strategies.reward_score import RewardSample
 
 OnDead = Callable[[pykka.ActorRef[Any], BaseException], None]
 
@@ -63,6 +68,18 @@ class ActorJournal:
 
     def orders(self, changes: Sequence[tuple[Order, OrderEvent | None]]) -> None:
         self._tell(RecordOrders(changes=tuple(changes), at=self._clock.now()))
+
+    def intents(self, orders: Sequence[Order], then: Callable[[bool], None]) -> None:
+        """Told to the JournalActor, which commits them and calls ``then``; a dead one
+        is reported (``on_dead``) and ``then(False)`` called at once."""
+        ref = self._ref
+        try:
+            ref.tell(RecordIntents(orders=tuple(orders), then=then, at=self._clock.now()))
+        except pykka.ActorDeadError as exc:
+            then(False)
+            if self._on_dead is not None and self._reported is not ref:
+                self._reported = ref
+                self._on_dead(ref, exc)
 
     def correction(self, order: Order, what: str) -> None:
         self._tell(RecordCorrection(order=order, what=what, at=self._clock.now()))
@@ -129,4 +146,24 @@ class ActorJournal:
     def supervision(self, component: str, event: str, reason: str) -> None:
         self._tell(
             RecordSupervision(component=component, event=event, reason=reason, at=self._clock.now())
+        )
+
+    def reward_sample(
+        self, market_id: MarketId, rewards: Rewards, sample: RewardSample, slot: int
+    ) -> None:
+        self._tell(
+            RecordRewardSample(
+                market_id=market_id, rewards=rewards, sample=sample, slot=slot, at=sample.at
+            )
+        )
+
+    def execution_step(self, execution_id: str, strategy: str, step: str, detail: str) -> None:
+        self._tell(
+            RecordExecutionStep(
+                execution_id=execution_id,
+                strategy=strategy,
+                step=step,
+                detail=detail,
+                at=self._clock.now(),
+            )
         )

@@ -6,6 +6,7 @@ that is asked, answered with a ``FlushResult``. Frozen attrs values, keyword-onl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
@@ -13,10 +14,12 @@ import attrs
 
 from predmm.domain.enums import OrderStatus, TradingState, Venue
 from predmm.domain.ids import ClientOrderId, EventId, FillId, MarketId, VenueOrderId
+from predmm.domain.market import Rewards
 from predmm.domain.orders import Fill, Order, OrderEvent
 from predmm.strategies.day_loss import DayBaseline
 from predmm.strategies.fills import SettledPosition
 from predmm.strategies.inventory import InventoryTracker
+from predmm.strategies.reward_score import RewardSample
 
 
 @attrs.frozen(kw_only=True)
@@ -51,6 +54,17 @@ class RecordOrders:
     PlatformActor changed."""
 
     changes: tuple[tuple[Order, OrderEvent | None], ...]
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordIntents:
+    """Orders about to be sent (write-ahead): committed before ``then(True)`` is called
+    (in the journal's thread; ``then(False)``: they could not be written). Each carries
+    the venue's id when its client knows it before sending (Polymarket: the hash)."""
+
+    orders: tuple[Order, ...]
+    then: Callable[[bool], None]
     at: datetime | None = None
 
 
@@ -269,6 +283,18 @@ class RecordVenueWorld:
 
 
 @attrs.frozen(kw_only=True)
+class RecordRewardSample:
+    """One sample of the rewards our quotes earn in a market (``strategies.reward_score``),
+    added to its day's row once per sampling ``slot``, with the market's terms."""
+
+    market_id: MarketId
+    rewards: Rewards
+    sample: RewardSample
+    slot: int
+    at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
 class Flush:
     """Asked: answered with a ``FlushResult`` once everything told before it is
     committed and fsynced."""
@@ -281,11 +307,23 @@ class FlushResult:
     commits: int
 
 
+@attrs.frozen(kw_only=True)
+class RecordExecutionStep:
+    """One step of an execution of the executor (its ``step`` and what it did)."""
+
+    execution_id: str
+    strategy: str
+    step: str
+    detail: str = ""
+    at: datetime | None = None
+
+
 Record = (
     RecordRun
     | RecordRunEnd
     | RecordOrder
     | RecordOrders
+    | RecordIntents
     | RecordOrderEvent
     | RecordCorrection
     | RecordFill
@@ -304,4 +342,6 @@ Record = (
     | RecordRunInfo
     | RecordSupervision
     | RecordVenueWorld
+    | RecordRewardSample
+    | RecordExecutionStep
 )

@@ -7,22 +7,29 @@ builds the one that tells the JournalActor. Tests use a recording port.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, Protocol
 
 from predmm.actors.journal.messages import MarketInfo
 from predmm.domain.enums import TradingState, Venue
 from predmm.domain.ids import FillId, MarketId
+from predmm.domain.market import Rewards
 from predmm.domain.orders import Fill, Order, OrderEvent
 from predmm.strategies.day_loss import DayBaseline
 from predmm.strategies.fills import SettledPosition
+from predmm.strategies.reward_score import RewardSample
 
 
 class JournalPort(Protocol):
     def orders(self, changes: Sequence[tuple[Order, OrderEvent | None]]) -> None:
         """Order changes (each order after its event; None: a snapshot), in order, in
         one write."""
+        ...
+
+    def intents(self, orders: Sequence[Order], then: Callable[[bool], None]) -> None:
+        """Orders about to be sent (write-ahead): ``then(True)`` once their rows are
+        committed (from any thread), ``then(False)`` or never if they cannot be."""
         ...
 
     def correction(self, order: Order, what: str) -> None:
@@ -55,6 +62,16 @@ class JournalPort(Protocol):
         """What the engine's watch did about a core actor (``supervisors.core``)."""
         ...
 
+    def reward_sample(
+        self, market_id: MarketId, rewards: Rewards, sample: RewardSample, slot: int
+    ) -> None:
+        """A sample of the rewards our quotes earn (once per sampling slot)."""
+        ...
+
+    def execution_step(self, execution_id: str, strategy: str, step: str, detail: str) -> None:
+        """One step of an execution of the executor (``actors.executor``)."""
+        ...
+
     # what the operator's reports read (the command line tells these, not the actors)
     def markets(self, markets: Sequence[MarketInfo]) -> None: ...
     def marks(self, marks: Sequence[tuple[MarketId, Decimal]]) -> None: ...
@@ -67,6 +84,9 @@ class NullJournal:
 
     def orders(self, changes: Sequence[tuple[Order, OrderEvent | None]]) -> None:
         pass
+
+    def intents(self, orders: Sequence[Order], then: Callable[[bool], None]) -> None:
+        then(True)
 
     def correction(self, order: Order, what: str) -> None:
         pass
@@ -108,6 +128,14 @@ class NullJournal:
         pass
 
     def supervision(self, component: str, event: str, reason: str) -> None:
+        pass
+
+    def reward_sample(
+        self, market_id: MarketId, rewards: Rewards, sample: RewardSample, slot: int
+    ) -> None:
+        pass
+
+    def execution_step(self, execution_id: str, strategy: str, step: str, detail: str) -> None:
         pass
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from predmm.actors.journal.records import (
     CORRECTION,
+    ExecutionStep,
     JournaledFill,
     OrderEventRecord,
     PositionRecord,
@@ -32,10 +33,11 @@ from predmm.actors.journal.records import (
     row_to_settlement,
     ts,
 )
+from predmm.actors.journal.rewards import RewardEstimate, read_estimates
 from predmm.actors.journal.schema import JournalError
 from predmm.domain.enums import OrderStatus, TradingState, Venue
 from predmm.domain.ids import ClientOrderId, EventId, FillId, MarketId
-from predmm.domain.orders import Fill, Order
+from predmm.domain.orders import Fill, Order, strategy_of
 from predmm.strategies.day_loss import DayBaseline, DayHolding
 from predmm.strategies.inventory import InventoryTracker
 
@@ -134,6 +136,44 @@ class JournalQueries:
             settled=self.settlement_payout(market_id),
         )
 
+    def strategy_inventories(
+        self, *, max_inventory: int = 50
+    ) -> list[tuple[str, InventoryTracker]]:
+        """Every strategy's holdings per market, rebuilt as ``inventory`` rebuilds a
+        market's from the fills of that strategy's orders (untagged fills: the market
+        maker's), settled if the market resolved."""
+        by_key: dict[tuple[str, MarketId], list[JournaledFill]] = {}
+        for jf in self.fills():
+            key = (strategy_of(jf.fill.strategy), jf.fill.market_id)
+            by_key.setdefault(key, []).append(jf)
+        return [
+            (
+                strategy,
+                fold_fills(
+                    market_id,
+                    fills,
+                    max_inventory=max_inventory,
+                    settled=self.settlement_payout(market_id),
+                ),
+            )
+            for (strategy, market_id), fills in sorted(by_key.items(), key=lambda kv: str(kv[0]))
+        ]
+
+    def executions(self, execution_id: str | None = None) -> list[ExecutionStep]:
+        """The executor's steps (of one execution, or all), in the order journaled."""
+        where, params = _where(("execution_id = ?", execution_id))
+        rows = self._rows(f"SELECT * FROM executions{where} ORDER BY seq", params)
+        return [
+            ExecutionStep(
+                execution_id=r["execution_id"],
+                strategy=r["strategy"],
+                step=r["step"],
+                detail=r["detail"],
+                at=dt_req(r["at"]),
+            )
+            for r in rows
+        ]
+
     def market_ids(self) -> list[MarketId]:
         """Every market the journal knows (fills, orders, positions, restarts)."""
         rows = self._rows(
@@ -179,6 +219,11 @@ class JournalQueries:
                 for r in held
             ),
         )
+
+    def reward_estimates(self, day: date | None = None) -> list[RewardEstimate]:
+        """The rewards our quotes earned, estimated, per UTC day (``day``, or all) and
+        market, with the day's maker rebates (``actors.journal.rewards``)."""
+        return read_estimates(self._conn, day)
 
     def positions(self) -> list[PositionRecord]:
         """The position snapshots saved with ``record_position``."""

@@ -135,6 +135,18 @@ class BalanceRecord:
     at: datetime
 
 
+@attrs.frozen(kw_only=True)
+class ExecutionStep:
+    """One step of an execution of the executor (``actors.executor``): its signal, a
+    reservation, each order sent and how it ended, a hedge or unwind, its outcome."""
+
+    execution_id: str
+    strategy: str
+    step: str
+    detail: str
+    at: datetime
+
+
 # conversions ---------------------------------------------------------------------------
 
 
@@ -182,6 +194,7 @@ def row_to_order(row: sqlite3.Row) -> Order:
         venue_order_id=_vid(row["venue_order_id"]),
         created_at=dt(row["created_at"]),
         reason=row["reason"],
+        strategy=row["strategy"],
     )
 
 
@@ -200,6 +213,7 @@ def row_to_fill(row: sqlite3.Row) -> JournaledFill:
         venue_order_id=_vid(row["venue_order_id"]),
         ts=dt(row["venue_ts"]),
         received_ts=dt(row["received_at"]),
+        strategy=row["strategy"],
     )
     return JournaledFill(
         seq=row["seq"],
@@ -248,14 +262,27 @@ def cursor_key(venue: Venue) -> str:
 UPSERT_ORDER = """
 INSERT INTO orders (client_order_id, venue, market_id, side, action, order_type,
     time_in_force, post_only, price, quantity, status, filled_quantity, venue_order_id,
-    created_at, updated_at, reason)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    created_at, updated_at, reason, strategy)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (client_order_id) DO UPDATE SET
     price = excluded.price, quantity = excluded.quantity, status = excluded.status,
     filled_quantity = excluded.filled_quantity,
     venue_order_id = COALESCE(excluded.venue_order_id, orders.venue_order_id),
     created_at = COALESCE(orders.created_at, excluded.created_at),
-    updated_at = excluded.updated_at, reason = excluded.reason
+    updated_at = excluded.updated_at, reason = excluded.reason,
+    strategy = CASE WHEN excluded.strategy = '' THEN orders.strategy ELSE excluded.strategy END
+"""
+
+
+# an order about to be sent (write-ahead): its row if it has none yet; a row it has
+# keeps its state, and learns the venue's id if it did not know it
+INSERT_INTENT = """
+INSERT INTO orders (client_order_id, venue, market_id, side, action, order_type,
+    time_in_force, post_only, price, quantity, status, filled_quantity, venue_order_id,
+    created_at, updated_at, reason, strategy)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (client_order_id) DO UPDATE SET
+    venue_order_id = COALESCE(orders.venue_order_id, excluded.venue_order_id)
 """
 
 
@@ -298,13 +325,16 @@ def order_params(order: Order, stamp: str) -> tuple[object, ...]:
         _ts_or_none(order.created_at),
         stamp,
         order.reason,
+        order.strategy,
     )
 
 
 INSERT_FILL = """
 INSERT OR IGNORE INTO fills (venue, fill_id, market_id, side, action, price, quantity, fee,
-    is_taker, provisional, client_order_id, venue_order_id, venue_ts, received_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    is_taker, provisional, client_order_id, venue_order_id, venue_ts, received_at, strategy)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+    COALESCE(NULLIF(?, ''),
+             (SELECT strategy FROM orders WHERE client_order_id = ?), ''))
 """
 
 
@@ -324,4 +354,6 @@ def fill_params(fill: Fill, at: datetime) -> tuple[object, ...]:
         opt_id(fill.venue_order_id),
         _ts_or_none(fill.ts),
         ts(fill.received_ts or at),
+        fill.strategy,
+        opt_id(fill.client_order_id),
     )

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from predmm.domain.errors import PredmmError
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 14
 APPLICATION_ID = 0x70726D6D  # "prmm": marks a file as a predmm journal
 
 
@@ -203,6 +203,43 @@ ALTER TABLE runs ADD COLUMN settings TEXT NOT NULL DEFAULT ''
 """
 
 
+_SCHEMA_V12 = """
+ALTER TABLE orders ADD COLUMN strategy TEXT NOT NULL DEFAULT '';
+ALTER TABLE fills ADD COLUMN strategy TEXT NOT NULL DEFAULT '';
+CREATE INDEX fills_by_strategy ON fills (strategy, market_id);
+CREATE TABLE executions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    execution_id TEXT NOT NULL,
+    strategy TEXT NOT NULL,
+    step TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '',
+    at TEXT NOT NULL
+);
+CREATE INDEX executions_by_id ON executions (execution_id, seq);
+"""
+
+
+_SCHEMA_V14 = """
+CREATE TABLE reward_estimates (
+    day TEXT NOT NULL,
+    market_id TEXT NOT NULL,
+    venue TEXT NOT NULL,
+    dollars TEXT NOT NULL CHECK (typeof(dollars) = 'text'),
+    samples INTEGER NOT NULL,
+    scored INTEGER NOT NULL,
+    in_band INTEGER NOT NULL,
+    share_sum TEXT NOT NULL CHECK (typeof(share_sum) = 'text'),
+    daily_rate TEXT NOT NULL CHECK (typeof(daily_rate) = 'text'),
+    rebate_share TEXT NOT NULL CHECK (typeof(rebate_share) = 'text'),
+    fee_rate TEXT NOT NULL CHECK (typeof(fee_rate) = 'text'),
+    fee_exponent INTEGER NOT NULL,
+    last_slot INTEGER NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (day, market_id)
+);
+"""
+
+
 def _statements(script: str) -> Callable[[sqlite3.Connection], None]:
     def run(conn: sqlite3.Connection) -> None:
         for statement in script.split(";"):
@@ -221,11 +258,18 @@ def _statements(script: str) -> Callable[[sqlite3.Connection], None]:
 # 10: trading_states.operator: who changed the state by hand (``predmm halt``, ``resume``,
 # ``cancel-all``: "user (uid N, pid P)"); '' for the kill switch and the engine's watch.
 # 11: the operator's reports (see _SCHEMA_V11).
+# 12: strategy attribution (the strategy of each order and fill; '' before: the market
+# maker's) and the steps of the executor's executions (arbitrage legs, their hedges and
+# unwinds, cross-venue hedges).
+# 14: the rewards our quotes earn, estimated per UTC day and market (reward_estimates,
+# ``actors.journal.rewards``).
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _create_v1,
     3: _statements(_SCHEMA_V3),
     10: _statements("ALTER TABLE trading_states ADD COLUMN operator TEXT NOT NULL DEFAULT ''"),
     11: _statements(_SCHEMA_V11),
+    12: _statements(_SCHEMA_V12),
+    14: _statements(_SCHEMA_V14),
 }
 
 

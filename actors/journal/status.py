@@ -2,15 +2,17 @@
 every market's position from its fills and its settlement (``MarketSummary``), sums the
 markets of one real-world event across venues (``EventSummary``) and gathers them, with
 open orders, restarts, quarantines, the trading state, the last run, what the engine's
-watch did about its core actors and the corrections the reconciliations made during the
-runs, into a ``JournalStatus``.
+watch did about its core actors, the corrections the reconciliations made during the
+runs, each strategy's share (``StrategySummary``: the fills of its orders, its PnL,
+what it holds) and the rewards our quotes earned (estimated, per day and market), into a
+``JournalStatus``.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -25,8 +27,9 @@ from predmm.actors.journal.records import (
     RunRecord,
     TradingStateRecord,
 )
+from predmm.actors.journal.rewards import RewardEstimate
 from predmm.domain.ids import ClientOrderId, EventId, FillId, MarketId, VenueOrderId
-from predmm.domain.orders import Order
+from predmm.domain.orders import Order, strategy_of
 from predmm.strategies.inventory import InventoryTracker
 
 LAST_CORRECTIONS = 5
@@ -66,6 +69,21 @@ class EventSummary:
 
 
 @attrs.frozen(kw_only=True)
+class StrategySummary:
+    """One strategy's share of the journal: the fills of its orders and the positions and
+    PnL they make (its markets' settlements included)."""
+
+    strategy: str
+    fills: int
+    markets: int  # markets it holds contracts in
+    contracts: Decimal  # contracts it holds
+    realized_pnl: Decimal
+    unrealized_pnl: Decimal | None  # None when it holds contracts unmarked
+    fees_paid: Decimal
+    executions: int = 0  # executions of the executor (arbitrage, hedges), when any
+
+
+@attrs.frozen(kw_only=True)
 class JournalStatus:
     """What ``predmm status`` shows, read from the journal only."""
 
@@ -84,6 +102,8 @@ class JournalStatus:
     supervision: tuple[SupervisionRecord, ...] = ()  # the core actors' failures, latest each
     corrections: int = 0  # made by reconciliations during the runs
     last_corrections: tuple[OrderEventRecord, ...] = ()  # the newest, oldest first
+    rewards: tuple[RewardEstimate, ...] = ()  # estimated, per UTC day and market
+    strategies: tuple[StrategySummary, ...] = ()  # per strategy; the fields above: the total
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: Decimals and times as strings, enums as values, ids as text."""
@@ -100,7 +120,7 @@ def _jsonable(value: object) -> object:
         return {name: _jsonable(getattr(value, name)) for name in names}
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # a datetime too
         return value.isoformat()
     if isinstance(value, enum.Enum):
         return value.value
@@ -224,4 +244,52 @@ def journal_status(
         supervision=read_supervision(journal),
         corrections=len(corrections),
         last_corrections=tuple(corrections[-LAST_CORRECTIONS:]),
+        rewards=tuple(journal.reward_estimates()),
+        strategies=strategy_summaries(journal, marks),
+    )
+
+
+def strategy_summaries(
+    journal: JournalQueries, marks: dict[MarketId, Decimal]
+) -> tuple[StrategySummary, ...]:
+    """Each strategy's fills, holdings and PnL, by name."""
+    by_strategy: dict[str, list[InventoryTracker]] = {}
+    for strategy, tracker in journal.strategy_inventories():
+        by_strategy.setdefault(strategy, []).append(tracker)
+    fills: dict[str, int] = {}
+    for jf in journal.fills():
+        name = strategy_of(jf.fill.strategy)
+        fills[name] = fills.get(name, 0) + 1
+    executions: dict[str, set[str]] = {}
+    for step in journal.executions():
+        executions.setdefault(step.strategy, set()).add(step.execution_id)
+    return tuple(
+        _strategy_summary(
+            name, by_strategy.get(name, []), fills.get(name, 0), executions.get(name), marks
+        )
+        for name in sorted(by_strategy.keys() | executions.keys())
+    )
+
+
+def _strategy_summary(
+    name: str,
+    trackers: Sequence[InventoryTracker],
+    fills: int,
+    executions: set[str] | None,
+    marks: dict[MarketId, Decimal],
+) -> StrategySummary:
+    held = [t for t in trackers if t.yes_contracts or t.no_contracts]
+    unrealized = _sum_or_none(
+        _unrealized(t, marks.get(t.market_id) if isinstance(t.market_id, MarketId) else None)
+        for t in trackers
+    )
+    return StrategySummary(
+        strategy=name,
+        fills=fills,
+        markets=len(held),
+        contracts=sum((t.yes_contracts + t.no_contracts for t in held), Decimal(0)),
+        realized_pnl=sum((t.realized_pnl for t in trackers), Decimal(0)),
+        unrealized_pnl=unrealized,
+        fees_paid=sum((t.fees_paid for t in trackers), Decimal(0)),
+        executions=len(executions or ()),
     )

@@ -33,6 +33,7 @@ from predmm.actors.journal.records import (
     CORRECTION,
     INSERT_EVENT,
     INSERT_FILL,
+    INSERT_INTENT,
     UPSERT_ORDER,
     PositionRecord,
     cursor_key,
@@ -44,6 +45,7 @@ from predmm.actors.journal.records import (
     order_params,
     ts,
 )
+from predmm.actors.journal.rewards import record_sample
 from predmm.actors.journal.schema import (
     JournalError,
     check_identity,
@@ -53,10 +55,13 @@ from predmm.actors.journal.schema import (
 )
 from predmm.actors.journal.status import JournalStatus, journal_status
 from predmm.domain.enums import OrderStatus, TradingState, Venue
+from predmm.domain.events import Settlement
 from predmm.domain.ids import ClientOrderId, EventId, MarketId, VenueOrderId
+from predmm.domain.market import Rewards
 from predmm.domain.orders import Fill, Order, OrderEvent
 from predmm.strategies.day_loss import DayBaseline
-from predmm.strategies.fills import SettledPosition
+from predmm.strategies.fills import SettledPosition, settle_fills
+from predmm.strategies.reward_score import RewardSample
 
 _SYNC_LEVELS = ("NORMAL", "FULL", "EXTRA")
 
@@ -257,6 +262,14 @@ class Journal(JournalQueries, JournalHistory, JournalAnnotations):
                 ],
             )
 
+    def record_intents(self, orders: Sequence[Order], *, at: datetime) -> None:
+        """Orders about to be sent (write-ahead), each with the venue's id when its
+        client knows it before sending: a new row for an order the journal does not
+        hold; one it holds keeps its state and learns the venue's id."""
+        stamp = ts(at)
+        with self.atomic():
+            self._conn.executemany(INSERT_INTENT, [order_params(o, stamp) for o in orders])
+
     def record_correction(self, order: Order, *, at: datetime, what: str) -> None:
         """A correction a reconciliation made to an order during a run: the order's row
         as it is after it, and a ``correction`` event whose reason says what was wrong
@@ -313,11 +326,24 @@ class Journal(JournalQueries, JournalHistory, JournalAnnotations):
             )
             self._append_event(client_order_id, event.value, status, filled, at, reason)
 
+    def record_execution_step(
+        self, execution_id: str, strategy: str, step: str, detail: str, *, at: datetime
+    ) -> None:
+        """One step of an execution of the executor."""
+        with self.atomic():
+            self._conn.execute(
+                "INSERT INTO executions (execution_id, strategy, step, detail, at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (execution_id, strategy, step, detail, ts(at)),
+            )
+
     def record_fill(self, fill: Fill, *, at: datetime, cursor: str | None = None) -> FillOutcome:
         """Journal a fill once per (venue, fill id); ``at`` is its receive time when the
         fill has none. ``cursor``: the venue's fill cursor after this fill, saved with it."""
         with self.atomic():
             outcome = self._insert_fill(fill, at)
+            if outcome is FillOutcome.INSERTED:
+                self._resettle(fill.market_id)
             if cursor is not None:
                 self.set_cursor(fill.market_id.venue, cursor, at=at)
             return outcome
@@ -340,6 +366,7 @@ class Journal(JournalQueries, JournalHistory, JournalAnnotations):
                 " WHERE venue = ? AND fill_id = ?",
                 (ts(at), reason, *key),
             )
+            self._resettle(fill.market_id)
             return FillOutcome.REVERSED
 
     def record_position(self, position: PositionRecord) -> None:
@@ -405,6 +432,29 @@ class Journal(JournalQueries, JournalHistory, JournalAnnotations):
             )
             return cur.rowcount == 1
 
+    def _resettle(self, market_id: MarketId) -> None:
+        """A settled market's fill journaled (made before the resolution, told after it:
+        a stream late with it, the fills read at a restart) or reversed after its
+        settlement: the settlement's contracts, payout and PnL are worked out again from
+        the market's fills, so that they stay what the venue paid."""
+        row = self._conn.execute(
+            "SELECT yes_payout FROM settlements WHERE market_id = ?", (str(market_id),)
+        ).fetchone()
+        if row is None:
+            return
+        settlement = Settlement(market_id=market_id, yes_payout=Decimal(row[0]))
+        fills = (jf.fill for jf in self.fills(market_id=market_id) if not jf.is_reversed)
+        settled = settle_fills(settlement, fills)
+        self._conn.execute(
+            "UPDATE settlements SET yes_contracts = ?, no_contracts = ?, payout = ?,"
+            " realized_pnl = ? WHERE market_id = ?",
+            (
+                *map(money, (settled.yes_contracts, settled.no_contracts)),
+                *map(money, (settled.payout, settled.realized_pnl)),
+                str(market_id),
+            ),
+        )
+
     def record_day_baseline(self, baseline: DayBaseline) -> None:
         """Save the day's baseline (replacing an earlier one of the same day: a holding
         that got its first mark since)."""
@@ -430,6 +480,14 @@ class Journal(JournalQueries, JournalHistory, JournalAnnotations):
                     for h in baseline.holdings
                 ],
             )
+
+    def record_reward_sample(
+        self, market_id: MarketId, rewards: Rewards, sample: RewardSample, slot: int
+    ) -> bool:
+        """Add a rewards sample to its day's row (``actors.journal.rewards``); False for a
+        slot already counted."""
+        with self.atomic():
+            return record_sample(self._conn, market_id, rewards, sample, slot)
 
     def set_cursor(self, venue: Venue, cursor: str, *, at: datetime) -> None:
         with self.atomic():

@@ -16,10 +16,12 @@ from predmm.actors.journal.messages import (
     RecordCorrection,
     RecordCursor,
     RecordDayBaseline,
+    RecordExecutionStep,
     RecordFill,
     RecordFillMarks,
     RecordFillPage,
     RecordFillReversal,
+    RecordIntents,
     RecordMarkets,
     RecordMarks,
     RecordOrder,
@@ -27,6 +29,7 @@ from predmm.actors.journal.messages import (
     RecordOrders,
     RecordPosition,
     RecordRestart,
+    RecordRewardSample,
     RecordRun,
     RecordRunEnd,
     RecordRunInfo,
@@ -64,6 +67,8 @@ def write(journal: Journal, message: Record, now: datetime) -> list[FillOutcome]
                 journal.record_order(order, at=at, event=event)
             case RecordOrders(changes=changes):
                 journal.record_orders(changes, at=at)
+            case RecordIntents(orders=orders):
+                journal.record_intents(orders, at=at)
             case RecordOrderEvent():
                 _write_order_event(journal, message, at)
             case RecordCorrection(order=order, what=what):
@@ -92,8 +97,12 @@ def write(journal: Journal, message: Record, now: datetime) -> list[FillOutcome]
                 key = supervision_key(component)
                 value = supervision_value(journal.get(key), event, reason, at)
                 journal.put(key, value, at=at)
+            case RecordExecutionStep(execution_id=eid, strategy=name, step=step, detail=what):
+                journal.record_execution_step(eid, name, step, what, at=at)
             case RecordVenueWorld(venue=venue, identity=identity, description=text):
                 journal.put(world_key(venue), world_value(identity, text, at), at=at)
+            case RecordRewardSample(market_id=mid, rewards=rewards, sample=sample, slot=slot):
+                journal.record_reward_sample(mid, rewards, sample, slot)
             case _:
                 _write_annotation(journal, message, at)
     return []

@@ -9,9 +9,12 @@ sends what it decides: reservations to the PortfolioActor (the core's ``gate``) 
 submissions to the PlatformActor, both by direct call (``actors.direct``: handled on
 this thread under the actor's lock, so the tick path wakes no other actor thread), one
 ``SubmitOrders`` per point where the core flushes. What stays here is about threads and
-messages: recovery, the conflator's watch, the status board, logging, and the
-lifecycle: unwanted, once flat with nothing resting, it tells the supervisor
-``MarketDone`` (which retires it); on stop it cancels its own orders.
+messages: recovery, the conflator's watch (and, for a ``cross_venue`` fair value, the
+linked markets' books it follows there: ``actors.market.linked``), the strategy tag its
+orders and position carry (``MarketDeps.strategy``), the status board, logging, the
+rewards samples the core takes on a tick (to the journal), and the lifecycle: unwanted,
+once flat with nothing resting, it tells the supervisor ``MarketDone`` (which retires
+it); on stop it cancels its own orders.
 
 A restarted incarnation rebuilds its inventory from the PortfolioActor (seeded from the
 journal at start, then fed the same fills the journal records) and its orders (an exit
@@ -32,6 +35,7 @@ import pykka
 from loguru import logger
 
 from predmm.actors.market.deps import MarketDeps
+from predmm.actors.market.linked import LinkedBooks
 from predmm.actors.market.orders import amend_message, unsent_releases
 from predmm.actors.messages import (
     ApplyConfig,
@@ -60,6 +64,7 @@ from predmm.actors.messages import (
     UnblockQuoting,
 )
 from predmm.actors.status import MarketStatus
+from predmm.config.market_making import MarketMakingConfig
 from predmm.domain.book import Watch
 from predmm.domain.enums import OrderSide, TradingState
 from predmm.domain.exposure import ReserveRequest
@@ -97,7 +102,9 @@ class MarketActor(pykka.ThreadingActor):
             state=state,
             wanted=wanted,
             tracer=deps.tracer,
+            strategy=deps.strategy,
         )
+        self.linked: LinkedBooks | None = None  # the other venues' books (``cross_venue``)
         self.log = logger.bind(actor="market", market_id=str(market.market_id))
 
     # lifecycle ------------------------------------------------------------------------
@@ -107,6 +114,7 @@ class MarketActor(pykka.ThreadingActor):
             self._recover()
             if self.deps.conflator is not None:
                 self.deps.conflator.attach(self.market_id, self.actor_ref)
+            self._link(self.deps.config)
             self._publish("quoting" if self.generation == 0 else "restarted")
             self._check_done()
         except Exception as exc:  # pykka calls no on_failure for on_start: report it here
@@ -120,11 +128,12 @@ class MarketActor(pykka.ThreadingActor):
         twice); a direct call, like the tick path's, so a start never waits for their
         threads (under load those wait long for the GIL, and an ask would time out). An
         exit of the last incarnation is still in flight."""
+        mine = self.deps.strategy  # its own orders' position, not another strategy's
         start: MarketStart = self.deps.platform_direct.call(
-            TakeOver(market_id=self.market_id, ref=self.actor_ref)
+            TakeOver(market_id=self.market_id, ref=self.actor_ref, strategy=mine)
         )
         pos: PositionView = start.position or self.deps.portfolio_direct.call(
-            GetPosition(market_id=self.market_id)
+            GetPosition(market_id=self.market_id, strategy=mine)
         )
         self.core.recover(pos, start.orders)
 
@@ -157,6 +166,8 @@ class MarketActor(pykka.ThreadingActor):
     def _detach(self) -> None:
         if self.deps.conflator is not None:
             self.deps.conflator.detach(self.market_id, self.actor_ref)
+            if self.linked is not None:
+                self.linked.unfollow(self.deps.conflator, self.actor_ref)
         with contextlib.suppress(pykka.ActorDeadError):
             self.deps.platform.tell(DetachMarket(market_id=self.market_id, ref=self.actor_ref))
 
@@ -179,6 +190,10 @@ class MarketActor(pykka.ThreadingActor):
         core, clock = self.core, self.deps.clock
         now, mono = clock.now(), clock.monotonic()
         match message:
+            case DataReady(market_id=linked) if linked != self.market_id:
+                if self.linked is not None:  # a linked market's book: the fair value moves
+                    self.linked.read(self.deps.conflator, linked, self.actor_ref)
+                    core.on_linked(self.linked.values(), now, mono)
             case DataReady():
                 data = self.deps.conflator.take(self.market_id)
                 if data is not None:
@@ -191,11 +206,14 @@ class MarketActor(pykka.ThreadingActor):
                 core.on_revert(fill, now, mono)
             case Tick():
                 core.on_tick(now, mono)
+                self._record_rewards()
             case TradingStateChanged(state=state):
                 core.changed(now, mono, state=state)
             case MarketChanged(market=market):
                 core.changed(now, mono, market=market)
-            case ApplyConfig(config=config):
+            case ApplyConfig():
+                config = message.for_venue(self.market_id.venue)
+                self._link(config)
                 core.reconfigure(config, now, mono)
             case SetWanted(wanted=wanted):
                 self.done = self.done and not wanted
@@ -214,6 +232,29 @@ class MarketActor(pykka.ThreadingActor):
         for level, text, values in core.notes:
             self.log.log(level.upper(), text, **values)
         core.notes.clear()
+
+    def _record_rewards(self) -> None:
+        """The core's sample of the liquidity rewards our quotes earn (once a slot,
+        ``MarketCore.reward_sample``), to the journal."""
+        journal, rewards = self.deps.journal, self.core.market.rewards
+        if journal is None or rewards is None:
+            return
+        found = self.core.reward_sample(self.deps.rewards_sample_s)
+        if found is not None:
+            journal.reward_sample(self.market_id, rewards, *found)
+
+    def _link(self, config: MarketMakingConfig) -> None:
+        """Follow the same outcome's markets on the other venues in the conflator while
+        ``config`` values it across venues (``cross_venue``); stop following them when not."""
+        conflator, ref = self.deps.conflator, self.actor_ref
+        wanted = config.fair_value_method == "cross_venue" and conflator is not None
+        if wanted and self.linked is None:
+            self.linked = LinkedBooks(self.deps.links.get(self.market_id, ()))
+            self.linked.follow(conflator, ref)
+        elif not wanted and self.linked is not None:
+            if conflator is not None:
+                self.linked.unfollow(conflator, ref)
+            self.linked = None
 
     def _check_done(self) -> None:
         """Unwanted, flat and with nothing resting: the supervisor may retire it."""

@@ -7,10 +7,13 @@ queue of placements, and why requests keep flowing while its thread waits for th
 
 * client order ids are made by the MarketActors, unique per incarnation, and reused on
   every retry of one intent (a 429 re-sends the same order);
+* an order leaves only once the journal has committed its row (write-ahead,
+  ``calls.journal_first``), with the venue's id when the client knows it first;
 * a timeout or 5xx after a submit makes the order UNKNOWN, reserved and unreplaced, while
-  ``get_order`` by client order id looks for it over a bounded window with backoff
-  (``actors.platform.lookups``): found, it is what the venue says; absent for the whole
-  window, it is given up;
+  ``get_order`` by client order id (by the venue's id once known: an order a cancel
+  left unconfirmed, one adopted from an earlier run) looks for it over a bounded window
+  with backoff (``actors.platform.lookups``): found, it is what the venue says; absent
+  for the whole window, it is given up;
 * fills are deduplicated by fill id and routed to the owning MarketActor, the
   PortfolioActor and the journal;
 * a cancel of an order whose placement is still in flight waits for that answer (else
@@ -18,7 +21,18 @@ queue of placements, and why requests keep flowing while its thread waits for th
 * every ``reconcile_interval`` (``CheckVenue``) the venue's open orders and positions are
   read again and the table and the markets corrected (``actors.platform.reconciler``);
 * a MarketActor starting takes its market over in one direct call (``TakeOver``): its
-  fills are routed to it from then on, and its position and orders read in the same step.
+  fills are routed to it from then on, and its position and orders read in the same step;
+* on a venue that expires orders unless renewed (``Capabilities.order_ttl_s``: Kalshi's
+  safety net) the resting orders are renewed every sixth of the TTL
+  (``actors.platform.renewals``); an order that expires anyway closes EXPIRED;
+* when the venue's own safety net trips (Kalshi's order group: ``SafetyNetTripped`` from
+  the stream, or a placement refused ``tripped``) the watcher is told once
+  (``on_trip``: ``supervisors.core`` suspends the venue, cancels, re-arms or halts it).
+* the engine's executor (``AttachExecutor``) owns the orders whose client order ids carry
+  its prefix: their changes and fills go to it, not to the market's actor (a cross-venue
+  hedge's fills to both: it is the market maker's inventory); its taker orders
+  (``PlaceLegs``) never trade with our own quotes (``actors.platform.self_trade``: the
+  quotes in their way are cancelled first, and none is placed in their way meanwhile).
 
 If a told message's exception stops it, ``on_failure`` hands its watcher
 (``supervisors.core``) what a successor needs so that no fill counts twice: its fill
@@ -48,6 +62,7 @@ from predmm.actors.direct import DirectActor, DirectRef
 from predmm.actors.journal.port import JournalPort
 from predmm.actors.messages import (
     AmendOrder,
+    AttachExecutor,
     AttachMarket,
     AttachPortfolio,
     BackoffOver,
@@ -70,10 +85,12 @@ from predmm.actors.messages import (
     MarketStart,
     OrdersChanged,
     OrdersClosed,
+    PlaceLegs,
     PlaceOrders,
     PlatformStats,
     PollFills,
     Pump,
+    RenewOrders,
     Reply,
     Resume,
     SubmitOrders,
@@ -86,12 +103,16 @@ from predmm.actors.platform.answers import (
     amend_answered,
     cancels_answered,
     placements_answered,
+    renewal_answered,
     reversal_counts,
 )
 from predmm.actors.platform.changes import OrderChanges
+from predmm.actors.platform.executor_orders import ExecutorOrders
 from predmm.actors.platform.flow import Amend, OrderFlow
 from predmm.actors.platform.lookups import LookupPolicy, Lookups
 from predmm.actors.platform.reconciler import Reconciler
+from predmm.actors.platform.renewals import renew_interval, renewals_due
+from predmm.actors.platform.self_trade import SelfTrade
 from predmm.domain.enums import Venue
 from predmm.domain.errors import RateLimited, VenueUnavailable
 from predmm.domain.events import (
@@ -101,6 +122,7 @@ from predmm.domain.events import (
     OrderFilled,
     OrderUpdated,
     PlaceResult,
+    SafetyNetTripped,
 )
 from predmm.domain.exposure import AmendSettled
 from predmm.domain.ids import ClientOrderId, FillId, MarketId
@@ -121,9 +143,10 @@ class FillMemory:
 
 
 PlatformFailure = Callable[[BaseException, FillMemory], None]
+SafetyTrip = Callable[[str], None]  # the venue's safety net tripped: why
 
 
-class PlatformActor(DirectActor):
+class PlatformActor(ExecutorOrders, DirectActor):
     def __init__(
         self,
         *,
@@ -141,9 +164,13 @@ class PlatformActor(DirectActor):
         seen_fills: Iterable[FillId] = (),
         direct: DirectRef | None = None,
         on_failure: PlatformFailure | None = None,
+        on_trip: SafetyTrip | None = None,
     ) -> None:
         super().__init__(direct)
         self._on_failure = on_failure
+        self._on_trip = on_trip
+        self.tripped = False  # told the watcher; until the venue resumes
+        self.ttl = capabilities.order_ttl_s
         self.venue, self.bridge, self.clock = venue, bridge, clock
         self.journal, self.key = journal, key or venue.value
         self.changes = OrderChanges()
@@ -155,8 +182,13 @@ class PlatformActor(DirectActor):
             key=self.key,
             answer=self.answers.put,
             max_in_flight=max_in_flight,
+            before_send=venue_calls.journal_first(journal, venue_calls.WRITE_AHEAD_TIMEOUT),
         )
         self.routes: dict[MarketId, pykka.ActorRef[Any]] = {}
+        self.executor: pykka.ActorRef[Any] | None = None
+        self.executor_prefix: str | None = None
+        self.hedged: frozenset[MarketId] = frozenset()
+        self.self_trade = SelfTrade()
         self.portfolio: pykka.ActorRef[Any] | None = None
         self.portfolio_direct: DirectRef | None = None
         self.wake_at: float | None = None
@@ -180,6 +212,10 @@ class PlatformActor(DirectActor):
         )
         self.log = logger.bind(actor="platform", venue=venue.value)
 
+    def on_start(self) -> None:
+        if self.ttl is not None:
+            self._later(renew_interval(self.ttl), RenewOrders())
+
     def on_failure(self, exc_type: Any, exc_value: Any, tb: Any) -> None:
         super().on_failure(exc_type, exc_value, tb)
         if self._on_failure is not None and exc_value is not None:
@@ -200,8 +236,11 @@ class PlatformActor(DirectActor):
             case SubmitOrders(cancels=cancels, amends=amends, places=places):
                 self.flow.cancel(cancels)
                 for amend in amends:
-                    self._amend(amend)
-                self.flow.place(places)
+                    if not self.self_trade.holds_amend(amend, self.table):
+                        self._amend(amend)
+                self._place(places)
+            case PlaceLegs(orders=orders):
+                self._legs(orders)
             case PlaceOrders(orders=orders):
                 self.flow.place(orders)
             case CancelOrders(client_order_ids=ids):
@@ -216,6 +255,10 @@ class PlatformActor(DirectActor):
                 if not self.reconciler.updated(update):  # one given up, taken late?
                     self.table.update(update)
                 self.flow.queue_ready_cancels()
+            case VenueEventReceived(event=SafetyNetTripped(reason=reason)):
+                self._trip(reason)
+            case RenewOrders():
+                self._renew()
             case Pump():
                 self.wake_at = None
             case BackoffOver():
@@ -223,7 +266,7 @@ class PlatformActor(DirectActor):
             case LookUp(client_order_id=coid):
                 self.reconciler.look_up(coid)
             case CheckVenue():
-                self.reconciler.check_orders()
+                self.reconciler.check_orders(self.clock.now())
                 self.reconciler.check_positions()
             case CheckPositions():
                 self.reconciler.check_positions()
@@ -233,6 +276,7 @@ class PlatformActor(DirectActor):
                 self.flow.read(("open_orders", reply), venue_calls.get_open_orders)
             case Resume():
                 self.flow.resume()
+                self.tripped = False
             case CancelOrphans(keep=keep):
                 self.flow.cancel(
                     o.client_order_id for o in self.table.live(None) if o.market_id not in keep
@@ -247,13 +291,15 @@ class PlatformActor(DirectActor):
             case DetachMarket(market_id=market_id, ref=ref):
                 if self.routes.get(market_id) is ref:
                     del self.routes[market_id]
+            case AttachExecutor(ref=ref, prefix=prefix, hedged=hedged):
+                self.executor, self.executor_prefix, self.hedged = ref, prefix, hedged
             case AttachPortfolio(portfolio=portfolio, direct=direct):
                 self.portfolio, self.portfolio_direct = portfolio, direct
                 self.reconciler.portfolio = direct
             case GetOpenOrders(market_id=market_id):
                 return tuple(self.table.live(market_id))
-            case TakeOver(market_id=market_id, ref=ref):
-                return self._take_over(market_id, ref)
+            case TakeOver(market_id=market_id, ref=ref, strategy=strategy):
+                return self._take_over(market_id, ref, strategy)
             case GetPlatformStats():
                 return self._stats()
             case GetFillMemory():
@@ -264,6 +310,7 @@ class PlatformActor(DirectActor):
                 pass  # book data goes to the conflator, not here
             case _:
                 raise TypeError(f"PlatformActor {self.venue.value}: unexpected {message!r}")
+        self._release()
         self._pump()
         self._send_jobs()
         self._flush()
@@ -275,6 +322,23 @@ class PlatformActor(DirectActor):
     def _amend(self, msg: AmendOrder) -> None:
         if not self.flow.amend(msg.client_order_id, msg.price, msg.quantity):
             self._amend_settled(msg.client_order_id, False, msg.price, msg.quantity)
+
+    def _renew(self) -> None:
+        """Renew the resting orders whose expiry comes within half the TTL; again in a
+        sixth of it."""
+        assert self.ttl is not None
+        due = renewals_due(self.table.live(None), self.clock.now(), self.ttl)
+        self.flow.renew(due)
+        self._later(renew_interval(self.ttl), RenewOrders())
+
+    def _trip(self, reason: str) -> None:
+        """The venue's safety net tripped: tell the watcher, once until resumed."""
+        if self.tripped:
+            return
+        self.tripped = True
+        self.log.error("safety net tripped: {reason}", reason=reason)
+        if self._on_trip is not None:
+            self._on_trip(reason)
 
     def _cancel_all(self, msg: CancelAll) -> None:
         self.log.warning("cancel all: {reason}", reason=msg.reason)
@@ -342,6 +406,9 @@ class PlatformActor(DirectActor):
                 self.log.error("placement refused: {error!r}", error=error)
             placements_answered(self.table, coids, results or (), error)
             self.reconciler.start_lookups()  # UNKNOWN until the venue says
+            tripped = [r.reason for r in results or () if r.tripped]
+            if tripped:
+                self._trip(f"placement refused: {tripped[0]}")
         self.flow.queue_ready_cancels()
 
     def _on_cancel(
@@ -362,8 +429,19 @@ class PlatformActor(DirectActor):
             self._backoff(error.retry_after)
             self.flow.retry_amend(amend)
             return
+        self.flow.amend_done(amend.client_order_id)
         applied = amend_answered(self.table, amend, result, error)
         self._amend_settled(amend.client_order_id, applied, amend.price, amend.quantity)
+
+    def _on_renew(self, tag: Any, result: PlaceResult | None, error: Exception | None) -> None:
+        coid: ClientOrderId = tag[1]
+        self.flow.renewed(coid)
+        if isinstance(error, RateLimited):
+            self._backoff(error.retry_after)  # renewed at the next look, if still due
+        elif error is not None:
+            self.log.warning("renewal of {coid} failed: {error!r}", coid=coid, error=error)
+        elif result is not None:
+            renewal_answered(self.table, coid, result)
 
     def _on_sweep(self, tag: Any, count: int | None, error: Exception | None) -> None:
         if error is not None:
@@ -441,7 +519,7 @@ class PlatformActor(DirectActor):
         self.reconciler.counted(fill.market_id)
         message = FillReceived(fill=fill)
         self._to_portfolio(message)  # first: see _to_portfolio
-        safe_tell(self.routes.get(fill.market_id), message)
+        self._route_fill(fill, message)
         self.flow.queue_ready_cancels()
         return fill
 
@@ -454,7 +532,7 @@ class PlatformActor(DirectActor):
         self.reconciler.counted(fill.market_id)
         message = FillReverted(fill=fill)
         self._to_portfolio(message)
-        safe_tell(self.routes.get(fill.market_id), message)
+        self._route_fill(fill, message)
 
     def _flush(self) -> None:
         """Tell what one message changed: the journal, then the portfolio (one message
@@ -464,7 +542,12 @@ class PlatformActor(DirectActor):
         if changes.closed:
             self._to_portfolio(OrdersClosed(closed=tuple(changes.closed)))
         for market_id, orders in changes.by_market.items():
-            safe_tell(self.routes.get(market_id), OrdersChanged(orders=tuple(orders)))
+            mine = [o for o in orders if not self._executors(o.client_order_id)]
+            if mine:
+                safe_tell(self.routes.get(market_id), OrdersChanged(orders=tuple(mine)))
+            if len(mine) < len(orders):
+                theirs = tuple(o for o in orders if self._executors(o.client_order_id))
+                safe_tell(self.executor, OrdersChanged(orders=theirs))
         changes.told()
 
     def _journal_orders(self) -> None:
@@ -493,17 +576,26 @@ class PlatformActor(DirectActor):
         )
         self._to_portfolio(message)
 
-    def _take_over(self, market_id: MarketId, ref: pykka.ActorRef[Any]) -> MarketStart:
-        """Route the market to its new actor and read what it starts from, in one step
-        under this actor's lock: every fill is either in the position read here or told
-        to the new actor, never both, never neither."""
+    def _take_over(
+        self, market_id: MarketId, ref: pykka.ActorRef[Any], strategy: str
+    ) -> MarketStart:
+        """Route the market to its new actor and read what it starts from (the position
+        of ``strategy``'s orders, the market maker's; its orders, not the executor's), in
+        one step under this actor's lock: every fill is either in the position read here
+        or told to the new actor, never both, never neither."""
         self.routes[market_id] = ref
         self.reconciler.attached(market_id, ref)
         position = None
+        ask = GetPosition(market_id=market_id, strategy=strategy or None)
         if self.portfolio_direct is not None:
             with contextlib.suppress(pykka.ActorDeadError):
-                position = self.portfolio_direct.call(GetPosition(market_id=market_id))
-        return MarketStart(position=position, orders=tuple(self.table.order_fills(market_id)))
+                position = self.portfolio_direct.call(ask)
+        orders = tuple(
+            (order, counted)
+            for order, counted in self.table.order_fills(market_id)
+            if not self._executors(order.client_order_id)
+        )
+        return MarketStart(position=position, orders=orders)
 
     def _later(self, delay: float, message: object) -> None:
         self.bridge.call_later(delay, self.actor_ref, message)

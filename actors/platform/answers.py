@@ -1,7 +1,8 @@
 """What a venue's answers do to one venue's order table, for its PlatformActor: a
 placement's answer (other than a rate limit, which the actor retries) moves each order
 on; a cancel batch's results close orders or leave them to be asked about; an amend's
-answer applies or is refused; a reversed fill undoes a counted one at most once. Plain
+answer applies or is refused; a renewal's answer moves the order's expiry (or closes an
+order that expired meanwhile); a reversed fill undoes a counted one at most once. Plain
 functions over the table: no I/O, no clock, no logging. The actor decides what to
 schedule from what they return (ask the venue again, tell the portfolio).
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from predmm.actors.platform.flow import Amend
+from predmm.domain.enums import OrderStatus
 from predmm.domain.errors import VenueUnavailable
 from predmm.domain.events import CancelResult, PlaceResult
 from predmm.domain.ids import ClientOrderId, FillId
@@ -64,10 +66,21 @@ def amend_answered(
     """An amend's answer (not a rate limit) into the table; whether the amend applied."""
     applied = error is None and result is not None and result.status.may_rest
     if applied:
-        table.amended(amend.client_order_id, amend.price, amend.quantity)
+        assert result is not None
+        table.amended(amend.client_order_id, amend.price, amend.quantity, result.expires_at)
     elif result is not None:
         table.placed(result)
     return applied
+
+
+def renewal_answered(table: OrderTable, coid: ClientOrderId, result: PlaceResult) -> None:
+    """A renewal's answer: the resting order's new expiry; what became of an order the
+    venue no longer held live (expired, cancelled or filled meanwhile: closed so); a
+    refusal (a trading pause) changes nothing: it is renewed at the next look."""
+    if result.status.may_rest:
+        table.renewed(coid, result.expires_at)
+    elif result.status is not OrderStatus.REJECTED:
+        table.placed(result)
 
 
 def reversal_counts(table: OrderTable, reversed_ids: RecentIds[FillId], fill_id: FillId) -> bool:

@@ -12,8 +12,11 @@ itself said was cancelled, filled or expired that it lists as resting is a stale
 (Kalshi's order reads lag its cancels by a few seconds), and is left alone. An order the
 table believed resting when the read went out that the venue does not list is a
 ``phantom``: looked up, closed as the venue says, its reservation released, its missed
-fills fetched. An UNKNOWN order the venue lists is ``found``. An order the venue says
-filled more than the table knows means fills were missed (``behind``).
+fills fetched; one whose venue expiry (``Order.expires_at``) had passed when the read
+went out is ``expired`` instead: closed EXPIRED, no correction (the venue did what it was
+asked), its fills fetched all the same. An UNKNOWN order the venue lists is ``found``.
+An order the venue says filled more than the table knows means fills were missed
+(``behind``).
 
 Positions: a market whose net position (YES - NO) differs between the venue and the
 portfolio is suspect; fills may be on their way, so the fills are polled and the
@@ -25,10 +28,12 @@ until a later read agrees (``agreed``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal
 
 import attrs
 
+from predmm.actors.platform.renewals import expired
 from predmm.domain.enums import OrderStatus
 from predmm.domain.events import Position
 from predmm.domain.ids import ClientOrderId, MarketId
@@ -55,6 +60,7 @@ class OrderComparison:
     phantoms: tuple[Order, ...] = ()
     found: tuple[Order, ...] = ()
     behind: bool = False
+    expired: tuple[Order, ...] = ()
 
 
 def believed_resting(table: OrderTable) -> frozenset[ClientOrderId]:
@@ -63,10 +69,13 @@ def believed_resting(table: OrderTable) -> frozenset[ClientOrderId]:
 
 
 def compare_orders(
-    table: OrderTable, believed: frozenset[ClientOrderId], listed: Sequence[Order]
+    table: OrderTable,
+    believed: frozenset[ClientOrderId],
+    listed: Sequence[Order],
+    read_at: datetime | None = None,
 ) -> OrderComparison:
-    """The venue's open orders (``listed``, read after ``believed`` was taken) against
-    the table as it is now."""
+    """The venue's open orders (``listed``, read after ``believed`` was taken, when the
+    read went out at ``read_at``) against the table as it is now."""
     late: list[LateOrder] = []
     found: list[Order] = []
     seen: set[ClientOrderId] = set()
@@ -85,12 +94,19 @@ def compare_orders(
         if table.is_unknown(known.client_order_id):
             found.append(attrs.evolve(order, client_order_id=known.client_order_id))
         behind = behind or order.filled_quantity > known.filled_quantity
-    phantoms = tuple(
+    missing = [
         held
         for coid in sorted(believed - seen)
         if (held := table.get(coid)) is not None and held.status in BELIEVED_RESTING
+    ]
+    gone = [o for o in missing if read_at is not None and expired(o, read_at)]
+    return OrderComparison(
+        late=tuple(late),
+        phantoms=tuple(o for o in missing if o not in gone),
+        found=tuple(found),
+        behind=behind,
+        expired=tuple(gone),
     )
-    return OrderComparison(late=tuple(late), phantoms=phantoms, found=tuple(found), behind=behind)
 
 
 def late_correction(late: LateOrder, kept: bool, why: str) -> str:

@@ -4,7 +4,11 @@ placements; the placements and amends waiting behind them in the order they came
 token bucket that paces them; the writes in flight (at most ``max_in_flight``); and the
 outbox of ``VenueJob``s that one handled message makes, handed to the bridge together.
 The order table decides what a cancel does (an order whose placement is still in flight
-waits for its answer) and what is still worth sending. No I/O, no clock, no logging:
+waits for its answer) and what is still worth sending. Renewals of venue expirations
+(``Renew``: an amend at the order's own price and size) queue behind the placements; an
+order is never amended and renewed at once (a renewal sent with the old price after a
+price amend would undo it): a renewal waits for the order's amend, and an amend for the
+order's renewal in flight. No I/O, no clock, no logging:
 ``pump`` takes ``now`` and says how long to wait for tokens; the actor schedules that
 wake-up and gives the outbox to the bridge.
 """
@@ -30,7 +34,8 @@ from predmm.platforms.venue import Capabilities, VenueClient
 
 E = OrderEvent
 S = OrderStatus
-WRITES = ("place", "cancel", "amend", "sweep")  # jobs that count as in flight
+WRITES = ("place", "cancel", "amend", "renew", "sweep")  # jobs that count as in flight
+RESTING = (S.OPEN, S.PARTIALLY_FILLED)
 
 
 @attrs.frozen
@@ -38,6 +43,13 @@ class Amend:
     client_order_id: ClientOrderId
     price: Decimal
     quantity: Decimal
+
+
+@attrs.frozen
+class Renew:
+    """Move the venue expiration of a resting order forward (same price, same size)."""
+
+    client_order_id: ClientOrderId
 
 
 class OrderFlow:
@@ -49,10 +61,16 @@ class OrderFlow:
         key: str,
         answer: Callable[[JobDone], object],
         max_in_flight: int,
+        before_send: venue_calls.BeforeSend | None = None,
     ) -> None:
         self.table, self.caps, self.key, self.answer = table, caps, key, answer
+        self.before_send = before_send  # write-ahead: placements journaled first
         self.bucket = TokenBucket.for_venue(caps)
-        self.place_q: deque[ClientOrderId | Amend] = deque()
+        self.place_q: deque[ClientOrderId | Amend | Renew] = deque()
+        self.amending: set[ClientOrderId] = set()  # an amend queued or in flight
+        self.renewing: set[ClientOrderId] = set()  # a renewal queued or in flight
+        self.renew_sent: set[ClientOrderId] = set()  # a renewal in flight
+        self.held: dict[ClientOrderId, Amend] = {}  # amends waiting for a renewal's answer
         self.cancel_q: deque[ClientOrderId] = deque()
         self.max_in_flight, self.in_flight = max_in_flight, 0
         self.outbox: list[VenueJob] = []
@@ -68,6 +86,23 @@ class OrderFlow:
                 self.table.apply(order.client_order_id, E.CANCEL_REQUEST, reason="halted")
             else:
                 self.place_q.append(order.client_order_id)
+
+    def queue(self, coids: Iterable[ClientOrderId], *, first: bool = False) -> None:
+        """Orders added to the table earlier and kept back (``actors.platform.self_trade``)
+        go out now (``first``: ahead of the placements waiting), those still to send."""
+        todo = []
+        for coid in coids:
+            order = self.table.get(coid)
+            if order is None or order.status is not S.PENDING:
+                continue  # cancelled while it waited
+            if self.halted:
+                self.table.apply(coid, E.CANCEL_REQUEST, reason="halted")
+            else:
+                todo.append(coid)
+        if first:
+            self.place_q.extendleft(reversed(todo))
+        else:
+            self.place_q.extend(todo)
 
     def cancel(self, ids: Iterable[ClientOrderId]) -> None:
         for coid in list(ids):
@@ -89,17 +124,45 @@ class OrderFlow:
     def amend(self, coid: ClientOrderId, price: Decimal, quantity: Decimal) -> bool:
         """Queue an amend; False (nothing queued) if the order does not rest."""
         order = self.table.get(coid)
-        if order is None or order.status not in (S.OPEN, S.PARTIALLY_FILLED):
+        if order is None or order.status not in RESTING:
             return False
         self.place_q.append(Amend(coid, price, quantity))
+        self.amending.add(coid)
         return True
+
+    def renew(self, ids: Iterable[ClientOrderId]) -> int:
+        """Queue a renewal of each resting order not already being amended or renewed;
+        how many were queued."""
+        queued = 0
+        for coid in ids:
+            order = self.table.get(coid)
+            if order is None or order.status not in RESTING or self.halted:
+                continue
+            if coid in self.amending or coid in self.renewing:
+                continue
+            self.renewing.add(coid)
+            self.place_q.append(Renew(coid))
+            queued += 1
+        return queued
+
+    def renewed(self, coid: ClientOrderId) -> None:
+        """A renewal answered: an amend held behind it goes next."""
+        self.renewing.discard(coid)
+        self.renew_sent.discard(coid)
+        held = self.held.pop(coid, None)
+        if held is not None:
+            self.place_q.appendleft(held)
 
     def halt(self) -> list[Amend]:
         """Place nothing more, cancel every live order, then everything the venue holds;
         the amends that were waiting are dropped and returned."""
         self.halted = True
         dropped = [work for work in self.place_q if isinstance(work, Amend)]
+        dropped += self.held.values()
         self.place_q.clear()
+        self.held.clear()
+        self.amending.clear()
+        self.renewing = set(self.renew_sent)  # the queued ones are gone
         self.cancel(o.client_order_id for o in self.table.live(None))
         self.sweep = "wanted"
         return dropped
@@ -156,10 +219,12 @@ class OrderFlow:
         head = self.place_q[0]
         if isinstance(head, Amend):
             return self._send_amend(head, now)
+        if isinstance(head, Renew):
+            return self._send_renew(head, now)
         batch: list[ClientOrderId] = []
         while self.place_q and len(batch) < self.caps.max_batch_create:
             item = self.place_q[0]
-            if isinstance(item, Amend):
+            if isinstance(item, Amend | Renew):
                 break
             self.place_q.popleft()
             queued = self.table.get(item)
@@ -173,16 +238,35 @@ class OrderFlow:
                 self.table.apply(coid, E.SUBMIT)
         if sent:
             orders = [self.table[c] for c in sent]
-            self._submit(("place", sent), partial(venue_calls.place_orders, orders))
+            run = partial(venue_calls.place_orders, orders, before_send=self.before_send)
+            self._submit(("place", sent), run)
         return None
 
     def _send_amend(self, amend: Amend, now: float) -> float | None:
+        if amend.client_order_id in self.renew_sent:  # after the renewal's answer
+            self.held[amend.client_order_id] = self.place_q.popleft()  # type: ignore[assignment]
+            return None
         if affordable(self.bucket, 1, self.caps.order_tokens, now) == 0:
             return self.bucket.wait_for(self.caps.order_tokens, now)
         self.place_q.popleft()
         order = self.table[amend.client_order_id]
         run = partial(venue_calls.amend_order, order, amend.price, amend.quantity)
         self._submit(("amend", amend), run)
+        return None
+
+    def _send_renew(self, renew: Renew, now: float) -> float | None:
+        coid = renew.client_order_id
+        order = self.table.get(coid)
+        if order is None or order.status not in RESTING or coid in self.amending:
+            self.place_q.popleft()  # gone, or an amend renews it
+            self.renewing.discard(coid)
+            return None
+        if affordable(self.bucket, 1, self.caps.order_tokens, now) == 0:
+            return self.bucket.wait_for(self.caps.order_tokens, now)
+        self.place_q.popleft()
+        self.renew_sent.add(coid)
+        run = partial(venue_calls.amend_order, order, order.price, order.quantity)
+        self._submit(("renew", coid), run)
         return None
 
     def _send_sweep(self, now: float) -> float | None:
@@ -242,6 +326,10 @@ class OrderFlow:
 
     def retry_amend(self, amend: Amend) -> None:
         self.place_q.appendleft(amend)
+
+    def amend_done(self, coid: ClientOrderId) -> None:
+        """An amend answered (not to be retried)."""
+        self.amending.discard(coid)
 
 
 def affordable(bucket: TokenBucket, wanted: int, cost: Decimal, now: float) -> int:

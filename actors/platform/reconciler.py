@@ -12,6 +12,7 @@ actor's ``OrderFlow`` (not write-rate-limited) and their answers come back to it
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -42,7 +43,7 @@ from predmm.actors.platform.checks import (
 )
 from predmm.actors.platform.flow import OrderFlow
 from predmm.actors.platform.lookups import Lookups
-from predmm.domain.enums import Venue
+from predmm.domain.enums import OrderStatus, Venue
 from predmm.domain.events import OrderUpdated, Position
 from predmm.domain.ids import ClientOrderId, MarketId
 from predmm.domain.order_table import OrderTable
@@ -90,8 +91,7 @@ class Reconciler:
         if order is None or not self.table.is_unknown(coid):
             self.lookups.done(coid)  # known by now (an answer, the stream)
             return
-        run = partial(venue_calls.get_order, coid, order.market_id)
-        self.flow.read(("get_order", coid), run)
+        self.flow.read(("get_order", coid), partial(venue_calls.get_order, order))
 
     def looked_up(self, coid: ClientOrderId, found: Order | None, error: Exception | None) -> None:
         if error is not None:  # the venue could not say: look again, the look not counted
@@ -117,28 +117,30 @@ class Reconciler:
 
     # the periodic check: orders --------------------------------------------------------
 
-    def check_orders(self) -> None:
+    def check_orders(self, now: datetime) -> None:
         if self.check.orders_out:
             return
         self.check.orders_out = True
         believed = believed_resting(self.table)
-        self.flow.read(("check_orders", believed), venue_calls.get_open_orders)
+        self.flow.read(("check_orders", believed, now), venue_calls.get_open_orders)
 
     def orders_read(self, tag: Any, listed: list[Order] | None, error: Exception | None) -> None:
         self.check.orders_out = False
         if error is not None or listed is None:
             self.log.warning("open orders not read for the check: {error!r}", error=error)
             return
-        seen = compare_orders(self.table, tag[1], listed)
+        seen = compare_orders(self.table, tag[1], listed, tag[2])
+        for order in seen.expired:  # the venue expired it, as asked: not a correction
+            self.table.apply(order.client_order_id, OrderEvent.EXPIRE, reason="expired")
         for order in seen.found:
             self.lookups.done(order.client_order_id)
             self.table.reconciled(order.client_order_id, order)
         for late in seen.late:
             self._late(late)
         for order in seen.phantoms:
-            run = partial(venue_calls.get_order, order.client_order_id, order.market_id)
+            run = partial(venue_calls.get_order, order)
             self.flow.read(("phantom", order.client_order_id), run)
-        if seen.behind:
+        if seen.behind or seen.expired:
             self.poll_fills()
 
     def _late(self, late: LateOrder) -> None:
@@ -180,7 +182,8 @@ class Reconciler:
             self.table.apply(coid, OrderEvent.CANCELLED, reason="no longer on the venue")
         else:
             self.table.reconciled(coid, found)
-        self._correct(coid, phantom_correction(before, found))
+        if found is None or found.status is not OrderStatus.EXPIRED:
+            self._correct(coid, phantom_correction(before, found))  # expiry: as asked
         self.poll_fills()
 
     def _correct(self, coid: ClientOrderId, what: str) -> None:

@@ -26,6 +26,11 @@ in the day), its reservations released, the settlement journaled, the subscriber
 It holds every limit: if it dies, nothing can be reserved, and its watcher
 (``supervisors.core``, through ``on_failure``) halts trading and cancels every order.
 
+Every position is also kept per strategy (``actors.portfolio.attribution``: the
+strategy that placed each fill's order), published to the status board and reported
+with each strategy's PnL; an arbitrage basket is reserved whole or not at all
+(``ReserveBasket``).
+
 The reservations, the exposure sums and the limit checks are ``domain.exposure``;
 one fill's and one settlement's arithmetic on an inventory, ``strategies.fills``.
 """
@@ -65,6 +70,7 @@ from predmm.actors.messages import (
     PositionView,
     Reservation,
     Reserve,
+    ReserveBasket,
     Settle,
     SettlementApplied,
     SetTradingState,
@@ -72,6 +78,7 @@ from predmm.actors.messages import (
     TradingStateChanged,
     VenueOrders,
 )
+from predmm.actors.portfolio.attribution import StrategyBook
 from predmm.actors.portfolio.reload import ReloadMixin, limits_of
 from predmm.actors.portfolio.trading_state import TradingStateMixin
 from predmm.actors.portfolio.views import exposure_report, held, position_view
@@ -89,7 +96,7 @@ from predmm.domain.exposure import (
 )
 from predmm.domain.ids import MarketId
 from predmm.domain.market import Market
-from predmm.domain.orders import Fill, Order
+from predmm.domain.orders import MARKET_MAKING, Fill, Order, strategy_of
 from predmm.domain.outcomes import VenueGroup, venue_group
 from predmm.domain.risk import Terms
 from predmm.strategies.day_loss import DayBaseline, day_of, take_baseline
@@ -109,6 +116,7 @@ class PortfolioActor(TradingStateMixin, ReloadMixin, DirectActor):
         platforms: Iterable[pykka.ActorRef[Any] | DirectRef] = (),
         max_position_size: int | None = None,
         positions: Iterable[InventoryTracker] = (),
+        strategy_positions: Iterable[tuple[str, InventoryTracker]] | None = None,
         settled: Mapping[MarketId, Decimal] | None = None,
         baseline: DayBaseline | None = None,
         board: StatusBoard | None = None,
@@ -134,6 +142,12 @@ class PortfolioActor(TradingStateMixin, ReloadMixin, DirectActor):
         self.settled: dict[MarketId, Decimal] = dict(settled or {})  # market -> YES payout
         for tracker in positions:
             self._seed(tracker)
+        if strategy_positions is None:  # no attribution given: all the market maker's
+            strategy_positions = [(MARKET_MAKING, _copy(t)) for t in self.positions.values()]
+        self.strategies = StrategyBook(strategy_positions)
+        for strategy, book in self.strategies.by_strategy.items():
+            for tracker in book.values():
+                self._publish_strategy(strategy, tracker)
         self.baseline, self.pending, self.day_start_pnl = self._day(baseline)
         self.log = logger.bind(actor="portfolio")
 
@@ -154,6 +168,8 @@ class PortfolioActor(TradingStateMixin, ReloadMixin, DirectActor):
                 if message.mark is not None:
                     self._check_loss()
                 return granted
+            case ReserveBasket(reserves=reserves):
+                return self._reserve_basket(reserves)
             case LearnMarkets(markets=markets):
                 return self._learn(markets)
             case AdoptOrders(orders=orders):
@@ -169,6 +185,7 @@ class PortfolioActor(TradingStateMixin, ReloadMixin, DirectActor):
                 self._fill(fill)
             case FillReverted(fill=fill):
                 revert_fill(self._tracker(fill.market_id), fill)
+                self._publish_strategy(fill.strategy, self.strategies.revert(fill))
                 self._recompute(fill.market_id)
             case OrdersClosed(closed=closed):
                 for one in closed:
@@ -199,8 +216,10 @@ class PortfolioActor(TradingStateMixin, ReloadMixin, DirectActor):
                 if self.state is not TradingState.ACTIVE:  # it starts from the state held now
                     with contextlib.suppress(pykka.ActorDeadError):
                         ref.tell(TradingStateChanged(state=self.state, reason=self.state_reason))
-            case GetPosition(market_id=market_id):
+            case GetPosition(market_id=market_id, strategy=None):
                 return self._position(market_id)
+            case GetPosition(market_id=market_id, strategy=str(strategy)):
+                return position_view(market_id, self.strategies.tracker(strategy, market_id))
             case GetHeld():
                 return self._held()
             case GetExposure():
@@ -238,6 +257,26 @@ class PortfolioActor(TradingStateMixin, ReloadMixin, DirectActor):
             Reservation(client_order_id=a.client_order_id, granted=a.granted, reason=a.reason)
             for a in answers
         )
+
+    def _reserve_basket(self, reserves: tuple[Reserve, ...]) -> tuple[Reservation, ...]:
+        """Every order of a basket reserved, or none: a refusal releases the ones
+        granted before it."""
+        granted: list[Reservation] = []
+        for reserve in reserves:
+            (one,) = self._reserve(attrs.evolve(reserve, requests=reserve.requests[:1]))
+            if not one.granted:
+                for done in granted:
+                    closed = OrderClosed(client_order_id=done.client_order_id, filled_quantity=ZERO)
+                    self.book.closed(closed)
+                reason = one.reason or "refused"
+                return tuple(
+                    Reservation(
+                        client_order_id=r.requests[0].client_order_id, granted=False, reason=reason
+                    )
+                    for r in reserves
+                )
+            granted.append(one)
+        return tuple(granted)
 
     def _refusal(self, market_id: MarketId, req: ReserveRequest) -> str | None:
         return refusal(self.book, market_id, req, state=self.state, net=self._net(market_id))
@@ -277,6 +316,7 @@ class PortfolioActor(TradingStateMixin, ReloadMixin, DirectActor):
         if payout is not None:  # a fill of before the resolution, told after it
             self.log.warning("fill {f} of settled {m}: paid out", f=fill.fill_id, m=fill.market_id)
             tracker.settle_at(payout)
+        self._publish_strategy(fill.strategy, self.strategies.fill(fill, payout))
         self._recompute(fill.market_id)
 
     def _mark(self, market_id: MarketId, price: Decimal) -> None:
@@ -293,6 +333,8 @@ class PortfolioActor(TradingStateMixin, ReloadMixin, DirectActor):
             return  # seen already: the stream and the poll, or before a restart
         settled = settle(self._tracker(market_id), settlement)
         self.settled[market_id] = settlement.yes_payout
+        for strategy, tracker in self.strategies.settle(market_id, settlement.yes_payout):
+            self._publish_strategy(strategy, tracker)
         self.marks.pop(market_id, None)
         for coid in list(self.book.by_market.get(market_id, ())):  # the venue cancelled them
             filled = self.book.reservations[coid].filled
@@ -358,10 +400,31 @@ class PortfolioActor(TradingStateMixin, ReloadMixin, DirectActor):
         return position_view(market_id, self._tracker(market_id))
 
     def _held(self) -> Held:
-        return held(self.positions)
+        return held(self.positions, self.strategies.positions(MARKET_MAKING))
 
     def _report(self) -> ExposureReport:
-        return exposure_report(self.state, self.book, self.positions, self.pnl, self.day_start_pnl)
+        report = exposure_report(
+            self.state, self.book, self.positions, self.pnl, self.day_start_pnl
+        )
+        return attrs.evolve(report, strategies=self.strategies.totals(self.marks))
+
+    def _publish_strategy(self, strategy: str, tracker: InventoryTracker) -> None:
+        if self.board is not None and isinstance(tracker.market_id, MarketId):
+            view = position_view(tracker.market_id, tracker)
+            self.board.publish_strategy_position(strategy_of(strategy), view)
+
+
+def _copy(tracker: InventoryTracker) -> InventoryTracker:
+    return InventoryTracker(
+        market_id=tracker.market_id,
+        yes_contracts=tracker.yes_contracts,
+        no_contracts=tracker.no_contracts,
+        avg_yes_price=tracker.avg_yes_price,
+        avg_no_price=tracker.avg_no_price,
+        realized_pnl=tracker.realized_pnl,
+        fees_paid=tracker.fees_paid,
+        max_inventory=tracker.max_inventory,
+    )
 
 
 def _group(msg: Reserve) -> VenueGroup | None:

@@ -28,11 +28,18 @@ def position_view(market_id: MarketId, tracker: InventoryTracker) -> PositionVie
     )
 
 
-def held(positions: Mapping[MarketId, InventoryTracker]) -> Held:
-    """The markets holding contracts, and those of them with a net position."""
-    holding = {m for m, t in positions.items() if t.yes_contracts or t.no_contracts}
-    exposed = {m for m in holding if positions[m].net_position}
-    return Held(exposed=frozenset(exposed), holding=frozenset(holding))
+def held(
+    positions: Mapping[MarketId, InventoryTracker],
+    maker: Mapping[MarketId, InventoryTracker] | None = None,
+) -> Held:
+    """The markets the market maker (``maker``: its positions; all of them when None)
+    holds contracts in, those of them where its net position is not zero, and the markets
+    where any strategy holds contracts."""
+    anyone = {m for m, t in positions.items() if t.yes_contracts or t.no_contracts}
+    mine = positions if maker is None else maker
+    holding = {m for m, t in mine.items() if t.yes_contracts or t.no_contracts}
+    exposed = {m for m in holding if mine[m].net_position}
+    return Held(exposed=frozenset(exposed), holding=frozenset(holding), anyone=frozenset(anyone))
 
 
 def exposure_report(

@@ -13,6 +13,7 @@ import attrs
 
 from predmm.backtest import events as ev
 from predmm.backtest.driver import DEFAULT_START
+from predmm.backtest.rewards import rewards_of
 from predmm.domain.enums import OrderSide
 from predmm.simulator import Simulator
 from predmm.simulator.exchange import events as xev
@@ -52,6 +53,7 @@ class SimDay:
                     fees=s.fees,
                     settle_note="recorded",
                     listed_liquidity=s.history.liquidity,  # as the exchange reports it
+                    rewards=rewards_of(s),
                 )
             )
         self.span_ms = int(self.duration_s * 1000)

@@ -76,7 +76,7 @@ class DaemonControl:
             return failure(f"reload refused, still running on the previous settings: {exc}")
         plan = plan_reload(self.settings, read)
         strategy, risk = plan.settings.strategy, plan.settings.risk
-        problems = await self.control.reconfigure(strategy, risk)
+        problems = await self.control.reconfigure(strategy, risk, plan.settings.strategy_venues)
         if problems:
             text = "; ".join(problems)
             return failure(f"reload refused, still running on the previous settings: {text}")

@@ -1,10 +1,12 @@
 """What ``predmm reload`` changes: the running settings against the file read again
-(pure). The strategy's settings, the risk limits and thresholds and the event links
-apply live; ``paper_mode``, the venue tables and the ``[daemon]`` table need a restart
-and are left as they run."""
+(pure). The strategy's settings (each venue's own, ``[strategy.venues.*]``, too), the
+risk limits and thresholds and the event links apply live; ``paper_mode``, the venue
+tables, ``[arbitrage]`` (the executor's) and the ``[daemon]`` table need a restart and
+are left as they run."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -12,6 +14,7 @@ import attrs
 from predmm.config.market_making import MarketMakingConfig
 from predmm.config.risk import RiskConfig
 from predmm.config.settings import Settings
+from predmm.domain.enums import Venue
 
 RESTART_ONLY = frozenset({"paper_mode"})  # [strategy] keys that need a restart
 
@@ -29,11 +32,12 @@ class ReloadPlan:
 def plan_reload(running: Settings, read: Settings) -> ReloadPlan:
     """``read`` (the file again) against ``running``; both with their event links as the
     engine has them (the venues' known links merged)."""
-    strategy = attrs.evolve(
-        read.strategy, **{k: getattr(running.strategy, k) for k in RESTART_ONLY}
-    )
+    keep = {k: getattr(running.strategy, k) for k in RESTART_ONLY}
+    strategy = attrs.evolve(read.strategy, **keep)
+    venues = {v: attrs.evolve(c, **keep) for v, c in read.strategy_venues.items()}
     applied = (
         *_changes("strategy", running.strategy, strategy),
+        *_venue_changes(running, strategy, venues),
         *_changes("risk", running.risk, read.risk, skip=("event_links",)),
         *_link_changes(running.risk, read.risk),
     )
@@ -45,7 +49,11 @@ def plan_reload(running: Settings, read: Settings) -> ReloadPlan:
         ),
         *_tables_changed(running, read),
     )
-    settings = attrs.evolve(running, strategy=strategy, risk=read.risk, preset=read.preset)
+    if read.arbitrage != running.arbitrage:
+        restart = (*restart, "[arbitrage] (the arbitrageur's settings)")
+    settings = attrs.evolve(
+        running, strategy=strategy, strategy_venues=venues, risk=read.risk, preset=read.preset
+    )
     return ReloadPlan(settings=settings, applied=applied, restart=restart)
 
 
@@ -62,6 +70,18 @@ def _changes(
         old, new = getattr(before, field.name), getattr(after, field.name)
         if old != new:
             out.append(f"[{table}] {field.name}: {_text(old)} -> {_text(new)}")
+    return tuple(out)
+
+
+def _venue_changes(
+    running: Settings, strategy: MarketMakingConfig, venues: Mapping[Venue, MarketMakingConfig]
+) -> tuple[str, ...]:
+    """What each venue with values of its own (before or after) quotes with now."""
+    out: list[str] = []
+    for venue in sorted(running.strategy_venues.keys() | venues.keys()):
+        before = running.strategy_venues.get(venue, running.strategy)
+        after = venues.get(venue, strategy)
+        out.extend(_changes(f"strategy.venues.{venue.value}", before, after))
     return tuple(out)
 
 

@@ -19,6 +19,7 @@ from predmm.cli.oneline import check_journal_for_writing, check_port, check_writ
 from predmm.config.settings import DaemonSettings, Settings, load_settings
 from predmm.domain.errors import PredmmError
 from predmm.supervisors.logs import configure_logging
+from predmm.supervisors.runtime import EngineTimings
 
 if TYPE_CHECKING:
     from predmm.cli.venues import EmbeddedRun
@@ -45,6 +46,7 @@ class RunOptions:
     status_interval: float = 10.0
     clear_halt: bool = False
     paper: bool = False  # --paper: trade on paper whatever the config says
+    timings: EngineTimings | None = None  # not on the command line: the engine's defaults
 
     @property
     def rehearsal(self) -> bool:
@@ -58,17 +60,18 @@ class RunOptions:
 
 def load_run_settings(opts: RunOptions) -> Settings:
     """The settings this run uses (``--paper`` sets ``paper_mode``); every config error
-    surfaces before anything starts. A rehearsal keeps the file's strategy, risk limits
-    and links and leaves its venue and [daemon] tables out (the journal is the
-    simulator's, not the real one)."""
+    surfaces before anything starts. A rehearsal keeps the file's strategy, risk limits,
+    links and Kalshi's safety net and leaves its accounts and [daemon] table out (the
+    journal is the simulator's, not the real one)."""
     if opts.config is None:
         from predmm.config.settings import settings_from_dict
 
         settings = settings_from_dict({}, "<defaults>", preset=opts.preset)
     else:
         settings = load_settings(opts.config, preset=opts.preset)
-    if opts.rehearsal:
-        settings = attrs.evolve(settings, kalshi=None, polymarket=None, daemon=DaemonSettings())
+    if opts.rehearsal:  # the [kalshi] trading keys (its safety net) still apply
+        kalshi = settings.kalshi.trading_keys_only() if settings.kalshi is not None else None
+        settings = attrs.evolve(settings, kalshi=kalshi, polymarket=None, daemon=DaemonSettings())
     if opts.paper:
         strategy = attrs.evolve(settings.strategy, paper_mode=True)
         settings = attrs.evolve(settings, strategy=strategy)

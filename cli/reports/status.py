@@ -7,9 +7,11 @@ settled market's at its payout, as every report counts it: ``cli.reports.ledger`
 today's as the loss limits count it (from the day's journaled baseline), each venue's cash
 at the run's start and end and what is tied up in positions and resting orders, per
 market and per linked event their holdings, average prices and PnL, each event's worst
-loss over its outcome scenarios (live), per strategy its fills and PnL, open orders,
+loss over its outcome scenarios (live), per strategy its fills and PnL (by the run's
+strategy, and by the strategy each order carries: market making, arbitrage), open orders,
 restarts, what the watch over the core actors did, the corrections the reconciliations
-made, the markets not quoted for a disputed position and quoting quality.
+made, the markets not quoted for a disputed position, quoting quality, and the rewards
+our quotes earned (estimated, per UTC day and market: ``cli.reports.rewards``).
 ``status_report`` is the JSON (exact decimals); ``cli.reports.status_text`` prints it
 (money to the cent, prices to the tick).
 """
@@ -27,6 +29,7 @@ from predmm.actors.journal.status import JournalStatus
 from predmm.cli import fmt
 from predmm.cli.locks import journal_lock_path, probe
 from predmm.cli.reports.ledger import ZERO, pnl_by, positions
+from predmm.cli.reports.rewards import estimate_rows, rewards_summary
 from predmm.cli.reports.source import (
     JournalData,
     linked_events,
@@ -116,6 +119,8 @@ def status_report(path: Path, now: datetime | None = None) -> dict[str, Any]:
     by_market = pnl_by(data.trades, marks, lambda t: t.market_id)
     markets = [_market(m, data, by_market) for m in journal.markets]
     live = data.live
+    rewarded = [e.market_id for e in journal.rewards]
+    labels = fmt.short_ids([*data.market_ids(), *rewarded])
     return {
         "journal": str(path),
         "mode": None if last is None else ("paper" if last.mode == "paper" else "live"),
@@ -134,6 +139,7 @@ def status_report(path: Path, now: datetime | None = None) -> dict[str, Any]:
         "events": _events(markets),
         "event_exposure": live.get("exposure", []),
         "strategies": _strategies(data, marks),
+        "attribution": [_attributed(s) for s in journal.strategies],
         "open_orders": [_order(o) for o in journal.open_orders],
         "restarts": [_restart(r) for r in journal.restarts],
         "quarantined": [str(m) for m in journal.quarantined],
@@ -143,6 +149,8 @@ def status_report(path: Path, now: datetime | None = None) -> dict[str, Any]:
         "last_corrections": [_correction(c) for c in journal.last_corrections],
         "quality": {"totals": live.get("totals"), "markets": live.get("markets", {})},
         "live_updated_at": live.get("updated_at"),
+        "rewards": estimate_rows(journal.rewards),
+        "rewards_summary": rewards_summary(list(journal.rewards), labels),
     }
 
 
@@ -303,6 +311,20 @@ def _strategies(data: JournalData, marks: Mapping[MarketId, Decimal]) -> list[di
         {"strategy": k, "runs": runs.get(str(k), 0), "fills": r.fills, "pnl": X(r.pnl)}
         for k, r in sorted(rows.items(), key=lambda kv: str(kv[0]))
     ]
+
+
+def _attributed(s: Any) -> dict[str, Any]:
+    """One strategy's share by the strategy its orders carry (``StrategySummary``)."""
+    return {
+        "strategy": s.strategy,
+        "fills": s.fills,
+        "markets": s.markets,
+        "contracts": X(s.contracts),
+        "realized_pnl": X(s.realized_pnl),
+        "unrealized_pnl": X(s.unrealized_pnl),
+        "fees_paid": X(s.fees_paid),
+        "executions": s.executions,
+    }
 
 
 def _restart(r: Any) -> dict[str, Any]:

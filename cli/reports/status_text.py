@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from predmm.cli import fmt
+from predmm.cli.reports.rewards import print_rewards
 
 
 def _table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
@@ -35,6 +36,7 @@ def print_status(report: dict[str, Any], console: Console) -> None:
     _print_alerts(report, console)
     _print_venues(report, console)
     _print_markets(report, console)
+    print_rewards(report.get("rewards_summary") or {}, console)
     _print_events(report, console)
     _print_exposure(report, console)
     _print_quality(report, console)
@@ -139,6 +141,30 @@ def _print_venues(report: dict[str, Any], console: Console) -> None:
             for s in report["strategies"]
         ]
         console.print(_table("strategies", ["strategy", "runs", "fills", "PnL"], rows))
+    _print_attribution(report, console)
+
+
+def _print_attribution(report: dict[str, Any], console: Console) -> None:
+    """Each strategy's share by its orders' tag, when several traded (the totals above
+    are all of them together)."""
+    shares = report.get("attribution", [])
+    if len(shares) < 2 and not any(s["executions"] for s in shares):
+        return
+    cols = ["strategy", "fills", "markets held", "contracts", "realized", "unrealized", "fees"]
+    rows = [
+        [
+            s["strategy"],
+            str(s["fills"]),
+            str(s["markets"]),
+            s["contracts"],
+            fmt.money(_d(s["realized_pnl"])),
+            fmt.money(_d(s["unrealized_pnl"])),
+            fmt.money(_d(s["fees_paid"])),
+            str(s["executions"]) if s["executions"] else "-",
+        ]
+        for s in shares
+    ]
+    console.print(_table("strategies by their orders", [*cols, "executions"], rows))
 
 
 def _print_markets(report: dict[str, Any], console: Console) -> None:

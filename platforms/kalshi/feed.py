@@ -9,8 +9,9 @@ to unsubscribe and subscribe afresh; the next ``BookUpdated`` of a market comes 
 new subscription's snapshot. No book is ever published from a broken ladder. A message
 repeating a ``seq`` already seen (a duplicate) is dropped.
 
-Public ``trade`` prints, our ``fill`` / ``user_order`` messages, and new price grids and
-results (``market_lifecycle_v2``) of our markets pass through as events. Books are published
+Public ``trade`` prints, our ``fill`` / ``user_order`` messages, a trip of our order
+group (``order_group_updates`` ``triggered``: ``SafetyNetTripped``), and new price grids
+and results (``market_lifecycle_v2``) of our markets pass through as events. Books are published
 whole (``BookUpdated``), never as deltas.
 """
 
@@ -33,6 +34,7 @@ from predmm.domain.events import (
     MarketSettled,
     OrderFilled,
     OrderUpdated,
+    SafetyNetTripped,
     TickSizeChanged,
     TradePrinted,
     VenueEvent,
@@ -43,6 +45,7 @@ from predmm.platforms.kalshi import settlements, wire
 BOOK_CHANNEL = "orderbook_delta"
 PUBLIC_CHANNELS = ("trade",)
 ACCOUNT_CHANNELS = ("fill", "user_orders")
+GROUP_CHANNEL = "order_group_updates"  # our order groups: created, triggered, reset ...
 LIFECYCLE_CHANNEL = "market_lifecycle_v2"  # has no market filter: we filter here
 TERMINAL_ERRORS = frozenset({10, 25})  # channel error, subscription buffer overflow
 AUTH_ERROR = 9
@@ -83,8 +86,9 @@ class _Ladders:
 class FeedState:
     """The feed of one connection. Build a new one after every reconnect."""
 
-    def __init__(self, market_ids: Sequence[MarketId]) -> None:
+    def __init__(self, market_ids: Sequence[MarketId], *, order_groups: bool = False) -> None:
         self.market_ids = tuple(market_ids)
+        self.order_groups = order_groups
         self._ids = itertools.count(1)
         self._pending: dict[int, tuple[MarketId, ...]] = {}  # book command id -> markets
         self._book_sids: dict[int, tuple[MarketId, ...]] = {}  # sid -> markets of its books
@@ -102,7 +106,8 @@ class FeedState:
         refuses only that one), then the public tape and the books of our markets. The
         venue answers commands in order, so the first book snapshot also tells that the
         account channels are live."""
-        sends = [self._command([channel], None) for channel in ACCOUNT_CHANNELS]
+        channels = ACCOUNT_CHANNELS + ((GROUP_CHANNEL,) if self.order_groups else ())
+        sends = [self._command([channel], None) for channel in channels]
         sends.append(self._command([LIFECYCLE_CHANNEL], None))
         if self.market_ids:
             sends.append(self._command(list(PUBLIC_CHANNELS), self.market_ids))
@@ -261,6 +266,18 @@ class FeedState:
         )
         return [event], []
 
+    def _on_group_update(
+        self, msg: dict[str, Any], sid: Any, received: datetime
+    ) -> tuple[list[VenueEvent], list[Send]]:
+        """An order group of ours ``triggered``: Kalshi cancelled its orders and takes no
+        more into it until it is reset (the other updates change nothing here)."""
+        if msg.get("event_type") != "triggered":
+            return [], []
+        group = msg.get("order_group_id")
+        ts = wire.parse_time(msg.get("ts_ms"))
+        reason = f"Kalshi order group {group} triggered (its contracts limit in 15 s passed)"
+        return [SafetyNetTripped(reason=reason, venue_ts=ts)], []
+
     def _on_lifecycle(
         self, msg: dict[str, Any], sid: Any, received: datetime
     ) -> tuple[list[VenueEvent], list[Send]]:
@@ -285,4 +302,5 @@ _HANDLERS = {
     "fill": FeedState._on_fill,
     "user_order": FeedState._on_user_order,
     "market_lifecycle_v2": FeedState._on_lifecycle,
+    "order_group_updates": FeedState._on_group_update,
 }

@@ -1,8 +1,14 @@
 """Order writes on Kalshi's V2 event-order endpoints: create (single and batched),
 amend, decrease, cancel (single, batched, all), with the fault model's rules: a 409
 ``order_already_exists`` means the intent is already on the venue (look it up, never
-place twice); a refused order is a ``REJECTED`` result; a cancel of an order the venue
-no longer holds is ``CancelResult(cancelled=False)``.
+place twice); a refused order is a ``REJECTED`` result (``tripped`` when its order group
+tripped); a cancel of an order the venue no longer holds is
+``CancelResult(cancelled=False)``; an amend of an order the venue no longer holds (it
+expired, was cancelled or filled meanwhile) answers what became of it.
+
+With the safety net (``safety.KalshiSafety``) every order goes into the account's order
+group, with ``cancel_order_on_pause`` and an expiration ``order_ttl_s`` ahead, and every
+amend carries the expiration forward (an amend at the same price and size renews it).
 """
 
 from __future__ import annotations
@@ -15,7 +21,8 @@ from urllib.parse import quote
 
 import attrs
 
-from predmm.domain.enums import OrderStatus, TimeInForce
+from predmm.domain.counts import WHOLE, check_count
+from predmm.domain.enums import OrderStatus, OrderType, TimeInForce
 from predmm.domain.errors import (
     DuplicateClientOrderId,
     OrderNotFound,
@@ -35,6 +42,7 @@ from predmm.platforms.kalshi.errors import (
     rejection_reason,
 )
 from predmm.platforms.kalshi.http import KalshiHttp
+from predmm.platforms.kalshi.safety import Expiry, KalshiSafety, OrderGroup, is_group_refusal
 from predmm.platforms.venue import Capabilities
 
 ORDERS = "/portfolio/events/orders"
@@ -42,20 +50,28 @@ BATCH = "/portfolio/events/orders/batched"
 DEFAULT_GTD_TTL_S = 60
 
 Lookup = Callable[[ClientOrderId, MarketId], Awaitable[Order | None]]
+LookupById = Callable[[VenueOrderId], Awaitable[Order | None]]
 
 
 @attrs.define(kw_only=True)
 class OrderDesk:
-    """The write side of one Kalshi account. ``ticks`` are the grids known from market
-    reads (orders on a known market are checked before they leave); ``lookup`` finds an
-    order by client order id."""
+    """The write side of one Kalshi account. ``ticks`` and ``steps`` are the price grids
+    and count steps known from market reads (orders on a known market are checked before
+    they leave); ``lookup`` finds an order by client order id, ``lookup_id`` by Kalshi's."""
 
     http: KalshiHttp
     capabilities: Capabilities
     ticks: dict[MarketId, TickSpec]
     clock: Callable[[], datetime]
     lookup: Lookup
-    order_ttl_s: int | None = None
+    lookup_id: LookupById
+    steps: dict[MarketId, Decimal] = attrs.field(factory=dict)
+    safety: KalshiSafety = attrs.field(factory=KalshiSafety)
+    group: OrderGroup | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.group is None and self.safety.order_group_limit is not None:
+            self.group = OrderGroup(http=self.http, limit=self.safety.order_group_limit)
 
     async def place_orders(self, orders: Sequence[Order]) -> list[PlaceResult]:
         """Up to ``capabilities.max_batch_create`` orders; one alone goes unbatched."""
@@ -63,29 +79,43 @@ class OrderDesk:
             raise ValueError(
                 f"{len(orders)} orders exceed max_batch_create {self.capabilities.max_batch_create}"
             )
-        bodies = [self._create_body(o) for o in orders]
+        for order in orders:
+            self._check(order, order.price, order.quantity, count=True)
+        group = await self.group.ensure() if self.group is not None and orders else None
+        bodies = [self._create_body(o, group) for o in orders]
         if len(orders) == 1:
             return [await self._place_one(orders[0], bodies[0])]
         return await self._place_batch(orders, bodies) if orders else []
 
-    def _create_body(self, order: Order) -> dict[str, Any]:
-        self._check_grid(order, order.price)
-        return wire.create_body(order, expiration_s=self._expiration(order))
+    def _create_body(self, order: Order, group: str | None) -> dict[str, Any]:
+        body = wire.create_body(order, expiration_s=self._expiration(order))
+        if group is not None:
+            body["order_group_id"] = group
+        if self.safety.cancel_on_pause:
+            body["cancel_order_on_pause"] = True
+        return body
 
-    def _check_grid(self, order: Order, price: Decimal) -> None:
-        """Refuse (OffGridPrice) a price off the grid of a market we have read."""
+    def _check(self, order: Order, price: Decimal, quantity: Decimal, *, count: bool) -> None:
+        """Refuse a price off the grid (OffGridPrice), or a new count off the step
+        (OffGridCount), of a market we have read. A count kept as it is (a renewal, a
+        price amend) is not ours to judge: the venue's fills made it."""
         _, yes_price = wire.to_book_side(order.side, order.action, price)
         tick = self.ticks.get(order.market_id)
         if tick is not None:
             tick.check(yes_price, f"YES price of order {order.client_order_id}")
+        if count:
+            step = self.steps.get(order.market_id, WHOLE)
+            check_count(quantity - order.filled_quantity, step, f"order {order.client_order_id}")
 
     def _expiration(self, order: Order) -> int | None:
-        ttl = self.order_ttl_s
+        ttl = self.safety.order_ttl_s
         if ttl is None and order.time_in_force is TimeInForce.GTD:
             ttl = DEFAULT_GTD_TTL_S
         if ttl is None or order.time_in_force not in (TimeInForce.GTC, TimeInForce.GTD):
             return None
-        return int(self.clock().timestamp()) + ttl
+        if order.order_type is OrderType.MARKET:
+            return None  # immediate-or-cancel
+        return Expiry(ttl_s=ttl, clock=self.clock).next()
 
     async def _place_one(self, order: Order, body: dict[str, Any]) -> PlaceResult:
         try:
@@ -93,8 +123,15 @@ class OrderDesk:
         except DuplicateClientOrderId:
             return await self._already_placed(order)
         except OrderRejected as exc:
-            return _rejected(order, rejection_reason(exc))
-        return PlaceResult(**wire.place_result_fields(order, payload))
+            return _refused(order, rejection_reason(exc), exc.code or "")
+        return self._placed(order, body, payload)
+
+    def _placed(self, order: Order, body: dict[str, Any], payload: Any) -> PlaceResult:
+        fields = wire.place_result_fields(order, payload)
+        seconds = body.get("expiration_time")
+        if seconds is not None and fields["status"].may_rest:
+            fields["expires_at"] = Expiry.at(seconds)
+        return PlaceResult(**fields)
 
     async def _place_batch(
         self, orders: Sequence[Order], bodies: list[dict[str, Any]]
@@ -102,7 +139,7 @@ class OrderDesk:
         try:
             payload = await self.http.call("POST", BATCH, body={"orders": bodies}, write=True)
         except OrderRejected as exc:
-            return [_rejected(o, rejection_reason(exc)) for o in orders]
+            return [_refused(o, rejection_reason(exc), exc.code or "") for o in orders]
         items = wire.field(payload, "orders", "Kalshi batch create answer")
         if not isinstance(items, list) or len(items) != len(orders):
             raise VenueProtocolError(
@@ -110,17 +147,19 @@ class OrderDesk:
                 f" items for {len(orders)} orders: outcome unknown"
             )
         return [
-            await self._batch_item(o, _match(o, item, items))
-            for o, item in zip(orders, items, strict=True)
+            await self._batch_item(o, b, _match(o, item, items))
+            for o, b, item in zip(orders, bodies, items, strict=True)
         ]
 
-    async def _batch_item(self, order: Order, item: dict[str, Any]) -> PlaceResult:
+    async def _batch_item(
+        self, order: Order, body: dict[str, Any], item: dict[str, Any]
+    ) -> PlaceResult:
         if item.get("error"):
             error = parse_error_body(item["error"])
             if code_is(error, ALREADY_EXISTS):
                 return await self._already_placed(order)
-            return _rejected(order, error.describe())
-        return PlaceResult(**wire.place_result_fields(order, item))
+            return _refused(order, error.describe(), error.code)
+        return self._placed(order, body, item)
 
     async def _already_placed(self, order: Order) -> PlaceResult:
         """A 409 ``order_already_exists``: the intent is on the venue; report that order."""
@@ -146,15 +185,37 @@ class OrderDesk:
         oid = await self._venue_id(order)
         if oid is None:
             return _rejected(order, "not_found: no such order on Kalshi")
-        self._check_grid(order, price)
+        self._check(order, price, quantity, count=quantity != order.quantity)
         body = wire.amend_body(order, price, quantity)
+        seconds = self._expiration(order)
+        if seconds is not None:
+            body["expiration_time"] = seconds
         try:
             payload = await self.http.call(
                 "POST", f"{ORDERS}/{_seg(oid.value)}/amend", body=body, write=True
             )
-        except (OrderRejected, OrderNotFound) as exc:
+        except OrderNotFound as exc:
+            return await self._gone(order, oid, rejection_reason(exc))
+        except OrderRejected as exc:
             return _rejected(order, rejection_reason(exc))
-        return _amended(order, quantity, payload)
+        result = _amended(order, quantity, payload)
+        if seconds is not None and result.status.may_rest:
+            result = attrs.evolve(result, expires_at=Expiry.at(seconds))
+        return result
+
+    async def _gone(self, order: Order, oid: VenueOrderId, reason: str) -> PlaceResult:
+        """An amend of an order Kalshi no longer holds live (404): what became of it
+        (expired, cancelled or filled meanwhile), else a refusal."""
+        found = await self.lookup_id(oid)
+        if found is None or found.status.may_rest:
+            return _rejected(order, reason)
+        return PlaceResult(
+            client_order_id=order.client_order_id,
+            status=found.status,
+            venue_order_id=oid,
+            filled_quantity=max(found.filled_quantity, order.filled_quantity),
+            reason=f"{reason} ({found.status.value} on Kalshi)",
+        )
 
     async def decrease_order(self, order: Order, remaining: Decimal) -> CancelResult:
         """Shrink the resting size to ``remaining`` in place, keeping queue priority."""
@@ -163,6 +224,8 @@ class OrderDesk:
             return CancelResult(
                 client_order_id=order.client_order_id, cancelled=False, reason="not_found"
             )
+        step = self.steps.get(order.market_id, WHOLE)
+        check_count(remaining, step, f"order {order.client_order_id} decreased")
         body = {"reduce_to": wire.fmt_count(remaining), "market_ticker": order.market_id.symbol}
         try:
             payload = await self.http.call(
@@ -244,6 +307,16 @@ def _seg(text: str) -> str:
 def _rejected(order: Order, reason: str) -> PlaceResult:
     return PlaceResult(
         client_order_id=order.client_order_id, status=OrderStatus.REJECTED, reason=reason
+    )
+
+
+def _refused(order: Order, reason: str, code: str) -> PlaceResult:
+    """A refused placement; ``tripped`` when its order group is triggered."""
+    return PlaceResult(
+        client_order_id=order.client_order_id,
+        status=OrderStatus.REJECTED,
+        reason=reason,
+        tripped=is_group_refusal(code),
     )
 
 

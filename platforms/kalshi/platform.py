@@ -18,10 +18,11 @@ from urllib.parse import quote, urlsplit
 
 import attrs
 import httpx
+from loguru import logger
 
 from predmm.domain.book import OrderBook
 from predmm.domain.enums import Action, OrderSide, OrderType, TimeInForce, Venue
-from predmm.domain.errors import OrderNotFound
+from predmm.domain.errors import OrderNotFound, VenueError
 from predmm.domain.events import (
     CancelResult,
     FillPage,
@@ -32,14 +33,16 @@ from predmm.domain.events import (
     VenueEvent,
 )
 from predmm.domain.ids import ClientOrderId, MarketId, VenueOrderId
-from predmm.domain.market import Market
+from predmm.domain.market import IncentiveProgram, Market
 from predmm.domain.orders import Fill, Order
 from predmm.domain.ticks import TickSpec
 from predmm.platforms.kalshi import settlements, wire
 from predmm.platforms.kalshi.endpoints import PRODUCTION_URL, capabilities_for, ws_url_for
 from predmm.platforms.kalshi.feed import FeedState
 from predmm.platforms.kalshi.http import CallStats, KalshiHttp, RetryPolicy
+from predmm.platforms.kalshi.incentives import incentive_from_kalshi, with_incentives
 from predmm.platforms.kalshi.orders import OrderDesk
+from predmm.platforms.kalshi.safety import KalshiSafety
 from predmm.platforms.kalshi.signing import KalshiSigner, PrivateKey
 from predmm.platforms.kalshi.stream import feed_events
 from predmm.platforms.ws import WsConnection
@@ -50,6 +53,7 @@ DEFAULT_RECONNECT = RetryPolicy(attempts=1, base_delay=0.2, max_delay=10.0)
 FILL_PAGES_PER_CALL = 100  # pages of up to page_limit fills: one get_fills is bounded
 EVENTS_PER_CALL = 100  # event tickers per GET /events (a comma list, as for /portfolio/orders)
 EVENTS_PER_PAGE = 200  # GET /events answers at most 200 a page
+PROGRAMS_PER_PAGE = 1000  # GET /incentive_programs allows up to 10,000
 
 
 def _utc_now() -> datetime:
@@ -75,7 +79,7 @@ class KalshiPlatform:
         reconnect: RetryPolicy = DEFAULT_RECONNECT,
         timeout: float = 10.0,
         ws_idle_timeout: float = 30.0,
-        order_ttl_s: int | None = None,
+        safety: KalshiSafety | None = None,
         page_limit: int = 1000,
         transport: httpx.AsyncBaseTransport | None = None,
         new_client_order_id: Callable[[], str] = lambda: str(uuid.uuid4()),
@@ -90,20 +94,26 @@ class KalshiPlatform:
         )  # fmt: skip
         self.base_url = self._http.base_url
         self.ws_url = ws_url or ws_url_for(self.base_url)
-        self.capabilities = capabilities_for(tier)
+        self.safety = safety or KalshiSafety.off()
+        self.capabilities = attrs.evolve(
+            capabilities_for(tier), order_ttl_s=self.safety.order_ttl_s
+        )
         self._reconnect = reconnect
         self._ws_idle_timeout = ws_idle_timeout
         self._page_limit = page_limit
         self._new_cid = new_client_order_id
         self._ticks: dict[MarketId, TickSpec] = {}
+        self._steps: dict[MarketId, Decimal] = {}
         self._exclusive: dict[str, bool] = {}  # event ticker -> mutually_exclusive
         self._desk = OrderDesk(
             http=self._http,
             capabilities=self.capabilities,
             ticks=self._ticks,
+            steps=self._steps,
             clock=clock,
             lookup=self.get_order,
-            order_ttl_s=order_ttl_s,
+            lookup_id=self.get_order_by_id,
+            safety=self.safety,
         )
         self.feed_state: FeedState | None = None  # the live connection's, for inspection
 
@@ -141,7 +151,35 @@ class KalshiPlatform:
             params["tickers"] = ",".join(tickers)
         items = await self._pages("/markets", "markets", params, max_pages=max_pages)
         markets = [self._remember(wire.market_from_kalshi(m, self._clock())) for m in items]
-        return await self._with_events(markets)
+        return await self._with_programs(await self._with_events(markets))
+
+    async def get_incentive_programs(
+        self, status: str = "active", kind: str = "all"
+    ) -> list[IncentiveProgram]:
+        """Kalshi's incentive programs (GET /incentive_programs): ``status`` "all",
+        "active", "upcoming", "closed" or "paid_out"; ``kind`` "all", "liquidity",
+        "volume", ... ; every page."""
+        params = {"status": status, "type": kind}
+        items = await self._pages(
+            "/incentive_programs",
+            "incentive_programs",
+            params,
+            limit=PROGRAMS_PER_PAGE,
+            cursor_key="next_cursor",
+        )
+        return [incentive_from_kalshi(item) for item in items]
+
+    async def _with_programs(self, markets: list[Market]) -> list[Market]:
+        """``markets`` with their active incentive programs. The programs only inform:
+        a venue that cannot list them now leaves the markets as they are (logged)."""
+        if not markets:
+            return markets
+        try:
+            programs = await self.get_incentive_programs()
+        except VenueError as exc:
+            logger.warning("kalshi: incentive programs not read: {exc}", exc=exc)
+            return markets
+        return with_incentives(markets, programs)
 
     async def get_market(self, market_id: MarketId) -> Market:
         payload = await self._http.call("GET", f"/markets/{_seg(market_id.symbol)}")
@@ -170,6 +208,7 @@ class KalshiPlatform:
 
     def _remember(self, market: Market) -> Market:
         self._ticks[market.market_id] = market.tick
+        self._steps[market.market_id] = market.count_step
         return market
 
     async def get_order_book(self, market_id: MarketId, depth: int = 0) -> OrderBook:
@@ -185,6 +224,7 @@ class KalshiPlatform:
         *,
         max_pages: int | None = None,
         limit: int | None = None,
+        cursor_key: str = "cursor",
     ) -> list[Any]:
         items: list[Any] = []
         cursor: str | None = None
@@ -194,7 +234,7 @@ class KalshiPlatform:
             query = {**params, "limit": size} | ({"cursor": cursor} if cursor else {})
             payload = await self._http.call("GET", path, params=query)
             items.extend(wire.field(payload, key, f"Kalshi GET {path}") or [])
-            cursor, pages = wire.end_cursor(payload.get("cursor")), pages + 1
+            cursor, pages = wire.end_cursor(payload.get(cursor_key)), pages + 1
             if cursor is None or (max_pages is not None and pages >= max_pages):
                 return items
 
@@ -301,10 +341,26 @@ class KalshiPlatform:
         params: dict[str, Any] = {"status": "resting"}
         if market_id is not None:
             params["ticker"] = market_id.symbol
-        return [
-            wire.order_from_kalshi(o)
-            for o in await self._pages("/portfolio/orders", "orders", params)
-        ]
+        items = await self._pages("/portfolio/orders", "orders", params)
+        if self._desk.group is not None:
+            self._desk.group.saw(items)  # a start adopts these: their group too
+        return [wire.order_from_kalshi(o) for o in items]
+
+    # the safety net -----------------------------------------------------------------
+
+    @property
+    def order_group_id(self) -> str | None:
+        """The order group our orders go into (None: none yet, or no order group)."""
+        return self._desk.group.group_id if self._desk.group is not None else None
+
+    async def rearm_safety_net(self) -> str:
+        """After a trip: reset our order group (a new one if Kalshi lost it), so that
+        orders are taken again; what was done, for the journal."""
+        if self._desk.group is None:
+            return "no order group"
+        before = self._desk.group.group_id
+        after = await self._desk.group.rearm()
+        return f"order group {after} reset" if after == before else f"new order group {after}"
 
     async def get_order(self, client_order_id: ClientOrderId, market_id: MarketId) -> Order | None:
         """Our order with this client order id in this market, whatever its state."""
@@ -389,6 +445,7 @@ class KalshiPlatform:
             rng=self._rng,
             on_state=self._track_feed,
             observe=self._observe,
+            order_groups=self._desk.group is not None,
         )
 
     def _observe(self, event: VenueEvent) -> None:

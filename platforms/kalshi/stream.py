@@ -37,6 +37,7 @@ async def feed_events(
     rng: random.Random,
     on_state: Callable[[FeedState], None] = lambda _: None,
     observe: Callable[[VenueEvent], None] = lambda _: None,
+    order_groups: bool = False,
 ) -> AsyncIterator[VenueEvent]:
     failures = 0
     while True:
@@ -47,7 +48,7 @@ async def feed_events(
             logger.info("kalshi ws connect failed", error=str(exc), failures=failures)
             await trio.sleep(backoff.delay(min(failures, 8), rng))
             continue
-        state = FeedState(market_ids)
+        state = FeedState(market_ids, order_groups=order_groups)
         on_state(state)
         try:
             for send in state.opening_commands():

@@ -199,7 +199,15 @@ def market_from_kalshi(payload: Payload, as_of: datetime) -> Market:
         last_price=_real_price(opt_dec(payload, "last_price_dollars", what)),
         close_time=parse_time(payload.get("close_time")),
         as_of=as_of,
+        count_step=count_step_of(payload),
     )
+
+
+def count_step_of(payload: Payload) -> Decimal:
+    """0.01 on a market that says it trades fractional contracts
+    (``fractional_trading_enabled``, as bodies did until the field left the schema on
+    2026-07-09), else whole contracts: valid on every market."""
+    return COUNT_QUANTUM if payload.get("fractional_trading_enabled") is True else ONE
 
 
 def event_from_kalshi(payload: Payload) -> tuple[str, bool]:
@@ -337,6 +345,23 @@ def order_status(raw: Any, filled: Decimal, what: str) -> OrderStatus:
     return status
 
 
+def _expiry(payload: Payload) -> datetime | None:
+    """When the order expires: ``expiration_ts_ms`` (websocket), ``expiration_time``."""
+    return parse_time(payload.get("expiration_ts_ms") or payload.get("expiration_time"))
+
+
+def _expired(payload: Payload, status: OrderStatus, expires: datetime | None) -> bool:
+    """A cancelled order that Kalshi cancelled because its expiration came: the
+    websocket says ``ExpiryCancel``; a REST read shows it cancelled at or after its
+    expiration (a cancel of ours before the expiration is not)."""
+    if status is not OrderStatus.CANCELLED:
+        return False
+    if payload.get("last_update_reason") == "ExpiryCancel":
+        return True
+    updated = parse_time(payload.get("last_updated_ts_ms") or payload.get("last_update_time"))
+    return expires is not None and updated is not None and updated >= expires
+
+
 def order_from_kalshi(payload: Payload) -> Order:
     """An ``Order`` of GET /portfolio/orders (also a websocket ``user_order``)."""
     oid = field(payload, "order_id", "Kalshi order")
@@ -347,17 +372,20 @@ def order_from_kalshi(payload: Payload) -> Order:
         book_side_of(payload, what), dec(payload, "yes_price_dollars", what), what
     )
     cid = payload.get("client_order_id") or f"kalshi-{oid}"
+    status = order_status(field(payload, "status", what), filled, what)
+    expires = _expiry(payload)
     return Order(
         client_order_id=ClientOrderId(cid),
         market_id=market_id(payload.get("ticker") or field(payload, "market_ticker", what)),
         side=side,
         price=price,
         quantity=filled + remaining,
-        status=order_status(field(payload, "status", what), filled, what),
+        status=OrderStatus.EXPIRED if _expired(payload, status, expires) else status,
         filled_quantity=filled,
         venue_order_id=VenueOrderId(oid),
         created_at=parse_time(payload.get("created_time") or payload.get("created_ts_ms")),
         post_only=False,
+        expires_at=expires,
     )
 
 

@@ -66,6 +66,14 @@ class Ledger:
                 held[side] -= pairs
             self.cash += pairs
 
+    def settle(self, market_id: MarketId, yes_payout: Decimal) -> tuple[Decimal, Decimal]:
+        """The market resolved: what is held of it is paid out (each YES ``yes_payout``,
+        each NO the rest) and held no more. The YES and NO contracts it paid."""
+        held = self._held.pop(market_id, {})
+        yes, no = held.get(OrderSide.YES, ZERO), held.get(OrderSide.NO, ZERO)
+        self.cash += yes * yes_payout + no * (ONE - yes_payout)
+        return yes, no
+
     def positions(self) -> list[Position]:
         return [
             Position(market_id=m, yes_contracts=h[OrderSide.YES], no_contracts=h[OrderSide.NO])

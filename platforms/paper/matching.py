@@ -13,6 +13,21 @@ Queue model of a resting bid at p on side S:
   A public trade at YES price t is such a sale when, in S's terms (t for YES, 1 - t for
   NO), it printed at or below p: while our bid rests uncrossed the best ask of S is above
   p, so a print at p or lower cannot have been a buyer of S lifting an ask.
+* A trade fills only orders that joined their level before it printed. An order joins
+  when it is placed and again when an amend moves it to the back of a queue (a reprice,
+  a larger size); an in-place shrink keeps its time. Without this, a match whose book
+  change arrives before its prints (the book moved, we repriced into the gap, then the
+  match's prints came in) would fill our new order with trades that happened before it
+  existed. The print's time is the venue's (``venue_ts``), ``joined`` our clock's: the
+  two are taken to agree (both NTP-synced in live trading); a venue clock running behind
+  ours only makes us miss fills. Venue times are truncated to their resolution (Kalshi's
+  ``ts_ms`` and Polymarket's ``timestamp`` to the millisecond, Kalshi's ``ts`` fallback
+  to the second, the simulator to its clock step): a print stamped at or before the
+  instant we joined may still have come after it, but is not counted (pessimistic, never
+  optimistic); only a stamp strictly after ``joined`` proves it. A print without a venue
+  time is counted as before (we cannot tell; the feeds we have all stamp their trades).
+  A print that came before we joined leaves our queue alone too: the book we joined
+  against already showed its effect, or will.
 * A trade of size v at or through our price fills ``v - ahead - (our own earlier orders
   at p) - (what our better-priced orders took from it)``, at most our remaining size,
   never less than 0; then ``ahead`` drops by v.
@@ -72,6 +87,7 @@ class Resting:
     price: Decimal  # its bid price on that side
     ahead: Decimal  # others' size ahead of it at its price
     seq: int  # time priority among our orders
+    joined: datetime  # when it joined its level (our clock): placed, or moved to the back
     credit: Decimal = ZERO  # volume a book already took off ``ahead``, not yet printed
     credit_until: datetime | None = None
 
@@ -116,14 +132,29 @@ def _by_priority(resting: Iterable[Resting], side: OrderSide) -> list[Resting]:
     return sorted((r for r in resting if r.side is side), key=lambda r: (-r.price, r.seq))
 
 
+def printed_after_joining(r: Resting, printed: datetime | None) -> bool:
+    """Did a print stamped ``printed`` (venue time; None: unknown) surely come after ``r``
+    joined its level? Unknown counts as after, an equal stamp as before."""
+    return printed is None or printed > r.joined
+
+
 def on_trade(
-    resting: Sequence[Resting], trade_yes_price: Decimal, size: Decimal, now: datetime
+    resting: Sequence[Resting],
+    trade_yes_price: Decimal,
+    size: Decimal,
+    now: datetime,
+    *,
+    printed: datetime | None = None,
 ) -> list[Match]:
-    """The effect of a public trade on our resting orders of one market."""
+    """The effect of a public trade (printed at venue time ``printed``, if known) on our
+    resting orders of one market; orders that joined at or after ``printed`` are not
+    touched."""
     matches: list[Match] = []
     for side in OrderSide:
         hit = [
-            r for r in _by_priority(resting, side) if hit_by_trade(side, r.price, trade_yes_price)
+            r
+            for r in _by_priority(resting, side)
+            if hit_by_trade(side, r.price, trade_yes_price) and printed_after_joining(r, printed)
         ]
         matches.extend(_consume_trade(hit, size, now))
     return matches

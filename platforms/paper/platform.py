@@ -18,10 +18,12 @@ Semantics worth knowing:
 * ``restore(holdings, cash_change)`` starts the account from what a journal holds (the
   TradingEngine does this when a paper run continues a paper journal), so a restarted
   paper run reconciles with its own past instead of an empty account.
-* Settlement is not simulated: positions stay after a market closes (its resting orders
-  are cancelled). The data venue's resolutions pass through (``get_settlements`` and the
-  stream's ``MarketSettled``, without the data account's contract counts). Venue minimum
-  order sizes are not enforced.
+* Settlement follows the data venue's resolutions: a ``MarketSettled`` on the stream, or
+  a resolution ``get_settlements`` reads (what the engine polls), settles the paper
+  account's position in that market once (``settle``: its resting orders cancelled, its
+  contracts paid out at the venue's payout and held no more) and is passed on with the
+  paper account's contract counts, not the data account's. Venue minimum order sizes
+  are not enforced.
 * Post-only orders that would cross the current book are rejected (like both venues).
   Other limit orders that cross take the visible liquidity first (taker fees), then rest.
   IOC, FOK and MARKET orders take what they can and the rest is cancelled (FOK: all or
@@ -43,6 +45,9 @@ Semantics worth knowing:
   trio's system nursery, cancelled when the consumer stops.
 * Without a live stream for a market, each placement or amend takes a fresh book
   snapshot from the data venue (which also fills crossed resting orders).
+* A public trade fills only orders that joined their level before it printed (by the
+  venue's time of the print; placing or a reprice joins, a shrink keeps the time): a
+  match's prints arriving after the book change we repriced on do not fill the new price.
 * A match's book change and its trade print may come in either order: what a book took
   off our queue is credited against the trades of the next ``book_trade_window``
   (``matching``), so one match never moves us up twice.
@@ -183,8 +188,13 @@ class PaperPlatform:
         self.session = session or uuid.uuid4().hex[:8]
         self._prefix = f"paper-{self.session}-"
         self.venue = data.venue
-        self.capabilities = attrs.evolve(
-            data.capabilities, amend=True, decrease=True, post_only=True, dead_man_switch=False
+        self.capabilities = attrs.evolve(  # paper orders rest until cancelled: no TTL
+            data.capabilities,
+            amend=True,
+            decrease=True,
+            post_only=True,
+            dead_man_switch=False,
+            order_ttl_s=None,
         )
         self.starting_balance = Decimal(starting_balance)
         self.ledger = Ledger(
@@ -205,6 +215,7 @@ class PaperPlatform:
         self._subscribers: list[_Subscriber] = []
         self._live: set[MarketId] = set()
         self._outbox: list[VenueEvent] = []
+        self._settled: dict[MarketId, Settlement] = {}  # as the paper account was settled
 
     def restore(self, holdings: Sequence[Position], cash_change: Decimal) -> None:
         """Start this fresh account from a journal's: ``holdings`` held (pairs netted as
@@ -232,7 +243,8 @@ class PaperPlatform:
             self._on_book(event.book)
         elif isinstance(event, TradePrinted):
             resting = self._resting_of(event.market_id)
-            self._apply_matches(on_trade(resting, event.price, event.size, self._clock()))
+            now, printed = self._clock(), event.venue_ts
+            self._apply_matches(on_trade(resting, event.price, event.size, now, printed=printed))
         elif isinstance(event, TickSizeChanged):
             self._ticks[event.market_id] = event.tick
         elif isinstance(event, MarketStatusChanged):
@@ -398,7 +410,12 @@ class PaperPlatform:
         if order.remaining > 0:
             ahead = level_size(book, side, bid)
             self._resting[order.client_order_id] = Resting(
-                order=order, side=side, price=bid, ahead=ahead, seq=next(self._seq)
+                order=order,
+                side=side,
+                price=bid,
+                ahead=ahead,
+                seq=next(self._seq),
+                joined=self._clock(),
             )
         if not fills:
             self._updated(order)
@@ -594,10 +611,28 @@ class PaperPlatform:
         return self.ledger.cash
 
     async def get_settlements(self, market_ids: Sequence[MarketId]) -> list[Settlement]:
-        """The data venue's resolutions of ``market_ids`` (the paper position is ours:
-        the data account's counts are left out)."""
+        """The data venue's resolutions of ``market_ids``, each settling the paper
+        position (once), with the paper account's contract counts."""
         found = await self.data.get_settlements(market_ids)
-        return [attrs.evolve(s, yes_contracts=None, no_contracts=None) for s in found]
+        settled = [self.settle(s) for s in found]
+        self._flush()
+        return settled
+
+    def settle(self, settlement: Settlement) -> Settlement:
+        """A resolution of the data venue applied to the paper account, once per market:
+        what rests there is cancelled, what is held paid out. The settlement with the
+        paper account's counts (the same one however often it is told)."""
+        market_id = settlement.market_id
+        done = self._settled.get(market_id)
+        if done is not None:
+            return done
+        for resting in self._resting_of(market_id):
+            self._cancel(resting.order.client_order_id)
+        yes, no = self.ledger.settle(market_id, settlement.yes_payout)
+        done = self._settled[market_id] = attrs.evolve(
+            settlement, yes_contracts=yes, no_contracts=no
+        )
+        return done
 
     # the stream ---------------------------------------------------------------------
 
@@ -649,9 +684,12 @@ class PaperPlatform:
         async for event in events:
             if not isinstance(event, _MARKET_DATA):
                 continue  # the data account's own orders are not ours
+            if isinstance(event, MarketSettled):  # ours to settle: our counts go on
+                event = attrs.evolve(event, settlement=self.settle(event.settlement))
+                self._flush()  # its cancels went to the streams already
             if not _send(sub, event):
                 return  # the consumer has gone
-            if _market_of(event) in owned:
+            if not isinstance(event, MarketSettled) and _market_of(event) in owned:
                 self.apply_event(event)
 
     def _unsubscribe(self, sub: _Subscriber, owned: frozenset[MarketId]) -> None:

@@ -25,10 +25,12 @@ from predmm.domain.enums import (
     Venue,
 )
 from predmm.domain.errors import VenueProtocolError
+from predmm.domain.fees import polymarket_fee
 from predmm.domain.ids import ClientOrderId, EventId, FillId, MarketId, VenueOrderId
 from predmm.domain.market import Market
 from predmm.domain.orders import Fill, Order
 from predmm.domain.ticks import TickSpec
+from predmm.platforms.polymarket._rewards import rewards_from_gamma
 
 ONE = Decimal(1)
 Json = Mapping[str, Any]
@@ -90,6 +92,9 @@ def dec(value: Any, name: str = "value") -> Decimal:
         return Decimal(value) if not isinstance(value, float) else Decimal(str(value))
     except (InvalidOperation, TypeError, ValueError):
         raise VenueProtocolError(f"{name} {value!r} is not a number") from None
+
+
+BPS = Decimal(10_000)  # basis points in one
 
 
 def dec_field(payload: Json, name: str) -> Decimal:
@@ -255,6 +260,7 @@ def market_from_gamma(p: Json, info: MarketInfo, as_of: datetime | None = None) 
         close_time=ts(end) if end else None,
         as_of=as_of,
         min_order_size=info.min_size,
+        rewards=rewards_from_gamma(p, as_of),
     )
 
 
@@ -390,6 +396,15 @@ class Account:
         return maker is not None and str(maker).lower() == self.address.lower()
 
 
+def taker_fee(p: Json, price: Decimal, shares: Decimal) -> Decimal:
+    """What a trade we took cost in fees: ``shares x rate x P(1 - P)`` at the trade's
+    ``fee_rate_bps`` (``domain.fees``; the exponent of the market's ``fd`` is not on the
+    trade: 1, as on every market listed today). Makers pay nothing."""
+    raw = p.get("fee_rate_bps")
+    bps = dec(raw, "fee_rate_bps") if raw not in (None, "") else Decimal(0)
+    return polymarket_fee(taker_rate=bps / BPS)(price, shares, True)
+
+
 def fills_from_trade(
     p: Json,
     info_of: Callable[[str], MarketInfo | None],
@@ -399,7 +414,8 @@ def fills_from_trade(
 ) -> list[Fill]:
     """Our fills in one trade: the taker side if we took, each of our maker orders if we
     made. MATCHED / MINED / RETRYING are provisional; CONFIRMED is final; a FAILED trade's
-    fills are returned for reversal (``provisional`` True)."""
+    fills are returned for reversal (``provisional`` True). A taker pays the trade's
+    ``fee_rate_bps`` (``taker_fee``); makers pay nothing."""
     trade_id = str(field(p, "id"))
     provisional = trade_status(p) != CONFIRMED
     when = ts(p.get("match_time") or p.get("matchtime") or p.get("timestamp"))
@@ -407,15 +423,16 @@ def fills_from_trade(
     if str(p.get("trader_side", "")).upper() == "TAKER" and me.owns(p):
         info = info_of(str(field(p, "asset_id")))
         if info is not None:
+            price, shares = dec_field(p, "price"), size(field(p, "size"), "size")
             fills.append(
                 Fill(
                     fill_id=FillId(trade_id),
                     market_id=info.market_id,
                     side=info.side_of(str(p["asset_id"])),
                     action=Action.BUY if str(field(p, "side")).upper() == "BUY" else Action.SELL,
-                    price=dec_field(p, "price"),
-                    quantity=size(field(p, "size"), "size"),
-                    fee=Decimal(0),
+                    price=price,
+                    quantity=shares,
+                    fee=taker_fee(p, price, shares),
                     is_taker=True,
                     venue_order_id=_opt_order_id(p.get("taker_order_id")),
                     ts=when,

@@ -15,7 +15,7 @@ request (heartbeats too) is made by the EOA. A market's exchange comes from its 
 record: protocol-V2 markets (``version: "v2"``, position ids) take orders on Exchange V3.
 
 Positions are the CONDITIONAL token balances of the markets this client has seen
-(``get_markets`` / ``market_info``); fees on fills are not computed (makers pay none).
+(``get_markets`` / ``market_info``); a fill we took carries its taker fee (makers pay none).
 """
 
 from __future__ import annotations
@@ -403,6 +403,21 @@ class PolymarketPlatform:
             self._by_hash.pop(old.signed.order_hash, None)
         return placed
 
+    async def prepare_orders(self, orders: Sequence[Order]) -> list[Order]:
+        """``orders`` as ``place_orders`` will send them, each with the venue's id it
+        will have: the hash of its signed order, signed here (and kept: its sending, and
+        any retry, sends that very order). One off its market's grid is left as it is:
+        it is refused without being sent."""
+        prepared: list[Order] = []
+        for order in orders:
+            info = await self.market_info(order.market_id)
+            if self._off_grid(order, info):
+                prepared.append(order)
+                continue
+            order_hash = self._prepare(order, info).signed.order_hash
+            prepared.append(attrs.evolve(order, venue_order_id=VenueOrderId(order_hash)))
+        return prepared
+
     def _body(self, placed: Prepared) -> dict[str, Any]:
         return placed.body(self._api_key())
 
@@ -568,8 +583,13 @@ class PolymarketPlatform:
         placed = self._placed.get(client_order_id)
         if placed is None:
             return None
+        return await self.get_order_by_id(VenueOrderId(placed.signed.order_hash))
+
+    async def get_order_by_id(self, venue_order_id: VenueOrderId) -> Order | None:
+        """An order of ours by its hash, whatever its state (one this process did not
+        place too: a restart looks up the orders its journal holds by their hashes)."""
         try:
-            raw = await self._get(f"/data/order/{placed.signed.order_hash}", auth=True)
+            raw = await self._get(f"/data/order/{venue_order_id.value}", auth=True)
         except VenueError as exc:
             if exc.status in (400, 404):
                 return None

@@ -66,6 +66,19 @@ order_id=None, stp=SelfTradePrevention.CANCEL_RESTING) -> PlaceOutcome``
     (``quantity`` = new total size; a pure decrease keeps priority, else re-queued)
 ``decrease_order(order_id, *, account_id=None, reduce_by=None, reduce_to=None) -> CancelOutcome``
 ``expire_orders() -> list[OrderRecord]``
+``place_order(..., group_id=None, cancel_on_pause=False)``: an order of an order group
+    (``create_group(account_id, limit) -> GroupRecord``; ``UNKNOWN_GROUP`` for another's
+    or none; ``GROUP_TRIGGERED`` while the group is tripped), cancelled when trading
+    pauses (``cancel_on_pause``). ``amend_order(..., expiration=...)`` sets (None: removes)
+    the expiration; with the same price and size it keeps the queue place. Quantities
+    are multiples of the market's ``MarketSpec.count_step`` (``INVALID_QUANTITY``).
+Order groups (``groups``): ``group(group_id)``, ``groups(account_id)``,
+``trigger_group``, ``reset_group``, ``set_group_limit``, ``delete_group``: the group trips
+when its orders match more than ``limit`` contracts in a rolling 15 s (its resting
+orders cancelled, reason GROUP_TRIGGERED; event ``OrderGroupChanged``).
+Trading pauses: ``pause_trading(venue)`` (placements and amends refused,
+``TRADING_PAUSED``; cancels allowed; ``cancel_on_pause`` orders cancelled),
+``resume_trading(venue)``, ``trading_paused(venue)``.
 Reads: ``order(order_id)``, ``order_by_client_id(account_id, cid)``,
 ``open_orders(account_id, market_id=None)``, ``orders(account_id, market_id=None)``,
 ``fills(account_id, market_id=None)``, ``trades(market_id=None)``, ``trade(trade_id)``,
@@ -122,6 +135,7 @@ from predmm.simulator.exchange.events import (
     OrderAccepted,
     OrderCancelled,
     OrderFilled,
+    OrderGroupChanged,
     OrderUpdated,
     TickSizeChanged,
     TradePrinted,
@@ -134,7 +148,11 @@ from predmm.simulator.exchange.model import (
     CancelOutcome,
     CancelReason,
     FillRecord,
+    GroupId,
+    GroupRecord,
+    KalshiIncentive,
     KalshiListing,
+    LiquidityRewards,
     MarketSpec,
     MarketState,
     OrderRecord,
@@ -159,7 +177,11 @@ __all__ = [
     "ExchangeEvent",
     "FeeSpec",
     "FillRecord",
+    "GroupId",
+    "GroupRecord",
+    "KalshiIncentive",
     "KalshiListing",
+    "LiquidityRewards",
     "Listener",
     "MarketSettled",
     "MarketSpec",
@@ -168,6 +190,7 @@ __all__ = [
     "OrderAccepted",
     "OrderCancelled",
     "OrderFilled",
+    "OrderGroupChanged",
     "OrderRecord",
     "OrderUpdated",
     "PlaceOutcome",

@@ -26,7 +26,7 @@ from predmm.domain import (
     TimeInForce,
     VenueOrderId,
 )
-from predmm.simulator.exchange.model import ZERO, AccountId, CancelReason, OrderRecord
+from predmm.simulator.exchange.model import ZERO, AccountId, CancelReason, GroupId, OrderRecord
 
 
 @attrs.define(eq=False, slots=True)
@@ -60,6 +60,8 @@ class WorkingOrder:
     book_token: int = 0  # which queue entry is the live one (an order can be re-queued)
     maker_filled: Decimal = ZERO  # maker fills at ``price`` (the fee accumulator)
     maker_fee_base: Decimal = ZERO  # maker fees charged for them
+    group_id: GroupId | None = None
+    cancel_on_pause: bool = False
 
     @property
     def remaining(self) -> Decimal:
@@ -88,6 +90,8 @@ class WorkingOrder:
             maker_fees=self.maker_fees,
             taker_fees=self.taker_fees,
             cost=self.cost,
+            group_id=self.group_id,
+            cancel_on_pause=self.cancel_on_pause,
         )
 
 

@@ -7,6 +7,7 @@ import random
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import attrs
 
@@ -34,6 +35,7 @@ from predmm.simulator.exchange.model import (
     Balance,
     CancelReason,
     FillRecord,
+    GroupId,
     MarketSpec,
     MarketState,
     OrderRecord,
@@ -131,6 +133,9 @@ class ExchangeCore:
         self._account_orders: dict[AccountId, list[WorkingOrder]] = {}
         self._expiry: list[tuple[datetime, int, VenueOrderId]] = []
         self._expiry_n = 0
+        self._groups: dict[GroupId, Any] = {}  # order groups (``groups.GroupsMixin``)
+        self._tripping: list[GroupId] = []  # groups past their limit in this mutation
+        self._trading_paused: set[Venue] = set()
         self._listeners: list[tuple[Listener, tuple[type, ...] | None]] = []
         self._wanted: dict[type, int] = {}
         self._wants_all = 0
@@ -345,6 +350,11 @@ class ExchangeCore:
             return []
         return [o.record() for o in ladder.queue(price)]
 
+    def resting_orders(self, market_id: MarketId) -> list[OrderRecord]:
+        """Every order resting on the market's book, both ladders (what a venue's rewards
+        sampler scores)."""
+        return [o.record() for o in self._market(market_id).book.resting()]
+
     # orders: reads ---------------------------------------------------------------
 
     def order(self, order_id: VenueOrderId) -> OrderRecord | None:
@@ -453,6 +463,14 @@ class ExchangeCore:
             )
         if self._wants(ev.AccountChanged):
             self._emit(ev.AccountChanged(account_id=order.account_id, ts=order.updated_at))
+
+    # order groups (``groups.GroupsMixin`` fills these in) ---------------------------
+
+    def _group_matched(self, order: WorkingOrder, quantity: Decimal, now: datetime) -> None:
+        """``order`` matched ``quantity`` contracts (counted in its order group)."""
+
+    def _trip_groups(self) -> None:
+        """Trip the order groups that passed their limit during this mutation."""
 
     # expiry ----------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from predmm.simulator.exchange.model import (
     AccountId,
     CancelReason,
     FillRecord,
+    GroupRecord,
     OrderRecord,
     TradeRecord,
     TradeStatus,
@@ -49,6 +50,18 @@ class OrderCancelled:
     account_id: AccountId
     order: OrderRecord
     reason: CancelReason
+    ts: datetime
+
+
+@attrs.frozen(kw_only=True)
+class OrderGroupChanged:
+    """An order group of ``account_id`` was created, triggered (it tripped, or was
+    triggered by hand: its resting orders are cancelled), reset, deleted, or given a new
+    limit (``event_type``, Kalshi's ``order_group_updates`` words)."""
+
+    account_id: AccountId
+    group: GroupRecord
+    event_type: str
     ts: datetime
 
 
@@ -135,6 +148,7 @@ ExchangeEvent = (
     | OrderUpdated
     | OrderCancelled
     | OrderFilled
+    | OrderGroupChanged
     | TradePrinted
     | TradeStatusChanged
     | BookLevelChanged

@@ -29,12 +29,15 @@ class LifecycleMixin(ExchangeCore):
 
     def pause_market(self, market_id: MarketId) -> None:
         """Stop trading: placements and amends are refused, cancels still work, resting
-        orders stay (Kalshi markets listed with ``cancel_order_on_pause`` lose them)."""
+        orders stay but those placed with ``cancel_on_pause`` (all of them on a Kalshi
+        market listed with ``cancel_order_on_pause``)."""
         market = self._market(market_id)
         self.set_status(market_id, MarketStatus.PAUSED)
         kalshi = market.spec.kalshi
-        if kalshi is not None and kalshi.cancel_order_on_pause:
-            self._cancel_market(market, CancelReason.PAUSE)
+        every = kalshi is not None and kalshi.cancel_order_on_pause
+        for order in list(market.book.resting()):
+            if every or order.cancel_on_pause:
+                self._cancel(market, order, CancelReason.PAUSE)
         self._flush()
 
     def resume_market(self, market_id: MarketId, *, cancel_resting: bool | None = None) -> None:

@@ -41,6 +41,7 @@ from predmm.simulator.exchange.model import (
     CancelOutcome,
     CancelReason,
     FillRecord,
+    GroupId,
     OrderRecord,
     PlaceOutcome,
     RejectCode,
@@ -66,6 +67,26 @@ class _Request:
     expiration: datetime | None
     cid: ClientOrderId | None
     order_id: VenueOrderId | None
+    group_id: GroupId | None = None
+    cancel_on_pause: bool = False
+
+
+class _Keep:
+    """``amend_order``'s default expiration: keep the order's."""
+
+
+KEEP = _Keep()
+
+
+def _check_count(quantity: Decimal, market: _Market) -> None:
+    """A positive multiple of 0.01 and of the market's count step."""
+    step = market.spec.count_step
+    if not _is_count(quantity) or quantity % step != 0:
+        raise _Reject(
+            RejectCode.INVALID_QUANTITY,
+            f"quantity {quantity} is not a positive multiple of the count step {step}"
+            f" of {market.spec.market_id}",
+        )
 
 
 def _check_shape(req: _Request, market: _Market) -> None:
@@ -84,10 +105,7 @@ def _check_shape(req: _Request, market: _Market) -> None:
     if not isinstance(price, Decimal) or not price.is_finite() or not market.tick.is_on_grid(price):
         grid = market.tick.describe()
         raise _Reject(RejectCode.INVALID_PRICE, f"price {price} is not on the grid {grid}")
-    if not _is_count(req.quantity):
-        raise _Reject(
-            RejectCode.INVALID_QUANTITY, f"quantity {req.quantity} is not a multiple of 0.01 > 0"
-        )
+    _check_count(req.quantity, market)
     if req.quantity < market.spec.min_order_size:
         raise _Reject(
             RejectCode.BELOW_MIN_SIZE,
@@ -113,13 +131,17 @@ class MatchingMixin(ExchangeCore):
         client_order_id: ClientOrderId | None = None,
         order_id: VenueOrderId | None = None,
         stp: SelfTradePrevention = SelfTradePrevention.CANCEL_RESTING,
+        group_id: GroupId | None = None,
+        cancel_on_pause: bool = False,
     ) -> PlaceOutcome:
         """Place one limit order: match what crosses at the resting prices, then rest
         (GTC/GTD), or cancel the rest (IOC), or do nothing unless all fills (FOK).
 
         ``price`` is the price of ``side``: BUY YES at 0.40 pays 0.40 per contract;
         SELL YES at 0.40 delivers held YES contracts for at least 0.40 each and rests as
-        a NO bid at 0.60. A rejection changes nothing and is returned, not raised."""
+        a NO bid at 0.60. A rejection changes nothing and is returned, not raised.
+        ``group_id``: the order group it counts in (``groups``); ``cancel_on_pause``:
+        cancelled when trading pauses."""
         self._expire_due()
         req = _Request(
             account_id=account_id,
@@ -133,6 +155,8 @@ class MatchingMixin(ExchangeCore):
             expiration=expiration,
             cid=client_order_id,
             order_id=order_id,
+            group_id=group_id,
+            cancel_on_pause=cancel_on_pause,
         )
         try:
             market, acct = self._validate(req)
@@ -141,6 +165,7 @@ class MatchingMixin(ExchangeCore):
         order = self._accept(market, acct, req)
         fills = self._take(market, acct, order, stp)
         self._finish_taker(market, acct, order)
+        self._trip_groups()
         self._flush()
         return PlaceOutcome(order=order.record(), fills=tuple(fills))
 
@@ -155,6 +180,8 @@ class MatchingMixin(ExchangeCore):
         if acct.venue is not req.market_id.venue:
             raise _Reject(RejectCode.WRONG_VENUE, f"{req.account_id} cannot trade {req.market_id}")
         _check_shape(req, market)
+        self._check_trading(market)
+        self._check_group(req)
         self._check_ids(req, acct)
         self._check_time(req)
         book_side, book_price = _placement(req.side, req.action, req.price)
@@ -168,6 +195,24 @@ class MatchingMixin(ExchangeCore):
                     RejectCode.FOK_NOT_FILLED, f"FOK order of {req.quantity}: only {fillable}"
                 )
         return market, acct
+
+    def _check_trading(self, market: _Market) -> None:
+        if market.spec.venue in self._trading_paused:
+            raise _Reject(
+                RejectCode.TRADING_PAUSED, f"trading is paused on {market.spec.venue.value}"
+            )
+
+    def _check_group(self, req: _Request) -> None:
+        if req.group_id is None:
+            return
+        group = self._groups.get(req.group_id)
+        if group is None or group.account_id != req.account_id:
+            raise _Reject(RejectCode.UNKNOWN_GROUP, f"no order group {req.group_id}")
+        if group.triggered:
+            raise _Reject(
+                RejectCode.GROUP_TRIGGERED,
+                f"order group {req.group_id} is triggered: no order until it is reset",
+            )
 
     def _check_ids(self, req: _Request, acct: Account) -> None:
         if req.cid is not None and req.cid in acct.client_order_ids:
@@ -255,6 +300,8 @@ class MatchingMixin(ExchangeCore):
             updated_at=now,
             book_side=book_side,
             book_price=book_price,
+            group_id=req.group_id,
+            cancel_on_pause=req.cancel_on_pause,
         )
         self._orders[order.order_id] = order
         self._account_orders.setdefault(acct.account_id, []).append(order)
@@ -404,6 +451,7 @@ class MatchingMixin(ExchangeCore):
         self.fees_collected += fee
         order.filled += qty
         order.cost += notional
+        self._group_matched(order, qty, now)
         if is_taker:
             order.taker_fees += fee
         else:
@@ -507,147 +555,3 @@ class MatchingMixin(ExchangeCore):
             self._cancel(self._markets[o.market_id], o, reason)
         self._flush()
         return [o.record() for o in victims]
-
-    def decrease_order(
-        self,
-        order_id: VenueOrderId,
-        *,
-        account_id: AccountId | None = None,
-        reduce_by: Decimal | None = None,
-        reduce_to: Decimal | None = None,
-    ) -> CancelOutcome:
-        """Take size off a resting order, keeping its queue place. ``reduce_to`` is the new
-        remaining size; reaching zero cancels it."""
-        order = self._orders.get(order_id)
-        if order is None or (account_id is not None and order.account_id != account_id):
-            return CancelOutcome(order=None, cancelled=False, message=f"order {order_id} not found")
-        if order.status not in _RESTING:
-            return CancelOutcome(
-                order=order.record(),
-                cancelled=False,
-                message=f"order {order_id} is {order.status.value}",
-            )
-        by = reduce_by if reduce_by is not None else order.remaining - (reduce_to or ZERO)
-        if not _is_count(by) or by > order.remaining:
-            return CancelOutcome(
-                order=order.record(), cancelled=False, message=f"cannot reduce {order_id} by {by}"
-            )
-        market = self._markets[order.market_id]
-        if by == order.remaining:
-            self._cancel(market, order, CancelReason.DECREASED_TO_ZERO)
-        else:
-            self._shrink(market, order, by)
-        self._flush()
-        return CancelOutcome(order=order.record(), cancelled=True, reduced_by=by)
-
-    def _shrink(self, market: _Market, order: WorkingOrder, by: Decimal) -> None:
-        ladder = market.book.ladder(order.book_side)
-        size = ladder.reduce(order, by)
-        order.quantity -= by
-        order.updated_at = self._now()
-        self._reserve(market, self._accounts[order.account_id], order)
-        self._level_changed(market, order.book_side, order.book_price, size, -by)
-        if self._wants(ev.OrderUpdated):
-            self._emit(
-                ev.OrderUpdated(
-                    account_id=order.account_id, order=order.record(), ts=order.updated_at
-                )
-            )
-
-    def amend_order(
-        self,
-        order_id: VenueOrderId,
-        *,
-        account_id: AccountId | None = None,
-        price: Decimal | None = None,
-        quantity: Decimal | None = None,
-    ) -> PlaceOutcome:
-        """Change price and/or total quantity (filled + remaining) of a resting order.
-        A pure size decrease keeps queue priority; anything else re-queues the order at
-        the back of its new level (and it may match like a new order). A post-only order
-        that would cross is rejected and left unchanged."""
-        self._expire_due()
-        order = self._orders.get(order_id)
-        if order is None or (account_id is not None and order.account_id != account_id):
-            return PlaceOutcome(
-                order=None, reject=RejectCode.INVALID_ORDER, message=f"order {order_id} not found"
-            )
-        if order.status not in _RESTING:
-            return PlaceOutcome(
-                order=order.record(),
-                reject=RejectCode.INVALID_ORDER,
-                message=f"order {order_id} is {order.status.value}",
-            )
-        new_price = order.price if price is None else price
-        new_qty = order.quantity if quantity is None else quantity
-        market = self._markets[order.market_id]
-        try:
-            self._check_amend(market, order, new_price, new_qty)
-        except _Reject as rej:
-            return PlaceOutcome(order=order.record(), reject=rej.code, message=rej.message)
-        if new_price == order.price and new_qty <= order.quantity:
-            if new_qty < order.quantity:
-                self._shrink(market, order, order.quantity - new_qty)
-            self._flush()
-            return PlaceOutcome(order=order.record())
-        return self._requeue(market, order, new_price, new_qty)
-
-    def _check_amend(
-        self, market: _Market, order: WorkingOrder, price: Decimal, qty: Decimal
-    ) -> None:
-        if market.status is not MarketStatus.OPEN:
-            raise _Reject(
-                RejectCode.MARKET_NOT_OPEN, f"market {order.market_id} is {market.status.value}"
-            )
-        if not isinstance(price, Decimal) or not market.tick.is_on_grid(price):
-            raise _Reject(
-                RejectCode.INVALID_PRICE,
-                f"price {price} is not on the grid {market.tick.describe()}",
-            )
-        if not _is_count(qty) or qty <= order.filled:
-            raise _Reject(
-                RejectCode.INVALID_QUANTITY, f"quantity {qty} must exceed the filled {order.filled}"
-            )
-        book_side, book_price = _placement(order.side, order.action, price)
-        if order.post_only and self._crosses(market, book_side, book_price):
-            raise _Reject(
-                RejectCode.POST_ONLY_CROSS, f"post-only amend to {price} crosses the book"
-            )
-        acct = self._accounts[order.account_id]
-        rem = qty - order.filled
-        if order.action is Action.SELL:
-            free = acct.holding(order.market_id).free(order.side) + order.reserved_tokens
-            if free < rem:
-                raise _Reject(
-                    RejectCode.INSUFFICIENT_BALANCE, f"selling {rem} but only {free} free"
-                )
-        else:
-            need = rem * price + market.spec.fees.worst_taker_fee(rem, price)
-            if acct.available + order.reserved_cash < need:
-                raise _Reject(RejectCode.INSUFFICIENT_BALANCE, f"amend needs {need}")
-
-    def _requeue(
-        self, market: _Market, order: WorkingOrder, price: Decimal, qty: Decimal
-    ) -> PlaceOutcome:
-        ladder = market.book.ladder(order.book_side)
-        removed = order.remaining
-        size = ladder.remove(order, removed)
-        self._level_changed(market, order.book_side, order.book_price, size, -removed)
-        self._open[order.account_id].pop(order.order_id, None)
-        self._release(order)
-        if price != order.price:
-            order.maker_filled = order.maker_fee_base = ZERO  # a new accumulator per price
-        order.price, order.quantity = price, qty
-        order.book_side, order.book_price = _placement(order.side, order.action, price)
-        order.updated_at = self._now()
-        if self._wants(ev.OrderUpdated):
-            self._emit(
-                ev.OrderUpdated(
-                    account_id=order.account_id, order=order.record(), ts=order.updated_at
-                )
-            )
-        acct = self._accounts[order.account_id]
-        fills = self._take(market, acct, order, SelfTradePrevention.CANCEL_RESTING)
-        self._finish_taker(market, acct, order)
-        self._flush()
-        return PlaceOutcome(order=order.record(), fills=tuple(fills))

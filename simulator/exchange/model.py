@@ -53,6 +53,20 @@ class TradeId:
         return self.value
 
 
+@attrs.frozen(order=True)
+class GroupId:
+    """One order group (Kalshi ``order_group_id``): orders cancelled together when the
+    contracts they fill in a rolling window pass the group's limit."""
+
+    value: str
+
+    def __str__(self) -> str:
+        return self.value
+
+
+GROUP_WINDOW_S = 15.0  # Kalshi's rolling window of an order group's matched contracts
+
+
 class RejectCode(enum.Enum):
     """Why ``place_order`` refused an order (front ends map these to venue error codes)."""
 
@@ -70,6 +84,9 @@ class RejectCode(enum.Enum):
     DUPLICATE_ORDER_ID = "duplicate_order_id"  # Polymarket: the same order hash twice
     INVALID_EXPIRATION = "invalid_expiration"  # GTD without or with a past expiration
     INVALID_ORDER = "invalid_order"  # anything else malformed
+    UNKNOWN_GROUP = "unknown_group"  # no such order group of the account
+    GROUP_TRIGGERED = "group_triggered"  # the order group tripped: nothing until its reset
+    TRADING_PAUSED = "trading_paused"  # the venue paused trading (placements and amends)
 
 
 class CancelReason(enum.Enum):
@@ -80,6 +97,8 @@ class CancelReason(enum.Enum):
     MARKET_CLOSED = "market_closed"  # close or settlement
     MARKET_REACTIVATED = "market_reactivated"  # Kalshi: reactivation after a pause
     PAUSE = "pause"  # Kalshi cancel_order_on_pause
+    GROUP_TRIGGERED = "group_triggered"  # its order group tripped (or was triggered)
+    GROUP_DELETED = "group_deleted"  # its order group was deleted
     TICK_CHANGE = "tick_change"  # price no longer on the new grid
     HEARTBEAT = "heartbeat"  # Polymarket dead-man switch (front end asks)
     DECREASED_TO_ZERO = "decreased_to_zero"
@@ -110,6 +129,39 @@ class SelfTradePrevention(enum.Enum):
 
 
 @attrs.frozen(kw_only=True)
+class LiquidityRewards:
+    """What a Polymarket market pays its makers (``simulator.rewards`` pays it): resting
+    orders of at least ``min_size`` shares within ``max_spread_cents`` of the adjusted
+    midpoint share ``daily_rate`` dollars a day by score; ``rebate_rate`` of the day's
+    taker fees goes back to the makers, by the taker fee their fills would have paid.
+    Served as Gamma's ``rewardsMinSize``, ``rewardsMaxSpread``, ``clobRewards`` and
+    ``feeSchedule.rebateRate``, and the CLOB market's ``rewards``."""
+
+    min_size: Decimal
+    max_spread_cents: Decimal
+    daily_rate: Decimal
+    rebate_rate: Decimal = ZERO
+    program_id: str = "1"  # clobRewards[].id
+
+
+@attrs.frozen(kw_only=True)
+class KalshiIncentive:
+    """One Kalshi incentive program of a market, as GET /incentive_programs lists it
+    (the simulator lists it; it does not pay it)."""
+
+    program_id: str
+    kind: str  # "liquidity", "volume", ...
+    description: str
+    start: datetime
+    end: datetime
+    period_reward_centicents: int
+    paid_out: bool = False
+    discount_factor_bps: int | None = None
+    target_size: Decimal | None = None
+    max_reward_per_account_centicents: int | None = None
+
+
+@attrs.frozen(kw_only=True)
 class KalshiListing:
     """Kalshi metadata of a market (the ticker is the MarketId's symbol)."""
 
@@ -123,7 +175,9 @@ class KalshiListing:
     yes_sub_title: str = "Yes"
     no_sub_title: str = "No"
     category: str = ""
-    cancel_order_on_pause: bool = False
+    cancel_order_on_pause: bool = False  # every order of the market cancelled on a pause
+    fractional_trading: bool = False  # counts in steps of 0.01 (``MarketSpec.count_step``)
+    incentives: tuple[KalshiIncentive, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -144,6 +198,7 @@ class PolymarketListing:
     # 1: outcome tokens (clobTokenIds), orders on the CTF Exchange V2; 2: a protocol-V2
     # market (Gamma ``version: "v2"``), outcome position ids, orders on Exchange V3
     protocol: int = 1
+    rewards: LiquidityRewards | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -170,6 +225,9 @@ class MarketSpec:
     open_time: datetime | None = None
     close_time: datetime | None = None
     min_order_size: Decimal = COUNT_STEP
+    # every quantity is a multiple of it: 0.01 where fractional contracts trade (Kalshi
+    # markets that enable it, Polymarket sizes), 1 on whole-contract Kalshi markets
+    count_step: Decimal = COUNT_STEP
     kalshi: KalshiListing | None = None
     polymarket: PolymarketListing | None = None
     history: MarketHistory = attrs.field(factory=MarketHistory)
@@ -234,6 +292,8 @@ class OrderRecord:
     maker_fees: Decimal = ZERO
     taker_fees: Decimal = ZERO
     cost: Decimal = ZERO  # cash paid (BUY) or received (SELL) for filled_quantity, before fees
+    group_id: GroupId | None = None  # its order group, if placed into one
+    cancel_on_pause: bool = False  # cancelled when trading pauses (Kalshi's flag)
 
     @property
     def remaining(self) -> Decimal:
@@ -242,6 +302,21 @@ class OrderRecord:
     @property
     def is_resting(self) -> bool:
         return self.status in (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED)
+
+
+@attrs.frozen(kw_only=True)
+class GroupRecord:
+    """One order group as the exchange holds it: its limit of matched contracts over the
+    rolling ``GROUP_WINDOW_S``, whether it tripped (nothing more is accepted into it until
+    it is reset), the contracts matched in the window now, and its resting orders."""
+
+    group_id: GroupId
+    account_id: AccountId
+    limit: Decimal
+    triggered: bool
+    matched: Decimal
+    orders: tuple[VenueOrderId, ...]
+    created_at: datetime
 
 
 @attrs.frozen(kw_only=True)

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from predmm.simulator.faults import RouteKind
-from predmm.simulator.kalshi import errors, event_reads, reads, writes
+from predmm.simulator.kalshi import errors, event_reads, groups, incentives, reads, writes
 from predmm.simulator.kalshi.endpoint import Op, endpoint, json_response
 from predmm.simulator.kalshi.frontend import KalshiFrontEnd, KalshiOptions
 from predmm.simulator.kalshi.ratelimit import (
@@ -39,6 +39,7 @@ OPS: tuple[Op, ...] = (
     Op(route="GET /markets/{ticker}/orderbook", handler=reads.orderbook, private=False),
     Op(route="GET /events", handler=event_reads.events, private=False),
     Op(route="GET /events/{event_ticker}", handler=event_reads.event, private=False),
+    Op(route="GET /incentive_programs", handler=incentives.incentive_programs, private=False),
     Op(route="POST /portfolio/events/orders", handler=writes.create_order, bucket=W, kind=ORDER),
     Op(
         route="DELETE /portfolio/events/orders",
@@ -80,6 +81,21 @@ OPS: tuple[Op, ...] = (
         handler=writes.decrease_order,
         bucket=W,
         kind=ORDER,
+    ),
+    Op(route="GET /portfolio/order_groups", handler=groups.list_groups),
+    Op(route="POST /portfolio/order_groups/create", handler=groups.create, bucket=W),
+    Op(route="GET /portfolio/order_groups/{order_group_id}", handler=groups.get_group),
+    Op(route="DELETE /portfolio/order_groups/{order_group_id}", handler=groups.delete, bucket=W),
+    Op(route="PUT /portfolio/order_groups/{order_group_id}/reset", handler=groups.reset, bucket=W),
+    Op(
+        route="PUT /portfolio/order_groups/{order_group_id}/trigger",
+        handler=groups.trigger,
+        bucket=W,
+    ),
+    Op(
+        route="PUT /portfolio/order_groups/{order_group_id}/limit",
+        handler=groups.set_limit,
+        bucket=W,
     ),
     Op(route="GET /portfolio/orders", handler=reads.orders),
     Op(route="GET /portfolio/orders/{order_id}", handler=reads.order, cost=GET_ORDER_COST),

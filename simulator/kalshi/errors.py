@@ -82,6 +82,12 @@ def trading_paused() -> KalshiError:
     return KalshiError(409, nested("trading_is_paused", "trading is paused"))
 
 
+def group_triggered() -> KalshiError:
+    """An order into a tripped order group (UNCONFIRMED code: Kalshi documents only that
+    such orders are rejected until the group is reset)."""
+    return KalshiError(409, nested("order_group_triggered", "order group triggered"))
+
+
 def not_found() -> KalshiError:
     return KalshiError(404, nested("not_found", "not found"))
 

@@ -80,6 +80,7 @@ def account_limits(call: Call) -> Response:
 
 def exchange_status(call: Call) -> Response:
     restarting = call.fe.sim.faults.in_restart(Venue.KALSHI)
+    restarting = restarting or call.fe.exchange.trading_paused(Venue.KALSHI)
     return json_response(
         {
             "exchange_active": True,

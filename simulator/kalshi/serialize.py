@@ -143,6 +143,9 @@ def market(state: MarketState, book: OrderBook, now: datetime) -> dict[str, Any]
         "rules_secondary": "",
         "price_level_structure": price_level_structure(state.tick),
         "price_ranges": price_ranges(state.tick),
+        # the May-June 2026 flag (dropped from the schema on 2026-07-09, notes §4): the
+        # simulator still says which of its markets trade fractional contracts
+        "fractional_trading_enabled": spec.count_step < ONE,
         "exchange_index": 0,
     }
     if state.result is not None:
@@ -203,10 +206,12 @@ def order(
         "created_time": wire.iso(record.created_at),
         "last_update_time": wire.iso(record.updated_at),
         "self_trade_prevention_type": stp,
-        "cancel_order_on_pause": cancel_on_pause,
+        "cancel_order_on_pause": cancel_on_pause or record.cancel_on_pause,
         "subaccount_number": 0,
         "exchange_index": 0,
     }
+    if record.group_id is not None:
+        body["order_group_id"] = str(record.group_id)
     return body
 
 

@@ -28,12 +28,13 @@ from predmm.domain import (
 from predmm.simulator.exchange import (
     AccountId,
     FillRecord,
+    GroupId,
     OrderRecord,
     PlaceOutcome,
     RejectCode,
     SelfTradePrevention,
 )
-from predmm.simulator.kalshi import errors, requests, serialize, wire
+from predmm.simulator.kalshi import errors, groups, requests, serialize, wire
 from predmm.simulator.kalshi.endpoint import Call, json_response
 from predmm.simulator.kalshi.frontend import KalshiFrontEnd, OrderExtras
 
@@ -64,6 +65,10 @@ def reject_error(outcome: PlaceOutcome) -> errors.KalshiError:
         return errors.invalid_order("post only cross")
     if code is RejectCode.MARKET_NOT_OPEN:
         return errors.market_closed()
+    if code is RejectCode.TRADING_PAUSED:
+        return errors.trading_paused()
+    if code is RejectCode.GROUP_TRIGGERED:
+        return errors.group_triggered()
     if code is RejectCode.UNKNOWN_MARKET:
         return errors.KalshiError(404, errors.nested("market_not_found", "market not found"))
     if code is RejectCode.FOK_NOT_FILLED:
@@ -146,6 +151,12 @@ def place(fe: KalshiFrontEnd, account: AccountId, req: requests.CreateOrder) -> 
         expiration = datetime.fromtimestamp(req.expiration_time, UTC)
     if req.client_order_id and (account, req.client_order_id) in fe.phantom_cids:
         raise errors.order_already_exists()
+    group = None
+    if req.order_group_id:
+        found = fe.exchange.group(GroupId(req.order_group_id))
+        if found is None or found.account_id != account:
+            raise groups.unknown_group()
+        group = found.group_id
     with fe.acting(account, req.client_order_id):
         outcome = fe.exchange.place_order(
             account,
@@ -158,6 +169,8 @@ def place(fe: KalshiFrontEnd, account: AccountId, req: requests.CreateOrder) -> 
             expiration=expiration,
             client_order_id=ClientOrderId(req.client_order_id) if req.client_order_id else None,
             stp=_STP[req.self_trade_prevention_type],
+            group_id=group,
+            cancel_on_pause=req.cancel_order_on_pause,
         )
     if outcome.reject is RejectCode.POST_ONLY_CROSS and fe.options.post_only_cross == "cancel":
         record = _phantom(fe, account, state.market_id, side, price, count, req)
@@ -276,7 +289,11 @@ def amend_order(call: Call) -> Response:
     _, price = _book_terms(req.side, req.price)
     with call.fe.acting(record.account_id, record.client_order_id):
         outcome = call.fe.exchange.amend_order(
-            record.order_id, account_id=record.account_id, price=price, quantity=req.count
+            record.order_id,
+            account_id=record.account_id,
+            price=price,
+            quantity=req.count,
+            **_expiration(req.expiration_time),
         )
     if not outcome.accepted or outcome.order is None:
         raise reject_error(outcome)
@@ -292,6 +309,14 @@ def amend_order(call: Call) -> Response:
     if after.client_order_id is not None:
         body["client_order_id"] = str(after.client_order_id)
     return json_response(body)
+
+
+def _expiration(seconds: int | None) -> dict[str, Any]:
+    """Amend's ``expiration_time``: omitted keeps the order's, 0 removes it, else the new
+    Unix second (which must be in the future)."""
+    if seconds is None:
+        return {}
+    return {"expiration": None if seconds == 0 else datetime.fromtimestamp(seconds, UTC)}
 
 
 def decrease_order(call: Call) -> Response:

@@ -5,7 +5,7 @@ is refused with HTTP 401 and Kalshi's JSON body. Commands: ``subscribe``,
 ``update_subscription`` (``add_markets``, ``delete_markets``, ``get_snapshot``),
 ``unsubscribe``, ``list_subscriptions``. Channels: ``orderbook_delta`` (snapshot, then
 deltas), ``ticker``, ``trade``, ``market_lifecycle_v2``, and the account's own ``fill``,
-``user_orders`` and ``market_positions``. Every
+``user_orders``, ``market_positions`` and ``order_group_updates``. Every
 subscription has its own ``sid``; sequenced messages carry ``seq`` from 1 without gaps
 (unless the fault plan makes one). Exchange events arrive synchronously in the
 simulator's thread and are queued per connection; one writer task per connection
@@ -39,6 +39,7 @@ from predmm.simulator.exchange import (
     OrderAccepted,
     OrderCancelled,
     OrderFilled,
+    OrderGroupChanged,
     OrderUpdated,
     TickSizeChanged,
     TradePrinted,
@@ -56,10 +57,11 @@ CHANNELS = (
     "market_lifecycle_v2",
     "user_orders",
     "market_positions",
+    "order_group_updates",
 )
 _ALL_MARKETS_OK = CHANNELS[1:]
 _PRIVATE = {"fill": "fill", "user_orders": "user_order", "market_positions": "market_position"}
-_SEQUENCED = ("orderbook_delta", "trade", "market_lifecycle_v2")
+_SEQUENCED = ("orderbook_delta", "trade", "market_lifecycle_v2", "order_group_updates")
 _DROP = object()
 
 ERRORS = {
@@ -404,6 +406,8 @@ class KalshiStreams:
         elif isinstance(event, OrderAccepted | OrderUpdated | OrderCancelled):
             body = msgs.user_order_body(self.fe, event)
             self._private(event.account_id, event.order.market_id, "user_orders", body)
+        elif isinstance(event, OrderGroupChanged):
+            self._group(event)
         elif isinstance(event, MarketStatusChanged | MarketSettled | TickSizeChanged):
             for msg in msgs.lifecycle_msgs(event):
                 self._each(
@@ -433,6 +437,18 @@ class KalshiStreams:
         view = self.fe.exchange.position(fill.account_id, fill.market_id)
         body = msgs.position_body(fill.account_id, view, post)
         self._private(fill.account_id, fill.market_id, "market_positions", body)
+
+    def _group(self, event: OrderGroupChanged) -> None:
+        """``order_group_updates`` to the group's account (no market filter)."""
+        body = msgs.group_body(event)
+        for conn in list(self.connections):
+            if conn.account != event.account_id:
+                continue
+            for sub in list(conn.subs.values()):
+                if sub.channel == "order_group_updates":
+                    self.send(
+                        conn, {"type": "order_group_updates", "sid": sub.sid, "msg": body}, sub
+                    )
 
     def _private(self, account: AccountId, market_id: MarketId, channel: str, body: Any) -> None:
         """Send ``body`` to the subscriptions of ``channel`` of ``account``'s connections."""

@@ -17,6 +17,7 @@ from predmm.simulator.exchange import (
     MarketStatusChanged,
     OrderAccepted,
     OrderCancelled,
+    OrderGroupChanged,
     OrderUpdated,
     PositionView,
     TickSizeChanged,
@@ -173,9 +174,24 @@ def user_order_body(
         body["self_trade_prevention_type"] = full["self_trade_prevention_type"]
     if order.expiration is not None:
         body["expiration_ts_ms"] = wire.ms(order.expiration)
+    if order.group_id is not None:
+        body["order_group_id"] = str(order.group_id)
     reason = REASONS.get(event.reason) if isinstance(event, OrderCancelled) else None
     if reason is not None:
         body["last_update_reason"] = reason
+    return body
+
+
+def group_body(event: OrderGroupChanged) -> dict[str, Any]:
+    """One ``order_group_updates`` message body: the limit only for created and
+    limit_updated (asyncapi ``orderGroupUpdatesPayload``)."""
+    body: dict[str, Any] = {
+        "event_type": event.event_type,
+        "order_group_id": str(event.group.group_id),
+        "ts_ms": wire.ms(event.ts),
+    }
+    if event.event_type in ("created", "limit_updated"):
+        body["contracts_limit_fp"] = wire.count(event.group.limit)
     return body
 
 

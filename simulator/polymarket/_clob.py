@@ -21,9 +21,11 @@ from starlette.routing import Route, WebSocketRoute
 
 from predmm.domain import MarketId, OrderSide, Venue
 from predmm.simulator.credentials import PolymarketKey
+from predmm.simulator.exchange.model import LiquidityRewards
 from predmm.simulator.faults import FaultDecision, RouteKind
 from predmm.simulator.polymarket import _auth, _orders
 from predmm.simulator.polymarket._frontend import FrontEnd, PostOnlyMode, Rejected, failure_json
+from predmm.simulator.polymarket._gamma import REWARD_ASSET
 from predmm.simulator.polymarket._heartbeat import HeartbeatMismatch
 from predmm.simulator.polymarket._shapes import num
 from predmm.simulator.polymarket._ws import Hub, market_endpoint, user_endpoint
@@ -297,6 +299,20 @@ def _market_long(fe: FrontEnd, condition_id: str) -> dict[str, object]:
         "end_date_iso": state.spec.close_time.isoformat() if state.spec.close_time else None,
         "maker_base_fee": 0,
         "taker_base_fee": short["tbf"],
+        "rewards": _rewards(listing.rewards),
+    }
+
+
+def _rewards(rewards: LiquidityRewards | None) -> dict[str, object]:
+    """The CLOB market's ``rewards``: ``rates`` (dollars a day per reward asset; null
+    without a program), ``min_size`` (shares), ``max_spread`` (cents)."""
+    if rewards is None or rewards.daily_rate == 0:
+        return {"rates": None, "min_size": 0, "max_spread": 0}
+    rate = {"asset_address": REWARD_ASSET, "rewards_daily_rate": float(rewards.daily_rate)}
+    return {
+        "rates": [rate],
+        "min_size": float(rewards.min_size),
+        "max_spread": float(rewards.max_spread_cents),
     }
 
 

@@ -12,14 +12,19 @@ the event says whether it is ``negRiskAugmented``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 
 from predmm.domain import MarketStatus, OrderSide
-from predmm.simulator.exchange.model import MarketState
+from predmm.simulator.exchange.model import LiquidityRewards, MarketState
 from predmm.simulator.polymarket._shapes import num
+
+# the reward programs' asset (the simulator's stand-in for pUSD's contract address)
+REWARD_ASSET = "0x" + hashlib.sha256(b"simulated pUSD").hexdigest()[:40]
+NO_END = "2500-12-31"  # a program without an end date
 
 HALF = Decimal("0.5")
 
@@ -86,7 +91,46 @@ def market_json(
         "events": [_event_head(state)] if listing.event_id else [],
         "makerBaseFee": 0,
         "takerBaseFee": fee_bps,
+        "feeSchedule": _fee_schedule(state),
+        **_rewards(state),
         "rfqEnabled": False,
+    }
+
+
+def _fee_schedule(state: MarketState) -> dict[str, object]:
+    """V2 fees: takers pay ``rate`` x (p(1 - p))^exponent a share, and ``rebateRate`` of
+    what they pay goes back to the market's makers."""
+    fees, listing = state.spec.fees, state.spec.polymarket
+    rebate = listing.rewards.rebate_rate if listing and listing.rewards else Decimal(0)
+    return {
+        "exponent": int(fees.exponent),
+        "rate": float(fees.taker),
+        "takerOnly": True,
+        "rebateRate": float(rebate),
+    }
+
+
+def _rewards(state: MarketState) -> dict[str, object]:
+    """The liquidity rewards fields: ``rewardsMinSize`` (shares), ``rewardsMaxSpread``
+    (cents) and one ``clobRewards`` entry (dollars a day), as Gamma sends numbers."""
+    listing = state.spec.polymarket
+    rewards: LiquidityRewards | None = listing.rewards if listing else None
+    if rewards is None or rewards.daily_rate == 0:
+        return {"rewardsMinSize": 0, "rewardsMaxSpread": 0, "clobRewards": []}
+    start = state.spec.open_time
+    program = {
+        "id": rewards.program_id,
+        "conditionId": state.spec.market_id.symbol,
+        "assetAddress": REWARD_ASSET,
+        "rewardsAmount": 0,
+        "rewardsDailyRate": float(rewards.daily_rate),
+        "startDate": start.date().isoformat() if start else "2026-01-01",
+        "endDate": NO_END,
+    }
+    return {
+        "rewardsMinSize": float(rewards.min_size),
+        "rewardsMaxSpread": float(rewards.max_spread_cents),
+        "clobRewards": [program],
     }
 
 

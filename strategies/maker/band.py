@@ -10,6 +10,9 @@ decision as it is: such an update need not build the decision at all. What else 
 with time stays where it was: the backtest shows the core every update at which a tick
 is due or something traded. ``band`` says
 where that holds, or None when it does not hold anywhere (then every update counts).
+With ``rewards_aware`` on a market that pays liquidity rewards there is no band: a quote
+that left the reward band (its midpoint moves with the book, not with the fair value) is
+requoted whatever the fair value did (``strategies.rewards.leaves_band``).
 
 The daemon's ``Watch`` skips updates that change nothing the core reads; the band also
 skips those that change what it reads but not what it decides. It is checked in floats
@@ -78,7 +81,8 @@ def band(core: object) -> Band | None:
 def _quiet(core: object) -> bool:
     """Nothing but the fair value can change the decision: not stale, quotes on both
     sides made from a fair value (no other order of ours resting), ACTIVE, quoting, not
-    paused and no trade that could make a volume spike, no exit possible."""
+    paused and no trade that could make a volume spike, no exit possible, no reward band
+    to keep the quotes in."""
     from predmm.strategies.maker.core import MarketCore
 
     assert isinstance(core, MarketCore)
@@ -88,6 +92,9 @@ def _quiet(core: object) -> bool:
         return False
     if core.volume.holding():  # with trades in its lookback, time alone can make a spike
         return False
+    rewards = core.market.rewards
+    if core.config.rewards_aware and rewards is not None and rewards.pays_liquidity:
+        return False  # the reward band moves with the book: any update may requote
     quotes, extra = core.resting()
     if extra or core.cancelling or set(quotes) != {OrderSide.YES, OrderSide.NO}:
         return False

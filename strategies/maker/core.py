@@ -4,11 +4,14 @@ and the backtest (``backtest.maker``) drives the same class over recorded data.
 
 It owns the market's inventory, its view of its live orders and the rules:
 
-* the quotes (``strategies.quoting.compute_quotes`` on the book less our own orders) and
-  the diff against the live ones (``quote_diff``: keep, amend where the venue can, else
-  cancel and replace; never two quotes on one side);
+* the quotes (``strategies.quoting.compute_quotes`` on the book less our own orders;
+  a ``cross_venue`` fair value also reads the same outcome's books on the other venues,
+  handed in by ``on_linked``; then ``strategies.rewards.reward_quotes``: into the reward
+  band with ``rewards_aware``) and the diff against the live ones (``quote_diff``: keep,
+  amend where the venue can, else cancel and replace; never two quotes on one side);
 * the guards: quote age (``on_tick``), price move (``needs_requote``'s threshold),
-  volume spike (quotes pulled for ``max_quote_age_seconds``);
+  volume spike (quotes pulled for ``max_quote_age_seconds``); a live quote that left the
+  reward band where the wanted one is in it is requoted at once (``leaves_band``);
 * the market's life (``strategies.life``): quoting, exit only (the passive exit; near
   the close the marketable exit for the whole position, once no order of ours rests on
   its side), closed;
@@ -22,7 +25,8 @@ It owns the market's inventory, its view of its live orders and the rules:
 Pure: no threads, no I/O, no clock reads (each event brings ``now`` and the monotonic
 ``mono`` seconds), no logging (``notes`` says what a shell may log). What it decides
 leaves as ``Submission``s (cancels first, then amends, then placements), one per point
-where the actor sends.
+where the actor sends. ``reward_sample`` scores our resting quotes by the venue's
+liquidity-reward formula once a sampling slot, for the shell to record.
 """
 
 from __future__ import annotations
@@ -37,20 +41,40 @@ from predmm.domain.book import OrderBook, Watch
 from predmm.domain.enums import OrderSide, OrderStatus, OrderType, TimeInForce, TradingState
 from predmm.domain.ids import ClientOrderId
 from predmm.domain.market import Market
-from predmm.domain.orders import Fill, Order
+from predmm.domain.orders import MARKET_MAKING, Fill, Order
 from predmm.strategies.fills import apply_fill, revert_fill
 from predmm.strategies.inventory import InventoryTracker
 from predmm.strategies.life import Phase, aggressive_exit, passive_exit, phase
-from predmm.strategies.maker.holdings import PendingFills, exit_within_room, room_for_quotes
+from predmm.strategies.maker.holdings import (
+    PendingFills,
+    caught_up,
+    exit_within_room,
+    room_for_quotes,
+)
 from predmm.strategies.maker.outbox import Gate, Outbox
-from predmm.strategies.maker.quote_diff import diff, needs_requote, quoting, reducing_only
+from predmm.strategies.maker.quote_diff import (
+    diff,
+    needs_requote,
+    on_count_grid,
+    quoting,
+    reducing_only,
+)
 from predmm.strategies.maker.requests import (
     exit_quote,
 )
 from predmm.strategies.maker.trace import Decision, Tracer, key_of
-from predmm.strategies.maker.view import LiveView, OwnSizes, own_sizes, requote_key, watch_of
+from predmm.strategies.maker.view import (
+    LiveView,
+    OwnSizes,
+    linked_key,
+    own_sizes,
+    requote_key,
+    watch_of,
+)
 from predmm.strategies.market_making import exit_signal
 from predmm.strategies.quoting import Quote, VolumeMeter, compute_quotes, quote_expired
+from predmm.strategies.reward_score import RewardSample, resting, sample, slot
+from predmm.strategies.rewards import leaves_band, reward_quotes
 
 
 class Holding(Protocol):
@@ -82,8 +106,9 @@ class MarketCore(Outbox):
         state: TradingState = TradingState.ACTIVE,
         wanted: bool = True,
         tracer: Tracer | None = None,
+        strategy: str = MARKET_MAKING,
     ) -> None:
-        super().__init__(market=market, gate=gate, prefix=prefix, tracer=tracer)
+        super().__init__(market=market, gate=gate, prefix=prefix, tracer=tracer, strategy=strategy)
         self.config, self.amend, self.state, self.wanted = config, amend, state, wanted
         self.inventory = InventoryTracker(
             market_id=market.market_id, max_inventory=config.max_inventory
@@ -104,10 +129,12 @@ class MarketCore(Outbox):
             lookback_s=config.volume_spike_lookback_seconds,
         )
         self.paused_until = -1.0
-        self.sized = config.fair_value_method == "microprice"  # sizes count everywhere
+        self.sized = config.fair_value_method != "mid"  # sizes count everywhere
+        self.linked: tuple[OrderBook, ...] = ()  # the outcome's books on the other venues
         self.health: str | None = None  # set when it requoted: what a status board shows
         self.notes: list[tuple[str, str, dict[str, Any]]] = []  # (level, text, values) to log
         self.mono = 0.0
+        self.reward_slot: int | None = None  # the rewards' sampling slot last sampled
 
     # events ---------------------------------------------------------------------------
 
@@ -145,6 +172,13 @@ class MarketCore(Outbox):
             self.last_mark, self.mark_unsent = mid, True
         self._requote()
 
+    def on_linked(self, books: tuple[OrderBook, ...], now: datetime, mono: float) -> None:
+        """The newest books of the same outcome on the other venues, less our own quotes
+        there (``cross_venue`` fair value): the fair value may move."""
+        self._at(now, mono)
+        self.linked = books
+        self._requote()
+
     def on_orders(self, orders: Iterable[Order], now: datetime, mono: float) -> None:
         """The venue's news of our orders (acks, amends, ends; one adopted late)."""
         self._at(now, mono)
@@ -167,6 +201,9 @@ class MarketCore(Outbox):
         whole = self.pending.fill(fill, self.live)  # a finished order's fills all in
         if whole is not None:
             self.exits.discard(whole)
+        coid = fill.client_order_id
+        if coid is not None and coid in self.live:  # before its own update comes
+            self.live[coid] = caught_up(self.live[coid], self.pending.counted[coid])
         self.stale = True
         self._requote()
 
@@ -204,7 +241,9 @@ class MarketCore(Outbox):
         self.inventory.max_inventory = config.max_inventory
         self.volume.window_s = config.volume_spike_window_seconds
         self.volume.lookback_s = config.volume_spike_lookback_seconds
-        self.sized = config.fair_value_method == "microprice"
+        self.sized = config.fair_value_method != "mid"
+        if config.fair_value_method != "cross_venue":
+            self.linked = ()  # no longer read
         self.stale = True
         self._requote()
 
@@ -226,6 +265,20 @@ class MarketCore(Outbox):
     def resting(self) -> tuple[dict[OrderSide, Order], list[ClientOrderId]]:
         """Our quote per side and any second one (``quote_diff.quoting``), as they are."""
         return quoting(self.live, self.cancelling, self.exits)
+
+    def reward_sample(self, interval_s: float) -> tuple[RewardSample, int] | None:
+        """Once a sampling slot of ``interval_s`` (the venue's minute), the venue's
+        reward formula on our resting orders against the book (``strategies.reward_score``)
+        and the slot; None for a market without rewards or a book, once trading closed, or
+        when this slot was sampled already."""
+        rewards, book, now = self.market.rewards, self.book, self.now
+        if rewards is None or book is None or now is None:
+            return None
+        current = slot(now, interval_s)
+        if current == self.reward_slot or self._phase() is Phase.CLOSED:
+            return None
+        self.reward_slot = current
+        return sample(rewards, book, resting(self.live.values()), now, interval_s), current
 
     def watch(self) -> Watch:
         """What it reads of a book now (its quotes' prices and sizes): a book update that
@@ -289,6 +342,8 @@ class MarketCore(Outbox):
         inputs = requote_key(
             self.book, own, self.sized, held, self.state, self.market, paused, life
         )
+        if self.config.fair_value_method == "cross_venue":
+            inputs = (*inputs, linked_key(self.linked))
         if inputs == self.last_inputs and not self.stale:
             return  # nothing the strategy reads has changed: the same quotes, the same exit
         self.last_inputs = inputs
@@ -297,7 +352,9 @@ class MarketCore(Outbox):
         self._exit(view, held)
         desired = self._desired(view, own, held)
         threshold = self.config.price_change_requote_threshold
-        if needs_requote(self.stale, desired, quotes, self.quoted_fair, self.fair, threshold):
+        if needs_requote(
+            self.stale, desired, quotes, self.quoted_fair, self.fair, threshold
+        ) or self._left_band(view, desired, quotes, own):
             cancels, amends, places = diff(desired, quotes, self.amend)
             self._cancel(cancels)
             self._amend(amends)
@@ -311,6 +368,20 @@ class MarketCore(Outbox):
         if key is not None:
             self._traced(key)
 
+    def _left_band(
+        self,
+        view: LiveView | None,
+        desired: dict[OrderSide, Quote],
+        quotes: dict[OrderSide, Order],
+        own: OwnSizes,
+    ) -> bool:
+        """A live quote has left the reward band where the wanted one is in it
+        (``strategies.rewards.leaves_band``): requote now."""
+        if view is None or self.book is None or not self.config.rewards_aware:
+            return False
+        live = {side: (o.price, o.remaining) for side, o in quotes.items()}
+        return leaves_band(desired, live, view, self.config, self.book.without(own))
+
     def _desired(
         self, view: LiveView | None, own: OwnSizes, held: InventoryTracker
     ) -> dict[OrderSide, Quote]:
@@ -320,7 +391,8 @@ class MarketCore(Outbox):
             return {}
         assert self.book is not None
         others = self.book.without(own)
-        decision = compute_quotes(view, held, self.config, others)
+        decision = compute_quotes(view, held, self.config, others, self.linked)
+        decision = reward_quotes(decision, view, held, self.config, others)
         self.fair = decision.fair_value if decision is not None else None
         quotes = {q.side: q for q in decision.quotes()} if decision is not None else {}
         if phase(view, self.config, wanted=self.wanted) is Phase.EXITING:  # exit only
@@ -331,7 +403,7 @@ class MarketCore(Outbox):
             exits = [self.live[c] for c in self.exits if c in self.live]
             room = room_for_quotes(held.net_position, exits, self.exit_waits)
             quotes = reducing_only(quotes, room)
-        return quotes
+        return on_count_grid(quotes, view.count_step)
 
     def _exit(self, view: LiveView | None, held: InventoryTracker | None = None) -> None:
         """A marketable exit, at most one in flight (until its fills are all in): a
@@ -354,6 +426,8 @@ class MarketCore(Outbox):
             quote, in_way = exit_within_room(quote, held.net_position, self.live)
             self._cancel(in_way)  # the rest of the exit follows once they are gone
             self.exit_waits = bool(in_way)
+        if quote is not None:
+            quote = on_count_grid({quote.side: quote}, view.count_step).get(quote.side)
         if signal is None or quote is None:
             return
         self.notes.append(("info", "exit: {reason}", {"reason": signal.reason}))

@@ -18,7 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 
-from predmm.domain.enums import Action, OrderSide
+import attrs
+
+from predmm.domain.enums import Action, OrderSide, OrderStatus
 from predmm.domain.ids import ClientOrderId, FillId
 from predmm.domain.orders import Fill, Order
 from predmm.strategies.fills import apply_fill
@@ -108,6 +110,16 @@ def _as_fill(order: Order, quantity: Decimal) -> Fill:
         quantity=quantity,
         action=order.action,
     )
+
+
+def caught_up(order: Order, counted: Decimal) -> Order:
+    """``order`` as the ``counted`` contracts of fills received for it show it: its fill
+    comes before its own update, and an amend sized on the older count (Kalshi's amend
+    names the new total, filled and resting) would leave less resting than wanted."""
+    if counted <= order.filled_quantity:
+        return order
+    status = OrderStatus.PARTIALLY_FILLED if order.status is OrderStatus.OPEN else order.status
+    return attrs.evolve(order, filled_quantity=min(counted, order.quantity), status=status)
 
 
 def reducing_room(net: Decimal, orders: Iterable[Order]) -> Decimal:

@@ -17,7 +17,7 @@ from predmm.domain.enums import OrderType
 from predmm.domain.exposure import ReserveRequest
 from predmm.domain.ids import ClientOrderId
 from predmm.domain.market import Market
-from predmm.domain.orders import Order
+from predmm.domain.orders import MARKET_MAKING, Order
 from predmm.strategies.maker.requests import (
     Amendment,
     Granted,
@@ -49,8 +49,17 @@ class Submission:
 
 
 class Outbox:
-    def __init__(self, *, market: Market, gate: Gate, prefix: str, tracer: Tracer | None) -> None:
+    def __init__(
+        self,
+        *,
+        market: Market,
+        gate: Gate,
+        prefix: str,
+        tracer: Tracer | None,
+        strategy: str = MARKET_MAKING,
+    ) -> None:
         self.market, self.gate, self.prefix, self.tracer = market, gate, prefix, tracer
+        self.strategy = strategy  # the tag its orders carry (attribution)
         self.live: dict[ClientOrderId, Order] = {}
         self.cancelling: set[ClientOrderId] = set()
         self.last_mark: Decimal | None = None
@@ -110,6 +119,7 @@ class Outbox:
             price=quote.price,
             quantity=quote.size,
             created_at=self.now,
+            strategy=self.strategy,
             **extra,
         )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from predmm.domain.counts import round_count
 from predmm.domain.enums import Action, OrderSide, OrderStatus
 from predmm.domain.ids import ClientOrderId
 from predmm.domain.orders import Order
@@ -53,6 +54,17 @@ def reducing_only(quotes: dict[OrderSide, Quote], net: Decimal) -> dict[OrderSid
             Terms(side=side, action=Action.BUY, price=q.price, quantity=size), net
         ):
             out[side] = Quote(side, q.price, size)
+    return out
+
+
+def on_count_grid(quotes: dict[OrderSide, Quote], step: Decimal) -> dict[OrderSide, Quote]:
+    """Each quote's size rounded down onto the market's count ``step``
+    (``domain.counts``); a quote left with nothing is dropped: no off-grid count leaves."""
+    out = {}
+    for side, q in quotes.items():
+        size = round_count(q.size, step)
+        if size > 0:
+            out[side] = q if size == q.size else Quote(side, q.price, size)
     return out
 
 

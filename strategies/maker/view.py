@@ -2,8 +2,9 @@
 quotes: ``LiveView`` (the strategy's view now: the listing, the best YES bid and ask, the
 time), ``own_sizes`` (what its quotes show at their prices), ``others_top`` (the best
 level not only its own), ``requote_key`` (the cheap key of everything the strategy
-reads: an unchanged key means the same quotes and the same exit) and ``watch_of`` (what
-it tells the conflator it reads, so a book that changes none of it does not wake it).
+reads: an unchanged key means the same quotes and the same exit; ``linked_key``, what a
+``cross_venue`` fair value reads of the other venues' books) and ``watch_of`` (what it
+tells the conflator it reads, so a book that changes none of it does not wake it).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from decimal import Decimal
 from predmm.domain.book import Level, OrderBook, Watch
 from predmm.domain.enums import MarketStatus, OrderSide, TradingState
 from predmm.domain.ids import EventId, MarketId
-from predmm.domain.market import Market, hours_between
+from predmm.domain.market import Market, Rewards, hours_between
 from predmm.domain.orders import Order
 from predmm.domain.ticks import TickSpec
 from predmm.strategies.inventory import InventoryTracker
@@ -63,6 +64,14 @@ class LiveView:
     @property
     def min_order_size(self) -> Decimal:
         return self.market.min_order_size
+
+    @property
+    def count_step(self) -> Decimal:
+        return self.market.count_step
+
+    @property
+    def rewards(self) -> Rewards | None:
+        return self.market.rewards
 
     @property
     def hours_to_close(self) -> float | None:
@@ -126,3 +135,9 @@ def watch_of(quotes: dict[OrderSide, Order], sized: bool) -> Watch:
         own_no_size=no.remaining if no else ZERO,
         sized=sized,
     )
+
+
+def linked_key(books: tuple[OrderBook, ...]) -> tuple[object, ...]:
+    """What a ``cross_venue`` fair value reads of the linked books: each one's touch
+    (prices and sizes)."""
+    return tuple((b.yes_bids[:1], b.no_bids[:1]) for b in books)

@@ -6,10 +6,19 @@ order IS placed, then the call times out), ``fail("place", "late")`` (the call t
 and the venue takes the orders only when the test says: ``accept_late()``),
 ``fail("cancel", "5xx")``; fills can be dropped from the stream (``drop_fills``: only
 ``get_fills`` shows them), sent twice (``duplicate_fills``) or, for immediate-or-cancel
-orders, held back until ``release_fills()`` (``hold_ioc_fills``: the order's FILLED answer
-then comes first). ``settle`` resolves a market as a venue does (resting orders
-cancelled, positions paid out and cleared, the settlement listed by ``get_settlements``
-and, unless ``announce=False``, told on the stream). Every request is logged in ``calls``
+orders, held back until ``release_fills()`` (``hold_ioc_fills``: the order's FILLED
+answer then comes first; ``hold_fills``: every fill, a stream late with them).
+``settle`` resolves a market as a venue does (resting orders cancelled, positions paid
+out and cleared, the settlement listed by ``get_settlements`` and, unless
+``announce=False``, told on the stream). Like Polymarket's client, it can answer cancels
+without saying what filled (``cancels_say_filled = False``) and not find by client order
+id the orders an earlier process placed (``strangers``; ``get_order_by_id`` finds them).
+Immediate orders (IOC, FOK, MARKET) fill at their limit up to
+``taker_liquidity[market]`` (unlimited when absent; FOK: all or nothing), the rest
+cancelled. With ``order_ttl_s`` in its capabilities and a ``clock``, resting orders
+expire that long after they were placed or last amended (``expire_due``), as Kalshi's
+safety net has them; ``fail("place", "tripped")`` refuses a placement as a tripped order
+group does, and ``trip()`` says so on the stream. Every request is logged in ``calls``
 in the order it arrived. Used only from the trio thread.
 """
 
@@ -36,6 +45,7 @@ from predmm.domain.events import (
     OrderUpdated,
     PlaceResult,
     Position,
+    SafetyNetTripped,
     Settlement,
     VenueEvent,
 )
@@ -58,6 +68,7 @@ def fake_capabilities(
     burst: str = "100000",
     order_tokens: str = "10",
     cancel_tokens: str = "2",
+    order_ttl_s: int | None = None,
 ) -> Capabilities:
     return Capabilities(
         amend=amend,
@@ -71,6 +82,7 @@ def fake_capabilities(
         write_burst=Decimal(burst),
         order_tokens=Decimal(order_tokens),
         cancel_tokens=Decimal(cancel_tokens),
+        order_ttl_s=order_ttl_s,
     )
 
 
@@ -132,8 +144,10 @@ class FakeVenue:
         capabilities: Capabilities | None = None,
         markets: Sequence[Market] = (),
         hub: Hub | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.venue = venue
+        self.clock = clock or (lambda: T0)
         self.capabilities = capabilities or fake_capabilities()
         self.markets = {m.market_id: m for m in markets}
         self.orders: dict[ClientOrderId, Order] = {}
@@ -146,6 +160,7 @@ class FakeVenue:
         self.drop_fills = 0
         self.duplicate_fills = 0
         self.hold_ioc_fills = False
+        self.hold_fills = False  # every fill message held back until ``release_fills``
         self.held: list[VenueEvent] = []
         self.late: list[Order] = []  # taken by the venue only at ``accept_late``
         self.position_offsets: dict[MarketId, Decimal] = {}  # YES the positions misreport
@@ -154,8 +169,13 @@ class FakeVenue:
         self.hub = hub or Hub()
         self.gate: trio.Event | None = None  # placements wait for it while it is set
         self.cancel_gate: trio.Event | None = None  # and cancels for this one
+        self.amend_gate: trio.Event | None = None  # and amends for this one
         self.cancel_waiting = False
         self.settlements: dict[MarketId, Settlement] = {}
+        self.cancels_say_filled = True  # False: a cancel's answer says nothing of fills
+        self.strangers: set[ClientOrderId] = set()  # placed by an earlier process's client:
+        # not found by client order id (Polymarket's client knows only its own hashes)
+        self.taker_liquidity: dict[MarketId, Decimal] = {}  # what immediate orders can take
 
     async def wait_until(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
         """Wait (trio) until ``predicate()`` holds, re-checking after every request."""
@@ -191,6 +211,23 @@ class FakeVenue:
         """The venue takes an order away by itself (expiry, self-trade prevention, ...)."""
         self._cancel(coid)
         self._emit(self.update_event(self.orders[coid]))
+
+    def expire_due(self, *, tell: bool = False) -> list[ClientOrderId]:
+        """Expire the resting orders whose expiry has passed (``tell``: on the stream)."""
+        now = self.clock()
+        due = [o for o in self.resting() if o.expires_at is not None and o.expires_at <= now]
+        for order in due:
+            self.orders[order.client_order_id] = attrs.evolve(order, status=OrderStatus.EXPIRED)
+            if tell:
+                self._emit(self.update_event(self.orders[order.client_order_id]))
+        self._touch()
+        return [o.client_order_id for o in due]
+
+    def trip(self, reason: str = "order group triggered") -> None:
+        """The venue's safety net fires: our resting orders cancelled, the stream told."""
+        for order in self.resting():
+            self._cancel(order.client_order_id)
+        self._emit(SafetyNetTripped(reason=reason))
 
     def settle(
         self, market_id: MarketId, won: OrderSide, *, at: datetime = T0, announce: bool = True
@@ -276,6 +313,16 @@ class FakeVenue:
         if failure == "late":
             self.late.extend(orders)
             raise VenueUnavailable("timeout: the venue takes the orders later")
+        if failure == "tripped":
+            return [
+                PlaceResult(
+                    client_order_id=o.client_order_id,
+                    status=OrderStatus.REJECTED,
+                    reason="order_group_triggered",
+                    tripped=True,
+                )
+                for o in orders
+            ]
         results = [self._place(o) for o in orders]
         if failure == "lost":
             raise VenueUnavailable("timeout after the order was taken")
@@ -300,14 +347,29 @@ class FakeVenue:
         coid = order.client_order_id
         self.calls.append(("amend", (coid,)))
         self._touch()
+        if self.amend_gate is not None:
+            await self.amend_gate.wait()
         held = self.orders.get(coid)
         if held is None or held.status not in (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED):
-            return PlaceResult(client_order_id=coid, status=OrderStatus.CANCELLED, reason="gone")
-        new = attrs.evolve(held, price=price, quantity=max(quantity, held.filled_quantity))
+            status = held.status if held is not None else OrderStatus.CANCELLED
+            return PlaceResult(client_order_id=coid, status=status, reason="gone")
+        new = attrs.evolve(
+            held,
+            price=price,
+            quantity=max(quantity, held.filled_quantity),
+            expires_at=self._expiry(),
+        )
         if new.remaining <= 0:
             new = attrs.evolve(new, status=OrderStatus.FILLED)
         self.orders[coid] = new
         return self._result(new)
+
+    async def rearm_safety_net(self) -> str:
+        """Kalshi's ``rearm_safety_net``: after a trip, orders are taken again."""
+        await trio.lowlevel.checkpoint()
+        self.calls.append(("rearm", ()))
+        self._touch()
+        return "safety net reset"
 
     async def cancel_all(self) -> int:
         await trio.lowlevel.checkpoint()
@@ -327,7 +389,14 @@ class FakeVenue:
         await trio.lowlevel.checkpoint()
         self.calls.append(("get_order", (client_order_id,)))
         self._touch()
-        return self.orders.get(client_order_id)
+        return None if client_order_id in self.strangers else self.orders.get(client_order_id)
+
+    async def get_order_by_id(self, venue_order_id: VenueOrderId) -> Order | None:
+        await trio.lowlevel.checkpoint()
+        found = [o for o in self.orders.values() if o.venue_order_id == venue_order_id]
+        self.calls.append(("get_order_by_id", tuple(o.client_order_id for o in found)))
+        self._touch()
+        return found[0] if found else None
 
     async def get_fills(self, cursor: str | None = None) -> FillPage:
         await trio.lowlevel.checkpoint()
@@ -348,7 +417,8 @@ class FakeVenue:
         held: dict[MarketId, list[Decimal]] = {}
         for fill in self.fills:
             pair = held.setdefault(fill.market_id, [ZERO, ZERO])
-            pair[0 if fill.side is OrderSide.YES else 1] += fill.quantity
+            sign = 1 if fill.action is Action.BUY else -1
+            pair[0 if fill.side is OrderSide.YES else 1] += sign * fill.quantity
         for market_id, extra in self.position_offsets.items():
             held.setdefault(market_id, [ZERO, ZERO])[0] += extra
         return held
@@ -400,18 +470,36 @@ class FakeVenue:
         if market is not None and not market.tick.is_on_grid(order.price):
             return PlaceResult(client_order_id=coid, status=OrderStatus.REJECTED, reason="off grid")
         vid = VenueOrderId(f"{self.venue.value}-{next(self._ids)}")
-        placed = attrs.evolve(order, status=OrderStatus.OPEN, venue_order_id=vid)
+        placed = attrs.evolve(
+            order, status=OrderStatus.OPEN, venue_order_id=vid, expires_at=self._expiry()
+        )
         self.orders[coid] = placed
-        if order.time_in_force is TimeInForce.IOC or order.order_type is OrderType.MARKET:
-            self._execute(placed, placed.quantity, placed.price)
+        immediate = (TimeInForce.IOC, TimeInForce.FOK)
+        if order.time_in_force in immediate or order.order_type is OrderType.MARKET:
+            self._take(placed)
         return self._result(self.orders[coid])
+
+    def _take(self, order: Order) -> None:
+        """An immediate order fills what the takers' liquidity allows; the rest goes."""
+        available = self.taker_liquidity.get(order.market_id, order.quantity)
+        quantity = min(order.quantity, available)
+        if order.time_in_force is TimeInForce.FOK and quantity < order.quantity:
+            quantity = ZERO
+        if order.market_id in self.taker_liquidity:
+            self.taker_liquidity[order.market_id] -= quantity
+        if quantity > 0:
+            self._execute(order, quantity, order.price)
+        done = self.orders[order.client_order_id]
+        if done.remaining > 0:
+            self.orders[order.client_order_id] = attrs.evolve(done, status=OrderStatus.CANCELLED)
 
     def _cancel(self, coid: ClientOrderId) -> CancelResult:
         held = self.orders.get(coid)
         if held is None or held.status not in (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED):
             return CancelResult(client_order_id=coid, cancelled=False, reason="not found")
         self.orders[coid] = attrs.evolve(held, status=OrderStatus.CANCELLED)
-        return CancelResult(client_order_id=coid, cancelled=True, reduced_by=held.remaining)
+        reduced_by = held.remaining if self.cancels_say_filled else ZERO
+        return CancelResult(client_order_id=coid, cancelled=True, reduced_by=reduced_by)
 
     def _execute(self, order: Order, qty: Decimal, price: Decimal, fee: Decimal = ZERO) -> Fill:
         filled = order.filled_quantity + qty
@@ -425,13 +513,13 @@ class FakeVenue:
             side=order.side,
             price=price,
             quantity=qty,
-            action=Action.BUY,
+            action=order.action,
             fee=fee,
             client_order_id=order.client_order_id,
             venue_order_id=order.venue_order_id,
         )
         self.fills.append(fill)
-        if self.hold_ioc_fills and order.time_in_force is TimeInForce.IOC:
+        if self.hold_fills or (self.hold_ioc_fills and order.time_in_force is TimeInForce.IOC):
             self.held.append(OrderFilled(fill=fill))
         elif self.drop_fills:
             self.drop_fills -= 1
@@ -442,12 +530,17 @@ class FakeVenue:
                 self._emit(OrderFilled(fill=fill))
         return fill
 
+    def _expiry(self) -> datetime | None:
+        ttl = self.capabilities.order_ttl_s
+        return None if ttl is None else self.clock() + timedelta(seconds=ttl)
+
     def _result(self, order: Order) -> PlaceResult:
         return PlaceResult(
             client_order_id=order.client_order_id,
             status=order.status,
             venue_order_id=order.venue_order_id,
             filled_quantity=order.filled_quantity,
+            expires_at=order.expires_at if order.status.may_rest else None,
         )
 
     def _emit(self, event: VenueEvent) -> None:

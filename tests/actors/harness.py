@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Any
@@ -15,9 +15,11 @@ from predmm.config.market_making import MarketMakingConfig
 from predmm.config.risk import RiskConfig
 from predmm.domain.enums import TradingState, Venue
 from predmm.domain.ids import MarketId
+from predmm.domain.market import Rewards
 from predmm.domain.orders import Fill, Order, OrderEvent
 from predmm.strategies.day_loss import DayBaseline
 from predmm.strategies.fills import SettledPosition
+from predmm.strategies.reward_score import RewardSample
 from predmm.supervisors.engine import TradingEngine
 from predmm.supervisors.policy import RestartPolicy
 from predmm.supervisors.runtime import EngineTimings
@@ -50,9 +52,16 @@ class RecordingJournal:
     baselines: list[DayBaseline] = attrs.Factory(list)
     supervised: list[tuple[str, str, str]] = attrs.Factory(list)
     corrections: list[tuple[Order, str]] = attrs.Factory(list)
+    sent: list[Order] = attrs.Factory(list)  # write-ahead: orders about to leave
+    reward_samples: list[tuple[MarketId, RewardSample, int]] = attrs.Factory(list)
+    steps: list[tuple[str, str, str, str]] = attrs.Factory(list)
 
     def orders(self, changes: Sequence[tuple[Order, OrderEvent | None]]) -> None:
         self.changes.extend(changes)
+
+    def intents(self, orders: Sequence[Order], then: Callable[[bool], None]) -> None:
+        self.sent.extend(orders)
+        then(True)
 
     def correction(self, order: Order, what: str) -> None:
         self.corrections.append((order, what))
@@ -85,6 +94,14 @@ class RecordingJournal:
 
     def supervision(self, component: str, event: str, reason: str) -> None:
         self.supervised.append((component, event, reason))
+
+    def reward_sample(
+        self, market_id: MarketId, rewards: Rewards, sample: RewardSample, slot: int
+    ) -> None:
+        self.reward_samples.append((market_id, sample, slot))
+
+    def execution_step(self, execution_id: str, strategy: str, step: str, detail: str) -> None:
+        self.steps.append((execution_id, strategy, step, detail))
 
 
 @asynccontextmanager

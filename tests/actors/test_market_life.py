@@ -196,6 +196,37 @@ async def test_a_market_that_resolves_while_quoted_is_settled_journaled_and_reti
         assert len(journal.settlements()) == 1
 
 
+async def test_a_fill_told_after_its_market_settled_is_in_the_journaled_settlement(
+    tmp_path: Path,
+) -> None:
+    """The soak's +17.00 of cash: a fill made before the resolution, told after the
+    settlement was journaled (a stream late with it, or the fills read at a restart),
+    must be in the settlement the journal keeps, which says what the venue paid."""
+    path = tmp_path / "journal.sqlite3"
+    venue = two_markets()
+    async with running([venue], journal_path=path) as engine:
+        venue.publish_book(book_of(A))
+        venue.publish_book(book_of(B))
+        await venue.wait_until(lambda: len(venue.resting()) == 4)
+        venue.hold_fills = True  # the stream is late with the fill
+        (bought,) = venue.take(A, OrderSide.YES, Decimal("0.01"), Decimal(10))
+        assert (bought.quantity, bought.price) == (Decimal(10), Decimal("0.48"))
+        venue.settle(A, OrderSide.YES)  # YES won: the venue pays the 10 YES $10
+        with trio.fail_after(5):
+            while A in await owned(engine):  # settled with nothing held yet, retired
+                await trio.sleep(0.01)
+        venue.release_fills()
+        position = await eventually(
+            engine.portfolio, GetPosition(market_id=A), lambda p: p.realized_pnl != 0
+        )
+        assert (position.yes_contracts, position.realized_pnl) == (Decimal(0), Decimal("5.20"))
+    with Journal.open_read_only(path) as journal:
+        (record,) = journal.settlements()
+        assert (record.yes_contracts, record.no_contracts) == (Decimal(10), Decimal(0))
+        assert (record.payout, record.realized_pnl) == (Decimal(10), Decimal("5.20"))
+        assert journal.inventory(A).realized_pnl == Decimal("5.20")
+
+
 async def test_a_settlement_loss_moves_the_kill_switch() -> None:
     venue = two_markets()
     risk = RiskConfig(reducing_loss=Decimal(2), daily_loss_limit=Decimal(4))

@@ -10,7 +10,7 @@ import attrs
 import pytest
 import trio
 
-from predmm import ArbitrageStrategy, MarketMakingStrategy
+from predmm import MarketMakingStrategy
 from predmm.actors.clock import ManualClock
 from predmm.config.market_making import MarketMakingConfig
 from predmm.domain.enums import Venue
@@ -132,10 +132,3 @@ async def test_a_live_engine_is_not_paper() -> None:
     assert not engine.paper
     assert engine.clients[Venue.KALSHI] is client
     assert not engine.snapshot().paper
-
-
-async def test_a_strategy_the_engine_cannot_run_yet_is_refused_by_name() -> None:
-    engine = TradingEngine(config(), venues=[venue()], timings=QUIET, handle_signals=False)
-    with pytest.raises(ConfigError, match="ArbitrageStrategy: this engine runs one Market"):
-        engine.register_strategy(ArbitrageStrategy())
-    assert engine.config == config()

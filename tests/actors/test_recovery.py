@@ -245,6 +245,59 @@ async def test_a_fill_racing_the_positions_read_is_journaled_and_agrees(tmp_path
         assert journal.inventory(K2).yes_contracts == 4
 
 
+class ResolvesWhileReconciling(FakeVenue):
+    """The market resolves (its contracts paid out, no longer listed) just after the
+    venue was asked which of the journal's markets had resolved."""
+
+    async def get_settlements(self, market_ids: Sequence[MarketId]) -> list[Any]:
+        found = await super().get_settlements(market_ids)
+        if K1 not in self.settlements:
+            self.settle(K1, OrderSide.YES, announce=False)
+        return found
+
+
+async def test_a_market_resolving_while_the_start_reconciles_is_settled_not_refused(
+    tmp_path: Path,
+) -> None:
+    held = a_fill("f-1", K1, 5)
+    path = journal_holding(tmp_path / "j.sqlite3", held)
+    venue = ResolvesWhileReconciling(Venue.KALSHI, markets=[fake_market(Venue.KALSHI, "K1")])
+    venue.fills.append(held)
+    with Journal.open_read_only(path) as journal:
+        done = await reconcile_venue(venue, journal, direct_writer(path))
+        assert done.settlements == 1
+        (settled,) = journal.settlements()
+        assert (settled.market_id, settled.outcome, settled.payout) == (K1, "yes", 5)
+
+
+class RacedThenResolved(FakeVenue):
+    """The first positions read races a fill (of another market); the market the
+    journal holds resolves just before the last read (the soak: refused at its last
+    try, the settlement journaled but the stale difference reported)."""
+
+    async def get_positions(self, market_ids: Sequence[MarketId] | None = None) -> list[Position]:
+        if any(f.market_id == K2 for f in self.fills) and K1 not in self.settlements:
+            self.settle(K1, OrderSide.YES, announce=False)
+        found = await super().get_positions(market_ids)
+        if not any(f.market_id == K2 for f in self.fills):
+            self.fills.append(a_fill("race-1", K2, 4))  # just after the read
+        return found
+
+
+async def test_a_market_resolving_at_the_last_try_of_the_start_is_settled_not_refused(
+    tmp_path: Path,
+) -> None:
+    held = a_fill("f-1", K1, 5)
+    path = journal_holding(tmp_path / "j.sqlite3", held)
+    venue = RacedThenResolved(Venue.KALSHI, markets=[fake_market(Venue.KALSHI, "K1")])
+    venue.fills.append(held)
+    with Journal.open_read_only(path) as journal:
+        done = await reconcile_venue(venue, journal, direct_writer(path), attempts=2)
+        assert (done.settlements, done.fills_recovered) == (1, 1)
+        assert [s.market_id for s in journal.settlements()] == [K1]
+        assert journal.inventory(K2).yes_contracts == 4
+
+
 class NewestFirst(FakeVenue):
     """Pages newest first (Kalshi): a saved cursor leads to older fills only."""
 
@@ -266,12 +319,33 @@ async def test_fills_a_cursor_cannot_reach_are_found_by_a_rescan(tmp_path: Path)
         assert journal.inventory(K1).yes_contracts == 7
 
 
-class EverBusy(FakeVenue):
-    """Every read of the positions races a new fill."""
+class BusyButCounted(FakeVenue):
+    """Every read of the positions races a new fill, made just before the read: the
+    positions count it (the soak's restarts: the killed run's orders filling)."""
 
     async def get_positions(self, market_ids: Sequence[MarketId] | None = None) -> list[Position]:
         self.fills.append(a_fill(f"busy-{len(self.fills)}", K1, 1))
         return await super().get_positions(market_ids)
+
+
+async def test_fills_racing_the_positions_that_the_positions_count_agree(tmp_path: Path) -> None:
+    path = journal_holding(tmp_path / "j.sqlite3")
+    with Journal.open_read_only(path) as journal:
+        done = await reconcile_venue(
+            BusyButCounted(Venue.KALSHI), journal, direct_writer(path), attempts=3
+        )
+        assert (done.fills_recovered, done.rescanned) == (1, False)
+        assert journal.inventory(K1).yes_contracts == 1
+
+
+class EverBusy(FakeVenue):
+    """Every read of the positions races a new fill, made just after the read: the
+    positions never count the newest."""
+
+    async def get_positions(self, market_ids: Sequence[MarketId] | None = None) -> list[Position]:
+        found = await super().get_positions(market_ids)
+        self.fills.append(a_fill(f"busy-{len(self.fills)}", K1, 1))
+        return found
 
 
 async def test_fills_that_never_stop_racing_the_positions_refuse_to_quote(tmp_path: Path) -> None:

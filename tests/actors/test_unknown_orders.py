@@ -1,16 +1,22 @@
 """A placement whose answer is lost (the venue may take it seconds later) through the
 whole engine on a fake venue: the order stays UNKNOWN, reserved and unreplaced while it is
 looked up again and again over a bounded window; found late, it is adopted as it is;
-absent for the whole window, it is given up and only then replaced."""
+absent for the whole window, it is given up and only then replaced. An order a cancel
+left unconfirmed is looked up the same way, by the venue's id when it is known."""
 
 from __future__ import annotations
 
-import pytest
+import threading
+from decimal import Decimal
 
-from predmm.actors.messages import CheckVenue, GetExposure, GetPlatformStats
+import pytest
+import trio
+
+from predmm.actors.messages import CancelAll, CheckVenue, GetExposure, GetPlatformStats
 from predmm.actors.platform.lookups import LookupPolicy
-from predmm.domain.enums import Venue
+from predmm.domain.enums import OrderSide, OrderStatus, Venue
 from predmm.domain.ids import ClientOrderId, MarketId
+from predmm.domain.orders import Order
 from predmm.supervisors.runtime import EngineTimings
 from tests.actors.fake_venue import FakeVenue, book_of, fake_market
 from tests.actors.harness import QUIET, RecordingJournal, ask, eventually, running
@@ -113,3 +119,34 @@ async def test_an_order_taken_after_it_was_given_up_is_adopted(found_by: str) ->
         stats = await eventually(platform, GetPlatformStats(), lambda s: s.live_orders == 2)
         report = await eventually(engine.portfolio, GetExposure(), lambda r: r.reservations == 2)
         assert (stats.queued_cancels, report.reservations) == (0, 2)
+
+
+async def test_an_adopted_order_a_cancel_left_unconfirmed_is_looked_up_by_the_venues_id() -> None:
+    """An order resting from a killed run, adopted at start, then cancelled (all of the
+    venue's, as at shutdown) on a venue whose cancel says nothing of what filled
+    (Polymarket): it is looked up, by the venue's id, since a new process's client
+    cannot find by client order id an order it did not place. Found cancelled, it is
+    closed and the cancel-all answered (before: not found for the whole lookup window,
+    30 s, longer than a shutdown waits: the soak's Polymarket platform that "did not
+    answer during shutdown", its orders closed only by the end-of-run check)."""
+    p = MarketId(Venue.POLYMARKET, "P")
+    venue = FakeVenue(Venue.POLYMARKET, markets=[fake_market(Venue.POLYMARKET, "P")])
+    venue.cancels_say_filled = False
+    old = Order(
+        client_order_id=ClientOrderId("old-P-1"),
+        market_id=p,
+        side=OrderSide.YES,
+        price=Decimal("0.40"),
+        quantity=Decimal(10),
+    )
+    await venue.place_orders([old])
+    venue.strangers.add(old.client_order_id)  # the killed run's client placed it
+    async with running([venue], timings=timings(FAST)) as engine:
+        platform = engine.platforms[Venue.POLYMARKET]
+        await eventually(platform, GetPlatformStats(), lambda s: s.live_orders == 1)
+        answered = threading.Event()
+        platform.tell(CancelAll(reason="shutdown", reply=lambda _: answered.set()))
+        assert await trio.to_thread.run_sync(answered.wait, 5.0)
+        assert venue.orders[old.client_order_id].status is OrderStatus.CANCELLED
+        stats = await ask(platform, GetPlatformStats())
+        assert (stats.live_orders, stats.unknown_orders) == (0, 0)

@@ -503,6 +503,32 @@ async def test_crossing_orders_report_what_matched(
     assert ioc.filled_quantity == 5
 
 
+async def test_a_fill_we_take_costs_the_fee_the_venue_charged(
+    platform: PolymarketPlatform, running: RunningSimulator
+) -> None:
+    exchange = running.sim.exchange
+    market_id = next(
+        s.market_id for s in exchange.markets(Venue.POLYMARKET) if s.spec.fees.taker > 0
+    )
+    await platform.get_markets(status="open")
+    other = running.sim.create_trader("other")
+    exchange.place_order(other.polymarket_account, market_id, OrderSide.NO, D("0.60"), D(12))
+    ioc = await platform.place_order(
+        market_id=market_id,
+        side=OrderSide.YES,
+        quantity=D(7),
+        price=D("0.40"),
+        time_in_force=TimeInForce.IOC,
+        post_only=False,
+    )
+    assert ioc.filled_quantity == 7
+    (charged,) = exchange.fills(running.sim.maker.polymarket_account)
+    assert charged.is_taker
+    assert charged.fee > 0
+    (fill,) = (await platform.get_fills()).fills
+    assert (fill.is_taker, fill.fee) == (True, charged.fee)
+
+
 @pytest.mark.parametrize("protocol", [1, 2])
 async def test_a_resolution_is_read_from_gamma(
     platform: PolymarketPlatform, running: RunningSimulator, protocol: int

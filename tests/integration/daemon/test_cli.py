@@ -163,8 +163,22 @@ def test_status_shows_the_live_worst_case_of_each_event_and_its_scenario(tmp_pat
 def test_markets_on_the_embedded_exchange_names_why_markets_are_skipped():
     result = CliRunner().invoke(cli, ["markets", "--preset", "conservative"])
     assert result.exit_code == 0, result.output
-    assert "quoted (5 of 16 open markets)" in result.output  # conservative: max_markets 5
+    assert "quoted (5 of 17 open markets)" in result.output  # conservative: max_markets 5
     assert "beyond max_markets 5" in result.output
+
+
+def test_markets_says_what_each_market_pays_makers():
+    """The simulator's rewarded Polymarket markets (pool, band, minimum size, rebates) and
+    Kalshi's incentive programs as GET /incentive_programs states them."""
+    result = CliRunner(env={"COLUMNS": "300"}).invoke(cli, ["markets"])
+    assert result.exit_code == 0, result.output
+    assert "$500/day within 3.5c of mid, min 20; rebates 20%" in result.output
+    assert "$300/day within 4.5c of mid, min 20; rebates 25%" in result.output
+    assert "Kalshi incentive programs (active)" in result.output
+    (fed,) = [line for line in result.output.splitlines() if "lip" in line or "Fed Dec" in line]
+    for field in ("kalshi:KXFEDDECISION-26DEC-C25", "liquidity", "500.00", "1,000", "0.5"):
+        assert field in fed
+    assert "Volume incentive: Lakers at Celtics" in result.output
 
 
 def test_cancel_all_needs_venues():

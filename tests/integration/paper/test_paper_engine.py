@@ -7,6 +7,7 @@ the venues' real books and trades."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -103,6 +104,18 @@ async def wait_for_paper_bid(sim: Simulator, engine: TradingEngine, market_id: M
     if isinstance(client, PaperPlatform):  # (before the fix, the orders were real)
         add_deep_bid(sim, market_id)
         await wait_until_streamed(client, market_id)
+        await wait_for_sim_clock(sim, datetime.now(UTC))
+
+
+async def wait_for_sim_clock(sim: Simulator, when: datetime) -> None:
+    """Until the simulator's clock has passed ``when`` (wall time). A served simulator's
+    clock moves in 0.25 s steps from a start truncated to the second, so it runs up to
+    1.25 s behind the wall clock the paper venue stamps its orders with; a trade made
+    sooner would be stamped before our bid joined, and the paper venue does not count
+    such a print."""
+    with trio.fail_after(30):
+        while sim.now() <= when:
+            await trio.sleep(0.02)
 
 
 def holds_yes(engine: TradingEngine, market_id: MarketId) -> bool:

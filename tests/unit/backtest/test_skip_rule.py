@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import attrs
 import pytest
 
 from predmm.backtest.engine import Replay, ReplayConfig
@@ -22,9 +23,11 @@ CONFIG = MarketMakingConfig(
 )
 
 
-def run(source: SyntheticL1, skip: bool) -> tuple[list[object], int, object]:
+def run(
+    source: SyntheticL1, skip: bool, config: MarketMakingConfig = CONFIG
+) -> tuple[list[object], int, object]:
     log = DecisionLog()
-    decider = CoreDecider(config=CONFIG, tracer=log, skip=skip)
+    decider = CoreDecider(config=config, tracer=log, skip=skip)
     replay = Replay(source, decider, ReplayConfig(fill_model=TradeThrough()))
     result = replay.run()
     sent = [(d.at, d.orders) for d in log.decisions if d.orders]
@@ -43,3 +46,16 @@ def test_skipping_the_band_decides_the_same_orders_with_fewer_decisions(
     assert result == all_result
     assert len(shown) > 20  # it quoted and requoted
     assert built < all_built
+
+
+@pytest.mark.parametrize("method", ["microprice", "cross_venue"])
+def test_a_fair_value_of_the_sizes_at_the_touch_skips_no_size_change(method: str) -> None:
+    """The microprice reads the sizes at the touch, and so does the cross-venue fair
+    value (the market's own microprice when no linked book is known, as in a replay of
+    one venue's data): an update that changes only sizes is shown to the core."""
+    config = attrs.evolve(CONFIG, fair_value_method=method)
+    source = SyntheticL1(ticks=3_000, move=0.05, seed=1)
+    skipped, _, result = run(source, skip=True, config=config)
+    shown, _, all_result = run(source, skip=False, config=config)
+    assert skipped == shown
+    assert result == all_result

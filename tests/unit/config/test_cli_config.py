@@ -117,3 +117,26 @@ def test_the_simulators_credentials_file_names_the_wallet(tmp_path):
     platform = polymarket_from_file(path)
     assert (platform.trading.signature_type, platform.trading.funder) == (2, key.wallet)
     assert platform.trading.signer == key.address
+
+
+def test_config_check_shows_each_venues_own_values_and_the_arbitrageur(tmp_path):
+    path = tmp_path / "predmm.toml"
+    path.write_text(
+        '[strategy]\nbase_spread = "0.04"\n[strategy.venues.polymarket]\nbase_spread = 0.045\n'
+        '[arbitrage]\nmin_edge = "0.02"\n'
+    )
+    result = CliRunner().invoke(cli, ["config", "check", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "# [strategy.venues.polymarket]: base_spread = '0.045'" in result.output
+    assert "# [arbitrage]: the arbitrageur runs (min_edge 0.02," in result.output
+
+
+def test_config_check_names_a_bad_venue_key_in_one_line(tmp_path):
+    path = tmp_path / "predmm.toml"
+    path.write_text("[strategy.venues.polymarket]\nbase_spred = 0.045\n")
+    result = CliRunner().invoke(cli, ["config", "check", str(path)])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        f"predmm: error: {path} [strategy.venues.polymarket]: unknown key 'base_spred'"
+        " (value 0.045); did you mean 'base_spread'?"
+    ]

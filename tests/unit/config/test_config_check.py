@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from predmm.cli.main import cli
 from predmm.config import PRESET_NAMES, MarketMakingConfig, RiskConfig, load_preset
 from predmm.config.check import settings_problems
-from predmm.config.settings import DaemonSettings, load_settings
+from predmm.config.settings import DaemonSettings, KalshiSafetySettings, load_settings
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE = ROOT / "predmm.example.toml"
@@ -247,7 +247,7 @@ def test_the_example_is_ok_where_its_secrets_are(tmp_path: Path) -> None:
          " exceed max_event_loss = 150"),
         ({"strategy": {"fair_value_method": "vwap"}}, "f.toml [strategy]: key"
          " 'fair_value_method' has a bad value 'vwap': expected one of 'mid', 'microprice',"
-         " got 'vwap'"),
+         " 'cross_venue', got 'vwap'"),
         ({"kalshi": {"key_id_env": "A", "private_key_env": "B", "base_url": 7}},
          "f.toml [kalshi]: key 'base_url' has a bad value 7: expected a string"),
     ],
@@ -289,3 +289,21 @@ def test_the_readmes_example_names_what_this_machine_lacks(tmp_path: Path) -> No
     errors = result.stderr
     assert f"key file {tmp_path}/.config/predmm/kalshi.pem does not exist" in errors
     assert all(f"environment variable {var} is not set" in errors for var in POLY_VARS)
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        'key_id_env = "K"\nprivate_key_file = "k.pem"\norder_ttl_s = 30\ncancel_on_pause = false\n',
+        "order_group_limit = 0\norder_ttl_s = 0\n",  # trading keys only: a run on predmm sim
+    ],
+)
+def test_the_kalshi_safety_net_shows_as_run_reads_it(tmp_path: Path, table: str) -> None:
+    path = tmp_path / "mm.toml"
+    path.write_text(f"[kalshi]\n{table}")
+    result = check(path, "--no-secrets")
+    assert result.exit_code == 0, result.output
+    shown = tmp_path / "shown.toml"
+    shown.write_text(result.output)
+    assert load_settings(shown) == load_settings(path)
+    assert load_settings(shown).kalshi_safety != KalshiSafetySettings()  # not the defaults

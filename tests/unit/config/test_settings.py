@@ -1,4 +1,5 @@
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -80,6 +81,16 @@ def test_command_line_preset_overrides_the_files(tmp_path):
             r"base_url = 'http://evil'",
         ),
         ({"kalshi": {"key_id_env": "A", "private_key_env": "B", "typo": 1}}, r"unknown key 'typo'"),
+        (
+            {"kalshi": {"order_ttl_s": 3}},
+            r"\[kalshi\]: key 'order_ttl_s' has a bad value 3: 0 \(no expiry\) or at least 5",
+        ),
+        (
+            {"kalshi": {"order_group_limit": -1}},
+            r"key 'order_group_limit' has a bad value -1: expected a whole number from 0",
+        ),
+        ({"kalshi": {"order_group_limit": 2.5}}, r"key 'order_group_limit' has a bad value 2.5"),
+        ({"kalshi": {"cancel_on_pause": "yes"}}, r"key 'cancel_on_pause' has a bad value 'yes'"),
         ({"daemon": {"metrics_port": "x"}}, r"key 'metrics_port' has a bad value 'x'"),
         ({"daemon": {"journal": 5}}, r"key 'journal' has a bad value 5"),
         ({"daemon": 5}, r"\[daemon\] must be a table"),
@@ -148,3 +159,42 @@ def test_polymarket_signature_type_and_funder(table, signature_type, funder):
 def test_polymarket_account_errors_name_the_key(table, message):
     with pytest.raises(ConfigError, match=message):
         settings_from_dict({"polymarket": POLY | table}, "f.toml")
+
+
+def test_the_kalshi_safety_net_is_on_by_default_and_configurable():
+    """``[kalshi] order_group_limit``, ``order_ttl_s``, ``cancel_on_pause``: the defaults
+    without a table or keys; 0 turns a part off; a table of only these keys (for a run on
+    ``predmm sim``) has no credentials, which the start asks for by name."""
+    assert settings_from_dict({}).kalshi_safety == settings_from_dict({}).kalshi_safety
+    default = settings_from_dict({}).kalshi_safety
+    assert (default.order_group_limit, default.order_ttl_s, default.cancel_on_pause) == (
+        100,
+        60,
+        True,
+    )
+    keys = {"order_group_limit": 0, "order_ttl_s": 30, "cancel_on_pause": False}
+    s = settings_from_dict({"kalshi": keys}, "f.toml")
+    assert s.kalshi is not None
+    assert (s.kalshi_safety.order_group_limit, s.kalshi_safety.order_ttl_s) == (0, 30)
+    assert s.kalshi_safety.cancel_on_pause is False
+    with pytest.raises(ConfigError, match=r"kalshi\.key_id: give kalshi\.key_id_env or"):
+        resolve_secrets(s, {})
+
+
+@pytest.mark.parametrize("venues", [{"sim": True}, {"sim_credentials": Path("creds")}])
+def test_a_rehearsal_keeps_the_kalshi_safety_net_and_drops_the_credentials(tmp_path, venues):
+    """``predmm run --config FILE --sim`` or ``--sim-credentials DIR``: the file's venue
+    tables are not where it trades, but its ``[kalshi]`` trading keys are how it trades
+    (the SIGKILL acceptance test runs on ``predmm sim`` with ``order_ttl_s = 6``)."""
+    from predmm.cli.daemon import RunOptions, load_run_settings
+
+    path = tmp_path / "mm.toml"
+    path.write_text(
+        '[kalshi]\nkey_id_env = "KID"\nprivate_key_file = "k.pem"\n'
+        "order_ttl_s = 6\norder_group_limit = 0\n"
+    )
+    settings = load_run_settings(RunOptions(config=path, **venues))
+    safety = settings.kalshi_safety
+    assert (safety.order_ttl_s, safety.order_group_limit, safety.cancel_on_pause) == (6, 0, True)
+    with pytest.raises(ConfigError, match=r"kalshi\.key_id: give kalshi\.key_id_env or"):
+        resolve_secrets(settings, {"KID": "real"})  # the real account is not this run's

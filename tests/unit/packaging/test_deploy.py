@@ -19,6 +19,7 @@ import sys
 import tomllib
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
@@ -222,9 +223,32 @@ class Stats:
         stats.on_fill(0.0, *_a_fill())
         stats.on_mid(100.0, Decimal("0.5"))
         self._totals = stats.snapshot(100.0)
+        estimate = _an_estimate()
+        self.rewards = {str(estimate.market_id): estimate}
 
     def per_market(self) -> tuple[dict[str, object], object]:
         return {}, self._totals
+
+
+def _an_estimate() -> Any:
+    """A Polymarket market's estimated rewards of a day (``LiveStats.rewards``)."""
+    from datetime import UTC, datetime
+
+    from predmm.actors.journal.rewards import RewardEstimate
+
+    at = datetime(2026, 12, 6, tzinfo=UTC)
+    return RewardEstimate(
+        day=at.date(),
+        market_id=MarketId(Venue.POLYMARKET, "0x" + "ab" * 32),
+        dollars=Decimal("0.5"),
+        rebates=Decimal("0.1"),
+        samples=10,
+        scored=10,
+        in_band=8,
+        share_sum=Decimal(2),
+        daily_rate=Decimal(500),
+        updated_at=at,
+    )
 
 
 def _a_fill() -> tuple[object, ...]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import attrs
 import pytest
 
 from predmm.config.market_making import MarketMakingConfig
@@ -33,7 +34,7 @@ from predmm.domain.market import Market
 from predmm.domain.orders import Order
 from predmm.domain.ticks import TickSpec
 from predmm.platforms.paper import PaperPlatform, polymarket_fee, wrap_if_paper
-from predmm.platforms.paper.testing import FakeDataVenue
+from predmm.platforms.paper.testing import FAKE_CAPABILITIES, FakeDataVenue
 from predmm.platforms.venue import VenueClient
 
 D = Decimal
@@ -580,3 +581,11 @@ def test_capabilities_mirror_the_data_venue(paper: PaperPlatform, data: FakeData
     assert not caps.dead_man_switch
     assert paper.venue is Venue.KALSHI
     assert paper.paper
+
+
+def test_paper_orders_never_expire_so_nothing_renews_them() -> None:
+    """The data venue expires its orders unless renewed (Kalshi's safety net: an
+    ``order_ttl_s``); paper orders rest until cancelled, so the paper venue says no TTL
+    and the PlatformActor sends no renewal amends (``actors.platform.renewals``)."""
+    data = FakeDataVenue(capabilities=attrs.evolve(FAKE_CAPABILITIES, order_ttl_s=60))
+    assert PaperPlatform(data).capabilities.order_ttl_s is None

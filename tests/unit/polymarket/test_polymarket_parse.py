@@ -298,6 +298,19 @@ def test_trade_fills_taker_and_maker(examples: dict[str, Any]) -> None:
     assert not any(f.provisional for f in confirmed)
 
 
+def test_a_fill_we_took_carries_the_taker_fee_of_its_trade(examples: dict[str, Any]) -> None:
+    """Takers pay ``size x rate x P(1 - P)`` (the trade's ``fee_rate_bps``), makers
+    nothing: a fill we took without its fee overstates the journal's cash and PnL."""
+    me = parse.Account(api_key=API_KEY, address="0x0000000000000000000000000000000000000001")
+    trade = _trade(examples, "MATCHED", fee_rate_bps="700")  # 10 at 0.57, rate 0.07
+    taker, maker = parse.fills_from_trade(trade, {YES: INFO}.get, me, parse.units_or_shares)
+    assert taker.is_taker
+    assert taker.fee == Decimal("0.171570")  # 10 x 0.07 x 0.57 x 0.43, half up to $0.000001
+    assert maker.fee == 0
+    free = _trade(examples, "MATCHED")  # fee_rate_bps "0"
+    assert parse.fills_from_trade(free, {YES: INFO}.get, me, parse.units_or_shares)[0].fee == 0
+
+
 # -- websocket feeds -----------------------------------------------------------------
 
 
@@ -406,3 +419,14 @@ def test_error_mapping() -> None:
     assert type(bad) is VenueError
     assert bad.status == 400
     assert "Invalid order payload" in str(bad)
+
+
+def test_a_taker_pays_the_trades_fee_rate_and_a_maker_nothing(examples: dict[str, Any]) -> None:
+    me = parse.Account(api_key=API_KEY, address="0x0000000000000000000000000000000000000001")
+    trade = _trade(examples, "MATCHED", fee_rate_bps="700", price="0.55", size="20")
+    taker, maker = parse.fills_from_trade(trade, {YES: INFO}.get, me, parse.units_or_shares)
+    # 20 x 0.07 x 0.55 x 0.45, as the simulator charges it (the venue's CLOB V2 formula)
+    assert (taker.is_taker, taker.fee) == (True, Decimal("0.3465"))
+    assert (maker.is_taker, maker.fee) == (False, Decimal(0))
+    free = _trade(examples, "MATCHED", fee_rate_bps="0", price="0.55", size="20")
+    assert parse.fills_from_trade(free, {YES: INFO}.get, me, parse.units_or_shares)[0].fee == 0

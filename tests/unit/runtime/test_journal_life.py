@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from predmm.actors.journal import schema as journal_schema
-from predmm.actors.journal.records import INSERT_FILL, fill_params
+from predmm.actors.journal.records import fill_params
 from predmm.actors.journal.recovery import position_mismatches
 from predmm.actors.journal.schema import APPLICATION_ID, SCHEMA_VERSION
 from predmm.actors.journal.store import Journal
@@ -40,11 +40,18 @@ def a_fill(fill_id: str, market_id: MarketId = K1, side: OrderSide = OrderSide.Y
     )
 
 
+V1_INSERT_FILL = """
+INSERT INTO fills (venue, fill_id, market_id, side, action, price, quantity, fee,
+    is_taker, provisional, client_order_id, venue_order_id, venue_ts, received_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+
+
 def version_1_file(path: Path) -> None:
-    """A journal as the first schema wrote it, with one fill."""
+    """A journal as the first schema wrote it, with one fill (its columns of then)."""
     conn = sqlite3.connect(path, isolation_level=None)
     journal_schema.MIGRATIONS[1](conn)
-    conn.execute(INSERT_FILL, fill_params(a_fill("f1"), EPOCH))
+    conn.execute(V1_INSERT_FILL, fill_params(a_fill("f1"), EPOCH)[:14])
     conn.execute(
         "INSERT INTO trading_states (state, reason, at) VALUES (?, ?, ?)",
         ("halted", "daily loss 310 reached the kill switch", EPOCH.isoformat()),
@@ -62,13 +69,18 @@ def test_a_version_1_journal_opens_keeps_its_rows_and_gains_the_new_tables(
     Journal.open(path).close()  # the daemon's writer migrates it
     with Journal.open_read_only(path) as journal:
         assert (
-            journal.schema_version == SCHEMA_VERSION == 11
-        )  # 3: settlements; 10: operator; 11: reports
+            journal.schema_version == SCHEMA_VERSION == 14
+        )  # 3: settlements; 10: operator; 11: reports; 12: strategies; 14: rewards
         assert [f.fill.fill_id for f in journal.fills()] == [FillId("f1")]
         assert journal.settlements() == []
         assert journal.day_baseline(EPOCH.date()) is None
         assert (journal.market_infos(), journal.balances()) == ({}, [])
+        assert journal.reward_estimates() == []
         assert journal.inventory(K1).yes_contracts == 10
+        # an untagged fill of then is the market maker's
+        ((strategy, tracker),) = journal.strategy_inventories()
+        assert (strategy, tracker.yes_contracts) == ("market_making", 10)
+        assert journal.executions() == []
         state = journal.trading_state()
         assert state is not None
         assert (state.state, state.operator) == (TradingState.HALTED, "")  # the kill switch's
@@ -113,6 +125,29 @@ def test_a_settlement_is_journaled_once_and_settles_the_rebuilt_position(tmp_pat
         (market,) = journal.status().markets  # what `predmm status` shows
         assert (market.yes_contracts, market.no_contracts, market.realized_pnl) == (0, 0, D(2))
         assert (market.settled_yes_payout, market.unrealized_pnl) == (D(1), D(0))
+
+
+def test_a_fill_journaled_after_its_settlement_is_in_the_settlement_and_a_reversal_not(
+    tmp_path: Path,
+) -> None:
+    """The settlement's row says what the venue paid: every fill made before the
+    resolution, however late it is journaled; once; none reversed since."""
+    with Journal.open(tmp_path / "j.sqlite3") as journal:
+        journal.record_fill(a_fill("f1"), at=EPOCH)  # 10 YES at 0.40
+        assert settled_at(K1, OrderSide.YES, journal)
+        late = a_fill("late")  # 10 more YES at 0.40, told after the settlement
+        journal.record_fill(late, at=EPOCH + timedelta(hours=4))
+        journal.record_fill(late, at=EPOCH + timedelta(hours=5))  # told twice
+        journal.commit()
+        (record,) = journal.settlements()
+        assert (record.yes_contracts, record.no_contracts) == (20, 0)
+        assert (record.payout, record.realized_pnl) == (20, D(12))
+        assert (record.outcome, record.recorded_at) == ("yes", EPOCH + timedelta(hours=3))
+        journal.record_fill_reversal(late, at=EPOCH + timedelta(hours=6), reason="FAILED")
+        journal.commit()
+        (record,) = journal.settlements()
+        assert (record.yes_contracts, record.payout, record.realized_pnl) == (10, 10, D(6))
+        assert journal.inventory(K1).realized_pnl == D(6)
 
 
 def test_a_settled_market_is_left_out_of_the_position_check(tmp_path: Path) -> None:

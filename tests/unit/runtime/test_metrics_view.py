@@ -117,6 +117,7 @@ class FakeStats:
     order_counts: dict[Any, int] = attrs.Factory(dict)
     order_events: dict[Any, int] = attrs.Factory(dict)
     platform_stats: dict[Any, Any] = attrs.Factory(dict)
+    rewards: dict[str, Any] = attrs.Factory(dict)  # today's estimates, by market
 
     def per_market(self) -> tuple[dict[str, Any], Any]:
         return {}, None
@@ -175,6 +176,9 @@ def test_every_counter_is_a_total_and_every_current_value_a_gauge() -> None:
         "pnl_dollars",
         "trading_state",
         "engine_running",
+        "rewards_estimated_dollars",
+        "rebates_estimated_dollars",
+        "rewards_share",
     )
     for name in current:
         assert kinds[f"predmm_{name}"] == "gauge", name
@@ -542,3 +546,49 @@ def test_live_figures_count_this_runs_fills_and_journal_their_marks(tmp_path: An
         (FillId("new"), h) for h in FILL_HORIZONS
     ]
     assert stats._fill_market == {}  # nothing left waiting
+
+
+def test_each_strategy_in_the_metrics_and_the_view():
+    from predmm.actors.messages import StrategyPnl
+    from predmm.actors.status import ExecutionTotals
+
+    base = FakeEngine().snapshot()
+    assert base.exposure is not None
+    mm = StrategyPnl(
+        strategy="market_making",
+        realized_pnl=D("1.5"),
+        unrealized_pnl=D("0.24"),
+        fees_paid=D("0.1"),
+        contracts=D(12),
+    )
+    arb = StrategyPnl(
+        strategy="arbitrage",
+        realized_pnl=D(0),
+        unrealized_pnl=D("-0.2"),
+        fees_paid=D("0.64"),
+        contracts=D(40),
+    )
+    runs = ExecutionTotals(
+        strategy="arbitrage", done=1, naked=1, locked=D("2.3595"), naked_contracts=D(3)
+    )
+    snap = attrs.evolve(
+        base,
+        exposure=attrs.evolve(base.exposure, strategies=(arb, mm)),
+        executions=(runs,),
+    )
+
+    class Engine:
+        def snapshot(self) -> EngineSnapshot:
+            return snap
+
+    text = generate_latest(metrics_registry(Engine())).decode()  # type: ignore[arg-type]
+    assert 'predmm_strategy_pnl_dollars{kind="realized",strategy="market_making"} 1.5' in text
+    assert 'predmm_strategy_contracts{strategy="arbitrage"} 40.0' in text
+    assert 'predmm_executions_total{outcome="done",strategy="arbitrage"} 1.0' in text
+    assert 'predmm_execution_naked_contracts{strategy="arbitrage"} 3.0' in text
+    console = Console(width=200, record=True)
+    console.print(render(view_data(snap=snap)))
+    out = console.export_text()
+    assert "arbitrage: realized $0.00  unrealized -$0.20  holds 40" in out
+    assert "executions 1 done, 1 naked  locked $2.36  3 contracts NAKED" in out
+    assert "market_making: realized $1.50" in out

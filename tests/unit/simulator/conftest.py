@@ -42,6 +42,7 @@ def make_world(*, maker_fees: bool = False, poly_rate: str = "0", cash: str = "1
         close=end,
         series="KXTEST",
         fee_type="quadratic_with_maker_fees" if maker_fees else "quadratic",
+        fractional=True,  # counts in steps of 0.01, as on Kalshi's fractional markets
     )
     pspec = polymarket_spec(
         "test", "test?", event=EventId("E"), start=DEFAULT_START, close=end, fee_rate=poly_rate

@@ -16,13 +16,19 @@ from hypothesis import strategies as st
 
 from predmm.config.market_making import MarketMakingConfig
 from predmm.domain.book import Level, OrderBook
-from predmm.domain.enums import OrderSide, OrderStatus
+from predmm.domain.enums import OrderSide, OrderStatus, Venue
 from predmm.domain.exposure import Answer, ReserveRequest
+from predmm.domain.market import Market, Rewards
 from predmm.domain.testing import EPOCH, create_test_market
 from predmm.strategies.maker import MarketCore
 from predmm.strategies.maker.band import band
 
 MARKET = create_test_market(market_id="BAND").freeze()
+# a market paying liquidity rewards: 20 shares within 3.5 cents of the midpoint
+REWARDED = attrs.evolve(
+    create_test_market(market_id="BANDR", venue=Venue.POLYMARKET).freeze(),
+    rewards=Rewards(min_size=Decimal(20), max_spread=Decimal("0.035"), daily_rate=Decimal(500)),
+)
 CENT = Decimal("0.01")
 SIZES = [Decimal(n) for n in (1, 5, 10, 40, 200)]
 
@@ -49,12 +55,16 @@ def venue_book(core: MarketCore, top: tuple[int, int, Decimal, Decimal]) -> Orde
     no = [Level(1 - Decimal(ask) * CENT, ask_size)]
     for order in core.live.values():
         (yes if order.side is OrderSide.YES else no).append(Level(order.price, order.remaining))
-    return OrderBook(MARKET.market_id, tuple(yes), tuple(no))
+    return OrderBook(core.market.market_id, tuple(yes), tuple(no))
 
 
-def quiet_core(config: MarketMakingConfig, first: tuple[int, int, Decimal, Decimal]) -> MarketCore:
+def quiet_core(
+    config: MarketMakingConfig,
+    first: tuple[int, int, Decimal, Decimal],
+    market: Market = MARKET,
+) -> MarketCore:
     """A core that quoted on ``first`` and whose quotes the venue accepted."""
-    core = MarketCore(market=MARKET, config=config, gate=grant, amend=True, prefix="t-")
+    core = MarketCore(market=market, config=config, gate=grant, amend=True, prefix="t-")
     core.on_data(venue_book(core, first), Decimal(0), EPOCH, 0.0)
     accepted = [attrs.evolve(o, status=OrderStatus.OPEN) for o in core.live.values()]
     core.on_orders(accepted, EPOCH, 0.1)
@@ -84,12 +94,16 @@ configs = st.builds(
 
 
 @settings(max_examples=300, deadline=None)
-@given(data=st.data(), config=configs)
+@given(data=st.data(), config=configs, rewarded=st.booleans())
 def test_an_update_inside_the_band_changes_nothing_the_core_decides(
-    data: Any, config: MarketMakingConfig
+    data: Any, config: MarketMakingConfig, rewarded: bool
 ) -> None:
+    """Also with ``rewards_aware`` on a market that pays liquidity rewards, where a
+    quote that left the reward band is requoted whatever the fair value did."""
+    if rewarded:
+        config = attrs.evolve(config, rewards_aware=True)
     first = data.draw(tops())
-    core = quiet_core(config, first)
+    core = quiet_core(config, first, REWARDED if rewarded else MARKET)
     update = data.draw(tops(near=first[:2]))
     after = data.draw(tops(near=update[:2]))
     event(f"inside the band: {holds(core, update)}")  # about a quarter of the examples

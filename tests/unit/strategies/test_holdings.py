@@ -17,6 +17,7 @@ from predmm.strategies.fills import apply_fill
 from predmm.strategies.inventory import InventoryTracker
 from predmm.strategies.maker.holdings import (
     PendingFills,
+    caught_up,
     exit_within_room,
     reducing_room,
     room_for_quotes,
@@ -124,3 +125,23 @@ def test_a_reducing_exit_takes_the_room_of_the_quotes_in_its_way() -> None:
     assert room_for_quotes(D(10), [order("x", NO, 4)], exit_waits=False) == 6
     assert room_for_quotes(D(-10), [], exit_waits=False) == -10
     assert room_for_quotes(D(10), [], exit_waits=True) == 0
+
+
+def test_a_fill_before_its_order_update_raises_the_filled_count_never_past_the_order() -> None:
+    """An amend names the order's new total (filled + resting): sized on a filled count
+    older than the fills received, it would leave less resting than the quote wants."""
+    order = Order(
+        client_order_id=ClientOrderId("q"),
+        market_id=M,
+        side=OrderSide.YES,
+        price=Decimal("0.47"),
+        quantity=Decimal(10),
+        status=OrderStatus.PARTIALLY_FILLED,
+        filled_quantity=Decimal("1.37"),
+    )
+    later = caught_up(order, Decimal("3.87"))
+    assert (later.filled_quantity, later.remaining) == (Decimal("3.87"), Decimal("6.13"))
+    assert caught_up(order, Decimal("1.00")) is order  # its update already says more
+    assert caught_up(order, Decimal(12)).filled_quantity == 10
+    opened = caught_up(attrs.evolve(order, status=OrderStatus.OPEN), Decimal(2))
+    assert opened.status is OrderStatus.PARTIALLY_FILLED

@@ -50,6 +50,7 @@ WS_SCHEMAS = {
     "market_lifecycle_v2": "marketLifecycleV2Payload",
     "user_order": "userOrderPayload",
     "market_position": "marketPositionPayload",
+    "order_group_updates": "orderGroupUpdatesPayload",
 }
 
 

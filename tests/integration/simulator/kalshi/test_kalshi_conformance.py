@@ -36,6 +36,8 @@ DECLARED = {
     ("GET", "/events", 400),
     ("GET", "/events/{event_ticker}", 200),
     ("GET", "/events/{event_ticker}", 404),
+    ("GET", "/incentive_programs", 200),
+    ("GET", "/incentive_programs", 400),
     ("POST", "/portfolio/events/orders", 201),
     ("POST", "/portfolio/events/orders", 400),
     ("POST", "/portfolio/events/orders", 401),
@@ -70,6 +72,22 @@ DECLARED = {
     ("GET", "/portfolio/balance", 401),
     ("GET", "/portfolio/settlements", 200),
     ("GET", "/portfolio/settlements", 401),
+    ("GET", "/portfolio/order_groups", 200),
+    ("GET", "/portfolio/order_groups", 400),
+    ("GET", "/portfolio/order_groups", 401),
+    ("POST", "/portfolio/order_groups/create", 201),
+    ("POST", "/portfolio/order_groups/create", 400),
+    ("GET", "/portfolio/order_groups/{order_group_id}", 200),
+    ("GET", "/portfolio/order_groups/{order_group_id}", 404),
+    ("DELETE", "/portfolio/order_groups/{order_group_id}", 200),
+    ("DELETE", "/portfolio/order_groups/{order_group_id}", 404),
+    ("PUT", "/portfolio/order_groups/{order_group_id}/reset", 200),
+    ("PUT", "/portfolio/order_groups/{order_group_id}/reset", 404),
+    ("PUT", "/portfolio/order_groups/{order_group_id}/trigger", 200),
+    ("PUT", "/portfolio/order_groups/{order_group_id}/trigger", 404),
+    ("PUT", "/portfolio/order_groups/{order_group_id}/limit", 200),
+    ("PUT", "/portfolio/order_groups/{order_group_id}/limit", 400),
+    ("PUT", "/portfolio/order_groups/{order_group_id}/limit", 404),
 }
 # answers the spec does not list for the operation: checked against ErrorResponse
 UNDECLARED = {
@@ -107,6 +125,9 @@ async def _exercise(c: httpx.AsyncClient, anonymous: httpx.AsyncClient, sim: Sim
     await c.get("/events", params={"status": "bogus"})
     await c.get("/events/KXFEDDECISION-26DEC")
     await c.get("/events/NOPE")
+    await anonymous.get("/incentive_programs", params={"status": "active", "limit": 1})
+    await anonymous.get("/incentive_programs", params={"type": "liquidity"})
+    await anonymous.get("/incentive_programs", params={"status": "bogus"})
     # writes: happy paths
     resting = (
         await c.post("/portfolio/events/orders", json=order_body(FED, client_order_id="r"))
@@ -164,6 +185,7 @@ async def _exercise(c: httpx.AsyncClient, anonymous: httpx.AsyncClient, sim: Sim
     await c.get("/portfolio/positions", params={"settlement_status": "bogus"})
     await c.get("/portfolio/balance")
     await anonymous.get("/portfolio/balance")
+    await _order_groups(c, anonymous, sim)
     # faults
     faults.fail_next(Venue.KALSHI, "POST /portfolio/events/orders", status=429)
     await c.post("/portfolio/events/orders", json=order_body(FED))
@@ -194,6 +216,45 @@ async def _exercise(c: httpx.AsyncClient, anonymous: httpx.AsyncClient, sim: Sim
     await c.get("/portfolio/settlements", params={"limit": 10})
     await c.get("/portfolio/settlements", params={"ticker": BTC, "min_ts": 1})
     await anonymous.get("/portfolio/settlements")
+
+
+async def _order_groups(c: httpx.AsyncClient, anonymous: httpx.AsyncClient, sim: Simulator) -> None:
+    """Order groups, an order placed into one and its expiration renewed, the group
+    tripped (an order into it refused), reset, its limit changed, deleted; a trading
+    pause refusing a placement."""
+    from predmm.domain import Venue
+
+    group = (await c.post("/portfolio/order_groups/create", json={"contracts_limit": 5})).json()
+    gid = group["order_group_id"]
+    await c.post("/portfolio/order_groups/create", json={"contracts_limit_fp": "2.50"})
+    await c.get("/portfolio/order_groups")
+    await c.get("/portfolio/order_groups", params={"subaccount": 99})
+    await anonymous.get("/portfolio/order_groups")
+    body = {**order_body(FED, price="0.1500", count="2"), "order_group_id": gid}
+    expires = int(sim.clock.timestamp()) + 60
+    placed = await c.post("/portfolio/events/orders", json={**body, "expiration_time": expires})
+    oid = placed.json()["order_id"]
+    renew = {"ticker": FED, "side": "bid", "price": "0.1500", "count": "2"}
+    await c.post(
+        f"/portfolio/events/orders/{oid}/amend", json={**renew, "expiration_time": expires + 30}
+    )
+    await c.post(f"/portfolio/events/orders/{oid}/amend", json={**renew, "expiration_time": 1})
+    await c.get(f"/portfolio/order_groups/{gid}")
+    await c.get(f"/portfolio/order_groups/{UNKNOWN}")
+    await c.put(f"/portfolio/order_groups/{gid}/trigger")
+    await c.put(f"/portfolio/order_groups/{UNKNOWN}/trigger")
+    await c.post("/portfolio/events/orders", json=body)  # 409: the group is triggered
+    await c.post("/portfolio/events/orders", json={**body, "order_group_id": UNKNOWN})
+    await c.put(f"/portfolio/order_groups/{gid}/reset")
+    await c.put(f"/portfolio/order_groups/{UNKNOWN}/reset")
+    await c.put(f"/portfolio/order_groups/{gid}/limit", json={"contracts_limit": 10})
+    await c.put(f"/portfolio/order_groups/{gid}/limit", json={"contracts_limit": 0})
+    await c.put(f"/portfolio/order_groups/{UNKNOWN}/limit", json={"contracts_limit": 10})
+    await c.delete(f"/portfolio/order_groups/{gid}")
+    await c.delete(f"/portfolio/order_groups/{gid}")
+    sim.exchange.pause_trading(Venue.KALSHI)
+    await c.post("/portfolio/events/orders", json=order_body(FED, price="0.1000"))
+    sim.exchange.resume_trading(Venue.KALSHI)
 
 
 async def _settle_held(c: httpx.AsyncClient, sim: Simulator) -> None:

@@ -285,3 +285,36 @@ async def test_switches_for_unconfirmed_behaviour(
         assert (await c.post("/portfolio/events/orders", json=body)).status_code == 409
         assert (await c.delete(f"/portfolio/events/orders/{oid}")).status_code == 404
     assert sim.exchange.orders(sim.maker.kalshi_account) == []
+
+
+async def test_fractional_contracts_trade_only_where_the_market_says_so(
+    client: httpx.AsyncClient, other_client: httpx.AsyncClient
+) -> None:
+    """``KXCPI-26NOV-T0.3`` trades fractional contracts (``fractional_trading_enabled``):
+    a count of 2.37 rests, fills 1.25 and leaves 1.12, all as ``*_fp`` strings; a
+    whole-contract market refuses 2.37 with 400 and takes 2."""
+    cpi = "KXCPI-26NOV-T0.3"
+    flags = {
+        m["ticker"]: m["fractional_trading_enabled"]
+        for m in (await client.get("/markets", params={"limit": 100})).json()["markets"]
+    }
+    assert flags[cpi] is True
+    assert flags[FED] is False
+    assert sum(flags.values()) == 1
+    resting = await _place(client, ticker=cpi, price="0.3000", count="2.37")
+    assert resting["remaining_count"] == "2.37"
+    await _place(
+        other_client, ticker=cpi, side="ask", price="0.3000", count="1.25",
+        tif="immediate_or_cancel",
+    )  # fmt: skip
+    order = (await client.get(f"/portfolio/orders/{resting['order_id']}")).json()["order"]
+    assert (order["fill_count_fp"], order["remaining_count_fp"]) == ("1.25", "1.12")
+    [fill] = (await client.get("/portfolio/fills", params={"ticker": cpi})).json()["fills"]
+    assert fill["count_fp"] == "1.25"
+    positions = (await client.get("/portfolio/positions", params={"ticker": cpi})).json()
+    assert positions["market_positions"][0]["position_fp"] == "1.25"
+    refused = await client.post("/portfolio/events/orders", json=order_body(count="2.37"))
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "invalid_order"
+    assert "count step 1" in refused.json()["error"]["details"]
+    await _place(client, count="2")

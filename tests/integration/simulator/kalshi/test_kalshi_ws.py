@@ -374,3 +374,80 @@ async def test_default_app_served_by_running_simulator(ws_conformance: Any) -> N
             )
             snapshot = await feed.until("orderbook_snapshot")
             assert snapshot["msg"]["yes_dollars_fp"] == [["0.4000", "2.00"]]
+
+
+async def test_an_order_group_trips_on_a_fill_burst_and_says_so(
+    served: tuple[Starlette, str], sim: Simulator, other: Trader, ws_conformance: Any
+) -> None:
+    """A group of 5 contracts: 6 filled within 15 s trip it; its other order is cancelled
+    at once, ``order_group_updates`` says ``triggered``, a new order into it gets 409
+    until the reset."""
+    app, url = served
+    async with (
+        kalshi_client(app, sim.maker) as maker,
+        kalshi_client(app, other) as taker,
+        open_websocket_url(url, extra_headers=_headers(sim.maker)) as ws,
+    ):
+        feed = Feed(ws, ws_conformance)
+        channels = ["order_group_updates", "user_orders"]
+        await feed.send({"id": 1, "cmd": "subscribe", "params": {"channels": channels}})
+        for channel in channels:
+            assert (await feed.until("subscribed", channel=channel))["id"] == 1
+        created = await maker.post("/portfolio/order_groups/create", json={"contracts_limit": 5})
+        gid = created.json()["order_group_id"]
+        made = await feed.until("order_group_updates")
+        assert (made["msg"]["event_type"], made["msg"]["contracts_limit_fp"]) == ("created", "5.00")
+        bid = await _place(maker, price="0.4000", count="6", order_group_id=gid)
+        low = await _place(maker, price="0.3000", count="2", order_group_id=gid)
+        await _place(taker, side="ask", price="0.4000", count="6", tif="immediate_or_cancel")
+        tripped = await feed.until("order_group_updates", event_type="triggered")
+        assert tripped["msg"]["order_group_id"] == gid
+        assert "contracts_limit_fp" not in tripped["msg"]
+        gone = await maker.get(f"/portfolio/orders/{low['order_id']}")
+        assert gone.json()["order"]["status"] == "canceled"
+        assert gone.json()["order"]["order_group_id"] == gid
+        filled = await maker.get(f"/portfolio/orders/{bid['order_id']}")
+        assert filled.json()["order"]["status"] == "executed"
+        body = order_body(FED, price="0.3000", count="1", order_group_id=gid)
+        refused = await maker.post("/portfolio/events/orders", json=body)
+        assert refused.status_code == 409
+        assert refused.json()["error"]["code"] == "order_group_triggered"
+        group = (await maker.get(f"/portfolio/order_groups/{gid}")).json()
+        assert group["orders"] == []
+        assert (await maker.put(f"/portfolio/order_groups/{gid}/reset")).status_code == 200
+        await feed.until("order_group_updates", event_type="reset")
+        again = await maker.post("/portfolio/events/orders", json=body)
+        assert again.status_code == 201
+        group = (await maker.get(f"/portfolio/order_groups/{gid}")).json()
+        assert group["orders"] == [again.json()["order_id"]]
+        for sid in {m["sid"] for m in feed.seen if m["type"] == "order_group_updates"}:
+            seqs = _seqs(feed, sid)
+            assert seqs == list(range(1, len(seqs) + 1))
+
+
+async def test_a_trading_pause_cancels_the_cancel_on_pause_orders(
+    served: tuple[Starlette, str], sim: Simulator
+) -> None:
+    """Kalshi's maintenance: ``trading_active`` false, a placement answered 409
+    ``trading_is_paused``, the orders placed with ``cancel_order_on_pause`` cancelled,
+    the others resting and still cancellable."""
+    app, _ = served
+    async with kalshi_client(app, sim.maker) as maker:
+        flagged = await _place(maker, price="0.4000", count="2", cancel_order_on_pause=True)
+        plain = await _place(maker, price="0.3900", count="2")
+        now = sim.clock.timestamp()
+        sim.faults.schedule_trading_pause(Venue.KALSHI, now + 1, 60)
+        sim.advance(2)
+        status = (await maker.get("/exchange/status")).json()
+        assert status["trading_active"] is False
+        refused = await maker.post("/portfolio/events/orders", json=order_body(FED))
+        assert (refused.status_code, refused.json()["error"]["code"]) == (409, "trading_is_paused")
+        orders = {o["order_id"]: o for o in (await maker.get("/portfolio/orders")).json()["orders"]}
+        assert orders[flagged["order_id"]]["status"] == "canceled"
+        assert orders[flagged["order_id"]]["cancel_order_on_pause"] is True
+        assert orders[plain["order_id"]]["status"] == "resting"
+        cancelled = await maker.delete(f"/portfolio/events/orders/{plain['order_id']}")
+        assert cancelled.status_code == 200
+        sim.advance(60)
+        assert (await maker.get("/exchange/status")).json()["trading_active"] is True
+        await _place(maker, price="0.3800", count="1")
