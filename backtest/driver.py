@@ -47,6 +47,7 @@ from predmm.simulator import Simulator
 from predmm.simulator.exchange import AccountId
 from predmm.simulator.exchange.events import ExchangeEvent, MarketSettled, OrderFilled
 from predmm.simulator.exchange.model import FillRecord, MarketState, PlaceOutcome
+from predmm.simulator.flow import FlowConfig
 from predmm.simulator.universe import default_universe
 from predmm.strategies.inventory import InventoryTracker
 from predmm.strategies.mm_metrics import MarketMakingStats, combine
@@ -77,6 +78,7 @@ class BacktestConfig:
     start: datetime = DEFAULT_START
     time_scale: float = 1.0  # events resolve 8-24 h x time_scale after the start
     record_orders: bool = False  # keep every order sent (tests)
+    flow: FlowConfig | None = None  # the simulator's traders (None: the calibrated flow)
     arbitrage: ArbitrageConfig | None = None  # the arbitrageur beside the market maker
 
 
@@ -141,6 +143,7 @@ class Backtest:
             flow=True,
             universe=universe,
             maker_cash=self.cfg.maker_cash,
+            flow_config=self.cfg.flow,
             start=self.cfg.start,
         )
         self.ex = self.sim.exchange

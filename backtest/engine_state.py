@@ -60,7 +60,7 @@ class Mkt:
 
     def set_book(self, ladders: Ladders, *, delta: bool) -> None:
         if delta and self.has_book:
-            ladders = _merged(self.book, ladders)
+            ladders = merge_delta(self.book, ladders)
         self.book, self.has_book = ladders, True
         self.version += 1
 
@@ -127,7 +127,7 @@ class Mkt:
         yp, ys, np_, ns = self.book
         dollars = sum(p * s for p, s in zip(yp, ys, strict=False))
         dollars += sum(p * s for p, s in zip(np_, ns, strict=False))
-        return Decimal(int(dollars))
+        return Decimal(int(dollars)) + self.info.listed_liquidity
 
     def view(self, ts: int) -> Market:
         return self.snapshot(ts)
@@ -242,7 +242,7 @@ def _level(price: float, size: float) -> Level:
     return out
 
 
-def _merged(book: Ladders, delta: Ladders) -> Ladders:
+def merge_delta(book: Ladders, delta: Ladders) -> Ladders:
     """``book`` with the changed levels of ``delta`` (size 0: the level is gone)."""
     out: list[list[float]] = []
     for side in (0, 2):

@@ -86,6 +86,7 @@ class MarketInfo:
     min_order_size: Decimal = Decimal(1)
     fees: FeeSpec = attrs.field(factory=FeeSpec.free)
     liquidity: Decimal | None = None  # None: from the book (dollars resting on it)
+    listed_liquidity: Decimal = Decimal(0)  # from before the data, added to the book's
     liquidity_from_trades: bool = False  # no resting sizes: the dollars traded so far
     settle_note: str = ""  # how the outcome is known ("recorded", "inferred: ...")
     rewards: Rewards | None = None  # what the venue pays makers (``backtest.rewards``)

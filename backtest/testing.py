@@ -10,7 +10,7 @@ import attrs
 
 from predmm.backtest import events as ev
 from predmm.backtest.decision import Command, MarketDecider, MarketInput
-from predmm.domain.enums import Venue
+from predmm.domain.enums import MarketStatus, Venue
 from predmm.domain.ids import MarketId
 from predmm.domain.market import Market
 from predmm.simulator.exchange.fees import FeeSpec
@@ -55,6 +55,15 @@ class ListSource:
         self, t: int, price: float, size: float, taker: int = 0, market: int = 0
     ) -> ListSource:
         self.batch.add(T0 + t, ev.TRADE, market, price=price, size=size, aux=taker)
+        return self
+
+    def delta(self, t: int, ladders: ev.Ladders, market: int = 0) -> ListSource:
+        """Changed levels only (size 0: the level is gone)."""
+        self.batch.add(T0 + t, ev.DELTA, market, ladders=ladders)
+        return self
+
+    def status(self, t: int, status: MarketStatus, market: int = 0) -> ListSource:
+        self.batch.add(T0 + t, ev.STATUS, market, aux=ev.STATUSES.index(status))
         return self
 
     def settle(self, t: int, yes_paid: float, market: int = 0) -> ListSource:

@@ -1,14 +1,18 @@
 """One seeded simulated day per strategy: the presets, the defaults, a naive baseline, and
 the defaults with the arbitrageur beside them (``arbitrage+mm``).
 
-    python bench/day.py [--quick] [--seed N] [--jobs 2]
+    python bench/day.py [--quick] [--seed N] [--jobs 2] [--flow calibrated|easy]
 
 Each strategy trades the same seeded day of the simulator (``backtest``: the matching
 core and its flow, no threads, time moved 1 s at a time; each market is looked at on
 every book update, as the daemon's MarketActor is) with the maker's Kalshi and
-Polymarket accounts ($10,000 each). The full day runs until every event of the default
-universe has resolved (24 h); ``--quick`` runs its first 2 hours and marks what is held
-at the book mid.
+Polymarket accounts ($10,000 each). The maker's orders rest in the simulated books and
+fill there, in price-time priority, against the flow's takers. The flow is the
+calibrated one (``simulator.flow``: informed traders, providers who learn, noise that
+leans the way the price goes; ``bench/calibration.py`` holds it against the real
+venues); ``--flow easy`` runs the flow before that calibration. The full day runs until
+every event of the default universe has resolved (24 h); ``--quick`` runs its first 2
+hours and marks what is held at the book mid.
 
 * PnL: cash + positions marked at the book mid (settled markets paid out), in dollars;
 * Sharpe: per-day, of the PnL path sampled every minute: mean / stdev of the one-minute
@@ -57,6 +61,7 @@ from predmm.backtest import (
 )
 from predmm.config import PRESET_NAMES, MarketMakingConfig, load_preset
 from predmm.config.arbitrage import ArbitrageConfig
+from predmm.simulator.flow import PROFILES, FlowConfig
 from predmm.simulator.universe import default_universe
 
 ARBITRAGE_MM = "arbitrage+mm"
@@ -72,17 +77,19 @@ def policy_for(name: str) -> Policy:
     return StrategyPolicy(name=name, config=config)
 
 
-def config_for(name: str, seed: int, duration_s: float) -> BacktestConfig:
-    config = BacktestConfig(seed=seed, duration_s=duration_s)
+def config_for(name: str, seed: int, duration_s: float, flow: str) -> BacktestConfig:
+    config = BacktestConfig(seed=seed, duration_s=duration_s, flow=FlowConfig.named(flow))
     if name != ARBITRAGE_MM:
         return config
     fees = default_universe(config.start).taker_fees()  # the venues' rates of the day
     return attrs.evolve(config, arbitrage=ArbitrageConfig(fees=fees))
 
 
-def run_one(name: str, seed: int, duration_s: float) -> tuple[BacktestResult, float]:
+def run_one(
+    name: str, seed: int, duration_s: float, flow: str = "calibrated"
+) -> tuple[BacktestResult, float]:
     start = time.perf_counter()
-    result = run_backtest(policy_for(name), config_for(name, seed, duration_s))
+    result = run_backtest(policy_for(name), config_for(name, seed, duration_s, flow))
     return result, time.perf_counter() - start
 
 
@@ -106,15 +113,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--quick", action="store_true", help="the first 2 hours only")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--jobs", type=int, default=2, help="worker processes")
+    parser.add_argument("--flow", choices=PROFILES, default="calibrated", help="the traders")
     args = parser.parse_args(argv)
     duration = QUICK_S if args.quick else FULL_S
     began = time.perf_counter()
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        futures = [pool.submit(run_one, name, args.seed, duration) for name in STRATEGIES]
+        futures = [
+            pool.submit(run_one, name, args.seed, duration, args.flow) for name in STRATEGIES
+        ]
         results = [f.result() for f in futures]
     wall = time.perf_counter() - began
     print(
-        f"simulated day: seed {args.seed}, {duration / 3600:.2f} h of simulated time, "
+        f"simulated day: seed {args.seed}, {args.flow} flow, "
+        f"{duration / 3600:.2f} h of simulated time, "
         f"1 s steps, {len(STRATEGIES)} strategies on {args.jobs} processes, "
         f"{wall:.1f} s wall"
     )

@@ -1,11 +1,13 @@
 """What a simulated universe is: its markets as the venues list them (``MarketSpec``,
 built by ``kalshi_spec`` and ``polymarket_spec``) and its real-world events
 (``EventPlan``: mutually exclusive outcomes, each listed by one market or several linked
-ones), which the flow prices and resolves."""
+ones), which the flow prices and resolves, and how busy, informed, wide and deep each
+market's simulated traders are (``MarketFlow``)."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -69,9 +71,28 @@ class OutcomeLink:
 
 
 @attrs.frozen(kw_only=True)
+class MarketFlow:
+    """How one market's simulated traders differ from the flow's defaults (read by the
+    calibrated profile of ``simulator.flow``): each a multiplier of the flow's setting."""
+
+    activity: float = 1.0  # the noise takers' arrival rate
+    toxicity: float = 1.0  # the informed traders' arrival rate
+    width: float = 1.0  # the liquidity providers' quoted spread
+    depth: float = 1.0  # the liquidity providers' size at the best level
+
+
+_DEFAULT_FLOW = MarketFlow()
+
+
+@attrs.frozen(kw_only=True)
 class Universe:
     specs: tuple[MarketSpec, ...]
     events: tuple[EventPlan, ...]
+    flow: Mapping[MarketId, MarketFlow] = attrs.field(factory=dict, hash=False)
+
+    def flow_of(self, market_id: MarketId) -> MarketFlow:
+        """The market's flow parameters (the defaults for a market not listed)."""
+        return self.flow.get(market_id, _DEFAULT_FLOW)
 
     def links(self) -> tuple[OutcomeLink, ...]:
         """The outcomes listed on more than one venue, with their markets."""

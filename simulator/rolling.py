@@ -3,7 +3,8 @@
 the last one resolved, so that markets list and resolve every few hours for as long as the
 run lasts. Listing ``n`` of an event has its own tickers, slugs and event id (``R<n>``);
 the first is the default universe's. The ``Simulator`` lists each market at its open
-time; the flow trades it from then on and resolves its event as the plan says.
+time; the flow trades it from then on (with its template's per-market flow,
+``universe.MARKET_FLOW``) and resolves its event as the plan says.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from predmm.simulator.plans import EventPlan, Universe
-from predmm.simulator.universe import TEMPLATES, Built, Listing
+from predmm.simulator.universe import TEMPLATES, Built, Listing, market_flow
 
 
 def rolling_universe(
@@ -35,9 +36,11 @@ def rolling_universe(
             built.append((listed, rank, template.build(listing)))
             listed, n = listing.close(template.hours) + gap, n + 1
     built.sort(key=lambda item: (item[0], item[1]))
+    specs = [spec for _, _, (_, specs) in built for spec in specs]
     return Universe(
-        specs=tuple(spec for _, _, (_, specs) in built for spec in specs),
+        specs=tuple(specs),
         events=tuple(plan for _, _, (plan, _) in built),
+        flow=market_flow(specs),  # a relisted market trades as its first listing
     )
 
 

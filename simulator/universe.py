@@ -7,6 +7,7 @@ neg-risk event of three (exhaustive: exactly one resolves YES)."""
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -14,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from predmm.domain import EventId, TickSpec
+from predmm.domain import EventId, MarketId, TickSpec
 from predmm.simulator.exchange.model import (
     KalshiIncentive,
     LiquidityRewards,
@@ -23,6 +24,7 @@ from predmm.simulator.exchange.model import (
 )
 from predmm.simulator.plans import (
     EventPlan,
+    MarketFlow,
     OutcomeLink,
     OutcomePlan,
     Universe,
@@ -32,9 +34,11 @@ from predmm.simulator.plans import (
 )
 
 __all__ = [
+    "MARKET_FLOW",
     "TEMPLATES",
     "EventPlan",
     "Listing",
+    "MarketFlow",
     "OutcomeLink",
     "OutcomePlan",
     "Template",
@@ -42,6 +46,7 @@ __all__ = [
     "default_universe",
     "kalshi_spec",
     "listed_history",
+    "market_flow",
     "polymarket_spec",
 ]
 
@@ -219,6 +224,10 @@ def _liquid(key: str, rank: int) -> MarketHistory:
     return attrs.evolve(listed_history(key), liquidity=Decimal(47000 - 1000 * rank))
 
 
+_RELISTED_CODE = re.compile(r"R[0-9]+$")  # a later listing's ticker: its code's suffix
+_RELISTED_SLUG = re.compile(r"-r[0-9]+$")  # a later listing's slug: its suffix
+
+
 @attrs.frozen(kw_only=True)
 class Listing:
     """One listing of an event template: its markets open at ``listed`` and the event
@@ -248,6 +257,20 @@ class Listing:
     def slug(self, slug: str) -> str:
         return f"{slug}-r{self.n}" if self.n else slug
 
+    @staticmethod
+    def first_ticker(ticker: str) -> str:
+        """The ticker of listing 0 that ``ticker`` (of any listing) renames."""
+        parts = ticker.split("-")
+        if len(parts) < 2:
+            return ticker
+        series, code, *rest = parts
+        return "-".join((series, _RELISTED_CODE.sub("", code), *rest))
+
+    @staticmethod
+    def first_slug(slug: str) -> str:
+        """The slug of listing 0 that ``slug`` (of any listing) renames."""
+        return _RELISTED_SLUG.sub("", slug)
+
     def event(self, event_id: EventId | str) -> EventId:
         name = str(event_id)
         return EventId(f"{name}-R{self.n}" if self.n else name)
@@ -275,9 +298,11 @@ def default_universe(
     the markets look established; the exclusive events' markets are then the most liquid."""
     listing = Listing(origin=start, listed=start, time_scale=time_scale, history=history)
     built = [template.build(listing) for template in TEMPLATES]
+    specs = [spec for _, specs in built for spec in specs]
     return Universe(
-        specs=tuple(spec for _, specs in built for spec in specs),
+        specs=tuple(specs),
         events=tuple(plan for plan, _ in built),
+        flow=market_flow(specs),
     )
 
 
@@ -404,6 +429,49 @@ def _match(listing: Listing) -> Built:
         exhaustive=True,
     )
     return plan, specs
+
+
+# Per-market flow, by Kalshi ticker or Polymarket slug (a market not listed gets the
+# defaults): crypto and macro markets are busy, deep and the most informed (Becker 2026:
+# the makers' edge is smallest in finance); a game in play is busy and informed; niche
+# questions (a poll, the weather, a season-long future) are thinner, wider and less
+# informed, where makers earn most.
+_CRYPTO = MarketFlow(activity=1.5, toxicity=2.0, depth=1.5)
+_MACRO = MarketFlow(activity=1.5, toxicity=1.5, width=0.75, depth=2.0)
+_GAME = MarketFlow(activity=1.5, toxicity=1.5)
+_NICHE = MarketFlow(activity=0.6, toxicity=0.5, width=1.5, depth=0.7)
+MARKET_FLOW: dict[str, MarketFlow] = {
+    **{ticker: _MACRO for _, _, ticker, _, _ in FED_OUTCOMES},
+    "fed-cut-december-2026": _MACRO,
+    "us-gdp-growth-above-2-q4-2026": _MACRO,
+    "KXBTCMAX-26NOV30-T100000": _CRYPTO,
+    "bitcoin-above-100k-nov-30-2026": _CRYPTO,
+    "KXNYCAPPROVAL-26DEC-T50": _NICHE,
+    "nyc-mayor-approval-above-50-december": _NICHE,
+    "KXNBAGAME-26NOV02LALBOS-LAL": _GAME,
+    **{slug: _GAME for _, _, slug, _ in MATCH_OUTCOMES},
+    "KXCPI-26NOV-T0.3": _MACRO,
+    "KXHIGHNY-26NOV03-T60": MarketFlow(activity=0.7, toxicity=0.7, width=1.25),
+    "ethereum-5000-by-december-31-2026": _CRYPTO,
+    "english-club-wins-champions-league-2027": MarketFlow(activity=0.8, toxicity=0.7, width=1.25),
+}
+
+
+def market_flow(specs: list[MarketSpec]) -> dict[MarketId, MarketFlow]:
+    """``MARKET_FLOW`` for the markets of ``specs``, a later listing of a template's
+    market (``R<n>``) as its first."""
+    out: dict[MarketId, MarketFlow] = {}
+    for spec in specs:
+        poly = spec.polymarket
+        key = (
+            Listing.first_slug(poly.slug)
+            if poly is not None
+            else Listing.first_ticker(spec.market_id.symbol)
+        )
+        flow = MARKET_FLOW.get(key)
+        if flow is not None:
+            out[spec.market_id] = flow
+    return out
 
 
 # every event of the default universe, in its order: the Fed's, the questions, the match

@@ -17,6 +17,7 @@ from predmm.backtest.rewards import rewards_of
 from predmm.domain.enums import OrderSide
 from predmm.simulator import Simulator
 from predmm.simulator.exchange import events as xev
+from predmm.simulator.flow import FlowConfig
 from predmm.simulator.universe import default_universe
 
 
@@ -31,6 +32,7 @@ class SimDay:
     notes: list[str] = attrs.field(init=False, factory=list)
     fills_from_books: bool = True
     name: str = "sim"
+    flow: FlowConfig | None = None  # None: the default (calibrated) flow
 
     def __attrs_post_init__(self) -> None:
         self.universe = default_universe(self.start, history=True)
@@ -50,6 +52,7 @@ class SimDay:
                     min_order_size=s.min_order_size,
                     fees=s.fees,
                     settle_note="recorded",
+                    listed_liquidity=s.history.liquidity,  # as the exchange reports it
                     rewards=rewards_of(s),
                 )
             )
@@ -59,7 +62,7 @@ class SimDay:
         )
 
     def batches(self) -> Iterator[ev.EventBatch]:
-        sim = Simulator(seed=self.seed, flow=True, universe=self.universe)
+        sim = Simulator(seed=self.seed, flow=True, universe=self.universe, flow_config=self.flow)
         ex = sim.exchange
         seen: list[xev.ExchangeEvent] = []
         ex.subscribe(

@@ -35,6 +35,8 @@ from predmm.simulator.testing import RunningSimulator, running_simulator
 from predmm.supervisors.engine import TradingEngine
 
 Sim = tuple[RunningSimulator, trio.lowlevel.TrioToken]
+QUOTING_TIMEOUT_S = 60.0
+STOP_TIMEOUT_S = 120.0  # from Ctrl-C to the end of the run, under load
 
 
 @contextlib.contextmanager
@@ -82,9 +84,44 @@ def engine_on(sim: Sim, journal: Path) -> TradingEngine:
 
 
 async def until_quoting(sim: Sim, engine: TradingEngine) -> None:
-    async with asyncio.timeout(60):
-        while not engine.started.is_set() or resting(sim) == 0:
-            await asyncio.sleep(0.05)
+    """Until the engine has started and one of its orders rests on a venue. Whatever
+    else ends the wait (its timeout, a cancellation, the simulator gone) stops the
+    engine on the way out: the test then fails instead of waiting forever for a run
+    nothing will stop."""
+    try:
+        async with asyncio.timeout(QUOTING_TIMEOUT_S):
+            # read in a worker thread: the loop hosting the engine is never blocked on
+            # the simulator's thread (busy serving the engine itself under load)
+            while not engine.started.is_set() or await asyncio.to_thread(resting, sim) == 0:
+                await asyncio.sleep(0.05)
+    except BaseException:
+        engine.request_stop("the test's wait for quoting ended")
+        raise
+
+
+async def run_with_ctrl_c_once_quoting(
+    sim: Sim, engine: TradingEngine, seen: dict[str, Any]
+) -> None:
+    """``await engine.run()`` with a helper that presses Ctrl-C once the engine quotes
+    (``seen["handler"]``: the SIGINT handler then). The helper stops the engine itself
+    when it cannot press Ctrl-C or the Ctrl-C does not stop the run; its failure is
+    raised here once the run has ended."""
+
+    async def ctrl_c_once_quoting() -> None:
+        await until_quoting(sim, engine)
+        seen["handler"] = signal.getsignal(signal.SIGINT)
+        signal.raise_signal(signal.SIGINT)  # what Ctrl-C does
+        await asyncio.sleep(STOP_TIMEOUT_S)  # cancelled once the run has ended
+        engine.request_stop("the test's Ctrl-C did not stop the engine")
+        raise AssertionError(f"Ctrl-C did not stop the engine within {STOP_TIMEOUT_S} s")
+
+    helper = asyncio.create_task(ctrl_c_once_quoting())
+    try:
+        await engine.run()
+    finally:
+        helper.cancel()
+    if helper.done() and not helper.cancelled() and (failed := helper.exception()) is not None:
+        raise failed
 
 
 def stopped_cleanly(journal: Path) -> bool:
@@ -100,17 +137,7 @@ def test_asyncio_run_then_ctrl_c_stops_the_engine_gracefully(tmp_path: Path) -> 
 
     async def main() -> None:
         engine = seen["engine"] = engine_on(sim, journal)
-
-        async def ctrl_c_once_quoting() -> None:
-            await until_quoting(sim, engine)
-            seen["handler"] = signal.getsignal(signal.SIGINT)
-            signal.raise_signal(signal.SIGINT)  # what Ctrl-C does
-
-        helper = asyncio.create_task(ctrl_c_once_quoting())
-        try:
-            await engine.run()
-        finally:
-            helper.cancel()
+        await run_with_ctrl_c_once_quoting(sim, engine, seen)
 
     with simulator_in_thread(seed=7) as sim:
         with pytest.raises(KeyboardInterrupt):
@@ -132,17 +159,7 @@ def test_a_loop_run_until_complete_then_ctrl_c_stops_the_engine_gracefully(
     loop = asyncio.new_event_loop()
 
     async def main() -> None:
-        engine = engine_on(sim, journal)
-
-        async def ctrl_c_once_quoting() -> None:
-            await until_quoting(sim, engine)
-            signal.raise_signal(signal.SIGINT)
-
-        helper = asyncio.create_task(ctrl_c_once_quoting())
-        try:
-            await engine.run()
-        finally:
-            helper.cancel()
+        await run_with_ctrl_c_once_quoting(sim, engine_on(sim, journal), {})
 
     with simulator_in_thread(seed=9) as sim:
         try:

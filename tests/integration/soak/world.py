@@ -63,9 +63,11 @@ class SoakPlan:
 def flow_config(plan: SoakPlan) -> FlowConfig:
     """The seeded traders, at the world's pace: per wall second about three noise trades
     per market, the liquidity providers' quotes refreshed about eight times, and news
-    rarer and smaller than on a normal day (the daemon reacts in wall time)."""
+    rarer and smaller than on a normal day (the daemon reacts in wall time). The easy
+    profile: its traders' rates are all set here at the world's pace (the calibrated
+    profile's informed takers and learning providers are paced in world time)."""
     per_wall_s = plan.time_scale
-    return FlowConfig(
+    return FlowConfig.easy(
         step_s=60.0,
         volatility_per_h=0.1,
         jumps_per_h=0.05,

@@ -16,7 +16,7 @@ from predmm.simulator import Simulator
 from predmm.simulator.exchange.clock import DEFAULT_START
 from predmm.simulator.exchange.model import OrderRecord
 from predmm.simulator.flow import FlowConfig
-from predmm.simulator.plans import Universe
+from predmm.simulator.plans import MarketFlow, Universe
 from predmm.simulator.rolling import resolutions, rolling_universe
 from predmm.simulator.server import run_clock
 from predmm.simulator.universe import TEMPLATES, Listing, default_universe
@@ -87,3 +87,21 @@ async def test_a_served_world_advances_by_its_time_scale(
     with trio.move_on_after(10.1):  # 40 steps of 0.25 s
         await run_clock(sim, step_s=0.25)
     assert sim.now() - START == timedelta(seconds=10 * scale)
+
+
+def test_a_market_listed_again_trades_with_its_first_listings_flow() -> None:
+    """``MARKET_FLOW`` (how busy, informed, wide and deep each market is) holds for every
+    listing of a template's markets, not only the first: a relisted crypto market stays
+    busy and informed, a relisted poll thin and wide."""
+    universe = rolling_universe(START, days=3)
+    first = default_universe(START)
+    assert {first.flow_of(s.market_id) for s in first.specs} != {MarketFlow()}
+    for template in TEMPLATES:
+        _, firsts = template.build(Listing(origin=START, listed=START))
+        for n in (1, 2):
+            _, agains = template.build(Listing(origin=START, listed=START, n=n))
+            for was, again in zip(firsts, agains, strict=True):
+                assert again.market_id != was.market_id
+                assert universe.flow_of(again.market_id) == first.flow_of(was.market_id), (
+                    again.market_id
+                )
