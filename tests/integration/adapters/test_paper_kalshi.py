@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import aclosing
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -60,6 +61,16 @@ async def _next(
     raise AssertionError("the stream ended")
 
 
+async def _sim_past(simulator: Simulator, when: datetime) -> None:
+    """Until the served simulator's clock (0.25 s steps from a start truncated to the
+    second: up to 1.25 s behind the wall) has passed ``when``: a trade made sooner is
+    stamped before our paper order joined its level, and the paper venue counts only the
+    prints made after it joined."""
+    with trio.fail_after(30):
+        while simulator.now() <= when:
+            await trio.sleep(0.02)
+
+
 def _has_bid(price: Decimal) -> Callable[[VenueEvent], bool]:
     return lambda e: isinstance(e, BookUpdated) and e.book.best_bid(YES) == price
 
@@ -91,6 +102,7 @@ async def test_paper_orders_fill_behind_the_real_queue_and_never_reach_the_venue
             market_id=mid, side=YES, quantity=1, price=D("0.45"), post_only=True
         )
         assert crossing.status is OrderStatus.REJECTED
+        await _sim_past(simulator, datetime.now(UTC))
         # someone sells 13 YES: 10 to the queue ahead of us at 0.40, 3 through us at 0.39
         ex.place_order(
             taker.kalshi_account, mid, NO, D("0.61"), D(13), time_in_force=TimeInForce.IOC
