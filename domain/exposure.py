@@ -322,15 +322,11 @@ def refusal(
     state: TradingState,
     net: Decimal,
 ) -> str | None:
-    """Why ``req`` may not rest (None: it may): trading HALTED; an amend of an order whose
-    reservation closed (it filled or ended: its new total, filled plus resting, would be
-    held for an order that can buy nothing more); REDUCING and the order does not reduce
-    what is left to reduce of ``net`` once the resting reducing buys fill; or a limit it
-    would pass."""
+    """Why ``req`` may not rest (None: it may): trading HALTED; REDUCING and the order
+    does not reduce what is left to reduce of ``net`` once the resting reducing buys
+    fill; or a limit it would pass."""
     if state is TradingState.HALTED:
         return "trading is HALTED"
-    if req.replaces and req.client_order_id not in book.reservations:
-        return f"order {req.client_order_id} is closed: nothing to amend"
     terms = req.terms
     if state is TradingState.REDUCING and not reduces(terms, book.reducible(market_id, net)):
         return "trading is REDUCING and the order does not reduce inventory"

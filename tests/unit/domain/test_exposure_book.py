@@ -9,14 +9,8 @@ from decimal import Decimal
 import pytest
 
 from predmm.config.risk import EventLink
-from predmm.domain.enums import Action, OrderSide, TradingState, Venue
-from predmm.domain.exposure import (
-    AmendSettled,
-    ExposureBook,
-    OrderClosed,
-    ReserveRequest,
-    answer,
-)
+from predmm.domain.enums import Action, OrderSide, Venue
+from predmm.domain.exposure import AmendSettled, ExposureBook, OrderClosed, ReserveRequest
 from predmm.domain.ids import ClientOrderId, EventId, FillId, MarketId
 from predmm.domain.orders import Fill
 from predmm.domain.risk import NONE, Limits, Terms
@@ -134,30 +128,3 @@ def test_what_is_left_to_reduce_never_changes_sign(
     for coid, side, quantity in resting:
         book.reserve(K, _buy(coid, side, quantity, "0.40"))
     assert book.reducible(K, net) == left
-
-
-def test_an_amend_of_an_order_whose_reservation_closed_is_refused_and_holds_nothing() -> None:
-    """The order filled and closed (its reservation gone) before the market's amend of it
-    came: the amend names a new total (filled plus resting) that no order can buy, and
-    held as a new reservation it would count against the limits until the end of the day."""
-    book, tracker = _book(), InventoryTracker(market_id=K)
-    book.reserve(K, _buy("o", OrderSide.YES, 4, "0.40"))
-    fill = Fill(
-        fill_id=FillId("f"),
-        market_id=K,
-        side=OrderSide.YES,
-        price=D("0.40"),
-        quantity=D(4),
-        client_order_id=ClientOrderId("o"),
-    )
-    apply_fill(tracker, fill)
-    book.filled(fill)
-    book.recompute(K, tracker)
-    book.closed(_closed("o", filled=4))
-    assert book.reservations == {}
-    before = book.market_exp[K]
-    amend = _buy("o", OrderSide.YES, 6, "0.45", replaces=True)  # 4 filled + 2 more
-    (said,) = answer(book, K, (amend,), state=TradingState.ACTIVE, net=D(4))
-    assert not said.granted
-    assert "o is closed" in said.reason
-    assert (book.reservations, book.market_exp[K]) == ({}, before)
