@@ -115,17 +115,10 @@ def _as_fill(order: Order, quantity: Decimal) -> Fill:
 def caught_up(order: Order, counted: Decimal) -> Order:
     """``order`` as the ``counted`` contracts of fills received for it show it: its fill
     comes before its own update, and an amend sized on the older count (Kalshi's amend
-    names the new total, filled and resting) would leave less resting than wanted. Fills
-    of all of it make it FILLED: done, no longer a quote to keep or amend (an amend of an
-    executed order is refused, and its reservation would hold what no order can buy)."""
+    names the new total, filled and resting) would leave less resting than wanted."""
     if counted <= order.filled_quantity:
         return order
     status = OrderStatus.PARTIALLY_FILLED if order.status is OrderStatus.OPEN else order.status
-    if counted >= order.quantity and order.status in (
-        OrderStatus.OPEN,
-        OrderStatus.PARTIALLY_FILLED,
-    ):
-        status = OrderStatus.FILLED
     return attrs.evolve(order, filled_quantity=min(counted, order.quantity), status=status)
 
 
