@@ -45,7 +45,7 @@ from predmm.strategies.maker import MarketCore
 from predmm.strategies.maker.band import Band, band
 from predmm.strategies.maker.requests import Amendment, Granted
 from predmm.strategies.maker.trace import Tracer
-from predmm.strategies.quoting import select_markets
+from predmm.strategies.venues import select_per_venue
 
 AMENDS = {Venue.KALSHI: True, Venue.POLYMARKET: False, Venue.PAPER: False}
 TICK_S = 1  # the daemon's tick_interval, seconds
@@ -75,8 +75,10 @@ class CoreDecider:
         return CoreMarket(self, info)
 
     def select(self, markets: list[Market]) -> set[MarketId]:
+        """As the daemon's scan: ``max_markets`` and the filters on each venue."""
         self.scans += 1
-        return {m.market_id for m in select_markets(list[MarketView](markets), self.config)[0]}
+        configs = {m.market_id.venue: self.config for m in markets}
+        return {m.market_id for m in select_per_venue(list[MarketView](markets), configs)[0]}
 
 
 class CoreMarket:

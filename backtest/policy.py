@@ -19,8 +19,9 @@ from predmm.domain.market import MarketView
 from predmm.domain.orders import Signal
 from predmm.strategies.inventory import InventoryTracker
 from predmm.strategies.market_making import exit_signal
-from predmm.strategies.quoting import Quote, compute_quotes, select_markets
+from predmm.strategies.quoting import Quote, compute_quotes
 from predmm.strategies.rewards import reward_quotes
+from predmm.strategies.venues import select_per_venue
 
 ONE = Decimal(1)
 
@@ -69,7 +70,9 @@ class StrategyPolicy:
     limits: bool = True  # the PortfolioActor's pre-trade limits apply
 
     def select(self, markets: list[MarketView]) -> list[MarketView]:
-        return select_markets(markets, self.config)[0]
+        """As the daemon's scan: ``max_markets`` and the filters on each venue."""
+        configs = {m.market_id.venue: self.config for m in markets}
+        return select_per_venue(markets, configs)[0]
 
     def desired(self, market: MarketView, book: OrderBook, inventory: InventoryTracker) -> Desired:
         decision = compute_quotes(market, inventory, self.config, book)

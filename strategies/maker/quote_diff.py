@@ -96,7 +96,7 @@ def diff(
         want, order = desired.get(side), have.get(side)
         if order is not None and want is not None and same(order, want):
             continue
-        if order is not None and want is not None and amend and order.status in AMENDABLE:
+        if order is not None and want is not None and amend and _amendable(order):
             amends.append((order, want))
             continue
         if order is not None:
@@ -104,6 +104,13 @@ def diff(
         if want is not None:
             places.append(want)
     return cancels, amends, places
+
+
+def _amendable(order: Order) -> bool:
+    """Resting with something left: an order whose fills cover all of it (counted before
+    its own update, ``holdings.caught_up``) is done, and its amend, a new total of filled
+    plus the quote, would be refused by the venue and held by the portfolio for nothing."""
+    return order.status in AMENDABLE and order.remaining > 0
 
 
 def same(order: Order, quote: Quote) -> bool:
