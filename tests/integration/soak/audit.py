@@ -16,7 +16,9 @@ directly) against the daemon's journal, once the last daemon has stopped:
   them) are those the journal settled, with the same outcome and net contracts;
 * cash: each venue's cash equals the journal's account of it (the starting cash, each
   fill's price and fee, each settlement's payout; on Kalshi also the YES/NO pairs of
-  unsettled markets, which the venue nets into cash at once).
+  unsettled markets, which the venue nets into cash at once), plus the liquidity rewards
+  and rebates the venue paid (its own records; the journal estimates them, it holds no
+  cash for them).
 """
 
 from __future__ import annotations
@@ -251,6 +253,9 @@ def _cash(
                 ),
                 ZERO,
             )
+        # the venue's liquidity rewards and rebates, paid at UTC midnight by its own records:
+        # money outside trading, which the journal estimates but does not hold as cash
+        cash += sum((p.paid for p in sim.rewards.payments if p.account_id == account), ZERO)
         on_venue = sim.exchange.balance(account).cash
         if on_venue != cash:
             yield f"{venue.value}: venue {on_venue}, journal {cash} ({on_venue - cash:+})"
