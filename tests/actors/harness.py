@@ -113,9 +113,18 @@ async def running(venues: Sequence[FakeVenue], **kw: Any) -> AsyncIterator[Tradi
     kw.setdefault("policy", FAST_RESTART)
     kw.setdefault("core_policy", FAST_RESTART)
     engine = TradingEngine(venues=venues, handle_signals=False, **kw)
+    async with running_engine(engine, 10.0):
+        yield engine
+
+
+@asynccontextmanager
+async def running_engine(
+    engine: TradingEngine, start_s: float = 30.0
+) -> AsyncIterator[TradingEngine]:
+    """``engine`` running in a nursery, started within ``start_s``; stopped on the way out."""
     async with trio.open_nursery() as nursery:
         nursery.start_soon(engine.run)
-        started = await trio.to_thread.run_sync(engine.started.wait, 10.0)
+        started = await trio.to_thread.run_sync(engine.started.wait, start_s)
         assert started, "engine did not start"
         yield engine
         engine.request_stop()

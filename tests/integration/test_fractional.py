@@ -13,8 +13,6 @@ from contextlib import asynccontextmanager
 from decimal import Decimal
 from pathlib import Path
 
-import trio
-
 from predmm.actors.journal.store import Journal
 from predmm.actors.messages import GetPosition
 from predmm.cli.venues import from_running_simulator
@@ -24,7 +22,7 @@ from predmm.domain.enums import OrderSide, TimeInForce, Venue
 from predmm.domain.ids import MarketId
 from predmm.simulator.testing import RunningSimulator, running_simulator
 from predmm.supervisors.engine import TradingEngine
-from tests.actors.harness import ask, eventually
+from tests.actors.harness import ask, eventually, running_engine
 from tests.integration.test_settlement import QUIET, quiet_exchange, until
 
 D = Decimal
@@ -66,11 +64,8 @@ def sell_into(running: RunningSimulator, price: D, count: D) -> None:
 async def engine_on(running: RunningSimulator, path: Path) -> AsyncIterator[TradingEngine]:
     kalshi = [c for c in from_running_simulator(running).clients if c.venue is Venue.KALSHI]
     engine = TradingEngine(CONFIG, RiskConfig(), kalshi, path, timings=QUIET, handle_signals=False)
-    async with trio.open_nursery() as nursery:
-        nursery.start_soon(engine.run)
-        assert await trio.to_thread.run_sync(engine.started.wait, 20.0), "engine did not start"
+    async with running_engine(engine, 20.0):
         yield engine
-        engine.request_stop()
 
 
 async def test_fractional_contracts_are_counted_exactly_from_quote_to_settlement(

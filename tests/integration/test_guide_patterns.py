@@ -40,6 +40,7 @@ from predmm.domain.enums import OrderSide, Venue
 from predmm.domain.ids import MarketId
 from predmm.simulator.testing import RunningSimulator, running_simulator
 from predmm.supervisors.runtime import EngineTimings
+from tests.actors.harness import running_engine
 from tests.integration.test_arbitrage_acceptance import btc, lay_books, move_kalshi, quiet_exchange
 from tests.integration.test_asyncio_host import in_sim, simulator_in_thread
 
@@ -138,15 +139,6 @@ async def quiet_simulator() -> AsyncIterator[RunningSimulator]:
     async with running_simulator(seed=7, flow=False, **quiet_exchange()) as running:
         lay_books(running)
         yield running
-
-
-@asynccontextmanager
-async def running_engine(built: TradingEngine) -> AsyncIterator[TradingEngine]:
-    async with trio.open_nursery() as nursery:
-        nursery.start_soon(built.run)  # the guide's ``await engine.run()``
-        assert await trio.to_thread.run_sync(built.started.wait, 30.0), "engine did not start"
-        yield built
-        built.request_stop()
 
 
 def the_engine(running: RunningSimulator, path: Path) -> TradingEngine:

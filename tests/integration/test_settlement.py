@@ -39,7 +39,7 @@ from predmm.simulator.credentials import (
 from predmm.simulator.testing import RunningSimulator, running_simulator
 from predmm.supervisors.engine import TradingEngine
 from predmm.supervisors.runtime import EngineTimings
-from tests.actors.harness import ask, eventually
+from tests.actors.harness import ask, eventually, running_engine
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,11 +125,8 @@ async def engine_on(running: RunningSimulator, path: Path) -> AsyncIterator[Trad
         timings=QUIET,
         handle_signals=False,
     )
-    async with trio.open_nursery() as nursery:
-        nursery.start_soon(engine.run)
-        assert await trio.to_thread.run_sync(engine.started.wait, 20.0), "engine did not start"
+    async with running_engine(engine, 20.0):
         yield engine
-        engine.request_stop()
 
 
 async def test_markets_that_resolve_while_quoted_are_settled_and_a_restart_agrees(
