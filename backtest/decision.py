@@ -81,6 +81,7 @@ class EndNote:
     tag: str
     filled: Decimal
     rejected: bool = False
+    live: bool = False  # it had reached the venue and rested (an ack was due before)
 
 
 News = FillNote | EndNote

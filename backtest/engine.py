@@ -258,7 +258,8 @@ class Replay:
         if m.orders.pop(order.oid, None) is not None:
             m.dirty = True
             if self.reserves:
-                m.news.append(EndNote(tag=order.tag, filled=order.filled, rejected=rejected))
+                end = EndNote(order.tag, order.filled, rejected=rejected, live=order.live)
+                m.news.append(end)
                 if self.portfolio is not None:
                     self.portfolio.closed(order.tag, order.filled)
 
@@ -279,11 +280,12 @@ class Replay:
         book_changed = key != m.decided_key
         timer = self.cfg.timer_ms  # the first event of each window is looked at (0: all)
         window = ts // timer if timer > 0 else m.window + 1
-        if not m.dirty and window == m.window:
-            if not book_changed:
+        if not m.dirty:
+            if not book_changed and window == m.window:
                 return  # nothing it reads changed
-            if not m.traded_since and m.unchanged_by(m.book, ts):
-                return  # nothing it decides can change
+            if not m.traded_since and m.unchanged_by(m.book, ts, chosen):
+                m.window = window
+                return  # nothing it decides can change, the tick's neither
         m.decided_key, m.window, m.dirty = key, window, False
         if self.reserves:  # it keeps its own orders: ``live`` is not built for it
             orders, news, gate = self._kept(m)
@@ -439,7 +441,8 @@ class Replay:
             )
             m.orders[order.oid] = fresh
             self._arrive(m, fresh)
-        m.dirty = True
+        if not m.acks_wait():  # else the core learns of it at its next decision
+            m.dirty = True
 
     # figures --------------------------------------------------------------------------
 

@@ -28,6 +28,8 @@ class Mkt:
         self.info, self.decider = info, decider
         # whether a book leaves the decision as it is (a decider's band), else never
         self.unchanged_by = getattr(decider, "unchanged_by", _never)
+        # whether the venue's ack of an order can wait for the next decision, else never
+        self.acks_wait = getattr(decider, "acks_wait", _no)
         self.inventory = InventoryTracker(market_id=info.market_id)
         self.tick: TickSpec = info.tick
         self.status = MarketStatus.OPEN
@@ -220,7 +222,11 @@ class Mkt:
         )
 
 
-def _never(book: Ladders, ts: int) -> bool:
+def _never(book: Ladders, ts: int, selected: bool) -> bool:
+    return False
+
+
+def _no() -> bool:
     return False
 
 

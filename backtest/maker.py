@@ -33,7 +33,7 @@ from predmm.backtest.decision import (
     OrderNote,
     Place,
 )
-from predmm.backtest.events import Ladders, MarketInfo
+from predmm.backtest.events import Ladders, MarketInfo, to_datetime
 from predmm.config.market_making import MarketMakingConfig
 from predmm.domain.book import Level, OrderBook
 from predmm.domain.enums import OrderSide, OrderStatus, OrderType, Venue
@@ -41,10 +41,13 @@ from predmm.domain.exposure import ReserveRequest
 from predmm.domain.ids import ClientOrderId, FillId, MarketId
 from predmm.domain.market import Market, MarketView
 from predmm.domain.orders import Fill, Order
+from predmm.strategies.life import Phase, phase
 from predmm.strategies.maker import MarketCore
 from predmm.strategies.maker.band import Band, band
 from predmm.strategies.maker.requests import Amendment, Granted
 from predmm.strategies.maker.trace import Tracer
+from predmm.strategies.maker.view import LiveView
+from predmm.strategies.quoting import quote_expired
 from predmm.strategies.venues import select_per_venue
 
 AMENDS = {Venue.KALSHI: True, Venue.POLYMARKET: False, Venue.PAPER: False}
@@ -118,16 +121,49 @@ class CoreMarket:
         self.band = _UNKNOWN  # worked out when an update asks (``unchanged_by``)
         return out
 
-    def unchanged_by(self, book: Ladders, ts: int) -> bool:
+    def unchanged_by(self, book: Ladders, ts: int, selected: bool) -> bool:
         """Whether ``book`` (the data's ladders) at ``ts`` leaves the last decision as it
-        is: no tick is due and its fair value is inside the core's ``Band``."""
+        is: its fair value is inside the core's ``Band`` and, when the daemon's tick is
+        due, the tick changes nothing either (``_idle_tick``: then it counts as done)."""
         yp, ys, np_, ns = book
-        if not yp or not np_ or ts // 1000 != self.ticked:
+        if not yp or not np_:
             return False
         if self.band is _UNKNOWN:
             quiet = self.core is not None and self.owner.skip and not self.owner.own_in_data
             self.band = band(self.core) if quiet else None
-        return self.band is not None and self.band.holds(yp[0], ys[0], 1.0 - np_[0], ns[0])
+        if self.band is None or not self.band.holds(yp[0], ys[0], 1.0 - np_[0], ns[0]):
+            return False
+        second = ts // 1000
+        if second != self.ticked:
+            if not self._idle_tick(ts, selected):
+                return False
+            self.ticked = second
+        return True
+
+    def acks_wait(self) -> bool:
+        """Whether the venue's acknowledgement of an order (live, amended) can wait for
+        the core's next decision: the core only notes it (``MarketCore.on_orders`` acts
+        on an ack only for a waiting exit or a stale quote after a refusal or a removal).
+        Only where updates are skipped at all (``skip``, not ``own_in_data``)."""
+        core = self.core
+        if core is None or not self.owner.skip or self.owner.own_in_data or core.exit_waits:
+            return False
+        return not (core.stale and (core.refused or core.requote_now))
+
+    def _idle_tick(self, ts: int, selected: bool) -> bool:
+        """Whether the daemon's tick at ``ts`` changes nothing, the core being quiet (its
+        ``Band`` holds): its quotes are not past their age, no order waits on a refusal,
+        the market is still in its quoting time, and neither the selection nor the
+        listing changed since the core last saw them."""
+        core = self.core
+        assert core is not None
+        if core.refused or selected != core.wanted or self.scan != self.owner.scans:
+            return False
+        now = to_datetime(ts)
+        if quote_expired(core.quoted_at, now, core.config.max_quote_age_seconds):
+            return False
+        view = LiveView(core.market, None, None, now)
+        return phase(view, core.config, wanted=core.wanted) is Phase.QUOTING
 
     # events ---------------------------------------------------------------------------
 
@@ -156,6 +192,15 @@ class CoreMarket:
         so that the book is read with our orders as they are."""
         self.ids = {_coid(o.tag): o.order_id for o in inp.orders if o.tag}
         acks = [a for a in (_ack(core.live.get(_coid(o.tag)), o) for o in inp.orders) if a]
+        # an order that rested and ended since: its ack came before its end (and fills)
+        acks += [
+            _rested(order)
+            for note in inp.news
+            if isinstance(note, EndNote)
+            and note.live
+            and (order := core.live.get(_coid(note.tag))) is not None
+            and order.status in _UNACKED
+        ]
         if acks:
             core.on_orders(acks, now, mono)
 
@@ -249,6 +294,7 @@ def _coid(tag: str) -> ClientOrderId:
     return out
 
 
+_UNACKED = (OrderStatus.PENDING, OrderStatus.SUBMITTED)
 _UNKNOWN = Band(0.0, -1.0, sized=False)  # not worked out yet
 
 
@@ -269,6 +315,12 @@ def _ack(order: Order | None, note: OrderNote) -> Order | None:
     if status is order.status and note.filled == order.filled_quantity:
         return None
     return attrs.evolve(order, status=status, filled_quantity=note.filled)
+
+
+def _rested(order: Order) -> Order:
+    """``order`` as the venue's ack of it said: resting, nothing filled yet that the core
+    has not counted (its fills and its end follow as news)."""
+    return attrs.evolve(order, status=OrderStatus.OPEN)
 
 
 def _ended(order: Order, note: EndNote) -> Order:

@@ -13,7 +13,9 @@ from predmm.backtest.engine import Replay, ReplayConfig
 from predmm.backtest.fills import TradeThrough
 from predmm.backtest.maker import CoreDecider
 from predmm.backtest.sources.synthetic import SyntheticL1
+from predmm.backtest.testing import T0, ListSource, book, market
 from predmm.config.market_making import MarketMakingConfig
+from predmm.domain.enums import Venue
 from predmm.strategies.maker.trace import DecisionLog
 
 CONFIG = MarketMakingConfig(
@@ -59,3 +61,28 @@ def test_a_fair_value_of_the_sizes_at_the_touch_skips_no_size_change(method: str
     shown, _, all_result = run(source, skip=False, config=config)
     assert skipped == shown
     assert result == all_result
+
+
+def test_a_tick_on_a_quiet_book_builds_no_decision_until_the_quotes_age_out() -> None:
+    """The daemon's tick each second changes nothing while the quotes are young and the
+    book stays in the band: the backtest builds no decision for it. The tick at which
+    the quotes pass ``max_quote_age_seconds`` (30 s) is still shown to the core, as the
+    daemon's would be: it requotes there."""
+    source = ListSource([market("K", Venue.KALSHI, liquidity=Decimal(1_000_000))])
+    for i in range(900):  # 90 s of updates every 100 ms; only the sizes change
+        source.book(i * 100, book([(0.40, 100 + i % 7)], [(0.55, 100 + i % 5)]))
+
+    def decided(skip: bool) -> tuple[list[float], int]:
+        log = DecisionLog()
+        decider = CoreDecider(config=CONFIG, tracer=log, skip=skip)
+        replay = Replay(source, decider, ReplayConfig(fill_model=TradeThrough()))
+        replay.run()
+        seconds = [d.at.timestamp() - T0 / 1000 for d in log.decisions]
+        return seconds, replay.mkts[0].decisions
+
+    seconds, built = decided(skip=True)
+    all_seconds, all_built = decided(skip=False)
+    assert seconds == all_seconds  # the same decisions: placed at 0, aged out at 31 and 62
+    assert [s for s in seconds if s > 0] == [31.0, 62.0]
+    assert all_built >= 90  # every second's tick
+    assert built <= 5
