@@ -258,7 +258,9 @@ class Replay:
         if m.orders.pop(order.oid, None) is not None:
             m.dirty = True
             if self.reserves:
-                end = EndNote(order.tag, order.filled, rejected=rejected, live=order.live)
+                end = EndNote(
+                    tag=order.tag, filled=order.filled, rejected=rejected, live=order.live
+                )
                 m.news.append(end)
                 if self.portfolio is not None:
                     self.portfolio.closed(order.tag, order.filled)
