@@ -36,7 +36,7 @@ from predmm.backtest.decision import (
     Place,
 )
 from predmm.backtest.engine_state import Mkt
-from predmm.backtest.fills import FillModel, Working, crossing, ioc_fills
+from predmm.backtest.fills import FillModel, TradeThrough, Working, crossing, ioc_fills
 from predmm.backtest.portfolio import Portfolio
 from predmm.backtest.results import HORIZONS, FillRecord, MarketResult, RunResult
 from predmm.backtest.rewards import SampleClock
@@ -77,6 +77,8 @@ class Replay:
     ) -> None:
         self.source, self.decider, self.cfg = source, decider, config
         self.model = config.fill_model
+        # a book fills an order only through its price (``TradeThrough``): looked at first
+        self.through = isinstance(config.fill_model, TradeThrough)
         self.sized = source.fills_from_books
         self.mkts = [Mkt(info, decider.market(info)) for info in source.markets]
         self.reserves = decider.reserves  # it reserves its orders through the portfolio
@@ -205,11 +207,17 @@ class Replay:
     def _book_fills(self, m: Mkt) -> None:
         if not m.orders or not self.sized:
             return
+        book, through = m.book, self.through
         for order in list(m.orders.values()):
-            if order.live:
-                got = self.model.on_book(order, m.book)
-                if got > 0:
-                    self._fill(m, order, got, order.price, taker=False)
+            if not order.live:
+                continue
+            if through:  # nothing through our price (most books): the model takes nothing
+                opposite = book[order.opp]
+                if not opposite or opposite[0] <= order.opp_limit:
+                    continue
+            got = self.model.on_book(order, book)
+            if got > 0:
+                self._fill(m, order, got, order.price, taker=False)
 
     def _trade(self, m: Mkt, price: float, size: float, taker: int) -> None:
         m.on_trade(price, size)

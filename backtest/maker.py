@@ -131,7 +131,7 @@ class CoreMarket:
         if self.band is _UNKNOWN:
             quiet = self.core is not None and self.owner.skip and not self.owner.own_in_data
             self.band = band(self.core) if quiet else None
-        if self.band is None or not self.band.holds(yp[0], ys[0], 1.0 - np_[0], ns[0]):
+        if self.band is None or not self.band.holds(yp[0], ys[0], np_[0], ns[0]):
             return False
         second = ts // 1000
         if second != self.ticked:

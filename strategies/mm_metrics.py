@@ -3,7 +3,8 @@ uptime and markouts. Pure: every observation carries its own time (seconds)."""
 
 from __future__ import annotations
 
-from collections import deque
+import heapq
+import itertools
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -53,7 +54,9 @@ class MarketMakingStats:
     quoted_quantity: Decimal = ZERO
     spread_capture: Decimal = ZERO
     markouts: dict[float, Decimal] = attrs.field(factory=dict)
-    _pending: deque[_PendingMarkout] = attrs.field(factory=deque)
+    # markouts still to come, soonest first: (due, order of the fill, the markout)
+    _pending: list[tuple[float, int, _PendingMarkout]] = attrs.field(factory=list)
+    _seq: itertools.count[int] = attrs.field(factory=itertools.count)
     _two_sided_since: float | None = None
     _observed_from: float | None = None
     _two_sided_time: float = 0.0
@@ -77,18 +80,16 @@ class MarketMakingStats:
         if yes_mid is not None:
             self.spread_capture += quantity * fill_value_at(side, action, price, yes_mid)
         for h in self.horizons:
-            self._pending.append(_PendingMarkout(ts + h, h, side, action, price, quantity))
+            markout = _PendingMarkout(ts + h, h, side, action, price, quantity)
+            heapq.heappush(self._pending, (ts + h, next(self._seq), markout))
 
     def on_mid(self, ts: float, yes_mid: Decimal) -> None:
         """A new fair value: settles every markout whose horizon has passed."""
-        still: deque[_PendingMarkout] = deque()
-        for p in self._pending:
-            if p.due <= ts:
-                value = p.quantity * fill_value_at(p.side, p.action, p.price, yes_mid)
-                self.markouts[p.horizon] = self.markouts.get(p.horizon, ZERO) + value
-            else:
-                still.append(p)
-        self._pending = still
+        pending = self._pending
+        while pending and pending[0][0] <= ts:
+            p = heapq.heappop(pending)[2]
+            value = p.quantity * fill_value_at(p.side, p.action, p.price, yes_mid)
+            self.markouts[p.horizon] = self.markouts.get(p.horizon, ZERO) + value
 
     def on_quote_state(self, ts: float, two_sided: bool) -> None:
         """Whether both a YES bid and a NO bid rest, as of ``ts``."""

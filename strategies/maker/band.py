@@ -16,7 +16,9 @@ requoted whatever the fair value did (``strategies.rewards.leaves_band``).
 
 The daemon's ``Watch`` skips updates that change nothing the core reads; the band also
 skips those that change what it reads but not what it decides. It is checked in floats
-with a margin of 1e-9 on each side, so a float's rounding can only make it look again.
+with a margin of 1e-9 on each side, so a float's rounding can only make it look again;
+a mid that close to an end is checked again exactly, in Decimals (a mid moved exactly
+the threshold requotes nothing: ``price_moved`` needs more).
 """
 
 from __future__ import annotations
@@ -32,28 +34,38 @@ from predmm.strategies.market_making import exit_signal
 from predmm.strategies.quoting import inventory_adjustments
 
 MARGIN = 1e-9
+NEAR = 1e-6  # a mid this close to an end of the band is looked at in Decimals
+ONE = Decimal(1)
 
 
 @attrs.frozen
 class Band:
     """Books whose fair value is within ``[low, high]`` (and both sides shown) leave the
-    decision unchanged; ``sized``: the fair value is the microprice."""
+    decision unchanged; ``sized``: the fair value is the microprice. ``exact``: the same
+    bounds as Decimals, for a mid within a float's rounding of ``low`` or ``high`` (the
+    data's prices are decimals: a mid exactly one threshold away requotes nothing)."""
 
     low: float
     high: float
     sized: bool
+    exact: tuple[Decimal, Decimal] | None = None
 
-    def holds(self, bid: float, bid_size: float, ask: float, ask_size: float) -> bool:
-        """Whether a book of best YES bid ``bid`` and ask ``ask`` (with what rests there)
-        is inside the band."""
+    def holds(self, bid: float, bid_size: float, no_bid: float, no_size: float) -> bool:
+        """Whether a book of best YES bid ``bid`` and best NO bid ``no_bid`` (with what
+        rests there; the YES ask is ``1 - no_bid``) is inside the band."""
+        ask = 1.0 - no_bid
         if self.sized:
-            total = bid_size + ask_size
+            total = bid_size + no_size
             if total <= 0:
                 return False
-            fair = (bid * ask_size + ask * bid_size) / total
-        else:
-            fair = (bid + ask) / 2
-        return self.low <= fair <= self.high
+            return self.low <= (bid * no_size + ask * bid_size) / total <= self.high
+        fair = (bid + ask) / 2
+        if self.low <= fair <= self.high:
+            return True
+        if self.exact is None or not self.low - NEAR <= fair <= self.high + NEAR:
+            return False
+        low, high = self.exact  # the mid as the core works it out: of the data's decimals
+        return low <= (Decimal(repr(bid)) + ONE - Decimal(repr(no_bid))) / 2 <= high
 
 
 def band(core: object) -> Band | None:
@@ -66,16 +78,17 @@ def band(core: object) -> Band | None:
     assert core.quoted_fair is not None
     config, tick = core.config, core.market.tick
     fair, threshold = core.quoted_fair, config.price_change_requote_threshold
-    low, high = fair - threshold, fair + threshold
     # both quotes stay on the grid for every fair value in the band: the widest spread,
-    # the skew and one step of the post-only clamp (bid below the ask, ask above the bid)
+    # the skew and one step of the post-only clamp (bid below the ask, ask above the bid);
+    # near the grid's ends the band stops where that would no longer hold
     bid_adj, ask_adj = inventory_adjustments(core.held(), config)
     step = max(b.step for b in tick.bands)
-    lowest_bid = low - config.max_spread / 2 - abs(bid_adj) - step
-    highest_ask = high + config.max_spread / 2 + abs(ask_adj) + step
-    if lowest_bid < tick.min_price + step or highest_ask > tick.max_price - step:
+    half = config.max_spread / 2
+    low = max(fair - threshold, tick.min_price + step + half + abs(bid_adj) + step)
+    high = min(fair + threshold, tick.max_price - step - half - abs(ask_adj) - step)
+    if not low <= fair <= high:
         return None
-    return Band(float(low) + MARGIN, float(high) - MARGIN, core.sized)
+    return Band(float(low) + MARGIN, float(high) - MARGIN, core.sized, (low, high))
 
 
 def _quiet(core: object) -> bool:
