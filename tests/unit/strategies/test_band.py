@@ -75,7 +75,8 @@ def quiet_core(
 def holds(core: MarketCore, top: tuple[int, int, Decimal, Decimal]) -> bool:
     found = band(core)
     bid, ask, bid_size, ask_size = top
-    return found is not None and found.holds(bid / 100, float(bid_size), (100 - ask) / 100, float(ask_size))
+    no_bid = (100 - ask) / 100
+    return found is not None and found.holds(bid / 100, float(bid_size), no_bid, float(ask_size))
 
 
 configs = st.builds(
