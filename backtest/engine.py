@@ -287,16 +287,18 @@ class Replay:
         if not chosen and not m.orders and m.inventory.net_position == 0:
             return
         key = m.key(m.decider.sized)
-        book_changed = key != m.decided_key
         timer = self.cfg.timer_ms  # the first event of each window is looked at (0: all)
         window = ts // timer if timer > 0 else m.window + 1
+        if not m.dirty and window == m.window and key == m.seen_key:
+            return  # what it reads is as it was at the last decision, or at the last look
+        book_changed = key != m.decided_key
         if not m.dirty:
             if not book_changed and window == m.window:
                 return  # nothing it reads changed
             if not m.traded_since and m.unchanged_by(m.book, ts, chosen):
-                m.window = window
+                m.window, m.seen_key = window, key
                 return  # nothing it decides can change, the tick's neither
-        m.decided_key, m.window, m.dirty = key, window, False
+        m.decided_key, m.seen_key, m.window, m.dirty = key, key, window, False
         if self.reserves:  # it keeps its own orders: ``live`` is not built for it
             orders, news, gate = self._kept(m)
             live: tuple[LiveOrder, ...] = ()

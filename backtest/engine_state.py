@@ -44,6 +44,9 @@ class Mkt:
         self.fees = ZERO
         self.dirty = True
         self.decided_key: object = None
+        # the book's key when last looked at: that of the last decision, or of a book
+        # that left the decision as it was (the decider's band: nothing since decided)
+        self.seen_key: object = None
         self.window = -1  # the timer window of the last decision
         self.mark: Decimal | None = None
         self.last_mid: Decimal | None = None

@@ -179,7 +179,11 @@ class ExposureBook:
         existing = self.reservations.get(req.client_order_id)
         if req.replaces and existing is not None:
             before = existing.exposure()
-            existing.amend = attrs.evolve(req.terms, quantity=req.terms.quantity - existing.filled)
+            terms = req.terms
+            quantity = terms.quantity - existing.filled
+            existing.amend = Terms(
+                side=terms.side, action=terms.action, price=terms.price, quantity=quantity
+            )
             self._change(market_id, existing.exposure() - before)
         else:
             res = _Reservation(market_id, req.terms, req.terms.quantity)
@@ -226,7 +230,8 @@ class ExposureBook:
             return
         before = res.exposure()
         if msg.applied and not res.closed:
-            res.terms = attrs.evolve(res.terms, price=msg.price, quantity=msg.quantity)
+            side, action = res.terms.side, res.terms.action
+            res.terms = Terms(side=side, action=action, price=msg.price, quantity=msg.quantity)
             res.remaining = max(ZERO, msg.quantity - res.filled)
         res.amend = None
         self._change(res.market_id, res.exposure() - before)

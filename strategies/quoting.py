@@ -288,6 +288,8 @@ class VolumeMeter:
         return recent, total / windows
 
     def spike(self, now: float, multiple: Decimal) -> bool:
+        if not self._trades:  # nothing traded in the lookback: no volume, no spike
+            return False
         rates = self.rates(now)
         return rates is not None and is_volume_spike(rates[0], rates[1], multiple)
 

@@ -114,7 +114,13 @@ def _quiet(core: object) -> bool:
     view = LiveView(core.market, core.book.best_bid(), core.book.best_ask(), core.now)
     if phase(view, core.config, wanted=core.wanted) is not Phase.QUOTING:
         return False
-    return bool(core.exits) or exit_signal(core.held(), _any_book(view), core.config) is None
+    if core.exits:
+        return True
+    held = core.held()
+    # quoting, an exit comes only past the rebalance threshold (``exit_signal``)
+    if abs(held.net_position) <= core.config.rebalance_threshold:
+        return True
+    return exit_signal(held, _any_book(view), core.config) is None
 
 
 def _any_book(view: LiveView) -> LiveView:
