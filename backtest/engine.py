@@ -119,6 +119,8 @@ class Replay:
 
     def _batch(self, b: ev.EventBatch) -> None:
         kinds, markets, stamps = b.kind, b.market, b.ts
+        yes_px, yes_sz, no_px, no_sz = b.yes_px, b.yes_sz, b.no_px, b.no_sz
+        mkts, rewards, book_kind = self.mkts, self.reward_clock, ev.BOOK
         for i in range(len(stamps)):
             ts = stamps[i]
             if self.next_sample is None:
@@ -128,16 +130,19 @@ class Replay:
                 self._due(ts)
             if ts >= self.next_sample:  # type: ignore[operator]
                 self._sample(ts)
-            if self.reward_clock.due(ts / 1000):
+            if ts / 1000 >= rewards.next_s and rewards.due(ts / 1000):
                 self._sample_rewards(ts)
-            m, kind = self.mkts[markets[i]], kinds[i]
-            if kind == ev.BOOK or kind == ev.DELTA:
+            m, kind = mkts[markets[i]], kinds[i]
+            if kind == book_kind or kind == ev.DELTA:
                 if not m.has_book:  # a market with its first book: selection looks again
                     self.next_select = ts
-                ladders = (b.yes_px[i], b.yes_sz[i], b.no_px[i], b.no_sz[i])
+                ladders = (yes_px[i], yes_sz[i], no_px[i], no_sz[i])
                 m.set_book(ladders, delta=kind == ev.DELTA)  # type: ignore[arg-type]
-                self._book_fills(m)
-                m.on_mark(ts)
+                if m.orders:
+                    self._book_fills(m)
+                yes, no = m.book[0], m.book[2]
+                if yes and no and (yes[0], no[0]) != m.top:  # a new mid
+                    m.on_mark(ts)
             elif kind == ev.TRADE:
                 self._trade(m, b.price[i], b.size[i], b.aux[i])
             else:
@@ -286,7 +291,7 @@ class Replay:
         chosen = m.info.market_id in self.selected
         if not chosen and not m.orders and m.inventory.net_position == 0:
             return
-        key = m.key(m.decider.sized)
+        key = m.key(m.sized)
         timer = self.cfg.timer_ms  # the first event of each window is looked at (0: all)
         window = ts // timer if timer > 0 else m.window + 1
         if not m.dirty and window == m.window and key == m.seen_key:

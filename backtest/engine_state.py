@@ -28,6 +28,7 @@ class Mkt:
         self.info, self.decider = info, decider
         # whether a book leaves the decision as it is (a decider's band), else never
         self.unchanged_by = getattr(decider, "unchanged_by", _never)
+        self.sized = decider.sized  # book sizes count (of a config: fixed for the run)
         # whether the venue's ack of an order can wait for the next decision, else never
         self.acks_wait = getattr(decider, "acks_wait", _no)
         self.inventory = InventoryTracker(market_id=info.market_id)
@@ -55,7 +56,7 @@ class Mkt:
         self.ended = False
         self.equity: list[Decimal] = []
         self.net: list[Decimal] = []
-        self._top: tuple[float, float] | None = None
+        self.top: tuple[float, float] | None = None  # the best bids the mid is of
         self._book_cache: tuple[int, OrderBook] | None = None
         self.rewards = RewardTally()
         close = info.close_ms
@@ -91,8 +92,8 @@ class Mkt:
         if not yes or not no:
             return
         top = (yes[0], no[0])
-        if top != self._top:
-            self._top = top
+        if top != self.top:
+            self.top = top
             old, self.last_mid = self.last_mid, (ev.dec(yes[0]) + ONE - ev.dec(no[0])) / 2
             self.mark = self.last_mid
             if self.fills:  # markouts due before now are valued at the mid then in force

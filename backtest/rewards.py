@@ -10,6 +10,7 @@ sample list none), so only the simulator's markets earn any.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Iterable
 from datetime import datetime
@@ -53,7 +54,8 @@ class SampleClock:
     seed: int
     period_s: float = SAMPLE_MS / 1000
     _rng: random.Random = attrs.field(init=False)
-    _next: float | None = attrs.field(init=False, default=None)
+    # the time of the next sample (before the first ``due``: any time is worth asking)
+    next_s: float = attrs.field(init=False, default=-math.inf)
 
     def __attrs_post_init__(self) -> None:
         self._rng = random.Random(f"rewards-estimate:{self.seed}")
@@ -63,11 +65,11 @@ class SampleClock:
 
     def due(self, now: float) -> bool:
         """Whether a sample is due at ``now`` (then the next is set a minute on)."""
-        if self._next is None:
-            self._next = self._at(int(now // self.period_s))
-        if now < self._next:
+        if self.next_s == -math.inf:
+            self.next_s = self._at(int(now // self.period_s))
+        if now < self.next_s:
             return False
-        self._next = self._at(int(now // self.period_s) + 1)
+        self.next_s = self._at(int(now // self.period_s) + 1)
         return True
 
 
