@@ -96,7 +96,7 @@ class Mkt:
             self.top = top
             old, self.last_mid = self.last_mid, (ev.dec(yes[0]) + ONE - ev.dec(no[0])) / 2
             self.mark = self.last_mid
-            if self.fills:  # markouts due before now are valued at the mid then in force
+            if self.stats.due(ts / 1000.0):  # markouts due before now: at the mid then
                 if old is not None:
                     self.stats.on_mid(ts / 1000.0 - 0.0005, old)
                 self.stats.on_mid(ts / 1000.0, self.last_mid)

@@ -5,7 +5,14 @@ from __future__ import annotations
 import enum
 
 
-class Venue(enum.Enum):
+class _Enum(enum.Enum):
+    """An enum hashed by identity (its members are singletons compared by identity):
+    Enum's own ``__hash__`` is a Python call, and enums are dict keys on every hot path."""
+
+    __hash__ = object.__hash__
+
+
+class Venue(_Enum):
     KALSHI = "kalshi"
     POLYMARKET = "polymarket"
     PAPER = "paper"
@@ -22,7 +29,7 @@ class Venue(enum.Enum):
         return self.value > other.value
 
 
-class OrderSide(enum.Enum):
+class OrderSide(_Enum):
     """Which contract of a binary market: YES pays $1 if the event happens, NO if not."""
 
     YES = "yes"
@@ -33,26 +40,26 @@ class OrderSide(enum.Enum):
         return OrderSide.NO if self is OrderSide.YES else OrderSide.YES
 
 
-class Action(enum.Enum):
+class Action(_Enum):
     BUY = "buy"
     SELL = "sell"
 
 
-class OrderType(enum.Enum):
+class OrderType(_Enum):
     LIMIT = "limit"
     # Neither venue has true market orders any more: MARKET is sent as a marketable
     # limit with immediate-or-cancel at the signal's price.
     MARKET = "market"
 
 
-class TimeInForce(enum.Enum):
+class TimeInForce(_Enum):
     GTC = "gtc"
     GTD = "gtd"
     IOC = "ioc"
     FOK = "fok"
 
 
-class OrderStatus(enum.Enum):
+class OrderStatus(_Enum):
     PENDING = "pending"  # known locally, not yet sent
     SUBMITTED = "submitted"  # sent, no answer yet
     OPEN = "open"  # resting on the venue
@@ -79,13 +86,13 @@ _TERMINAL = frozenset(
 )
 
 
-class TradingState(enum.Enum):
+class TradingState(_Enum):
     ACTIVE = "active"  # quoting normally
     REDUCING = "reducing"  # only orders that reduce inventory may pass
     HALTED = "halted"  # nothing passes; everything is cancelled
 
 
-class MarketStatus(enum.Enum):
+class MarketStatus(_Enum):
     UNOPENED = "unopened"
     OPEN = "open"
     PAUSED = "paused"

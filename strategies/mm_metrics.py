@@ -83,6 +83,10 @@ class MarketMakingStats:
             markout = _PendingMarkout(ts + h, h, side, action, price, quantity)
             heapq.heappush(self._pending, (ts + h, next(self._seq), markout))
 
+    def due(self, ts: float) -> bool:
+        """Whether a markout's horizon has passed by ``ts`` (``on_mid`` settles it)."""
+        return bool(self._pending) and self._pending[0][0] <= ts
+
     def on_mid(self, ts: float, yes_mid: Decimal) -> None:
         """A new fair value: settles every markout whose horizon has passed."""
         pending = self._pending

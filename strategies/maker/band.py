@@ -86,7 +86,7 @@ def band(core: object) -> Band | None:
     half = config.max_spread / 2
     low = max(fair - threshold, tick.min_price + step + half + abs(bid_adj) + step)
     high = min(fair + threshold, tick.max_price - step - half - abs(ask_adj) - step)
-    if not low <= fair <= high:
+    if not low < fair < high:  # the fair value itself must be inside
         return None
     return Band(float(low) + MARGIN, float(high) - MARGIN, core.sized, (low, high))
 

@@ -135,6 +135,7 @@ class MarketCore(Outbox):
         self.notes: list[tuple[str, str, dict[str, Any]]] = []  # (level, text, values) to log
         self.mono = 0.0
         self.reward_slot: int | None = None  # the rewards' sampling slot last sampled
+        self._life: tuple[Any, ...] | None = None  # the last ``_phase`` and what it read
 
     # events ---------------------------------------------------------------------------
 
@@ -321,9 +322,22 @@ class MarketCore(Outbox):
             self.live[coid] = order
 
     def _phase(self) -> Phase:
-        """Where the market is in its life now (``strategies.life``)."""
+        """Where the market is in its life now (``strategies.life``); worked out once for
+        each time, listing, config and selection (a decision asks several times)."""
         assert self.now is not None
-        return phase(LiveView(self.market, None, None, self.now), self.config, wanted=self.wanted)
+        memo = self._life
+        if (
+            memo is not None
+            and memo[0] == self.now
+            and memo[1] is self.market
+            and memo[2] is self.config
+            and memo[3] == self.wanted
+        ):
+            return memo[4]
+        view = LiveView(self.market, None, None, self.now)
+        life = phase(view, self.config, wanted=self.wanted)
+        self._life = (self.now, self.market, self.config, self.wanted, life)
+        return life
 
     def _view(self) -> LiveView | None:
         """The strategy's view now; None without a book or once trading closed."""
@@ -395,7 +409,7 @@ class MarketCore(Outbox):
         decision = reward_quotes(decision, view, held, self.config, others)
         self.fair = decision.fair_value if decision is not None else None
         quotes = {q.side: q for q in decision.quotes()} if decision is not None else {}
-        if phase(view, self.config, wanted=self.wanted) is Phase.EXITING:  # exit only
+        if self._phase() is Phase.EXITING:  # exit only (``view`` is of now)
             out = aggressive_exit(held, view, self.config)
             exit_bid = passive_exit(held, view, others) if out is None else None
             quotes = {exit_bid.side: exit_bid} if exit_bid is not None else {}
@@ -414,7 +428,7 @@ class MarketCore(Outbox):
             return
         held = held if held is not None else self.held()
         self.exit_waits = False
-        if phase(view, self.config, wanted=self.wanted) is Phase.EXITING:
+        if self._phase() is Phase.EXITING:  # ``view`` is of now
             signal = aggressive_exit(held, view, self.config)
             if signal is not None and any(o.side is signal.side for o in self.live.values()):
                 self.exit_waits = True
