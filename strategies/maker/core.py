@@ -135,7 +135,8 @@ class MarketCore(Outbox):
         self.notes: list[tuple[str, str, dict[str, Any]]] = []  # (level, text, values) to log
         self.mono = 0.0
         self.reward_slot: int | None = None  # the rewards' sampling slot last sampled
-        self._life: tuple[Any, ...] | None = None  # the last ``_phase`` and what it read
+        # the last ``_phase`` and what it read: (now, market, config, wanted, phase)
+        self._life: tuple[datetime, Market, MarketMakingConfig, bool, Phase] | None = None
 
     # events ---------------------------------------------------------------------------
 
