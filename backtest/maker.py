@@ -46,10 +46,11 @@ from predmm.strategies.maker import MarketCore
 from predmm.strategies.maker.band import Band, band
 from predmm.strategies.maker.requests import Amendment, Granted
 from predmm.strategies.maker.trace import Tracer
-from predmm.strategies.maker.view import LiveView
+from predmm.strategies.maker.view import LiveView, OwnSizes
 from predmm.strategies.quoting import quote_expired
 from predmm.strategies.venues import select_per_venue
 
+ZERO = Decimal(0)
 AMENDS = {Venue.KALSHI: True, Venue.POLYMARKET: False, Venue.PAPER: False}
 TICK_S = 1  # the daemon's tick_interval, seconds
 
@@ -106,7 +107,8 @@ class CoreMarket:
         self.gate = inp.gate
         self._acks(core, inp, now, mono)
         if inp.book_changed or inp.traded:
-            core.on_data(self._venue_book(inp), inp.traded, now, mono)
+            book, less = self._venue_book(inp)
+            core.on_data(book, inp.traded, now, mono, less=less)
         self._news(core, inp, now, mono)
         if inp.selected != core.wanted:
             core.changed(now, mono, wanted=inp.selected)
@@ -236,24 +238,25 @@ class CoreMarket:
             return have.liquidity != new.liquidity or have.volume != new.volume
         return False
 
-    def _venue_book(self, inp: MarketInput) -> OrderBook:
-        """The book as the venue shows it: the data's, and our resting orders."""
+    def _venue_book(self, inp: MarketInput) -> tuple[OrderBook, tuple[OwnSizes, OrderBook]]:
+        """The book as the venue shows it: the data's, and our resting orders; with the
+        sizes of ours in it and the data's book (everybody else's)."""
+        data = inp.book
         if self.owner.own_in_data or self.core is None:
-            return inp.book
-        resting = [
-            (order, note)
-            for note in inp.orders
-            if note.live
-            and (order := self.core.live.get(_coid(note.tag))) is not None
-            and order.order_type is not OrderType.MARKET
-        ]
-        if not resting:
-            return inp.book
-        yes, no = list(inp.book.yes_bids), list(inp.book.no_bids)
-        for order, note in resting:
-            level = Level(note.price, note.quantity - note.filled)
-            (yes if order.side is OrderSide.YES else no).append(level)
-        return OrderBook(inp.book.market_id, tuple(yes), tuple(no))
+            return data, ({}, data)
+        ours: dict[tuple[OrderSide, Decimal], Decimal] = {}
+        for note in inp.orders:
+            if not note.live:
+                continue
+            order = self.core.live.get(_coid(note.tag))
+            if order is not None and order.order_type is not OrderType.MARKET:
+                key = (order.side, note.price)
+                ours[key] = ours.get(key, ZERO) + note.quantity - note.filled
+        if not ours:
+            return data, (ours, data)
+        yes = _with(data.yes_bids, ours, OrderSide.YES)
+        no = _with(data.no_bids, ours, OrderSide.NO)
+        return OrderBook(data.market_id, yes, no), (ours, data)
 
     # commands -------------------------------------------------------------------------
 
@@ -267,6 +270,27 @@ class CoreMarket:
                     out.append(_amend(self.ids[a.client_order_id], a, order))
             out.extend(_place(o) for o in sub.places)
         return out
+
+
+def _with(
+    levels: tuple[Level, ...], ours: dict[tuple[OrderSide, Decimal], Decimal], side: OrderSide
+) -> tuple[Level, ...]:
+    """``levels`` (best first) with our sizes on ``side`` added at their prices, still
+    best first (so the book takes them as they are)."""
+    mine = {price: size for (s, price), size in ours.items() if s is side and size > 0}
+    if not mine:
+        return levels
+    out = []
+    for level in levels:
+        size = mine.pop(level.price, None)
+        out.append(level if size is None else Level(level.price, level.size + size))
+    out += [Level(price, size) for price, size in mine.items()]
+    out.sort(key=_price, reverse=True)
+    return tuple(out)
+
+
+def _price(level: Level) -> Decimal:
+    return level.price
 
 
 def _amend(oid: int, a: Amendment, order: Order) -> Amend:

@@ -118,6 +118,7 @@ class MarketCore(Outbox):
         self.exit_waits = False  # an exit waits for room or for our order on its side to go
         self.blocked = ""  # why nothing may be placed (the venue disputes the position)
         self.book: OrderBook | None = None
+        self.less: tuple[OwnSizes, OrderBook] | None = None  # (ours in ``book``, the rest)
         self.fair: Decimal | None = None
         self.quoted_fair: Decimal | None = None
         self.quoted_at: datetime | None = None
@@ -159,8 +160,19 @@ class MarketCore(Outbox):
             if order.status is OrderStatus.PENDING_CANCEL:
                 self.cancelling.add(coid)
 
-    def on_data(self, book: OrderBook | None, traded: Decimal, now: datetime, mono: float) -> None:
-        """A new book (conflated: the latest) and what traded since the last one."""
+    def on_data(
+        self,
+        book: OrderBook | None,
+        traded: Decimal,
+        now: datetime,
+        mono: float,
+        *,
+        less: tuple[OwnSizes, OrderBook] | None = None,
+    ) -> None:
+        """A new book (conflated: the latest) and what traded since the last one.
+        ``less``: sizes of ours the caller put in ``book`` and the book without them (a
+        replay knows both), used while our quotes are those (``_others``)."""
+        self.less = less
         self._at(now, mono)
         self.volume.add(mono, traded)
         if mono >= self.paused_until and self.volume.spike(mono, self.config.volume_spike_multiple):
@@ -395,7 +407,7 @@ class MarketCore(Outbox):
         if view is None or self.book is None or not self.config.rewards_aware:
             return False
         live = {side: (o.price, o.remaining) for side, o in quotes.items()}
-        return leaves_band(desired, live, view, self.config, self.book.without(own))
+        return leaves_band(desired, live, view, self.config, self._others(own))
 
     def _desired(
         self, view: LiveView | None, own: OwnSizes, held: InventoryTracker
@@ -405,7 +417,7 @@ class MarketCore(Outbox):
             self.fair = None
             return {}
         assert self.book is not None
-        others = self.book.without(own)
+        others = self._others(own)
         decision = compute_quotes(view, held, self.config, others, self.linked)
         decision = reward_quotes(decision, view, held, self.config, others)
         self.fair = decision.fair_value if decision is not None else None
@@ -419,6 +431,14 @@ class MarketCore(Outbox):
             room = room_for_quotes(held.net_position, exits, self.exit_waits)
             quotes = reducing_only(quotes, room)
         return on_count_grid(quotes, view.count_step)
+
+    def _others(self, own: OwnSizes) -> OrderBook:
+        """The book less our own quotes ``own``: everybody else's."""
+        assert self.book is not None
+        less = self.less
+        if less is not None and less[0] == own:
+            return less[1]
+        return self.book.without(own)
 
     def _exit(self, view: LiveView | None, held: InventoryTracker | None = None) -> None:
         """A marketable exit, at most one in flight (until its fills are all in): a
