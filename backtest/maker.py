@@ -131,8 +131,9 @@ class CoreMarket:
         if not yp or not np_:
             return False
         if self.band is _UNKNOWN:
-            quiet = self.core is not None and self.owner.skip and not self.owner.own_in_data
-            self.band = band(self.core) if quiet else None
+            core, owner = self.core, self.owner
+            quiet = core is not None and owner.skip and not owner.own_in_data
+            self.band = band(core) if core is not None and quiet else None
         if self.band is None or not self.band.holds(yp[0], ys[0], np_[0], ns[0]):
             return False
         second = ts // 1000

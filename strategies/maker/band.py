@@ -24,14 +24,19 @@ the threshold requotes nothing: ``price_moved`` needs more).
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import attrs
 
-from predmm.domain.enums import OrderSide, TradingState
-from predmm.strategies.life import Phase, phase
+from predmm.domain.enums import TradingState
+from predmm.strategies.inventory import InventoryTracker
+from predmm.strategies.life import Phase
 from predmm.strategies.maker.view import LiveView
 from predmm.strategies.market_making import exit_signal
 from predmm.strategies.quoting import inventory_adjustments
+
+if TYPE_CHECKING:
+    from predmm.strategies.maker.core import MarketCore
 
 MARGIN = 1e-9
 NEAR = 1e-6  # a mid this close to an end of the band is looked at in Decimals
@@ -68,12 +73,10 @@ class Band:
         return low <= (Decimal(repr(bid)) + ONE - Decimal(repr(no_bid))) / 2 <= high
 
 
-def band(core: object) -> Band | None:
-    """The band of ``core`` (a ``MarketCore``) now; None when every update counts."""
-    from predmm.strategies.maker.core import MarketCore
-
-    assert isinstance(core, MarketCore)
-    if not _quiet(core):
+def band(core: MarketCore) -> Band | None:
+    """The band of ``core`` now; None when every update counts."""
+    held = _quiet(core)
+    if held is None:
         return None
     assert core.quoted_fair is not None
     config, tick = core.config, core.market.tick
@@ -81,7 +84,7 @@ def band(core: object) -> Band | None:
     # both quotes stay on the grid for every fair value in the band: the widest spread,
     # the skew and one step of the post-only clamp (bid below the ask, ask above the bid);
     # near the grid's ends the band stops where that would no longer hold
-    bid_adj, ask_adj = inventory_adjustments(core.held(), config)
+    bid_adj, ask_adj = inventory_adjustments(held, config)
     step = max(b.step for b in tick.bands)
     half = config.max_spread / 2
     low = max(fair - threshold, tick.min_price + step + half + abs(bid_adj) + step)
@@ -91,36 +94,31 @@ def band(core: object) -> Band | None:
     return Band(float(low) + MARGIN, float(high) - MARGIN, core.sized, (low, high))
 
 
-def _quiet(core: object) -> bool:
+def _quiet(core: MarketCore) -> InventoryTracker | None:
     """Nothing but the fair value can change the decision: not stale, quotes on both
     sides made from a fair value (no other order of ours resting), ACTIVE, quoting, not
     paused and no trade that could make a volume spike, no exit possible, no reward band
-    to keep the quotes in."""
-    from predmm.strategies.maker.core import MarketCore
-
-    assert isinstance(core, MarketCore)
+    to keep the quotes in. Then what it holds (``MarketCore.held``), else None."""
     if core.stale or core.quoted_fair is None or core.state is not TradingState.ACTIVE:
-        return False
+        return None
     if core.blocked or core.mono < core.paused_until or core.book is None or core.now is None:
-        return False
+        return None
     if core.volume.holding():  # with trades in its lookback, time alone can make a spike
-        return False
+        return None
     rewards = core.market.rewards
     if core.config.rewards_aware and rewards is not None and rewards.pays_liquidity:
-        return False  # the reward band moves with the book: any update may requote
+        return None  # the reward band moves with the book: any update may requote
     quotes, extra = core.resting()
-    if extra or core.cancelling or set(quotes) != {OrderSide.YES, OrderSide.NO}:
-        return False
-    view = LiveView(core.market, core.book.best_bid(), core.book.best_ask(), core.now)
-    if phase(view, core.config, wanted=core.wanted) is not Phase.QUOTING:
-        return False
-    if core.exits:
-        return True
+    if extra or core.cancelling or len(quotes) != 2:  # a quote on each side, no other
+        return None
+    if core.life() is not Phase.QUOTING:
+        return None
     held = core.held()
     # quoting, an exit comes only past the rebalance threshold (``exit_signal``)
-    if abs(held.net_position) <= core.config.rebalance_threshold:
-        return True
-    return exit_signal(held, _any_book(view), core.config) is None
+    if core.exits or abs(held.net_position) <= core.config.rebalance_threshold:
+        return held
+    view = LiveView(core.market, core.book.best_bid(), core.book.best_ask(), core.now)
+    return held if exit_signal(held, _any_book(view), core.config) is None else None
 
 
 def _any_book(view: LiveView) -> LiveView:

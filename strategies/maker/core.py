@@ -136,7 +136,7 @@ class MarketCore(Outbox):
         self.notes: list[tuple[str, str, dict[str, Any]]] = []  # (level, text, values) to log
         self.mono = 0.0
         self.reward_slot: int | None = None  # the rewards' sampling slot last sampled
-        # the last ``_phase`` and what it read: (now, market, config, wanted, phase)
+        # the last ``life`` and what it read: (now, market, config, wanted, phase)
         self._life: tuple[datetime, Market, MarketMakingConfig, bool, Phase] | None = None
 
     # events ---------------------------------------------------------------------------
@@ -289,7 +289,7 @@ class MarketCore(Outbox):
         if rewards is None or book is None or now is None:
             return None
         current = slot(now, interval_s)
-        if current == self.reward_slot or self._phase() is Phase.CLOSED:
+        if current == self.reward_slot or self.life() is Phase.CLOSED:
             return None
         self.reward_slot = current
         return sample(rewards, book, resting(self.live.values()), now, interval_s), current
@@ -334,7 +334,7 @@ class MarketCore(Outbox):
                 self.stale = self.requote_now = True
             self.live[coid] = order
 
-    def _phase(self) -> Phase:
+    def life(self) -> Phase:
         """Where the market is in its life now (``strategies.life``); worked out once for
         each time, listing, config and selection (a decision asks several times)."""
         assert self.now is not None
@@ -355,7 +355,7 @@ class MarketCore(Outbox):
     def _view(self) -> LiveView | None:
         """The strategy's view now; None without a book or once trading closed."""
         book = self.book
-        if book is None or self._phase() is Phase.CLOSED:
+        if book is None or self.life() is Phase.CLOSED:
             return None
         assert self.now is not None
         return LiveView(self.market, book.best_bid(), book.best_ask(), self.now)
@@ -365,7 +365,7 @@ class MarketCore(Outbox):
         own = own_sizes(quotes)
         paused = self.mono < self.paused_until
         held = self.held()
-        life = self._phase()
+        life = self.life()
         inputs = requote_key(
             self.book, own, self.sized, held, self.state, self.market, paused, life
         )
@@ -389,7 +389,7 @@ class MarketCore(Outbox):
             self._flush()  # the tick path ends at the venue: the shell sends it now
             self.stale = False
             self.quoted_fair, self.quoted_at = self.fair, self.now
-            life = self._phase()
+            life = self.life()
             health = life.value if life is not Phase.QUOTING else "quoting" if desired else "idle"
             self.health = "blocked" if self.blocked else health
         if key is not None:
@@ -422,7 +422,7 @@ class MarketCore(Outbox):
         decision = reward_quotes(decision, view, held, self.config, others)
         self.fair = decision.fair_value if decision is not None else None
         quotes = {q.side: q for q in decision.quotes()} if decision is not None else {}
-        if self._phase() is Phase.EXITING:  # exit only (``view`` is of now)
+        if self.life() is Phase.EXITING:  # exit only (``view`` is of now)
             out = aggressive_exit(held, view, self.config)
             exit_bid = passive_exit(held, view, others) if out is None else None
             quotes = {exit_bid.side: exit_bid} if exit_bid is not None else {}
@@ -449,7 +449,7 @@ class MarketCore(Outbox):
             return
         held = held if held is not None else self.held()
         self.exit_waits = False
-        if self._phase() is Phase.EXITING:  # ``view`` is of now
+        if self.life() is Phase.EXITING:  # ``view`` is of now
             signal = aggressive_exit(held, view, self.config)
             if signal is not None and any(o.side is signal.side for o in self.live.values()):
                 self.exit_waits = True
