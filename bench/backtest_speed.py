@@ -9,6 +9,12 @@ the strategy quoting two ticks off the mid (``base_spread`` 0.04, no skew), besi
 (c) the floor: a bare Python ``Decimal`` loop over the same ticks that computes the two
 quotes and counts the changes, no engine, no orders.
 
+In (b) the portfolio's loss and contract limits are lifted (``WIDE``): the workload is a
+maker that requotes both sides for the whole walk. Under predmm's default limits the
+walk's adverse fills (trade-through) reach ``max_market_loss`` ($100) about a third of
+the way in; from there one side is refused and asked again at every price move and
+every tick (the daemon's rule): that run is measured too, once (``default_limits``).
+
 Figures are events over the replay's wall time and over its CPU time (this process's
 own seconds on its core: what a machine shared with other work does not blur), the
 source's batches included, reading the files and building the synthetic ticks not. The
@@ -33,6 +39,7 @@ from predmm.backtest.maker import CoreDecider
 from predmm.backtest.sources import open_source
 from predmm.backtest.sources.synthetic import SyntheticL1
 from predmm.config.market_making import MarketMakingConfig
+from predmm.config.risk import RiskConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 # the shared data beside the checkout (../shared), or beside the worktrees' folder
@@ -57,13 +64,29 @@ REQUOTING = MarketMakingConfig(
 )
 
 
-def replay(source: Any, config: MarketMakingConfig) -> tuple[int, float, float]:
+BIG = Decimal(10**9)
+WIDE = RiskConfig(
+    max_market_contracts=10**9,
+    max_market_loss=BIG,
+    max_event_contracts=10**9,
+    max_event_loss=BIG,
+    max_venue_loss=BIG,
+    max_total_loss=BIG,
+    daily_loss_limit=BIG,
+)
+
+
+def replay(
+    source: Any, config: MarketMakingConfig, risk: RiskConfig | None = None
+) -> tuple[int, float, float, int]:
     """Events, wall seconds and CPU seconds of one replay (the CPU figure is the one a
-    shared machine does not blur: this process's own time on its core)."""
-    run = Replay(source, CoreDecider(config=config), ReplayConfig(fill_model=TradeThrough()))
+    shared machine does not blur: this process's own time on its core), and the orders
+    the portfolio refused."""
+    settings = ReplayConfig(fill_model=TradeThrough(), risk=risk or RiskConfig())
+    run = Replay(source, CoreDecider(config=config), settings)
     cpu = time.process_time()
     result = run.run()
-    return result.events, result.wall_s, time.process_time() - cpu
+    return result.events, result.wall_s, time.process_time() - cpu, result.risk_refusals
 
 
 def polymarket(repeat: int) -> dict[str, Any]:
@@ -72,7 +95,7 @@ def polymarket(repeat: int) -> dict[str, Any]:
         print(f"{SHARED} is absent: the committed fixture {FIXTURE.relative_to(ROOT)} instead")
     best = best_cpu = 0.0
     for _ in range(repeat):
-        events, wall, cpu = replay(open_source(path, "polymarket-l2"), MarketMakingConfig())
+        events, wall, cpu, _ = replay(open_source(path, "polymarket-l2"), MarketMakingConfig())
         best, best_cpu = max(best, events / wall), max(best_cpu, events / cpu)
     name = path.name if path is SHARED else str(FIXTURE.relative_to(ROOT))
     return {
@@ -87,10 +110,11 @@ def synthetic(ticks: int, repeat: int, move: float) -> dict[str, Any]:
     source = SyntheticL1(ticks=ticks, move=move)
     best = best_cpu = floor_best = floor_cpu = 0.0
     for _ in range(repeat):
-        events, wall, cpu = replay(source, REQUOTING)
+        events, wall, cpu, _ = replay(source, REQUOTING, WIDE)
         best, best_cpu = max(best, events / wall), max(best_cpu, events / cpu)
         wall, cpu = floor(source)
         floor_best, floor_cpu = max(floor_best, ticks / wall), max(floor_cpu, ticks / cpu)
+    events, wall, cpu, refused = replay(source, REQUOTING)
     return {
         "events": ticks,
         "move": source.move,
@@ -98,6 +122,11 @@ def synthetic(ticks: int, repeat: int, move: float) -> dict[str, Any]:
         "events_per_cpu_s": round(best_cpu),
         "floor_per_s": round(floor_best),
         "floor_per_cpu_s": round(floor_cpu),
+        "default_limits": {
+            "events_per_s": round(events / wall),
+            "events_per_cpu_s": round(events / cpu),
+            "refusals": refused,
+        },
     }
 
 
@@ -132,9 +161,16 @@ def main(argv: list[str]) -> None:
     b = synthetic(args.ticks, args.repeat, args.move)
     print(
         f"(b) {b['events']:,} synthetic L1 ticks (prices move on {b['move']:.0%} of them),"
-        f" requoting maker: {b['events_per_s']:,} events/s ({b['events_per_cpu_s']:,} per"
-        f" CPU second); the floor, a bare Decimal quote loop: {b['floor_per_s']:,}/s"
+        f" requoting maker, limits lifted: {b['events_per_s']:,} events/s"
+        f" ({b['events_per_cpu_s']:,} per CPU second); the floor, a bare Decimal quote"
+        f" loop: {b['floor_per_s']:,}/s"
         f" ({b['floor_per_cpu_s']:,} per CPU second)"
+    )
+    d = b["default_limits"]
+    print(
+        f"    the same under predmm's default risk limits ({d['refusals']:,} orders"
+        f" refused): {d['events_per_s']:,} events/s"
+        f" ({d['events_per_cpu_s']:,} per CPU second)"
     )
     print(json.dumps({"polymarket_l2": a, "synthetic_l1": b}))
 

@@ -119,14 +119,20 @@ class TickSpec:
 
     def round_bid(self, price: Decimal) -> Decimal | None:
         """The highest grid price at or below ``price``; None if below the lowest."""
-        found = [p for b in self.bands if (p := b.floor(min(price, self.max_price))) is not None]
-        best = max(found, default=None)
+        bands, price = self.bands, min(price, self.max_price)
+        if len(bands) == 1:  # one band (most markets): its floor
+            best = bands[0].floor(price)
+        else:
+            best = max((p for b in bands if (p := b.floor(price)) is not None), default=None)
         return best if best is not None and best >= self.min_price else None
 
     def round_ask(self, price: Decimal) -> Decimal | None:
         """The lowest grid price at or above ``price``; None if above the highest."""
-        found = [p for b in self.bands if (p := b.ceil(max(price, self.min_price))) is not None]
-        best = min(found, default=None)
+        bands, price = self.bands, max(price, self.min_price)
+        if len(bands) == 1:  # one band (most markets): its ceiling
+            best = bands[0].ceil(price)
+        else:
+            best = min((p for b in bands if (p := b.ceil(price)) is not None), default=None)
         return best if best is not None and best <= self.max_price else None
 
     def check(self, price: Decimal, what: str = "price") -> Decimal:
