@@ -121,7 +121,9 @@ class Replay:
         kinds, markets, stamps = b.kind, b.market, b.ts
         yes_px, yes_sz, no_px, no_sz = b.yes_px, b.yes_sz, b.no_px, b.no_sz
         mkts, rewards, book_kind = self.mkts, self.reward_clock, ev.BOOK
+        timer = self.cfg.timer_ms
         for i in range(len(stamps)):
+            same = False  # a book whose best prices are those of the market's last book
             ts = stamps[i]
             if self.next_sample is None:
                 self._start(ts)
@@ -141,8 +143,10 @@ class Replay:
                 if m.orders:
                     self._book_fills(m)
                 yes, no = m.book[0], m.book[2]
-                if yes and no and (yes[0], no[0]) != m.top:  # a new mid
-                    m.on_mark(ts)
+                if yes and no:
+                    same = (yes[0], no[0]) == m.top
+                    if not same:  # a new mid
+                        m.on_mark(ts)
             elif kind == ev.TRADE:
                 self._trade(m, b.price[i], b.size[i], b.aux[i])
             else:
@@ -152,6 +156,9 @@ class Replay:
                 continue
             if ts >= self.next_select:
                 self._select(ts)
+            calm = same and m.calm and not m.sized and not m.dirty
+            if calm and timer and ts // timer == m.window:
+                continue  # as at the last look, which decided nothing (``_maybe_decide``)
             self._maybe_decide(m, ts)
         self.counts["events"] += len(stamps)
 
@@ -295,15 +302,17 @@ class Replay:
         timer = self.cfg.timer_ms  # the first event of each window is looked at (0: all)
         window = ts // timer if timer > 0 else m.window + 1
         if not m.dirty and window == m.window and key == m.seen_key:
+            m.calm = True
             return  # what it reads is as it was at the last decision, or at the last look
         book_changed = key != m.decided_key
         if not m.dirty:
             if not book_changed and window == m.window:
+                m.seen_key, m.calm = key, True
                 return  # nothing it reads changed
             if not m.traded_since and m.unchanged_by(m.book, ts, chosen):
-                m.window, m.seen_key = window, key
+                m.window, m.seen_key, m.calm = window, key, True
                 return  # nothing it decides can change, the tick's neither
-        m.decided_key, m.seen_key, m.window, m.dirty = key, key, window, False
+        m.decided_key, m.seen_key, m.window, m.dirty, m.calm = key, key, window, False, False
         if self.reserves:  # it keeps its own orders: ``live`` is not built for it
             orders, news, gate = self._kept(m)
             live: tuple[LiveOrder, ...] = ()

@@ -48,6 +48,9 @@ class Mkt:
         # the book's key when last looked at: that of the last decision, or of a book
         # that left the decision as it was (the decider's band: nothing since decided)
         self.seen_key: object = None
+        # the last look at it decided nothing, on a book whose key is ``seen_key`` (a book
+        # of the same best prices, in the same window, decides nothing either)
+        self.calm = False
         self.window = -1  # the timer window of the last decision
         self.mark: Decimal | None = None
         self.last_mid: Decimal | None = None

@@ -454,6 +454,8 @@ class MarketCore(Outbox):
             if signal is not None and any(o.side is signal.side for o in self.live.values()):
                 self.exit_waits = True
                 return
+        elif abs(held.net_position) <= self.config.rebalance_threshold:
+            return  # quoting: an exit comes only past the rebalance threshold
         else:
             signal = exit_signal(held, view, self.config)
         quote = exit_quote(signal, view.tick) if signal is not None else None
