@@ -30,7 +30,7 @@ from predmm.backtest.policy import Policy
 from predmm.domain.book import OrderBook
 from predmm.domain.enums import OrderSide, Venue
 from predmm.domain.exposure import ReserveRequest
-from predmm.domain.ids import MarketId
+from predmm.domain.ids import ClientOrderId, MarketId
 from predmm.domain.market import Market
 from predmm.strategies.inventory import InventoryTracker
 from predmm.strategies.quoting import Quote, VolumeMeter, price_moved, quote_expired
@@ -314,3 +314,18 @@ def same(have: LiveOrder | None, want: Quote | None) -> bool:
 
 def _crosses(want: Quote | None, other: LiveOrder | None) -> bool:
     return want is not None and other is not None and want.price + other.price >= ONE
+
+
+_COIDS: dict[str, ClientOrderId] = {}
+
+
+def coid_of(tag: str) -> ClientOrderId:
+    """The client order id an order's tag names, cached (one is looked up per order of
+    ours at every decision)."""
+    out = _COIDS.get(tag)
+    if out is None:
+        out = ClientOrderId(tag)
+        if len(_COIDS) > 100_000:
+            _COIDS.clear()
+        _COIDS[tag] = out
+    return out

@@ -68,6 +68,8 @@ class ReplayConfig:
 class Replay:
     """One decider over one source. ``run()`` returns a ``RunResult``."""
 
+    calm_skips = True  # a book as at a last look that decided nothing skips the look
+
     def __init__(
         self,
         source: ev.Source,
@@ -78,7 +80,7 @@ class Replay:
         self.source, self.decider, self.cfg = source, decider, config
         self.model = config.fill_model
         # a book fills an order only through its price (``TradeThrough``): looked at first
-        self.through = isinstance(config.fill_model, TradeThrough)
+        self.through = type(config.fill_model) is TradeThrough
         self.sized = source.fills_from_books
         self.mkts = [Mkt(info, decider.market(info)) for info in source.markets]
         self.reserves = decider.reserves  # it reserves its orders through the portfolio
@@ -156,7 +158,7 @@ class Replay:
                 continue
             if ts >= self.next_select:
                 self._select(ts)
-            calm = same and m.calm and not m.sized and not m.dirty
+            calm = same and m.calm and not m.sized and not m.dirty and self.calm_skips
             if calm and timer and ts // timer == m.window:
                 continue  # as at the last look, which decided nothing (``_maybe_decide``)
             self._maybe_decide(m, ts)
@@ -457,16 +459,8 @@ class Replay:
         if self.portfolio is not None:
             self.portfolio.amended(order.tag, True, command.price, order.quantity)
         if moved:  # a new price: the back of the new level's queue
-            fresh = Working(
-                order.oid,
-                order.side,
-                command.price,
-                order.quantity,
-                filled=order.filled,
-                tag=order.tag,
-            )
-            m.orders[order.oid] = fresh
-            self._arrive(m, fresh)
+            order.moved(command.price)
+            self._arrive(m, order)
         if not m.acks_wait():  # else the core learns of it at its next decision
             m.dirty = True
 

@@ -72,6 +72,14 @@ class Working:
         self.opp_limit = round(1.0 - self.px, 9)
         self.opp = 2 if self.side is OrderSide.YES else 0  # the opposite bids' ladder
 
+    def moved(self, price: Decimal) -> None:
+        """Amended to a new ``price``: on its way to the back of that level's queue, as
+        a new order is (what it filled stays)."""
+        self.price, self.live = price, False
+        self.ahead = self.level = self.printed = 0.0
+        self.taken = {}
+        self.__attrs_post_init__()
+
     @property
     def remaining(self) -> Decimal:
         return self.quantity - self.filled

@@ -32,6 +32,7 @@ from predmm.backtest.decision import (
     MarketInput,
     OrderNote,
     Place,
+    coid_of,
 )
 from predmm.backtest.events import Ladders, MarketInfo, to_datetime
 from predmm.config.market_making import MarketMakingConfig
@@ -193,15 +194,15 @@ class CoreMarket:
     def _acks(self, core: MarketCore, inp: MarketInput, now: datetime, mono: float) -> None:
         """What the venue says of the orders it holds (accepted, partly filled): first,
         so that the book is read with our orders as they are."""
-        self.ids = {_coid(o.tag): o.order_id for o in inp.orders if o.tag}
-        acks = [a for a in (_ack(core.live.get(_coid(o.tag)), o) for o in inp.orders) if a]
+        self.ids = {coid_of(o.tag): o.order_id for o in inp.orders if o.tag}
+        acks = [a for a in (_ack(core.live.get(coid_of(o.tag)), o) for o in inp.orders) if a]
         # an order that rested and ended since: its ack came before its end (and fills)
         acks += [
             _rested(order)
             for note in inp.news
             if isinstance(note, EndNote)
             and note.live
-            and (order := core.live.get(_coid(note.tag))) is not None
+            and (order := core.live.get(coid_of(note.tag))) is not None
             and order.status in _UNACKED
         ]
         if acks:
@@ -213,7 +214,7 @@ class CoreMarket:
             if isinstance(note, FillNote):
                 core.on_fill(self._fill(note), now, mono)
             elif isinstance(note, EndNote):
-                order = core.live.get(_coid(note.tag))
+                order = core.live.get(coid_of(note.tag))
                 if order is not None:
                     core.on_orders([_ended(order, note)], now, mono)
 
@@ -226,7 +227,7 @@ class CoreMarket:
             quantity=note.quantity,
             fee=note.fee,
             is_taker=note.taker,
-            client_order_id=_coid(note.tag),
+            client_order_id=coid_of(note.tag),
         )
 
     def _listing_changed(self, have: Market, new: Market) -> bool:
@@ -249,7 +250,7 @@ class CoreMarket:
         for note in inp.orders:
             if not note.live:
                 continue
-            order = self.core.live.get(_coid(note.tag))
+            order = self.core.live.get(coid_of(note.tag))
             if order is not None and order.order_type is not OrderType.MARKET:
                 key = (order.side, note.price)
                 ours[key] = ours.get(key, ZERO) + note.quantity - note.filled
@@ -302,21 +303,6 @@ def _amend(oid: int, a: Amendment, order: Order) -> Amend:
 def _place(o: Order) -> Place:
     ioc = o.order_type is OrderType.MARKET
     return Place(side=o.side, price=o.price, size=o.quantity, ioc=ioc, tag=str(o.client_order_id))
-
-
-_COIDS: dict[str, ClientOrderId] = {}
-
-
-def _coid(tag: str) -> ClientOrderId:
-    """The client order id an order's tag names, cached (one is looked up per order of
-    ours at every decision)."""
-    out = _COIDS.get(tag)
-    if out is None:
-        out = ClientOrderId(tag)
-        if len(_COIDS) > 100_000:
-            _COIDS.clear()
-        _COIDS[tag] = out
-    return out
 
 
 _UNACKED = (OrderStatus.PENDING, OrderStatus.SUBMITTED)

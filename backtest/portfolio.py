@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 
+from predmm.backtest.decision import coid_of
 from predmm.backtest.engine_state import Mkt
 from predmm.domain.enums import Action, MarketStatus, TradingState
 from predmm.domain.exposure import (
@@ -20,7 +21,7 @@ from predmm.domain.exposure import (
     ReserveRequest,
     answer,
 )
-from predmm.domain.ids import ClientOrderId, FillId, MarketId
+from predmm.domain.ids import FillId, MarketId
 from predmm.domain.orders import Fill
 from predmm.domain.outcomes import VenueGroup
 from predmm.domain.risk import Limits
@@ -51,7 +52,7 @@ class Portfolio:
 
     def filled(self, m: Mkt, tag: str, quantity: Decimal) -> None:
         """A fill of order ``tag`` (already in ``m``'s inventory)."""
-        coid = ClientOrderId(tag)
+        coid = coid_of(tag)
         if coid in self.book.reservations:
             res = self.book.reservations[coid]
             self.book.filled(
@@ -68,12 +69,12 @@ class Portfolio:
         self.book.recompute(m.info.market_id, m.inventory)
 
     def closed(self, tag: str, filled: Decimal) -> None:
-        coid = ClientOrderId(tag)
+        coid = coid_of(tag)
         self.book.closed(OrderClosed(client_order_id=coid, filled_quantity=filled))
 
     def amended(self, tag: str, applied: bool, price: Decimal, quantity: Decimal) -> None:
         self.book.amend_settled(
             AmendSettled(
-                client_order_id=ClientOrderId(tag), applied=applied, price=price, quantity=quantity
+                client_order_id=coid_of(tag), applied=applied, price=price, quantity=quantity
             )
         )

@@ -2,7 +2,8 @@
 the same times, with the same fills and PnL, as the same replay with each of them
 replaced by the plain construction it stands for (the decision's book built level by
 level, every book's levels merged and sorted, a client order id made per lookup, every
-book shown to the trade-through model in full)."""
+book shown to the trade-through model in full, every book looked at even when its best
+prices are those of a look that decided nothing)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from predmm.backtest import engine_state, maker
+from predmm.backtest import engine_state, maker, portfolio
 from predmm.backtest.engine import Replay, ReplayConfig
 from predmm.backtest.fills import (
     Ladders,
@@ -72,7 +73,9 @@ def test_a_replay_with_the_fast_paths_decides_and_fills_as_one_without(
     fast = run(source, TradeThrough(), fair)
     monkeypatch.setattr(engine_state, "_level", plain_level)
     monkeypatch.setattr(book, "_strictly_desc", lambda levels: False)
-    monkeypatch.setattr(maker, "_coid", ClientOrderId)
+    monkeypatch.setattr(maker, "coid_of", ClientOrderId)
+    monkeypatch.setattr(portfolio, "coid_of", ClientOrderId)
+    monkeypatch.setattr(Replay, "calm_skips", False)
     plain = run(source, PlainTradeThrough(), fair)
     assert fast == plain
     decisions, fills = fast[0], fast[1]
