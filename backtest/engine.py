@@ -494,6 +494,9 @@ class Replay:
                     m.sample(len(self.samples))
 
     def _result(self, wall: float) -> RunResult:
+        refused = self.counts["refusals"]  # the portfolio's refusals count too
+        if self.portfolio is not None:
+            refused += self.portfolio.refused
         results = tuple(m.result(len(self.samples), self.sample_ms / 1000) for m in self.mkts)
         equity = tuple(
             sum((r.equity[i] for r in results if r.equity), ZERO) for i in range(len(self.samples))
@@ -512,7 +515,7 @@ class Replay:
             orders=self.counts["orders"],
             cancels=self.counts["cancels"],
             rejects=self.counts["rejects"],
-            risk_refusals=self.counts["refusals"],
+            risk_refusals=refused,
             stats=combine(r.stats for r in results),
             equity=equity,
             times_ms=tuple(self.samples),

@@ -33,6 +33,7 @@ class Portfolio:
     def __init__(self, limits: Limits, groups: Mapping[MarketId, VenueGroup]) -> None:
         self.book = ExposureBook(limits)
         self.book.learn(groups.items())
+        self.refused = 0  # reservations refused (the limits kept an order or amend back)
 
     def gate(self, m: Mkt) -> Gate:
         def reserve(requests: tuple[ReserveRequest, ...], mark: Decimal | None) -> Sequence[Answer]:
@@ -46,9 +47,11 @@ class Portfolio:
             self.book.learn(((market_id, None),))
         settled = m.ended or m.status is MarketStatus.SETTLED
         net = m.inventory.net_position
-        return answer(
+        out = answer(
             self.book, market_id, requests, state=TradingState.ACTIVE, net=net, settled=settled
         )
+        self.refused += sum(1 for a in out if not a.granted)
+        return out
 
     def filled(self, m: Mkt, tag: str, quantity: Decimal) -> None:
         """A fill of order ``tag`` (already in ``m``'s inventory)."""

@@ -15,6 +15,7 @@ from predmm.backtest.maker import CoreDecider
 from predmm.backtest.sources.synthetic import SyntheticL1
 from predmm.backtest.testing import ListSource, book, market
 from predmm.config.market_making import MarketMakingConfig
+from predmm.config.risk import RiskConfig
 from predmm.domain.enums import Venue
 from predmm.domain.exposure import Answer, ExposureBook, ReserveRequest
 from predmm.domain.ids import ClientOrderId
@@ -89,3 +90,26 @@ def test_a_requoting_maker_reserves_only_for_its_live_orders() -> None:
     alone = ExposureBook(book.limits)
     alone.recompute(m.info.market_id, m.inventory)  # what the contracts held make
     assert book.market_exp == alone.market_exp
+
+
+def test_the_orders_the_portfolio_refuses_are_counted_in_the_result() -> None:
+    """The strategy's reservations go through the portfolio: a limit that keeps its
+    quotes back shows as ``risk_refusals`` in the result (and in ``predmm backtest``'s
+    JSON), not as zero."""
+    source = ListSource([market("K", Venue.KALSHI, liquidity=D(1_000_000))])
+    for i in range(20):
+        source.book(i * 1_000, book([(0.40, 100)], [(0.55, 100)]))
+    one = D("1")
+    tight = RiskConfig(
+        max_market_loss=one,
+        max_event_loss=one,
+        max_venue_loss=one,
+        max_total_loss=one,
+        reducing_loss=one,
+        daily_loss_limit=one,
+    )
+    settings = ReplayConfig(fill_model=TradeThrough(), risk=tight)
+    replay = Replay(source, CoreDecider(config=CONFIG), settings)
+    result = replay.run()
+    assert result.orders == 0
+    assert result.risk_refusals >= 20  # both quotes, asked again at every tick
