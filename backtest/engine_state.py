@@ -52,8 +52,9 @@ class Mkt:
         # of the same best prices, in the same window, decides nothing either)
         self.calm = False
         self.window = -1  # the timer window of the last decision
-        self.mark: Decimal | None = None
-        self.last_mid: Decimal | None = None
+        self._mark: Decimal | None = None
+        self._mark_is_mid = False  # the mark follows the mid (set by ``on_mark``)
+        self._mid: tuple[tuple[float, float], Decimal] | None = None  # (of top, the mid)
         self.last_price: Decimal | None = None
         self.volume = self.notional = self.traded_since = 0.0
         self.ended = False
@@ -96,13 +97,34 @@ class Mkt:
             return
         top = (yes[0], no[0])
         if top != self.top:
-            self.top = top
-            old, self.last_mid = self.last_mid, (ev.dec(yes[0]) + ONE - ev.dec(no[0])) / 2
-            self.mark = self.last_mid
-            if self.stats.due(ts / 1000.0):  # markouts due before now: at the mid then
+            due = self.stats.due(ts / 1000.0)  # markouts due before now: at the mid then
+            old = self.last_mid if due else None
+            self.top, self._mark_is_mid = top, True
+            if due:
                 if old is not None:
                     self.stats.on_mid(ts / 1000.0 - 0.0005, old)
-                self.stats.on_mid(ts / 1000.0, self.last_mid)
+                self.stats.on_mid(ts / 1000.0, self.last_mid)  # type: ignore[arg-type]
+
+    @property
+    def last_mid(self) -> Decimal | None:
+        """The mid of the last two-sided book (worked out when asked: most books are
+        not marked at all)."""
+        top = self.top
+        if top is None:
+            return None
+        mid = self._mid
+        if mid is None or mid[0] is not top:
+            mid = self._mid = (top, (ev.dec(top[0]) + ONE - ev.dec(top[1])) / 2)
+        return mid[1]
+
+    @property
+    def mark(self) -> Decimal | None:
+        """What a contract is worth now: the last mid, or the last price or outcome."""
+        return self.last_mid if self._mark_is_mid else self._mark
+
+    @mark.setter
+    def mark(self, value: Decimal | None) -> None:
+        self._mark, self._mark_is_mid = value, False
 
     def take_traded(self) -> Decimal:
         out, self.traded_since = self.traded_since, 0.0
