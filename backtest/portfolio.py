@@ -33,7 +33,7 @@ class Portfolio:
     def __init__(self, limits: Limits, groups: Mapping[MarketId, VenueGroup]) -> None:
         self.book = ExposureBook(limits)
         self.book.learn(groups.items())
-        self.refused = 0  # reservations refused (the limits kept an order or amend back)
+        self.refused = 0  # reservations the limits refused (an order or amend kept back)
 
     def gate(self, m: Mkt) -> Gate:
         def reserve(requests: tuple[ReserveRequest, ...], mark: Decimal | None) -> Sequence[Answer]:
@@ -47,10 +47,15 @@ class Portfolio:
             self.book.learn(((market_id, None),))
         settled = m.ended or m.status is MarketStatus.SETTLED
         net = m.inventory.net_position
+        # an amend of an order that ended first is refused too: not by a limit
+        ended = {
+            r.client_order_id for r in requests if r.replaces and self.book.ended(r.client_order_id)
+        }
         out = answer(
             self.book, market_id, requests, state=TradingState.ACTIVE, net=net, settled=settled
         )
-        self.refused += sum(1 for a in out if not a.granted)
+        if not settled:
+            self.refused += sum(1 for a in out if not a.granted and a.client_order_id not in ended)
         return out
 
     def filled(self, m: Mkt, tag: str, quantity: Decimal) -> None:

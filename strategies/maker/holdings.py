@@ -69,17 +69,19 @@ class PendingFills:
 
     def owed(self, live: Mapping[ClientOrderId, Order]) -> Iterator[tuple[Order, Decimal]]:
         """Each order that filled more than its fills received, and by how much."""
-        for coid, order in (*live.items(), *self.finished.items()):
-            missing = order.filled_quantity - self.counted.get(coid, ZERO)
-            if missing > 0:
-                yield order, missing
+        counted = self.counted
+        for orders in (live, self.finished):
+            for coid, order in orders.items():
+                missing = order.filled_quantity - counted.get(coid, ZERO)
+                if missing > 0:
+                    yield order, missing
 
     def effective(
         self, inventory: InventoryTracker, live: Mapping[ClientOrderId, Order]
     ) -> InventoryTracker:
         """``inventory`` with what every order is owed added at the order's price (the
         same object when nothing is owed)."""
-        owed = list(self.owed(live))
+        owed = [*self.owed(live)]
         if not owed:
             return inventory
         out = InventoryTracker(
