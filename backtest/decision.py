@@ -28,10 +28,11 @@ import attrs
 from predmm.backtest.events import MarketInfo
 from predmm.backtest.policy import Policy
 from predmm.domain.book import OrderBook
-from predmm.domain.enums import OrderSide, Venue
+from predmm.domain.enums import MarketStatus, OrderSide, Venue
 from predmm.domain.exposure import ReserveRequest
 from predmm.domain.ids import ClientOrderId, MarketId
 from predmm.domain.market import Market
+from predmm.domain.ticks import TickSpec
 from predmm.strategies.inventory import InventoryTracker
 from predmm.strategies.quoting import Quote, VolumeMeter, price_moved, quote_expired
 
@@ -95,7 +96,11 @@ Gate = Callable[[tuple[ReserveRequest, ...], Decimal | None], Any]
 class MarketInput:
     """What a market's decision reads, as of ``market.as_of``."""
 
-    market: Market  # the snapshot: status, tick, best bid/ask, close time, liquidity
+    # the snapshot (status, tick, best bid/ask, close time, liquidity), made when read
+    # (``market``): a decision that compares only the status and the tick builds none
+    listing: Callable[[], Market] = attrs.field(eq=False, repr=False)
+    status: MarketStatus
+    tick: TickSpec
     book: OrderBook  # everybody else's orders (the daemon's ``book.without(own)``)
     inventory: InventoryTracker  # read only
     live: tuple[LiveOrder, ...]  # empty for a decider that ``reserves`` (it reads ``orders``)
@@ -108,6 +113,15 @@ class MarketInput:
     news: tuple[News, ...] = ()
     gate: Gate | None = None
     book_changed: bool = True  # what it reads of the book may have changed
+    _market: Market | None = attrs.field(default=None, init=False, eq=False, repr=False)
+
+    @property
+    def market(self) -> Market:
+        made = self._market
+        if made is None:
+            made = self.listing()
+            object.__setattr__(self, "_market", made)
+        return made
 
 
 @attrs.frozen(kw_only=True)

@@ -327,7 +327,9 @@ class Replay:
             )
         now = ev.to_datetime(ts)
         inp = MarketInput(
-            market=m.snapshot(ts, now),
+            listing=m.listing(now),
+            status=m.status,
+            tick=m.tick,
             book=m.order_book(),
             inventory=m.inventory,
             live=live,

@@ -3,8 +3,10 @@ it), our orders, inventory, marks and figures. Owned by ``backtest.engine.Replay
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 
 from predmm.backtest import events as ev
 from predmm.backtest.decision import MarketDecider, News
@@ -150,38 +152,18 @@ class Mkt:
             return (self.status, yp[:1], ys[:1], np_[:1], ns[:1])
         return (self.status, yp[:1], np_[:1])
 
-    def liquidity(self) -> Decimal:
-        if self.info.liquidity is not None:
-            return self.info.liquidity
-        if self.info.liquidity_from_trades:
-            return Decimal(int(self.notional))
-        yp, ys, np_, ns = self.book
-        dollars = sum(p * s for p, s in zip(yp, ys, strict=False))
-        dollars += sum(p * s for p, s in zip(np_, ns, strict=False))
-        return Decimal(int(dollars)) + self.info.listed_liquidity
-
     def view(self, ts: int) -> Market:
         return self.snapshot(ts)
 
     def snapshot(self, ts: int, now: datetime | None = None) -> Market:
         """The listing at ``ts`` (``now``: the same time as a datetime, when known)."""
-        yes, no = self.book[0], self.book[2]
-        return Market(
-            market_id=self.info.market_id,
-            title=self.info.title,
-            status=self.status,
-            event_id=self.info.event_id,
-            tick=self.tick,
-            liquidity=self.liquidity(),
-            volume=Decimal(int(self.volume)),
-            best_yes_bid=ev.dec(yes[0]) if yes else None,
-            best_yes_ask=ONE - ev.dec(no[0]) if no else None,
-            last_price=self.last_price,
-            close_time=self.close_time,
-            as_of=now if now is not None else ev.to_datetime(ts),
-            min_order_size=self.info.min_order_size,
-            rewards=self.info.rewards,
-        )
+        return self.listing(now if now is not None else ev.to_datetime(ts))()
+
+    def listing(self, now: datetime) -> Callable[[], Market]:
+        """The listing as of ``now``, made when called: what it is made of is taken now
+        (a decision that does not read it costs nothing)."""
+        traded = (self.volume, self.notional, self.last_price)
+        return partial(_listing, self, self.status, self.tick, self.book, traded, now)
 
     def sample_rewards(self, ts: int) -> None:
         """One sample of the liquidity rewards our resting quotes earn: the book as the
@@ -249,6 +231,43 @@ class Mkt:
             rebates=self.rewards.rebates,
             rewards_in_band=self.rewards.in_band_share,
         )
+
+
+def _listing(
+    m: Mkt,
+    status: MarketStatus,
+    tick: TickSpec,
+    book: Ladders,
+    traded: tuple[float, float, Decimal | None],
+    now: datetime,
+) -> Market:
+    """``m``'s listing made of these (``traded``: its volume, notional and last price;
+    its info and close time do not change)."""
+    (volume, notional, last_price), info, yes, no = traded, m.info, book[0], book[2]
+    if info.liquidity is not None:
+        liquidity = info.liquidity
+    elif info.liquidity_from_trades:
+        liquidity = Decimal(int(notional))
+    else:
+        dollars = sum(p * s for p, s in zip(book[0], book[1], strict=False))
+        dollars += sum(p * s for p, s in zip(book[2], book[3], strict=False))
+        liquidity = Decimal(int(dollars)) + info.listed_liquidity
+    return Market(
+        market_id=info.market_id,
+        title=info.title,
+        status=status,
+        event_id=info.event_id,
+        tick=tick,
+        liquidity=liquidity,
+        volume=Decimal(int(volume)),
+        best_yes_bid=ev.dec(yes[0]) if yes else None,
+        best_yes_ask=ONE - ev.dec(no[0]) if no else None,
+        last_price=last_price,
+        close_time=m.close_time,
+        as_of=now,
+        min_order_size=info.min_order_size,
+        rewards=info.rewards,
+    )
 
 
 def _never(book: Ladders, ts: int, selected: bool) -> bool:

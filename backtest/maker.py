@@ -113,7 +113,7 @@ class CoreMarket:
         self._news(core, inp, now, mono)
         if inp.selected != core.wanted:
             core.changed(now, mono, wanted=inp.selected)
-        if self._listing_changed(core.market, inp.market):
+        if self._listing_changed(core.market, inp):
             core.changed(now, mono, market=inp.market)
         second = int(mono // TICK_S)  # the daemon's tick: once in each second
         if second != self.ticked:
@@ -230,13 +230,14 @@ class CoreMarket:
             client_order_id=coid_of(note.tag),
         )
 
-    def _listing_changed(self, have: Market, new: Market) -> bool:
+    def _listing_changed(self, have: Market, inp: MarketInput) -> bool:
         """The status or the tick changed, or a selection ran since the listing was
         taken (the daemon's scan refreshes liquidity and volume)."""
-        if have.status is not new.status or have.tick != new.tick:
+        if have.status is not inp.status or have.tick != inp.tick:
             return True
         if self.scan != self.owner.scans:
             self.scan = self.owner.scans
+            new = inp.market
             return have.liquidity != new.liquidity or have.volume != new.volume
         return False
 
