@@ -128,6 +128,28 @@ class Order:
     def remaining(self) -> Decimal:
         return self.quantity - self.filled_quantity
 
+    def amended(self, price: Decimal, quantity: Decimal) -> Order:
+        """This order at ``price`` for a new total ``quantity`` (``attrs.evolve`` spelled
+        out: a requote amends two orders, and evolve looks the fields up every time)."""
+        return Order(
+            client_order_id=self.client_order_id,
+            market_id=self.market_id,
+            side=self.side,
+            price=price,
+            quantity=quantity,
+            action=self.action,
+            order_type=self.order_type,
+            time_in_force=self.time_in_force,
+            post_only=self.post_only,
+            status=self.status,
+            filled_quantity=self.filled_quantity,
+            venue_order_id=self.venue_order_id,
+            created_at=self.created_at,
+            reason=self.reason,
+            expires_at=self.expires_at,
+            strategy=self.strategy,
+        )
+
     @property
     def is_live(self) -> bool:
         return self.status.may_rest

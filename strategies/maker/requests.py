@@ -72,7 +72,7 @@ def amended(order: Order, quote: Quote) -> tuple[Order, Amendment]:
     size), and the amendment that says so at the venue."""
     total = order.filled_quantity + quote.size
     amend = Amendment(client_order_id=order.client_order_id, price=quote.price, quantity=total)
-    return attrs.evolve(order, price=quote.price, quantity=total), amend
+    return order.amended(quote.price, total), amend
 
 
 def exit_quote(signal: Signal, tick: TickSpec) -> Quote | None:
