@@ -142,9 +142,13 @@ class Replay:
                     self.next_select = ts
                 ladders = (yes_px[i], yes_sz[i], no_px[i], no_sz[i])
                 m.set_book(ladders, delta=kind == ev.DELTA)  # type: ignore[arg-type]
-                if m.orders:
-                    self._book_fills(m)
                 yes, no = m.book[0], m.book[2]
+                if m.orders and (
+                    not self.through
+                    or (no and no[0] > m.through_yes)
+                    or (yes and yes[0] > m.through_no)
+                ):
+                    self._book_fills(m)
                 if yes and no:
                     same = (yes[0], no[0]) == m.top
                     if not same:  # a new mid
@@ -278,6 +282,7 @@ class Replay:
 
     def _remove(self, m: Mkt, order: Working, *, rejected: bool = False) -> None:
         if m.orders.pop(order.oid, None) is not None:
+            m.resting_changed()
             m.dirty = True
             if self.reserves:
                 end = EndNote(
@@ -444,6 +449,7 @@ class Replay:
             self._reject(m, order)  # post-only: it would take, the venue refuses it
         else:
             order.live = True
+            m.resting_changed()
             self.model.on_live(order, m.book, self.sized)
 
     def _reject(self, m: Mkt, order: Working) -> None:
@@ -462,6 +468,7 @@ class Replay:
             self.portfolio.amended(order.tag, True, command.price, order.quantity)
         if moved:  # a new price: the back of the new level's queue
             order.moved(command.price)
+            m.resting_changed()
             self._arrive(m, order)
         if not m.acks_wait():  # else the core learns of it at its next decision
             m.dirty = True

@@ -3,6 +3,7 @@ it), our orders, inventory, marks and figures. Owned by ``backtest.engine.Replay
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
@@ -40,6 +41,7 @@ class Mkt:
         self.has_book = False
         self.version = 0
         self.orders: dict[int, Working] = {}
+        self.through_yes = self.through_no = math.inf  # (``resting_changed``)
         self.cancelling: set[int] = set()
         self.news: list[News] = []  # fills and ends since the last decision (``_kept``)
         self.stats = MarketMakingStats(horizons=HORIZONS)
@@ -75,6 +77,19 @@ class Mkt:
             ladders = merge_delta(self.book, ladders)
         self.book, self.has_book = ladders, True
         self.version += 1
+
+    def resting_changed(self) -> None:
+        """An order of ours started or stopped resting at the venue, or moved: the
+        lowest opposite bids that trade through one of them (``through_yes``: a NO bid
+        above it reaches a YES order of ours; ``through_no`` the other way)."""
+        yes = no = math.inf
+        for order in self.orders.values():
+            if order.live:
+                if order.side is OrderSide.YES:
+                    yes = min(yes, order.opp_limit)
+                else:
+                    no = min(no, order.opp_limit)
+        self.through_yes, self.through_no = yes, no
 
     def set_tick(self, step: float) -> None:
         self.tick = TickSpec.uniform(ev.dec(step))
