@@ -1,6 +1,7 @@
-"""The one-shot command ``markets``: what ``scan_markets`` would quote now, and why the
-rest are skipped; what each market pays makers (Polymarket's liquidity rewards and maker
-rebates, Kalshi's incentive programs). (``cancel-all`` is the control channel's:
+"""The one-shot command ``markets``: what the daemon's scan would quote now (each venue
+with its own settings: ``[strategy.venues.<venue>]``), and why the rest are skipped;
+what each market pays makers (Polymarket's liquidity rewards and maker rebates,
+Kalshi's incentive programs). (``cancel-all`` is the control channel's:
 ``cli.control``.)"""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from predmm.cli import fmt
 from predmm.cli.daemon import RunOptions, venues_for
 from predmm.config.settings import Settings
 from predmm.domain.market import IncentiveProgram, Market, MarketView
-from predmm.strategies.quoting import select_markets
+from predmm.strategies.venues import select_per_venue
 
 
 async def list_markets(opts: RunOptions, settings: Settings, console: Console) -> None:
@@ -26,7 +27,12 @@ async def list_markets(opts: RunOptions, settings: Settings, console: Console) -
         finally:
             for client in setup.clients:
                 await client.aclose()
-    selected, skipped = select_markets(list(markets), settings.strategy)
+    # each venue by its own market maker's settings, as the daemon's scan selects
+    venues = {m.market_id.venue for m in markets}
+    configs = {v: settings.strategy_venues.get(v, settings.strategy) for v in venues}
+    chosen, passed = select_per_venue(list[MarketView](markets), configs)
+    selected = [m for m in chosen if isinstance(m, Market)]
+    skipped = [(m, why) for m, why in passed if isinstance(m, Market)]
     labels = fmt.short_ids(m.market_id for m in markets)
     titles = {m.market_id: m.title for m in markets}
     listed = {m.market_id: m for m in markets}

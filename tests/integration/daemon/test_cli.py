@@ -8,6 +8,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -160,11 +161,55 @@ def test_status_shows_the_live_worst_case_of_each_event_and_its_scenario(tmp_pat
     assert "kalshi:KXFED-26DEC-H0" in table.output
 
 
+def quoted_rows(output: str) -> list[list[str]]:
+    """The rows of ``predmm markets``' quoted table, each cell's wrapped lines joined."""
+    rows: list[list[str]] = []
+    current: list[list[str]] | None = None
+    for line in output.splitlines():
+        cells = [c.strip() for c in line.split("│")[1:-1]]
+        if not line.startswith("│") or not cells:
+            current = None
+        elif cells[0].isdigit():
+            current = [[c] for c in cells]
+            rows.append([])
+        elif current is not None and not cells[0]:
+            for parts, more in zip(current, cells, strict=False):
+                parts.append(more)
+        if current is not None and rows:
+            rows[-1] = [" ".join(p for p in parts if p) for parts in current]
+    return rows
+
+
+def quoted_per_venue(output: str) -> dict[str, int]:
+    """The quoted markets by venue (Polymarket's short ids are ``0x…``, Kalshi's its
+    tickers)."""
+    rows = quoted_rows(output)
+    poly = sum(1 for row in rows if row[1].startswith("0x"))
+    return {"kalshi": len(rows) - poly, "polymarket": poly}
+
+
 def test_markets_on_the_embedded_exchange_names_why_markets_are_skipped():
-    result = CliRunner().invoke(cli, ["markets", "--preset", "conservative"])
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(cli, ["markets", "--preset", "conservative"])
     assert result.exit_code == 0, result.output
-    assert "quoted (5 of 17 open markets)" in result.output  # conservative: max_markets 5
+    # conservative: max_markets 5 on each venue, as the daemon selects
+    assert "quoted (10 of 17 open markets)" in result.output
     assert "beyond max_markets 5" in result.output
+    assert quoted_per_venue(result.output) == {"kalshi": 5, "polymarket": 5}
+
+
+def test_markets_selects_each_venue_with_its_own_settings(tmp_path: Path):
+    """``[strategy.venues.polymarket]``: the venue's market maker quotes at most one
+    market there, as the daemon's scan would; Kalshi keeps the file's own five."""
+    config = tmp_path / "predmm.toml"
+    config.write_text(
+        "[strategy]\nmax_markets = 5\n\n[strategy.venues.polymarket]\nmax_markets = 1\n"
+    )
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(
+        cli, ["markets", "--config", str(config), "--sim"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "quoted (6 of 17 open markets)" in result.output
+    assert quoted_per_venue(result.output) == {"kalshi": 5, "polymarket": 1}
 
 
 def test_markets_says_what_each_market_pays_makers():
@@ -172,8 +217,9 @@ def test_markets_says_what_each_market_pays_makers():
     Kalshi's incentive programs as GET /incentive_programs states them."""
     result = CliRunner(env={"COLUMNS": "300"}).invoke(cli, ["markets"])
     assert result.exit_code == 0, result.output
-    assert "$500/day within 3.5c of mid, min 20; rebates 20%" in result.output
-    assert "$300/day within 4.5c of mid, min 20; rebates 25%" in result.output
+    pays = [row[-1] for row in quoted_rows(result.output)]  # the last column, unwrapped
+    assert "$500/day within 3.5c of mid, min 20; rebates 20%" in pays
+    assert "$300/day within 4.5c of mid, min 20; rebates 25%" in pays
     assert "Kalshi incentive programs (active)" in result.output
     (fed,) = [line for line in result.output.splitlines() if "lip" in line or "Fed Dec" in line]
     for field in ("kalshi:KXFEDDECISION-26DEC-C25", "liquidity", "500.00", "1,000", "0.5"):
