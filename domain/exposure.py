@@ -178,13 +178,14 @@ class ExposureBook:
         order that ``ended``: held, it would never be released)."""
         existing = self.reservations.get(req.client_order_id)
         if req.replaces and existing is not None:
-            before = existing.exposure()
-            terms = req.terms
+            terms, old = req.terms, existing.amend
             quantity = terms.quantity - existing.filled
             existing.amend = Terms(
                 side=terms.side, action=terms.action, price=terms.price, quantity=quantity
             )
-            self._change(market_id, existing.exposure() - before)
+            # what changed is the amend's part alone (the order's own part is as it was)
+            added = resting(existing.amend)
+            self._change(market_id, added if old is None else added - resting(old))
         else:
             res = _Reservation(market_id, req.terms, req.terms.quantity)
             self._hold(req.client_order_id, res)
