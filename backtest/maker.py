@@ -194,17 +194,23 @@ class CoreMarket:
     def _acks(self, core: MarketCore, inp: MarketInput, now: datetime, mono: float) -> None:
         """What the venue says of the orders it holds (accepted, partly filled): first,
         so that the book is read with our orders as they are."""
-        self.ids = {coid_of(o.tag): o.order_id for o in inp.orders if o.tag}
-        acks = [a for a in (_ack(core.live.get(coid_of(o.tag)), o) for o in inp.orders) if a]
+        ids: dict[ClientOrderId, int] = {}
+        acks: list[Order] = []
+        live = core.live
+        for note in inp.orders:
+            if note.tag:
+                coid = coid_of(note.tag)
+                ids[coid] = note.order_id
+                ack = _ack(live.get(coid), note)
+                if ack is not None:
+                    acks.append(ack)
+        self.ids = ids
         # an order that rested and ended since: its ack came before its end (and fills)
-        acks += [
-            _rested(order)
-            for note in inp.news
-            if isinstance(note, EndNote)
-            and note.live
-            and (order := core.live.get(coid_of(note.tag))) is not None
-            and order.status in _UNACKED
-        ]
+        for news in inp.news:
+            if isinstance(news, EndNote) and news.live:
+                order = live.get(coid_of(news.tag))
+                if order is not None and order.status in _UNACKED:
+                    acks.append(_rested(order))
         if acks:
             core.on_orders(acks, now, mono)
 
