@@ -17,6 +17,7 @@ already, a recording of this strategy's own live run).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -95,6 +96,7 @@ class CoreMarket:
         self.scan = -1
         self.ticked = -1  # the second of the last tick
         self.band: Band | None = None  # the core's band since its last decision
+        self.young_until = 0  # ms: before it, neither the quotes' age nor the exit window
 
     @property
     def sized(self) -> bool:
@@ -135,6 +137,9 @@ class CoreMarket:
             core, owner = self.core, self.owner
             quiet = core is not None and owner.skip and not owner.own_in_data
             self.band = band(core) if core is not None and quiet else None
+            if self.band is not None:
+                assert core is not None
+                self.young_until = _young_until(core)
         if self.band is None or not self.band.holds(yp[0], ys[0], np_[0], ns[0]):
             return False
         second = ts // 1000
@@ -163,6 +168,8 @@ class CoreMarket:
         assert core is not None
         if core.refused or selected != core.wanted or self.scan != self.owner.scans:
             return False
+        if ts < self.young_until:  # before the quotes' age and the exit window: idle
+            return True
         now = to_datetime(ts)
         if quote_expired(core.quoted_at, now, core.config.max_quote_age_seconds):
             return False
@@ -333,6 +340,22 @@ def _ack(order: Order | None, note: OrderNote) -> Order | None:
     if status is order.status and note.filled == order.filled_quantity:
         return None
     return attrs.evolve(order, status=status, filled_quantity=note.filled)
+
+
+def _young_until(core: MarketCore) -> int:
+    """A time (ms) before which a quiet core's quotes are younger than
+    ``max_quote_age_seconds`` and the market is short of its exit window: a tick there
+    finds nothing to do. A millisecond early on each count, never late (the exact rule,
+    ``quote_expired`` and ``phase``, is asked from then on)."""
+    config = core.config
+    assert core.quoted_at is not None
+    quoted = math.floor(core.quoted_at.timestamp() * 1000) - 1
+    until = quoted + int(config.max_quote_age_seconds * 1000) - 1
+    close = core.market.close_time
+    if close is not None:
+        window = math.ceil(config.exit_window_hours * 3_600_000)
+        until = min(until, math.floor(close.timestamp() * 1000) - 1 - window - 1)
+    return until
 
 
 def _rested(order: Order) -> Order:
