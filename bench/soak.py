@@ -2,7 +2,7 @@
 both venues that runs thousands of times as fast as the wall clock, markets listing and
 resolving every few hours, SIGKILLed and restarted across resolutions, UTC midnights
 and bursts of faults, audited at the end against the venues' own records
-(``tests/integration/soak/``; ``tests/integration/test_soak.py`` runs three days).
+(``tests/integration/soak/``; ``tests/integration/test_soak.py`` runs a day and two thirds).
 
     python bench/soak.py [--days 7] [--seed 7] [--time-scale 5000] [--quick] [--keep DIR]
 

@@ -119,7 +119,7 @@ async def resting(clients: list[VenueClient]) -> list[Order]:
 @pytest.fixture
 def sim_credentials(tmp_path: Path) -> Iterator[Path]:
     creds = tmp_path / "creds"
-    proc = spawn(["sim", "--seed", "7", "--credentials-out", str(creds)], subprocess.PIPE)
+    proc = spawn(["sim", "--seed", "10", "--credentials-out", str(creds)], subprocess.PIPE)
     try:
         with reaped(proc):
             reader = wait_for_line(proc, "simulator running", timeout=20)

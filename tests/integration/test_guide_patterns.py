@@ -327,9 +327,14 @@ async def test_paper_trading_block(tmp_path: Path) -> None:
 
 
 def _busy() -> dict[str, Any]:
+    """The embedded exchange, its noise traders four times as busy: a paper fill comes
+    within seconds (EMBEDDED_NOISE_PER_MIN = 30: often ten)."""
     from predmm.cli.daemon import embedded_simulator
+    from predmm.cli.venues import EMBEDDED_NOISE_PER_MIN
+    from predmm.simulator.flow import FlowConfig
 
-    return embedded_simulator()
+    busier = FlowConfig(noise_rate_per_min=4 * EMBEDDED_NOISE_PER_MIN)
+    return {**embedded_simulator(), "flow_config": busier}
 
 
 def _figures(stats: LiveStats, strategy: MarketMakingStrategy) -> dict[str, Any]:

@@ -105,11 +105,14 @@ def test_pnl_by_market_and_by_day_count_the_settlement(journal: Path) -> None:
 
     by_market = {r["market_id"]: D(r["pnl"]) for r in pnl("market")}
     assert by_market == {str(WON): D("6.00"), str(LOST): D("-3.00")}
-    # one row per UTC day from the first fill's to today's (the wall clock's): the
-    # settlement's day made 3.00, every day after it nothing
-    first, *later = pnl("day")
+    # every UTC day from the first fill to today's (the wall clock's): the settlement's
+    # day made the 3.00, the days since made nothing
+    first, *since = pnl("day")
     assert (first["day"], D(first["pnl"])) == (T0.date().isoformat(), D("3.00"))
-    assert all(D(day["pnl"]) == 0 and int(day["fills"]) == 0 for day in later)
+    assert [D(day["pnl"]) for day in since] == [D(0)] * len(since)
+    assert [day["day"] for day in since] == [
+        (T0 + timedelta(days=n)).date().isoformat() for n in range(1, len(since) + 1)
+    ]
 
 
 def test_status_gives_todays_pnl_as_the_loss_limits_count_it(journal: Path) -> None:

@@ -18,29 +18,28 @@ class Kill:
     why: str
 
 
-KINDS = ("resolution", "midnight", "faults")
-FIRST = timedelta(hours=18)  # the first kill's earliest moment, after the world's start
-GAP = timedelta(hours=10)  # between a restart and the next kill, at least
 LAST = timedelta(hours=6)  # none in the world's last hours
 
 
 def next_kill(n: int, after: datetime, plan: SoakPlan, world: World) -> Kill | None:
-    """Kill ``n`` (0 first), at or after ``after`` (world time); the kinds in turn:
+    """Kill ``n`` (0 first), at or after ``after`` (world time); the plan's kinds in turn:
     across a resolution (half an hour before an event of several markets resolves, back
     half an hour after it), across UTC midnight (23:30 to 00:30), and inside a day's
     burst of faults (15:00, back five minutes later). None: too close to the end."""
-    kill = _kill(KINDS[n % len(KINDS)], max(after, plan.start + FIRST), world)
+    kind = plan.kills[n % len(plan.kills)]
+    kill = _kill(kind, max(after, plan.start + plan.first_kill), world)
     return kill if kill.resume < plan.end - LAST else None
 
 
 def kill_schedule(plan: SoakPlan, world: World) -> list[Kill]:
-    """The kills, each at least ``GAP`` after the last restart: fixed by the plan alone
-    (how far each run got by then depends on the machine, the moments do not)."""
+    """The kills, each at least the plan's ``kill_gap`` after the last restart: fixed by
+    the plan alone (how far each run got by then depends on the machine, the moments do
+    not)."""
     kills: list[Kill] = []
     after = plan.start
     while (kill := next_kill(len(kills), after, plan, world)) is not None:
         kills.append(kill)
-        after = kill.resume + GAP
+        after = kill.resume + plan.kill_gap
     return kills
 
 

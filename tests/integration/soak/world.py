@@ -42,12 +42,18 @@ CLOCK_STEP_S = 0.05  # wall seconds between the simulator's clock steps
 
 @attrs.frozen(kw_only=True)
 class SoakPlan:
-    """What the soak runs: ``days`` of world time at ``time_scale`` x the wall clock."""
+    """What the soak runs: ``days`` of world time at ``time_scale`` x the wall clock, and
+    when it kills the daemon (``schedule.py``): ``kills``, the kinds of kill in turn
+    (``"resolution"``, ``"midnight"``, ``"faults"``), the first not before ``first_kill``
+    after the start, each next one at least ``kill_gap`` after the last restart."""
 
     days: float = 3.0
     seed: int = 7
     time_scale: float = 5000.0
     start: datetime = WORLD_START
+    kills: tuple[str, ...] = ("resolution", "midnight", "faults")
+    first_kill: timedelta = timedelta(hours=18)
+    kill_gap: timedelta = timedelta(hours=10)
 
     @property
     def end(self) -> datetime:

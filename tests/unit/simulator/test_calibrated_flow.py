@@ -21,6 +21,7 @@ from predmm.simulator.universe import MarketFlow, default_universe
 
 SEED = 1
 MINUTES = 20
+TAPE_MINUTES = 10  # second by second: 109 informed trades, 739 noise (seed 1)
 BOOKS, PRINTS = CalibrationConfig(), CalibrationConfig(prints=True)
 
 
@@ -90,12 +91,12 @@ def _follow_through(mids, trades, role: str, horizon: int = 60) -> float:
 
 def test_informed_flow_moves_the_price_after_it_trades_and_noise_leans_its_way():
     sim = Simulator(seed=SEED, universe=default_universe(DEFAULT_START, history=True))
-    mids, trades = _tape(sim, MINUTES * 60)
+    mids, trades = _tape(sim, TAPE_MINUTES * 60)
     informed = _follow_through(mids, trades, "informed")
     noise = _follow_through(mids, trades, "noise")
     assert informed > noise > 0
     easy = Simulator(seed=SEED, flow_config=FlowConfig.easy())
-    easy_mids, easy_trades = _tape(easy, MINUTES * 60)
+    easy_mids, easy_trades = _tape(easy, TAPE_MINUTES * 60)
     assert abs(_follow_through(easy_mids, easy_trades, "noise")) < noise / 2
 
 

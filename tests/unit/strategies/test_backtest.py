@@ -3,6 +3,7 @@ its PnL equal to the exchange's books; write tokens equal to the requests sent."
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from decimal import Decimal
 
@@ -11,6 +12,7 @@ import pytest
 from predmm.backtest import (
     Backtest,
     BacktestConfig,
+    BacktestResult,
     FixedSpreadPolicy,
     Policy,
     StrategyPolicy,
@@ -26,12 +28,37 @@ from predmm.simulator.exchange.events import OrderAccepted, OrderCancelled
 from predmm.simulator.exchange.model import CancelReason
 
 D = Decimal
-SHORT = 600.0  # simulated seconds: enough for fills on every venue
+SHORT = 300.0  # simulated seconds: 13 to 26 fills on each venue (seeds 2 to 4)
 EPSILON = D("1e-12")  # the trackers' average prices are divisions (28 digits)
 
 
 def _default() -> StrategyPolicy:
     return StrategyPolicy(name="default", config=MarketMakingConfig())
+
+
+Seen = Counter[tuple[Venue, str]]
+
+
+@functools.cache
+def _day(seed: int) -> tuple[Backtest, BacktestResult, Seen]:
+    """A SHORT day of the default strategy, run once for the tests that only read it, and
+    the creates and user cancels of ours the exchange saw (its own events)."""
+    bt = Backtest(_default(), BacktestConfig(seed=seed, duration_s=SHORT))
+    seen: Seen = Counter()
+    venue_of = {a: v for v, a in bt.accounts.items()}
+
+    def record(event: object) -> None:
+        if isinstance(event, OrderAccepted) and event.account_id in venue_of:
+            seen[venue_of[event.account_id], "create"] += 1
+        if (
+            isinstance(event, OrderCancelled)
+            and event.account_id in venue_of
+            and event.reason is CancelReason.USER
+        ):
+            seen[venue_of[event.account_id], "cancel"] += 1
+
+    bt.ex.subscribe(record, types=(OrderAccepted, OrderCancelled))
+    return bt, bt.run(), seen
 
 
 def _trades(bt: Backtest) -> list[tuple[object, ...]]:
@@ -43,8 +70,9 @@ def _trades(bt: Backtest) -> list[tuple[object, ...]]:
 
 
 def test_same_seed_gives_the_same_trades_and_pnl() -> None:
-    runs = [Backtest(_default(), BacktestConfig(seed=3, duration_s=SHORT)) for _ in range(2)]
-    results = [bt.run() for bt in runs]
+    again = Backtest(_default(), BacktestConfig(seed=3, duration_s=SHORT))  # a run of its own
+    runs = [_day(3)[0], again]
+    results = [_day(3)[1], again.run()]
     first, second = (_trades(bt) for bt in runs)
     assert first, "the day should bring fills"
     assert first == second
@@ -54,10 +82,7 @@ def test_same_seed_gives_the_same_trades_and_pnl() -> None:
 
 
 def test_another_seed_gives_another_day() -> None:
-    a = Backtest(_default(), BacktestConfig(seed=3, duration_s=300.0))
-    b = Backtest(_default(), BacktestConfig(seed=4, duration_s=300.0))
-    a.run(), b.run()
-    assert _trades(a) != _trades(b)
+    assert _trades(_day(3)[0]) != _trades(_day(4)[0])
 
 
 @pytest.mark.parametrize(
@@ -109,8 +134,8 @@ def test_strategy_pnl_equals_the_exchange_books() -> None:
 
 
 def test_pnl_through_settlement_equals_the_exchange_books() -> None:
-    # events resolve 0.4-1.2 h after the start: the first (at 1440 s) settles in the run
-    cfg = BacktestConfig(seed=2, duration_s=1500.0, time_scale=0.05)
+    # events resolve 0.2-0.6 h after the start: the first (at 720 s) settles in the run
+    cfg = BacktestConfig(seed=2, duration_s=800.0, time_scale=0.025)
     bt = Backtest(FixedSpreadPolicy(), cfg)
     result = bt.run()
     settled = [m for m in bt.markets.values() if m.settled is not None]
@@ -121,22 +146,7 @@ def test_pnl_through_settlement_equals_the_exchange_books() -> None:
 
 
 def test_write_tokens_match_the_requests_the_exchange_saw() -> None:
-    bt = Backtest(_default(), BacktestConfig(seed=4, duration_s=600.0))
-    seen: Counter[tuple[Venue, str]] = Counter()
-    venue_of = {a: v for v, a in bt.accounts.items()}
-
-    def record(event: object) -> None:
-        if isinstance(event, OrderAccepted) and event.account_id in venue_of:
-            seen[venue_of[event.account_id], "create"] += 1
-        if (
-            isinstance(event, OrderCancelled)
-            and event.account_id in venue_of
-            and event.reason is CancelReason.USER
-        ):
-            seen[venue_of[event.account_id], "cancel"] += 1
-
-    bt.ex.subscribe(record, types=(OrderAccepted, OrderCancelled))
-    result = bt.run()
+    bt, result, seen = _day(4)
     expected = D(0)
     for venue, counts in bt.requests.items():
         caps = CAPABILITIES[venue]
