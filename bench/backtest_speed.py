@@ -11,7 +11,7 @@ quotes and counts the changes, no engine, no orders.
 
 In (b) the portfolio's loss and contract limits are lifted (``WIDE``): the workload is a
 maker that requotes both sides for the whole walk. Under predmm's default limits the
-walk's adverse fills (trade-through) reach ``max_market_loss`` ($100) about a third of
+walk's adverse fills (trade-through) reach ``max_market_loss`` ($100) about a quarter of
 the way in; from there one side is refused and asked again at every price move and
 every tick (the daemon's rule): that run is measured too, once (``default_limits``).
 
