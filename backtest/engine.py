@@ -225,17 +225,11 @@ class Replay:
     def _book_fills(self, m: Mkt) -> None:
         if not m.orders or not self.sized:
             return
-        book, through = m.book, self.through
         for order in list(m.orders.values()):
-            if not order.live:
-                continue
-            if through:  # nothing through our price (most books): the model takes nothing
-                opposite = book[order.opp]
-                if not opposite or opposite[0] <= order.opp_limit:
-                    continue
-            got = self.model.on_book(order, book)
-            if got > 0:
-                self._fill(m, order, got, order.price, taker=False)
+            if order.live:
+                got = self.model.on_book(order, m.book)
+                if got > 0:
+                    self._fill(m, order, got, order.price, taker=False)
 
     def _trade(self, m: Mkt, price: float, size: float, taker: int) -> None:
         m.on_trade(price, size)

@@ -65,12 +65,10 @@ class Working:
     tag: str = ""  # the decider's name for it
     px: float = attrs.field(init=False)
     opp_limit: float = attrs.field(init=False)  # an opposite bid above this is an ask below us
-    opp: int = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
         self.px = float(self.price)
         self.opp_limit = round(1.0 - self.px, 9)
-        self.opp = 2 if self.side is OrderSide.YES else 0  # the opposite bids' ladder
 
     def moved(self, price: Decimal) -> None:
         """Amended to a new ``price``: on its way to the back of that level's queue, as

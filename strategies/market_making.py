@@ -152,6 +152,12 @@ def quote_signals(market: MarketView, decision: QuoteDecision | None) -> list[Si
     ]
 
 
+def rebalance_due(position: InventoryTracker, config: MarketMakingConfig) -> bool:
+    """Whether ``exit_signal`` can give anything while the market is quoting (outside its
+    exit window, where its first rule applies): only past ``rebalance_threshold``."""
+    return abs(position.net_position) > config.rebalance_threshold
+
+
 def exit_signal(
     position: InventoryTracker, market: MarketView, config: MarketMakingConfig
 ) -> Signal | None:

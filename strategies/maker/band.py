@@ -32,7 +32,7 @@ from predmm.domain.enums import TradingState
 from predmm.strategies.inventory import InventoryTracker
 from predmm.strategies.life import Phase
 from predmm.strategies.maker.view import LiveView
-from predmm.strategies.market_making import exit_signal
+from predmm.strategies.market_making import exit_signal, rebalance_due
 from predmm.strategies.quoting import inventory_adjustments
 
 if TYPE_CHECKING:
@@ -114,8 +114,7 @@ def _quiet(core: MarketCore) -> InventoryTracker | None:
     if core.life() is not Phase.QUOTING:
         return None
     held = core.held()
-    # quoting, an exit comes only past the rebalance threshold (``exit_signal``)
-    if core.exits or abs(held.net_position) <= core.config.rebalance_threshold:
+    if core.exits or not rebalance_due(held, core.config):
         return held
     view = LiveView(core.market, core.book.best_bid(), core.book.best_ask(), core.now)
     return held if exit_signal(held, _any_book(view), core.config) is None else None

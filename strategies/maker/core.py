@@ -71,7 +71,7 @@ from predmm.strategies.maker.view import (
     requote_key,
     watch_of,
 )
-from predmm.strategies.market_making import exit_signal
+from predmm.strategies.market_making import exit_signal, rebalance_due
 from predmm.strategies.quoting import Quote, VolumeMeter, compute_quotes, quote_expired
 from predmm.strategies.reward_score import RewardSample, resting, sample, slot
 from predmm.strategies.rewards import leaves_band, reward_quotes
@@ -454,8 +454,8 @@ class MarketCore(Outbox):
             if signal is not None and any(o.side is signal.side for o in self.live.values()):
                 self.exit_waits = True
                 return
-        elif abs(held.net_position) <= self.config.rebalance_threshold:
-            return  # quoting: an exit comes only past the rebalance threshold
+        elif not rebalance_due(held, self.config):
+            return  # quoting: no exit below the rebalance threshold
         else:
             signal = exit_signal(held, view, self.config)
         quote = exit_quote(signal, view.tick) if signal is not None else None
